@@ -1,0 +1,138 @@
+//! A guardian's secrets at rest: JSON inside an `age` file encrypted with a passphrase
+//! (scrypt + ChaCha20-Poly1305, the age v1 format). Nothing here is home-made cryptography:
+//! age authenticates the whole file, so a stored secret is either read back exactly or refused.
+
+use std::collections::BTreeMap;
+use std::io::{Read, Write};
+use std::iter;
+
+use age::secrecy::SecretString;
+use entente_group::{Group, Scalar, SecretScalar};
+use serde::{Deserialize, Serialize};
+use thiserror::Error;
+use zeroize::Zeroizing;
+
+use super::{Guardian, KeyError, Quorum, SecretPolynomial};
+
+const FORMAT: &str = "entente-guardian-secret/1";
+
+/// Why a guardian's secret file could not be written or read.
+#[derive(Debug, Error)]
+#[non_exhaustive]
+pub enum StoreError {
+    /// The passphrase is wrong, or the file is not an age passphrase file.
+    #[error("cannot decrypt the guardian secret (wrong passphrase, or not an Entente secret file): {0}")]
+    Decrypt(#[from] age::DecryptError),
+    /// Encryption failed.
+    #[error("cannot encrypt the guardian secret: {0}")]
+    Encrypt(#[from] age::EncryptError),
+    /// Reading or writing the bytes failed.
+    #[error("guardian secret I/O: {0}")]
+    Io(#[from] std::io::Error),
+    /// The decrypted content is not a guardian secret of this format.
+    #[error("guardian secret content is malformed: {0}")]
+    Format(String),
+    /// The content decrypted but describes an impossible guardian.
+    #[error("guardian secret content is invalid: {0}")]
+    Invalid(#[from] KeyError),
+}
+
+#[derive(Serialize, Deserialize)]
+struct SecretFile {
+    format: String,
+    group: String,
+    guardians: u32,
+    quorum: u32,
+    index: u32,
+    coefficients: Vec<Zeroizing<String>>,
+    received_shares: BTreeMap<u32, Zeroizing<String>>,
+}
+
+/// Encrypts a guardian's secrets with a passphrase; age picks the scrypt work factor that
+/// takes about a second here.
+pub fn seal<G: Group>(guardian: &Guardian<G>, passphrase: &SecretString) -> Result<Vec<u8>, StoreError> {
+    seal_with_work_factor(guardian, passphrase, None)
+}
+
+/// As [`seal`] with an explicit scrypt work factor (log2 N); tests use a small one.
+pub fn seal_with_work_factor<G: Group>(
+    guardian: &Guardian<G>,
+    passphrase: &SecretString,
+    work_factor: Option<u8>,
+) -> Result<Vec<u8>, StoreError> {
+    let content = SecretFile {
+        format: FORMAT.to_owned(),
+        group: G::NAME.to_owned(),
+        guardians: guardian.quorum().guardians(),
+        quorum: guardian.quorum().quorum(),
+        index: guardian.index(),
+        coefficients: guardian
+            .polynomial()
+            .coefficients()
+            .iter()
+            .map(|a| Zeroizing::new(a.expose().to_hex()))
+            .collect(),
+        received_shares: guardian
+            .received_shares()
+            .iter()
+            .map(|(i, s)| (*i, Zeroizing::new(s.expose().to_hex())))
+            .collect(),
+    };
+    let plain = Zeroizing::new(
+        serde_json::to_vec(&content).map_err(|e| StoreError::Format(e.to_string()))?,
+    );
+    let mut recipient = age::scrypt::Recipient::new(passphrase.clone());
+    if let Some(w) = work_factor {
+        recipient.set_work_factor(w);
+    }
+    let encryptor =
+        age::Encryptor::with_recipients(iter::once(&recipient as &dyn age::Recipient))?;
+    let mut out = Vec::new();
+    let mut writer = encryptor.wrap_output(&mut out)?;
+    writer.write_all(&plain)?;
+    writer.finish()?;
+    Ok(out)
+}
+
+/// Decrypts and checks a guardian's secrets.
+pub fn open<G: Group>(bytes: &[u8], passphrase: &SecretString) -> Result<Guardian<G>, StoreError> {
+    let decryptor = age::Decryptor::new(bytes)?;
+    let identity = age::scrypt::Identity::new(passphrase.clone());
+    let mut reader = decryptor.decrypt(iter::once(&identity as &dyn age::Identity))?;
+    let mut plain = Zeroizing::new(Vec::new());
+    reader.read_to_end(&mut plain)?;
+    let content: SecretFile =
+        serde_json::from_slice(&plain).map_err(|e| StoreError::Format(e.to_string()))?;
+    if content.format != FORMAT {
+        return Err(StoreError::Format(format!(
+            "format is {:?}, expected {FORMAT:?}",
+            content.format
+        )));
+    }
+    if content.group != G::NAME {
+        return Err(StoreError::Format(format!(
+            "secret is for group {:?}, expected {:?}",
+            content.group,
+            G::NAME
+        )));
+    }
+    let scalar = |what: String, hex: &str| {
+        G::Scalar::from_hex(hex)
+            .map(SecretScalar::new)
+            .map_err(|source| KeyError::Encoding { object: what, source })
+    };
+    let quorum = Quorum::new(content.guardians, content.quorum)?;
+    let coefficients = content
+        .coefficients
+        .iter()
+        .enumerate()
+        .map(|(j, h)| scalar(format!("coefficient {j}"), h))
+        .collect::<Result<Vec<_>, _>>()?;
+    let polynomial = SecretPolynomial::from_coefficients(content.index, coefficients)?;
+    let mut received = BTreeMap::new();
+    for (sender, h) in &content.received_shares {
+        quorum.check_index(*sender)?;
+        received.insert(*sender, scalar(format!("share from guardian {sender}"), h)?);
+    }
+    Ok(Guardian::restore(quorum, polynomial, received)?)
+}

@@ -1,0 +1,400 @@
+//! The ElectionGuard 2.0 standard group (spec §3.1.1): the order-q subgroup of `Z_p^*` for
+//! the 4096-bit prime p, with q = 2^256 - 189 and generator g = 2^r mod p.
+//!
+//! Elements are GMP integers (through `rug`): GMP's `mpz_powm` is the fastest 4096-bit
+//! exponentiation on this machine (1.1 ms against 1.7 ms for the pure-Rust crates), and
+//! `mpz_powm_sec` gives the constant-time path for secret exponents. Scalars are 256-bit
+//! `crypto_bigint` integers: fixed size, constant-time, zeroizable.
+
+use std::fmt;
+use std::sync::LazyLock;
+
+use crypto_bigint::{Limb, U256};
+use rand::{CryptoRng, RngCore};
+use rug::integer::Order;
+use rug::{Assign, Integer};
+use subtle::{ConstantTimeEq, ConstantTimeLess};
+use zeroize::Zeroize;
+
+use crate::{Group, GroupError, Scalar};
+
+/// Hex of p, spec 2.0 §3.1.1.
+const P_HEX: &str = concat!(
+    "FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFF",
+    "B17217F7D1CF79ABC9E3B39803F2F6AF40F343267298B62D8A0D175B8BAAFA2B",
+    "E7B876206DEBAC98559552FB4AFA1B10ED2EAE35C138214427573B291169B825",
+    "3E96CA16224AE8C51ACBDA11317C387EB9EA9BC3B136603B256FA0EC7657F74B",
+    "72CE87B19D6548CAF5DFA6BD38303248655FA1872F20E3A2DA2D97C50F3FD5C6",
+    "07F4CA11FB5BFB90610D30F88FE551A2EE569D6DFC1EFA157D2E23DE1400B396",
+    "17460775DB8990E5C943E732B479CD33CCCC4E659393514C4C1A1E0BD1D6095D",
+    "25669B333564A3376A9C7F8A5E148E82074DB6015CFE7AA30C480A5417350D2C",
+    "955D5179B1E17B9DAE313CDB6C606CB1078F735D1B2DB31B5F50B5185064C18B",
+    "4D162DB3B365853D7598A1951AE273EE5570B6C68F96983496D4E6D330AF889B",
+    "44A02554731CDC8EA17293D1228A4EF98D6F5177FBCF0755268A5C1F9538B982",
+    "61AFFD446B1CA3CF5E9222B88C66D3C5422183EDC99421090BBB16FAF3D949F2",
+    "36E02B20CEE886B905C128D53D0BD2F9621363196AF503020060E49908391A0C",
+    "57339BA2BEBA7D052AC5B61CC4E9207CEF2F0CE2D7373958D762265890445744",
+    "FB5F2DA4B751005892D356890DEFE9CAD9B9D4B713E06162A2D8FDD0DF2FD608",
+    "FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFF",
+);
+
+/// Hex of q = 2^256 - 189, spec 2.0 §3.1.1 eq. (3).
+const Q_HEX: &str = "FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFF43";
+
+/// q = 2^256 - Q_DELTA, the form `crypto_bigint`'s `*_mod_special` reductions take.
+const Q_DELTA: Limb = Limb(189);
+
+/// Exponent bits covered by one window of a fixed-base table.
+const WINDOW_BITS: usize = 8;
+/// Windows in a fixed-base table (a 256-bit exponent).
+const WINDOWS: usize = 256 / WINDOW_BITS;
+/// Non-trivial entries per window (digit 0 needs no entry).
+const DIGITS: usize = (1 << WINDOW_BITS) - 1;
+/// Window width of the simultaneous multi-exponentiation (Straus).
+const MULTI_WINDOW_BITS: usize = 4;
+
+/// The standard parameters as integers, for parameter validation (spec 2.0 Verification 1).
+#[derive(Debug)]
+pub struct Constants {
+    /// The 4096-bit prime modulus p.
+    pub p: Integer,
+    /// The 256-bit prime order q of the subgroup.
+    pub q: Integer,
+    /// The cofactor r = (p - 1) / q.
+    pub r: Integer,
+    /// The generator g = 2^r mod p.
+    pub g: Integer,
+}
+
+impl Constants {
+    /// b(p, 512): p in its canonical encoding (spec 2.0 §5.1.1).
+    pub fn p_bytes(&self) -> Vec<u8> {
+        fixed_width(&self.p, 512)
+    }
+    /// b(q, 32) (spec 2.0 §5.1.2).
+    pub fn q_bytes(&self) -> Vec<u8> {
+        fixed_width(&self.q, 32)
+    }
+    /// b(r, 512), the cofactor.
+    pub fn r_bytes(&self) -> Vec<u8> {
+        fixed_width(&self.r, 512)
+    }
+    /// b(g, 512).
+    pub fn g_bytes(&self) -> Vec<u8> {
+        fixed_width(&self.g, 512)
+    }
+}
+
+fn fixed_width(x: &Integer, len: usize) -> Vec<u8> {
+    let mut out = vec![0u8; len];
+    x.write_digits(&mut out, Order::Msf);
+    out
+}
+
+static CONSTANTS: LazyLock<Constants> = LazyLock::new(|| {
+    let p = Integer::from_str_radix(P_HEX, 16).expect("spec constant p is valid hex");
+    let q = Integer::from_str_radix(Q_HEX, 16).expect("spec constant q is valid hex");
+    let r = Integer::from(&p - 1u32) / &q;
+    // g = 2^r mod p (spec 2.0 §3.1.1); tests pin it to the hex printed in the spec.
+    let g = Integer::from(Integer::from(2u32).pow_mod_ref(&r, &p).expect("p is positive"));
+    Constants { p, q, r, g }
+});
+
+static GENERATOR: LazyLock<Element4096> = LazyLock::new(|| Element4096(CONSTANTS.g.clone()));
+static G_TABLE: LazyLock<Table4096> = LazyLock::new(|| P4096::table(&GENERATOR));
+static Q_U256: LazyLock<U256> = LazyLock::new(|| U256::from_be_hex(Q_HEX));
+
+/// The ElectionGuard 2.0 standard 4096-bit group.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct P4096;
+
+impl P4096 {
+    /// The standard constants p, q, r, g.
+    pub fn constants() -> &'static Constants {
+        &CONSTANTS
+    }
+}
+
+/// An element of the order-q subgroup of `Z_p^*`: always `0 < x < p` with `x^q = 1 mod p`.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Element4096(Integer);
+
+impl Element4096 {
+    /// The element as an integer in `[1, p)`.
+    pub fn as_integer(&self) -> &Integer {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Element4096 {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let hex = P4096::element_to_hex(self);
+        write!(f, "Element4096({}…{})", &hex[..8], &hex[hex.len() - 8..])
+    }
+}
+
+/// An integer mod q (spec 2.0 §5.1.2), constant-time.
+#[derive(Clone, Copy, PartialEq, Eq, Zeroize)]
+pub struct ScalarQ(U256);
+
+impl fmt::Debug for ScalarQ {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "ScalarQ({})", self.to_hex())
+    }
+}
+
+impl ScalarQ {
+    /// The exponent as a GMP integer. The caller wipes it when the scalar is secret.
+    fn to_integer(self) -> Integer {
+        let mut bytes = self.to_bytes();
+        let i = Integer::from_digits(&bytes, Order::Msf);
+        bytes.zeroize();
+        i
+    }
+
+    /// Reduces any value below 2^256 (< 2q) into [0, q), in constant time.
+    fn reduce_once(x: U256) -> Self {
+        // x + 0 mod q with the precondition x < 2q: one conditional subtraction of q.
+        Self(x.add_mod_special(&U256::ZERO, Q_DELTA))
+    }
+}
+
+impl Scalar for ScalarQ {
+    fn zero() -> Self {
+        Self(U256::ZERO)
+    }
+    fn one() -> Self {
+        Self(U256::ONE)
+    }
+    fn from_u64(v: u64) -> Self {
+        Self(U256::from_u64(v))
+    }
+    fn add(&self, rhs: &Self) -> Self {
+        Self(self.0.add_mod_special(&rhs.0, Q_DELTA))
+    }
+    fn sub(&self, rhs: &Self) -> Self {
+        Self(self.0.sub_mod_special(&rhs.0, Q_DELTA))
+    }
+    fn mul(&self, rhs: &Self) -> Self {
+        Self(self.0.mul_mod_special(&rhs.0, Q_DELTA))
+    }
+    fn is_zero(&self) -> bool {
+        self.0.ct_eq(&U256::ZERO).into()
+    }
+    fn random<R: CryptoRng + RngCore + ?Sized>(rng: &mut R) -> Self {
+        // Rejection sampling: uniform in [0, q); a draw is rejected with probability 2^-248.
+        loop {
+            let mut bytes = [0u8; 32];
+            rng.fill_bytes(&mut bytes);
+            let x = U256::from_be_slice(&bytes);
+            bytes.zeroize();
+            if bool::from(x.ct_lt(&Q_U256)) {
+                return Self(x);
+            }
+        }
+    }
+    fn from_hash(bytes: &[u8; 32]) -> Self {
+        Self::reduce_once(U256::from_be_slice(bytes))
+    }
+    fn from_canonical_bytes(bytes: &[u8]) -> Result<Self, GroupError> {
+        if bytes.len() != 32 {
+            return Err(GroupError::Length {
+                expected: 32,
+                actual: bytes.len(),
+            });
+        }
+        let x = U256::from_be_slice(bytes);
+        if bool::from(x.ct_lt(&Q_U256)) {
+            Ok(Self(x))
+        } else {
+            Err(GroupError::ScalarRange)
+        }
+    }
+    fn to_bytes(&self) -> [u8; 32] {
+        self.0.to_be_bytes()
+    }
+}
+
+/// Overwrites the limbs of a GMP integer that held a secret, in place.
+///
+/// `Assign` of a value with at least as many limbs reuses the allocation (GMP's `mpz_set`
+/// reallocates only to grow), so the secret limbs are overwritten before the memory is freed.
+fn wipe(secret: &mut Integer) {
+    static ONES: LazyLock<Integer> = LazyLock::new(|| (Integer::from(1u32) << 256u32) - 1u32);
+    secret.assign(&*ONES);
+    secret.assign(0u32);
+}
+
+fn mul_mod(a: &Integer, b: &Integer) -> Integer {
+    let mut r = Integer::from(a * b);
+    r %= &CONSTANTS.p;
+    r
+}
+
+fn square_mod(a: &mut Integer) {
+    a.square_mut();
+    *a %= &CONSTANTS.p;
+}
+
+/// Fixed-base table of one base b: entry `[i][d-1] = b^(d * 2^(8i))` for windows `i < 32` and
+/// digits `1 <= d < 256`, 8160 elements (4 MiB). A 256-bit exponent then costs at most 31
+/// modular multiplications and no squaring (Brickell-Gordon-McCurley-Wilson, fixed-base
+/// windowing; Handbook of Applied Cryptography Alg. 14.109 with h = 256).
+pub struct Table4096 {
+    entries: Vec<Integer>,
+}
+
+impl Group for P4096 {
+    type Scalar = ScalarQ;
+    type Element = Element4096;
+    type Table = Table4096;
+
+    const NAME: &'static str = "P-4096 (ElectionGuard 2.0 standard group)";
+    const ELEMENT_BYTES: usize = 512;
+
+    fn generator() -> &'static Element4096 {
+        &GENERATOR
+    }
+
+    fn identity() -> Element4096 {
+        Element4096(Integer::from(1u32))
+    }
+
+    fn mul(a: &Element4096, b: &Element4096) -> Element4096 {
+        Element4096(mul_mod(&a.0, &b.0))
+    }
+
+    fn inv(a: &Element4096) -> Element4096 {
+        // An element is a unit mod the prime p (it is never 0), so the inverse exists.
+        let inv = a.0.invert_ref(&CONSTANTS.p).expect("subgroup elements are units");
+        Element4096(Integer::from(inv))
+    }
+
+    fn pow(base: &Element4096, e: &ScalarQ) -> Element4096 {
+        let mut exp = e.to_integer();
+        // mpz_powm_sec: exponent positive, modulus odd (p is an odd prime).
+        let r = Integer::from(base.0.secure_pow_mod_ref(&exp, &CONSTANTS.p));
+        wipe(&mut exp);
+        Element4096(r)
+    }
+
+    fn vartime_pow(base: &Element4096, e: &ScalarQ) -> Element4096 {
+        let exp = e.to_integer();
+        Element4096(Integer::from(
+            base.0
+                .pow_mod_ref(&exp, &CONSTANTS.p)
+                .expect("exponent is non-negative"),
+        ))
+    }
+
+    fn vartime_g_pow(e: &ScalarQ) -> Element4096 {
+        Self::vartime_table_pow(&G_TABLE, e)
+    }
+
+    fn table(base: &Element4096) -> Table4096 {
+        let mut entries = Vec::with_capacity(WINDOWS * DIGITS);
+        // b_i = b^(2^(8i)): the window's unit.
+        let mut unit = base.0.clone();
+        for _ in 0..WINDOWS {
+            let mut x = unit.clone();
+            entries.push(x.clone());
+            for _ in 1..DIGITS {
+                x = mul_mod(&x, &unit);
+                entries.push(x.clone());
+            }
+            // After digit 255, one more multiplication gives b_i^256 = b_{i+1}.
+            unit = mul_mod(&x, &unit);
+        }
+        Table4096 { entries }
+    }
+
+    fn vartime_table_pow(table: &Table4096, e: &ScalarQ) -> Element4096 {
+        let bytes = e.to_bytes();
+        let mut acc: Option<Integer> = None;
+        // bytes[31] is the least significant: window 0.
+        for (window, &digit) in bytes.iter().rev().enumerate() {
+            if digit == 0 {
+                continue;
+            }
+            let entry = &table.entries[window * DIGITS + digit as usize - 1];
+            acc = Some(match acc {
+                None => entry.clone(),
+                Some(a) => mul_mod(&a, entry),
+            });
+        }
+        Element4096(acc.unwrap_or_else(|| Integer::from(1u32)))
+    }
+
+    fn vartime_multi_pow(terms: &[(&Element4096, &ScalarQ)]) -> Element4096 {
+        // Straus's simultaneous exponentiation with 4-bit windows: one shared chain of 252
+        // squarings, one multiplication per non-zero digit per base, 14 per base to precompute.
+        match terms {
+            [] => return Self::identity(),
+            [(b, e)] => return Self::vartime_pow(b, e),
+            _ => {}
+        }
+        const SIZE: usize = 1 << MULTI_WINDOW_BITS;
+        let precomputed: Vec<Vec<Integer>> = terms
+            .iter()
+            .map(|(b, _)| {
+                let mut powers = Vec::with_capacity(SIZE - 1);
+                powers.push(b.0.clone());
+                for k in 1..SIZE - 1 {
+                    let next = mul_mod(&powers[k - 1], &b.0);
+                    powers.push(next);
+                }
+                powers
+            })
+            .collect();
+        let exps: Vec<[u8; 32]> = terms.iter().map(|(_, e)| e.to_bytes()).collect();
+        let digit = |bytes: &[u8; 32], i: usize| -> usize {
+            // Digit i counted from the most significant nibble.
+            let byte = bytes[i / 2];
+            (if i % 2 == 0 { byte >> 4 } else { byte & 0x0f }) as usize
+        };
+        let mut acc: Option<Integer> = None;
+        for i in 0..64 {
+            if let Some(a) = acc.as_mut() {
+                for _ in 0..MULTI_WINDOW_BITS {
+                    square_mod(a);
+                }
+            }
+            for (powers, bytes) in precomputed.iter().zip(&exps) {
+                let d = digit(bytes, i);
+                if d != 0 {
+                    acc = Some(match acc {
+                        None => powers[d - 1].clone(),
+                        Some(a) => mul_mod(&a, &powers[d - 1]),
+                    });
+                }
+            }
+        }
+        Element4096(acc.unwrap_or_else(|| Integer::from(1u32)))
+    }
+
+    fn write_element(e: &Element4096, out: &mut Vec<u8>) {
+        let start = out.len();
+        out.resize(start + Self::ELEMENT_BYTES, 0);
+        // Elements are below p < 2^4096, so they fit; leading bytes stay zero (spec 2.0 eq. (99)).
+        e.0.write_digits(&mut out[start..], Order::Msf);
+    }
+
+    fn element_from_bytes(bytes: &[u8]) -> Result<Element4096, GroupError> {
+        if bytes.len() != Self::ELEMENT_BYTES {
+            return Err(GroupError::Length {
+                expected: Self::ELEMENT_BYTES,
+                actual: bytes.len(),
+            });
+        }
+        let x = Integer::from_digits(bytes, Order::Msf);
+        let c = &*CONSTANTS;
+        if x == 0 || x >= c.p {
+            return Err(GroupError::ElementRange);
+        }
+        let check = Integer::from(x.pow_mod_ref(&c.q, &c.p).expect("q is positive"));
+        if check != 1 {
+            return Err(GroupError::NotInSubgroup);
+        }
+        Ok(Element4096(x))
+    }
+}

@@ -1,0 +1,72 @@
+//! Facts particular to the ElectionGuard 2.0 standard group.
+
+use entente_group::{Group, GroupError, P4096, Scalar, ScalarQ};
+use rug::Integer;
+
+/// g exactly as printed in spec 2.0 §3.1.1 (the code derives it as 2^r mod p).
+const G_SPEC: &str = "36036FED214F3B50DC566D3A312FE4131FEE1C2BCE6D02EA39B477AC05F7F885F38CFE77A7E45ACF4029114C4D7A9BFE058BF2F995D2479D3DDA618FFD910D3C4236AB2CFDD783A5016F7465CF59BBF45D24A22F130F2D04FE93B2D58BB9C1D1D27FC9A17D2AF49A779F3FFBDCA22900C14202EE6C99616034BE35CBCDD3E7BB7996ADFE534B63CCA41E21FF5DC778EBB1B86C53BFBE99987D7AEA0756237FB40922139F90A62F2AA8D9AD34DFF799E33C857A6468D001ACF3B681DB87DC4242755E2AC5A5027DB81984F033C4D178371F273DBB4FCEA1E628C23E52759BC7765728035CEA26B44C49A65666889820A45C33DD37EA4A1D00CB62305CD541BE1E8A92685A07012B1A20A746C3591A2DB3815000D2AACCFE43DC49E828C1ED7387466AFD8E4BF1935593B2A442EEC271C50AD39F733797A1EA11802A2557916534662A6B7E9A9E449A24C8CFF809E79A4D806EB681119330E6C57985E39B200B4893639FDFDEA49F76AD1ACD997EBA13657541E79EC57437E504EDA9DD011061516C643FB30D6D58AFCCD28B73FEDA29EC12B01A5EB86399A593A9D5F450DE39CB92962C5EC6925348DB54D128FD99C14B457F883EC20112A75A6A0581D3D80A3B4EF09EC86F9552FFDA1653F133AA2534983A6F31B0EE4697935A6B1EA2F75B85E7EBA151BA486094D68722B054633FEC51CA3F29B31E77E317B178B6B9D8AE0F";
+
+#[test]
+fn constants_match_the_spec() {
+    let c = P4096::constants();
+    assert_eq!(P4096::element_to_hex(P4096::generator()), G_SPEC);
+    assert_eq!(c.p.significant_bits(), 4096);
+    assert_eq!(Integer::from(&c.q * &c.r) + 1u32, c.p);
+    assert_eq!(c.q, (Integer::from(1u32) << 256u32) - 189u32);
+    // r = 2 * (r/2) with r/2 prime, and q does not divide r (spec §3.1, footnote 19).
+    assert!(c.r.is_even());
+    assert_ne!(Integer::from(&c.r % &c.q), 0, "q must not divide r");
+    assert_eq!(
+        P4096::vartime_pow(P4096::generator(), &ScalarQ::zero()),
+        P4096::identity()
+    );
+}
+
+#[test]
+fn membership_is_checked() {
+    let c = P4096::constants();
+    let enc = |x: &Integer| {
+        let mut out = vec![0u8; 512];
+        x.write_digits(&mut out, rug::integer::Order::Msf);
+        out
+    };
+    assert_eq!(
+        P4096::element_from_bytes(&enc(&Integer::new())),
+        Err(GroupError::ElementRange)
+    );
+    assert_eq!(
+        P4096::element_from_bytes(&enc(&c.p)),
+        Err(GroupError::ElementRange)
+    );
+    // p - 1 has order 2: in range, not in the order-q subgroup.
+    assert_eq!(
+        P4096::element_from_bytes(&enc(&Integer::from(&c.p - 1u32))),
+        Err(GroupError::NotInSubgroup)
+    );
+    // 2 generates a larger group; 2^r = g is in the subgroup.
+    assert_eq!(
+        P4096::element_from_bytes(&enc(&Integer::from(2u32))),
+        Err(GroupError::NotInSubgroup)
+    );
+    assert!(P4096::element_from_bytes(&enc(&c.g)).is_ok());
+    assert!(P4096::element_from_bytes(&enc(&Integer::from(1u32))).is_ok());
+}
+
+#[test]
+fn scalar_hash_reduction_matches_gmp() {
+    let q = &P4096::constants().q;
+    for top in [0x00u8, 0x7f, 0xff] {
+        let mut bytes = [0xffu8; 32];
+        bytes[0] = top;
+        let expected = Integer::from_digits(&bytes, rug::integer::Order::Msf) % q;
+        let got = Integer::from_digits(&ScalarQ::from_hash(&bytes).to_bytes(), rug::integer::Order::Msf);
+        assert_eq!(got, expected);
+    }
+    // q itself reduces to 0, q - 1 stays.
+    let q_bytes = {
+        let mut b = [0u8; 32];
+        q.write_digits(&mut b, rug::integer::Order::Msf);
+        b
+    };
+    assert!(ScalarQ::from_hash(&q_bytes).is_zero());
+}
