@@ -64,7 +64,7 @@ pub trait Scalar: Clone + Eq + Debug + Send + Sync + Zeroize + 'static {
 /// A prime-order group in multiplicative notation, as the ElectionGuard specification writes it.
 ///
 /// All functions are associated (no `self`): a group's constants are fixed by its definition.
-pub trait Group: Sized + Send + Sync + 'static {
+pub trait Group: Sized + Copy + Debug + Eq + Send + Sync + 'static {
     /// Integers mod the group order.
     type Scalar: Scalar;
     /// Group elements. Values of this type are always valid members of the group: the only way
