@@ -156,6 +156,20 @@ impl Hasher {
     }
 }
 
+/// A short, human-comparable fingerprint of public bytes (a key, a record): the first 16 bytes
+/// of their SHA-256, in groups of four hex digits. Not part of the spec; for people to compare
+/// what their screens show.
+pub fn fingerprint(bytes: &[u8]) -> String {
+    use sha2::Digest;
+    let digest = Sha256::digest(bytes);
+    let hex = entente_group::hex::encode(&digest[..16]);
+    hex.as_bytes()
+        .chunks(4)
+        .map(|c| std::str::from_utf8(c).expect("hex is ASCII"))
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
 /// HMAC-SHA-256 as a keyed MAC or KDF step (spec 2.0 eq. (16), (17), (19)), over pieces.
 pub fn hmac(key: &[u8; 32], pieces: &[&[u8]]) -> [u8; 32] {
     let mut mac =

@@ -41,6 +41,19 @@ pub fn standard_parameter_base_hash() -> HashValue {
     *STANDARD_H_P
 }
 
+/// H_P of the standard parameters under the version string of `revision`: "v2.0.0" for spec
+/// 2.0.0, "v2.0" for egk's draft test vectors (docs/spec-notes.md).
+pub fn parameter_base_hash_for(revision: Revision) -> HashValue {
+    match revision {
+        Revision::V2_0_0 => standard_parameter_base_hash(),
+        Revision::EgkDraft1_9 => {
+            let c = P4096::constants();
+            let ver = version_bytes("v2.0").expect("the version string is short");
+            parameter_base_hash(&ver, &c.p_bytes(), &c.q_bytes(), &c.g_bytes())
+        }
+    }
+}
+
 /// H_M = H(H_P; 0x01, manifest), spec 2.0 §3.1.4 eq. (6): the manifest file's bytes exactly
 /// as stored, preceded by their 4-byte length (§5.1.5).
 pub fn manifest_hash(h_p: &HashValue, manifest: &[u8]) -> HashValue {
