@@ -37,11 +37,65 @@ pub fn bytes32(path: &str, hex: &str) -> Result<[u8; 32]> {
     entente_group::hex::decode_array(hex).with_context(|| format!("{path} is not 32 bytes of hex"))
 }
 
+/// A value as the vectors write it, for comparison and for messages.
+pub trait Shown {
+    fn shown(&self) -> String;
+}
+
+impl Shown for entente_group::Element4096 {
+    fn shown(&self) -> String {
+        G::element_to_hex(self)
+    }
+}
+impl Shown for ScalarQ {
+    fn shown(&self) -> String {
+        self.to_hex()
+    }
+}
+impl Shown for HashValue {
+    fn shown(&self) -> String {
+        self.to_hex()
+    }
+}
+impl Shown for [u8; 32] {
+    fn shown(&self) -> String {
+        entente_group::hex::encode(self)
+    }
+}
+impl Shown for usize {
+    fn shown(&self) -> String {
+        self.to_string()
+    }
+}
+impl Shown for u32 {
+    fn shown(&self) -> String {
+        self.to_string()
+    }
+}
+impl Shown for String {
+    fn shown(&self) -> String {
+        format!("{self:?}")
+    }
+}
+
+/// Long hex cut to its ends, so that a report line stays readable.
+fn abbreviated(s: String) -> String {
+    if s.len() > 40 {
+        format!("{}…{} ({} digits)", &s[..16], &s[s.len() - 8..], s.len())
+    } else {
+        s
+    }
+}
+
 /// Compares a computed value with the vector's; the error names the path and both values.
-pub fn expect_eq<T: PartialEq + std::fmt::Debug>(path: &str, computed: &T, expected: &T) -> Result<()> {
+pub fn expect_eq<T: PartialEq + Shown + ?Sized>(path: &str, computed: &T, expected: &T) -> Result<()> {
     if computed == expected {
         Ok(())
     } else {
-        Err(anyhow!("{path}: computed {computed:?}, vector says {expected:?}"))
+        Err(anyhow!(
+            "{path}: computed {}, vector says {}",
+            abbreviated(computed.shown()),
+            abbreviated(expected.shown())
+        ))
     }
 }

@@ -1,0 +1,143 @@
+//! The conformance harness on egk's published vectors, and on corrupted copies of them.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use entente::testvectors::{Outcome, check_file, summary, vector_files};
+use serde_json::Value;
+
+const IMPLEMENTED: [&str; 3] = [
+    "ParametersTestVector.json",
+    "KeyCeremonyTestVector.json",
+    "ShareEncryptionTestVector.json",
+];
+
+fn vectors_dir() -> PathBuf {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/conformance/egk/testvectors");
+    assert!(
+        dir.is_dir(),
+        "conformance data missing: {} (the project expects ../shared beside it)",
+        dir.display()
+    );
+    dir
+}
+
+#[test]
+fn implemented_vectors_pass() {
+    for name in IMPLEMENTED {
+        let result = check_file(&vectors_dir().join(name));
+        assert!(matches!(result.outcome, Outcome::Pass(_)), "{result}");
+    }
+}
+
+#[test]
+fn the_whole_directory_has_no_failure() {
+    let results: Vec<_> = vector_files(&vectors_dir())
+        .unwrap()
+        .iter()
+        .map(|f| check_file(f))
+        .collect();
+    let (passed, failed, skipped) = summary(&results);
+    assert_eq!((passed, failed), (3, 0), "{results:#?}");
+    assert_eq!(skipped, results.len() - 3);
+}
+
+/// JSON paths of every hex string (16 digits or more) in a value.
+fn hex_fields(v: &Value, path: String, out: &mut Vec<String>) {
+    match v {
+        Value::Object(m) => m.iter().for_each(|(k, v)| hex_fields(v, format!("{path}/{k}"), out)),
+        Value::Array(a) => a
+            .iter()
+            .enumerate()
+            .for_each(|(i, v)| hex_fields(v, format!("{path}/{i}"), out)),
+        Value::String(s) if s.len() >= 16 && s.chars().all(|c| c.is_ascii_hexdigit()) => {
+            out.push(path)
+        }
+        _ => {}
+    }
+}
+
+/// Changes one hex digit of one field in each of `stride`-spaced fields and checks that the
+/// harness fails the copy.
+fn corrupted_copies_fail(name: &str, stride: usize) {
+    let original: Value =
+        serde_json::from_str(&std::fs::read_to_string(vectors_dir().join(name)).unwrap()).unwrap();
+    let mut fields = Vec::new();
+    hex_fields(&original, String::new(), &mut fields);
+    assert!(!fields.is_empty());
+    let dir = tempfile::tempdir().unwrap();
+    for (n, field) in fields.iter().enumerate().step_by(stride) {
+        let mut copy = original.clone();
+        let Some(Value::String(s)) = copy.pointer_mut(field) else {
+            unreachable!("the path was just collected")
+        };
+        // Vary the position so that leading, middle and trailing digits are all exercised.
+        let pos = (n * 7) % s.len();
+        let digit = s.as_bytes()[pos];
+        let replacement = if digit == b'0' { '1' } else { '0' };
+        s.replace_range(pos..=pos, &replacement.to_string());
+        let path = dir.path().join(name);
+        std::fs::write(&path, serde_json::to_string_pretty(&copy).unwrap()).unwrap();
+        let result = check_file(&path);
+        assert!(
+            matches!(result.outcome, Outcome::Fail(_)),
+            "digit {pos} of {field} changed, but: {result}"
+        );
+    }
+}
+
+#[test]
+fn corrupted_parameters_fail() {
+    corrupted_copies_fail("ParametersTestVector.json", 1);
+}
+
+#[test]
+fn corrupted_key_ceremony_fails() {
+    corrupted_copies_fail("KeyCeremonyTestVector.json", 1);
+}
+
+#[test]
+fn corrupted_share_encryption_fails() {
+    corrupted_copies_fail("ShareEncryptionTestVector.json", 1);
+}
+
+#[test]
+fn the_command_prints_lines_and_a_summary() {
+    let out = Command::new(env!("CARGO_BIN_EXE_entente"))
+        .arg("testvectors")
+        .arg(vectors_dir())
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    for name in IMPLEMENTED {
+        assert!(stdout.lines().any(|l| l.starts_with(&format!("PASS {name}"))), "{stdout}");
+    }
+    assert!(stdout.lines().any(|l| l.starts_with("SKIP BallotEncryptionTestVector.json: ")));
+    assert_eq!(stdout.lines().last(), Some("3 passed, 0 failed, 10 skipped"));
+
+    // A failing file makes the exit status 1; an unreadable directory 2.
+    let dir = tempfile::tempdir().unwrap();
+    let text = std::fs::read_to_string(vectors_dir().join(IMPLEMENTED[0])).unwrap();
+    std::fs::write(dir.path().join(IMPLEMENTED[0]), text.replacen("AB91D83C", "AB91D83D", 1)).unwrap();
+    std::fs::write(dir.path().join("BrokenTestVector.json"), "{ not json").unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_entente"))
+        .arg("testvectors")
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    assert!(stdout.contains(&format!("FAIL {}: parameter_base_hash.expected", IMPLEMENTED[0])), "{stdout}");
+    assert!(stdout.contains("SKIP BrokenTestVector.json"), "{stdout}");
+    assert_eq!(stdout.lines().last(), Some("0 passed, 1 failed, 1 skipped"));
+
+    let empty = tempfile::tempdir().unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_entente"))
+        .arg("testvectors")
+        .arg(empty.path())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8(out.stderr).unwrap().contains("no *TestVector.json files"));
+}
