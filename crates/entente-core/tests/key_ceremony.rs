@@ -49,9 +49,9 @@ fn five_guardians_quorum_three() {
     let (guardians, joint) = run_local::<G, _>(ctx, quorum, &h_b, &mut rng(1)).unwrap();
 
     // K is the product of the guardians' public keys and H_E follows eq. (23).
-    let secret_sum = guardians
-        .iter()
-        .fold(ScalarQ::zero(), |acc, g| acc.add(g.polynomial().secret_key().expose()));
+    let secret_sum = guardians.iter().fold(ScalarQ::zero(), |acc, g| {
+        acc.add(g.polynomial().secret_key().expose())
+    });
     assert_eq!(joint.key, G::g_pow(&secret_sum));
     assert_eq!(
         joint.extended_base_hash,
@@ -101,7 +101,8 @@ fn ceremony_with_tampered_share(
             if s == r {
                 continue;
             }
-            let mut share = guardians[s].share_for(&ctx, ceremony.key(r as u32 + 1).unwrap(), &mut rng);
+            let mut share =
+                guardians[s].share_for(&ctx, ceremony.key(r as u32 + 1).unwrap(), &mut rng);
             if s == 1 && r == 2 {
                 tamper(&mut share, &ctx, &guardians[s], &ceremony);
             }
@@ -212,7 +213,11 @@ fn secrets_round_trip_through_a_passphrase_file() {
     let g = Guardian::<G>::new(quorum, 2, &mut rng).unwrap();
     let pass = age::secrecy::SecretString::from("correct horse".to_owned());
     let sealed = store::seal_with_work_factor(&g, &pass, Some(10)).unwrap();
-    assert!(!sealed.windows(64).any(|w| w == g.polynomial().secret_key().expose().to_hex().as_bytes()));
+    assert!(
+        !sealed
+            .windows(64)
+            .any(|w| w == g.polynomial().secret_key().expose().to_hex().as_bytes())
+    );
     let back: Guardian<G> = store::open(&sealed, &pass).unwrap();
     assert_eq!(back.index(), 2);
     assert_eq!(

@@ -28,10 +28,16 @@ fn scalar_laws<S: Scalar>() {
     assert_eq!(S::from_u64(7).sub(&S::from_u64(9)), S::from_u64(2).neg());
     assert!(matches!(
         S::from_canonical_bytes(&[0u8; 31]),
-        Err(GroupError::Length { expected: 32, actual: 31 })
+        Err(GroupError::Length {
+            expected: 32,
+            actual: 31
+        })
     ));
     // 2^256 - 1 is not below q: not canonical, but as a hash output it reduces.
-    assert_eq!(S::from_canonical_bytes(&[0xff; 32]), Err(GroupError::ScalarRange));
+    assert_eq!(
+        S::from_canonical_bytes(&[0xff; 32]),
+        Err(GroupError::ScalarRange)
+    );
     let reduced = S::from_hash(&[0xff; 32]);
     assert!(S::from_canonical_bytes(&reduced.to_bytes()).is_ok());
 }
@@ -67,9 +73,9 @@ fn group_laws<G: Group>() {
     exps[3] = G::Scalar::from_u64(1);
     for n in 0..=5 {
         let terms: Vec<(&G::Element, &G::Scalar)> = bases.iter().zip(&exps).take(n).collect();
-        let expected = terms
-            .iter()
-            .fold(G::identity(), |acc, (b, e)| G::mul(&acc, &G::vartime_pow(b, e)));
+        let expected = terms.iter().fold(G::identity(), |acc, (b, e)| {
+            G::mul(&acc, &G::vartime_pow(b, e))
+        });
         assert_eq!(G::vartime_multi_pow(&terms), expected, "{n} terms");
     }
 

@@ -59,7 +59,10 @@ fn scalar_hash_reduction_matches_gmp() {
         let mut bytes = [0xffu8; 32];
         bytes[0] = top;
         let expected = Integer::from_digits(&bytes, rug::integer::Order::Msf) % q;
-        let got = Integer::from_digits(&ScalarQ::from_hash(&bytes).to_bytes(), rug::integer::Order::Msf);
+        let got = Integer::from_digits(
+            &ScalarQ::from_hash(&bytes).to_bytes(),
+            rug::integer::Order::Msf,
+        );
         assert_eq!(got, expected);
     }
     // q itself reduces to 0, q - 1 stays.

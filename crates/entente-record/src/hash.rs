@@ -210,13 +210,21 @@ mod tests {
     fn pieces_concatenate() {
         let key = [7u8; 32];
         let a = Hasher::new(&key, 0x10).index(1).index(2).finish();
-        let b = Hasher::new(&key, 0x10).bytes(&[0, 0, 0, 1, 0, 0, 0, 2]).finish();
+        let b = Hasher::new(&key, 0x10)
+            .bytes(&[0, 0, 0, 1, 0, 0, 0, 2])
+            .finish();
         assert_eq!(a, b);
-        let c = Hasher::with_revision(&key, 0x10, Revision::EgkDraft1_9).index(1).index(2).finish();
+        let c = Hasher::with_revision(&key, 0x10, Revision::EgkDraft1_9)
+            .index(1)
+            .index(2)
+            .finish();
         let d = Hasher::new(&key, 0x10).bytes(&[0, 1, 0, 2]).finish();
         assert_eq!(c, d);
         let e = Hasher::new(&key, 0x01).with_length(b"abc").finish();
-        let f = Hasher::new(&key, 0x01).bytes(&[0, 0, 0, 3]).bytes(b"abc").finish();
+        let f = Hasher::new(&key, 0x01)
+            .bytes(&[0, 0, 0, 3])
+            .bytes(b"abc")
+            .finish();
         assert_eq!(e, f);
         assert!(verify_hmac(&key, &[b"x"], &hmac(&key, &[b"x"])));
         assert!(!verify_hmac(&key, &[b"y"], &hmac(&key, &[b"x"])));

@@ -15,7 +15,7 @@ use rand::rngs::StdRng;
 pub struct Measurement {
     /// What was measured.
     pub name: &'static str,
-    /// Time per operation: the best of several batches, which discounts a noisy neighbour.
+    /// Time per operation: the median over the rounds.
     pub per_op: Duration,
     /// Cost in modexp-equivalents.
     pub ratio: f64,
@@ -23,19 +23,50 @@ pub struct Measurement {
 
 type G = P4096;
 
-/// Best time per call over `batches` batches of `per_batch` calls.
-fn time_per_op(batches: usize, per_batch: usize, mut op: impl FnMut(usize)) -> Duration {
-    let mut best = Duration::MAX;
-    let mut i = 0;
-    for _ in 0..batches {
-        let start = Instant::now();
-        for _ in 0..per_batch {
-            op(i);
-            i += 1;
-        }
-        best = best.min(start.elapsed() / per_batch as u32);
+/// Mean time per call of one batch of `per_batch` calls.
+fn batch(per_batch: usize, offset: usize, op: &mut impl FnMut(usize)) -> Duration {
+    let start = Instant::now();
+    for i in 0..per_batch {
+        op(offset + i);
     }
-    best
+    start.elapsed() / per_batch as u32
+}
+
+fn median(mut v: Vec<f64>) -> f64 {
+    v.sort_by(f64::total_cmp);
+    v[v.len() / 2]
+}
+
+/// Measures `op` against the reference exponentiation: rounds alternate a batch of each, so
+/// that a slower or faster moment of a shared machine affects both sides of a ratio alike.
+/// Reports the median time and the median of the per-round ratios.
+struct Bencher<R: FnMut(usize)> {
+    reference: R,
+    reference_batch: usize,
+    rounds: usize,
+}
+
+impl<R: FnMut(usize)> Bencher<R> {
+    fn measure(
+        &mut self,
+        name: &'static str,
+        per_batch: usize,
+        mut op: impl FnMut(usize),
+    ) -> Measurement {
+        let mut times = Vec::with_capacity(self.rounds);
+        let mut ratios = Vec::with_capacity(self.rounds);
+        for round in 0..self.rounds {
+            let reference = batch(self.reference_batch, round, &mut self.reference);
+            let t = batch(per_batch, round * per_batch, &mut op);
+            times.push(t.as_secs_f64());
+            ratios.push(t.as_secs_f64() / reference.as_secs_f64());
+        }
+        Measurement {
+            name,
+            per_op: Duration::from_secs_f64(median(times)),
+            ratio: median(ratios),
+        }
+    }
 }
 
 /// Measures every operation; `scale` multiplies the number of repetitions (1 = about 10 s).
@@ -51,76 +82,68 @@ pub fn run(scale: usize) -> Vec<Measurement> {
     let k_table = G::table(&bases[0]);
     let encoded: Vec<Vec<u8>> = bases.iter().map(G::element_to_bytes).collect();
     let key = [7u8; 32];
-    let mut out = Vec::new();
+    let input = vec![0x5a_u8; 7 * 512];
 
-    let modexp = time_per_op(5, 40 * scale, |i| {
-        black_box(G::vartime_pow(&bases[i % 8], &exps[i % n]));
-    });
-    let mut push = |name, per_op: Duration| {
-        out.push(Measurement {
-            name,
-            per_op,
-            ratio: per_op.as_secs_f64() / modexp.as_secs_f64(),
-        })
+    let mut b = Bencher {
+        reference: |i: usize| {
+            black_box(G::vartime_pow(&bases[i % 8], &exps[(i * 7) % n]));
+        },
+        reference_batch: 10,
+        rounds: 11 * scale,
     };
-    push("modexp, variable base, 256-bit exponent (GMP mpz_powm)", modexp);
-    push(
-        "modexp, constant time (GMP mpz_powm_sec)",
-        time_per_op(5, 30 * scale, |i| {
+    let mut out = vec![
+        b.measure(
+            "modexp, variable base, 256-bit exponent (the unit: 1 +- noise)",
+            10,
+            |i| {
+                black_box(G::vartime_pow(&bases[(i + 3) % 8], &exps[i % n]));
+            },
+        ),
+        b.measure("modexp, constant time (GMP mpz_powm_sec)", 10, |i| {
             black_box(G::pow(&bases[i % 8], &exps[i % n]));
         }),
-    );
-    push(
-        "fixed base g, 8-bit table",
-        time_per_op(5, 200 * scale, |i| {
+        b.measure("fixed base g, 10-bit table", 50, |i| {
             black_box(G::vartime_g_pow(&exps[i % n]));
         }),
-    );
-    push(
-        "fixed base K (any long-lived base), 8-bit table",
-        time_per_op(5, 200 * scale, |i| {
-            black_box(G::vartime_table_pow(&k_table, &exps[i % n]));
-        }),
-    );
-    push(
-        "fixed-base table build (4 MiB, once per base)",
-        time_per_op(2, scale, |i| {
-            black_box(G::table(&bases[i % 8]));
-        }),
-    );
-    for terms in [2usize, 3, 5] {
-        let name: &'static str = match terms {
-            2 => "multi-exponentiation, 2 terms (Straus)",
-            3 => "multi-exponentiation, 3 terms (Straus)",
-            _ => "multi-exponentiation, 5 terms (Straus)",
-        };
-        push(
-            name,
-            time_per_op(5, 20 * scale, |i| {
-                let t: Vec<_> = (0..terms)
-                    .map(|j| (&bases[(i + j) % 8], &exps[(i + j) % n]))
-                    .collect();
-                black_box(G::vartime_multi_pow(&t));
-            }),
-        );
+        b.measure(
+            "fixed base K (any long-lived base), 10-bit table",
+            50,
+            |i| {
+                black_box(G::vartime_table_pow(&k_table, &exps[i % n]));
+            },
+        ),
+    ];
+    for (terms, name) in [
+        (2usize, "multi-exponentiation, 2 terms (Straus)"),
+        (3, "multi-exponentiation, 3 terms (Straus)"),
+        (5, "multi-exponentiation, 5 terms (Straus)"),
+    ] {
+        out.push(b.measure(name, 5, |i| {
+            let t: Vec<_> = (0..terms)
+                .map(|j| (&bases[(i + j) % 8], &exps[(i + j) % n]))
+                .collect();
+            black_box(G::vartime_multi_pow(&t));
+        }));
     }
-    push(
-        "group membership check (x^q mod p = 1)",
-        time_per_op(5, 40 * scale, |i| {
+    out.push(
+        b.measure("group membership check (x^q mod p = 1)", 10, |i| {
             black_box(G::element_from_bytes(&encoded[i % 8]).is_ok());
         }),
     );
-    push(
-        "modular multiplication",
-        time_per_op(5, 2000 * scale, |i| {
-            black_box(G::mul(&bases[i % 8], &bases[(i + 1) % 8]));
-        }),
-    );
-    let input = vec![0x5a_u8; 7 * 512 + 1];
-    push(
+    out.push(b.measure("modular multiplication", 500, |i| {
+        black_box(G::mul(&bases[i % 8], &bases[(i + 1) % 8]));
+    }));
+    out.push(b.measure(
         "H = HMAC-SHA-256 over 3585 bytes (a range-proof challenge)",
-        time_per_op(5, 2000 * scale, |_| {
-            black_box(Hasher::new(&key, 0x21).bytes(&input[1..]).finish());
+        500,
+        |_| {
+            black_box(Hasher::new(&key, 0x21).bytes(&input).finish());
+        },
+    ));
+    b.rounds = 3;
+    out.push(
+        b.measure("fixed-base table build (13 MiB, once per base)", 1, |i| {
+            black_box(G::table(&bases[i % 8]));
         }),
     );
     out
@@ -128,10 +151,13 @@ pub fn run(scale: usize) -> Vec<Measurement> {
 
 /// The report, one line per operation.
 pub fn report(measurements: &[Measurement]) -> String {
-    let mut s = String::from("operation                                                     time/op    modexp-equivalents\n");
+    let mut s = format!(
+        "{:<64} {:>12} {:>20}\n",
+        "operation", "time/op", "modexp-equivalents"
+    );
     for m in measurements {
         s.push_str(&format!(
-            "{:<60} {:>9.1} µs {:>8.3}\n",
+            "{:<64} {:>9.1} µs {:>20.3}\n",
             m.name,
             m.per_op.as_secs_f64() * 1e6,
             m.ratio

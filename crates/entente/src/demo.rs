@@ -54,7 +54,9 @@ pub fn report(o: &DemoOutcome) -> String {
     let n = o.quorum.guardians();
     let k = o.quorum.quorum();
     let mut s = String::new();
-    s.push_str("Entente demo: Riverside joint election (ElectionGuard 2.0, standard 4096-bit group)\n\n");
+    s.push_str(
+        "Entente demo: Riverside joint election (ElectionGuard 2.0, standard 4096-bit group)\n\n",
+    );
     s.push_str(&format!(
         "Key ceremony: {n} guardians, any {k} of them can decrypt, no {} of them can read a vote\n",
         k - 1
@@ -72,7 +74,10 @@ pub fn report(o: &DemoOutcome) -> String {
         "  {} encrypted key shares exchanged, each decrypted and checked against its sender's commitments\n",
         n * (n - 1)
     ));
-    s.push_str(&format!("  done in {:.2} s\n\n", o.ceremony_time.as_secs_f64()));
+    s.push_str(&format!(
+        "  done in {:.2} s\n\n",
+        o.ceremony_time.as_secs_f64()
+    ));
     s.push_str(&format!("H_P (parameter base hash)  {}\n", o.h_p));
     s.push_str(&format!("H_M (manifest hash)        {}\n", o.h_m));
     s.push_str(&format!("H_B (election base hash)   {}\n", o.h_b));
@@ -80,6 +85,9 @@ pub fn report(o: &DemoOutcome) -> String {
         "K   (joint election key)   fingerprint {}\n",
         fingerprint(&P4096::element_to_bytes(&o.joint.key))
     ));
-    s.push_str(&format!("H_E (extended base hash)   {}\n", o.joint.extended_base_hash));
+    s.push_str(&format!(
+        "H_E (extended base hash)   {}\n",
+        o.joint.extended_base_hash
+    ));
     s
 }

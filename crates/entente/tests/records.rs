@@ -27,7 +27,9 @@ fn json(path: &Path) -> Value {
 }
 
 fn str_at<'a>(v: &'a Value, field: &str) -> &'a str {
-    v[field].as_str().unwrap_or_else(|| panic!("{field} is not a string"))
+    v[field]
+        .as_str()
+        .unwrap_or_else(|| panic!("{field} is not a string"))
 }
 
 #[test]
@@ -35,17 +37,34 @@ fn records_hold_under_spec_2_0_0() {
     for dir in records() {
         let constants = json(&dir.join("constants.json"));
         let c = P4096::constants();
-        assert_eq!(str_at(&constants, "large_prime"), entente_group::hex::encode(&c.p_bytes()));
-        assert_eq!(str_at(&constants, "small_prime"), entente_group::hex::encode(&c.q_bytes()));
-        assert_eq!(str_at(&constants, "cofactor"), entente_group::hex::encode(&c.r_bytes()));
-        assert_eq!(str_at(&constants, "generator"), entente_group::hex::encode(&c.g_bytes()));
+        assert_eq!(
+            str_at(&constants, "large_prime"),
+            entente_group::hex::encode(&c.p_bytes())
+        );
+        assert_eq!(
+            str_at(&constants, "small_prime"),
+            entente_group::hex::encode(&c.q_bytes())
+        );
+        assert_eq!(
+            str_at(&constants, "cofactor"),
+            entente_group::hex::encode(&c.r_bytes())
+        );
+        assert_eq!(
+            str_at(&constants, "generator"),
+            entente_group::hex::encode(&c.g_bytes())
+        );
 
         let config = json(&dir.join("election_config.json"));
         let ctx = KeyContext::standard();
         assert_eq!(str_at(&config, "parameter_base_hash"), ctx.h_p.to_hex());
         let manifest = std::fs::read(dir.join("manifest.json")).unwrap();
         let h_m = params::manifest_hash(&ctx.h_p, &manifest);
-        assert_eq!(str_at(&config, "manifest_hash"), h_m.to_hex(), "{}", dir.display());
+        assert_eq!(
+            str_at(&config, "manifest_hash"),
+            h_m.to_hex(),
+            "{}",
+            dir.display()
+        );
         let n = config["number_of_guardians"].as_u64().unwrap() as u32;
         let k = config["quorum"].as_u64().unwrap() as u32;
         let h_b = params::election_base_hash(&ctx.h_p, &h_m, n, k);
@@ -62,7 +81,8 @@ fn records_hold_under_spec_2_0_0() {
                 proofs: vec![],
             };
             for p in g["coefficient_proofs"].as_array().unwrap() {
-                key.commitments.push(G::element_from_hex(str_at(p, "public_key")).unwrap());
+                key.commitments
+                    .push(G::element_from_hex(str_at(p, "public_key")).unwrap());
                 key.proofs.push(SchnorrProof {
                     challenge: ScalarQ::from_hex(str_at(p, "challenge")).unwrap(),
                     response: ScalarQ::from_hex(str_at(p, "response")).unwrap(),
@@ -71,7 +91,10 @@ fn records_hold_under_spec_2_0_0() {
             verified.push(key.verify(&ctx, quorum).unwrap());
         }
         let joint = JointKey::combine(&ctx, &h_b, verified).unwrap();
-        assert_eq!(str_at(&init, "joint_public_key"), G::element_to_hex(&joint.key));
+        assert_eq!(
+            str_at(&init, "joint_public_key"),
+            G::element_to_hex(&joint.key)
+        );
         assert_eq!(
             HashValue::from_hex(str_at(&init, "extended_base_hash")).unwrap(),
             joint.extended_base_hash
@@ -83,16 +106,24 @@ fn records_hold_under_spec_2_0_0() {
             let t = json(&entry.unwrap().path());
             let index = t["x_coordinate"].as_u64().unwrap() as u32;
             let mine = joint.guardians.iter().find(|g| g.index() == index).unwrap();
-            for (j, a) in t["polynomial_coefficients"].as_array().unwrap().iter().enumerate() {
+            for (j, a) in t["polynomial_coefficients"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .enumerate()
+            {
                 let a = ScalarQ::from_hex(a.as_str().unwrap()).unwrap();
                 assert_eq!(G::g_pow(&a), mine.commitments()[j]);
             }
             let share = ScalarQ::from_hex(str_at(&t, "key_share")).unwrap();
-            let expected = joint
-                .guardians
-                .iter()
-                .fold(G::identity(), |acc, g| G::mul(&acc, &g.commitment_at(index)));
-            assert_eq!(G::vartime_g_pow(&share), expected, "key share of guardian {index}");
+            let expected = joint.guardians.iter().fold(G::identity(), |acc, g| {
+                G::mul(&acc, &g.commitment_at(index))
+            });
+            assert_eq!(
+                G::vartime_g_pow(&share),
+                expected,
+                "key share of guardian {index}"
+            );
         }
     }
 }

@@ -13,7 +13,8 @@ const IMPLEMENTED: [&str; 3] = [
 ];
 
 fn vectors_dir() -> PathBuf {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/conformance/egk/testvectors");
+    let dir =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/conformance/egk/testvectors");
     assert!(
         dir.is_dir(),
         "conformance data missing: {} (the project expects ../shared beside it)",
@@ -45,7 +46,9 @@ fn the_whole_directory_has_no_failure() {
 /// JSON paths of every hex string (16 digits or more) in a value.
 fn hex_fields(v: &Value, path: String, out: &mut Vec<String>) {
     match v {
-        Value::Object(m) => m.iter().for_each(|(k, v)| hex_fields(v, format!("{path}/{k}"), out)),
+        Value::Object(m) => m
+            .iter()
+            .for_each(|(k, v)| hex_fields(v, format!("{path}/{k}"), out)),
         Value::Array(a) => a
             .iter()
             .enumerate()
@@ -111,15 +114,31 @@ fn the_command_prints_lines_and_a_summary() {
     assert!(out.status.success());
     let stdout = String::from_utf8(out.stdout).unwrap();
     for name in IMPLEMENTED {
-        assert!(stdout.lines().any(|l| l.starts_with(&format!("PASS {name}"))), "{stdout}");
+        assert!(
+            stdout
+                .lines()
+                .any(|l| l.starts_with(&format!("PASS {name}"))),
+            "{stdout}"
+        );
     }
-    assert!(stdout.lines().any(|l| l.starts_with("SKIP BallotEncryptionTestVector.json: ")));
-    assert_eq!(stdout.lines().last(), Some("3 passed, 0 failed, 10 skipped"));
+    assert!(
+        stdout
+            .lines()
+            .any(|l| l.starts_with("SKIP BallotEncryptionTestVector.json: "))
+    );
+    assert_eq!(
+        stdout.lines().last(),
+        Some("3 passed, 0 failed, 10 skipped")
+    );
 
     // A failing file makes the exit status 1; an unreadable directory 2.
     let dir = tempfile::tempdir().unwrap();
     let text = std::fs::read_to_string(vectors_dir().join(IMPLEMENTED[0])).unwrap();
-    std::fs::write(dir.path().join(IMPLEMENTED[0]), text.replacen("AB91D83C", "AB91D83D", 1)).unwrap();
+    std::fs::write(
+        dir.path().join(IMPLEMENTED[0]),
+        text.replacen("AB91D83C", "AB91D83D", 1),
+    )
+    .unwrap();
     std::fs::write(dir.path().join("BrokenTestVector.json"), "{ not json").unwrap();
     let out = Command::new(env!("CARGO_BIN_EXE_entente"))
         .arg("testvectors")
@@ -128,7 +147,13 @@ fn the_command_prints_lines_and_a_summary() {
         .unwrap();
     assert_eq!(out.status.code(), Some(1));
     let stdout = String::from_utf8(out.stdout).unwrap();
-    assert!(stdout.contains(&format!("FAIL {}: parameter_base_hash.expected", IMPLEMENTED[0])), "{stdout}");
+    assert!(
+        stdout.contains(&format!(
+            "FAIL {}: parameter_base_hash.expected",
+            IMPLEMENTED[0]
+        )),
+        "{stdout}"
+    );
     assert!(stdout.contains("SKIP BrokenTestVector.json"), "{stdout}");
     assert_eq!(stdout.lines().last(), Some("0 passed, 1 failed, 1 skipped"));
 
@@ -139,5 +164,9 @@ fn the_command_prints_lines_and_a_summary() {
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
-    assert!(String::from_utf8(out.stderr).unwrap().contains("no *TestVector.json files"));
+    assert!(
+        String::from_utf8(out.stderr)
+            .unwrap()
+            .contains("no *TestVector.json files")
+    );
 }

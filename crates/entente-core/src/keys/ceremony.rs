@@ -6,8 +6,7 @@ use rand::{CryptoRng, RngCore};
 use tracing::{debug, info};
 
 use super::{
-    EncryptedShare, Guardian, GuardianPublicKey, KeyContext, KeyError, Quorum,
-    VerifiedGuardianKey,
+    EncryptedShare, Guardian, GuardianPublicKey, KeyContext, KeyError, Quorum, VerifiedGuardianKey,
 };
 
 impl<G: Group> GuardianPublicKey<G> {
@@ -193,7 +192,10 @@ pub fn run_local<G: Group, R: CryptoRng + RngCore + ?Sized>(
     for g in &guardians {
         ceremony.publish_key(g.public_key(&ctx, rng))?;
     }
-    info!(guardians = quorum.guardians(), "all guardian keys published and verified");
+    info!(
+        guardians = quorum.guardians(),
+        "all guardian keys published and verified"
+    );
     let n = guardians.len();
     for s in 0..n {
         for r in 0..n {
@@ -206,7 +208,10 @@ pub fn run_local<G: Group, R: CryptoRng + RngCore + ?Sized>(
             ceremony.record_share(share)?;
         }
     }
-    info!(shares = n * (n - 1), "all key shares exchanged and verified");
+    info!(
+        shares = n * (n - 1),
+        "all key shares exchanged and verified"
+    );
     let joint = ceremony.finish(h_b)?;
     Ok((guardians, joint))
 }

@@ -47,7 +47,9 @@ pub enum KeyError {
         actual: usize,
     },
     /// A Schnorr proof does not verify (spec 2.0 Verification 2).
-    #[error("guardian {index}, coefficient {coefficient}: Schnorr proof fails (challenge differs, Verification 2.C)")]
+    #[error(
+        "guardian {index}, coefficient {coefficient}: Schnorr proof fails (challenge differs, Verification 2.C)"
+    )]
     InvalidProof {
         /// The guardian.
         index: u32,
@@ -64,7 +66,9 @@ pub enum KeyError {
     #[error("joint key K is 1 (Verification 3.B)")]
     TrivialJointKey,
     /// A share failed decryption or verification: the recipient complains about the sender.
-    #[error("complaint: the share guardian {sender} sent to guardian {recipient} is invalid: {reason}")]
+    #[error(
+        "complaint: the share guardian {sender} sent to guardian {recipient} is invalid: {reason}"
+    )]
     Complaint {
         /// The guardian who sent the bad share.
         sender: u32,

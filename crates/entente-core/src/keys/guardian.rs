@@ -32,7 +32,10 @@ impl<G: Group> Guardian<G> {
     }
 
     /// A guardian from a known polynomial (test vectors, or a guardian's stored secret).
-    pub fn from_polynomial(quorum: Quorum, polynomial: SecretPolynomial<G>) -> Result<Self, KeyError> {
+    pub fn from_polynomial(
+        quorum: Quorum,
+        polynomial: SecretPolynomial<G>,
+    ) -> Result<Self, KeyError> {
         quorum.check_index(polynomial.index())?;
         if polynomial.degree_plus_one() != quorum.quorum() as usize {
             return Err(KeyError::CoefficientCount {

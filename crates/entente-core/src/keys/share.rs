@@ -40,14 +40,17 @@ fn share_keys<G: Group>(
     alpha: &G::Element,
     beta: &G::Element,
 ) -> ShareKeys {
-    let k: HashValue =
-        Hasher::with_revision(ctx.h_p.as_bytes(), domain::SHARE_ENCRYPTION_KEY, ctx.revision)
-            .index(sender)
-            .index(recipient)
-            .element::<G>(recipient_key)
-            .element::<G>(alpha)
-            .element::<G>(beta)
-            .finish();
+    let k: HashValue = Hasher::with_revision(
+        ctx.h_p.as_bytes(),
+        domain::SHARE_ENCRYPTION_KEY,
+        ctx.revision,
+    )
+    .index(sender)
+    .index(recipient)
+    .element::<G>(recipient_key)
+    .element::<G>(alpha)
+    .element::<G>(beta)
+    .finish();
     let k = Zeroizing::new(k.0);
     let width = ctx.revision.index_bytes();
     let (i, l) = (sender.to_be_bytes(), recipient.to_be_bytes());
@@ -136,7 +139,11 @@ impl<G: Group> EncryptedShare<G> {
         let beta = G::pow(&self.c0, recipient.secret_key().expose());
         let own_key = G::g_pow(recipient.secret_key().expose());
         let keys = share_keys::<G>(ctx, self.sender, self.recipient, &own_key, &self.c0, &beta);
-        if !verify_hmac(&keys.mac, &[&G::element_to_bytes(&self.c0), &self.c1], &self.c2) {
+        if !verify_hmac(
+            &keys.mac,
+            &[&G::element_to_bytes(&self.c0), &self.c1],
+            &self.c2,
+        ) {
             return Err(complaint(ComplaintReason::Mac));
         }
         let mut plain = xor32(&self.c1, &keys.enc);

@@ -21,7 +21,9 @@ const FORMAT: &str = "entente-guardian-secret/1";
 #[non_exhaustive]
 pub enum StoreError {
     /// The passphrase is wrong, or the file is not an age passphrase file.
-    #[error("cannot decrypt the guardian secret (wrong passphrase, or not an Entente secret file): {0}")]
+    #[error(
+        "cannot decrypt the guardian secret (wrong passphrase, or not an Entente secret file): {0}"
+    )]
     Decrypt(#[from] age::DecryptError),
     /// Encryption failed.
     #[error("cannot encrypt the guardian secret: {0}")]
@@ -50,7 +52,10 @@ struct SecretFile {
 
 /// Encrypts a guardian's secrets with a passphrase; age picks the scrypt work factor that
 /// takes about a second here.
-pub fn seal<G: Group>(guardian: &Guardian<G>, passphrase: &SecretString) -> Result<Vec<u8>, StoreError> {
+pub fn seal<G: Group>(
+    guardian: &Guardian<G>,
+    passphrase: &SecretString,
+) -> Result<Vec<u8>, StoreError> {
     seal_with_work_factor(guardian, passphrase, None)
 }
 
@@ -85,8 +90,7 @@ pub fn seal_with_work_factor<G: Group>(
     if let Some(w) = work_factor {
         recipient.set_work_factor(w);
     }
-    let encryptor =
-        age::Encryptor::with_recipients(iter::once(&recipient as &dyn age::Recipient))?;
+    let encryptor = age::Encryptor::with_recipients(iter::once(&recipient as &dyn age::Recipient))?;
     let mut out = Vec::new();
     let mut writer = encryptor.wrap_output(&mut out)?;
     writer.write_all(&plain)?;
@@ -119,7 +123,10 @@ pub fn open<G: Group>(bytes: &[u8], passphrase: &SecretString) -> Result<Guardia
     let scalar = |what: String, hex: &str| {
         G::Scalar::from_hex(hex)
             .map(SecretScalar::new)
-            .map_err(|source| KeyError::Encoding { object: what, source })
+            .map_err(|source| KeyError::Encoding {
+                object: what,
+                source,
+            })
     };
     let quorum = Quorum::new(content.guardians, content.quorum)?;
     let coefficients = content

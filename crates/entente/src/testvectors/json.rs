@@ -88,7 +88,11 @@ fn abbreviated(s: String) -> String {
 }
 
 /// Compares a computed value with the vector's; the error names the path and both values.
-pub fn expect_eq<T: PartialEq + Shown + ?Sized>(path: &str, computed: &T, expected: &T) -> Result<()> {
+pub fn expect_eq<T: PartialEq + Shown + ?Sized>(
+    path: &str,
+    computed: &T,
+    expected: &T,
+) -> Result<()> {
     if computed == expected {
         Ok(())
     } else {

@@ -38,7 +38,10 @@ pub fn check(v: &Vector, revision: Revision) -> Result<()> {
         revision,
         h_p: params::parameter_base_hash_for(revision),
     };
-    let k = v.guardians.first().map_or(0, |g| g.polynomial_coefficients.len());
+    let k = v
+        .guardians
+        .first()
+        .map_or(0, |g| g.polynomial_coefficients.len());
     let quorum = Quorum::new(v.guardians.len() as u32, k as u32)?;
     let mut verified = Vec::new();
     for (gi, gv) in v.guardians.iter().enumerate() {
@@ -56,9 +59,14 @@ pub fn check(v: &Vector, revision: Revision) -> Result<()> {
             .map(|(j, h)| secret(&at(&format!("proof_nonces[{j}]")), h))
             .collect::<Result<Vec<_>>>()?;
         let polynomial = SecretPolynomial::from_coefficients(gv.coordinate, coefficients)?;
-        let guardian = Guardian::<G>::from_polynomial(quorum, polynomial).context(at("coordinate"))?;
+        let guardian =
+            Guardian::<G>::from_polynomial(quorum, polynomial).context(at("coordinate"))?;
         expect_eq(&at("proof_nonces (count)"), &nonces.len(), &k)?;
-        expect_eq(&at("expected_proofs (count)"), &gv.expected_proofs.len(), &k)?;
+        expect_eq(
+            &at("expected_proofs (count)"),
+            &gv.expected_proofs.len(),
+            &k,
+        )?;
 
         // Recompute the commitments and proofs from the coefficients and nonces.
         let computed = guardian.public_key_with_nonces(&ctx, &nonces);
@@ -75,13 +83,25 @@ pub fn check(v: &Vector, revision: Revision) -> Result<()> {
                 response: scalar(&p("response"), &pv.response)?,
             };
             expect_eq(&p("public_key"), &computed.commitments[j], &commitment)?;
-            expect_eq(&p("challenge"), &computed.proofs[j].challenge, &proof.challenge)?;
-            expect_eq(&p("response"), &computed.proofs[j].response, &proof.response)?;
+            expect_eq(
+                &p("challenge"),
+                &computed.proofs[j].challenge,
+                &proof.challenge,
+            )?;
+            expect_eq(
+                &p("response"),
+                &computed.proofs[j].response,
+                &proof.response,
+            )?;
             published.commitments.push(commitment);
             published.proofs.push(proof);
         }
         // And check the published proofs as a verifier would (Verification 2).
-        verified.push(published.verify(&ctx, quorum).context(at("expected_proofs"))?);
+        verified.push(
+            published
+                .verify(&ctx, quorum)
+                .context(at("expected_proofs"))?,
+        );
     }
     let h_b = hash("election_base_hash", &v.election_base_hash)?;
     let joint = JointKey::combine(&ctx, &h_b, verified)?;
@@ -93,7 +113,10 @@ pub fn check(v: &Vector, revision: Revision) -> Result<()> {
     expect_eq(
         "expected_extended_base_hash",
         &joint.extended_base_hash,
-        &hash("expected_extended_base_hash", &v.expected_extended_base_hash)?,
+        &hash(
+            "expected_extended_base_hash",
+            &v.expected_extended_base_hash,
+        )?,
     )?;
     Ok(())
 }

@@ -88,10 +88,13 @@ pub fn check_file(path: &Path) -> FileResult {
 }
 
 fn run_check(name: &str, path: &Path) -> Result<Revision> {
-    let text = std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
+    let text =
+        std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
     match name {
         "ParametersTestVector" => parameters::check(&json::parse(&text)?),
-        "KeyCeremonyTestVector" => either_revision(&text, &json::parse(&text)?, key_ceremony::check),
+        "KeyCeremonyTestVector" => {
+            either_revision(&text, &json::parse(&text)?, key_ceremony::check)
+        }
         "ShareEncryptionTestVector" => {
             either_revision(&text, &json::parse(&text)?, share_encryption::check)
         }
@@ -144,9 +147,11 @@ pub fn vector_files(dir: &Path) -> Result<Vec<PathBuf>> {
 
 /// Counts of a run: (passed, failed, skipped).
 pub fn summary(results: &[FileResult]) -> (usize, usize, usize) {
-    results.iter().fold((0, 0, 0), |(p, f, s), r| match r.outcome {
-        Outcome::Pass(_) => (p + 1, f, s),
-        Outcome::Fail(_) => (p, f + 1, s),
-        Outcome::Skip(_) => (p, f, s + 1),
-    })
+    results
+        .iter()
+        .fold((0, 0, 0), |(p, f, s), r| match r.outcome {
+            Outcome::Pass(_) => (p + 1, f, s),
+            Outcome::Fail(_) => (p, f + 1, s),
+            Outcome::Skip(_) => (p, f, s + 1),
+        })
 }

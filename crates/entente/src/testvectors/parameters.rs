@@ -69,12 +69,18 @@ pub fn check(v: &Vector) -> Result<Revision> {
     expect_eq(
         "parameter_base_hash.expected",
         &h_p,
-        &hash("parameter_base_hash.expected", &v.parameter_base_hash.expected)?,
+        &hash(
+            "parameter_base_hash.expected",
+            &v.parameter_base_hash.expected,
+        )?,
     )?;
 
     let e = &v.election_base_hash;
     Quorum::new(e.number_of_guardians, e.quorum)?;
-    let h_p = hash("election_base_hash.parameterBaseHash", &e.parameter_base_hash)?;
+    let h_p = hash(
+        "election_base_hash.parameterBaseHash",
+        &e.parameter_base_hash,
+    )?;
     let h_m = hash("election_base_hash.manifest_hash", &e.manifest_hash)?;
     let expected = hash("election_base_hash.expected", &e.expected)?;
     let v2 = params::election_base_hash(&h_p, &h_m, e.number_of_guardians, e.quorum);
@@ -92,12 +98,18 @@ pub fn check(v: &Vector) -> Result<Revision> {
             info,
             &h_m,
         );
-        expect_eq("election_base_hash.expected (either layout)", &draft, &expected)?;
+        expect_eq(
+            "election_base_hash.expected (either layout)",
+            &draft,
+            &expected,
+        )?;
         Revision::EgkDraft1_9
     };
-    Ok(if version == params::SPEC_VERSION && h_b_revision == Revision::V2_0_0 {
-        Revision::V2_0_0
-    } else {
-        Revision::EgkDraft1_9
-    })
+    Ok(
+        if version == params::SPEC_VERSION && h_b_revision == Revision::V2_0_0 {
+            Revision::V2_0_0
+        } else {
+            Revision::EgkDraft1_9
+        },
+    )
 }

@@ -65,7 +65,10 @@ pub fn check(v: &Vector, revision: Revision) -> Result<()> {
         revision,
         h_p: params::parameter_base_hash_for(revision),
     };
-    let k = v.guardians.first().map_or(0, |g| g.polynomial_coefficients.len());
+    let k = v
+        .guardians
+        .first()
+        .map_or(0, |g| g.polynomial_coefficients.len());
     let quorum = Quorum::new(v.guardians.len() as u32, k as u32)?;
 
     // The guardians, and their public keys with proofs (the proofs' nonces are not part of the
@@ -102,27 +105,47 @@ pub fn check(v: &Vector, revision: Revision) -> Result<()> {
             .get(recipient)
             .ok_or_else(|| anyhow!("{}: no guardian named {recipient:?}", at("name")))?
             .clone();
-        expect_eq(&at("expected_shares (count)"), &received.expected_shares.len(), &(v.guardians.len() - 1))?;
+        expect_eq(
+            &at("expected_shares (count)"),
+            &received.expected_shares.len(),
+            &(v.guardians.len() - 1),
+        )?;
         for (si, sv) in received.expected_shares.iter().enumerate() {
             let s = |field: &str| at(&format!("expected_shares[{si}].{field}"));
             expect_eq(&s("secretShareFor"), &sv.secret_share_for, recipient)?;
             let sender_name = &sv.polynomial_owner;
-            let sender = guardians
-                .get(sender_name)
-                .ok_or_else(|| anyhow!("{}: no guardian named {sender_name:?}", s("polynomialOwner")))?;
+            let sender = guardians.get(sender_name).ok_or_else(|| {
+                anyhow!(
+                    "{}: no guardian named {sender_name:?}",
+                    s("polynomialOwner")
+                )
+            })?;
             expect_eq(&s("ownerXcoord"), &sv.owner_x_coord, &sender.index())?;
 
             // P_i(l), eq. (9).
             let value = sender.polynomial().evaluate(recipient_key.index());
-            expect_eq(&s("yCoordinate"), value.expose(), &scalar(&s("yCoordinate"), &sv.y_coordinate)?)?;
+            expect_eq(
+                &s("yCoordinate"),
+                value.expose(),
+                &scalar(&s("yCoordinate"), &sv.y_coordinate)?,
+            )?;
 
             // E_l(P_i(l)) with the sender's nonce for this recipient, eq. (14)–(19).
             let nonce_hex = nonces
                 .get(sender_name.as_str())
                 .and_then(|n| n.get(recipient))
-                .ok_or_else(|| anyhow!("{}: no share nonce from {sender_name:?} for {recipient:?}", s("polynomialOwner")))?;
-            let nonce = secret(&format!("share_nonces of {sender_name} for {recipient}"), nonce_hex)?;
-            let computed = EncryptedShare::encrypt(&ctx, sender.polynomial(), &recipient_key, &nonce);
+                .ok_or_else(|| {
+                    anyhow!(
+                        "{}: no share nonce from {sender_name:?} for {recipient:?}",
+                        s("polynomialOwner")
+                    )
+                })?;
+            let nonce = secret(
+                &format!("share_nonces of {sender_name} for {recipient}"),
+                nonce_hex,
+            )?;
+            let computed =
+                EncryptedShare::encrypt(&ctx, sender.polynomial(), &recipient_key, &nonce);
             let c = &sv.encrypted_coordinate;
             expect_eq(&s("encryptedCoordinate.numBytes"), &c.num_bytes, &32)?;
             let expected = EncryptedShare::<G> {
@@ -148,7 +171,10 @@ pub fn check(v: &Vector, revision: Revision) -> Result<()> {
         expect_eq(
             &at("expected_my_share_of_secret"),
             share.expose(),
-            &scalar(&at("expected_my_share_of_secret"), &received.expected_my_share_of_secret)?,
+            &scalar(
+                &at("expected_my_share_of_secret"),
+                &received.expected_my_share_of_secret,
+            )?,
         )?;
     }
     Ok(())
