@@ -200,10 +200,22 @@ fn bad_ceremony_inputs_are_refused() {
     ));
     ceremony.publish_key(key.clone()).unwrap();
     assert_eq!(
-        ceremony.publish_key(key).err(),
+        ceremony.publish_key(key.clone()).err(),
         Some(KeyError::DuplicateIndex { index: 1 })
     );
     assert_eq!(ceremony.keys().count(), 1);
+
+    // The joint key refuses the same guardian twice.
+    let verified = key.verify(&ctx, quorum).unwrap();
+    assert_eq!(
+        entente_core::keys::JointKey::combine(
+            &ctx,
+            &HashValue([0; 32]),
+            vec![verified.clone(), verified]
+        )
+        .err(),
+        Some(KeyError::DuplicateIndex { index: 1 })
+    );
 }
 
 #[test]

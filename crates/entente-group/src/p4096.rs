@@ -375,7 +375,11 @@ impl Group for P4096 {
         let digit = |bytes: &[u8; 32], i: usize| -> usize {
             // Digit i counted from the most significant nibble.
             let byte = bytes[i / 2];
-            (if i.is_multiple_of(2) { byte >> 4 } else { byte & 0x0f }) as usize
+            (if i.is_multiple_of(2) {
+                byte >> 4
+            } else {
+                byte & 0x0f
+            }) as usize
         };
         let mut acc: Option<Integer> = None;
         for i in 0..64 {

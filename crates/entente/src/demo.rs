@@ -57,10 +57,16 @@ pub fn report(o: &DemoOutcome) -> String {
     s.push_str(
         "Entente demo: Riverside joint election (ElectionGuard 2.0, standard 4096-bit group)\n\n",
     );
-    s.push_str(&format!(
-        "Key ceremony: {n} guardians, any {k} of them can decrypt, no {} of them can read a vote\n",
-        k - 1
-    ));
+    if k == 1 {
+        s.push_str(&format!(
+            "Key ceremony: {n} guardians, quorum 1: any one of them can decrypt alone\n"
+        ));
+    } else {
+        s.push_str(&format!(
+            "Key ceremony: {n} guardians, any {k} of them can decrypt, no {} of them can read a vote\n",
+            k - 1
+        ));
+    }
     for g in &o.joint.guardians {
         s.push_str(&format!(
             "  guardian {}: {} commitments, {} Schnorr proofs verified; public key {}\n",

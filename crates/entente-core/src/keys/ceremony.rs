@@ -55,11 +55,18 @@ pub struct JointKey<G: Group> {
 
 impl<G: Group> JointKey<G> {
     /// Combines verified guardian keys (eq. (8), Verification 3.B) and computes H_E (eq. (23)).
+    /// Each guardian index may appear once; the keys are taken in index order.
     pub fn combine(
         ctx: &KeyContext,
         h_b: &HashValue,
-        guardians: Vec<VerifiedGuardianKey<G>>,
+        mut guardians: Vec<VerifiedGuardianKey<G>>,
     ) -> Result<Self, KeyError> {
+        guardians.sort_by_key(|g| g.index());
+        if let Some(w) = guardians.windows(2).find(|w| w[0].index() == w[1].index()) {
+            return Err(KeyError::DuplicateIndex {
+                index: w[0].index(),
+            });
+        }
         let key = guardians
             .iter()
             .fold(G::identity(), |acc, g| G::mul(&acc, g.public_key()));

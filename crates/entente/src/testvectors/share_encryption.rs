@@ -87,6 +87,15 @@ pub fn check(v: &Vector, revision: Revision) -> Result<()> {
         let guardian = Guardian::<G>::from_polynomial(quorum, polynomial)
             .with_context(|| format!("guardians[{gi}]"))?;
         let key = guardian.public_key(&ctx, &mut rng).verify(&ctx, quorum)?;
+        if let Some(other) = v.guardians[..gi]
+            .iter()
+            .position(|o| o.coordinate == gv.coordinate)
+        {
+            bail!(
+                "guardians[{gi}].coordinate {} is also guardians[{other}]'s",
+                gv.coordinate
+            );
+        }
         if guardians.insert(gv.name.clone(), guardian).is_some() {
             bail!("guardians[{gi}].name {:?} appears twice", gv.name);
         }
