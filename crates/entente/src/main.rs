@@ -71,6 +71,9 @@ fn run(cli: Cli) -> Result<ExitCode> {
             for file in &files {
                 let result = testvectors::check_file(file);
                 println!("{result}");
+                if let Some(note) = result.layout_note() {
+                    eprintln!("{note}");
+                }
                 results.push(result);
             }
             let (passed, failed, skipped) = testvectors::summary(&results);
