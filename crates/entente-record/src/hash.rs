@@ -7,6 +7,8 @@ use entente_group::{Group, GroupError, Scalar};
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
 
+use crate::RecordError;
+
 /// The domain-separation bytes of spec 2.0 §5.5: the first byte of H's second argument.
 pub mod domain {
     /// H_P, eq. (4).
@@ -134,10 +136,12 @@ impl Hasher {
         self.bytes(&be[4 - width..])
     }
 
-    /// Variable-length data with its 4-byte length first (spec 2.0 §5.1.4, §5.1.5).
-    pub fn with_length(self, data: &[u8]) -> Self {
-        let len = u32::try_from(data.len()).expect("inputs to H are below 2^32 bytes (§5.1.5)");
-        self.bytes(&len.to_be_bytes()).bytes(data)
+    /// Variable-length data with its 4-byte length first (spec 2.0 §5.1.4, §5.1.5). Inputs of
+    /// 2^32 bytes or more cannot be encoded (footnotes 40, 41).
+    pub fn with_length(self, data: &[u8]) -> Result<Self, RecordError> {
+        let len =
+            u32::try_from(data.len()).map_err(|_| RecordError::TooLong { len: data.len() })?;
+        Ok(self.bytes(&len.to_be_bytes()).bytes(data))
     }
 
     /// A group element, b(x, l_p) (spec 2.0 §5.1.1).
@@ -220,7 +224,10 @@ mod tests {
             .finish();
         let d = Hasher::new(&key, 0x10).bytes(&[0, 1, 0, 2]).finish();
         assert_eq!(c, d);
-        let e = Hasher::new(&key, 0x01).with_length(b"abc").finish();
+        let e = Hasher::new(&key, 0x01)
+            .with_length(b"abc")
+            .unwrap()
+            .finish();
         let f = Hasher::new(&key, 0x01)
             .bytes(&[0, 0, 0, 3])
             .bytes(b"abc")

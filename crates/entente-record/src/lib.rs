@@ -8,7 +8,9 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+mod error;
 pub mod hash;
 pub mod params;
 
+pub use error::RecordError;
 pub use hash::{HashValue, Hasher, Revision, domain};

@@ -5,6 +5,7 @@ use std::sync::LazyLock;
 
 use entente_group::{Group, P4096};
 
+use crate::RecordError;
 use crate::hash::{HashValue, Hasher, Revision, domain};
 
 /// The specification version Entente implements, as hashed into H_P.
@@ -56,10 +57,10 @@ pub fn parameter_base_hash_for(revision: Revision) -> HashValue {
 
 /// H_M = H(H_P; 0x01, manifest), spec 2.0 §3.1.4 eq. (6): the manifest file's bytes exactly
 /// as stored, preceded by their 4-byte length (§5.1.5).
-pub fn manifest_hash(h_p: &HashValue, manifest: &[u8]) -> HashValue {
-    Hasher::new(h_p.as_bytes(), domain::MANIFEST)
-        .with_length(manifest)
-        .finish()
+pub fn manifest_hash(h_p: &HashValue, manifest: &[u8]) -> Result<HashValue, RecordError> {
+    Ok(Hasher::new(h_p.as_bytes(), domain::MANIFEST)
+        .with_length(manifest)?
+        .finish())
 }
 
 /// H_B = H(H_P; 0x02, H_M, n, k), spec 2.0 §3.1.5 eq. (7).

@@ -33,7 +33,7 @@ pub struct DemoOutcome {
 pub fn run(guardians: u32, quorum: u32) -> Result<DemoOutcome> {
     let quorum = Quorum::new(guardians, quorum).context("invalid --guardians / --quorum")?;
     let ctx = KeyContext::standard();
-    let h_m = params::manifest_hash(&ctx.h_p, DEMO_MANIFEST.as_bytes());
+    let h_m = params::manifest_hash(&ctx.h_p, DEMO_MANIFEST.as_bytes())?;
     let h_b = params::election_base_hash(&ctx.h_p, &h_m, quorum.guardians(), quorum.quorum());
     let start = Instant::now();
     let mut rng = rand::rngs::OsRng.unwrap_err();
