@@ -1,0 +1,334 @@
+//! Contest data (spec 2.0 §3.3.6, §3.3.7): what a contest's selections cannot say (an overvote
+//! and the options it chose, an undervote, a null vote, write-in texts), encoded in a fixed
+//! number of 32-byte blocks and encrypted with hashed ElGamal under K.
+//!
+//! The spec leaves the encoding open; the conformance records use a protocol-buffers message
+//! (`ContestData`: status = 1, over_votes = 2, write_ins = 3, filler = 4) padded with a filler
+//! string to exactly (1 + L) · 32 bytes, and derive the keys with egk's labels (see
+//! docs/spec-notes.md). Entente writes that form and reads it and the spec's.
+
+use entente_group::Group;
+use prost::Message;
+
+use super::BallotError;
+use crate::hash::{hmac, verify_hmac};
+use crate::{HashValue, Hasher};
+
+/// The protocol-buffers message of the records.
+#[derive(Clone, PartialEq, prost::Message)]
+struct ContestDataMessage {
+    #[prost(enumeration = "ContestStatus", tag = "1")]
+    status: i32,
+    #[prost(uint32, repeated, tag = "2")]
+    over_votes: Vec<u32>,
+    #[prost(string, repeated, tag = "3")]
+    write_ins: Vec<String>,
+    #[prost(string, tag = "4")]
+    filler: String,
+}
+
+/// How the voter filled in a contest (spec 2.0 §3.3.7).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, prost::Enumeration)]
+#[repr(i32)]
+pub enum ContestStatus {
+    /// As many selections as allowed.
+    Normal = 0,
+    /// No selection.
+    NullVote = 1,
+    /// More selections than allowed: every selection is encrypted as 0.
+    OverVote = 2,
+    /// Fewer selections than allowed.
+    UnderVote = 3,
+}
+
+/// The plaintext contest data.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ContestData {
+    /// Normal, null vote, overvote or undervote.
+    pub status: ContestStatus,
+    /// On an overvote, the sequence orders of the options the voter chose.
+    pub over_votes: Vec<u32>,
+    /// Write-in texts.
+    pub write_ins: Vec<String>,
+}
+
+/// Write-ins longer than this are cut (and marked with "*") when the data does not fit.
+const CHOP_WRITE_INS: usize = 30;
+
+impl ContestData {
+    fn message(&self, filler: String) -> ContestDataMessage {
+        ContestDataMessage {
+            status: self.status as i32,
+            over_votes: self.over_votes.clone(),
+            write_ins: self.write_ins.clone(),
+            filler,
+        }
+    }
+
+    /// Encodes into exactly (1 + L) · 32 bytes (the records' size). Data that does not fit is
+    /// cut as the records' writer does: write-ins beyond L become "*", long write-ins are cut
+    /// to 30 characters plus "*", a long overvote list is cut to L + 1 entries plus u32::MAX.
+    pub fn encode(&self, limit: u32) -> Vec<u8> {
+        let size = (1 + limit as usize) * 32;
+        let mut data = self.clone();
+        let len = |d: &ContestData| d.message(String::new()).encoded_len();
+        if len(&data) > size && data.write_ins.len() > limit as usize {
+            data.write_ins.truncate(limit as usize);
+            data.write_ins.push("*".to_owned());
+        }
+        if len(&data) > size {
+            for w in &mut data.write_ins {
+                if w.chars().count() > CHOP_WRITE_INS {
+                    *w = w.chars().take(CHOP_WRITE_INS).collect::<String>() + "*";
+                }
+            }
+        }
+        if len(&data) > size && data.over_votes.len() > limit as usize + 1 {
+            data.over_votes.truncate(limit as usize + 1);
+            data.over_votes.push(u32::MAX);
+        }
+        // Still too long (only with absurd write-ins): drop write-ins, keep the marker.
+        while len(&data) > size && !data.write_ins.is_empty() {
+            data.write_ins.pop();
+            if data.write_ins.is_empty() {
+                data.write_ins.push("*".to_owned());
+                break;
+            }
+        }
+        // Fill up with a filler string; its tag and length take 2 or 3 bytes.
+        loop {
+            let mut bytes = data.message(String::new()).encode_to_vec();
+            let free = size.saturating_sub(bytes.len());
+            let filler = (0..=free).rev().find(|&n| {
+                let tagged = ContestDataMessage {
+                    filler: "*".repeat(n),
+                    ..Default::default()
+                }
+                .encoded_len();
+                bytes.len() + tagged == size
+            });
+            match filler {
+                Some(n) => return data.message("*".repeat(n)).encode_to_vec(),
+                None if free == 0 => {
+                    bytes.resize(size, 0);
+                    return bytes;
+                }
+                // No filler length fits exactly (1 byte free, or 130): give up one character of
+                // the longest write-in, or one overvote entry, and try again.
+                None => {
+                    if let Some(w) = data.write_ins.iter_mut().max_by_key(|w| w.len()) {
+                        w.pop();
+                    } else {
+                        data.over_votes.pop();
+                    }
+                }
+            }
+        }
+    }
+
+    /// Decodes the records' form. Trailing zero bytes (padding to the block size) are allowed.
+    pub fn decode(bytes: &[u8]) -> Result<Self, BallotError> {
+        let end = bytes.iter().rposition(|&b| b != 0).map_or(0, |i| i + 1);
+        let msg = ContestDataMessage::decode(&bytes[..end])
+            .map_err(|e| BallotError::ContestDataFormat(e.to_string()))?;
+        let status = ContestStatus::try_from(msg.status)
+            .map_err(|_| BallotError::ContestDataFormat(format!("unknown status {}", msg.status)))?;
+        Ok(Self {
+            status,
+            over_votes: msg.over_votes,
+            write_ins: msg.write_ins,
+        })
+    }
+}
+
+/// Hashed-ElGamal ciphertext of contest data, C_D = (C_0, C_1, C_2), eq. (53)–(55).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EncryptedContestData<G: Group> {
+    /// C_0 = α = g^ξ.
+    pub c0: G::Element,
+    /// C_1: the blocks XOR the keys.
+    pub c1: Vec<u8>,
+    /// C_2: the MAC.
+    pub c2: [u8; 32],
+    /// The plaintext length in bytes (the records' `numBytes`).
+    pub num_bytes: u32,
+}
+
+/// Which key derivation the ciphertext was made with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum KdfLayout {
+    /// The records': label "share_enc_keys", context "contest_data" ‖ contest label, length
+    /// 8 · numBytes.
+    Records,
+    /// Spec 2.0 eq. (52): label "data_enc_keys", context "contest_data" ‖ b(ind_c, 4), length
+    /// (b_D + 1) · 256.
+    Spec,
+}
+
+/// k = H(H_E; 0x22, K, α, β), eq. (51).
+pub fn secret_key<G: Group>(
+    h_e: &HashValue,
+    key: &G::Element,
+    alpha: &G::Element,
+    beta: &G::Element,
+) -> [u8; 32] {
+    Hasher::new(h_e.as_bytes(), 0x22)
+        .element::<G>(key)
+        .element::<G>(alpha)
+        .element::<G>(beta)
+        .finish()
+        .0
+}
+
+/// k_0 (the MAC key) and k_1..k_bD, eq. (52), in the given layout.
+pub fn keys(
+    k: &[u8; 32],
+    layout: KdfLayout,
+    contest_id: &str,
+    contest_index: u32,
+    num_bytes: u32,
+) -> Vec<[u8; 32]> {
+    let blocks = num_bytes.div_ceil(32);
+    (0..=blocks)
+        .map(|i| {
+            let i = i.to_be_bytes();
+            match layout {
+                KdfLayout::Records => hmac(
+                    k,
+                    &[
+                        &i,
+                        b"share_enc_keys",
+                        &[0],
+                        b"contest_data",
+                        contest_id.as_bytes(),
+                        &(num_bytes * 8).to_be_bytes(),
+                    ],
+                ),
+                KdfLayout::Spec => hmac(
+                    k,
+                    &[
+                        &i,
+                        b"data_enc_keys",
+                        &[0],
+                        b"contest_data",
+                        &contest_index.to_be_bytes(),
+                        &((blocks + 1) * 256).to_be_bytes(),
+                    ],
+                ),
+            }
+        })
+        .collect()
+}
+
+/// XOR of the blocks with k_1, k_2, … (eq. (54) and its inverse).
+pub fn xor_blocks(data: &[u8], keys: &[[u8; 32]]) -> Vec<u8> {
+    data.chunks(32)
+        .zip(&keys[1..])
+        .flat_map(|(block, k)| block.iter().zip(k).map(|(a, b)| a ^ b).collect::<Vec<_>>())
+        .collect()
+}
+
+impl<G: Group> EncryptedContestData<G> {
+    /// C_2 = HMAC(k_0, b(C_0, l_p) ‖ C_1), eq. (55).
+    pub fn mac(mac_key: &[u8; 32], c0: &G::Element, c1: &[u8]) -> [u8; 32] {
+        hmac(mac_key, &[&G::element_to_bytes(c0), c1])
+    }
+
+    /// Decrypts with β = K^ξ (from the nonce) or β = C_0^s (from the guardians): tries the
+    /// records' key derivation, then the spec's; the MAC decides.
+    pub fn decrypt_with_beta(
+        &self,
+        h_e: &HashValue,
+        key: &G::Element,
+        beta: &G::Element,
+        contest_id: &str,
+        contest_index: u32,
+    ) -> Result<Vec<u8>, BallotError> {
+        if self.c1.len() != (self.num_bytes as usize).div_ceil(32) * 32 {
+            return Err(BallotError::ContestDataFormat(format!(
+                "c1 has {} bytes, numBytes {} needs {}",
+                self.c1.len(),
+                self.num_bytes,
+                (self.num_bytes as usize).div_ceil(32) * 32
+            )));
+        }
+        let k = secret_key::<G>(h_e, key, &self.c0, beta);
+        for layout in [KdfLayout::Records, KdfLayout::Spec] {
+            let ks = keys(&k, layout, contest_id, contest_index, self.num_bytes);
+            if verify_hmac(&ks[0], &[&G::element_to_bytes(&self.c0), &self.c1], &self.c2) {
+                let mut plain = xor_blocks(&self.c1, &ks);
+                plain.truncate(self.num_bytes as usize);
+                return Ok(plain);
+            }
+        }
+        Err(BallotError::ContestDataMac)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn encoding_has_the_fixed_size_and_round_trips() {
+        for limit in [1u32, 2, 3] {
+            for data in [
+                ContestData {
+                    status: ContestStatus::NullVote,
+                    over_votes: vec![],
+                    write_ins: vec![],
+                },
+                ContestData {
+                    status: ContestStatus::OverVote,
+                    over_votes: vec![1, 2, 3, 4, 5, 6, 7, 8, 9],
+                    write_ins: vec![],
+                },
+                ContestData {
+                    status: ContestStatus::Normal,
+                    over_votes: vec![],
+                    write_ins: vec!["Ada Lovelace".into()],
+                },
+            ] {
+                let bytes = data.encode(limit);
+                assert_eq!(bytes.len(), (1 + limit as usize) * 32);
+                let back = ContestData::decode(&bytes).unwrap();
+                assert_eq!(back.status, data.status);
+                if data.over_votes.len() <= limit as usize + 1 {
+                    assert_eq!(back, data);
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn every_free_size_is_filled_exactly() {
+        // Write-ins of every length exercise every amount of free space, 1 and 130 included.
+        for n in 0..200 {
+            let data = ContestData {
+                status: ContestStatus::Normal,
+                over_votes: vec![],
+                write_ins: vec!["w".repeat(n)],
+            };
+            for limit in [1u32, 4, 8] {
+                let bytes = data.encode(limit);
+                assert_eq!(bytes.len(), (1 + limit as usize) * 32, "n = {n}, L = {limit}");
+                let back = ContestData::decode(&bytes).unwrap();
+                assert_eq!(back.status, ContestStatus::Normal);
+            }
+        }
+    }
+
+    #[test]
+    fn records_null_vote_encoding() {
+        // The first bytes the conformance vector decrypts to: status null_vote, then a filler
+        // of 60 '*' (64 bytes in all, L = 1).
+        let data = ContestData {
+            status: ContestStatus::NullVote,
+            over_votes: vec![],
+            write_ins: vec![],
+        };
+        let bytes = data.encode(1);
+        assert_eq!(&bytes[..4], &[0x08, 0x01, 0x22, 0x3c]);
+        assert!(bytes[4..].iter().all(|&b| b == b'*'));
+    }
+}

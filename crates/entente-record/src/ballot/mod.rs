@@ -1,0 +1,139 @@
+//! Ballots as the election record holds them (spec 2.0 §3.3, §3.4): ciphertexts, range proofs,
+//! encrypted contest data, contest hashes and confirmation codes, and the public computations on
+//! them (hashes, proof checks). Encrypting and decrypting is in `entente-core`.
+
+pub mod contest_data;
+mod elgamal;
+pub mod hashes;
+mod proof;
+
+pub use contest_data::{ContestData, ContestStatus, EncryptedContestData};
+pub use elgamal::{Ciphertext, PublicKey};
+pub use proof::{ProofPair, RangeProof, range_challenge};
+
+use entente_group::Group;
+use thiserror::Error;
+
+use crate::HashValue;
+
+/// Why a ballot, or a part of one, was refused.
+#[derive(Debug, Error, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum BallotError {
+    /// A value to prove is above its limit.
+    #[error("value {value} is above the limit {limit}")]
+    OutOfRange {
+        /// The value.
+        value: u32,
+        /// The limit R or L.
+        limit: u32,
+    },
+    /// The proof nonces do not cover the range.
+    #[error("a range proof 0..=R needs {expected} nonces, got {actual}")]
+    ProofNonces {
+        /// R + 1.
+        expected: usize,
+        /// What was given.
+        actual: usize,
+    },
+    /// A range proof with no pairs.
+    #[error("range proof has no challenge/response pairs")]
+    EmptyProof,
+    /// A range proof does not verify (the challenges do not sum to the hash, Verification 5.D / 6.D).
+    #[error("range proof fails: the challenges do not sum to the challenge hash (Verification 5/6)")]
+    ProofFails,
+    /// A range proof's range differs from the manifest's limit.
+    #[error("range proof covers 0..={actual}, the manifest says 0..={expected}")]
+    ProofRange {
+        /// R or L from the manifest.
+        expected: u32,
+        /// The proof's.
+        actual: u32,
+    },
+    /// Encrypted contest data whose MAC does not verify.
+    #[error("contest data MAC does not verify")]
+    ContestDataMac,
+    /// Contest data that does not decode.
+    #[error("contest data does not decode: {0}")]
+    ContestDataFormat(String),
+    /// A plaintext ballot or its manifest is inconsistent.
+    #[error("{0}")]
+    Invalid(String),
+}
+
+/// Whether a ballot was cast or challenged (the records' `state`: CAST or SPOILED).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum BallotState {
+    /// Cast: counted in the tally.
+    Cast,
+    /// Challenged (spoiled): never counted; decrypted for the voter.
+    Challenged,
+}
+
+/// One encrypted selection with its range proof (spec 2.0 §3.3.5).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EncryptedSelection<G: Group> {
+    /// The option's label.
+    pub selection_id: String,
+    /// ind_o, the option's sequence order.
+    pub sequence_order: u32,
+    /// Enc(σ, ξ).
+    pub ciphertext: Ciphertext<G>,
+    /// Proof that σ is in 0..=R.
+    pub proof: RangeProof<G>,
+}
+
+/// One encrypted contest (spec 2.0 §3.3.8, §3.3.6, §3.4.1).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EncryptedContest<G: Group> {
+    /// The contest's label.
+    pub contest_id: String,
+    /// ind_c, the contest's sequence order.
+    pub sequence_order: u32,
+    /// The contest selection limit L.
+    pub votes_allowed: u32,
+    /// χ_l, eq. (57).
+    pub contest_hash: HashValue,
+    /// One per option, in manifest order.
+    pub selections: Vec<EncryptedSelection<G>>,
+    /// Proof that the selections sum to 0..=L.
+    pub proof: RangeProof<G>,
+    /// Overvotes, undervotes and write-ins, hashed-ElGamal encrypted.
+    pub contest_data: EncryptedContestData<G>,
+}
+
+impl<G: Group> EncryptedContest<G> {
+    /// (ᾱ, β̄), the product of the selections' ciphertexts (Verification 6.1, 6.2).
+    pub fn total(&self) -> Ciphertext<G> {
+        self.selections
+            .iter()
+            .fold(Ciphertext::zero(), |acc, s| acc.add(&s.ciphertext))
+    }
+}
+
+/// An encrypted ballot as published (spec 2.0 §3.7).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EncryptedBallot<G: Group> {
+    /// The ballot's unique id.
+    pub ballot_id: String,
+    /// Its ballot style.
+    pub ballot_style_id: String,
+    /// The device that encrypted it.
+    pub encrypting_device: String,
+    /// Seconds since the epoch.
+    pub timestamp: i64,
+    /// B_aux of eq. (58).
+    pub code_baux: Vec<u8>,
+    /// H(B), eq. (58).
+    pub confirmation_code: HashValue,
+    /// The election it belongs to: H_E.
+    pub election_id: HashValue,
+    /// The contests, in manifest order.
+    pub contests: Vec<EncryptedContest<G>>,
+    /// Cast or challenged.
+    pub state: BallotState,
+    /// The encrypted serial number of the paper ballot, where there is one.
+    pub encrypted_sn: Option<Ciphertext<G>>,
+    /// Whether it came from a pre-encrypted ballot.
+    pub is_preencrypt: bool,
+}
