@@ -12,4 +12,18 @@ pub enum RecordError {
         /// Its length.
         len: usize,
     },
+    /// The manifest is inconsistent.
+    #[error("manifest: {0}")]
+    Manifest(String),
+    /// JSON that does not parse; the message names the file and the JSON path.
+    #[error("{0}")]
+    Json(String),
+    /// A value in a record that is not what its field needs; `path` is the JSON path.
+    #[error("{path}: {reason}")]
+    Field {
+        /// The JSON path of the value.
+        path: String,
+        /// Why it was refused.
+        reason: String,
+    },
 }

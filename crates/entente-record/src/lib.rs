@@ -11,6 +11,7 @@
 pub mod ballot;
 mod error;
 pub mod hash;
+pub mod manifest;
 pub mod params;
 
 pub use error::RecordError;

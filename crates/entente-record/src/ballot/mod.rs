@@ -5,10 +5,13 @@
 pub mod contest_data;
 mod elgamal;
 pub mod hashes;
+pub mod json;
+mod plaintext;
 mod proof;
 
 pub use contest_data::{ContestData, ContestStatus, EncryptedContestData};
 pub use elgamal::{Ciphertext, PublicKey};
+pub use plaintext::{PlaintextBallot, PlaintextContest, PlaintextSelection};
 pub use proof::{ProofPair, RangeProof, range_challenge};
 
 use entente_group::Group;
@@ -126,8 +129,8 @@ pub struct EncryptedBallot<G: Group> {
     pub code_baux: Vec<u8>,
     /// H(B), eq. (58).
     pub confirmation_code: HashValue,
-    /// The election it belongs to: H_E.
-    pub election_id: HashValue,
+    /// The election it belongs to: H_E (absent in some test vectors).
+    pub election_id: Option<HashValue>,
     /// The contests, in manifest order.
     pub contests: Vec<EncryptedContest<G>>,
     /// Cast or challenged.

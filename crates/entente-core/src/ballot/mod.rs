@@ -1,0 +1,11 @@
+//! Ballot encryption, spec 2.0 §3.3 and §3.4: selections under exponential ElGamal with nonces
+//! derived from the ballot's primary nonce, range proofs, encrypted contest data, contest hashes
+//! and the confirmation code; and the decryption of a challenged ballot from its primary nonce.
+
+mod encrypt;
+mod nonce_decrypt;
+mod prove;
+
+pub use encrypt::{BallotContext, Encryptor, ProofSite};
+pub use nonce_decrypt::{OpenedBallot, decrypt_with_nonce};
+pub use prove::{ProofNonces, prove_range};

@@ -1,0 +1,294 @@
+//! Encrypted ballots in the JSON of the conformance records
+//! (`encrypted_ballots/<device>/eballot-<id>.json`, egk's JsonSerializationSpec): read with
+//! every value checked and every error naming its JSON path; written back to the same JSON.
+//!
+//! The structs' fields are the JSON keys one for one (described in egk's
+//! `JsonSerializationSpec1.9.md`), so they carry no docs of their own.
+#![allow(missing_docs)]
+
+use entente_group::{Group, Scalar};
+use serde::{Deserialize, Serialize};
+
+use super::{
+    BallotState, Ciphertext, EncryptedBallot, EncryptedContest, EncryptedContestData,
+    EncryptedSelection, ProofPair, RangeProof,
+};
+use crate::{HashValue, RecordError};
+
+/// An encrypted ballot as the JSON holds it: hex strings, unchecked.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct EncryptedBallotJson {
+    pub ballot_id: String,
+    pub ballot_style_id: String,
+    pub encrypting_device: String,
+    pub timestamp: i64,
+    pub code_baux: String,
+    pub confirmation_code: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub election_id: Option<String>,
+    pub contests: Vec<EncryptedContestJson>,
+    pub state: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub encrypted_sn: Option<CiphertextJson>,
+    pub is_preencrypt: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub primary_nonce: Option<String>,
+}
+
+/// A contest of an encrypted ballot as the JSON holds it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct EncryptedContestJson {
+    pub contest_id: String,
+    pub sequence_order: u32,
+    pub votes_allowed: u32,
+    pub contest_hash: String,
+    pub selections: Vec<EncryptedSelectionJson>,
+    pub proof: RangeProofJson,
+    pub encrypted_contest_data: ContestDataJson,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pre_encryption: Option<serde_json::Value>,
+}
+
+/// A selection of an encrypted ballot as the JSON holds it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct EncryptedSelectionJson {
+    pub selection_id: String,
+    pub sequence_order: u32,
+    pub encrypted_vote: CiphertextJson,
+    pub proof: RangeProofJson,
+}
+
+/// (α, β) as `{pad, data}`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CiphertextJson {
+    pub pad: String,
+    pub data: String,
+}
+
+/// A range proof as `{proofs: [{challenge, response}]}`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RangeProofJson {
+    pub proofs: Vec<ProofPairJson>,
+}
+
+/// One (c_j, v_j).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ProofPairJson {
+    pub challenge: String,
+    pub response: String,
+}
+
+/// Hashed-ElGamal contest data as `{c0, c1, c2, numBytes}`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ContestDataJson {
+    pub c0: String,
+    pub c1: String,
+    pub c2: String,
+    #[serde(rename = "numBytes")]
+    pub num_bytes: u32,
+}
+
+fn field<T, E: std::fmt::Display>(path: &str, r: Result<T, E>) -> Result<T, RecordError> {
+    r.map_err(|e| RecordError::Field {
+        path: path.to_owned(),
+        reason: e.to_string(),
+    })
+}
+
+fn element<G: Group>(path: &str, hex: &str) -> Result<G::Element, RecordError> {
+    field(path, G::element_from_hex(hex))
+}
+
+fn scalar<G: Group>(path: &str, hex: &str) -> Result<G::Scalar, RecordError> {
+    field(path, G::Scalar::from_hex(hex))
+}
+
+fn hash(path: &str, hex: &str) -> Result<HashValue, RecordError> {
+    field(path, HashValue::from_hex(hex))
+}
+
+impl CiphertextJson {
+    fn read<G: Group>(&self, path: &str) -> Result<Ciphertext<G>, RecordError> {
+        Ok(Ciphertext {
+            alpha: element::<G>(&format!("{path}.pad"), &self.pad)?,
+            beta: element::<G>(&format!("{path}.data"), &self.data)?,
+        })
+    }
+    fn write<G: Group>(ct: &Ciphertext<G>) -> Self {
+        Self {
+            pad: G::element_to_hex(&ct.alpha),
+            data: G::element_to_hex(&ct.beta),
+        }
+    }
+}
+
+impl RangeProofJson {
+    fn read<G: Group>(&self, path: &str) -> Result<RangeProof<G>, RecordError> {
+        let pairs = self
+            .proofs
+            .iter()
+            .enumerate()
+            .map(|(j, p)| {
+                Ok(ProofPair {
+                    challenge: scalar::<G>(&format!("{path}.proofs[{j}].challenge"), &p.challenge)?,
+                    response: scalar::<G>(&format!("{path}.proofs[{j}].response"), &p.response)?,
+                })
+            })
+            .collect::<Result<Vec<_>, RecordError>>()?;
+        if pairs.is_empty() {
+            return Err(RecordError::Field {
+                path: format!("{path}.proofs"),
+                reason: "a range proof needs at least one challenge/response pair".into(),
+            });
+        }
+        Ok(RangeProof { pairs })
+    }
+    fn write<G: Group>(p: &RangeProof<G>) -> Self {
+        Self {
+            proofs: p
+                .pairs
+                .iter()
+                .map(|p| ProofPairJson {
+                    challenge: p.challenge.to_hex(),
+                    response: p.response.to_hex(),
+                })
+                .collect(),
+        }
+    }
+}
+
+impl EncryptedBallotJson {
+    /// Checks every value: elements in the group, scalars below q, hashes 32 bytes, the state
+    /// known. Errors name the JSON path.
+    pub fn read<G: Group>(&self) -> Result<EncryptedBallot<G>, RecordError> {
+        let state = match self.state.as_str() {
+            "CAST" => BallotState::Cast,
+            "SPOILED" | "CHALLENGED" => BallotState::Challenged,
+            other => {
+                return Err(RecordError::Field {
+                    path: "state".into(),
+                    reason: format!("unknown ballot state {other:?} (CAST or SPOILED)"),
+                });
+            }
+        };
+        let contests = self
+            .contests
+            .iter()
+            .enumerate()
+            .map(|(ci, c)| {
+                let at = format!("contests[{ci}]");
+                let selections = c
+                    .selections
+                    .iter()
+                    .enumerate()
+                    .map(|(si, s)| {
+                        let sat = format!("{at}.selections[{si}]");
+                        Ok(EncryptedSelection {
+                            selection_id: s.selection_id.clone(),
+                            sequence_order: s.sequence_order,
+                            ciphertext: s.encrypted_vote.read(&format!("{sat}.encrypted_vote"))?,
+                            proof: s.proof.read(&format!("{sat}.proof"))?,
+                        })
+                    })
+                    .collect::<Result<Vec<_>, RecordError>>()?;
+                let d = &c.encrypted_contest_data;
+                let dat = format!("{at}.encrypted_contest_data");
+                let c1 = field(&format!("{dat}.c1"), hex::decode(&d.c1))?;
+                if c1.len() != (d.num_bytes as usize).div_ceil(32) * 32 {
+                    return Err(RecordError::Field {
+                        path: format!("{dat}.c1"),
+                        reason: format!(
+                            "{} bytes, but numBytes {} needs {}",
+                            c1.len(),
+                            d.num_bytes,
+                            (d.num_bytes as usize).div_ceil(32) * 32
+                        ),
+                    });
+                }
+                Ok(EncryptedContest {
+                    contest_id: c.contest_id.clone(),
+                    sequence_order: c.sequence_order,
+                    votes_allowed: c.votes_allowed,
+                    contest_hash: hash(&format!("{at}.contest_hash"), &c.contest_hash)?,
+                    selections,
+                    proof: c.proof.read(&format!("{at}.proof"))?,
+                    contest_data: EncryptedContestData {
+                        c0: element::<G>(&format!("{dat}.c0"), &d.c0)?,
+                        c1,
+                        c2: field(&format!("{dat}.c2"), entente_group::hex::decode_array(&d.c2))?,
+                        num_bytes: d.num_bytes,
+                    },
+                })
+            })
+            .collect::<Result<Vec<_>, RecordError>>()?;
+        Ok(EncryptedBallot {
+            ballot_id: self.ballot_id.clone(),
+            ballot_style_id: self.ballot_style_id.clone(),
+            encrypting_device: self.encrypting_device.clone(),
+            timestamp: self.timestamp,
+            code_baux: field("code_baux", hex::decode(&self.code_baux))?,
+            confirmation_code: hash("confirmation_code", &self.confirmation_code)?,
+            election_id: self
+                .election_id
+                .as_ref()
+                .map(|h| hash("election_id", h))
+                .transpose()?,
+            contests,
+            state,
+            encrypted_sn: self
+                .encrypted_sn
+                .as_ref()
+                .map(|sn| sn.read("encrypted_sn"))
+                .transpose()?,
+            is_preencrypt: self.is_preencrypt,
+        })
+    }
+
+    /// The JSON of a ballot, as the records write it.
+    pub fn write<G: Group>(b: &EncryptedBallot<G>) -> Self {
+        Self {
+            ballot_id: b.ballot_id.clone(),
+            ballot_style_id: b.ballot_style_id.clone(),
+            encrypting_device: b.encrypting_device.clone(),
+            timestamp: b.timestamp,
+            code_baux: entente_group::hex::encode(&b.code_baux),
+            confirmation_code: b.confirmation_code.to_hex(),
+            election_id: b.election_id.as_ref().map(HashValue::to_hex),
+            contests: b
+                .contests
+                .iter()
+                .map(|c| EncryptedContestJson {
+                    contest_id: c.contest_id.clone(),
+                    sequence_order: c.sequence_order,
+                    votes_allowed: c.votes_allowed,
+                    contest_hash: c.contest_hash.to_hex(),
+                    selections: c
+                        .selections
+                        .iter()
+                        .map(|s| EncryptedSelectionJson {
+                            selection_id: s.selection_id.clone(),
+                            sequence_order: s.sequence_order,
+                            encrypted_vote: CiphertextJson::write(&s.ciphertext),
+                            proof: RangeProofJson::write(&s.proof),
+                        })
+                        .collect(),
+                    proof: RangeProofJson::write(&c.proof),
+                    encrypted_contest_data: ContestDataJson {
+                        c0: G::element_to_hex(&c.contest_data.c0),
+                        c1: entente_group::hex::encode(&c.contest_data.c1),
+                        c2: entente_group::hex::encode(&c.contest_data.c2),
+                        num_bytes: c.contest_data.num_bytes,
+                    },
+                    pre_encryption: None,
+                })
+                .collect(),
+            state: match b.state {
+                BallotState::Cast => "CAST".into(),
+                BallotState::Challenged => "SPOILED".into(),
+            },
+            encrypted_sn: b.encrypted_sn.as_ref().map(CiphertextJson::write),
+            is_preencrypt: b.is_preencrypt,
+            primary_nonce: None,
+        }
+    }
+}
