@@ -134,7 +134,9 @@ impl Manifest {
         for (ci, c) in json.contests.iter().enumerate() {
             let at = format!("contests[{ci}] ({})", c.object_id);
             if !ids.insert(c.object_id.clone()) {
-                return Err(RecordError::Manifest(format!("{at}: contest label used twice")));
+                return Err(RecordError::Manifest(format!(
+                    "{at}: contest label used twice"
+                )));
             }
             let idx = index(at.clone(), c.sequence_order)?;
             if !indices.insert(idx) {
@@ -151,11 +153,14 @@ impl Manifest {
                 )))?;
             let option_limit = match c.option_selection_limit {
                 None => 1,
-                Some(r) => u32::try_from(r).ok().filter(|&r| r >= 1).ok_or(
-                    RecordError::Manifest(format!(
-                        "{at}: option_selection_limit {r} must be at least 1"
-                    )),
-                )?,
+                Some(r) => {
+                    u32::try_from(r)
+                        .ok()
+                        .filter(|&r| r >= 1)
+                        .ok_or(RecordError::Manifest(format!(
+                            "{at}: option_selection_limit {r} must be at least 1"
+                        )))?
+                }
             };
             let mut options = Vec::with_capacity(c.ballot_selections.len());
             let mut option_ids = BTreeSet::new();
@@ -163,7 +168,9 @@ impl Manifest {
             for (si, s) in c.ballot_selections.iter().enumerate() {
                 let sat = format!("{at}.ballot_selections[{si}] ({})", s.object_id);
                 if !option_ids.insert(s.object_id.clone()) {
-                    return Err(RecordError::Manifest(format!("{sat}: option label used twice")));
+                    return Err(RecordError::Manifest(format!(
+                        "{sat}: option label used twice"
+                    )));
                 }
                 let oidx = index(sat.clone(), s.sequence_order)?;
                 if !option_indices.insert(oidx) {

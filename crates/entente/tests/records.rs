@@ -160,3 +160,242 @@ fn a_changed_proof_in_a_record_is_caught() {
     assert!(key.verify(&KeyContext::standard(), quorum).is_ok());
     assert!(bad.verify(&KeyContext::standard(), quorum).is_err());
 }
+
+mod ballots {
+    use super::*;
+    use entente_record::ballot::hashes::{self, Label};
+    use entente_record::ballot::json::EncryptedBallotJson;
+    use entente_record::ballot::{
+        ContestData, ContestStatus, EncryptedBallot, PlaintextBallot, PublicKey,
+    };
+
+    struct Election {
+        key: PublicKey<G>,
+        h_e: HashValue,
+        secret: ScalarQ,
+    }
+
+    fn election(dir: &Path) -> Election {
+        let init = json(&dir.join("election_initialized.json"));
+        let key = G::element_from_hex(str_at(&init, "joint_public_key")).unwrap();
+        // All guardians' secrets are in private_data: their sum is the joint secret.
+        let secret = std::fs::read_dir(dir.join("private_data/trustees"))
+            .unwrap()
+            .map(|e| json(&e.unwrap().path()))
+            .fold(ScalarQ::zero(), |acc, t| {
+                acc.add(
+                    &ScalarQ::from_hex(t["polynomial_coefficients"][0].as_str().unwrap()).unwrap(),
+                )
+            });
+        assert_eq!(G::g_pow(&secret), key);
+        Election {
+            key: PublicKey::new(key),
+            h_e: HashValue::from_hex(str_at(&init, "extended_base_hash")).unwrap(),
+            secret,
+        }
+    }
+
+    fn ballot_files(dir: &Path) -> Vec<PathBuf> {
+        let mut out = Vec::new();
+        for device in std::fs::read_dir(dir.join("encrypted_ballots")).unwrap() {
+            for f in std::fs::read_dir(device.unwrap().path()).unwrap() {
+                let p = f.unwrap().path();
+                if p.file_name()
+                    .unwrap()
+                    .to_str()
+                    .unwrap()
+                    .starts_with("eballot-")
+                {
+                    out.push(p);
+                }
+            }
+        }
+        out.sort();
+        assert!(!out.is_empty());
+        out
+    }
+
+    /// Checking every element of a ballot costs about 220 exponentiations (a membership check
+    /// each); the tests check the whole of a few ballots per record and the JSON of all.
+    const CHECKED_PER_RECORD: usize = 2;
+
+    #[test]
+    fn encrypted_ballots_parse_and_reserialise_to_the_same_json() {
+        for dir in records() {
+            for (n, file) in ballot_files(&dir).into_iter().enumerate() {
+                let original = json(&file);
+                let parsed: EncryptedBallotJson = serde_json::from_value(original.clone()).unwrap();
+                assert_eq!(
+                    serde_json::to_value(&parsed).unwrap(),
+                    original,
+                    "{}",
+                    file.display()
+                );
+                if n >= CHECKED_PER_RECORD {
+                    continue;
+                }
+                let typed: EncryptedBallot<G> = parsed.read().unwrap();
+                let written = EncryptedBallotJson::write(&typed);
+                assert_eq!(
+                    serde_json::to_value(&written).unwrap(),
+                    original,
+                    "{}",
+                    file.display()
+                );
+            }
+        }
+    }
+
+    /// Every ballot of both records: proofs (Verifications 5, 6), contest hashes and
+    /// confirmation codes (7.A, 7.B), and, opened with the joint secret, the plaintext input
+    /// of `private_data/input` with its contest data (§3.3.7).
+    #[test]
+    fn recorded_ballots_hold_and_open_to_their_inputs() {
+        for dir in records() {
+            let e = election(&dir);
+            // The challenged ones first: they are the interesting ones.
+            let mut files = ballot_files(&dir);
+            files.sort_by_key(|f| !std::fs::read_to_string(f).unwrap().contains("\"SPOILED\""));
+            for file in files.into_iter().take(CHECKED_PER_RECORD) {
+                let b: EncryptedBallot<G> =
+                    serde_json::from_value::<EncryptedBallotJson>(json(&file))
+                        .unwrap()
+                        .read()
+                        .unwrap();
+                assert_eq!(b.election_id, Some(e.h_e));
+                let input: PlaintextBallot = serde_json::from_value(json(
+                    &dir.join(format!("private_data/input/pballot-{}.json", b.ballot_id)),
+                ))
+                .unwrap();
+                for c in &b.contests {
+                    for s in &c.selections {
+                        s.proof.verify(&e.h_e, &e.key, &s.ciphertext).unwrap();
+                    }
+                    c.proof.verify(&e.h_e, &e.key, &c.total()).unwrap();
+                    assert_eq!(c.proof.limit(), c.votes_allowed);
+                    let chi = hashes::contest_hash::<G>(
+                        entente_record::Revision::V2_0_0,
+                        &e.h_e,
+                        Label {
+                            id: &c.contest_id,
+                            index: c.sequence_order,
+                        },
+                        e.key.element(),
+                        c.selections.iter().map(|s| &s.ciphertext),
+                    );
+                    assert_eq!(chi, c.contest_hash);
+
+                    // Open with the joint secret: K^t = β / α^s.
+                    let pc = input
+                        .contests
+                        .iter()
+                        .find(|p| p.contest_id == c.contest_id)
+                        .unwrap();
+                    let beta = G::pow(&c.contest_data.c0, &e.secret);
+                    let data = c
+                        .contest_data
+                        .decrypt_with_beta(
+                            &e.h_e,
+                            e.key.element(),
+                            &beta,
+                            &c.contest_id,
+                            c.sequence_order,
+                        )
+                        .unwrap();
+                    let data = ContestData::decode(&data).unwrap();
+                    let votes: i64 = pc.selections.iter().map(|s| s.vote).sum();
+                    let expected_status = match votes {
+                        0 => ContestStatus::NullVote,
+                        v if v < i64::from(c.votes_allowed) => ContestStatus::UnderVote,
+                        v if v > i64::from(c.votes_allowed) => ContestStatus::OverVote,
+                        _ => ContestStatus::Normal,
+                    };
+                    assert_eq!(
+                        data.status, expected_status,
+                        "{} {}",
+                        b.ballot_id, c.contest_id
+                    );
+                    for s in &c.selections {
+                        let k_t = G::mul(
+                            &s.ciphertext.beta,
+                            &G::inv(&G::pow(&s.ciphertext.alpha, &e.secret)),
+                        );
+                        let t = (0..=1u64)
+                            .find(|&t| e.key.pow(&ScalarQ::from_u64(t)) == k_t)
+                            .unwrap();
+                        let vote = pc
+                            .selections
+                            .iter()
+                            .find(|p| p.selection_id == s.selection_id)
+                            .map_or(0, |p| p.vote);
+                        let expected = if data.status == ContestStatus::OverVote {
+                            0
+                        } else {
+                            vote
+                        };
+                        assert_eq!(
+                            t as i64, expected,
+                            "{} {} {}",
+                            b.ballot_id, c.contest_id, s.selection_id
+                        );
+                    }
+                }
+                let code = hashes::confirmation_code(
+                    &e.h_e,
+                    b.contests.iter().map(|c| &c.contest_hash),
+                    &b.code_baux,
+                );
+                assert_eq!(code, b.confirmation_code, "{}", b.ballot_id);
+            }
+        }
+    }
+
+    /// The chained record: B_aux of each ballot follows eq. (59), (60) as the records write
+    /// them, and the closing hash eq. (61) (Verification 7.D–7.G).
+    #[test]
+    fn the_chain_of_the_chained_record_holds() {
+        let dir = records()
+            .into_iter()
+            .find(|d| d.ends_with("chainedJson"))
+            .unwrap();
+        let e = election(&dir);
+        let config = json(&dir.join("election_config.json"));
+        assert_eq!(config["chain_confirmation_codes"], true);
+        let device: Vec<u8> = config["baux0"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|b| b.as_u64().unwrap() as u8)
+            .collect();
+        let devdir = std::fs::read_dir(dir.join("encrypted_ballots"))
+            .unwrap()
+            .next()
+            .unwrap()
+            .unwrap()
+            .path();
+        let chain = json(&devdir.join("ballot_chain.json"));
+        let h0 = hashes::chain_start(&e.h_e, &device);
+        assert_eq!(str_at(&chain, "baux0"), h0.to_hex());
+        let mut previous = h0;
+        let ids = chain["ballot_ids"].as_array().unwrap();
+        for (j, id) in ids.iter().enumerate() {
+            let b: EncryptedBallot<G> = serde_json::from_value::<EncryptedBallotJson>(json(
+                &devdir.join(format!("eballot-{}.json", id.as_str().unwrap())),
+            ))
+            .unwrap()
+            .read()
+            .unwrap();
+            assert_eq!(
+                b.code_baux,
+                hashes::chain_aux(&previous, j == 0, &device),
+                "ballot {j}"
+            );
+            previous = b.confirmation_code;
+        }
+        assert_eq!(str_at(&chain, "last_confirmation_code"), previous.to_hex());
+        assert_eq!(
+            str_at(&chain, "closing_hash"),
+            hashes::chain_close(&e.h_e, &previous, &device).to_hex()
+        );
+    }
+}

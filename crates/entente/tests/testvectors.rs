@@ -84,7 +84,12 @@ fn unused(original: &Value, field: &str) -> bool {
         let s: usize = parts[6].parse().unwrap();
         plain[s]["vote"].as_i64().unwrap()
     } else {
-        plain.as_array().unwrap().iter().map(|s| s["vote"].as_i64().unwrap()).sum()
+        plain
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|s| s["vote"].as_i64().unwrap())
+            .sum()
     };
     j == true_value
 }
@@ -176,10 +181,7 @@ fn the_command_prints_lines_and_a_summary() {
             .lines()
             .any(|l| l.starts_with("SKIP TallyDecryptionTestVector.json: "))
     );
-    assert_eq!(
-        stdout.lines().last(),
-        Some("7 passed, 0 failed, 6 skipped")
-    );
+    assert_eq!(stdout.lines().last(), Some("7 passed, 0 failed, 6 skipped"));
 
     // A failing file makes the exit status 1; an unreadable directory 2.
     let dir = tempfile::tempdir().unwrap();

@@ -79,9 +79,9 @@ pub(crate) fn check_ballot<'m>(
     let mut given = BTreeMap::new();
     for (ci, pc) in ballot.contests.iter().enumerate() {
         let at = format!("ballot {b}, contests[{ci}] ({})", pc.contest_id);
-        let contest = manifest
-            .contest(&pc.contest_id)
-            .ok_or_else(|| BallotError::Invalid(format!("{at}: no such contest in the manifest")))?;
+        let contest = manifest.contest(&pc.contest_id).ok_or_else(|| {
+            BallotError::Invalid(format!("{at}: no such contest in the manifest"))
+        })?;
         if !listed.contains(&contest.id) {
             return Err(BallotError::Invalid(format!(
                 "{at}: ballot style {:?} does not list this contest",
@@ -101,7 +101,9 @@ pub(crate) fn check_ballot<'m>(
                 .options
                 .iter()
                 .position(|o| o.id == ps.selection_id)
-                .ok_or_else(|| BallotError::Invalid(format!("{sat}: no such option in the contest")))?;
+                .ok_or_else(|| {
+                    BallotError::Invalid(format!("{sat}: no such option in the contest"))
+                })?;
             if ps.sequence_order != i64::from(contest.options[oi].index) {
                 return Err(BallotError::Invalid(format!(
                     "{sat}: sequence_order {} differs from the manifest's {}",
@@ -109,7 +111,10 @@ pub(crate) fn check_ballot<'m>(
                 )));
             }
             if ps.vote < 0 {
-                return Err(BallotError::Invalid(format!("{sat}: negative vote {}", ps.vote)));
+                return Err(BallotError::Invalid(format!(
+                    "{sat}: negative vote {}",
+                    ps.vote
+                )));
             }
             if ps.vote > i64::from(contest.option_limit) {
                 return Err(BallotError::Invalid(format!(

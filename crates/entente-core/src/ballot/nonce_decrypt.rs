@@ -61,10 +61,7 @@ pub fn decrypt_with_nonce<G: Group>(
             let vote = (0..=limit)
                 .find(|&t| key.pow(&G::Scalar::from_u64(u64::from(t))) == k_t)
                 .ok_or_else(|| {
-                    BallotError::Invalid(format!(
-                        "{}: the value is not in 0..={limit}",
-                        at()
-                    ))
+                    BallotError::Invalid(format!("{}: the value is not in 0..={limit}", at()))
                 })?;
             selections.push(PlaintextSelection {
                 selection_id: s.selection_id.clone(),
@@ -83,7 +80,13 @@ pub fn decrypt_with_nonce<G: Group>(
                     return None;
                 }
                 c.contest_data
-                    .decrypt_with_beta(h_e, key.element(), &key.pow(&nonce), &c.contest_id, c.sequence_order)
+                    .decrypt_with_beta(
+                        h_e,
+                        key.element(),
+                        &key.pow(&nonce),
+                        &c.contest_id,
+                        c.sequence_order,
+                    )
                     .ok()
             })
             .ok_or_else(|| {

@@ -71,7 +71,11 @@ pub fn prove_range<G: Group>(
     let c_l = c.sub(&others);
     let pairs = (0..n)
         .map(|j| {
-            let cj = if j == l { c_l.clone() } else { nonces.c[j].clone() };
+            let cj = if j == l {
+                c_l.clone()
+            } else {
+                nonces.c[j].clone()
+            };
             // eq. (48): v_j = u_j - c_j ξ
             let v = nonces.u[j].sub(&cj.mul(nonce));
             ProofPair {

@@ -131,8 +131,9 @@ impl ContestData {
         let end = bytes.iter().rposition(|&b| b != 0).map_or(0, |i| i + 1);
         let msg = ContestDataMessage::decode(&bytes[..end])
             .map_err(|e| BallotError::ContestDataFormat(e.to_string()))?;
-        let status = ContestStatus::try_from(msg.status)
-            .map_err(|_| BallotError::ContestDataFormat(format!("unknown status {}", msg.status)))?;
+        let status = ContestStatus::try_from(msg.status).map_err(|_| {
+            BallotError::ContestDataFormat(format!("unknown status {}", msg.status))
+        })?;
         Ok(Self {
             status,
             over_votes: msg.over_votes,
@@ -255,7 +256,11 @@ impl<G: Group> EncryptedContestData<G> {
         let k = secret_key::<G>(h_e, key, &self.c0, beta);
         for layout in [KdfLayout::Records, KdfLayout::Spec] {
             let ks = keys(&k, layout, contest_id, contest_index, self.num_bytes);
-            if verify_hmac(&ks[0], &[&G::element_to_bytes(&self.c0), &self.c1], &self.c2) {
+            if verify_hmac(
+                &ks[0],
+                &[&G::element_to_bytes(&self.c0), &self.c1],
+                &self.c2,
+            ) {
                 let mut plain = xor_blocks(&self.c1, &ks);
                 plain.truncate(self.num_bytes as usize);
                 return Ok(plain);
@@ -311,7 +316,11 @@ mod tests {
             };
             for limit in [1u32, 4, 8] {
                 let bytes = data.encode(limit);
-                assert_eq!(bytes.len(), (1 + limit as usize) * 32, "n = {n}, L = {limit}");
+                assert_eq!(
+                    bytes.len(),
+                    (1 + limit as usize) * 32,
+                    "n = {n}, L = {limit}"
+                );
                 let back = ContestData::decode(&bytes).unwrap();
                 assert_eq!(back.status, ContestStatus::Normal);
             }

@@ -6,9 +6,9 @@
 //! vectors' `sequence_order`). Under egk's draft layout they are identified by their labels,
 //! hashed as raw UTF-8.
 
-use entente_group::Group;
 use super::Ciphertext;
 use crate::{HashValue, Hasher, Revision};
+use entente_group::Group;
 
 /// Domain separation of nonce derivation, eq. (25), (50).
 const NONCE: u8 = 0x20;
@@ -99,7 +99,9 @@ pub fn confirmation_code<'a>(
 
 /// H_0 = H(H_E; 0x24, B_aux,0), eq. (59), without a length prefix as in the records.
 pub fn chain_start(h_e: &HashValue, device: &[u8]) -> HashValue {
-    Hasher::new(h_e.as_bytes(), CONFIRMATION).bytes(device).finish()
+    Hasher::new(h_e.as_bytes(), CONFIRMATION)
+        .bytes(device)
+        .finish()
 }
 
 /// The B_aux of the next ballot of a chain (eq. (60)): H_0 alone for the first ballot (as the

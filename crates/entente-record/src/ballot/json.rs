@@ -215,7 +215,10 @@ impl EncryptedBallotJson {
                     contest_data: EncryptedContestData {
                         c0: element::<G>(&format!("{dat}.c0"), &d.c0)?,
                         c1,
-                        c2: field(&format!("{dat}.c2"), entente_group::hex::decode_array(&d.c2))?,
+                        c2: field(
+                            &format!("{dat}.c2"),
+                            entente_group::hex::decode_array(&d.c2),
+                        )?,
                         num_bytes: d.num_bytes,
                     },
                 })

@@ -43,7 +43,9 @@ pub enum BallotError {
     #[error("range proof has no challenge/response pairs")]
     EmptyProof,
     /// A range proof does not verify (the challenges do not sum to the hash, Verification 5.D / 6.D).
-    #[error("range proof fails: the challenges do not sum to the challenge hash (Verification 5/6)")]
+    #[error(
+        "range proof fails: the challenges do not sum to the challenge hash (Verification 5/6)"
+    )]
     ProofFails,
     /// A range proof's range differs from the manifest's limit.
     #[error("range proof covers 0..={actual}, the manifest says 0..={expected}")]

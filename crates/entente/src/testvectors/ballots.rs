@@ -169,7 +169,11 @@ fn expect_proof(
     computed: &entente_record::ballot::RangeProof<G>,
     expected: &ExpectedProof,
 ) -> Result<()> {
-    expect_eq(&format!("{path}.proofs (count)"), &computed.pairs.len(), &expected.proofs.len())?;
+    expect_eq(
+        &format!("{path}.proofs (count)"),
+        &computed.pairs.len(),
+        &expected.proofs.len(),
+    )?;
     for (j, (c, e)) in computed.pairs.iter().zip(&expected.proofs).enumerate() {
         let p = format!("{path}.proofs[{j}]");
         expect_eq(
@@ -189,14 +193,22 @@ fn expect_proof(
 pub fn check_encryption(v: &EncryptionVector, revision: Revision) -> Result<()> {
     let (key, h_e) = key_and_hash(&v.joint_public_key, &v.extended_base_hash)?;
     let (manifest, ballots) = manifest_of(&v.ballots)?;
-    expect_eq("expected_encrypted_ballots (count)", &v.expected_encrypted_ballots.len(), &ballots.len())?;
+    expect_eq(
+        "expected_encrypted_ballots (count)",
+        &v.expected_encrypted_ballots.len(),
+        &ballots.len(),
+    )?;
     let encryptor = Encryptor {
         revision,
         h_e,
         key: &key,
         manifest: &manifest,
     };
-    for (bi, (ballot, exp)) in ballots.iter().zip(&v.expected_encrypted_ballots).enumerate() {
+    for (bi, (ballot, exp)) in ballots
+        .iter()
+        .zip(&v.expected_encrypted_ballots)
+        .enumerate()
+    {
         let at = format!("expected_encrypted_ballots[{bi}]");
         expect_eq(&format!("{at}.ballotId"), &exp.ballot_id, &ballot.ballot_id)?;
         let primary = bytes32(&format!("{at}.ballotNonce"), &exp.ballot_nonce)?;
@@ -204,11 +216,17 @@ pub fn check_encryption(v: &EncryptionVector, revision: Revision) -> Result<()> 
         let mut sites = BTreeMap::new();
         for (ci, ec) in exp.contests.iter().enumerate() {
             let cat = format!("{at}.contests[{ci}]");
-            sites.insert((ec.contest_id.clone(), None), nonces_of(&format!("{cat}.expected_proof"), &ec.expected_proof)?);
+            sites.insert(
+                (ec.contest_id.clone(), None),
+                nonces_of(&format!("{cat}.expected_proof"), &ec.expected_proof)?,
+            );
             for (si, es) in ec.selections.iter().enumerate() {
                 sites.insert(
                     (ec.contest_id.clone(), Some(es.selection_id.clone())),
-                    nonces_of(&format!("{cat}.selections[{si}].expected_proof"), &es.expected_proof)?,
+                    nonces_of(
+                        &format!("{cat}.selections[{si}].expected_proof"),
+                        &es.expected_proof,
+                    )?,
                 );
             }
         }
@@ -223,12 +241,17 @@ pub fn check_encryption(v: &EncryptionVector, revision: Revision) -> Result<()> 
             },
             |site| {
                 let k = match site {
-                    ProofSite::Selection { contest, option, .. } => (contest.to_owned(), Some(option.to_owned())),
+                    ProofSite::Selection {
+                        contest, option, ..
+                    } => (contest.to_owned(), Some(option.to_owned())),
                     ProofSite::Contest { contest, .. } => (contest.to_owned(), None),
                 };
                 sites.remove(&k).unwrap_or_else(|| {
                     missing = Some(k);
-                    ProofNonces { u: vec![], c: vec![] }
+                    ProofNonces {
+                        u: vec![],
+                        c: vec![],
+                    }
                 })
             },
         );
@@ -241,26 +264,65 @@ pub fn check_encryption(v: &EncryptionVector, revision: Revision) -> Result<()> 
             expect_eq(&format!("{cat}.contestId"), &c.contest_id, &ec.contest_id)?;
             for (si, (es, s)) in ec.selections.iter().zip(&c.selections).enumerate() {
                 let sat = format!("{cat}.selections[{si}]");
-                expect_eq(&format!("{sat}.selectionId"), &s.selection_id, &es.selection_id)?;
+                expect_eq(
+                    &format!("{sat}.selectionId"),
+                    &s.selection_id,
+                    &es.selection_id,
+                )?;
                 let nonce = hashes::selection_nonce::<G>(
                     revision,
                     &h_e,
                     &primary,
-                    Label { id: &c.contest_id, index: c.sequence_order },
-                    Label { id: &s.selection_id, index: s.sequence_order },
+                    Label {
+                        id: &c.contest_id,
+                        index: c.sequence_order,
+                    },
+                    Label {
+                        id: &s.selection_id,
+                        index: s.sequence_order,
+                    },
                 );
                 expect_eq(
                     &format!("{sat}.expected_selection_nonce"),
                     &nonce,
-                    &scalar(&format!("{sat}.expected_selection_nonce"), &es.expected_selection_nonce)?,
+                    &scalar(
+                        &format!("{sat}.expected_selection_nonce"),
+                        &es.expected_selection_nonce,
+                    )?,
                 )?;
-                expect_eq(&format!("{sat}.expected_encrypted_vote.pad"), &s.ciphertext.alpha, &element(&format!("{sat}.expected_encrypted_vote.pad"), &es.expected_encrypted_vote.pad)?)?;
-                expect_eq(&format!("{sat}.expected_encrypted_vote.data"), &s.ciphertext.beta, &element(&format!("{sat}.expected_encrypted_vote.data"), &es.expected_encrypted_vote.data)?)?;
-                expect_proof(&format!("{sat}.expected_proof"), &s.proof, &es.expected_proof)?;
-                s.proof.verify(&h_e, &key, &s.ciphertext).with_context(|| format!("{sat}: Verification 5"))?;
+                expect_eq(
+                    &format!("{sat}.expected_encrypted_vote.pad"),
+                    &s.ciphertext.alpha,
+                    &element(
+                        &format!("{sat}.expected_encrypted_vote.pad"),
+                        &es.expected_encrypted_vote.pad,
+                    )?,
+                )?;
+                expect_eq(
+                    &format!("{sat}.expected_encrypted_vote.data"),
+                    &s.ciphertext.beta,
+                    &element(
+                        &format!("{sat}.expected_encrypted_vote.data"),
+                        &es.expected_encrypted_vote.data,
+                    )?,
+                )?;
+                expect_proof(
+                    &format!("{sat}.expected_proof"),
+                    &s.proof,
+                    &es.expected_proof,
+                )?;
+                s.proof
+                    .verify(&h_e, &key, &s.ciphertext)
+                    .with_context(|| format!("{sat}: Verification 5"))?;
             }
-            expect_proof(&format!("{cat}.expected_proof"), &c.proof, &ec.expected_proof)?;
-            c.proof.verify(&h_e, &key, &c.total()).with_context(|| format!("{cat}: Verification 6"))?;
+            expect_proof(
+                &format!("{cat}.expected_proof"),
+                &c.proof,
+                &ec.expected_proof,
+            )?;
+            c.proof
+                .verify(&h_e, &key, &c.total())
+                .with_context(|| format!("{cat}: Verification 6"))?;
         }
     }
     Ok(())
@@ -303,46 +365,86 @@ struct ExpectedContestHash {
 pub fn check_codes(v: &CodeVector, revision: Revision) -> Result<()> {
     let (key, h_e) = key_and_hash(&v.joint_public_key, &v.extended_base_hash)?;
     let (manifest, ballots) = manifest_of(&v.ballots)?;
-    expect_eq("expected_encrypted_ballots (count)", &v.expected_encrypted_ballots.len(), &ballots.len())?;
+    expect_eq(
+        "expected_encrypted_ballots (count)",
+        &v.expected_encrypted_ballots.len(),
+        &ballots.len(),
+    )?;
     let device = v
         .config_baux0
         .as_ref()
         .map(|b| {
             b.iter()
                 .enumerate()
-                .map(|(i, &x)| u8::try_from(x.rem_euclid(256)).map_err(|_| anyhow!("configBaux0[{i}]: {x} is not a byte")))
+                .map(|(i, &x)| {
+                    u8::try_from(x.rem_euclid(256))
+                        .map_err(|_| anyhow!("configBaux0[{i}]: {x} is not a byte"))
+                })
                 .collect::<Result<Vec<u8>>>()
         })
         .transpose()?;
-    let encryptor = Encryptor { revision, h_e, key: &key, manifest: &manifest };
+    let encryptor = Encryptor {
+        revision,
+        h_e,
+        key: &key,
+        manifest: &manifest,
+    };
     // The proofs do not enter the hashes; their nonces are random, from a fixed seed.
     let mut rng = StdRng::seed_from_u64(1);
     let mut previous = device.as_ref().map(|d| hashes::chain_start(&h_e, d));
-    for (bi, (ballot, exp)) in ballots.iter().zip(&v.expected_encrypted_ballots).enumerate() {
+    for (bi, (ballot, exp)) in ballots
+        .iter()
+        .zip(&v.expected_encrypted_ballots)
+        .enumerate()
+    {
         let at = format!("expected_encrypted_ballots[{bi}]");
         expect_eq(&format!("{at}.ballotId"), &exp.ballot_id, &ballot.ballot_id)?;
         let primary = bytes32(&format!("{at}.ballotNonce"), &exp.ballot_nonce)?;
-        let aux = hex::decode(&exp.code_baux).with_context(|| format!("{at}.codeBaux is not hex"))?;
+        let aux =
+            hex::decode(&exp.code_baux).with_context(|| format!("{at}.codeBaux is not hex"))?;
         if let (Some(d), Some(prev)) = (&device, &previous) {
             let expected_aux = hashes::chain_aux(prev, bi == 0, d);
             if aux != expected_aux {
-                bail!("{at}.codeBaux: the chain gives {}, vector says {}", hex::encode_upper(&expected_aux), exp.code_baux);
+                bail!(
+                    "{at}.codeBaux: the chain gives {}, vector says {}",
+                    hex::encode_upper(&expected_aux),
+                    exp.code_baux
+                );
             }
         }
         let encrypted: EncryptedBallot<G> = encryptor
             .encrypt(
                 ballot,
-                BallotContext { primary_nonce: &primary, code_baux: aux, device: "test vector", timestamp: 0 },
+                BallotContext {
+                    primary_nonce: &primary,
+                    code_baux: aux,
+                    device: "test vector",
+                    timestamp: 0,
+                },
                 |site| ProofNonces::random(site.limit(), &mut rng),
             )
             .with_context(|| at.clone())?;
         for (ci, (ec, c)) in exp.contests.iter().zip(&encrypted.contests).enumerate() {
             let cat = format!("{at}.contests[{ci}]");
             expect_eq(&format!("{cat}.contestId"), &c.contest_id, &ec.contest_id)?;
-            expect_eq(&format!("{cat}.expected_contestHash"), &c.contest_hash, &hash(&format!("{cat}.expected_contestHash"), &ec.expected_contest_hash)?)?;
+            expect_eq(
+                &format!("{cat}.expected_contestHash"),
+                &c.contest_hash,
+                &hash(
+                    &format!("{cat}.expected_contestHash"),
+                    &ec.expected_contest_hash,
+                )?,
+            )?;
         }
-        let code = hash(&format!("{at}.expected_confirmationCode"), &exp.expected_confirmation_code)?;
-        expect_eq(&format!("{at}.expected_confirmationCode"), &encrypted.confirmation_code, &code)?;
+        let code = hash(
+            &format!("{at}.expected_confirmationCode"),
+            &exp.expected_confirmation_code,
+        )?;
+        expect_eq(
+            &format!("{at}.expected_confirmationCode"),
+            &encrypted.confirmation_code,
+            &code,
+        )?;
         previous = Some(encrypted.confirmation_code);
     }
     Ok(())
@@ -364,42 +466,94 @@ pub struct NonceVector {
 pub fn check_nonce_decryption(v: &NonceVector, revision: Revision) -> Result<()> {
     let (key, h_e) = key_and_hash(&v.joint_public_key, &v.extended_base_hash)?;
     let primary = bytes32("primary_nonce", &v.primary_nonce)?;
-    let ballot: EncryptedBallot<G> = v.encrypted_ballot.read().map_err(|e| anyhow!("encrypted_ballot.{e}"))?;
+    let ballot: EncryptedBallot<G> = v
+        .encrypted_ballot
+        .read()
+        .map_err(|e| anyhow!("encrypted_ballot.{e}"))?;
     for (ci, c) in ballot.contests.iter().enumerate() {
         let at = format!("encrypted_ballot.contests[{ci}]");
         for (si, s) in c.selections.iter().enumerate() {
-            s.proof.verify(&h_e, &key, &s.ciphertext).with_context(|| format!("{at}.selections[{si}].proof"))?;
+            s.proof
+                .verify(&h_e, &key, &s.ciphertext)
+                .with_context(|| format!("{at}.selections[{si}].proof"))?;
         }
-        c.proof.verify(&h_e, &key, &c.total()).with_context(|| format!("{at}.proof"))?;
+        c.proof
+            .verify(&h_e, &key, &c.total())
+            .with_context(|| format!("{at}.proof"))?;
         let chi = hashes::contest_hash::<G>(
             revision,
             &h_e,
-            Label { id: &c.contest_id, index: c.sequence_order },
+            Label {
+                id: &c.contest_id,
+                index: c.sequence_order,
+            },
             key.element(),
             c.selections.iter().map(|s| &s.ciphertext),
         );
         expect_eq(&format!("{at}.contest_hash"), &chi, &c.contest_hash)?;
     }
-    let code = hashes::confirmation_code(&h_e, ballot.contests.iter().map(|c| &c.contest_hash), &ballot.code_baux);
-    expect_eq("encrypted_ballot.confirmation_code", &code, &ballot.confirmation_code)?;
+    let code = hashes::confirmation_code(
+        &h_e,
+        ballot.contests.iter().map(|c| &c.contest_hash),
+        &ballot.code_baux,
+    );
+    expect_eq(
+        "encrypted_ballot.confirmation_code",
+        &code,
+        &ballot.confirmation_code,
+    )?;
 
     let opened = decrypt_with_nonce(revision, &h_e, &key, &ballot, &primary)?;
     let expected = &v.expected_decrypted_ballot;
-    expect_eq("expected_decrypted_ballot.ballot_id", &opened.plaintext.ballot_id, &expected.ballot_id)?;
-    expect_eq("expected_decrypted_ballot.contests (count)", &opened.plaintext.contests.len(), &expected.contests.len())?;
-    for (ci, (got, exp)) in opened.plaintext.contests.iter().zip(&expected.contests).enumerate() {
+    expect_eq(
+        "expected_decrypted_ballot.ballot_id",
+        &opened.plaintext.ballot_id,
+        &expected.ballot_id,
+    )?;
+    expect_eq(
+        "expected_decrypted_ballot.contests (count)",
+        &opened.plaintext.contests.len(),
+        &expected.contests.len(),
+    )?;
+    for (ci, (got, exp)) in opened
+        .plaintext
+        .contests
+        .iter()
+        .zip(&expected.contests)
+        .enumerate()
+    {
         let at = format!("expected_decrypted_ballot.contests[{ci}]");
-        expect_eq(&format!("{at}.contest_id"), &got.contest_id, &exp.contest_id)?;
-        expect_eq(&format!("{at}.selections (count)"), &got.selections.len(), &exp.selections.len())?;
+        expect_eq(
+            &format!("{at}.contest_id"),
+            &got.contest_id,
+            &exp.contest_id,
+        )?;
+        expect_eq(
+            &format!("{at}.selections (count)"),
+            &got.selections.len(),
+            &exp.selections.len(),
+        )?;
         for (si, (g, e)) in got.selections.iter().zip(&exp.selections).enumerate() {
             let sat = format!("{at}.selections[{si}]");
-            expect_eq(&format!("{sat}.selection_id"), &g.selection_id, &e.selection_id)?;
+            expect_eq(
+                &format!("{sat}.selection_id"),
+                &g.selection_id,
+                &e.selection_id,
+            )?;
             if g.vote != e.vote {
-                bail!("{sat}.vote: the nonce opens {}, vector says {}", g.vote, e.vote);
+                bail!(
+                    "{sat}.vote: the nonce opens {}, vector says {}",
+                    g.vote,
+                    e.vote
+                );
             }
         }
         if got.write_ins != exp.write_ins {
-            bail!("{at}.write_ins: the nonce opens {:?}, vector says {:?}", got.write_ins, exp.write_ins);
+            bail!(
+                "{at}.write_ins: the nonce opens {:?}, vector says {:?}",
+                got.write_ins,
+                exp.write_ins
+            );
         }
     }
     Ok(())
