@@ -9,6 +9,7 @@
 #![warn(missing_docs)]
 
 pub mod ballot;
+pub mod election;
 mod error;
 pub mod hash;
 pub mod manifest;

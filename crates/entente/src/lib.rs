@@ -4,4 +4,6 @@
 
 pub mod bench;
 pub mod demo;
+pub mod encrypt;
+pub mod open;
 pub mod testvectors;

@@ -5,7 +5,8 @@ use std::process::ExitCode;
 
 use anyhow::Result;
 use clap::{Parser, Subcommand};
-use entente::{bench, demo, testvectors};
+use entente::encrypt::{self, Challenge, EncryptOptions};
+use entente::{bench, demo, open, testvectors};
 
 /// Entente: election integrity that rival parties can run together (ElectionGuard 2.0).
 #[derive(Parser)]
@@ -31,6 +32,50 @@ enum Command {
     Testvectors {
         /// Directory holding ElectionGuard test-vector files.
         dir: PathBuf,
+    },
+    /// Encrypt plaintext ballots as an encryption device: check each against the manifest,
+    /// encrypt on all cores, chain the confirmation codes, and write
+    /// RECORD/encrypted_ballots/DEVICE/eballot-<id>.json and the device's ballot_chain.json.
+    /// Prints one line per ballot: id, CAST or CHALLENGED, confirmation code.
+    Encrypt {
+        /// The election record directory (manifest.json, election_config.json,
+        /// election_initialized.json).
+        #[arg(long)]
+        record: PathBuf,
+        /// The encryption device's id.
+        #[arg(long)]
+        device: String,
+        /// Challenge this ballot instead of casting it (repeatable); its primary nonce is
+        /// published so that the voter can open it.
+        #[arg(long = "challenge", value_name = "BALLOT_ID")]
+        challenge: Vec<String>,
+        /// Challenge every ballot of this run.
+        #[arg(long, conflicts_with = "challenge")]
+        challenge_all: bool,
+        /// Worker threads (default: all cores).
+        #[arg(long, default_value_t = 0)]
+        threads: usize,
+        /// Plaintext ballot files (pballot-*.json), or directories of them.
+        #[arg(required = true)]
+        ballots: Vec<PathBuf>,
+    },
+    /// Close a device's confirmation-code chain (spec 2.0 eq. (61)); prints the closing hash.
+    CloseChain {
+        /// The election record directory.
+        #[arg(long)]
+        record: PathBuf,
+        /// The encryption device's id.
+        #[arg(long)]
+        device: String,
+    },
+    /// Open a challenged ballot with the primary nonce the device revealed, after checking its
+    /// proofs and confirmation code, and print the choices it encrypted.
+    Open {
+        /// The challenged ballot (eballot-<id>.json).
+        ballot: PathBuf,
+        /// The election record directory.
+        #[arg(long)]
+        record: PathBuf,
     },
     /// Measure the group operations in modexp-equivalents (one variable-base 4096-bit
     /// exponentiation with a 256-bit exponent = 1), all in one run.
@@ -83,6 +128,54 @@ fn run(cli: Cli) -> Result<ExitCode> {
             } else {
                 ExitCode::FAILURE
             })
+        }
+        Command::Encrypt {
+            record,
+            device,
+            challenge,
+            challenge_all,
+            threads,
+            ballots,
+        } => {
+            let challenge = if challenge_all {
+                Challenge::All
+            } else if challenge.is_empty() {
+                Challenge::None
+            } else {
+                Challenge::Ids(challenge.into_iter().collect())
+            };
+            let report = encrypt::run(&EncryptOptions {
+                record,
+                device,
+                inputs: ballots,
+                challenge,
+                threads,
+                progress: std::io::IsTerminal::is_terminal(&std::io::stderr()),
+            })?;
+            for b in &report.ballots {
+                let state = match b.state {
+                    entente_record::ballot::BallotState::Cast => "CAST",
+                    entente_record::ballot::BallotState::Challenged => "CHALLENGED",
+                };
+                println!("{} {state} {}", b.ballot_id, b.confirmation_code);
+            }
+            eprintln!(
+                "{} ballots encrypted in {:.2} s on {} threads ({:.1} ballots/s), written to {}",
+                report.ballots.len(),
+                report.encrypt_time.as_secs_f64(),
+                report.threads,
+                report.ballots.len() as f64 / report.encrypt_time.as_secs_f64().max(1e-9),
+                report.device_dir.display()
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::CloseChain { record, device } => {
+            println!("{}", encrypt::close(&record, &device)?);
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Open { ballot, record } => {
+            print!("{}", open::run(&ballot, &record)?);
+            Ok(ExitCode::SUCCESS)
         }
         Command::Bench { scale } => {
             eprintln!("measuring (about {} s)…", 10 * scale.max(1));

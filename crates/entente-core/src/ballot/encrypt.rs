@@ -149,6 +149,12 @@ pub(crate) fn check_ballot<'m>(
         .collect())
 }
 
+/// Checks a plaintext ballot against the manifest without encrypting it (see [`Encryptor`]):
+/// the same checks, so that a batch can be refused before anything is written.
+pub fn check_plaintext(manifest: &Manifest, ballot: &PlaintextBallot) -> Result<(), BallotError> {
+    check_ballot(manifest, ballot).map(|_| ())
+}
+
 /// The contest data of a contest's votes (spec 2.0 §3.3.7) and whether it is an overvote.
 fn contest_data_of(v: &ContestVotes<'_>) -> ContestData {
     let chosen: Vec<u32> = v

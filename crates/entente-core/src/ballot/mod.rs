@@ -6,6 +6,6 @@ mod encrypt;
 mod nonce_decrypt;
 mod prove;
 
-pub use encrypt::{BallotContext, Encryptor, ProofSite};
+pub use encrypt::{BallotContext, Encryptor, ProofSite, check_plaintext};
 pub use nonce_decrypt::{OpenedBallot, decrypt_with_nonce};
 pub use prove::{ProofNonces, prove_range};

@@ -2,6 +2,7 @@
 //! encrypted contest data, contest hashes and confirmation codes, and the public computations on
 //! them (hashes, proof checks). Encrypting and decrypting is in `entente-core`.
 
+pub mod chain;
 pub mod contest_data;
 mod elgamal;
 pub mod hashes;

@@ -1,0 +1,412 @@
+//! `entente encrypt`: an encryption device. Reads the election's setup from a record directory,
+//! checks every plaintext ballot against the manifest (nothing is written if one is bad),
+//! encrypts them on all cores, then chains their confirmation codes in input order and writes
+//! `encrypted_ballots/<device>/eballot-<id>.json` and the device's `ballot_chain.json`.
+//!
+//! A device that restarts continues its chain from what it has written: the chain file names
+//! the last confirmation code, and ballot files written after it (a crash between the ballot
+//! files and the chain file) are found by following B_aux and taken into the chain, so that a
+//! chain never forks.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use anyhow::{Context, Result, anyhow, bail};
+use entente_core::ballot::{BallotContext, Encryptor, ProofNonces, check_plaintext};
+use entente_group::P4096;
+use entente_record::ballot::chain::BallotChainJson;
+use entente_record::ballot::hashes;
+use entente_record::ballot::json::EncryptedBallotJson;
+use entente_record::ballot::{BallotState, EncryptedBallot, PlaintextBallot};
+use entente_record::election::{ElectionSetup, read_json};
+use entente_record::{HashValue, Revision};
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use rand::TryRngCore;
+use rayon::prelude::*;
+use zeroize::Zeroizing;
+
+type G = P4096;
+
+/// Which ballots the voters challenged instead of casting.
+#[derive(Debug, Clone, Default)]
+pub enum Challenge {
+    /// All cast.
+    #[default]
+    None,
+    /// All challenged.
+    All,
+    /// These ballot ids challenged, the rest cast.
+    Ids(BTreeSet<String>),
+}
+
+/// What `entente encrypt` was asked to do.
+pub struct EncryptOptions {
+    /// The record directory with manifest.json, election_config.json, election_initialized.json.
+    pub record: PathBuf,
+    /// The device's id; ballots go to `<record>/encrypted_ballots/<device>/`.
+    pub device: String,
+    /// Plaintext ballot files, or directories of them.
+    pub inputs: Vec<PathBuf>,
+    /// Cast or challenge.
+    pub challenge: Challenge,
+    /// Worker threads (0: all cores).
+    pub threads: usize,
+    /// Show a progress bar (when stderr is a terminal).
+    pub progress: bool,
+}
+
+/// One written ballot.
+#[derive(Debug, Clone)]
+pub struct Written {
+    /// Its id.
+    pub ballot_id: String,
+    /// Cast or challenged.
+    pub state: BallotState,
+    /// Its confirmation code.
+    pub confirmation_code: HashValue,
+}
+
+/// What a run did.
+#[derive(Debug)]
+pub struct EncryptReport {
+    /// The ballots, in chain order.
+    pub ballots: Vec<Written>,
+    /// Wall time of the encryption itself (not reading or writing).
+    pub encrypt_time: Duration,
+    /// Threads used.
+    pub threads: usize,
+    /// The device directory.
+    pub device_dir: PathBuf,
+}
+
+/// Plaintext ballot files: the files named, and the `*.json` files of the directories named.
+fn ballot_paths(inputs: &[PathBuf]) -> Result<Vec<PathBuf>> {
+    let mut out = Vec::new();
+    for input in inputs {
+        if input.is_dir() {
+            let mut files: Vec<PathBuf> = std::fs::read_dir(input)
+                .with_context(|| format!("cannot read directory {}", input.display()))?
+                .filter_map(|e| e.ok().map(|e| e.path()))
+                .filter(|p| p.extension().is_some_and(|e| e == "json"))
+                .collect();
+            files.sort();
+            out.extend(files);
+        } else {
+            out.push(input.clone());
+        }
+    }
+    if out.is_empty() {
+        bail!("no plaintext ballots given");
+    }
+    Ok(out)
+}
+
+/// Writes a file so that it is either wholly there or not at all: a temporary file in the same
+/// directory, synced, then renamed over the target.
+pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
+    use std::io::Write;
+    let dir = path
+        .parent()
+        .ok_or_else(|| anyhow!("{} has no directory", path.display()))?;
+    let tmp = dir.join(format!(
+        ".{}.tmp",
+        path.file_name()
+            .map(|n| n.to_string_lossy())
+            .unwrap_or_default()
+    ));
+    let mut f =
+        std::fs::File::create(&tmp).with_context(|| format!("cannot create {}", tmp.display()))?;
+    f.write_all(bytes)?;
+    f.sync_all()?;
+    std::fs::rename(&tmp, path).with_context(|| format!("cannot write {}", path.display()))?;
+    Ok(())
+}
+
+/// The device's chain as found on disk, with any ballots written after the chain file.
+struct ChainState {
+    json: BallotChainJson,
+    /// The ids already on this device (to refuse duplicates).
+    ids: BTreeSet<String>,
+    /// The B_aux,0 of the election.
+    device_info: Vec<u8>,
+}
+
+impl ChainState {
+    fn load(dir: &Path, device: &str, setup: &ElectionSetup<G>) -> Result<Self> {
+        let device_info = setup.config.baux0.clone();
+        let chaining = setup.config.chain_confirmation_codes;
+        let path = dir.join("ballot_chain.json");
+        let mut json: BallotChainJson = if path.exists() {
+            read_json(&path)?
+        } else {
+            let start = if chaining {
+                hashes::chain_start(&setup.h_e, &device_info)
+            } else {
+                HashValue([0; 32])
+            };
+            BallotChainJson {
+                encrypting_device: device.to_owned(),
+                baux0: if chaining {
+                    start.to_hex()
+                } else {
+                    hex::encode_upper(&device_info)
+                },
+                ballot_ids: Vec::new(),
+                last_confirmation_code: start.to_hex(),
+                chaining,
+                closing_hash: None,
+            }
+        };
+        if json.chaining != chaining {
+            bail!(
+                "{}: chaining is {}, the election config says {chaining}",
+                path.display(),
+                json.chaining
+            );
+        }
+        if json.closing_hash.is_some() {
+            bail!("the chain of device {device} is closed; a closed chain takes no more ballots");
+        }
+        let mut ids: BTreeSet<String> = json.ballot_ids.iter().cloned().collect();
+        // Ballot files that the chain file does not list yet.
+        let mut orphans: BTreeMap<String, (String, String)> = BTreeMap::new();
+        if dir.is_dir() {
+            for entry in std::fs::read_dir(dir)? {
+                let p = entry?.path();
+                let name = p
+                    .file_name()
+                    .map(|n| n.to_string_lossy().into_owned())
+                    .unwrap_or_default();
+                if !(name.starts_with("eballot-") && name.ends_with(".json")) {
+                    continue;
+                }
+                let b: EncryptedBallotJson = read_json(&p)?;
+                if !ids.contains(&b.ballot_id) {
+                    orphans.insert(
+                        b.code_baux.to_uppercase(),
+                        (b.ballot_id, b.confirmation_code),
+                    );
+                }
+            }
+        }
+        if chaining {
+            // Follow B_aux from the last listed code.
+            loop {
+                let last = HashValue::from_hex(&json.last_confirmation_code)
+                    .map_err(|e| anyhow!("{}: last_confirmation_code: {e}", path.display()))?;
+                let aux = hashes::chain_aux(&last, json.ballot_ids.is_empty(), &device_info);
+                let Some((id, code)) = orphans.remove(&hex::encode_upper(&aux)) else {
+                    break;
+                };
+                json.ballot_ids.push(id.clone());
+                json.last_confirmation_code = code;
+                ids.insert(id);
+            }
+        } else {
+            for (_, (id, code)) in std::mem::take(&mut orphans) {
+                json.ballot_ids.push(id.clone());
+                json.last_confirmation_code = code;
+                ids.insert(id);
+            }
+        }
+        if !orphans.is_empty() {
+            let names: Vec<_> = orphans.values().map(|(id, _)| id.as_str()).collect();
+            bail!(
+                "{}: ballots {names:?} are on disk but not in the chain and do not continue it; \
+                 the device directory has been altered",
+                dir.display()
+            );
+        }
+        Ok(Self {
+            json,
+            ids,
+            device_info,
+        })
+    }
+}
+
+/// Encrypts and writes the ballots; see the module docs.
+pub fn run(opts: &EncryptOptions) -> Result<EncryptReport> {
+    if opts.device.is_empty() || opts.device.contains(['/', '\\']) || opts.device.starts_with('.') {
+        bail!(
+            "--device {:?}: a device id must be a plain name (it names a directory)",
+            opts.device
+        );
+    }
+    let setup = ElectionSetup::<G>::read(&opts.record).with_context(|| {
+        format!(
+            "cannot use the election record in {}",
+            opts.record.display()
+        )
+    })?;
+    let device_dir = opts.record.join("encrypted_ballots").join(&opts.device);
+    let mut chain = ChainState::load(&device_dir, &opts.device, &setup)?;
+
+    // Read and check everything before anything is encrypted or written.
+    let paths = ballot_paths(&opts.inputs)?;
+    let mut ballots = Vec::with_capacity(paths.len());
+    let mut seen = BTreeSet::new();
+    for p in &paths {
+        let b: PlaintextBallot = read_json(p)?;
+        check_plaintext(&setup.manifest, &b).with_context(|| format!("{}", p.display()))?;
+        if b.ballot_id.is_empty() || b.ballot_id.contains(['/', '\\']) {
+            bail!(
+                "{}: ballot_id {:?} cannot name a file",
+                p.display(),
+                b.ballot_id
+            );
+        }
+        if chain.ids.contains(&b.ballot_id) {
+            bail!(
+                "{}: ballot {} was already encrypted on device {}",
+                p.display(),
+                b.ballot_id,
+                opts.device
+            );
+        }
+        if !seen.insert(b.ballot_id.clone()) {
+            bail!("{}: ballot {} is given twice", p.display(), b.ballot_id);
+        }
+        ballots.push(b);
+    }
+    if let Challenge::Ids(ids) = &opts.challenge
+        && let Some(unknown) = ids.iter().find(|id| !seen.contains(*id))
+    {
+        bail!("--challenge {unknown}: no such ballot among the inputs");
+    }
+
+    let key = setup.public_key();
+    let encryptor = Encryptor {
+        revision: Revision::V2_0_0,
+        h_e: setup.h_e,
+        key: &key,
+        manifest: &setup.manifest,
+    };
+    let threads = if opts.threads == 0 {
+        rayon::current_num_threads()
+    } else {
+        opts.threads
+    };
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .build()?;
+    let bar = if opts.progress {
+        ProgressBar::with_draw_target(Some(ballots.len() as u64), ProgressDrawTarget::stderr())
+    } else {
+        ProgressBar::hidden()
+    };
+    bar.set_style(
+        ProgressStyle::with_template(
+            "{spinner} encrypting {pos}/{len} ballots [{bar:30}] {per_sec} eta {eta}",
+        )
+        .expect("the template is valid")
+        .progress_chars("=> "),
+    );
+    let timestamp = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs() as i64);
+    let start = Instant::now();
+    // Encrypt in parallel; the confirmation codes are chained afterwards, in input order.
+    let encrypted: Vec<(EncryptedBallot<G>, Zeroizing<[u8; 32]>)> = pool.install(|| {
+        ballots
+            .par_iter()
+            .map(|b| {
+                let mut rng = rand::rngs::OsRng.unwrap_err();
+                let mut primary = Zeroizing::new([0u8; 32]);
+                rand::RngCore::fill_bytes(&mut rng, primary.as_mut());
+                let e = encryptor.encrypt(
+                    b,
+                    BallotContext {
+                        primary_nonce: &primary,
+                        code_baux: Vec::new(),
+                        device: &opts.device,
+                        timestamp,
+                    },
+                    |site| ProofNonces::random(site.limit(), &mut rng),
+                );
+                bar.inc(1);
+                e.map(|e| (e, primary))
+            })
+            .collect::<Result<_, _>>()
+    })?;
+    let encrypt_time = start.elapsed();
+    bar.finish_and_clear();
+
+    std::fs::create_dir_all(&device_dir)
+        .with_context(|| format!("cannot create {}", device_dir.display()))?;
+    let mut written = Vec::with_capacity(encrypted.len());
+    let mut last = HashValue::from_hex(&chain.json.last_confirmation_code)
+        .map_err(|e| anyhow!("ballot_chain.json: last_confirmation_code: {e}"))?;
+    for (mut ballot, primary) in encrypted {
+        ballot.code_baux = if chain.json.chaining {
+            hashes::chain_aux(&last, chain.json.ballot_ids.is_empty(), &chain.device_info)
+        } else {
+            chain.device_info.clone()
+        };
+        ballot.confirmation_code = hashes::confirmation_code(
+            &setup.h_e,
+            ballot.contests.iter().map(|c| &c.contest_hash),
+            &ballot.code_baux,
+        );
+        let challenged = match &opts.challenge {
+            Challenge::None => false,
+            Challenge::All => true,
+            Challenge::Ids(ids) => ids.contains(&ballot.ballot_id),
+        };
+        ballot.state = if challenged {
+            BallotState::Challenged
+        } else {
+            BallotState::Cast
+        };
+        let mut json = EncryptedBallotJson::write(&ballot);
+        // A challenged ballot reveals its primary nonce; a cast one's is erased (dropped here,
+        // zeroized by Zeroizing) and never written.
+        if challenged {
+            json.primary_nonce = Some(hex::encode_upper(primary.as_ref()));
+        }
+        drop(primary);
+        let path = device_dir.join(format!("eballot-{}.json", ballot.ballot_id));
+        write_atomically(&path, &serde_json::to_vec_pretty(&json)?)?;
+        last = ballot.confirmation_code;
+        chain.json.ballot_ids.push(ballot.ballot_id.clone());
+        chain.json.last_confirmation_code = last.to_hex();
+        written.push(Written {
+            ballot_id: ballot.ballot_id,
+            state: ballot.state,
+            confirmation_code: last,
+        });
+    }
+    write_atomically(
+        &device_dir.join("ballot_chain.json"),
+        &serde_json::to_vec_pretty(&chain.json)?,
+    )?;
+    Ok(EncryptReport {
+        ballots: written,
+        encrypt_time,
+        threads,
+        device_dir,
+    })
+}
+
+/// Closes a device's chain (spec 2.0 eq. (61)): no ballot can follow.
+pub fn close(record: &Path, device: &str) -> Result<HashValue> {
+    let setup = ElectionSetup::<G>::read(record)?;
+    let dir = record.join("encrypted_ballots").join(device);
+    if !dir.join("ballot_chain.json").exists() {
+        bail!("device {device} has no ballots in {}", record.display());
+    }
+    let mut chain = ChainState::load(&dir, device, &setup)?;
+    if !chain.json.chaining {
+        bail!("the election does not chain confirmation codes; there is nothing to close");
+    }
+    let last = HashValue::from_hex(&chain.json.last_confirmation_code)
+        .map_err(|e| anyhow!("ballot_chain.json: last_confirmation_code: {e}"))?;
+    let closing = hashes::chain_close(&setup.h_e, &last, &chain.device_info);
+    chain.json.closing_hash = Some(closing.to_hex());
+    write_atomically(
+        &dir.join("ballot_chain.json"),
+        &serde_json::to_vec_pretty(&chain.json)?,
+    )?;
+    Ok(closing)
+}

@@ -1,0 +1,142 @@
+//! `entente open`: shows a voter what a challenged ballot encrypted, from the primary nonce the
+//! device revealed (spec 2.0 §3.3.2), after checking the ballot's proofs and confirmation code.
+
+use std::fmt::Write as _;
+use std::path::Path;
+
+use anyhow::{Context, Result, anyhow, bail};
+use entente_core::ballot::{OpenedBallot, decrypt_with_nonce};
+use entente_group::P4096;
+use entente_record::Revision;
+use entente_record::ballot::hashes::{self, Label};
+use entente_record::ballot::json::EncryptedBallotJson;
+use entente_record::ballot::{BallotState, ContestStatus, EncryptedBallot};
+use entente_record::election::{ElectionSetup, read_json};
+
+type G = P4096;
+
+/// Checks and opens a challenged ballot file; returns the text to show.
+pub fn run(ballot_file: &Path, record: &Path) -> Result<String> {
+    let setup = ElectionSetup::<G>::read(record)
+        .with_context(|| format!("cannot use the election record in {}", record.display()))?;
+    let json: EncryptedBallotJson = read_json(ballot_file)?;
+    let ballot: EncryptedBallot<G> = json
+        .read()
+        .map_err(|e| anyhow!("{}: {e}", ballot_file.display()))?;
+    if ballot.state != BallotState::Challenged {
+        bail!(
+            "ballot {} was cast, not challenged: its nonce is erased and it cannot be opened",
+            ballot.ballot_id
+        );
+    }
+    let nonce_hex = json
+        .primary_nonce
+        .as_deref()
+        .ok_or_else(|| anyhow!("ballot {} carries no primary nonce", ballot.ballot_id))?;
+    let primary: [u8; 32] = entente_group::hex::decode_array(nonce_hex)
+        .map_err(|e| anyhow!("{}: primary_nonce: {e}", ballot_file.display()))?;
+    if ballot.election_id.is_some_and(|id| id != setup.h_e) {
+        bail!(
+            "ballot {} belongs to another election (its election_id is not H_E)",
+            ballot.ballot_id
+        );
+    }
+    let key = setup.public_key();
+    for c in &ballot.contests {
+        for s in &c.selections {
+            s.proof
+                .verify(&setup.h_e, &key, &s.ciphertext)
+                .with_context(|| {
+                    format!("contest {}, selection {}", c.contest_id, s.selection_id)
+                })?;
+        }
+        c.proof
+            .verify(&setup.h_e, &key, &c.total())
+            .with_context(|| format!("contest {}", c.contest_id))?;
+        let chi = hashes::contest_hash::<G>(
+            Revision::V2_0_0,
+            &setup.h_e,
+            Label {
+                id: &c.contest_id,
+                index: c.sequence_order,
+            },
+            key.element(),
+            c.selections.iter().map(|s| &s.ciphertext),
+        );
+        if chi != c.contest_hash {
+            bail!(
+                "contest {}: the contest hash does not match its encryptions",
+                c.contest_id
+            );
+        }
+    }
+    let code = hashes::confirmation_code(
+        &setup.h_e,
+        ballot.contests.iter().map(|c| &c.contest_hash),
+        &ballot.code_baux,
+    );
+    if code != ballot.confirmation_code {
+        bail!("the confirmation code does not match the ballot's encryptions");
+    }
+    let opened = decrypt_with_nonce(Revision::V2_0_0, &setup.h_e, &key, &ballot, &primary)?;
+    Ok(describe(&setup, &ballot, &opened))
+}
+
+fn describe(
+    setup: &ElectionSetup<G>,
+    ballot: &EncryptedBallot<G>,
+    opened: &OpenedBallot,
+) -> String {
+    let mut s = String::new();
+    let _ = writeln!(s, "Challenged ballot {}", ballot.ballot_id);
+    let _ = writeln!(s, "Confirmation code {}", ballot.confirmation_code);
+    let _ = writeln!(
+        s,
+        "Its proofs and confirmation code check out. It encrypted these choices:\n"
+    );
+    for (pc, (_, data)) in opened.plaintext.contests.iter().zip(&opened.contest_data) {
+        let contest = setup.manifest.contest(&pc.contest_id);
+        let _ = writeln!(
+            s,
+            "  {}",
+            contest.map_or(pc.contest_id.as_str(), |c| c.name.as_str())
+        );
+        let chosen: Vec<String> = pc
+            .selections
+            .iter()
+            .filter(|sel| sel.vote > 0)
+            .map(|sel| {
+                let name = contest
+                    .and_then(|c| c.options.iter().find(|o| o.id == sel.selection_id))
+                    .and_then(|o| o.candidate.clone())
+                    .unwrap_or_else(|| sel.selection_id.clone());
+                if sel.vote > 1 {
+                    format!("{name} ({} votes)", sel.vote)
+                } else {
+                    name
+                }
+            })
+            .collect();
+        match data.status {
+            ContestStatus::OverVote => {
+                let _ = writeln!(
+                    s,
+                    "    over-vote: more choices than allowed, so none counts (chose options {:?})",
+                    data.over_votes
+                );
+            }
+            ContestStatus::NullVote if data.write_ins.is_empty() => {
+                let _ = writeln!(s, "    no choice");
+            }
+            _ => {
+                for c in &chosen {
+                    let _ = writeln!(s, "    {c}");
+                }
+            }
+        }
+        for w in &data.write_ins {
+            let _ = writeln!(s, "    write-in: {w}");
+        }
+    }
+    s
+}
