@@ -23,6 +23,19 @@ pub struct ManifestJson {
     pub contests: Vec<ContestJson>,
     /// The ballot styles.
     pub ballot_styles: Vec<BallotStyleJson>,
+    /// The candidates (for display names).
+    #[serde(default)]
+    pub candidates: Vec<CandidateJson>,
+}
+
+/// A candidate as the manifest JSON writes it.
+#[derive(Debug, Clone, Deserialize)]
+pub struct CandidateJson {
+    /// The candidate's id.
+    pub object_id: String,
+    /// Display name, where given as a string.
+    #[serde(default)]
+    pub name: Option<serde_json::Value>,
 }
 
 /// A contest as the manifest JSON writes it.
@@ -105,6 +118,8 @@ pub struct Manifest {
     pub contests: Vec<Contest>,
     /// For each ballot style, the labels of its contests.
     pub styles: BTreeMap<String, BTreeSet<String>>,
+    /// Candidates' display names, by candidate id (where the manifest gives one).
+    pub candidate_names: BTreeMap<String, String>,
 }
 
 fn index(what: String, v: i64) -> Result<u32, RecordError> {
@@ -214,11 +229,30 @@ impl Manifest {
                 )));
             }
         }
+        let candidate_names = json
+            .candidates
+            .iter()
+            .filter_map(|c| match &c.name {
+                Some(serde_json::Value::String(n)) => Some((c.object_id.clone(), n.clone())),
+                _ => None,
+            })
+            .collect();
         Ok(Self {
             election_scope_id: json.election_scope_id,
             contests,
             styles,
+            candidate_names,
         })
+    }
+
+    /// The name to show for an option: its candidate's name, else its candidate id, else its
+    /// label.
+    pub fn option_name(&self, option: &ContestOption) -> String {
+        option
+            .candidate
+            .as_ref()
+            .map(|c| self.candidate_names.get(c).cloned().unwrap_or_else(|| c.clone()))
+            .unwrap_or_else(|| option.id.clone())
     }
 
     /// A contest by label.

@@ -228,87 +228,43 @@ impl ChainState {
 
 /// Encrypts and writes the ballots; see the module docs.
 pub fn run(opts: &EncryptOptions) -> Result<EncryptReport> {
-    if opts.device.is_empty() || opts.device.contains(['/', '\\']) || opts.device.starts_with('.') {
-        bail!(
-            "--device {:?}: a device id must be a plain name (it names a directory)",
-            opts.device
-        );
-    }
-    let setup = ElectionSetup::<G>::read(&opts.record).with_context(|| {
-        format!(
-            "cannot use the election record in {}",
-            opts.record.display()
-        )
-    })?;
-    let device_dir = opts.record.join("encrypted_ballots").join(&opts.device);
-    let mut chain = ChainState::load(&device_dir, &opts.device, &setup)?;
-
-    // Read and check everything before anything is encrypted or written.
+    let setup = ElectionSetup::<G>::read(&opts.record)
+        .with_context(|| format!("cannot use the election record in {}", opts.record.display()))?;
     let paths = ballot_paths(&opts.inputs)?;
     let mut ballots = Vec::with_capacity(paths.len());
-    let mut seen = BTreeSet::new();
     for p in &paths {
         let b: PlaintextBallot = read_json(p)?;
         check_plaintext(&setup.manifest, &b).with_context(|| format!("{}", p.display()))?;
-        if b.ballot_id.is_empty() || b.ballot_id.contains(['/', '\\']) {
-            bail!(
-                "{}: ballot_id {:?} cannot name a file",
-                p.display(),
-                b.ballot_id
-            );
-        }
-        if chain.ids.contains(&b.ballot_id) {
-            bail!(
-                "{}: ballot {} was already encrypted on device {}",
-                p.display(),
-                b.ballot_id,
-                opts.device
-            );
-        }
-        if !seen.insert(b.ballot_id.clone()) {
-            bail!("{}: ballot {} is given twice", p.display(), b.ballot_id);
-        }
         ballots.push(b);
     }
-    if let Challenge::Ids(ids) = &opts.challenge
-        && let Some(unknown) = ids.iter().find(|id| !seen.contains(*id))
-    {
-        bail!("--challenge {unknown}: no such ballot among the inputs");
-    }
+    encrypt_into_record(&setup, &opts.record, &opts.device, ballots, &opts.challenge, opts.threads, opts.progress)
+}
 
-    let key = setup.public_key();
-    let encryptor = Encryptor {
-        revision: Revision::V2_0_0,
-        h_e: setup.h_e,
-        key: &key,
-        manifest: &setup.manifest,
-    };
-    let threads = if opts.threads == 0 {
-        rayon::current_num_threads()
-    } else {
-        opts.threads
-    };
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(threads)
-        .build()?;
-    let bar = if opts.progress {
+/// Encrypts checked ballots on `threads` threads (0: all cores), with a progress bar if asked.
+/// Returns each ballot with its primary nonce (zeroized when dropped), without confirmation
+/// codes (those are chained afterwards, in order), and the wall time.
+pub fn encrypt_parallel(
+    encryptor: &Encryptor<'_, G>,
+    ballots: &[PlaintextBallot],
+    device: &str,
+    threads: usize,
+    progress: bool,
+) -> Result<(Vec<(EncryptedBallot<G>, Zeroizing<[u8; 32]>)>, Duration, usize)> {
+    let threads = if threads == 0 { std::thread::available_parallelism().map_or(1, |n| n.get()) } else { threads };
+    let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build()?;
+    let bar = if progress {
         ProgressBar::with_draw_target(Some(ballots.len() as u64), ProgressDrawTarget::stderr())
     } else {
         ProgressBar::hidden()
     };
     bar.set_style(
-        ProgressStyle::with_template(
-            "{spinner} encrypting {pos}/{len} ballots [{bar:30}] {per_sec} eta {eta}",
-        )
-        .expect("the template is valid")
-        .progress_chars("=> "),
+        ProgressStyle::with_template("{spinner} encrypting {pos}/{len} ballots [{bar:30}] {per_sec} eta {eta}")
+            .expect("the template is valid")
+            .progress_chars("=> "),
     );
-    let timestamp = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs() as i64);
+    let timestamp = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs() as i64);
     let start = Instant::now();
-    // Encrypt in parallel; the confirmation codes are chained afterwards, in input order.
-    let encrypted: Vec<(EncryptedBallot<G>, Zeroizing<[u8; 32]>)> = pool.install(|| {
+    let encrypted = pool.install(|| {
         ballots
             .par_iter()
             .map(|b| {
@@ -317,24 +273,58 @@ pub fn run(opts: &EncryptOptions) -> Result<EncryptReport> {
                 rand::RngCore::fill_bytes(&mut rng, primary.as_mut());
                 let e = encryptor.encrypt(
                     b,
-                    BallotContext {
-                        primary_nonce: &primary,
-                        code_baux: Vec::new(),
-                        device: &opts.device,
-                        timestamp,
-                    },
+                    BallotContext { primary_nonce: &primary, code_baux: Vec::new(), device, timestamp },
                     |site| ProofNonces::random(site.limit(), &mut rng),
                 );
                 bar.inc(1);
                 e.map(|e| (e, primary))
             })
-            .collect::<Result<_, _>>()
+            .collect::<Result<Vec<_>, _>>()
     })?;
-    let encrypt_time = start.elapsed();
+    let elapsed = start.elapsed();
     bar.finish_and_clear();
+    Ok((encrypted, elapsed, threads))
+}
 
-    std::fs::create_dir_all(&device_dir)
-        .with_context(|| format!("cannot create {}", device_dir.display()))?;
+/// Encrypts ballots already checked against the manifest as device `device` of the record in
+/// `record`, chains them after what the device has written, and writes them.
+pub fn encrypt_into_record(
+    setup: &ElectionSetup<G>,
+    record: &Path,
+    device: &str,
+    ballots: Vec<PlaintextBallot>,
+    challenge: &Challenge,
+    threads: usize,
+    progress: bool,
+) -> Result<EncryptReport> {
+    if device.is_empty() || device.contains(['/', '\\']) || device.starts_with('.') {
+        bail!("--device {device:?}: a device id must be a plain name (it names a directory)");
+    }
+    let device_dir = record.join("encrypted_ballots").join(device);
+    let mut chain = ChainState::load(&device_dir, device, setup)?;
+    let mut seen = BTreeSet::new();
+    for b in &ballots {
+        if b.ballot_id.is_empty() || b.ballot_id.contains(['/', '\\']) {
+            bail!("ballot_id {:?} cannot name a file", b.ballot_id);
+        }
+        if chain.ids.contains(&b.ballot_id) {
+            bail!("ballot {} was already encrypted on device {device}", b.ballot_id);
+        }
+        if !seen.insert(b.ballot_id.clone()) {
+            bail!("ballot {} is given twice", b.ballot_id);
+        }
+    }
+    if let Challenge::Ids(ids) = challenge
+        && let Some(unknown) = ids.iter().find(|id| !seen.contains(*id))
+    {
+        bail!("--challenge {unknown}: no such ballot among the inputs");
+    }
+
+    let key = setup.public_key();
+    let encryptor = Encryptor { revision: Revision::V2_0_0, h_e: setup.h_e, key: &key, manifest: &setup.manifest };
+    let (encrypted, encrypt_time, threads) = encrypt_parallel(&encryptor, &ballots, device, threads, progress)?;
+
+    std::fs::create_dir_all(&device_dir).with_context(|| format!("cannot create {}", device_dir.display()))?;
     let mut written = Vec::with_capacity(encrypted.len());
     let mut last = HashValue::from_hex(&chain.json.last_confirmation_code)
         .map_err(|e| anyhow!("ballot_chain.json: last_confirmation_code: {e}"))?;
@@ -344,21 +334,14 @@ pub fn run(opts: &EncryptOptions) -> Result<EncryptReport> {
         } else {
             chain.device_info.clone()
         };
-        ballot.confirmation_code = hashes::confirmation_code(
-            &setup.h_e,
-            ballot.contests.iter().map(|c| &c.contest_hash),
-            &ballot.code_baux,
-        );
-        let challenged = match &opts.challenge {
+        ballot.confirmation_code =
+            hashes::confirmation_code(&setup.h_e, ballot.contests.iter().map(|c| &c.contest_hash), &ballot.code_baux);
+        let challenged = match challenge {
             Challenge::None => false,
             Challenge::All => true,
             Challenge::Ids(ids) => ids.contains(&ballot.ballot_id),
         };
-        ballot.state = if challenged {
-            BallotState::Challenged
-        } else {
-            BallotState::Cast
-        };
+        ballot.state = if challenged { BallotState::Challenged } else { BallotState::Cast };
         let mut json = EncryptedBallotJson::write(&ballot);
         // A challenged ballot reveals its primary nonce; a cast one's is erased (dropped here,
         // zeroized by Zeroizing) and never written.
@@ -371,22 +354,10 @@ pub fn run(opts: &EncryptOptions) -> Result<EncryptReport> {
         last = ballot.confirmation_code;
         chain.json.ballot_ids.push(ballot.ballot_id.clone());
         chain.json.last_confirmation_code = last.to_hex();
-        written.push(Written {
-            ballot_id: ballot.ballot_id,
-            state: ballot.state,
-            confirmation_code: last,
-        });
+        written.push(Written { ballot_id: ballot.ballot_id, state: ballot.state, confirmation_code: last });
     }
-    write_atomically(
-        &device_dir.join("ballot_chain.json"),
-        &serde_json::to_vec_pretty(&chain.json)?,
-    )?;
-    Ok(EncryptReport {
-        ballots: written,
-        encrypt_time,
-        threads,
-        device_dir,
-    })
+    write_atomically(&device_dir.join("ballot_chain.json"), &serde_json::to_vec_pretty(&chain.json)?)?;
+    Ok(EncryptReport { ballots: written, encrypt_time, threads, device_dir })
 }
 
 /// Closes a device's chain (spec 2.0 eq. (61)): no ballot can follow.

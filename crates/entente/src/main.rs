@@ -18,7 +18,8 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Run an election end to end in one process (for now: the key ceremony) and print K and H_E.
+    /// Run an election end to end in one process: the key ceremony (K and H_E), then an
+    /// encryption device that encrypts random valid ballots and challenges a few.
     Demo {
         /// Number of guardians n.
         #[arg(long, default_value_t = 5)]
@@ -26,6 +27,15 @@ enum Command {
         /// Quorum k: how many guardians are needed to decrypt (1 <= k <= n).
         #[arg(long, default_value_t = 3)]
         quorum: u32,
+        /// Number of ballots to encrypt.
+        #[arg(long, default_value_t = 1000)]
+        ballots: usize,
+        /// Write the election record here (default: a temporary directory, removed after).
+        #[arg(long)]
+        dir: Option<PathBuf>,
+        /// Encryption threads (default: all cores).
+        #[arg(long, default_value_t = 0)]
+        threads: usize,
     },
     /// Check every *TestVector.json in DIR: one PASS/FAIL/SKIP line per file, then a summary.
     /// Exit status 0 when nothing failed, 1 when something failed, 2 when DIR cannot be read.
@@ -105,8 +115,21 @@ fn main() -> ExitCode {
 
 fn run(cli: Cli) -> Result<ExitCode> {
     match cli.command {
-        Command::Demo { guardians, quorum } => {
-            let outcome = demo::run(guardians, quorum)?;
+        Command::Demo {
+            guardians,
+            quorum,
+            ballots,
+            dir,
+            threads,
+        } => {
+            let outcome = demo::run(&demo::DemoOptions {
+                guardians,
+                quorum,
+                ballots,
+                dir,
+                threads,
+                progress: std::io::IsTerminal::is_terminal(&std::io::stderr()),
+            })?;
             print!("{}", demo::report(&outcome));
             Ok(ExitCode::SUCCESS)
         }

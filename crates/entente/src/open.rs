@@ -108,8 +108,7 @@ fn describe(
             .map(|sel| {
                 let name = contest
                     .and_then(|c| c.options.iter().find(|o| o.id == sel.selection_id))
-                    .and_then(|o| o.candidate.clone())
-                    .unwrap_or_else(|| sel.selection_id.clone());
+                    .map_or_else(|| sel.selection_id.clone(), |o| setup.manifest.option_name(o));
                 if sel.vote > 1 {
                     format!("{name} ({} votes)", sel.vote)
                 } else {

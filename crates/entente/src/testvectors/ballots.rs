@@ -81,6 +81,7 @@ fn manifest_of(ballots: &[serde_json::Value]) -> Result<(Manifest, Vec<Plaintext
             election_scope_id: "test vector".into(),
             contests: contests.into_values().collect(),
             styles,
+            candidate_names: BTreeMap::new(),
         },
         plain,
     ))
