@@ -251,7 +251,12 @@ impl Manifest {
         option
             .candidate
             .as_ref()
-            .map(|c| self.candidate_names.get(c).cloned().unwrap_or_else(|| c.clone()))
+            .map(|c| {
+                self.candidate_names
+                    .get(c)
+                    .cloned()
+                    .unwrap_or_else(|| c.clone())
+            })
             .unwrap_or_else(|| option.id.clone())
     }
 

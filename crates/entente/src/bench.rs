@@ -5,8 +5,10 @@
 use std::hint::black_box;
 use std::time::{Duration, Instant};
 
+use entente_core::ballot::{ProofNonces, prove_range};
 use entente_group::{Group, P4096, Scalar, ScalarQ};
-use entente_record::Hasher;
+use entente_record::ballot::PublicKey;
+use entente_record::{HashValue, Hasher};
 use rand::SeedableRng;
 use rand::rngs::StdRng;
 
@@ -125,6 +127,30 @@ pub fn run(scale: usize) -> Vec<Measurement> {
             black_box(G::vartime_multi_pow(&t));
         }));
     }
+    // One selection of a ballot: Enc(σ, ξ) and its 0..1 range proof (spec 2.0 eq. (24),
+    // (44)-(48)): six fixed-base exponentiations and one hash.
+    let joint_key = PublicKey::<G>::new(bases[1].clone());
+    let h_e = HashValue([9; 32]);
+    let mut nonce_rng = StdRng::seed_from_u64(7);
+    let proof_nonces: Vec<ProofNonces<ScalarQ>> = (0..16)
+        .map(|_| ProofNonces::random(1, &mut nonce_rng))
+        .collect();
+    out.push(
+        b.measure("encrypt one selection with its 0..1 range proof", 20, |i| {
+            let vote = (i % 2) as u32;
+            let ct = joint_key.encrypt(u64::from(vote), &exps[i % n]);
+            let proof = prove_range(
+                &h_e,
+                &joint_key,
+                &ct,
+                vote,
+                1,
+                &exps[i % n],
+                &proof_nonces[i % 16],
+            );
+            black_box((ct, proof.expect("0 or 1 is in the range 0..=1")));
+        }),
+    );
     out.push(
         b.measure("group membership check (x^q mod p = 1)", 10, |i| {
             black_box(G::element_from_bytes(&encoded[i % 8]).is_ok());

@@ -67,7 +67,14 @@ pub struct DemoOutcome {
 }
 
 /// The record files of the setup, in the conformance records' JSON.
-fn write_setup(dir: &Path, quorum: Quorum, h_p: &HashValue, h_m: &HashValue, h_b: &HashValue, joint: &JointKey<P4096>) -> Result<()> {
+fn write_setup(
+    dir: &Path,
+    quorum: Quorum,
+    h_p: &HashValue,
+    h_m: &HashValue,
+    h_b: &HashValue,
+    joint: &JointKey<P4096>,
+) -> Result<()> {
     std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
     let c = P4096::constants();
     let constants = serde_json::json!({
@@ -112,18 +119,26 @@ fn write_setup(dir: &Path, quorum: Quorum, h_p: &HashValue, h_m: &HashValue, h_b
         metadata: serde_json::Map::new(),
     };
     let write = |name: &str, bytes: Vec<u8>| {
-        encrypt::write_atomically(&dir.join(name), &bytes).with_context(|| format!("cannot write {name}"))
+        encrypt::write_atomically(&dir.join(name), &bytes)
+            .with_context(|| format!("cannot write {name}"))
     };
     write("constants.json", serde_json::to_vec_pretty(&constants)?)?;
     write("manifest.json", DEMO_MANIFEST.as_bytes().to_vec())?;
     write("election_config.json", serde_json::to_vec_pretty(&config)?)?;
-    write("election_initialized.json", serde_json::to_vec_pretty(&initialized)?)?;
+    write(
+        "election_initialized.json",
+        serde_json::to_vec_pretty(&initialized)?,
+    )?;
     Ok(())
 }
 
 /// A random valid ballot: in each contest, usually as many choices as allowed, sometimes fewer.
 fn random_ballot(manifest: &Manifest, id: String, rng: &mut impl Rng) -> PlaintextBallot {
-    let (style, listed) = manifest.styles.iter().next().expect("the demo manifest has a style");
+    let (style, listed) = manifest
+        .styles
+        .iter()
+        .next()
+        .expect("the demo manifest has a style");
     let contests = manifest
         .contests
         .iter()
@@ -155,18 +170,25 @@ fn random_ballot(manifest: &Manifest, id: String, rng: &mut impl Rng) -> Plainte
             }
         })
         .collect();
-    PlaintextBallot { ballot_id: id, ballot_style: style.clone(), contests, sn: None }
+    PlaintextBallot {
+        ballot_id: id,
+        ballot_style: style.clone(),
+        contests,
+        sn: None,
+    }
 }
 
 /// Runs the demo with randomness from the operating system.
 pub fn run(opts: &DemoOptions) -> Result<DemoOutcome> {
-    let quorum = Quorum::new(opts.guardians, opts.quorum).context("invalid --guardians / --quorum")?;
+    let quorum =
+        Quorum::new(opts.guardians, opts.quorum).context("invalid --guardians / --quorum")?;
     let ctx = KeyContext::standard();
     let h_m = params::manifest_hash(&ctx.h_p, DEMO_MANIFEST.as_bytes())?;
     let h_b = params::election_base_hash(&ctx.h_p, &h_m, quorum.guardians(), quorum.quorum());
     let start = Instant::now();
     let mut rng = rand::rngs::OsRng.unwrap_err();
-    let (_guardians, joint) = run_local::<P4096, _>(ctx, quorum, &h_b, &mut rng).context("key ceremony failed")?;
+    let (_guardians, joint) =
+        run_local::<P4096, _>(ctx, quorum, &h_b, &mut rng).context("key ceremony failed")?;
     let ceremony_time = start.elapsed();
 
     let mut outcome = DemoOutcome {
@@ -187,7 +209,10 @@ pub fn run(opts: &DemoOptions) -> Result<DemoOutcome> {
     let dir = match &opts.dir {
         Some(d) => {
             if d.join("election_config.json").exists() {
-                anyhow::bail!("{} already holds an election record; choose an empty --dir", d.display());
+                anyhow::bail!(
+                    "{} already holds an election record; choose an empty --dir",
+                    d.display()
+                );
             }
             d.clone()
         }
@@ -220,8 +245,14 @@ pub fn run(opts: &DemoOptions) -> Result<DemoOutcome> {
             opts.threads,
             opts.progress,
         )?;
-        if let Some(first) = report.ballots.iter().find(|b| b.state == BallotState::Challenged) {
-            let file = report.device_dir.join(format!("eballot-{}.json", first.ballot_id));
+        if let Some(first) = report
+            .ballots
+            .iter()
+            .find(|b| b.state == BallotState::Challenged)
+        {
+            let file = report
+                .device_dir
+                .join(format!("eballot-{}.json", first.ballot_id));
             outcome.opened = Some(crate::open::run(&file, &dir)?);
         }
         outcome.encryption = Some(report);
@@ -234,9 +265,13 @@ pub fn report(o: &DemoOutcome) -> String {
     let n = o.quorum.guardians();
     let k = o.quorum.quorum();
     let mut s = String::new();
-    s.push_str("Entente demo: Riverside joint election (ElectionGuard 2.0, standard 4096-bit group)\n\n");
+    s.push_str(
+        "Entente demo: Riverside joint election (ElectionGuard 2.0, standard 4096-bit group)\n\n",
+    );
     if k == 1 {
-        s.push_str(&format!("Key ceremony: {n} guardians, quorum 1: any one of them can decrypt alone\n"));
+        s.push_str(&format!(
+            "Key ceremony: {n} guardians, quorum 1: any one of them can decrypt alone\n"
+        ));
     } else {
         s.push_str(&format!(
             "Key ceremony: {n} guardians, any {k} of them can decrypt, no {} of them can read a vote\n",
@@ -256,7 +291,10 @@ pub fn report(o: &DemoOutcome) -> String {
         "  {} encrypted key shares exchanged, each decrypted and checked against its sender's commitments\n",
         n * (n - 1)
     ));
-    s.push_str(&format!("  done in {:.2} s\n\n", o.ceremony_time.as_secs_f64()));
+    s.push_str(&format!(
+        "  done in {:.2} s\n\n",
+        o.ceremony_time.as_secs_f64()
+    ));
     s.push_str(&format!("H_P (parameter base hash)  {}\n", o.h_p));
     s.push_str(&format!("H_M (manifest hash)        {}\n", o.h_m));
     s.push_str(&format!("H_B (election base hash)   {}\n", o.h_b));
@@ -264,9 +302,16 @@ pub fn report(o: &DemoOutcome) -> String {
         "K   (joint election key)   fingerprint {}\n",
         fingerprint(&P4096::element_to_bytes(&o.joint.key))
     ));
-    s.push_str(&format!("H_E (extended base hash)   {}\n", o.joint.extended_base_hash));
+    s.push_str(&format!(
+        "H_E (extended base hash)   {}\n",
+        o.joint.extended_base_hash
+    ));
     if let Some(e) = &o.encryption {
-        let challenged = e.ballots.iter().filter(|b| b.state == BallotState::Challenged).count();
+        let challenged = e
+            .ballots
+            .iter()
+            .filter(|b| b.state == BallotState::Challenged)
+            .count();
         s.push_str(&format!(
             "\nEncryption device {DEVICE}: {} ballots encrypted with proofs in {:.2} s on {} threads ({:.1} ballots/s)\n",
             e.ballots.len(),
@@ -282,7 +327,10 @@ pub fn report(o: &DemoOutcome) -> String {
             s.push_str(&format!("  {}  {}\n", b.ballot_id, b.confirmation_code));
         }
         if let Some(last) = e.ballots.last() {
-            s.push_str(&format!("  … last: {}  {}\n", last.ballot_id, last.confirmation_code));
+            s.push_str(&format!(
+                "  … last: {}  {}\n",
+                last.ballot_id, last.confirmation_code
+            ));
         }
     }
     if let Some(opened) = &o.opened {

@@ -228,8 +228,12 @@ impl ChainState {
 
 /// Encrypts and writes the ballots; see the module docs.
 pub fn run(opts: &EncryptOptions) -> Result<EncryptReport> {
-    let setup = ElectionSetup::<G>::read(&opts.record)
-        .with_context(|| format!("cannot use the election record in {}", opts.record.display()))?;
+    let setup = ElectionSetup::<G>::read(&opts.record).with_context(|| {
+        format!(
+            "cannot use the election record in {}",
+            opts.record.display()
+        )
+    })?;
     let paths = ballot_paths(&opts.inputs)?;
     let mut ballots = Vec::with_capacity(paths.len());
     for p in &paths {
@@ -237,8 +241,24 @@ pub fn run(opts: &EncryptOptions) -> Result<EncryptReport> {
         check_plaintext(&setup.manifest, &b).with_context(|| format!("{}", p.display()))?;
         ballots.push(b);
     }
-    encrypt_into_record(&setup, &opts.record, &opts.device, ballots, &opts.challenge, opts.threads, opts.progress)
+    encrypt_into_record(
+        &setup,
+        &opts.record,
+        &opts.device,
+        ballots,
+        &opts.challenge,
+        opts.threads,
+        opts.progress,
+    )
 }
+
+/// The ballots of a parallel run, each with its primary nonce (zeroized when dropped), the wall
+/// time and the number of threads.
+pub type ParallelRun = (
+    Vec<(EncryptedBallot<G>, Zeroizing<[u8; 32]>)>,
+    Duration,
+    usize,
+);
 
 /// Encrypts checked ballots on `threads` threads (0: all cores), with a progress bar if asked.
 /// Returns each ballot with its primary nonce (zeroized when dropped), without confirmation
@@ -249,20 +269,30 @@ pub fn encrypt_parallel(
     device: &str,
     threads: usize,
     progress: bool,
-) -> Result<(Vec<(EncryptedBallot<G>, Zeroizing<[u8; 32]>)>, Duration, usize)> {
-    let threads = if threads == 0 { std::thread::available_parallelism().map_or(1, |n| n.get()) } else { threads };
-    let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build()?;
+) -> Result<ParallelRun> {
+    let threads = if threads == 0 {
+        std::thread::available_parallelism().map_or(1, |n| n.get())
+    } else {
+        threads
+    };
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .build()?;
     let bar = if progress {
         ProgressBar::with_draw_target(Some(ballots.len() as u64), ProgressDrawTarget::stderr())
     } else {
         ProgressBar::hidden()
     };
     bar.set_style(
-        ProgressStyle::with_template("{spinner} encrypting {pos}/{len} ballots [{bar:30}] {per_sec} eta {eta}")
-            .expect("the template is valid")
-            .progress_chars("=> "),
+        ProgressStyle::with_template(
+            "{spinner} encrypting {pos}/{len} ballots [{bar:30}] {per_sec} eta {eta}",
+        )
+        .expect("the template is valid")
+        .progress_chars("=> "),
     );
-    let timestamp = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs() as i64);
+    let timestamp = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs() as i64);
     let start = Instant::now();
     let encrypted = pool.install(|| {
         ballots
@@ -273,7 +303,12 @@ pub fn encrypt_parallel(
                 rand::RngCore::fill_bytes(&mut rng, primary.as_mut());
                 let e = encryptor.encrypt(
                     b,
-                    BallotContext { primary_nonce: &primary, code_baux: Vec::new(), device, timestamp },
+                    BallotContext {
+                        primary_nonce: &primary,
+                        code_baux: Vec::new(),
+                        device,
+                        timestamp,
+                    },
                     |site| ProofNonces::random(site.limit(), &mut rng),
                 );
                 bar.inc(1);
@@ -308,7 +343,10 @@ pub fn encrypt_into_record(
             bail!("ballot_id {:?} cannot name a file", b.ballot_id);
         }
         if chain.ids.contains(&b.ballot_id) {
-            bail!("ballot {} was already encrypted on device {device}", b.ballot_id);
+            bail!(
+                "ballot {} was already encrypted on device {device}",
+                b.ballot_id
+            );
         }
         if !seen.insert(b.ballot_id.clone()) {
             bail!("ballot {} is given twice", b.ballot_id);
@@ -321,10 +359,17 @@ pub fn encrypt_into_record(
     }
 
     let key = setup.public_key();
-    let encryptor = Encryptor { revision: Revision::V2_0_0, h_e: setup.h_e, key: &key, manifest: &setup.manifest };
-    let (encrypted, encrypt_time, threads) = encrypt_parallel(&encryptor, &ballots, device, threads, progress)?;
+    let encryptor = Encryptor {
+        revision: Revision::V2_0_0,
+        h_e: setup.h_e,
+        key: &key,
+        manifest: &setup.manifest,
+    };
+    let (encrypted, encrypt_time, threads) =
+        encrypt_parallel(&encryptor, &ballots, device, threads, progress)?;
 
-    std::fs::create_dir_all(&device_dir).with_context(|| format!("cannot create {}", device_dir.display()))?;
+    std::fs::create_dir_all(&device_dir)
+        .with_context(|| format!("cannot create {}", device_dir.display()))?;
     let mut written = Vec::with_capacity(encrypted.len());
     let mut last = HashValue::from_hex(&chain.json.last_confirmation_code)
         .map_err(|e| anyhow!("ballot_chain.json: last_confirmation_code: {e}"))?;
@@ -334,14 +379,21 @@ pub fn encrypt_into_record(
         } else {
             chain.device_info.clone()
         };
-        ballot.confirmation_code =
-            hashes::confirmation_code(&setup.h_e, ballot.contests.iter().map(|c| &c.contest_hash), &ballot.code_baux);
+        ballot.confirmation_code = hashes::confirmation_code(
+            &setup.h_e,
+            ballot.contests.iter().map(|c| &c.contest_hash),
+            &ballot.code_baux,
+        );
         let challenged = match challenge {
             Challenge::None => false,
             Challenge::All => true,
             Challenge::Ids(ids) => ids.contains(&ballot.ballot_id),
         };
-        ballot.state = if challenged { BallotState::Challenged } else { BallotState::Cast };
+        ballot.state = if challenged {
+            BallotState::Challenged
+        } else {
+            BallotState::Cast
+        };
         let mut json = EncryptedBallotJson::write(&ballot);
         // A challenged ballot reveals its primary nonce; a cast one's is erased (dropped here,
         // zeroized by Zeroizing) and never written.
@@ -354,10 +406,22 @@ pub fn encrypt_into_record(
         last = ballot.confirmation_code;
         chain.json.ballot_ids.push(ballot.ballot_id.clone());
         chain.json.last_confirmation_code = last.to_hex();
-        written.push(Written { ballot_id: ballot.ballot_id, state: ballot.state, confirmation_code: last });
+        written.push(Written {
+            ballot_id: ballot.ballot_id,
+            state: ballot.state,
+            confirmation_code: last,
+        });
     }
-    write_atomically(&device_dir.join("ballot_chain.json"), &serde_json::to_vec_pretty(&chain.json)?)?;
-    Ok(EncryptReport { ballots: written, encrypt_time, threads, device_dir })
+    write_atomically(
+        &device_dir.join("ballot_chain.json"),
+        &serde_json::to_vec_pretty(&chain.json)?,
+    )?;
+    Ok(EncryptReport {
+        ballots: written,
+        encrypt_time,
+        threads,
+        device_dir,
+    })
 }
 
 /// Closes a device's chain (spec 2.0 eq. (61)): no ballot can follow.

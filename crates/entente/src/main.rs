@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use anyhow::Result;
+use anyhow::{Context, Result};
 use clap::{Parser, Subcommand};
 use entente::encrypt::{self, Challenge, EncryptOptions};
 use entente::{bench, demo, open, testvectors};
@@ -59,8 +59,11 @@ enum Command {
         /// published so that the voter can open it.
         #[arg(long = "challenge", value_name = "BALLOT_ID")]
         challenge: Vec<String>,
+        /// Challenge the ballots whose ids this file lists, one per line.
+        #[arg(long, value_name = "FILE")]
+        challenge_list: Option<PathBuf>,
         /// Challenge every ballot of this run.
-        #[arg(long, conflicts_with = "challenge")]
+        #[arg(long, conflicts_with_all = ["challenge", "challenge_list"])]
         challenge_all: bool,
         /// Worker threads (default: all cores).
         #[arg(long, default_value_t = 0)]
@@ -155,11 +158,22 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Command::Encrypt {
             record,
             device,
-            challenge,
+            mut challenge,
+            challenge_list,
             challenge_all,
             threads,
             ballots,
         } => {
+            if let Some(list) = challenge_list {
+                let text = std::fs::read_to_string(&list)
+                    .with_context(|| format!("cannot read {}", list.display()))?;
+                challenge.extend(
+                    text.lines()
+                        .map(str::trim)
+                        .filter(|l| !l.is_empty())
+                        .map(str::to_owned),
+                );
+            }
             let challenge = if challenge_all {
                 Challenge::All
             } else if challenge.is_empty() {

@@ -108,7 +108,10 @@ fn describe(
             .map(|sel| {
                 let name = contest
                     .and_then(|c| c.options.iter().find(|o| o.id == sel.selection_id))
-                    .map_or_else(|| sel.selection_id.clone(), |o| setup.manifest.option_name(o));
+                    .map_or_else(
+                        || sel.selection_id.clone(),
+                        |o| setup.manifest.option_name(o),
+                    );
                 if sel.vote > 1 {
                     format!("{name} ({} votes)", sel.vote)
                 } else {

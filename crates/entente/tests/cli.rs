@@ -10,8 +10,10 @@ fn entente(args: &[&str]) -> std::process::Output {
 }
 
 #[test]
-fn demo_runs_a_key_ceremony_and_prints_k_and_h_e() {
-    let out = entente(&["demo"]);
+fn demo_runs_a_key_ceremony_and_encrypts_ballots() {
+    let dir = tempfile::tempdir().unwrap();
+    let record = dir.path().join("record");
+    let out = entente(&["demo", "--ballots", "12", "--dir", record.to_str().unwrap()]);
     assert!(
         out.status.success(),
         "{}",
@@ -39,8 +41,36 @@ fn demo_runs_a_key_ceremony_and_prints_k_and_h_e() {
     let h_e = stdout.lines().find(|l| l.starts_with("H_E")).unwrap();
     assert_eq!(h_e.split_whitespace().last().unwrap().len(), 64, "{h_e}");
 
+    // The encryption device: 12 ballots, one challenged and opened for its voter.
+    assert!(
+        stdout.contains(": 12 ballots encrypted with proofs"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("11 cast, 1 challenged"), "{stdout}");
+    assert!(
+        stdout.contains("Its proofs and confirmation code check out."),
+        "{stdout}"
+    );
+    // The record it wrote is one `entente encrypt` can continue.
+    assert!(
+        record
+            .join("encrypted_ballots/riverside-booth-1/ballot_chain.json")
+            .is_file()
+    );
+    let chain: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(
+            record.join("encrypted_ballots/riverside-booth-1/ballot_chain.json"),
+        )
+        .unwrap(),
+    )
+    .unwrap();
+    assert_eq!(chain["ballot_ids"].as_array().unwrap().len(), 12);
+    // A second demo refuses to overwrite the record.
+    let out = entente(&["demo", "--ballots", "1", "--dir", record.to_str().unwrap()]);
+    assert!(!out.status.success());
+
     // Randomness comes from the OS: two runs give different keys.
-    let again = String::from_utf8(entente(&["demo"]).stdout).unwrap();
+    let again = String::from_utf8(entente(&["demo", "--ballots", "0"]).stdout).unwrap();
     assert_ne!(
         again.lines().find(|l| l.starts_with("H_E")),
         stdout.lines().find(|l| l.starts_with("H_E"))
