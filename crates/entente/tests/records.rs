@@ -399,3 +399,56 @@ mod ballots {
         );
     }
 }
+
+#[test]
+fn setup_files_parse_and_reserialise_to_the_same_json() {
+    use entente_record::election::{ElectionConfigJson, ElectionInitializedJson, ElectionSetup};
+    for dir in records() {
+        let config = json(&dir.join("election_config.json"));
+        let parsed: ElectionConfigJson = serde_json::from_value(config.clone()).unwrap();
+        assert_eq!(serde_json::to_value(&parsed).unwrap(), config);
+        let init = json(&dir.join("election_initialized.json"));
+        let parsed: ElectionInitializedJson = serde_json::from_value(init.clone()).unwrap();
+        assert_eq!(serde_json::to_value(&parsed).unwrap(), init);
+        // And the setup's hashes hold.
+        let setup = ElectionSetup::<G>::read(&dir).unwrap();
+        assert_eq!(setup.h_e.to_hex(), str_at(&init, "extended_base_hash"));
+    }
+}
+
+#[test]
+fn a_setup_whose_hashes_do_not_bind_is_refused() {
+    use entente_record::election::ElectionSetup;
+    let dir = tempfile::tempdir().unwrap();
+    let src = &records()[0];
+    for f in [
+        "manifest.json",
+        "election_config.json",
+        "election_initialized.json",
+    ] {
+        std::fs::copy(src.join(f), dir.path().join(f)).unwrap();
+    }
+    // One byte more in the manifest changes H_M.
+    let mut manifest = std::fs::read(dir.path().join("manifest.json")).unwrap();
+    manifest.push(b'\n');
+    std::fs::write(dir.path().join("manifest.json"), &manifest).unwrap();
+    let err = ElectionSetup::<G>::read(dir.path())
+        .err()
+        .unwrap()
+        .to_string();
+    assert!(err.contains("manifest_hash"), "{err}");
+    std::fs::copy(src.join("manifest.json"), dir.path().join("manifest.json")).unwrap();
+    // Another joint key does not give the stated H_E.
+    let mut init = json(&dir.path().join("election_initialized.json"));
+    init["joint_public_key"] = Value::String(G::element_to_hex(P4096::generator()));
+    std::fs::write(
+        dir.path().join("election_initialized.json"),
+        init.to_string(),
+    )
+    .unwrap();
+    let err = ElectionSetup::<G>::read(dir.path())
+        .err()
+        .unwrap()
+        .to_string();
+    assert!(err.contains("extended_base_hash"), "{err}");
+}
