@@ -10,4 +10,5 @@
 #![warn(missing_docs)]
 
 pub mod ballot;
+pub mod decrypt;
 pub mod keys;

@@ -4,6 +4,7 @@
 
 pub mod chain;
 pub mod contest_data;
+mod decryption;
 mod elgamal;
 pub mod hashes;
 pub mod json;
@@ -11,6 +12,7 @@ mod plaintext;
 mod proof;
 
 pub use contest_data::{ContestData, ContestStatus, EncryptedContestData};
+pub use decryption::{Decryption, decryption_challenge};
 pub use elgamal::{Ciphertext, PublicKey};
 pub use plaintext::{PlaintextBallot, PlaintextContest, PlaintextSelection};
 pub use proof::{ProofPair, RangeProof, range_challenge};
@@ -62,6 +64,15 @@ pub enum BallotError {
     /// Contest data that does not decode.
     #[error("contest data does not decode: {0}")]
     ContestDataFormat(String),
+    /// A decryption proof does not verify (Verification 9.B).
+    #[error("decryption proof fails: the challenge differs (Verification 9.B)")]
+    DecryptionProof,
+    /// T is not K^t for the stated t (Verification 10.A).
+    #[error("the decrypted value {value} does not match T (Verification 10.A)")]
+    DecryptedValue {
+        /// The stated t.
+        value: u64,
+    },
     /// A plaintext ballot or its manifest is inconsistent.
     #[error("{0}")]
     Invalid(String),
