@@ -6,7 +6,7 @@ use std::process::Command;
 use entente::testvectors::{Outcome, check_file, summary, vector_files};
 use serde_json::Value;
 
-const IMPLEMENTED: [&str; 7] = [
+const IMPLEMENTED: [&str; 11] = [
     "ParametersTestVector.json",
     "KeyCeremonyTestVector.json",
     "ShareEncryptionTestVector.json",
@@ -14,6 +14,10 @@ const IMPLEMENTED: [&str; 7] = [
     "ConfirmationCodeTestVector.json",
     "BallotChainingTestVector.json",
     "DecryptWithNonceTestVector.json",
+    "BallotAggregationTestVector.json",
+    "TallyPartialDecryptionTestVector.json",
+    "TallyDecryptionTestVector.json",
+    "DecryptBallotTestVector.json",
 ];
 
 fn vectors_dir() -> PathBuf {
@@ -68,6 +72,16 @@ fn hex_fields(v: &Value, path: String, out: &mut Vec<String>) {
 /// range-proof nonce c_ℓ at the true value ℓ, which eq. (47) replaces by c minus the others.
 /// The ballot-encryption vector gives a c_nonce for every j, the true one included.
 fn unused(original: &Value, field: &str) -> bool {
+    // DecryptBallot's contest-data proof: egk's draft hashed its challenge in a layout we could
+    // not reproduce, so it is checked under 2.0.0 only; its β is recomputed from the trustees.
+    if field.contains("/decrypted_contest_data/proof/") {
+        return true;
+    }
+    // The tally-decryption vectors' H_E enters only the proofs of the decryption, which the
+    // vectors do not give; their H_B is not given either, so nothing can check H_E there.
+    if field == "/extended_base_hash" && original.get("expected_decrypted_tally").is_some() {
+        return true;
+    }
     let Some(rest) = field.strip_suffix("/c_nonce") else {
         return false;
     };
@@ -160,6 +174,26 @@ fn corrupted_decrypt_with_nonce_fails() {
 }
 
 #[test]
+fn corrupted_ballot_aggregation_fails() {
+    corrupted_copies_fail("BallotAggregationTestVector.json", 3);
+}
+
+#[test]
+fn corrupted_tally_decryption_fails() {
+    corrupted_copies_fail("TallyDecryptionTestVector.json", 3);
+}
+
+#[test]
+fn corrupted_partial_tally_decryption_fails() {
+    corrupted_copies_fail("TallyPartialDecryptionTestVector.json", 3);
+}
+
+#[test]
+fn corrupted_ballot_decryption_fails() {
+    corrupted_copies_fail("DecryptBallotTestVector.json", 3);
+}
+
+#[test]
 fn the_command_prints_lines_and_a_summary() {
     let out = Command::new(env!("CARGO_BIN_EXE_entente"))
         .arg("testvectors")
@@ -179,9 +213,12 @@ fn the_command_prints_lines_and_a_summary() {
     assert!(
         stdout
             .lines()
-            .any(|l| l.starts_with("SKIP TallyDecryptionTestVector.json: "))
+            .any(|l| l.starts_with("SKIP PreEncryptionTestVector.json: "))
     );
-    assert_eq!(stdout.lines().last(), Some("7 passed, 0 failed, 6 skipped"));
+    assert_eq!(
+        stdout.lines().last(),
+        Some("11 passed, 0 failed, 2 skipped")
+    );
 
     // A failing file makes the exit status 1; an unreadable directory 2.
     let dir = tempfile::tempdir().unwrap();

@@ -164,13 +164,20 @@ pub struct Challenge<G: Group> {
 }
 
 impl<G: Group> Combiner<'_, G> {
-    /// Combines the present guardians' partial decryptions (eq. (67), (68), (70)) and forms the
-    /// joint challenge (eq. (71), (72)).
-    pub fn challenge(
-        &self,
-        ct: &Ciphertext<G>,
-        partials: &[PartialDecryption<G>],
-    ) -> Result<Challenge<G>, DecryptError> {
+    /// M = prod M_i^{w_i} over the present guardians, eq. (67), (68): checks that the set is a
+    /// quorum of known guardians, each once.
+    pub fn combine(&self, partials: &[PartialDecryption<G>]) -> Result<G::Element, DecryptError> {
+        let present = self.present(partials)?;
+        let weights: Vec<G::Scalar> = present
+            .iter()
+            .map(|&i| lagrange_coefficient(i, &present))
+            .collect();
+        let terms: Vec<(&G::Element, &G::Scalar)> =
+            partials.iter().map(|p| &p.share).zip(&weights).collect();
+        Ok(G::vartime_multi_pow(&terms))
+    }
+
+    fn present(&self, partials: &[PartialDecryption<G>]) -> Result<Vec<u32>, DecryptError> {
         let mut present: Vec<u32> = Vec::with_capacity(partials.len());
         for p in partials {
             if !self.share_keys.contains_key(&p.guardian) {
@@ -187,13 +194,22 @@ impl<G: Group> Combiner<'_, G> {
                 quorum: self.quorum,
             });
         }
+        Ok(present)
+    }
+
+    /// Combines the present guardians' partial decryptions (eq. (67), (68), (70)) and forms the
+    /// joint challenge (eq. (71), (72)).
+    pub fn challenge(
+        &self,
+        ct: &Ciphertext<G>,
+        partials: &[PartialDecryption<G>],
+    ) -> Result<Challenge<G>, DecryptError> {
+        let present = self.present(partials)?;
         let weights: Vec<G::Scalar> = present
             .iter()
             .map(|&i| lagrange_coefficient(i, &present))
             .collect();
-        let terms: Vec<(&G::Element, &G::Scalar)> =
-            partials.iter().map(|p| &p.share).zip(&weights).collect();
-        let m = G::vartime_multi_pow(&terms);
+        let m = self.combine(partials)?;
         let a = partials
             .iter()
             .fold(G::identity(), |acc, p| G::mul(&acc, &p.a));

@@ -270,6 +270,51 @@ impl<G: Group> EncryptedContestData<G> {
     }
 }
 
+/// c = H(H_E; 0x31, K, C_0, C_1, C_2, a, b, β), eq. (81).
+pub fn decryption_challenge<G: Group>(
+    h_e: &HashValue,
+    key: &G::Element,
+    data: &EncryptedContestData<G>,
+    a: &G::Element,
+    b: &G::Element,
+    beta: &G::Element,
+) -> G::Scalar {
+    Hasher::new(h_e.as_bytes(), 0x31)
+        .element::<G>(key)
+        .element::<G>(&data.c0)
+        .bytes(&data.c1)
+        .bytes(&data.c2)
+        .element::<G>(a)
+        .element::<G>(b)
+        .element::<G>(beta)
+        .finish()
+        .to_scalar()
+}
+
+impl<G: Group> EncryptedContestData<G> {
+    /// Verification 11: with a = g^v K^c and b = C_0^v β^c, the challenge c is
+    /// H(H_E; 0x31, K, C_0, C_1, C_2, a, b, β): β = C_0^s for the s behind K.
+    pub fn verify_decryption(
+        &self,
+        h_e: &HashValue,
+        key: &super::PublicKey<G>,
+        beta: &G::Element,
+        challenge: &G::Scalar,
+        response: &G::Scalar,
+    ) -> Result<(), BallotError> {
+        let a = G::mul(&G::vartime_g_pow(response), &key.pow(challenge));
+        let b = G::mul(
+            &G::vartime_pow(&self.c0, response),
+            &G::vartime_pow(beta, challenge),
+        );
+        if decryption_challenge::<G>(h_e, key.element(), self, &a, &b, beta) == *challenge {
+            Ok(())
+        } else {
+            Err(BallotError::DecryptionProof)
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

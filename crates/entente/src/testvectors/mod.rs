@@ -12,6 +12,7 @@ mod json;
 mod key_ceremony;
 mod parameters;
 mod share_encryption;
+mod tally;
 
 use std::fmt;
 use std::path::{Path, PathBuf};
@@ -58,11 +59,11 @@ fn not_yet_built(name: &str) -> Option<&'static str> {
         | "BallotEncryptionTestVector"
         | "ConfirmationCodeTestVector"
         | "BallotChainingTestVector"
-        | "DecryptWithNonceTestVector" => return None,
-        "BallotAggregationTestVector"
+        | "DecryptWithNonceTestVector"
+        | "BallotAggregationTestVector"
         | "TallyDecryptionTestVector"
         | "TallyPartialDecryptionTestVector"
-        | "DecryptBallotTestVector" => "tally and decryption are not built yet (issue 4)",
+        | "DecryptBallotTestVector" => return None,
         "PreEncryptionTestVector" | "PreEncryptionRecordedTestVector" => {
             "pre-encrypted ballots are not built yet"
         }
@@ -106,6 +107,15 @@ fn run_check(name: &str, path: &Path) -> Result<Revision> {
         }
         "DecryptWithNonceTestVector" => {
             either_revision(&text, &json::parse(&text)?, ballots::check_nonce_decryption)
+        }
+        "BallotAggregationTestVector" => {
+            either_revision(&text, &json::parse(&text)?, tally::check_aggregation)
+        }
+        "TallyDecryptionTestVector" | "TallyPartialDecryptionTestVector" => {
+            either_revision(&text, &json::parse(&text)?, tally::check_tally_decryption)
+        }
+        "DecryptBallotTestVector" => {
+            either_revision(&text, &json::parse(&text)?, tally::check_ballot_decryption)
         }
         _ => bail!("no check for {name}"),
     }
