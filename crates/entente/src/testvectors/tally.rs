@@ -174,16 +174,16 @@ struct Trustee {
     missing: bool,
 }
 
+/// Every trustee's public share g^{P(i)}, the ones who take part, and the quorum k.
+struct Trustees {
+    share_keys: BTreeMap<u32, <G as Group>::Element>,
+    present: Vec<DecryptingGuardian<G>>,
+    quorum: usize,
+}
+
 /// The trustees as a combiner and the present guardians: each key share is checked against the
 /// coefficients (g^{P(i)} = prod_j g^{P_j(i)}), and K against the constant terms.
-fn guardians_of(
-    trustees: &[Trustee],
-    key: &PublicKey<G>,
-) -> Result<(
-    BTreeMap<u32, <G as Group>::Element>,
-    Vec<DecryptingGuardian<G>>,
-    usize,
-)> {
+fn guardians_of(trustees: &[Trustee], key: &PublicKey<G>) -> Result<Trustees> {
     let k = trustees
         .first()
         .map_or(0, |t| t.polynomial_coefficients.len());
@@ -249,7 +249,11 @@ fn guardians_of(
             present.push(DecryptingGuardian::new(i, SecretScalar::new(share)));
         }
     }
-    Ok((share_keys, present, k))
+    Ok(Trustees {
+        share_keys,
+        present,
+        quorum: k,
+    })
 }
 
 #[derive(Deserialize)]
@@ -285,7 +289,11 @@ struct ExpectedTallySelection {
 pub fn check_tally_decryption(v: &TallyDecryptionVector, _: Revision) -> Result<()> {
     let key = PublicKey::new(element("joint_public_key", &v.joint_public_key)?);
     let h_e = hash("extended_base_hash", &v.extended_base_hash)?;
-    let (share_keys, present, quorum) = guardians_of(&v.trustees, &key)?;
+    let Trustees {
+        share_keys,
+        present,
+        quorum,
+    } = guardians_of(&v.trustees, &key)?;
     let combiner = Combiner {
         h_e,
         key: &key,
@@ -401,7 +409,11 @@ struct ExpectedContestDataValue {
 pub fn check_ballot_decryption(v: &DecryptBallotVector, revision: Revision) -> Result<()> {
     let key = PublicKey::new(element("joint_public_key", &v.joint_public_key)?);
     let h_e = hash("extended_base_hash", &v.extended_base_hash)?;
-    let (share_keys, present, quorum) = guardians_of(&v.trustees, &key)?;
+    let Trustees {
+        share_keys,
+        present,
+        quorum,
+    } = guardians_of(&v.trustees, &key)?;
     let combiner = Combiner {
         h_e,
         key: &key,
