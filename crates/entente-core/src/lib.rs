@@ -12,3 +12,4 @@
 pub mod ballot;
 pub mod decrypt;
 pub mod keys;
+pub mod tally;

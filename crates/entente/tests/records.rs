@@ -452,3 +452,157 @@ fn a_setup_whose_hashes_do_not_bind_is_refused() {
         .to_string();
     assert!(err.contains("extended_base_hash"), "{err}");
 }
+
+/// Aggregation and decryption on a complete record: every ballot verified and counted (the
+/// tally equals `encrypted_tally.json`, Verification 8), then decrypted by the trustees with
+/// their key shares (every value and T equal `tally.json`, whose proofs verify: Verification 9,
+/// 10.A).
+#[test]
+fn the_record_tally_aggregates_and_decrypts() {
+    use entente_core::decrypt::{
+        Combiner, DecryptingGuardian, DlogTable, decrypt_in_process, share_public_key,
+    };
+    use entente_core::tally::{EncryptedTally, verify_ballot};
+    use entente_group::SecretScalar;
+    use entente_record::ballot::json::EncryptedBallotJson;
+    use entente_record::ballot::{Ciphertext, Decryption, EncryptedBallot};
+    use entente_record::election::ElectionSetup;
+    use rand::SeedableRng;
+    use rayon::prelude::*;
+
+    let dir = records()
+        .into_iter()
+        .find(|d| d.ends_with("allAvailableJson"))
+        .unwrap();
+    let setup = ElectionSetup::<G>::read(&dir).unwrap();
+    let key = setup.public_key();
+    let mut files = Vec::new();
+    for device in std::fs::read_dir(dir.join("encrypted_ballots")).unwrap() {
+        for f in std::fs::read_dir(device.unwrap().path()).unwrap() {
+            files.push(f.unwrap().path());
+        }
+    }
+    files.sort();
+    let verified: Vec<_> = files
+        .par_iter()
+        .map(|f| {
+            let b: EncryptedBallot<G> = serde_json::from_value::<EncryptedBallotJson>(json(f))
+                .unwrap()
+                .read()
+                .unwrap();
+            verify_ballot(&setup.h_e, &key, &setup.manifest, b).unwrap()
+        })
+        .collect();
+    let mut tally = EncryptedTally::<G>::new(&setup.manifest);
+    for v in &verified {
+        tally.add(v).unwrap();
+    }
+    // The same ballot twice is refused.
+    assert!(tally.add(&verified[0]).is_err());
+
+    let recorded = json(&dir.join("encrypted_tally.json"));
+    let mut ids: Vec<&str> = recorded["cast_ballot_ids"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i.as_str().unwrap())
+        .collect();
+    let mut ours: Vec<&str> = tally.cast_ballot_ids.iter().map(String::as_str).collect();
+    ids.sort();
+    ours.sort();
+    assert_eq!(ids, ours);
+    for (c, rc) in tally
+        .contests
+        .iter()
+        .zip(recorded["contests"].as_array().unwrap())
+    {
+        assert_eq!(c.contest_id, rc["contest_id"].as_str().unwrap());
+        for (s, rs) in c
+            .selections
+            .iter()
+            .zip(rc["selections"].as_array().unwrap())
+        {
+            assert_eq!(
+                G::element_to_hex(&s.ciphertext.alpha),
+                rs["encrypted_vote"]["pad"].as_str().unwrap()
+            );
+            assert_eq!(
+                G::element_to_hex(&s.ciphertext.beta),
+                rs["encrypted_vote"]["data"].as_str().unwrap()
+            );
+        }
+    }
+
+    // The guardians' public keys from election_initialized.json, and their key shares.
+    let init = json(&dir.join("election_initialized.json"));
+    let quorum = Quorum::new(setup.config.number_of_guardians, setup.config.quorum).unwrap();
+    let ctx = KeyContext::standard();
+    let guardians: Vec<_> = init["guardians"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|g| {
+            let mut key = GuardianPublicKey::<G> {
+                index: g["x_coordinate"].as_u64().unwrap() as u32,
+                commitments: vec![],
+                proofs: vec![],
+            };
+            for p in g["coefficient_proofs"].as_array().unwrap() {
+                key.commitments
+                    .push(G::element_from_hex(str_at(p, "public_key")).unwrap());
+                key.proofs.push(SchnorrProof {
+                    challenge: ScalarQ::from_hex(str_at(p, "challenge")).unwrap(),
+                    response: ScalarQ::from_hex(str_at(p, "response")).unwrap(),
+                });
+            }
+            key.verify(&ctx, quorum).unwrap()
+        })
+        .collect();
+    let combiner = Combiner {
+        h_e: setup.h_e,
+        key: &key,
+        share_keys: guardians
+            .iter()
+            .map(|g| (g.index(), share_public_key(&guardians, g.index())))
+            .collect(),
+        quorum: quorum.quorum() as usize,
+    };
+    let present: Vec<DecryptingGuardian<G>> = std::fs::read_dir(dir.join("private_data/trustees"))
+        .unwrap()
+        .map(|e| {
+            let t = json(&e.unwrap().path());
+            DecryptingGuardian::new(
+                t["x_coordinate"].as_u64().unwrap() as u32,
+                SecretScalar::new(ScalarQ::from_hex(str_at(&t, "key_share")).unwrap()),
+            )
+        })
+        .collect();
+    let dlog = DlogTable::new(&key, tally.cast_ballot_ids.len() as u64);
+    let decrypted = json(&dir.join("tally.json"));
+    let pairs: Vec<(Ciphertext<G>, Value)> = tally
+        .contests
+        .iter()
+        .zip(decrypted["contests"].as_array().unwrap())
+        .flat_map(|(c, dc)| {
+            c.selections
+                .iter()
+                .zip(dc["selections"].as_array().unwrap())
+                .map(|(s, ds)| (s.ciphertext.clone(), ds.clone()))
+                .collect::<Vec<_>>()
+        })
+        .collect();
+    pairs.par_iter().for_each(|(ct, ds)| {
+        let mut rng = rand::rngs::StdRng::seed_from_u64(9);
+        let ours = decrypt_in_process(&combiner, &present, ct, &dlog, &mut rng).unwrap();
+        assert_eq!(ours.value, ds["tally"].as_u64().unwrap());
+        assert_eq!(G::element_to_hex(&ours.k_to_t), str_at(ds, "b_over_m"));
+        ours.verify(&setup.h_e, &key, ct).unwrap();
+        let theirs = Decryption::<G> {
+            value: ds["tally"].as_u64().unwrap(),
+            k_to_t: G::element_from_hex(str_at(ds, "b_over_m")).unwrap(),
+            challenge: ScalarQ::from_hex(str_at(&ds["proof"], "challenge")).unwrap(),
+            response: ScalarQ::from_hex(str_at(&ds["proof"], "response")).unwrap(),
+        };
+        theirs.verify(&setup.h_e, &key, ct).unwrap();
+    });
+}

@@ -1,0 +1,256 @@
+//! Ballot aggregation, spec 2.0 §3.5: the encrypted tally is the product, selection by selection,
+//! of the cast ballots' ciphertexts (eq. (62)). Only a [`VerifiedBallot`] can be added: one whose
+//! election, structure, proofs and hashes have been checked against the manifest.
+
+use std::collections::BTreeSet;
+
+use entente_group::Group;
+use entente_record::ballot::hashes::{self, Label};
+use entente_record::ballot::{BallotState, Ciphertext, EncryptedBallot, PublicKey};
+use entente_record::manifest::Manifest;
+use entente_record::{HashValue, Revision};
+use thiserror::Error;
+
+/// Why a ballot was not taken into a tally. Every variant names the ballot.
+#[derive(Debug, Error, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum TallyError {
+    /// The ballot belongs to another election (its election_id is not H_E).
+    #[error("ballot {0}: belongs to another election (election_id is not this H_E)")]
+    OtherElection(String),
+    /// The ballot does not match the manifest.
+    #[error("ballot {ballot}: {what}")]
+    Structure {
+        /// The ballot.
+        ballot: String,
+        /// What does not match.
+        what: String,
+    },
+    /// A proof or hash of the ballot does not hold.
+    #[error("ballot {ballot}, contest {contest}: {what}")]
+    Invalid {
+        /// The ballot.
+        ballot: String,
+        /// The contest.
+        contest: String,
+        /// What failed.
+        what: String,
+    },
+    /// A challenged ballot offered to the tally.
+    #[error("ballot {0} was challenged; challenged ballots are never counted")]
+    Challenged(String),
+    /// The same ballot id twice.
+    #[error("ballot {0} is already in the tally")]
+    Duplicate(String),
+}
+
+/// A ballot whose checks passed (spec 2.0 Verifications 5, 6, 7.A, 7.B, and its structure
+/// against the manifest): what the tally accepts.
+#[derive(Debug, Clone)]
+pub struct VerifiedBallot<G: Group>(EncryptedBallot<G>);
+
+impl<G: Group> VerifiedBallot<G> {
+    /// The ballot.
+    pub fn ballot(&self) -> &EncryptedBallot<G> {
+        &self.0
+    }
+}
+
+/// Checks a ballot for the election (H_E, K, manifest): the election id, the style and its
+/// contests in manifest order, every option in order, the proofs' ranges (R, L) and the proofs
+/// themselves, the contest hashes and the confirmation code (with the ballot's own B_aux; the
+/// chain is a device-level check).
+pub fn verify_ballot<G: Group>(
+    h_e: &HashValue,
+    key: &PublicKey<G>,
+    manifest: &Manifest,
+    ballot: EncryptedBallot<G>,
+) -> Result<VerifiedBallot<G>, TallyError> {
+    let id = ballot.ballot_id.clone();
+    let structure = |what: String| TallyError::Structure {
+        ballot: id.clone(),
+        what,
+    };
+    if ballot.election_id.is_some_and(|e| e != *h_e) {
+        return Err(TallyError::OtherElection(id));
+    }
+    let listed = manifest
+        .styles
+        .get(&ballot.ballot_style_id)
+        .ok_or_else(|| {
+            structure(format!(
+                "ballot style {:?} is not in the manifest",
+                ballot.ballot_style_id
+            ))
+        })?;
+    let expected: Vec<_> = manifest
+        .contests
+        .iter()
+        .filter(|c| listed.contains(&c.id))
+        .collect();
+    if expected.len() != ballot.contests.len()
+        || expected
+            .iter()
+            .zip(&ballot.contests)
+            .any(|(m, c)| m.id != c.contest_id || m.index != c.sequence_order)
+    {
+        return Err(structure(
+            "its contests are not those of its ballot style, in manifest order".into(),
+        ));
+    }
+    for (m, c) in expected.iter().zip(&ballot.contests) {
+        let invalid = |what: String| TallyError::Invalid {
+            ballot: id.clone(),
+            contest: c.contest_id.clone(),
+            what,
+        };
+        if m.options.len() != c.selections.len()
+            || m.options
+                .iter()
+                .zip(&c.selections)
+                .any(|(o, s)| o.id != s.selection_id || o.index != s.sequence_order)
+        {
+            return Err(invalid(
+                "its selections are not the contest's options, in manifest order".into(),
+            ));
+        }
+        if c.votes_allowed != m.limit || c.proof.limit() != m.limit {
+            return Err(invalid(format!(
+                "the contest proof's range is 0..={}, the manifest's limit is {}",
+                c.proof.limit(),
+                m.limit
+            )));
+        }
+        for s in &c.selections {
+            if s.proof.limit() != m.option_limit {
+                return Err(invalid(format!(
+                    "selection {}: proof range 0..={}, the option limit is {}",
+                    s.selection_id,
+                    s.proof.limit(),
+                    m.option_limit
+                )));
+            }
+            s.proof.verify(h_e, key, &s.ciphertext).map_err(|e| {
+                invalid(format!(
+                    "selection {}: {e} (Verification 5)",
+                    s.selection_id
+                ))
+            })?;
+        }
+        c.proof
+            .verify(h_e, key, &c.total())
+            .map_err(|e| invalid(format!("{e} (Verification 6)")))?;
+        let chi = hashes::contest_hash::<G>(
+            Revision::V2_0_0,
+            h_e,
+            Label {
+                id: &c.contest_id,
+                index: c.sequence_order,
+            },
+            key.element(),
+            c.selections.iter().map(|s| &s.ciphertext),
+        );
+        if chi != c.contest_hash {
+            return Err(invalid(
+                "the contest hash does not match its encryptions (Verification 7.A)".into(),
+            ));
+        }
+    }
+    let code = hashes::confirmation_code(
+        h_e,
+        ballot.contests.iter().map(|c| &c.contest_hash),
+        &ballot.code_baux,
+    );
+    if code != ballot.confirmation_code {
+        return Err(structure(
+            "the confirmation code does not match (Verification 7.B)".into(),
+        ));
+    }
+    Ok(VerifiedBallot(ballot))
+}
+
+/// One selection of the encrypted tally.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TallySelection<G: Group> {
+    /// λ.
+    pub selection_id: String,
+    /// ind_o.
+    pub sequence_order: u32,
+    /// (A, B), eq. (62).
+    pub ciphertext: Ciphertext<G>,
+}
+
+/// One contest of the encrypted tally.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TallyContest<G: Group> {
+    /// Λ.
+    pub contest_id: String,
+    /// ind_c.
+    pub sequence_order: u32,
+    /// The options, in manifest order.
+    pub selections: Vec<TallySelection<G>>,
+}
+
+/// The encrypted tally of the cast ballots.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EncryptedTally<G: Group> {
+    /// Every contest of the manifest.
+    pub contests: Vec<TallyContest<G>>,
+    /// The ballots counted, in the order added.
+    pub cast_ballot_ids: Vec<String>,
+    counted: BTreeSet<String>,
+}
+
+impl<G: Group> EncryptedTally<G> {
+    /// An empty tally of every contest and option of the manifest.
+    pub fn new(manifest: &Manifest) -> Self {
+        Self {
+            contests: manifest
+                .contests
+                .iter()
+                .map(|c| TallyContest {
+                    contest_id: c.id.clone(),
+                    sequence_order: c.index,
+                    selections: c
+                        .options
+                        .iter()
+                        .map(|o| TallySelection {
+                            selection_id: o.id.clone(),
+                            sequence_order: o.index,
+                            ciphertext: Ciphertext::zero(),
+                        })
+                        .collect(),
+                })
+                .collect(),
+            cast_ballot_ids: Vec::new(),
+            counted: BTreeSet::new(),
+        }
+    }
+
+    /// Adds a verified cast ballot (eq. (62)). A challenged ballot or a ballot id already
+    /// counted is refused, and the tally is unchanged.
+    pub fn add(&mut self, ballot: &VerifiedBallot<G>) -> Result<(), TallyError> {
+        let b = &ballot.0;
+        if b.state == BallotState::Challenged {
+            return Err(TallyError::Challenged(b.ballot_id.clone()));
+        }
+        if self.counted.contains(&b.ballot_id) {
+            return Err(TallyError::Duplicate(b.ballot_id.clone()));
+        }
+        for c in &b.contests {
+            // The verified ballot's contests are the manifest's, so the lookup cannot miss.
+            if let Some(t) = self
+                .contests
+                .iter_mut()
+                .find(|t| t.contest_id == c.contest_id)
+            {
+                for (ts, s) in t.selections.iter_mut().zip(&c.selections) {
+                    ts.ciphertext = ts.ciphertext.add(&s.ciphertext);
+                }
+            }
+        }
+        self.counted.insert(b.ballot_id.clone());
+        self.cast_ballot_ids.push(b.ballot_id.clone());
+        Ok(())
+    }
+}
