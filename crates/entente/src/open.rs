@@ -8,7 +8,6 @@ use anyhow::{Context, Result, anyhow, bail};
 use entente_core::ballot::{OpenedBallot, decrypt_with_nonce};
 use entente_group::P4096;
 use entente_record::Revision;
-use entente_record::ballot::hashes::{self, Label};
 use entente_record::ballot::json::EncryptedBallotJson;
 use entente_record::ballot::{BallotState, ContestStatus, EncryptedBallot};
 use entente_record::election::{ElectionSetup, read_json};
@@ -42,42 +41,7 @@ pub fn run(ballot_file: &Path, record: &Path) -> Result<String> {
         );
     }
     let key = setup.public_key();
-    for c in &ballot.contests {
-        for s in &c.selections {
-            s.proof
-                .verify(&setup.h_e, &key, &s.ciphertext)
-                .with_context(|| {
-                    format!("contest {}, selection {}", c.contest_id, s.selection_id)
-                })?;
-        }
-        c.proof
-            .verify(&setup.h_e, &key, &c.total())
-            .with_context(|| format!("contest {}", c.contest_id))?;
-        let chi = hashes::contest_hash::<G>(
-            Revision::V2_0_0,
-            &setup.h_e,
-            Label {
-                id: &c.contest_id,
-                index: c.sequence_order,
-            },
-            key.element(),
-            c.selections.iter().map(|s| &s.ciphertext),
-        );
-        if chi != c.contest_hash {
-            bail!(
-                "contest {}: the contest hash does not match its encryptions",
-                c.contest_id
-            );
-        }
-    }
-    let code = hashes::confirmation_code(
-        &setup.h_e,
-        ballot.contests.iter().map(|c| &c.contest_hash),
-        &ballot.code_baux,
-    );
-    if code != ballot.confirmation_code {
-        bail!("the confirmation code does not match the ballot's encryptions");
-    }
+    ballot.verify_proofs_and_codes(Revision::V2_0_0, &setup.h_e, &key)?;
     let opened = decrypt_with_nonce(Revision::V2_0_0, &setup.h_e, &key, &ballot, &primary)?;
     Ok(describe(&setup, &ballot, &opened))
 }

@@ -5,7 +5,6 @@
 use std::collections::BTreeSet;
 
 use entente_group::Group;
-use entente_record::ballot::hashes::{self, Label};
 use entente_record::ballot::{BallotState, Ciphertext, EncryptedBallot, PublicKey};
 use entente_record::manifest::Manifest;
 use entente_record::{HashValue, Revision};
@@ -130,42 +129,11 @@ pub fn verify_ballot<G: Group>(
                     m.option_limit
                 )));
             }
-            s.proof.verify(h_e, key, &s.ciphertext).map_err(|e| {
-                invalid(format!(
-                    "selection {}: {e} (Verification 5)",
-                    s.selection_id
-                ))
-            })?;
-        }
-        c.proof
-            .verify(h_e, key, &c.total())
-            .map_err(|e| invalid(format!("{e} (Verification 6)")))?;
-        let chi = hashes::contest_hash::<G>(
-            Revision::V2_0_0,
-            h_e,
-            Label {
-                id: &c.contest_id,
-                index: c.sequence_order,
-            },
-            key.element(),
-            c.selections.iter().map(|s| &s.ciphertext),
-        );
-        if chi != c.contest_hash {
-            return Err(invalid(
-                "the contest hash does not match its encryptions (Verification 7.A)".into(),
-            ));
         }
     }
-    let code = hashes::confirmation_code(
-        h_e,
-        ballot.contests.iter().map(|c| &c.contest_hash),
-        &ballot.code_baux,
-    );
-    if code != ballot.confirmation_code {
-        return Err(structure(
-            "the confirmation code does not match (Verification 7.B)".into(),
-        ));
-    }
+    ballot
+        .verify_proofs_and_codes(Revision::V2_0_0, h_e, key)
+        .map_err(|e| structure(e.to_string()))?;
     Ok(VerifiedBallot(ballot))
 }
 

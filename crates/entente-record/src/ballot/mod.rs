@@ -128,6 +128,70 @@ impl<G: Group> EncryptedContest<G> {
     }
 }
 
+/// Which part of a ballot a check failed on, for the message.
+fn at(contest: &str, selection: Option<&str>) -> String {
+    match selection {
+        Some(s) => format!("contest {contest}, selection {s}"),
+        None => format!("contest {contest}"),
+    }
+}
+
+impl<G: Group> EncryptedBallot<G> {
+    /// The checks a ballot carries in itself (spec 2.0 Verifications 5, 6, 7.A, 7.B): every
+    /// selection's and contest's range proof, every contest hash, and the confirmation code from
+    /// the ballot's own B_aux. The checks against a manifest and a device chain are the
+    /// caller's. The error names the contest and selection.
+    pub fn verify_proofs_and_codes(
+        &self,
+        revision: crate::Revision,
+        h_e: &HashValue,
+        key: &PublicKey<G>,
+    ) -> Result<(), BallotError> {
+        let fail = |where_: String, what: String| BallotError::Invalid(format!("{where_}: {what}"));
+        for c in &self.contests {
+            for s in &c.selections {
+                s.proof.verify(h_e, key, &s.ciphertext).map_err(|e| {
+                    fail(
+                        at(&c.contest_id, Some(&s.selection_id)),
+                        format!("{e} (Verification 5)"),
+                    )
+                })?;
+            }
+            c.proof
+                .verify(h_e, key, &c.total())
+                .map_err(|e| fail(at(&c.contest_id, None), format!("{e} (Verification 6)")))?;
+            let chi = hashes::contest_hash::<G>(
+                revision,
+                h_e,
+                hashes::Label {
+                    id: &c.contest_id,
+                    index: c.sequence_order,
+                },
+                key.element(),
+                c.selections.iter().map(|s| &s.ciphertext),
+            );
+            if chi != c.contest_hash {
+                return Err(fail(
+                    at(&c.contest_id, None),
+                    "the contest hash does not match its encryptions (Verification 7.A)".into(),
+                ));
+            }
+        }
+        let code = hashes::confirmation_code(
+            h_e,
+            self.contests.iter().map(|c| &c.contest_hash),
+            &self.code_baux,
+        );
+        if code != self.confirmation_code {
+            return Err(BallotError::Invalid(
+                "the confirmation code does not match the ballot's encryptions (Verification 7.B)"
+                    .into(),
+            ));
+        }
+        Ok(())
+    }
+}
+
 /// An encrypted ballot as published (spec 2.0 §3.7).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct EncryptedBallot<G: Group> {

@@ -471,38 +471,9 @@ pub fn check_nonce_decryption(v: &NonceVector, revision: Revision) -> Result<()>
         .encrypted_ballot
         .read()
         .map_err(|e| anyhow!("encrypted_ballot.{e}"))?;
-    for (ci, c) in ballot.contests.iter().enumerate() {
-        let at = format!("encrypted_ballot.contests[{ci}]");
-        for (si, s) in c.selections.iter().enumerate() {
-            s.proof
-                .verify(&h_e, &key, &s.ciphertext)
-                .with_context(|| format!("{at}.selections[{si}].proof"))?;
-        }
-        c.proof
-            .verify(&h_e, &key, &c.total())
-            .with_context(|| format!("{at}.proof"))?;
-        let chi = hashes::contest_hash::<G>(
-            revision,
-            &h_e,
-            Label {
-                id: &c.contest_id,
-                index: c.sequence_order,
-            },
-            key.element(),
-            c.selections.iter().map(|s| &s.ciphertext),
-        );
-        expect_eq(&format!("{at}.contest_hash"), &chi, &c.contest_hash)?;
-    }
-    let code = hashes::confirmation_code(
-        &h_e,
-        ballot.contests.iter().map(|c| &c.contest_hash),
-        &ballot.code_baux,
-    );
-    expect_eq(
-        "encrypted_ballot.confirmation_code",
-        &code,
-        &ballot.confirmation_code,
-    )?;
+    ballot
+        .verify_proofs_and_codes(revision, &h_e, &key)
+        .context("encrypted_ballot")?;
 
     let opened = decrypt_with_nonce(revision, &h_e, &key, &ballot, &primary)?;
     let expected = &v.expected_decrypted_ballot;

@@ -425,38 +425,9 @@ pub fn check_ballot_decryption(v: &DecryptBallotVector, revision: Revision) -> R
         .read()
         .map_err(|e| anyhow!("encrypted_ballot.{e}"))?;
     // The ballot itself: proofs (Verifications 5, 6), contest hashes and confirmation code (7).
-    for (ci, c) in ballot.contests.iter().enumerate() {
-        let at = format!("encrypted_ballot.contests[{ci}]");
-        for (si, s) in c.selections.iter().enumerate() {
-            s.proof
-                .verify(&h_e, &key, &s.ciphertext)
-                .with_context(|| format!("{at}.selections[{si}].proof"))?;
-        }
-        c.proof
-            .verify(&h_e, &key, &c.total())
-            .with_context(|| format!("{at}.proof"))?;
-        let chi = hashes::contest_hash::<G>(
-            revision,
-            &h_e,
-            Label {
-                id: &c.contest_id,
-                index: c.sequence_order,
-            },
-            key.element(),
-            c.selections.iter().map(|s| &s.ciphertext),
-        );
-        expect_eq(&format!("{at}.contest_hash"), &chi, &c.contest_hash)?;
-    }
-    let code = hashes::confirmation_code(
-        &h_e,
-        ballot.contests.iter().map(|c| &c.contest_hash),
-        &ballot.code_baux,
-    );
-    expect_eq(
-        "encrypted_ballot.confirmation_code",
-        &code,
-        &ballot.confirmation_code,
-    )?;
+    ballot
+        .verify_proofs_and_codes(revision, &h_e, &key)
+        .context("encrypted_ballot")?;
     let dlog = DlogTable::new(&key, 64);
     let mut rng = StdRng::from_os_rng();
     let e = &v.expected_decrypted_ballot;
