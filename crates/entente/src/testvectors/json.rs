@@ -2,8 +2,10 @@
 //! and every error names the JSON path of the value.
 
 use anyhow::{Context, Result, anyhow};
+use entente_core::keys::{Guardian, KeyContext, Quorum, SecretPolynomial};
 use entente_group::{Group, P4096, Scalar, ScalarQ, SecretScalar};
 use entente_record::HashValue;
+use entente_record::{Revision, params};
 use serde::de::DeserializeOwned;
 
 pub type G = P4096;
@@ -27,6 +29,42 @@ pub fn scalar(path: &str, hex: &str) -> Result<ScalarQ> {
 
 pub fn secret(path: &str, hex: &str) -> Result<SecretScalar<ScalarQ>> {
     scalar(path, hex).map(SecretScalar::new)
+}
+
+/// A list of secret scalars; errors name `path[j]`.
+pub fn secrets(path: &str, hexes: &[String]) -> Result<Vec<SecretScalar<ScalarQ>>> {
+    hexes
+        .iter()
+        .enumerate()
+        .map(|(j, h)| secret(&format!("{path}[{j}]"), h))
+        .collect()
+}
+
+/// The key-ceremony context of a vector's layout, and the quorum its guardians imply: n
+/// guardians, k = the first guardian's number of coefficients.
+pub fn ceremony(
+    revision: Revision,
+    guardians: usize,
+    coefficients: Option<usize>,
+) -> Result<(KeyContext, Quorum)> {
+    let ctx = KeyContext {
+        revision,
+        h_p: params::parameter_base_hash_for(revision),
+    };
+    let quorum = Quorum::new(guardians as u32, coefficients.unwrap_or(0) as u32)?;
+    Ok((ctx, quorum))
+}
+
+/// A guardian from a vector's coordinate and polynomial coefficients; errors name `path`.
+pub fn guardian(
+    path: &str,
+    coordinate: u32,
+    coefficients: &[String],
+    quorum: Quorum,
+) -> Result<Guardian<G>> {
+    let coefficients = secrets(&format!("{path}.polynomial_coefficients"), coefficients)?;
+    let polynomial = SecretPolynomial::from_coefficients(coordinate, coefficients)?;
+    Guardian::from_polynomial(quorum, polynomial).with_context(|| format!("{path}.coordinate"))
 }
 
 pub fn hash(path: &str, hex: &str) -> Result<HashValue> {

@@ -2,13 +2,11 @@
 //! the joint key K (eq. (8)) and H_E (eq. (23)).
 
 use anyhow::{Context, Result};
-use entente_core::keys::{
-    Guardian, GuardianPublicKey, JointKey, KeyContext, Quorum, SchnorrProof, SecretPolynomial,
-};
-use entente_record::{Revision, params};
+use entente_core::keys::{GuardianPublicKey, JointKey, SchnorrProof};
+use entente_record::Revision;
 use serde::Deserialize;
 
-use super::json::{G, element, expect_eq, hash, scalar, secret};
+use super::json::{G, ceremony, element, expect_eq, guardian, hash, scalar, secrets};
 
 #[derive(Deserialize)]
 pub struct Vector {
@@ -34,33 +32,19 @@ struct ProofVector {
 }
 
 pub fn check(v: &Vector, revision: Revision) -> Result<()> {
-    let ctx = KeyContext {
-        revision,
-        h_p: params::parameter_base_hash_for(revision),
-    };
-    let k = v
-        .guardians
-        .first()
-        .map_or(0, |g| g.polynomial_coefficients.len());
-    let quorum = Quorum::new(v.guardians.len() as u32, k as u32)?;
+    let k = v.guardians.first().map(|g| g.polynomial_coefficients.len());
+    let (ctx, quorum) = ceremony(revision, v.guardians.len(), k)?;
+    let k = k.unwrap_or(0);
     let mut verified = Vec::new();
     for (gi, gv) in v.guardians.iter().enumerate() {
         let at = |field: &str| format!("guardians[{gi}].{field}");
-        let coefficients = gv
-            .polynomial_coefficients
-            .iter()
-            .enumerate()
-            .map(|(j, h)| secret(&at(&format!("polynomial_coefficients[{j}]")), h))
-            .collect::<Result<Vec<_>>>()?;
-        let nonces = gv
-            .proof_nonces
-            .iter()
-            .enumerate()
-            .map(|(j, h)| secret(&at(&format!("proof_nonces[{j}]")), h))
-            .collect::<Result<Vec<_>>>()?;
-        let polynomial = SecretPolynomial::from_coefficients(gv.coordinate, coefficients)?;
-        let guardian =
-            Guardian::<G>::from_polynomial(quorum, polynomial).context(at("coordinate"))?;
+        let nonces = secrets(&at("proof_nonces"), &gv.proof_nonces)?;
+        let guardian = guardian(
+            &format!("guardians[{gi}]"),
+            gv.coordinate,
+            &gv.polynomial_coefficients,
+            quorum,
+        )?;
         expect_eq(&at("proof_nonces (count)"), &nonces.len(), &k)?;
         expect_eq(
             &at("expected_proofs (count)"),

@@ -5,15 +5,13 @@
 use std::collections::BTreeMap;
 
 use anyhow::{Context, Result, anyhow, bail};
-use entente_core::keys::{
-    EncryptedShare, Guardian, KeyContext, Quorum, SecretPolynomial, VerifiedGuardianKey,
-};
-use entente_record::{Revision, params};
+use entente_core::keys::{EncryptedShare, Guardian, VerifiedGuardianKey};
+use entente_record::Revision;
 use rand::SeedableRng;
 use rand::rngs::StdRng;
 use serde::Deserialize;
 
-use super::json::{G, bytes32, element, expect_eq, scalar, secret};
+use super::json::{G, bytes32, ceremony, element, expect_eq, guardian, scalar, secret};
 
 #[derive(Deserialize)]
 pub struct Vector {
@@ -61,15 +59,11 @@ struct Ciphertext {
 }
 
 pub fn check(v: &Vector, revision: Revision) -> Result<()> {
-    let ctx = KeyContext {
+    let (ctx, quorum) = ceremony(
         revision,
-        h_p: params::parameter_base_hash_for(revision),
-    };
-    let k = v
-        .guardians
-        .first()
-        .map_or(0, |g| g.polynomial_coefficients.len());
-    let quorum = Quorum::new(v.guardians.len() as u32, k as u32)?;
+        v.guardians.len(),
+        v.guardians.first().map(|g| g.polynomial_coefficients.len()),
+    )?;
 
     // The guardians, and their public keys with proofs (the proofs' nonces are not part of the
     // vector and do not enter any expected value; a fixed seed keeps failures reproducible).
@@ -77,15 +71,12 @@ pub fn check(v: &Vector, revision: Revision) -> Result<()> {
     let mut guardians: BTreeMap<String, Guardian<G>> = BTreeMap::new();
     let mut keys: BTreeMap<String, VerifiedGuardianKey<G>> = BTreeMap::new();
     for (gi, gv) in v.guardians.iter().enumerate() {
-        let coefficients = gv
-            .polynomial_coefficients
-            .iter()
-            .enumerate()
-            .map(|(j, h)| secret(&format!("guardians[{gi}].polynomial_coefficients[{j}]"), h))
-            .collect::<Result<Vec<_>>>()?;
-        let polynomial = SecretPolynomial::from_coefficients(gv.coordinate, coefficients)?;
-        let guardian = Guardian::<G>::from_polynomial(quorum, polynomial)
-            .with_context(|| format!("guardians[{gi}]"))?;
+        let guardian = guardian(
+            &format!("guardians[{gi}]"),
+            gv.coordinate,
+            &gv.polynomial_coefficients,
+            quorum,
+        )?;
         let key = guardian.public_key(&ctx, &mut rng).verify(&ctx, quorum)?;
         if let Some(other) = v.guardians[..gi]
             .iter()
