@@ -32,6 +32,25 @@ fn str_at<'a>(v: &'a Value, field: &str) -> &'a str {
         .unwrap_or_else(|| panic!("{field} is not a string"))
 }
 
+/// A guardian's published key from an `election_initialized.json` guardian entry.
+fn guardian_key(g: &Value) -> GuardianPublicKey<G> {
+    let proofs = g["coefficient_proofs"].as_array().unwrap();
+    GuardianPublicKey {
+        index: g["x_coordinate"].as_u64().unwrap() as u32,
+        commitments: proofs
+            .iter()
+            .map(|p| G::element_from_hex(str_at(p, "public_key")).unwrap())
+            .collect(),
+        proofs: proofs
+            .iter()
+            .map(|p| SchnorrProof {
+                challenge: ScalarQ::from_hex(str_at(p, "challenge")).unwrap(),
+                response: ScalarQ::from_hex(str_at(p, "response")).unwrap(),
+            })
+            .collect(),
+    }
+}
+
 #[test]
 fn records_hold_under_spec_2_0_0() {
     for dir in records() {
@@ -74,21 +93,7 @@ fn records_hold_under_spec_2_0_0() {
         let quorum = Quorum::new(n, k).unwrap();
         let mut verified = Vec::new();
         for g in init["guardians"].as_array().unwrap() {
-            let index = g["x_coordinate"].as_u64().unwrap() as u32;
-            let mut key = GuardianPublicKey::<G> {
-                index,
-                commitments: vec![],
-                proofs: vec![],
-            };
-            for p in g["coefficient_proofs"].as_array().unwrap() {
-                key.commitments
-                    .push(G::element_from_hex(str_at(p, "public_key")).unwrap());
-                key.proofs.push(SchnorrProof {
-                    challenge: ScalarQ::from_hex(str_at(p, "challenge")).unwrap(),
-                    response: ScalarQ::from_hex(str_at(p, "response")).unwrap(),
-                });
-            }
-            verified.push(key.verify(&ctx, quorum).unwrap());
+            verified.push(guardian_key(g).verify(&ctx, quorum).unwrap());
         }
         let joint = JointKey::combine(&ctx, &h_b, verified).unwrap();
         assert_eq!(
@@ -134,24 +139,7 @@ fn a_changed_proof_in_a_record_is_caught() {
     let init = json(&dir.join("election_initialized.json"));
     let g = &init["guardians"][0];
     let p = &g["coefficient_proofs"][1];
-    let key = GuardianPublicKey::<G> {
-        index: g["x_coordinate"].as_u64().unwrap() as u32,
-        commitments: g["coefficient_proofs"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|p| G::element_from_hex(str_at(p, "public_key")).unwrap())
-            .collect(),
-        proofs: g["coefficient_proofs"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|q| SchnorrProof {
-                challenge: ScalarQ::from_hex(str_at(q, "challenge")).unwrap(),
-                response: ScalarQ::from_hex(str_at(q, "response")).unwrap(),
-            })
-            .collect(),
-    };
+    let key = guardian_key(g);
     let mut bad = key.clone();
     bad.proofs[1].challenge = ScalarQ::from_hex(str_at(p, "challenge"))
         .unwrap()
@@ -541,22 +529,7 @@ fn the_record_tally_aggregates_and_decrypts() {
         .as_array()
         .unwrap()
         .iter()
-        .map(|g| {
-            let mut key = GuardianPublicKey::<G> {
-                index: g["x_coordinate"].as_u64().unwrap() as u32,
-                commitments: vec![],
-                proofs: vec![],
-            };
-            for p in g["coefficient_proofs"].as_array().unwrap() {
-                key.commitments
-                    .push(G::element_from_hex(str_at(p, "public_key")).unwrap());
-                key.proofs.push(SchnorrProof {
-                    challenge: ScalarQ::from_hex(str_at(p, "challenge")).unwrap(),
-                    response: ScalarQ::from_hex(str_at(p, "response")).unwrap(),
-                });
-            }
-            key.verify(&ctx, quorum).unwrap()
-        })
+        .map(|g| guardian_key(g).verify(&ctx, quorum).unwrap())
         .collect();
     let combiner = Combiner {
         h_e: setup.h_e,
