@@ -8,10 +8,10 @@ use std::collections::BTreeMap;
 use anyhow::{Context, Result, anyhow, bail};
 use entente_core::decrypt::{Combiner, DecryptingGuardian, DlogTable, decrypt_in_process};
 use entente_group::{Group, Scalar, ScalarQ, SecretScalar};
-use entente_record::Revision;
 use entente_record::ballot::hashes::{self, Label};
 use entente_record::ballot::json::{CiphertextJson, EncryptedBallotJson};
 use entente_record::ballot::{Ciphertext, ContestData, Decryption, EncryptedBallot, PublicKey};
+use entente_record::{HashValue, Revision};
 use rand::SeedableRng;
 use rand::rngs::StdRng;
 use serde::Deserialize;
@@ -174,16 +174,14 @@ struct Trustee {
     missing: bool,
 }
 
-/// Every trustee's public share g^{P(i)}, the ones who take part, and the quorum k.
-struct Trustees {
-    share_keys: BTreeMap<u32, <G as Group>::Element>,
-    present: Vec<DecryptingGuardian<G>>,
-    quorum: usize,
-}
-
-/// The trustees as a combiner and the present guardians: each key share is checked against the
+/// The trustees as a combiner (every public share g^{P(i)}, the quorum k) and the guardians who
+/// take part: each key share is checked against the
 /// coefficients (g^{P(i)} = prod_j g^{P_j(i)}), and K against the constant terms.
-fn guardians_of(trustees: &[Trustee], key: &PublicKey<G>) -> Result<Trustees> {
+fn guardians_of<'a>(
+    trustees: &[Trustee],
+    key: &'a PublicKey<G>,
+    h_e: HashValue,
+) -> Result<(Combiner<'a, G>, Vec<DecryptingGuardian<G>>)> {
     let k = trustees
         .first()
         .map_or(0, |t| t.polynomial_coefficients.len());
@@ -249,11 +247,13 @@ fn guardians_of(trustees: &[Trustee], key: &PublicKey<G>) -> Result<Trustees> {
             present.push(DecryptingGuardian::new(i, SecretScalar::new(share)));
         }
     }
-    Ok(Trustees {
+    let combiner = Combiner {
+        h_e,
+        key,
         share_keys,
-        present,
         quorum: k,
-    })
+    };
+    Ok((combiner, present))
 }
 
 #[derive(Deserialize)]
@@ -289,17 +289,7 @@ struct ExpectedTallySelection {
 pub fn check_tally_decryption(v: &TallyDecryptionVector, _: Revision) -> Result<()> {
     let key = PublicKey::new(element("joint_public_key", &v.joint_public_key)?);
     let h_e = hash("extended_base_hash", &v.extended_base_hash)?;
-    let Trustees {
-        share_keys,
-        present,
-        quorum,
-    } = guardians_of(&v.trustees, &key)?;
-    let combiner = Combiner {
-        h_e,
-        key: &key,
-        share_keys,
-        quorum,
-    };
+    let (combiner, present) = guardians_of(&v.trustees, &key, h_e)?;
     let dlog = DlogTable::new(&key, v.encrypted_tally.cast_ballot_ids.len() as u64);
     let mut rng = StdRng::from_os_rng();
     expect_eq(
@@ -409,17 +399,7 @@ struct ExpectedContestDataValue {
 pub fn check_ballot_decryption(v: &DecryptBallotVector, revision: Revision) -> Result<()> {
     let key = PublicKey::new(element("joint_public_key", &v.joint_public_key)?);
     let h_e = hash("extended_base_hash", &v.extended_base_hash)?;
-    let Trustees {
-        share_keys,
-        present,
-        quorum,
-    } = guardians_of(&v.trustees, &key)?;
-    let combiner = Combiner {
-        h_e,
-        key: &key,
-        share_keys,
-        quorum,
-    };
+    let (combiner, present) = guardians_of(&v.trustees, &key, h_e)?;
     let ballot: EncryptedBallot<G> = v
         .encrypted_ballot
         .read()
