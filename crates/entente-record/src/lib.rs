@@ -14,6 +14,7 @@ mod error;
 pub mod hash;
 pub mod manifest;
 pub mod params;
+pub mod tally;
 
 pub use error::RecordError;
 pub use hash::{HashValue, Hasher, Revision, domain};

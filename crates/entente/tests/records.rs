@@ -441,36 +441,42 @@ fn a_setup_whose_hashes_do_not_bind_is_refused() {
     assert!(err.contains("extended_base_hash"), "{err}");
 }
 
-/// Aggregation and decryption on a complete record: every ballot verified and counted (the
-/// tally equals `encrypted_tally.json`, Verification 8), then decrypted by the trustees with
-/// their key shares (every value and T equal `tally.json`, whose proofs verify: Verification 9,
-/// 10.A).
-#[test]
-fn the_record_tally_aggregates_and_decrypts() {
+/// Aggregation and decryption on a complete record: every ballot verified, the cast ones
+/// counted in parallel (the tally equals `encrypted_tally.json`, Verification 8), then the tally
+/// and every challenged ballot decrypted by the trustees with their key shares in one batch:
+/// every value, T, β and contest data equal `tally.json` and `challenged_ballots/`, our proofs
+/// and the record's verify (Verifications 9–14).
+fn record_tally_aggregates_and_decrypts(name: &str) {
     use entente_core::decrypt::{
-        Combiner, DecryptingGuardian, DlogTable, decrypt_in_process, share_public_key,
+        Combiner, DecryptingGuardian, DlogTable, ElectionBatch, decrypt_in_process,
+        share_public_key,
     };
     use entente_core::tally::{EncryptedTally, verify_ballot};
     use entente_group::SecretScalar;
     use entente_record::ballot::json::EncryptedBallotJson;
-    use entente_record::ballot::{Ciphertext, Decryption, EncryptedBallot};
+    use entente_record::ballot::{BallotState, EncryptedBallot};
     use entente_record::election::ElectionSetup;
+    use entente_record::tally::{DecryptedTally, DecryptedTallyJson, EncryptedTallyJson};
     use rand::SeedableRng;
     use rayon::prelude::*;
 
-    let dir = records()
-        .into_iter()
-        .find(|d| d.ends_with("allAvailableJson"))
-        .unwrap();
+    let dir = records().into_iter().find(|d| d.ends_with(name)).unwrap();
     let setup = ElectionSetup::<G>::read(&dir).unwrap();
     let key = setup.public_key();
     let mut files = Vec::new();
     for device in std::fs::read_dir(dir.join("encrypted_ballots")).unwrap() {
         for f in std::fs::read_dir(device.unwrap().path()).unwrap() {
-            files.push(f.unwrap().path());
+            let f = f.unwrap().path();
+            if f.file_name()
+                .unwrap()
+                .to_str()
+                .unwrap()
+                .starts_with("eballot-")
+            {
+                files.push(f);
+            }
         }
     }
-    files.sort();
     let verified: Vec<_> = files
         .par_iter()
         .map(|f| {
@@ -481,47 +487,37 @@ fn the_record_tally_aggregates_and_decrypts() {
             verify_ballot(&setup.h_e, &key, &setup.manifest, b).unwrap()
         })
         .collect();
-    let mut tally = EncryptedTally::<G>::new(&setup.manifest);
-    for v in &verified {
-        tally.add(v).unwrap();
-    }
-    // The same ballot twice is refused.
-    assert!(tally.add(&verified[0]).is_err());
-
-    let recorded = json(&dir.join("encrypted_tally.json"));
-    let mut ids: Vec<&str> = recorded["cast_ballot_ids"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|i| i.as_str().unwrap())
-        .collect();
-    let mut ours: Vec<&str> = tally.cast_ballot_ids.iter().map(String::as_str).collect();
-    ids.sort();
-    ours.sort();
-    assert_eq!(ids, ours);
-    for (c, rc) in tally
-        .contests
-        .iter()
-        .zip(recorded["contests"].as_array().unwrap())
-    {
-        assert_eq!(c.contest_id, rc["contest_id"].as_str().unwrap());
-        for (s, rs) in c
-            .selections
-            .iter()
-            .zip(rc["selections"].as_array().unwrap())
-        {
-            assert_eq!(
-                G::element_to_hex(&s.ciphertext.alpha),
-                rs["encrypted_vote"]["pad"].as_str().unwrap()
-            );
-            assert_eq!(
-                G::element_to_hex(&s.ciphertext.beta),
-                rs["encrypted_vote"]["data"].as_str().unwrap()
-            );
-        }
+    let (cast, challenged): (Vec<_>, Vec<_>) = verified
+        .into_iter()
+        .partition(|v| v.ballot().state == BallotState::Cast);
+    let tally = cast
+        .par_iter()
+        .try_fold(
+            || EncryptedTally::<G>::new(&setup.manifest),
+            |mut t, v| t.add(v).map(|()| t),
+        )
+        .try_reduce(|| EncryptedTally::new(&setup.manifest), |a, b| a.merge(b))
+        .unwrap();
+    // The same ballot twice is refused, also across a merge.
+    let mut again = EncryptedTally::<G>::new(&setup.manifest);
+    again.add(&cast[0]).unwrap();
+    assert!(again.clone().merge(tally.clone()).is_err());
+    assert!(again.add(&cast[0]).is_err());
+    // A challenged ballot is never counted.
+    if let Some(c) = challenged.first() {
+        assert!(EncryptedTally::<G>::new(&setup.manifest).add(c).is_err());
     }
 
-    // The guardians' public keys from election_initialized.json, and their key shares.
+    let recorded: EncryptedTallyJson =
+        serde_json::from_value(json(&dir.join("encrypted_tally.json"))).unwrap();
+    let recorded = recorded.read::<G>().unwrap();
+    let mut ours = tally.record(&recorded.tally_id, &setup.h_e);
+    ours.cast_ballot_ids.sort();
+    let mut theirs = recorded.clone();
+    theirs.cast_ballot_ids.sort();
+    assert_eq!(ours, theirs);
+
+    // The trustees decrypt the tally and the challenged ballots.
     let init = json(&dir.join("election_initialized.json"));
     let quorum = Quorum::new(setup.config.number_of_guardians, setup.config.quorum).unwrap();
     let ctx = KeyContext::standard();
@@ -550,32 +546,75 @@ fn the_record_tally_aggregates_and_decrypts() {
             )
         })
         .collect();
-    let dlog = DlogTable::new(&key, tally.cast_ballot_ids.len() as u64);
-    let decrypted = json(&dir.join("tally.json"));
-    let pairs: Vec<(Ciphertext<G>, Value)> = tally
-        .contests
-        .iter()
-        .zip(decrypted["contests"].as_array().unwrap())
-        .flat_map(|(c, dc)| {
-            c.selections
-                .iter()
-                .zip(dc["selections"].as_array().unwrap())
-                .map(|(s, ds)| (s.ciphertext.clone(), ds.clone()))
-                .collect::<Vec<_>>()
-        })
-        .collect();
-    pairs.par_iter().for_each(|(ct, ds)| {
-        let mut rng = rand::rngs::StdRng::seed_from_u64(9);
-        let ours = decrypt_in_process(&combiner, &present, ct, &dlog, &mut rng).unwrap();
-        assert_eq!(ours.value, ds["tally"].as_u64().unwrap());
-        assert_eq!(G::element_to_hex(&ours.k_to_t), str_at(ds, "b_over_m"));
-        ours.verify(&setup.h_e, &key, ct).unwrap();
-        let theirs = Decryption::<G> {
-            value: ds["tally"].as_u64().unwrap(),
-            k_to_t: G::element_from_hex(str_at(ds, "b_over_m")).unwrap(),
-            challenge: ScalarQ::from_hex(str_at(&ds["proof"], "challenge")).unwrap(),
-            response: ScalarQ::from_hex(str_at(&ds["proof"], "response")).unwrap(),
-        };
-        theirs.verify(&setup.h_e, &key, ct).unwrap();
-    });
+    let batch = ElectionBatch::new(
+        recorded,
+        challenged.iter().map(|v| v.ballot().clone()).collect(),
+    )
+    .unwrap();
+    let dlog = DlogTable::new(&key, batch.bound(1));
+    let mut rng = rand::rngs::StdRng::seed_from_u64(9);
+    let results =
+        decrypt_in_process(&combiner, &present, batch.targets(), &dlog, &mut rng).unwrap();
+    let result = batch.assemble(results).unwrap();
+
+    // Equal values to the record's; both sides' proofs hold.
+    let same = |ours: &DecryptedTally<G>, file: &Path| {
+        let theirs: DecryptedTallyJson = serde_json::from_value(json(file)).unwrap();
+        let theirs = theirs.read::<G>().unwrap();
+        theirs.verify(&setup.h_e, &key).unwrap();
+        ours.verify(&setup.h_e, &key).unwrap();
+        assert_eq!(ours.id, theirs.id);
+        assert_eq!(ours.election_id, theirs.election_id);
+        assert_eq!(ours.contests.len(), theirs.contests.len());
+        for (c, tc) in ours.contests.iter().zip(&theirs.contests) {
+            assert_eq!(c.contest_id, tc.contest_id);
+            assert_eq!(c.selections.len(), tc.selections.len());
+            for (s, ts) in c.selections.iter().zip(&tc.selections) {
+                assert_eq!(s.selection_id, ts.selection_id);
+                assert_eq!(s.ciphertext, ts.ciphertext);
+                assert_eq!(
+                    s.decryption.value, ts.decryption.value,
+                    "{}",
+                    s.selection_id
+                );
+                assert_eq!(s.decryption.k_to_t, ts.decryption.k_to_t);
+            }
+            match (&c.contest_data, &tc.contest_data) {
+                (Some(d), Some(td)) => {
+                    assert_eq!(d.data, td.data);
+                    assert_eq!(d.encrypted, td.encrypted);
+                    assert_eq!(d.proof.beta, td.proof.beta);
+                }
+                (None, None) => {}
+                _ => panic!("contest {}: contest data on one side only", c.contest_id),
+            }
+        }
+    };
+    same(&result.tally, &dir.join("tally.json"));
+    let recorded_dballots = std::fs::read_dir(dir.join("challenged_ballots"))
+        .map(|d| d.count())
+        .unwrap_or(0);
+    assert_eq!(result.challenged.len(), recorded_dballots);
+    for d in &result.challenged {
+        same(
+            d,
+            &dir.join(format!("challenged_ballots/dballot-{}.json", d.id)),
+        );
+    }
+    // Written back, our results read as the records' do.
+    let back: DecryptedTallyJson = serde_json::from_str(
+        &serde_json::to_string(&DecryptedTallyJson::write(&result.tally)).unwrap(),
+    )
+    .unwrap();
+    assert_eq!(back.read::<G>().unwrap(), result.tally);
+}
+
+#[test]
+fn the_all_available_record_tally_aggregates_and_decrypts() {
+    record_tally_aggregates_and_decrypts("allAvailableJson");
+}
+
+#[test]
+fn the_chained_record_tally_and_challenged_ballots_decrypt() {
+    record_tally_aggregates_and_decrypts("chainedJson");
 }

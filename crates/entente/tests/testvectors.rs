@@ -72,11 +72,6 @@ fn hex_fields(v: &Value, path: String, out: &mut Vec<String>) {
 /// range-proof nonce c_ℓ at the true value ℓ, which eq. (47) replaces by c minus the others.
 /// The ballot-encryption vector gives a c_nonce for every j, the true one included.
 fn unused(original: &Value, field: &str) -> bool {
-    // DecryptBallot's contest-data proof: egk's draft hashed its challenge in a layout we could
-    // not reproduce, so it is checked under 2.0.0 only; its β is recomputed from the trustees.
-    if field.contains("/decrypted_contest_data/proof/") {
-        return true;
-    }
     // The tally-decryption vectors' H_E enters only the proofs of the decryption, which the
     // vectors do not give; their H_B is not given either, so nothing can check H_E there.
     if field == "/extended_base_hash" && original.get("expected_decrypted_tally").is_some() {

@@ -1,22 +1,38 @@
-//! Verifiable threshold decryption, spec 2.0 §3.6.1–§3.6.3: each present guardian computes its
-//! partial decryption M_i = A^{P(i)} with a commitment, the combination weighs them with the
-//! Lagrange coefficients of the present set, the guardians answer one joint challenge, and each
+//! Verifiable threshold decryption, spec 2.0 §3.6.1–§3.6.4: each present guardian computes its
+//! partial decryption X^{P(i)} of every item (X = A for a selection's ciphertext, eq. (66); X = C_0
+//! for contest data, eq. (77)) with a commitment, the combination weighs them with the Lagrange
+//! coefficients of the present set, the guardians answer one joint challenge per item, and each
 //! answer is checked against the guardian's public share g^{P(i)} before it is accepted.
 //!
 //! With key shares P(i) (eq. (65)), a quorum decrypts directly: absent guardians need no
 //! reconstruction, and no secret — the joint one or an absent guardian's — is ever formed.
+//!
+//! The proof is a joint one, so decryption is two rounds (commit, then respond to the challenge
+//! that every commitment determines), with the guardians possibly in different processes. A
+//! guardian's nonces come from a [`NonceSeed`] that it keeps between the rounds and gives up when
+//! it responds: a nonce answered twice, to two challenges, would reveal the key share.
 
 mod dlog;
+mod election;
 
 pub use dlog::DlogTable;
+pub use election::{ElectionBatch, ElectionResult};
 
 use std::collections::BTreeMap;
 
 use entente_group::{Group, Scalar, SecretScalar};
 use entente_record::HashValue;
-use entente_record::ballot::{Ciphertext, Decryption, PublicKey, decryption_challenge};
+use entente_record::ballot::contest_data::{
+    C1Encoding, ContestDataDecryption, decryption_challenge as data_challenge,
+};
+use entente_record::ballot::{
+    Ciphertext, Decryption, EncryptedContestData, PublicKey, decryption_challenge,
+};
+use entente_record::hash::hmac;
 use rand::{CryptoRng, RngCore};
+use rayon::prelude::*;
 use thiserror::Error;
+use zeroize::Zeroizing;
 
 use crate::keys::VerifiedGuardianKey;
 
@@ -38,17 +54,87 @@ pub enum DecryptError {
     /// A guardian twice.
     #[error("guardian {0} is present twice")]
     DuplicateGuardian(u32),
-    /// A response that does not match the guardian's commitment (eq. (74), (75)).
-    #[error("guardian {0}'s decryption share fails its proof (eq. (74)/(75))")]
-    BadShare(u32),
+    /// A response that does not match the guardian's commitment (eq. (74), (75) or (83), (84)).
+    #[error(
+        "guardian {guardian}'s decryption share of item {item} fails its proof (eq. (74)/(75))"
+    )]
+    BadShare {
+        /// The guardian.
+        guardian: u32,
+        /// Which item of the batch.
+        item: usize,
+    },
+    /// A guardian's message covers another number of items than the batch.
+    #[error("guardian {guardian} sent {actual} values for {expected} items")]
+    WrongCount {
+        /// The guardian.
+        guardian: u32,
+        /// The batch size.
+        expected: usize,
+        /// What it sent.
+        actual: usize,
+    },
     /// A response from a guardian who sent no commitment, or none from one who did.
     #[error("guardian {0}: commitment and response do not pair up")]
     Unpaired(u32),
     /// The value is not below the bound.
-    #[error("the decrypted value is not in 0..={bound} (not a tally of these ballots)")]
+    #[error(
+        "item {item}: the decrypted value is not in 0..={bound} (not a tally of these ballots)"
+    )]
     OutOfBound {
+        /// Which item of the batch.
+        item: usize,
         /// The bound searched.
         bound: u64,
+    },
+    /// Contest data whose β is proven but whose MAC does not verify: the ciphertext was not made
+    /// under this key, or was changed.
+    #[error("item {item}: the contest data does not decrypt: {reason}")]
+    ContestData {
+        /// Which item of the batch.
+        item: usize,
+        /// What failed.
+        reason: String,
+    },
+}
+
+/// One thing the guardians decrypt.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Target<G: Group> {
+    /// An ElGamal ciphertext (A, B): a tally's or a challenged ballot's selection, §3.6.1.
+    Vote(Ciphertext<G>),
+    /// A contest's hashed-ElGamal data, §3.6.4; the label and index select the MAC key.
+    ContestData {
+        /// (C_0, C_1, C_2).
+        data: EncryptedContestData<G>,
+        /// The contest's label.
+        contest_id: String,
+        /// The contest's sequence order.
+        contest_index: u32,
+    },
+}
+
+impl<G: Group> Target<G> {
+    /// The element the guardians raise to their shares: A, or C_0.
+    pub fn base(&self) -> &G::Element {
+        match self {
+            Target::Vote(ct) => &ct.alpha,
+            Target::ContestData { data, .. } => &data.c0,
+        }
+    }
+}
+
+/// A decrypted item with its proof.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Decrypted<G: Group> {
+    /// t, T = K^t and the proof (c, v).
+    Vote(Decryption<G>),
+    /// β = C_0^s with its proof, and the plaintext bytes.
+    ContestData {
+        /// β and (c, v).
+        proof: ContestDataDecryption<G>,
+        /// The decrypted bytes (numBytes of them).
+        bytes: Vec<u8>,
     },
 }
 
@@ -88,18 +174,49 @@ pub fn share_public_key<G: Group>(guardians: &[VerifiedGuardianKey<G>], i: u32) 
         .fold(G::identity(), |acc, g| G::mul(&acc, &g.commitment_at(i)))
 }
 
-/// A guardian's first message for one ciphertext: M_i = A^{P(i)} (eq. (66)) and its commitment
-/// (a_i, b_i) = (g^{u_i}, A^{u_i}) (eq. (69)).
+/// A guardian's first message for one item: m_i = X^{P(i)} (eq. (66), (77)) and its commitment
+/// (a_i, b_i) = (g^{u_i}, X^{u_i}) (eq. (69), (79)).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PartialDecryption<G: Group> {
-    /// i.
-    pub guardian: u32,
-    /// M_i.
+    /// M_i (or m_i).
     pub share: G::Element,
     /// a_i.
     pub a: G::Element,
     /// b_i.
     pub b: G::Element,
+}
+
+/// The secret from which a guardian derives its nonces u_i for one batch: random, kept by the
+/// guardian between the rounds, consumed by [`DecryptingGuardian::respond`].
+pub struct NonceSeed(Zeroizing<[u8; 32]>);
+
+impl NonceSeed {
+    /// A fresh seed.
+    pub fn random<R: CryptoRng + RngCore + ?Sized>(rng: &mut R) -> Self {
+        let mut seed = Zeroizing::new([0u8; 32]);
+        rng.fill_bytes(seed.as_mut());
+        Self(seed)
+    }
+
+    /// A seed kept between the rounds (read back from the guardian's sealed state).
+    pub fn from_bytes(bytes: [u8; 32]) -> Self {
+        Self(Zeroizing::new(bytes))
+    }
+
+    /// The bytes, for sealing between the rounds.
+    pub fn expose_bytes(&self) -> &[u8; 32] {
+        &self.0
+    }
+
+    /// u_j = HMAC(seed, "entente decryption nonce" ‖ b(j, 8)) mod q: independent and uniform
+    /// (q is within 2^-248 of 2^256) for every item j of the batch.
+    fn nonce<S: Scalar>(&self, j: usize) -> SecretScalar<S> {
+        let bytes = Zeroizing::new(hmac(
+            &self.0,
+            &[b"entente decryption nonce", &(j as u64).to_be_bytes()],
+        ));
+        SecretScalar::new(S::from_hash(&bytes))
+    }
 }
 
 /// A guardian at decryption: its index and key share P(i), in its own process.
@@ -119,26 +236,35 @@ impl<G: Group> DecryptingGuardian<G> {
         self.index
     }
 
-    /// Round 1: M_i and the commitment; the nonce u_i stays with the guardian. Constant-time:
-    /// P(i) and u_i are secrets.
-    pub fn commit<R: CryptoRng + RngCore + ?Sized>(
-        &self,
-        ct: &Ciphertext<G>,
-        rng: &mut R,
-    ) -> (PartialDecryption<G>, SecretScalar<G::Scalar>) {
-        let u = SecretScalar::new(G::Scalar::random(rng));
-        let partial = PartialDecryption {
-            guardian: self.index,
-            share: G::pow(&ct.alpha, self.share.expose()),
-            a: G::g_pow(u.expose()),
-            b: G::pow(&ct.alpha, u.expose()),
-        };
-        (partial, u)
+    /// Round 1 for every item, in parallel: m_i = X^{P(i)} and the commitment (eq. (66), (69);
+    /// (77), (79)). Constant-time exponentiations: P(i) and u_i are secrets.
+    pub fn commit(&self, targets: &[Target<G>], seed: &NonceSeed) -> Vec<PartialDecryption<G>> {
+        targets
+            .par_iter()
+            .enumerate()
+            .map(|(j, t)| {
+                let u = seed.nonce::<G::Scalar>(j);
+                PartialDecryption {
+                    share: G::pow(t.base(), self.share.expose()),
+                    a: G::g_pow(u.expose()),
+                    b: G::pow(t.base(), u.expose()),
+                }
+            })
+            .collect()
     }
 
-    /// Round 2: v_i = u_i - c_i P(i) (eq. (73)).
-    pub fn respond(&self, nonce: SecretScalar<G::Scalar>, challenge: &G::Scalar) -> G::Scalar {
-        nonce.expose().sub(&challenge.mul(self.share.expose()))
+    /// Round 2: v_i = u_i - c_i P(i) for every item (eq. (73), (82)). The seed is consumed: the
+    /// same nonces never answer a second set of challenges.
+    pub fn respond(&self, seed: NonceSeed, challenges: &[G::Scalar]) -> Vec<G::Scalar> {
+        challenges
+            .iter()
+            .enumerate()
+            .map(|(j, c)| {
+                seed.nonce::<G::Scalar>(j)
+                    .expose()
+                    .sub(&c.mul(self.share.expose()))
+            })
+            .collect()
     }
 }
 
@@ -155,38 +281,34 @@ pub struct Combiner<'a, G: Group> {
     pub quorum: usize,
 }
 
-/// Round 1's outcome: M, the challenge c, and each present guardian's c_i = c w_i (eq. (72)).
+/// Round 1's outcome for one item: the combined M (or β), the challenge c, and each present
+/// guardian's c_i = c w_i (eq. (72)).
+#[derive(Debug, Clone)]
 pub struct Challenge<G: Group> {
-    m: G::Element,
+    combined: G::Element,
     c: G::Scalar,
     /// c_i by guardian.
     pub per_guardian: BTreeMap<u32, G::Scalar>,
 }
 
-impl<G: Group> Combiner<'_, G> {
-    /// M = prod M_i^{w_i} over the present guardians, eq. (67), (68): checks that the set is a
-    /// quorum of known guardians, each once.
-    pub fn combine(&self, partials: &[PartialDecryption<G>]) -> Result<G::Element, DecryptError> {
-        let present = self.present(partials)?;
-        let weights: Vec<G::Scalar> = present
-            .iter()
-            .map(|&i| lagrange_coefficient(i, &present))
-            .collect();
-        let terms: Vec<(&G::Element, &G::Scalar)> =
-            partials.iter().map(|p| &p.share).zip(&weights).collect();
-        Ok(G::vartime_multi_pow(&terms))
-    }
+/// Every present guardian's round-1 messages, by guardian index.
+pub type Commitments<G> = BTreeMap<u32, Vec<PartialDecryption<G>>>;
 
-    fn present(&self, partials: &[PartialDecryption<G>]) -> Result<Vec<u32>, DecryptError> {
-        let mut present: Vec<u32> = Vec::with_capacity(partials.len());
-        for p in partials {
-            if !self.share_keys.contains_key(&p.guardian) {
-                return Err(DecryptError::UnknownGuardian(p.guardian));
+impl<G: Group> Combiner<'_, G> {
+    /// The present set, checked: known guardians forming a quorum.
+    pub fn present<'p>(
+        &self,
+        guardians: impl IntoIterator<Item = &'p u32>,
+    ) -> Result<Vec<u32>, DecryptError> {
+        let mut present: Vec<u32> = Vec::new();
+        for &i in guardians {
+            if !self.share_keys.contains_key(&i) {
+                return Err(DecryptError::UnknownGuardian(i));
             }
-            if present.contains(&p.guardian) {
-                return Err(DecryptError::DuplicateGuardian(p.guardian));
+            if present.contains(&i) {
+                return Err(DecryptError::DuplicateGuardian(i));
             }
-            present.push(p.guardian);
+            present.push(i);
         }
         if present.len() < self.quorum {
             return Err(DecryptError::NotEnoughGuardians {
@@ -197,108 +319,233 @@ impl<G: Group> Combiner<'_, G> {
         Ok(present)
     }
 
-    /// Combines the present guardians' partial decryptions (eq. (67), (68), (70)) and forms the
-    /// joint challenge (eq. (71), (72)).
-    pub fn challenge(
+    /// Combines the present guardians' partial decryptions of every item (eq. (67), (68), (70);
+    /// (78), (80)) and forms the joint challenges (eq. (71), (72); (81)). Every present guardian
+    /// computes the same from the same messages, so none has to trust the one who combines.
+    pub fn challenges(
         &self,
-        ct: &Ciphertext<G>,
-        partials: &[PartialDecryption<G>],
-    ) -> Result<Challenge<G>, DecryptError> {
-        let present = self.present(partials)?;
+        targets: &[Target<G>],
+        commitments: &Commitments<G>,
+    ) -> Result<Vec<Challenge<G>>, DecryptError> {
+        let present = self.present(commitments.keys())?;
+        for (&i, partials) in commitments {
+            if partials.len() != targets.len() {
+                return Err(DecryptError::WrongCount {
+                    guardian: i,
+                    expected: targets.len(),
+                    actual: partials.len(),
+                });
+            }
+        }
         let weights: Vec<G::Scalar> = present
             .iter()
             .map(|&i| lagrange_coefficient(i, &present))
             .collect();
-        let m = self.combine(partials)?;
-        let a = partials
-            .iter()
-            .fold(G::identity(), |acc, p| G::mul(&acc, &p.a));
-        let b = partials
-            .iter()
-            .fold(G::identity(), |acc, p| G::mul(&acc, &p.b));
-        let c = decryption_challenge::<G>(&self.h_e, self.key.element(), ct, &a, &b, &m);
-        let per_guardian = present
-            .iter()
-            .zip(&weights)
-            .map(|(&i, w)| (i, c.mul(w)))
+        let challenges = targets
+            .par_iter()
+            .enumerate()
+            .map(|(j, t)| {
+                let parts: Vec<&PartialDecryption<G>> =
+                    commitments.values().map(|p| &p[j]).collect();
+                let terms: Vec<(&G::Element, &G::Scalar)> =
+                    parts.iter().map(|p| &p.share).zip(&weights).collect();
+                let combined = G::vartime_multi_pow(&terms);
+                let a = parts
+                    .iter()
+                    .fold(G::identity(), |acc, p| G::mul(&acc, &p.a));
+                let b = parts
+                    .iter()
+                    .fold(G::identity(), |acc, p| G::mul(&acc, &p.b));
+                let c = match t {
+                    Target::Vote(ct) => decryption_challenge::<G>(
+                        &self.h_e,
+                        self.key.element(),
+                        ct,
+                        &a,
+                        &b,
+                        &combined,
+                    ),
+                    Target::ContestData { data, .. } => data_challenge::<G>(
+                        &self.h_e,
+                        self.key.element(),
+                        data,
+                        &a,
+                        &b,
+                        &combined,
+                        C1Encoding::Bytes,
+                    ),
+                };
+                let per_guardian = present
+                    .iter()
+                    .zip(&weights)
+                    .map(|(&i, w)| (i, c.mul(w)))
+                    .collect();
+                Challenge {
+                    combined,
+                    c,
+                    per_guardian,
+                }
+            })
             .collect();
-        Ok(Challenge { m, c, per_guardian })
+        Ok(challenges)
     }
 
-    /// Checks every response (eq. (74), (75)), sums them (eq. (76)), and finds t with
-    /// T = B M^-1 = K^t in 0..=`bound` (§3.6).
+    /// Checks every response (eq. (74), (75); (83), (84)), sums them (eq. (76), (85)), and
+    /// completes each item: t with T = B M^-1 = K^t in 0..=`dlog.bound()` for a vote (§3.6), the
+    /// plaintext under β for contest data (eq. (86)–(89)). A guardian whose response fails is
+    /// named with the item.
     pub fn finish(
         &self,
-        ct: &Ciphertext<G>,
-        partials: &[PartialDecryption<G>],
-        challenge: &Challenge<G>,
-        responses: &BTreeMap<u32, G::Scalar>,
+        targets: &[Target<G>],
+        commitments: &Commitments<G>,
+        challenges: &[Challenge<G>],
+        responses: &BTreeMap<u32, Vec<G::Scalar>>,
         dlog: &DlogTable<G>,
-    ) -> Result<Decryption<G>, DecryptError> {
-        let mut v = G::Scalar::zero();
-        for p in partials {
-            let (Some(c_i), Some(v_i)) = (
-                challenge.per_guardian.get(&p.guardian),
-                responses.get(&p.guardian),
-            ) else {
-                return Err(DecryptError::Unpaired(p.guardian));
+    ) -> Result<Vec<Decrypted<G>>, DecryptError> {
+        for (&i, r) in responses {
+            let Some(p) = commitments.get(&i) else {
+                return Err(DecryptError::Unpaired(i));
             };
-            let share_key = self
-                .share_keys
-                .get(&p.guardian)
-                .ok_or(DecryptError::UnknownGuardian(p.guardian))?;
+            if r.len() != p.len() || r.len() != targets.len() {
+                return Err(DecryptError::WrongCount {
+                    guardian: i,
+                    expected: targets.len(),
+                    actual: r.len(),
+                });
+            }
+        }
+        if let Some(&i) = commitments.keys().find(|i| !responses.contains_key(i)) {
+            return Err(DecryptError::Unpaired(i));
+        }
+        if challenges.len() != targets.len() {
+            return Err(DecryptError::WrongCount {
+                guardian: 0,
+                expected: targets.len(),
+                actual: challenges.len(),
+            });
+        }
+        targets
+            .par_iter()
+            .zip(challenges)
+            .enumerate()
+            .map(|(j, (t, ch))| self.finish_one(j, t, commitments, ch, responses, dlog))
+            .collect()
+    }
+
+    fn finish_one(
+        &self,
+        j: usize,
+        target: &Target<G>,
+        commitments: &Commitments<G>,
+        ch: &Challenge<G>,
+        responses: &BTreeMap<u32, Vec<G::Scalar>>,
+        dlog: &DlogTable<G>,
+    ) -> Result<Decrypted<G>, DecryptError> {
+        let mut v = G::Scalar::zero();
+        for (&i, partials) in commitments {
+            let p = &partials[j];
+            let v_i = &responses[&i][j];
+            let (Some(c_i), Some(share_key)) = (ch.per_guardian.get(&i), self.share_keys.get(&i))
+            else {
+                return Err(DecryptError::Unpaired(i));
+            };
             let a = G::mul(&G::vartime_g_pow(v_i), &G::vartime_pow(share_key, c_i));
-            let b = G::mul(
-                &G::vartime_pow(&ct.alpha, v_i),
-                &G::vartime_pow(&p.share, c_i),
-            );
+            let b = G::vartime_multi_pow(&[(target.base(), v_i), (&p.share, c_i)]);
             if a != p.a || b != p.b {
-                return Err(DecryptError::BadShare(p.guardian));
+                return Err(DecryptError::BadShare {
+                    guardian: i,
+                    item: j,
+                });
             }
             v = v.add(v_i);
         }
-        if responses.len() != partials.len() {
-            let stray = responses
-                .keys()
-                .find(|i| !challenge.per_guardian.contains_key(i))
-                .copied()
-                .unwrap_or(0);
-            return Err(DecryptError::Unpaired(stray));
+        match target {
+            Target::Vote(ct) => {
+                let k_to_t = G::mul(&ct.beta, &G::inv(&ch.combined));
+                let value = dlog.find(&k_to_t).ok_or(DecryptError::OutOfBound {
+                    item: j,
+                    bound: dlog.bound(),
+                })?;
+                Ok(Decrypted::Vote(Decryption {
+                    value,
+                    k_to_t,
+                    challenge: ch.c.clone(),
+                    response: v,
+                }))
+            }
+            Target::ContestData {
+                data,
+                contest_id,
+                contest_index,
+            } => {
+                let bytes = data
+                    .decrypt_with_beta(
+                        &self.h_e,
+                        self.key.element(),
+                        &ch.combined,
+                        contest_id,
+                        *contest_index,
+                    )
+                    .map_err(|e| DecryptError::ContestData {
+                        item: j,
+                        reason: e.to_string(),
+                    })?;
+                Ok(Decrypted::ContestData {
+                    proof: ContestDataDecryption {
+                        beta: ch.combined.clone(),
+                        challenge: ch.c.clone(),
+                        response: v,
+                    },
+                    bytes,
+                })
+            }
         }
-        let k_to_t = G::mul(&ct.beta, &G::inv(&challenge.m));
-        let value = dlog.find(&k_to_t).ok_or(DecryptError::OutOfBound {
-            bound: dlog.bound(),
-        })?;
-        Ok(Decryption {
-            value,
-            k_to_t,
-            challenge: challenge.c.clone(),
-            response: v,
-        })
     }
 }
 
 /// Both rounds in one process (the demo, tests, test vectors): every present guardian commits,
-/// the combiner challenges, every guardian answers, the combiner checks and combines.
+/// the combiner challenges, every guardian answers, the combiner checks and completes.
 pub fn decrypt_in_process<G: Group, R: CryptoRng + RngCore + ?Sized>(
+    combiner: &Combiner<'_, G>,
+    guardians: &[DecryptingGuardian<G>],
+    targets: &[Target<G>],
+    dlog: &DlogTable<G>,
+    rng: &mut R,
+) -> Result<Vec<Decrypted<G>>, DecryptError> {
+    combiner.present(guardians.iter().map(|g| &g.index))?;
+    let seeds: Vec<NonceSeed> = guardians.iter().map(|_| NonceSeed::random(rng)).collect();
+    let commitments: Commitments<G> = guardians
+        .iter()
+        .zip(&seeds)
+        .map(|(g, s)| (g.index(), g.commit(targets, s)))
+        .collect();
+    let challenges = combiner.challenges(targets, &commitments)?;
+    let responses = guardians
+        .iter()
+        .zip(seeds)
+        .map(|(g, s)| {
+            let cs: Vec<G::Scalar> = challenges
+                .iter()
+                .map(|ch| ch.per_guardian[&g.index()].clone())
+                .collect();
+            (g.index(), g.respond(s, &cs))
+        })
+        .collect();
+    combiner.finish(targets, &commitments, &challenges, &responses, dlog)
+}
+
+/// One ciphertext decrypted in one process: [`decrypt_in_process`] for a single vote.
+pub fn decrypt_vote_in_process<G: Group, R: CryptoRng + RngCore + ?Sized>(
     combiner: &Combiner<'_, G>,
     guardians: &[DecryptingGuardian<G>],
     ct: &Ciphertext<G>,
     dlog: &DlogTable<G>,
     rng: &mut R,
 ) -> Result<Decryption<G>, DecryptError> {
-    let mut partials = Vec::with_capacity(guardians.len());
-    let mut nonces = Vec::with_capacity(guardians.len());
-    for g in guardians {
-        let (p, u) = g.commit(ct, rng);
-        partials.push(p);
-        nonces.push(u);
+    let mut out = decrypt_in_process(combiner, guardians, &[Target::Vote(ct.clone())], dlog, rng)?;
+    match out.pop() {
+        Some(Decrypted::Vote(d)) => Ok(d),
+        // A vote target always completes as a vote.
+        _ => unreachable!("one vote in, one vote out"),
     }
-    let challenge = combiner.challenge(ct, &partials)?;
-    let responses = guardians
-        .iter()
-        .zip(nonces)
-        .map(|(g, u)| (g.index(), g.respond(u, &challenge.per_guardian[&g.index()])))
-        .collect();
-    combiner.finish(ct, &partials, &challenge, &responses, dlog)
 }

@@ -7,6 +7,7 @@ use std::collections::BTreeSet;
 use entente_group::Group;
 use entente_record::ballot::{BallotState, Ciphertext, EncryptedBallot, PublicKey};
 use entente_record::manifest::Manifest;
+pub use entente_record::tally::{EncryptedTallyRecord, TallyContest, TallySelection};
 use entente_record::{HashValue, Revision};
 use thiserror::Error;
 
@@ -137,28 +138,6 @@ pub fn verify_ballot<G: Group>(
     Ok(VerifiedBallot(ballot))
 }
 
-/// One selection of the encrypted tally.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct TallySelection<G: Group> {
-    /// λ.
-    pub selection_id: String,
-    /// ind_o.
-    pub sequence_order: u32,
-    /// (A, B), eq. (62).
-    pub ciphertext: Ciphertext<G>,
-}
-
-/// One contest of the encrypted tally.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct TallyContest<G: Group> {
-    /// Λ.
-    pub contest_id: String,
-    /// ind_c.
-    pub sequence_order: u32,
-    /// The options, in manifest order.
-    pub selections: Vec<TallySelection<G>>,
-}
-
 /// The encrypted tally of the cast ballots.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct EncryptedTally<G: Group> {
@@ -220,5 +199,41 @@ impl<G: Group> EncryptedTally<G> {
         self.counted.insert(b.ballot_id.clone());
         self.cast_ballot_ids.push(b.ballot_id.clone());
         Ok(())
+    }
+
+    /// Joins a tally of other ballots into this one (for a parallel fold): a ballot counted in
+    /// both is refused and neither tally is changed.
+    pub fn merge(mut self, other: Self) -> Result<Self, TallyError> {
+        if let Some(id) = other.counted.intersection(&self.counted).next() {
+            return Err(TallyError::Duplicate(id.clone()));
+        }
+        for (t, o) in self.contests.iter_mut().zip(&other.contests) {
+            for (ts, os) in t.selections.iter_mut().zip(&o.selections) {
+                ts.ciphertext = ts.ciphertext.add(&os.ciphertext);
+            }
+        }
+        self.counted.extend(other.counted);
+        self.cast_ballot_ids.extend(other.cast_ballot_ids);
+        Ok(self)
+    }
+
+    /// How many ballots are counted.
+    pub fn len(&self) -> usize {
+        self.cast_ballot_ids.len()
+    }
+
+    /// Whether no ballot is counted.
+    pub fn is_empty(&self) -> bool {
+        self.cast_ballot_ids.is_empty()
+    }
+
+    /// The record's form (`encrypted_tally.json`) under a name, for the election H_E.
+    pub fn record(&self, tally_id: &str, h_e: &HashValue) -> EncryptedTallyRecord<G> {
+        EncryptedTallyRecord {
+            tally_id: tally_id.to_owned(),
+            contests: self.contests.clone(),
+            cast_ballot_ids: self.cast_ballot_ids.clone(),
+            election_id: *h_e,
+        }
     }
 }

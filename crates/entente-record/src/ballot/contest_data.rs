@@ -41,6 +41,30 @@ pub enum ContestStatus {
     UnderVote = 3,
 }
 
+impl ContestStatus {
+    /// The name the records' JSON uses.
+    pub fn record_name(self) -> &'static str {
+        match self {
+            ContestStatus::Normal => "normal",
+            ContestStatus::NullVote => "null_vote",
+            ContestStatus::OverVote => "over_vote",
+            ContestStatus::UnderVote => "under_vote",
+        }
+    }
+
+    /// The status a record's name stands for.
+    pub fn from_record_name(name: &str) -> Option<Self> {
+        [
+            Self::Normal,
+            Self::NullVote,
+            Self::OverVote,
+            Self::UnderVote,
+        ]
+        .into_iter()
+        .find(|s| s.record_name() == name)
+    }
+}
+
 /// The plaintext contest data.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ContestData {
@@ -270,7 +294,16 @@ impl<G: Group> EncryptedContestData<G> {
     }
 }
 
-/// c = H(H_E; 0x31, K, C_0, C_1, C_2, a, b, β), eq. (81).
+/// How C_1 enters the challenge of eq. (81).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum C1Encoding {
+    /// The spec's: C_1's bytes. Entente writes this.
+    Bytes,
+    /// egk's records: the text of C_1 in upper-case hex (docs/spec-notes.md).
+    HexText,
+}
+
+/// c = H(H_E; 0x31, K, C_0, C_1, C_2, a, b, β), eq. (81), with C_1 as `encoding` says.
 pub fn decryption_challenge<G: Group>(
     h_e: &HashValue,
     key: &G::Element,
@@ -278,12 +311,20 @@ pub fn decryption_challenge<G: Group>(
     a: &G::Element,
     b: &G::Element,
     beta: &G::Element,
+    encoding: C1Encoding,
 ) -> G::Scalar {
-    Hasher::new(h_e.as_bytes(), 0x31)
+    let h = Hasher::new(h_e.as_bytes(), 0x31)
         .element::<G>(key)
-        .element::<G>(&data.c0)
-        .bytes(&data.c1)
-        .bytes(&data.c2)
+        .element::<G>(&data.c0);
+    let h = match encoding {
+        C1Encoding::Bytes => h.bytes(&data.c1),
+        C1Encoding::HexText => h.bytes(
+            entente_group::hex::encode(&data.c1)
+                .to_uppercase()
+                .as_bytes(),
+        ),
+    };
+    h.bytes(&data.c2)
         .element::<G>(a)
         .element::<G>(b)
         .element::<G>(beta)
@@ -291,9 +332,22 @@ pub fn decryption_challenge<G: Group>(
         .to_scalar()
 }
 
+/// A contest-data decryption as published (spec 2.0 §3.6.4): β = C_0^s and the proof (c, v)
+/// of eq. (81), (85).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ContestDataDecryption<G: Group> {
+    /// β.
+    pub beta: G::Element,
+    /// c.
+    pub challenge: G::Scalar,
+    /// v.
+    pub response: G::Scalar,
+}
+
 impl<G: Group> EncryptedContestData<G> {
     /// Verification 11: with a = g^v K^c and b = C_0^v β^c, the challenge c is
-    /// H(H_E; 0x31, K, C_0, C_1, C_2, a, b, β): β = C_0^s for the s behind K.
+    /// H(H_E; 0x31, K, C_0, C_1, C_2, a, b, β): β = C_0^s for the s behind K. The challenge may
+    /// hash C_1 as the spec says or as egk's records do; either proves the same statement.
     pub fn verify_decryption(
         &self,
         h_e: &HashValue,
@@ -303,11 +357,12 @@ impl<G: Group> EncryptedContestData<G> {
         response: &G::Scalar,
     ) -> Result<(), BallotError> {
         let a = G::mul(&G::vartime_g_pow(response), &key.pow(challenge));
-        let b = G::mul(
-            &G::vartime_pow(&self.c0, response),
-            &G::vartime_pow(beta, challenge),
-        );
-        if decryption_challenge::<G>(h_e, key.element(), self, &a, &b, beta) == *challenge {
+        let b = G::vartime_multi_pow(&[(&self.c0, response), (beta, challenge)]);
+        let holds = |encoding| {
+            decryption_challenge::<G>(h_e, key.element(), self, &a, &b, beta, encoding)
+                == *challenge
+        };
+        if holds(C1Encoding::Bytes) || holds(C1Encoding::HexText) {
             Ok(())
         } else {
             Err(BallotError::DecryptionProof)

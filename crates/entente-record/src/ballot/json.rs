@@ -88,36 +88,78 @@ pub struct ContestDataJson {
     pub num_bytes: u32,
 }
 
-fn field<T, E: std::fmt::Display>(path: &str, r: Result<T, E>) -> Result<T, RecordError> {
+pub(crate) fn field<T, E: std::fmt::Display>(
+    path: &str,
+    r: Result<T, E>,
+) -> Result<T, RecordError> {
     r.map_err(|e| RecordError::Field {
         path: path.to_owned(),
         reason: e.to_string(),
     })
 }
 
-fn element<G: Group>(path: &str, hex: &str) -> Result<G::Element, RecordError> {
+pub(crate) fn element<G: Group>(path: &str, hex: &str) -> Result<G::Element, RecordError> {
     field(path, G::element_from_hex(hex))
 }
 
-fn scalar<G: Group>(path: &str, hex: &str) -> Result<G::Scalar, RecordError> {
+pub(crate) fn scalar<G: Group>(path: &str, hex: &str) -> Result<G::Scalar, RecordError> {
     field(path, G::Scalar::from_hex(hex))
 }
 
-fn hash(path: &str, hex: &str) -> Result<HashValue, RecordError> {
+pub(crate) fn hash(path: &str, hex: &str) -> Result<HashValue, RecordError> {
     field(path, HashValue::from_hex(hex))
 }
 
 impl CiphertextJson {
-    fn read<G: Group>(&self, path: &str) -> Result<Ciphertext<G>, RecordError> {
+    /// (α, β), each checked to be in the group; errors name `path`.
+    pub fn read<G: Group>(&self, path: &str) -> Result<Ciphertext<G>, RecordError> {
         Ok(Ciphertext {
             alpha: element::<G>(&format!("{path}.pad"), &self.pad)?,
             beta: element::<G>(&format!("{path}.data"), &self.data)?,
         })
     }
-    fn write<G: Group>(ct: &Ciphertext<G>) -> Self {
+    /// The JSON of (α, β).
+    pub fn write<G: Group>(ct: &Ciphertext<G>) -> Self {
         Self {
             pad: G::element_to_hex(&ct.alpha),
             data: G::element_to_hex(&ct.beta),
+        }
+    }
+}
+
+impl ContestDataJson {
+    /// (C_0, C_1, C_2) with C_0 in the group and C_1 the size numBytes needs; errors name `path`.
+    pub fn read<G: Group>(&self, path: &str) -> Result<EncryptedContestData<G>, RecordError> {
+        let c1 = field(&format!("{path}.c1"), hex::decode(&self.c1))?;
+        let needed = (self.num_bytes as usize).div_ceil(32) * 32;
+        if c1.len() != needed {
+            return Err(RecordError::Field {
+                path: format!("{path}.c1"),
+                reason: format!(
+                    "{} bytes, but numBytes {} needs {needed}",
+                    c1.len(),
+                    self.num_bytes
+                ),
+            });
+        }
+        Ok(EncryptedContestData {
+            c0: element::<G>(&format!("{path}.c0"), &self.c0)?,
+            c1,
+            c2: field(
+                &format!("{path}.c2"),
+                entente_group::hex::decode_array(&self.c2),
+            )?,
+            num_bytes: self.num_bytes,
+        })
+    }
+
+    /// The JSON of (C_0, C_1, C_2).
+    pub fn write<G: Group>(d: &EncryptedContestData<G>) -> Self {
+        Self {
+            c0: G::element_to_hex(&d.c0),
+            c1: entente_group::hex::encode(&d.c1),
+            c2: entente_group::hex::encode(&d.c2),
+            num_bytes: d.num_bytes,
         }
     }
 }
@@ -191,20 +233,6 @@ impl EncryptedBallotJson {
                         })
                     })
                     .collect::<Result<Vec<_>, RecordError>>()?;
-                let d = &c.encrypted_contest_data;
-                let dat = format!("{at}.encrypted_contest_data");
-                let c1 = field(&format!("{dat}.c1"), hex::decode(&d.c1))?;
-                if c1.len() != (d.num_bytes as usize).div_ceil(32) * 32 {
-                    return Err(RecordError::Field {
-                        path: format!("{dat}.c1"),
-                        reason: format!(
-                            "{} bytes, but numBytes {} needs {}",
-                            c1.len(),
-                            d.num_bytes,
-                            (d.num_bytes as usize).div_ceil(32) * 32
-                        ),
-                    });
-                }
                 Ok(EncryptedContest {
                     contest_id: c.contest_id.clone(),
                     sequence_order: c.sequence_order,
@@ -212,15 +240,9 @@ impl EncryptedBallotJson {
                     contest_hash: hash(&format!("{at}.contest_hash"), &c.contest_hash)?,
                     selections,
                     proof: c.proof.read(&format!("{at}.proof"))?,
-                    contest_data: EncryptedContestData {
-                        c0: element::<G>(&format!("{dat}.c0"), &d.c0)?,
-                        c1,
-                        c2: field(
-                            &format!("{dat}.c2"),
-                            entente_group::hex::decode_array(&d.c2),
-                        )?,
-                        num_bytes: d.num_bytes,
-                    },
+                    contest_data: c
+                        .encrypted_contest_data
+                        .read(&format!("{at}.encrypted_contest_data"))?,
                 })
             })
             .collect::<Result<Vec<_>, RecordError>>()?;
@@ -276,12 +298,7 @@ impl EncryptedBallotJson {
                         })
                         .collect(),
                     proof: RangeProofJson::write(&c.proof),
-                    encrypted_contest_data: ContestDataJson {
-                        c0: G::element_to_hex(&c.contest_data.c0),
-                        c1: entente_group::hex::encode(&c.contest_data.c1),
-                        c2: entente_group::hex::encode(&c.contest_data.c2),
-                        num_bytes: c.contest_data.num_bytes,
-                    },
+                    encrypted_contest_data: ContestDataJson::write(&c.contest_data),
                     pre_encryption: None,
                 })
                 .collect(),

@@ -11,7 +11,7 @@ pub mod json;
 mod plaintext;
 mod proof;
 
-pub use contest_data::{ContestData, ContestStatus, EncryptedContestData};
+pub use contest_data::{ContestData, ContestDataDecryption, ContestStatus, EncryptedContestData};
 pub use decryption::{Decryption, decryption_challenge};
 pub use elgamal::{Ciphertext, PublicKey};
 pub use plaintext::{PlaintextBallot, PlaintextContest, PlaintextSelection};

@@ -6,7 +6,10 @@
 use std::collections::BTreeMap;
 
 use anyhow::{Context, Result, anyhow, bail};
-use entente_core::decrypt::{Combiner, DecryptingGuardian, DlogTable, decrypt_in_process};
+use entente_core::decrypt::{
+    Combiner, Decrypted, DecryptingGuardian, DlogTable, Target, decrypt_in_process,
+    decrypt_vote_in_process,
+};
 use entente_group::{Group, Scalar, ScalarQ, SecretScalar};
 use entente_record::ballot::hashes::{self, Label};
 use entente_record::ballot::json::{CiphertextJson, EncryptedBallotJson};
@@ -324,7 +327,7 @@ pub fn check_tally_decryption(v: &TallyDecryptionVector, _: Revision) -> Result<
             let ct = s.encrypted_vote.read(&format!(
                 "encrypted_tally.contests[{ci}].selections[{si}].encrypted_vote"
             ))?;
-            let d = decrypt_in_process(&combiner, &present, &ct, &dlog, &mut rng)
+            let d = decrypt_vote_in_process(&combiner, &present, &ct, &dlog, &mut rng)
                 .with_context(|| at.clone())?;
             d.verify(&h_e, &key, &ct).with_context(|| at.clone())?;
             if d.value != es.expected_decrypted_vote {
@@ -456,7 +459,7 @@ pub fn check_ballot_decryption(v: &DecryptBallotVector, revision: Revision) -> R
             stated
                 .verify(&h_e, &key, &s.ciphertext)
                 .with_context(|| format!("{at}: the vector's decryption"))?;
-            let ours = decrypt_in_process(&combiner, &present, &s.ciphertext, &dlog, &mut rng)
+            let ours = decrypt_vote_in_process(&combiner, &present, &s.ciphertext, &dlog, &mut rng)
                 .with_context(|| at.clone())?;
             if ours.value != es.tally {
                 bail!(
@@ -470,17 +473,24 @@ pub fn check_ballot_decryption(v: &DecryptBallotVector, revision: Revision) -> R
         if let Some(d) = &ec.decrypted_contest_data {
             let dat = format!("{cat}.decrypted_contest_data");
             let beta = element(&format!("{dat}.beta"), &d.beta)?;
-            // β must be C_0^s: the present guardians' shares of C_0, combined (eq. (66)–(68)).
-            let probe = Ciphertext {
-                alpha: c.contest_data.c0.clone(),
-                beta: c.contest_data.c0.clone(),
+            // β must be C_0^s: the trustees decrypt the contest data themselves (eq. (77)–(85)),
+            // and their β and proof must hold.
+            let target = Target::ContestData {
+                data: c.contest_data.clone(),
+                contest_id: c.contest_id.clone(),
+                contest_index: c.sequence_order,
             };
-            let partials: Vec<_> = present
-                .iter()
-                .map(|g| g.commit(&probe, &mut rng).0)
-                .collect();
-            let m = combiner.combine(&partials).with_context(|| dat.clone())?;
-            expect_eq(&format!("{dat}.beta"), &m, &beta)?;
+            let Some(Decrypted::ContestData { proof, .. }) =
+                decrypt_in_process(&combiner, &present, &[target], &dlog, &mut rng)
+                    .with_context(|| dat.clone())?
+                    .pop()
+            else {
+                bail!("{dat}: contest data did not decrypt as contest data");
+            };
+            expect_eq(&format!("{dat}.beta"), &proof.beta, &beta)?;
+            c.contest_data
+                .verify_decryption(&h_e, &key, &proof.beta, &proof.challenge, &proof.response)
+                .with_context(|| format!("{dat}: our proof"))?;
             let ecd = &d.encrypted_contest_data;
             let stated_c1 =
                 hex::decode(&ecd.c1).with_context(|| format!("{dat}.encrypted_contest_data.c1"))?;
@@ -492,20 +502,16 @@ pub fn check_ballot_decryption(v: &DecryptBallotVector, revision: Revision) -> R
             {
                 bail!("{dat}.encrypted_contest_data differs from the ballot's");
             }
-            // The vector's proof of β, Verification 11. egk's draft hashed this challenge in a way
-            // we could not reproduce (docs/spec-notes.md); there, β itself is checked above by
-            // recomputing it from the trustees' shares, and the proof is checked under 2.0.0 only.
-            if revision == Revision::V2_0_0 {
-                c.contest_data
-                    .verify_decryption(
-                        &h_e,
-                        &key,
-                        &beta,
-                        &scalar(&format!("{dat}.proof.challenge"), &d.proof.challenge)?,
-                        &scalar(&format!("{dat}.proof.response"), &d.proof.response)?,
-                    )
-                    .with_context(|| format!("{dat}.proof"))?;
-            }
+            // The vector's proof of β, Verification 11 (egk hashes C_1 as hex text there).
+            c.contest_data
+                .verify_decryption(
+                    &h_e,
+                    &key,
+                    &beta,
+                    &scalar(&format!("{dat}.proof.challenge"), &d.proof.challenge)?,
+                    &scalar(&format!("{dat}.proof.response"), &d.proof.response)?,
+                )
+                .with_context(|| format!("{dat}.proof"))?;
             let plain = c
                 .contest_data
                 .decrypt_with_beta(&h_e, key.element(), &beta, &c.contest_id, c.sequence_order)
