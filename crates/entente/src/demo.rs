@@ -1,13 +1,19 @@
-//! `entente demo`: an election run end to end in one process, so far: the key ceremony of n
-//! guardians with quorum k over a built-in manifest (K and H_E), then an encryption device that
-//! encrypts random valid ballots, chains their confirmation codes and challenges a few, and one
-//! challenged ballot opened for its voter. The election record is written to `--dir` (or to a
-//! temporary directory that is removed afterwards).
+//! `entente demo`: an election run end to end in one process: the key ceremony of n guardians
+//! with quorum k over a built-in manifest (K and H_E); an encryption device that encrypts random
+//! valid ballots, chains their confirmation codes and challenges a few; one challenged ballot
+//! opened for its voter; the tally of the cast ballots, each checked first; and the decryption
+//! of the tally and of every challenged ballot by a quorum with one guardian absent, checked
+//! against the plaintext ballots. The election record is written to `--dir` (or to a temporary
+//! directory that is removed afterwards).
 
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use anyhow::{Context, Result};
+use std::collections::BTreeMap;
+
+use anyhow::{Context, Result, anyhow, bail};
+use entente_core::decrypt::{DlogTable, ElectionBatch, decrypt_in_process};
+use entente_core::keys::Guardian;
 use entente_core::keys::{JointKey, KeyContext, Quorum, run_local};
 use entente_group::{Group, P4096, Scalar};
 use entente_record::ballot::{BallotState, PlaintextBallot, PlaintextContest, PlaintextSelection};
@@ -42,6 +48,29 @@ pub struct DemoOptions {
     pub threads: usize,
     /// Show progress bars.
     pub progress: bool,
+    /// Write each guardian's secret, sealed with this passphrase, to
+    /// `<dir>/private_data/guardians/guardian-<i>.age` (for `entente decrypt` by hand).
+    pub seal_passphrase: Option<age::secrecy::SecretString>,
+    /// The scrypt work factor (log2 N) for the sealed secrets; `None`: age's, about a second.
+    pub scrypt_log_n: Option<u8>,
+}
+
+/// The demo's tally and decryption.
+pub struct TallyOutcome {
+    /// Cast ballots counted.
+    pub counted: usize,
+    /// Checking and adding up, wall time.
+    pub tally_time: Duration,
+    /// Guardians who decrypted.
+    pub present: Vec<u32>,
+    /// Guardians absent.
+    pub absent: Vec<u32>,
+    /// Decryption wall time.
+    pub decrypt_time: Duration,
+    /// Challenged ballots decrypted.
+    pub challenged: usize,
+    /// The result table.
+    pub table: String,
 }
 
 /// What the demo produced.
@@ -62,6 +91,10 @@ pub struct DemoOutcome {
     pub encryption: Option<EncryptReport>,
     /// One challenged ballot, opened for its voter.
     pub opened: Option<String>,
+    /// The tally and its decryption, if ballots were cast.
+    pub tally: Option<TallyOutcome>,
+    /// Where the sealed guardian secrets are, if asked for.
+    pub sealed: Option<PathBuf>,
     /// Where the record is, if it was kept.
     pub record: Option<PathBuf>,
 }
@@ -187,7 +220,7 @@ pub fn run(opts: &DemoOptions) -> Result<DemoOutcome> {
     let h_b = params::election_base_hash(&ctx.h_p, &h_m, quorum.guardians(), quorum.quorum());
     let start = Instant::now();
     let mut rng = rand::rngs::OsRng.unwrap_err();
-    let (_guardians, joint) =
+    let (guardians, joint) =
         run_local::<P4096, _>(ctx, quorum, &h_b, &mut rng).context("key ceremony failed")?;
     let ceremony_time = start.elapsed();
 
@@ -200,6 +233,8 @@ pub fn run(opts: &DemoOptions) -> Result<DemoOutcome> {
         ceremony_time,
         encryption: None,
         opened: None,
+        tally: None,
+        sealed: None,
         record: opts.dir.clone(),
     };
     if opts.ballots == 0 && opts.dir.is_none() {
@@ -222,6 +257,18 @@ pub fn run(opts: &DemoOptions) -> Result<DemoOutcome> {
         }
     };
     write_setup(&dir, quorum, &outcome.h_p, &h_m, &h_b, &outcome.joint)?;
+    if let Some(passphrase) = &opts.seal_passphrase {
+        let sealed = dir.join("private_data/guardians");
+        std::fs::create_dir_all(&sealed)
+            .with_context(|| format!("cannot create {}", sealed.display()))?;
+        for g in &guardians {
+            let bytes =
+                entente_core::keys::store::seal_with_work_factor(g, passphrase, opts.scrypt_log_n)
+                    .with_context(|| format!("cannot seal guardian {}'s secret", g.index()))?;
+            encrypt::write_atomically(&sealed.join(format!("guardian-{}.age", g.index())), &bytes)?;
+        }
+        outcome.sealed = Some(sealed);
+    }
     if opts.ballots > 0 {
         let setup = ElectionSetup::<P4096>::read(&dir)?;
         // The voters' choices are not secret in a demo; a generator seeded from the OS.
@@ -236,6 +283,7 @@ pub fn run(opts: &DemoOptions) -> Result<DemoOutcome> {
             .filter(|(i, _)| i % 200 == 7 || *i == 0 && opts.ballots < 8)
             .map(|(_, b)| b.ballot_id.clone())
             .collect();
+        let expected = expected_counts(&ballots, &challenged);
         let report = encrypt::encrypt_into_record(
             &setup,
             &dir,
@@ -256,8 +304,130 @@ pub fn run(opts: &DemoOptions) -> Result<DemoOutcome> {
             outcome.opened = Some(crate::open::run(&file, &dir)?);
         }
         outcome.encryption = Some(report);
+        outcome.tally = Some(tally_and_decrypt(
+            &dir, &setup, &guardians, opts, &expected,
+        )?);
     }
     Ok(outcome)
+}
+
+/// The demo's tally name.
+const TALLY_ID: &str = "riverside-demo";
+
+/// Votes per (contest, option) over the cast ballots: what the decryption must give.
+fn expected_counts(
+    ballots: &[PlaintextBallot],
+    challenged: &std::collections::BTreeSet<String>,
+) -> BTreeMap<(String, String), u64> {
+    let mut counts = BTreeMap::new();
+    for b in ballots
+        .iter()
+        .filter(|b| !challenged.contains(&b.ballot_id))
+    {
+        for c in &b.contests {
+            for s in &c.selections {
+                *counts
+                    .entry((c.contest_id.clone(), s.selection_id.clone()))
+                    .or_default() += s.vote.max(0) as u64;
+            }
+        }
+    }
+    counts
+}
+
+/// Checks and adds up the record's ballots, then decrypts the tally and every challenged ballot
+/// with all guardians but the last present (when the quorum allows), and checks the result
+/// against the plaintext ballots.
+fn tally_and_decrypt(
+    dir: &Path,
+    setup: &ElectionSetup<P4096>,
+    guardians: &[Guardian<P4096>],
+    opts: &DemoOptions,
+    expected: &BTreeMap<(String, String), u64>,
+) -> Result<TallyOutcome> {
+    let files = crate::record::ballot_files(dir)?;
+    let agg = crate::tally::aggregate(setup, &files, opts.threads, opts.progress)?;
+    if let Some(r) = agg.refused.first() {
+        bail!(
+            "the demo's own ballot {} was refused: {}",
+            r.file.display(),
+            r.reason
+        );
+    }
+    crate::tally::write_encrypted_tally(dir, &agg.tally, TALLY_ID, setup)?;
+
+    let election = crate::record::Election::read(dir)?;
+    let k = election.quorum.quorum() as usize;
+    // One guardian stays home when the quorum allows it: the others decrypt without it.
+    let present: Vec<&Guardian<P4096>> = if guardians.len() > k {
+        guardians[..guardians.len() - 1].iter().collect()
+    } else {
+        guardians.iter().collect()
+    };
+    let decrypting = present
+        .iter()
+        .map(|g| crate::decrypt::in_process(g))
+        .collect::<Result<Vec<_>>>()?;
+    let batch = ElectionBatch::new(agg.tally.record(TALLY_ID, &setup.h_e), agg.challenged)
+        .map_err(|e| anyhow!(e))?;
+    let max_limit = setup
+        .manifest
+        .contests
+        .iter()
+        .map(|c| c.option_limit)
+        .max()
+        .unwrap_or(1);
+    let start = Instant::now();
+    let dlog = DlogTable::new(&election.key, batch.bound(max_limit));
+    let (pool, _) = crate::progress::pool(opts.threads)?;
+    let results = pool
+        .install(|| {
+            decrypt_in_process(
+                &election.combiner(),
+                &decrypting,
+                batch.targets(),
+                &dlog,
+                &mut rand::rngs::OsRng.unwrap_err(),
+            )
+        })
+        .context("decryption failed")?;
+    let result = batch.assemble(results).context("decryption failed")?;
+    let decrypt_time = start.elapsed();
+    result
+        .tally
+        .verify(&setup.h_e, &election.key)
+        .context("the decrypted tally's own proofs")?;
+    for c in &result.tally.contests {
+        for s in &c.selections {
+            let want = expected
+                .get(&(c.contest_id.clone(), s.selection_id.clone()))
+                .copied()
+                .unwrap_or(0);
+            if s.decryption.value != want {
+                bail!(
+                    "contest {}, option {}: decrypted {}, the ballots say {want}",
+                    c.contest_id,
+                    s.selection_id,
+                    s.decryption.value
+                );
+            }
+        }
+    }
+    crate::decrypt::write_result(dir, &result)?;
+    let present_ids: Vec<u32> = present.iter().map(|g| g.index()).collect();
+    Ok(TallyOutcome {
+        counted: agg.tally.len(),
+        tally_time: agg.time,
+        absent: guardians
+            .iter()
+            .map(|g| g.index())
+            .filter(|i| !present_ids.contains(i))
+            .collect(),
+        present: present_ids,
+        decrypt_time,
+        challenged: result.challenged.len(),
+        table: crate::decrypt::result_table(&setup.manifest, &result.tally),
+    })
 }
 
 /// The text the command prints.
@@ -338,6 +508,40 @@ pub fn report(o: &DemoOutcome) -> String {
         for line in opened.lines() {
             s.push_str(&format!("  {line}\n"));
         }
+    }
+    if let Some(t) = &o.tally {
+        s.push_str(&format!(
+            "\nTally: {} cast ballots checked (proofs, hashes, confirmation codes) and multiplied together in {:.2} s\n",
+            t.counted,
+            t.tally_time.as_secs_f64()
+        ));
+        let absent = if t.absent.is_empty() {
+            "none absent".to_owned()
+        } else {
+            format!(
+                "guardian{} {} absent",
+                if t.absent.len() > 1 { "s" } else { "" },
+                t.absent
+                    .iter()
+                    .map(u32::to_string)
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )
+        };
+        s.push_str(&format!(
+            "Decryption by guardians {} ({absent}): every share proven, the tally and {} challenged ballots decrypted in {:.2} s; matches the ballots cast\n\n",
+            t.present.iter().map(u32::to_string).collect::<Vec<_>>().join(", "),
+            t.challenged,
+            t.decrypt_time.as_secs_f64()
+        ));
+        s.push_str("Result\n");
+        s.push_str(&t.table);
+    }
+    if let Some(dir) = &o.sealed {
+        s.push_str(&format!(
+            "\nGuardian secrets sealed with your passphrase in {}\n",
+            dir.display()
+        ));
     }
     if let Some(dir) = &o.record {
         s.push_str(&format!("\nElection record written to {}\n", dir.display()));

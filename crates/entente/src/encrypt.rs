@@ -21,7 +21,6 @@ use entente_record::ballot::json::EncryptedBallotJson;
 use entente_record::ballot::{BallotState, EncryptedBallot, PlaintextBallot};
 use entente_record::election::{ElectionSetup, read_json};
 use entente_record::{HashValue, Revision};
-use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use rand::TryRngCore;
 use rayon::prelude::*;
 use zeroize::Zeroizing;
@@ -270,26 +269,8 @@ pub fn encrypt_parallel(
     threads: usize,
     progress: bool,
 ) -> Result<ParallelRun> {
-    let threads = if threads == 0 {
-        std::thread::available_parallelism().map_or(1, |n| n.get())
-    } else {
-        threads
-    };
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(threads)
-        .build()?;
-    let bar = if progress {
-        ProgressBar::with_draw_target(Some(ballots.len() as u64), ProgressDrawTarget::stderr())
-    } else {
-        ProgressBar::hidden()
-    };
-    bar.set_style(
-        ProgressStyle::with_template(
-            "{spinner} encrypting {pos}/{len} ballots [{bar:30}] {per_sec} eta {eta}",
-        )
-        .expect("the template is valid")
-        .progress_chars("=> "),
-    );
+    let (pool, threads) = crate::progress::pool(threads)?;
+    let bar = crate::progress::bar(progress, ballots.len(), "encrypting ballots");
     let timestamp = SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map_or(0, |d| d.as_secs() as i64);

@@ -3,7 +3,12 @@
 #![forbid(unsafe_code)]
 
 pub mod bench;
+pub mod decrypt;
 pub mod demo;
 pub mod encrypt;
 pub mod open;
+pub mod passphrase;
+pub mod progress;
+pub mod record;
+pub mod tally;
 pub mod testvectors;

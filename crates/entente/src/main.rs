@@ -6,7 +6,7 @@ use std::process::ExitCode;
 use anyhow::{Context, Result};
 use clap::{Parser, Subcommand};
 use entente::encrypt::{self, Challenge, EncryptOptions};
-use entente::{bench, demo, open, testvectors};
+use entente::{bench, decrypt, demo, open, tally, testvectors};
 
 /// Entente: election integrity that rival parties can run together (ElectionGuard 2.0).
 #[derive(Parser)]
@@ -18,8 +18,9 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Run an election end to end in one process: the key ceremony (K and H_E), then an
-    /// encryption device that encrypts random valid ballots and challenges a few.
+    /// Run an election end to end in one process: the key ceremony (K and H_E), an encryption
+    /// device that encrypts random valid ballots and challenges a few, the tally, and its
+    /// decryption by a quorum with one guardian absent; prints the result.
     Demo {
         /// Number of guardians n.
         #[arg(long, default_value_t = 5)]
@@ -36,6 +37,17 @@ enum Command {
         /// Encryption threads (default: all cores).
         #[arg(long, default_value_t = 0)]
         threads: usize,
+        /// Also write each guardian's secret, passphrase-sealed, to
+        /// DIR/private_data/guardians/guardian-<i>.age, for `entente decrypt` by hand.
+        #[arg(long, requires = "dir")]
+        seal_guardians: bool,
+        /// The passphrase for --seal-guardians (else ENTENTE_PASSPHRASE, else the terminal).
+        #[arg(long, requires = "seal_guardians")]
+        passphrase_file: Option<PathBuf>,
+        /// scrypt work factor (log2 N) for --seal-guardians; default: about a second of work.
+        /// Lower values make a stolen file cheaper to attack: for tests and throwaway demos.
+        #[arg(long, requires = "seal_guardians", value_parser = clap::value_parser!(u8).range(1..=30))]
+        scrypt_log_n: Option<u8>,
     },
     /// Check every *TestVector.json in DIR: one PASS/FAIL/SKIP line per file, then a summary.
     /// Exit status 0 when nothing failed, 1 when something failed, 2 when DIR cannot be read.
@@ -90,6 +102,27 @@ enum Command {
         #[arg(long)]
         record: PathBuf,
     },
+    /// Check every encrypted ballot of the record (election, ballot style, proofs, contest
+    /// hashes, confirmation code) on all cores and multiply the cast ones into the encrypted
+    /// tally (spec 2.0 §3.5), written as RECORD/encrypted_tally.json. A ballot that fails, or
+    /// whose id occurs twice, is named and not counted; the exit status is then 1.
+    Tally {
+        /// The election record directory.
+        #[arg(long)]
+        record: PathBuf,
+        /// The tally's name in the record.
+        #[arg(long, default_value = "tally")]
+        tally_id: String,
+        /// Worker threads (default: all cores).
+        #[arg(long, default_value_t = 0)]
+        threads: usize,
+    },
+    /// Decrypt the record's tally and challenged ballots with a quorum of guardians, each from
+    /// its own secret file, in two rounds (commit, respond) and a combine step (spec 2.0 §3.6).
+    Decrypt {
+        #[command(subcommand)]
+        step: DecryptStep,
+    },
     /// Measure the group operations in modexp-equivalents (one variable-base 4096-bit
     /// exponentiation with a 256-bit exponent = 1), all in one run.
     Bench {
@@ -97,6 +130,50 @@ enum Command {
         #[arg(long, default_value_t = 1)]
         scale: usize,
     },
+}
+
+#[derive(Subcommand)]
+enum DecryptStep {
+    /// Round 1, run by each guardian present: check that the encrypted tally is the product of
+    /// the record's cast ballots, then publish this guardian's partial decryptions and
+    /// commitments in RECORD/decryption/. Its nonces are sealed beside the secret file.
+    Commit {
+        #[command(flatten)]
+        guardian: GuardianArgs,
+    },
+    /// Round 2, run by each guardian once a quorum has committed: compute the joint challenges
+    /// from every commitment and publish this guardian's answers (its nonces are then erased).
+    Respond {
+        #[command(flatten)]
+        guardian: GuardianArgs,
+    },
+    /// Check every guardian's answers against its commitments and public share, combine them
+    /// with the Lagrange coefficients of the guardians present, and write RECORD/tally.json and
+    /// RECORD/challenged_ballots/dballot-<id>.json. Needs no secret; anyone can run it.
+    Combine {
+        /// The election record directory.
+        #[arg(long)]
+        record: PathBuf,
+        /// Worker threads (default: all cores).
+        #[arg(long, default_value_t = 0)]
+        threads: usize,
+    },
+}
+
+#[derive(clap::Args)]
+struct GuardianArgs {
+    /// The election record directory.
+    #[arg(long)]
+    record: PathBuf,
+    /// The guardian's secret file (age, passphrase-encrypted).
+    #[arg(long)]
+    guardian: PathBuf,
+    /// Read the passphrase from this file (else ENTENTE_PASSPHRASE, else the terminal).
+    #[arg(long)]
+    passphrase_file: Option<PathBuf>,
+    /// Worker threads (default: all cores).
+    #[arg(long, default_value_t = 0)]
+    threads: usize,
 }
 
 fn main() -> ExitCode {
@@ -124,14 +201,28 @@ fn run(cli: Cli) -> Result<ExitCode> {
             ballots,
             dir,
             threads,
+            seal_guardians,
+            passphrase_file,
+            scrypt_log_n,
         } => {
+            let seal_passphrase = if seal_guardians {
+                Some(entente::passphrase::get(
+                    passphrase_file.as_deref(),
+                    "the demo's guardian secrets",
+                    true,
+                )?)
+            } else {
+                None
+            };
             let outcome = demo::run(&demo::DemoOptions {
+                seal_passphrase,
+                scrypt_log_n,
                 guardians,
                 quorum,
                 ballots,
                 dir,
                 threads,
-                progress: std::io::IsTerminal::is_terminal(&std::io::stderr()),
+                progress: stderr_is_terminal(),
             })?;
             print!("{}", demo::report(&outcome));
             Ok(ExitCode::SUCCESS)
@@ -187,7 +278,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 inputs: ballots,
                 challenge,
                 threads,
-                progress: std::io::IsTerminal::is_terminal(&std::io::stderr()),
+                progress: stderr_is_terminal(),
             })?;
             for b in &report.ballots {
                 let state = match b.state {
@@ -214,10 +305,91 @@ fn run(cli: Cli) -> Result<ExitCode> {
             print!("{}", open::run(&ballot, &record)?);
             Ok(ExitCode::SUCCESS)
         }
+        Command::Tally {
+            record,
+            tally_id,
+            threads,
+        } => {
+            let agg = tally::run(&tally::TallyOptions {
+                record: record.clone(),
+                tally_id,
+                threads,
+                progress: stderr_is_terminal(),
+            })?;
+            for r in &agg.refused {
+                eprintln!("refused {}: {}", r.file.display(), r.reason);
+            }
+            println!(
+                "{} cast ballots counted, {} challenged ballots set aside for decryption, {} refused; \
+                 checked in {:.2} s on {} threads; written to {}",
+                agg.tally.len(),
+                agg.challenged.len(),
+                agg.refused.len(),
+                agg.time.as_secs_f64(),
+                agg.threads,
+                record.join(entente::record::ENCRYPTED_TALLY).display()
+            );
+            Ok(if agg.refused.is_empty() {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::FAILURE
+            })
+        }
+        Command::Decrypt { step } => match step {
+            DecryptStep::Commit { guardian } => {
+                let i = decrypt::commit(
+                    &guardian.record,
+                    &decrypt::GuardianSecret {
+                        path: &guardian.guardian,
+                        passphrase_file: guardian.passphrase_file.as_deref(),
+                    },
+                    guardian.threads,
+                    stderr_is_terminal(),
+                )?;
+                println!("guardian {i} committed (round 1)");
+                Ok(ExitCode::SUCCESS)
+            }
+            DecryptStep::Respond { guardian } => {
+                let (i, answered) = decrypt::respond(
+                    &guardian.record,
+                    &decrypt::GuardianSecret {
+                        path: &guardian.guardian,
+                        passphrase_file: guardian.passphrase_file.as_deref(),
+                    },
+                    guardian.threads,
+                    stderr_is_terminal(),
+                )?;
+                println!("guardian {i} responded (round 2), with guardians {answered:?}");
+                Ok(ExitCode::SUCCESS)
+            }
+            DecryptStep::Combine { record, threads } => {
+                let out = decrypt::combine(&record, threads, stderr_is_terminal())?;
+                let election = entente::record::Election::read(&record)?;
+                println!(
+                    "Decrypted by guardians {:?} (absent: {:?}); every share's proof checked\n",
+                    out.present, out.absent
+                );
+                print!(
+                    "{}",
+                    decrypt::result_table(&election.setup.manifest, &out.result.tally)
+                );
+                println!(
+                    "\n{} challenged ballots decrypted; written to {} and {}",
+                    out.result.challenged.len(),
+                    record.join(entente::record::TALLY).display(),
+                    record.join(entente::record::CHALLENGED).display()
+                );
+                Ok(ExitCode::SUCCESS)
+            }
+        },
         Command::Bench { scale } => {
             eprintln!("measuring (about {} s)…", 10 * scale.max(1));
             print!("{}", bench::report(&bench::run(scale)));
             Ok(ExitCode::SUCCESS)
         }
     }
+}
+
+fn stderr_is_terminal() -> bool {
+    std::io::IsTerminal::is_terminal(&std::io::stderr())
 }

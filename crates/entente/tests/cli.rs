@@ -47,6 +47,24 @@ fn demo_runs_a_key_ceremony_and_encrypts_ballots() {
         "{stdout}"
     );
     assert!(stdout.contains("11 cast, 1 challenged"), "{stdout}");
+    // The tally and its decryption, one guardian absent, matching the ballots.
+    assert!(
+        stdout.contains("Tally: 11 cast ballots checked"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("Decryption by guardians 1, 2, 3, 4 (guardian 5 absent)"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("matches the ballots cast"), "{stdout}");
+    assert!(stdout.contains("Mayor of Riverside"), "{stdout}");
+    assert!(record.join("tally.json").is_file());
+    assert_eq!(
+        std::fs::read_dir(record.join("challenged_ballots"))
+            .unwrap()
+            .count(),
+        1
+    );
     assert!(
         stdout.contains("Its proofs and confirmation code check out."),
         "{stdout}"
@@ -97,6 +115,11 @@ fn every_command_has_help() {
         &["demo", "--help"],
         &["testvectors", "--help"],
         &["bench", "--help"],
+        &["tally", "--help"],
+        &["decrypt", "--help"],
+        &["decrypt", "commit", "--help"],
+        &["decrypt", "respond", "--help"],
+        &["decrypt", "combine", "--help"],
     ] {
         let out = entente(cmd);
         assert!(out.status.success());

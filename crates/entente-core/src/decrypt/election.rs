@@ -100,6 +100,43 @@ impl<G: Group> ElectionBatch<G> {
         &self.challenged
     }
 
+    /// Where item `item` of the batch is, for messages.
+    pub fn describe(&self, item: usize) -> String {
+        let mut j = 0;
+        for c in &self.tally.contests {
+            for s in &c.selections {
+                if j == item {
+                    return format!(
+                        "tally, contest {}, selection {}",
+                        c.contest_id, s.selection_id
+                    );
+                }
+                j += 1;
+            }
+        }
+        for b in &self.challenged {
+            for c in &b.contests {
+                for s in &c.selections {
+                    if j == item {
+                        return format!(
+                            "challenged ballot {}, contest {}, selection {}",
+                            b.ballot_id, c.contest_id, s.selection_id
+                        );
+                    }
+                    j += 1;
+                }
+                if j == item {
+                    return format!(
+                        "challenged ballot {}, contest {}, contest data",
+                        b.ballot_id, c.contest_id
+                    );
+                }
+                j += 1;
+            }
+        }
+        format!("item {item} (beyond the batch)")
+    }
+
     /// The largest value a selection can decrypt to: the number of cast ballots times the
     /// largest option limit (at least one ballot's worth, for the challenged ballots).
     pub fn bound(&self, option_limit: u32) -> u64 {

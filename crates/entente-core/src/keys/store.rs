@@ -86,6 +86,17 @@ pub fn seal_with_work_factor<G: Group>(
     let plain = Zeroizing::new(
         serde_json::to_vec(&content).map_err(|e| StoreError::Format(e.to_string()))?,
     );
+    seal_bytes(&plain, passphrase, work_factor)
+}
+
+/// Encrypts secret bytes with a passphrase (age, scrypt): the guardian secret, and a guardian's
+/// nonce seed between the rounds of a decryption. `work_factor` is log2 of scrypt's N (age
+/// picks about a second's worth when it is `None`).
+pub fn seal_bytes(
+    plain: &[u8],
+    passphrase: &SecretString,
+    work_factor: Option<u8>,
+) -> Result<Vec<u8>, StoreError> {
     let mut recipient = age::scrypt::Recipient::new(passphrase.clone());
     if let Some(w) = work_factor {
         recipient.set_work_factor(w);
@@ -93,18 +104,43 @@ pub fn seal_with_work_factor<G: Group>(
     let encryptor = age::Encryptor::with_recipients(iter::once(&recipient as &dyn age::Recipient))?;
     let mut out = Vec::new();
     let mut writer = encryptor.wrap_output(&mut out)?;
-    writer.write_all(&plain)?;
+    writer.write_all(plain)?;
     writer.finish()?;
     Ok(out)
 }
 
-/// Decrypts and checks a guardian's secrets.
-pub fn open<G: Group>(bytes: &[u8], passphrase: &SecretString) -> Result<Guardian<G>, StoreError> {
+/// The scrypt work factor (log2 N) that an age passphrase file was sealed with, read from its
+/// header (`-> scrypt <salt> <log2 N>`), so that what is sealed beside a secret costs an attacker
+/// as much as the secret itself.
+pub fn work_factor_of(sealed: &[u8]) -> Option<u8> {
+    let header_end = sealed
+        .windows(4)
+        .position(|w| w == b"\n---")
+        .unwrap_or(sealed.len());
+    let header = std::str::from_utf8(&sealed[..header_end]).ok()?;
+    header
+        .lines()
+        .find_map(|l| l.strip_prefix("-> scrypt "))
+        .and_then(|args| args.split_whitespace().nth(1))
+        .and_then(|n| n.parse().ok())
+}
+
+/// Decrypts what [`seal_bytes`] sealed; a wrong passphrase or a changed file is refused.
+pub fn open_bytes(
+    bytes: &[u8],
+    passphrase: &SecretString,
+) -> Result<Zeroizing<Vec<u8>>, StoreError> {
     let decryptor = age::Decryptor::new(bytes)?;
     let identity = age::scrypt::Identity::new(passphrase.clone());
     let mut reader = decryptor.decrypt(iter::once(&identity as &dyn age::Identity))?;
     let mut plain = Zeroizing::new(Vec::new());
     reader.read_to_end(&mut plain)?;
+    Ok(plain)
+}
+
+/// Decrypts and checks a guardian's secrets.
+pub fn open<G: Group>(bytes: &[u8], passphrase: &SecretString) -> Result<Guardian<G>, StoreError> {
+    let plain = open_bytes(bytes, passphrase)?;
     let content: SecretFile =
         serde_json::from_slice(&plain).map_err(|e| StoreError::Format(e.to_string()))?;
     if content.format != FORMAT {
@@ -142,4 +178,19 @@ pub fn open<G: Group>(bytes: &[u8], passphrase: &SecretString) -> Result<Guardia
         received.insert(*sender, scalar(format!("share from guardian {sender}"), h)?);
     }
     Ok(Guardian::restore(quorum, polynomial, received)?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_work_factor_is_read_back_from_the_header() {
+        let pass = SecretString::from("pw".to_owned());
+        let sealed = seal_bytes(b"secret", &pass, Some(9)).unwrap();
+        assert_eq!(work_factor_of(&sealed), Some(9));
+        assert_eq!(&*open_bytes(&sealed, &pass).unwrap(), b"secret");
+        assert!(open_bytes(&sealed, &SecretString::from("other".to_owned())).is_err());
+        assert_eq!(work_factor_of(b"not an age file"), None);
+    }
 }

@@ -1,0 +1,701 @@
+//! `entente decrypt`: the guardians decrypt the record's tally and challenged ballots, each
+//! guardian in its own process from its own passphrase-protected secret file, in two rounds of
+//! public messages kept in the record's `decryption/` folder, then a combine step that anyone
+//! can run (spec 2.0 §3.6).
+//!
+//! 1. `commit`: the guardian checks that what it is asked to decrypt is the product of the
+//!    record's cast ballots and its challenged ballots (nothing else: decrypting a single cast
+//!    ballot would reveal a vote), and publishes its partial decryptions with commitments. Its
+//!    nonce seed is sealed beside its secret file.
+//! 2. `respond`: once a quorum has committed, the guardian computes the joint challenges itself
+//!    from every published commitment and answers them; its sealed seed is deleted first, so
+//!    the same nonces can never answer other challenges.
+//! 3. `combine`: every answer is checked against its guardian's commitments and public share (a
+//!    guardian whose share is wrong is named), the shares are combined with the Lagrange
+//!    coefficients of the guardians present, and `tally.json` and
+//!    `challenged_ballots/dballot-<id>.json` are written.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::path::{Path, PathBuf};
+
+use age::secrecy::SecretString;
+use anyhow::{Context, Result, anyhow, bail};
+use entente_core::decrypt::{
+    Commitments, DecryptError, DecryptingGuardian, DlogTable, ElectionBatch, ElectionResult,
+    NonceSeed, PartialDecryption, Target, share_public_key,
+};
+use entente_core::keys::{Guardian, store};
+use entente_group::{Group, P4096, Scalar, SecretScalar};
+use entente_record::ballot::{BallotState, Ciphertext, EncryptedBallot};
+use entente_record::election::read_json;
+use entente_record::manifest::Manifest;
+use entente_record::tally::{DecryptedTally, DecryptedTallyJson};
+use rand::TryRngCore;
+use rayon::prelude::*;
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use zeroize::Zeroizing;
+
+use crate::encrypt::write_atomically;
+use crate::record::{self, Election};
+
+type G = P4096;
+
+/// The record's folder of decryption messages.
+pub const ROUND_DIR: &str = "decryption";
+
+const COMMIT_FORMAT: &str = "entente-decryption-commit/1";
+const RESPONSE_FORMAT: &str = "entente-decryption-response/1";
+const STATE_FORMAT: &str = "entente-decryption-round/1";
+
+/// A guardian's round-1 message.
+#[derive(Serialize, Deserialize)]
+struct CommitFile {
+    format: String,
+    guardian: u32,
+    /// What is decrypted: the digest of the batch.
+    batch: String,
+    items: Vec<CommitItem>,
+}
+
+#[derive(Serialize, Deserialize)]
+struct CommitItem {
+    share: String,
+    a: String,
+    b: String,
+}
+
+/// A guardian's round-2 message.
+#[derive(Serialize, Deserialize)]
+struct ResponseFile {
+    format: String,
+    guardian: u32,
+    batch: String,
+    /// The guardians whose commitments the challenges were computed from.
+    answered: Vec<u32>,
+    responses: Vec<String>,
+}
+
+/// What a guardian keeps, sealed, between the rounds.
+#[derive(Serialize, Deserialize)]
+struct RoundState {
+    format: String,
+    guardian: u32,
+    batch: String,
+    /// SHA-256 of the commitment file it published.
+    commitment: String,
+    seed: Zeroizing<String>,
+}
+
+/// A guardian's secret file and where its passphrase comes from.
+pub struct GuardianSecret<'a> {
+    /// The age file the key ceremony wrote.
+    pub path: &'a Path,
+    /// `--passphrase-file`, if given.
+    pub passphrase_file: Option<&'a Path>,
+}
+
+impl GuardianSecret<'_> {
+    fn passphrase(&self) -> Result<SecretString> {
+        crate::passphrase::get(
+            self.passphrase_file,
+            &format!("the guardian secret {}", self.path.display()),
+            false,
+        )
+    }
+
+    /// The sealed round state beside the secret file.
+    fn state_path(&self) -> PathBuf {
+        let mut name = self.path.as_os_str().to_owned();
+        name.push(".decrypt-round");
+        PathBuf::from(name)
+    }
+
+    /// Opens the secret and checks that it is a guardian of this election: its key share must
+    /// match the share key that the record's commitments give it.
+    fn open(
+        &self,
+        election: &Election,
+        passphrase: &SecretString,
+    ) -> Result<(DecryptingGuardian<G>, Option<u8>)> {
+        let bytes = std::fs::read(self.path)
+            .with_context(|| format!("cannot read the guardian secret {}", self.path.display()))?;
+        let guardian: Guardian<G> = store::open(&bytes, passphrase)
+            .with_context(|| format!("cannot open {}", self.path.display()))?;
+        let i = guardian.index();
+        let share = guardian
+            .key_share()
+            .with_context(|| format!("{}: guardian {i} has no key share", self.path.display()))?;
+        if !election.guardians.iter().any(|g| g.index() == i)
+            || G::g_pow(share.expose()) != share_public_key(&election.guardians, i)
+        {
+            bail!(
+                "{} holds the secret of guardian {i} of another election: its key share does not \
+                 match this record's commitments",
+                self.path.display()
+            );
+        }
+        Ok((
+            DecryptingGuardian::new(i, share),
+            store::work_factor_of(&bytes),
+        ))
+    }
+}
+
+/// The digest that names a batch: every item's bytes, in order, under H_E.
+fn batch_digest(h_e: &entente_record::HashValue, batch: &ElectionBatch<G>) -> String {
+    let mut h = Sha256::new();
+    h.update(b"entente decryption batch/1");
+    h.update(h_e.as_bytes());
+    for t in batch.targets() {
+        match t {
+            Target::Vote(ct) => {
+                h.update([1]);
+                h.update(G::element_to_bytes(&ct.alpha));
+                h.update(G::element_to_bytes(&ct.beta));
+            }
+            Target::ContestData {
+                data,
+                contest_id,
+                contest_index,
+            } => {
+                h.update([2]);
+                h.update(G::element_to_bytes(&data.c0));
+                h.update((data.c1.len() as u64).to_be_bytes());
+                h.update(&data.c1);
+                h.update(data.c2);
+                h.update(data.num_bytes.to_be_bytes());
+                h.update((contest_id.len() as u64).to_be_bytes());
+                h.update(contest_id.as_bytes());
+                h.update(contest_index.to_be_bytes());
+            }
+        }
+    }
+    entente_group::hex::encode(&h.finalize())
+}
+
+fn sha256_hex(bytes: &[u8]) -> String {
+    entente_group::hex::encode(&Sha256::digest(bytes))
+}
+
+/// What the guardians are asked to decrypt, from the record, checked: the encrypted tally must be
+/// the product of the cast ballots it lists, each a cast ballot of the record, and no challenged
+/// ballot may reuse an encryption of a cast one.
+pub fn batch_from_record(
+    dir: &Path,
+    election: &Election,
+    threads: usize,
+    progress: bool,
+) -> Result<ElectionBatch<G>> {
+    let tally = record::read_encrypted_tally(dir)?;
+    if tally.election_id != election.setup.h_e {
+        bail!(
+            "{}: election_id is not this election's H_E",
+            record::ENCRYPTED_TALLY
+        );
+    }
+    let files = record::ballot_files(dir)?;
+    let (pool, _) = crate::progress::pool(threads)?;
+    let bar = crate::progress::bar(progress, files.len(), "reading ballots");
+    let ballots: Vec<EncryptedBallot<G>> = pool.install(|| {
+        files
+            .par_iter()
+            .map(|f| {
+                let b = record::read_ballot(f);
+                bar.inc(1);
+                b
+            })
+            .collect::<Result<_>>()
+    })?;
+    bar.finish_and_clear();
+    check_tally_is_the_product(&tally, &ballots)?;
+    let cast_encryptions: HashMap<Vec<u8>, &str> = ballots
+        .iter()
+        .filter(|b| b.state == BallotState::Cast)
+        .flat_map(|b| {
+            b.contests.iter().flat_map(move |c| {
+                c.selections.iter().map(move |s| {
+                    (
+                        G::element_to_bytes(&s.ciphertext.alpha),
+                        b.ballot_id.as_str(),
+                    )
+                })
+            })
+        })
+        .collect();
+    let mut challenged = Vec::new();
+    for b in &ballots {
+        if b.state != BallotState::Challenged {
+            continue;
+        }
+        for c in &b.contests {
+            for s in &c.selections {
+                if let Some(cast) = cast_encryptions.get(&G::element_to_bytes(&s.ciphertext.alpha))
+                {
+                    bail!(
+                        "challenged ballot {} reuses an encryption of cast ballot {cast} \
+                         (contest {}, selection {}): decrypting it would reveal a vote; \
+                         the guardians refuse",
+                        b.ballot_id,
+                        c.contest_id,
+                        s.selection_id
+                    );
+                }
+            }
+        }
+        challenged.push(b.clone());
+    }
+    ElectionBatch::new(tally, challenged).map_err(|e| anyhow!(e))
+}
+
+/// The encrypted tally is the product of the ballots it lists (eq. (62)), each of them a cast
+/// ballot of the record, listed once.
+fn check_tally_is_the_product(
+    tally: &entente_record::tally::EncryptedTallyRecord<G>,
+    ballots: &[EncryptedBallot<G>],
+) -> Result<()> {
+    let by_id: HashMap<&str, &EncryptedBallot<G>> = ballots
+        .iter()
+        .filter(|b| b.state == BallotState::Cast)
+        .map(|b| (b.ballot_id.as_str(), b))
+        .collect();
+    let mut seen = BTreeSet::new();
+    let mut products: HashMap<(&str, &str), Ciphertext<G>> = HashMap::new();
+    for id in &tally.cast_ballot_ids {
+        if !seen.insert(id.as_str()) {
+            bail!("{}: ballot {id} is listed twice", record::ENCRYPTED_TALLY);
+        }
+        let b = by_id.get(id.as_str()).ok_or_else(|| {
+            anyhow!(
+                "{}: ballot {id} is not a cast ballot of this record",
+                record::ENCRYPTED_TALLY
+            )
+        })?;
+        for c in &b.contests {
+            for s in &c.selections {
+                let p = products
+                    .entry((c.contest_id.as_str(), s.selection_id.as_str()))
+                    .or_insert_with(Ciphertext::zero);
+                *p = p.add(&s.ciphertext);
+            }
+        }
+    }
+    for c in &tally.contests {
+        for s in &c.selections {
+            let expected = products
+                .remove(&(c.contest_id.as_str(), s.selection_id.as_str()))
+                .unwrap_or_else(Ciphertext::zero);
+            if expected != s.ciphertext {
+                bail!(
+                    "{}: contest {}, selection {} is not the product of the listed ballots \
+                     (eq. (62)); the guardians refuse to decrypt it",
+                    record::ENCRYPTED_TALLY,
+                    c.contest_id,
+                    s.selection_id
+                );
+            }
+        }
+    }
+    if let Some(((c, s), _)) = products.into_iter().next() {
+        bail!(
+            "{}: the listed ballots vote in contest {c}, selection {s}, which the tally lacks",
+            record::ENCRYPTED_TALLY
+        );
+    }
+    let left_out = by_id.keys().filter(|id| !seen.contains(*id)).count();
+    if left_out > 0 {
+        tracing::warn!(
+            "{left_out} cast ballots of the record are not in the tally (refused by its checks)"
+        );
+        eprintln!(
+            "warning: {left_out} cast ballots of the record are not in the encrypted tally \
+             (refused by `entente tally`)"
+        );
+    }
+    Ok(())
+}
+
+fn round_dir(dir: &Path) -> Result<PathBuf> {
+    let d = dir.join(ROUND_DIR);
+    std::fs::create_dir_all(&d).with_context(|| format!("cannot create {}", d.display()))?;
+    Ok(d)
+}
+
+/// Round 1 for one guardian: writes `decryption/commit-guardian-<i>.json`; returns i.
+pub fn commit(
+    dir: &Path,
+    secret: &GuardianSecret<'_>,
+    threads: usize,
+    progress: bool,
+) -> Result<u32> {
+    let election = Election::read(dir)?;
+    let passphrase = secret.passphrase()?;
+    let (guardian, work_factor) = secret.open(&election, &passphrase)?;
+    let i = guardian.index();
+    let batch = batch_from_record(dir, &election, threads, progress)?;
+    let digest = batch_digest(&election.setup.h_e, &batch);
+    let seed = NonceSeed::random(&mut rand::rngs::OsRng.unwrap_err());
+    let (pool, _) = crate::progress::pool(threads)?;
+    let partials = pool.install(|| guardian.commit(batch.targets(), &seed));
+    let file = CommitFile {
+        format: COMMIT_FORMAT.into(),
+        guardian: i,
+        batch: digest.clone(),
+        items: partials
+            .iter()
+            .map(|p| CommitItem {
+                share: G::element_to_hex(&p.share),
+                a: G::element_to_hex(&p.a),
+                b: G::element_to_hex(&p.b),
+            })
+            .collect(),
+    };
+    let bytes = serde_json::to_vec_pretty(&file)?;
+    let state = RoundState {
+        format: STATE_FORMAT.into(),
+        guardian: i,
+        batch: digest,
+        commitment: sha256_hex(&bytes),
+        seed: Zeroizing::new(entente_group::hex::encode(seed.expose_bytes())),
+    };
+    let sealed = store::seal_bytes(
+        &Zeroizing::new(serde_json::to_vec(&state)?),
+        &passphrase,
+        work_factor,
+    )?;
+    // The seed is kept before the commitments are published: a guardian whose commitments are
+    // out can always answer them (or commit afresh, which replaces both).
+    write_atomically(&secret.state_path(), &sealed)?;
+    write_atomically(
+        &round_dir(dir)?.join(format!("commit-guardian-{i}.json")),
+        &bytes,
+    )?;
+    Ok(i)
+}
+
+fn element(path: &Path, what: &str, hex: &str) -> Result<<G as Group>::Element> {
+    G::element_from_hex(hex).with_context(|| format!("{}: {what}", path.display()))
+}
+
+/// Every commitment file of the round for this batch, by guardian, with its file's digest.
+fn read_commitments(
+    dir: &Path,
+    digest: &str,
+    items: usize,
+) -> Result<(Commitments<G>, BTreeMap<u32, String>)> {
+    let mut commitments = Commitments::<G>::new();
+    let mut digests = BTreeMap::new();
+    for path in round_files(dir, "commit-guardian-")? {
+        let bytes =
+            std::fs::read(&path).with_context(|| format!("cannot read {}", path.display()))?;
+        let file: CommitFile = read_json(&path)?;
+        if file.format != COMMIT_FORMAT {
+            bail!(
+                "{}: format {:?}, expected {COMMIT_FORMAT:?}",
+                path.display(),
+                file.format
+            );
+        }
+        if file.batch != digest {
+            bail!(
+                "{}: guardian {} committed to another batch (the record's tally or ballots \
+                 changed since): it must commit again",
+                path.display(),
+                file.guardian
+            );
+        }
+        if file.items.len() != items {
+            bail!(
+                "{}: {} items, the batch has {items}",
+                path.display(),
+                file.items.len()
+            );
+        }
+        let partials = file
+            .items
+            .iter()
+            .enumerate()
+            .map(|(j, it)| {
+                Ok(PartialDecryption {
+                    share: element(&path, &format!("items[{j}].share"), &it.share)?,
+                    a: element(&path, &format!("items[{j}].a"), &it.a)?,
+                    b: element(&path, &format!("items[{j}].b"), &it.b)?,
+                })
+            })
+            .collect::<Result<Vec<_>>>()?;
+        if commitments.insert(file.guardian, partials).is_some() {
+            bail!("guardian {} has two commitment files", file.guardian);
+        }
+        digests.insert(file.guardian, sha256_hex(&bytes));
+    }
+    Ok((commitments, digests))
+}
+
+fn round_files(dir: &Path, prefix: &str) -> Result<Vec<PathBuf>> {
+    let d = dir.join(ROUND_DIR);
+    if !d.exists() {
+        return Ok(Vec::new());
+    }
+    let mut out: Vec<PathBuf> = std::fs::read_dir(&d)
+        .with_context(|| format!("cannot read {}", d.display()))?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| {
+            p.file_name()
+                .and_then(|n| n.to_str())
+                .is_some_and(|n| n.starts_with(prefix) && n.ends_with(".json"))
+        })
+        .collect();
+    out.sort();
+    Ok(out)
+}
+
+/// Round 2 for one guardian: writes `decryption/response-guardian-<i>.json`; returns i and the
+/// guardians whose commitments it answered.
+pub fn respond(
+    dir: &Path,
+    secret: &GuardianSecret<'_>,
+    threads: usize,
+    progress: bool,
+) -> Result<(u32, Vec<u32>)> {
+    let election = Election::read(dir)?;
+    let passphrase = secret.passphrase()?;
+    let (guardian, _) = secret.open(&election, &passphrase)?;
+    let i = guardian.index();
+    let state_path = secret.state_path();
+    if !state_path.exists() {
+        bail!(
+            "guardian {i} has no open decryption round ({} is missing): run `entente decrypt \
+             commit` first; each round's nonces answer one set of challenges only",
+            state_path.display()
+        );
+    }
+    let sealed = std::fs::read(&state_path)
+        .with_context(|| format!("cannot read {}", state_path.display()))?;
+    let plain = store::open_bytes(&sealed, &passphrase)
+        .with_context(|| format!("cannot open {}", state_path.display()))?;
+    let state: RoundState = serde_json::from_slice(&plain)
+        .with_context(|| format!("{}: not a decryption round state", state_path.display()))?;
+    if state.format != STATE_FORMAT || state.guardian != i {
+        bail!("{} is not guardian {i}'s round state", state_path.display());
+    }
+    let batch = batch_from_record(dir, &election, threads, progress)?;
+    let digest = batch_digest(&election.setup.h_e, &batch);
+    if digest != state.batch {
+        bail!(
+            "the record's tally or challenged ballots changed since guardian {i} committed: run \
+             `entente decrypt commit` again"
+        );
+    }
+    let (commitments, digests) = read_commitments(dir, &digest, batch.targets().len())?;
+    if digests.get(&i) != Some(&state.commitment) {
+        bail!(
+            "guardian {i}'s commitment file in {} is not the one it wrote: run `entente decrypt \
+             commit` again",
+            dir.join(ROUND_DIR).display()
+        );
+    }
+    let combiner = election.combiner();
+    let (pool, _) = crate::progress::pool(threads)?;
+    let challenges = pool
+        .install(|| combiner.challenges(batch.targets(), &commitments))
+        .map_err(|e| explain(e, &batch))?;
+    let seed_bytes: [u8; 32] = entente_group::hex::decode_array(&state.seed)
+        .map_err(|e| anyhow!("{}: seed: {e}", state_path.display()))?;
+    let seed = NonceSeed::from_bytes(seed_bytes);
+    // The seed goes before any answer leaves: a crash here costs a new commit, never a nonce
+    // used twice.
+    std::fs::remove_file(&state_path)
+        .with_context(|| format!("cannot remove {}", state_path.display()))?;
+    if let Some(parent) = state_path.parent().filter(|p| !p.as_os_str().is_empty()) {
+        std::fs::File::open(parent).and_then(|d| d.sync_all()).ok();
+    }
+    let cs: Vec<<G as Group>::Scalar> = challenges.iter().map(|c| c.per_guardian[&i]).collect();
+    let responses = guardian.respond(seed, &cs);
+    let answered: Vec<u32> = commitments.keys().copied().collect();
+    let file = ResponseFile {
+        format: RESPONSE_FORMAT.into(),
+        guardian: i,
+        batch: digest,
+        answered: answered.clone(),
+        responses: responses.iter().map(Scalar::to_hex).collect(),
+    };
+    write_atomically(
+        &round_dir(dir)?.join(format!("response-guardian-{i}.json")),
+        &serde_json::to_vec_pretty(&file)?,
+    )?;
+    Ok((i, answered))
+}
+
+/// A decryption error with the item named as the record names it.
+fn explain(e: DecryptError, batch: &ElectionBatch<G>) -> anyhow::Error {
+    match e {
+        DecryptError::BadShare { guardian, item } => anyhow!(
+            "guardian {guardian}'s decryption share of {} fails its proof (spec 2.0 eq. (74)/(75) \
+             or (83)/(84)): its decryption is refused",
+            batch.describe(item)
+        ),
+        DecryptError::OutOfBound { item, bound } => anyhow!(
+            "{}: the decrypted value is not in 0..={bound}: not a tally of these ballots",
+            batch.describe(item)
+        ),
+        DecryptError::ContestData { item, reason } => {
+            anyhow!("{}: {reason}", batch.describe(item))
+        }
+        other => anyhow!(other),
+    }
+}
+
+/// The combine step's outcome.
+pub struct Combined {
+    /// The tally and challenged ballots, decrypted with proofs.
+    pub result: ElectionResult<G>,
+    /// The guardians whose shares were combined.
+    pub present: Vec<u32>,
+    /// The guardians absent.
+    pub absent: Vec<u32>,
+}
+
+/// Checks every guardian's answers, combines them and writes `tally.json` and
+/// `challenged_ballots/`.
+pub fn combine(dir: &Path, threads: usize, progress: bool) -> Result<Combined> {
+    let election = Election::read(dir)?;
+    let batch = batch_from_record(dir, &election, threads, progress)?;
+    let digest = batch_digest(&election.setup.h_e, &batch);
+    let n = batch.targets().len();
+    let (commitments, _) = read_commitments(dir, &digest, n)?;
+    let present: Vec<u32> = commitments.keys().copied().collect();
+    let combiner = election.combiner();
+    combiner
+        .present(&present)
+        .map_err(|e| anyhow!("{e} (guardians {present:?} have committed)"))?;
+    let mut responses: BTreeMap<u32, Vec<<G as Group>::Scalar>> = BTreeMap::new();
+    for path in round_files(dir, "response-guardian-")? {
+        let file: ResponseFile = read_json(&path)?;
+        if file.format != RESPONSE_FORMAT || file.batch != digest {
+            bail!(
+                "{}: guardian {} answered another round: it must commit and respond again",
+                path.display(),
+                file.guardian
+            );
+        }
+        if file.answered != present {
+            bail!(
+                "{}: guardian {} answered the commitments of guardians {:?}, but the round has \
+                 {present:?}: it must commit and respond again",
+                path.display(),
+                file.guardian,
+                file.answered
+            );
+        }
+        let rs = file
+            .responses
+            .iter()
+            .enumerate()
+            .map(|(j, h)| {
+                Scalar::from_hex(h).with_context(|| format!("{}: responses[{j}]", path.display()))
+            })
+            .collect::<Result<Vec<_>>>()?;
+        responses.insert(file.guardian, rs);
+    }
+    if let Some(missing) = present.iter().find(|i| !responses.contains_key(i)) {
+        bail!("guardian {missing} has committed but not responded yet (`entente decrypt respond`)");
+    }
+    let max_limit = election
+        .setup
+        .manifest
+        .contests
+        .iter()
+        .map(|c| c.option_limit)
+        .max()
+        .unwrap_or(1);
+    let dlog = DlogTable::new(&election.key, batch.bound(max_limit));
+    let (pool, _) = crate::progress::pool(threads)?;
+    let results = pool.install(|| {
+        let challenges = combiner.challenges(batch.targets(), &commitments)?;
+        combiner.finish(
+            batch.targets(),
+            &commitments,
+            &challenges,
+            &responses,
+            &dlog,
+        )
+    });
+    let results = results.map_err(|e| explain(e, &batch))?;
+    let result = batch.assemble(results).map_err(|e| explain(e, &batch))?;
+    write_result(dir, &result)?;
+    let absent = election
+        .guardians
+        .iter()
+        .map(|g| g.index())
+        .filter(|i| !present.contains(i))
+        .collect();
+    Ok(Combined {
+        result,
+        present,
+        absent,
+    })
+}
+
+/// Writes `tally.json` and `challenged_ballots/dballot-<id>.json`.
+pub fn write_result(dir: &Path, result: &ElectionResult<G>) -> Result<()> {
+    write_atomically(
+        &dir.join(record::TALLY),
+        &serde_json::to_vec_pretty(&DecryptedTallyJson::write(&result.tally))?,
+    )?;
+    if !result.challenged.is_empty() {
+        let d = dir.join(record::CHALLENGED);
+        std::fs::create_dir_all(&d).with_context(|| format!("cannot create {}", d.display()))?;
+        for b in &result.challenged {
+            write_atomically(
+                &d.join(format!("dballot-{}.json", b.id)),
+                &serde_json::to_vec_pretty(&DecryptedTallyJson::write(b))?,
+            )?;
+        }
+    }
+    Ok(())
+}
+
+/// The result as a table: each contest, each option's name and votes with a bar.
+pub fn result_table(manifest: &Manifest, tally: &DecryptedTally<G>) -> String {
+    let mut s = String::new();
+    for c in &tally.contests {
+        let contest = manifest.contests.iter().find(|m| m.id == c.contest_id);
+        let title = contest.map_or(c.contest_id.as_str(), |m| m.name.as_str());
+        let total: u64 = c.selections.iter().map(|s| s.decryption.value).sum();
+        s.push_str(&format!("{title}\n"));
+        let names: Vec<String> = c
+            .selections
+            .iter()
+            .map(|sel| {
+                contest
+                    .and_then(|m| m.options.iter().find(|o| o.id == sel.selection_id))
+                    .and_then(|o| o.candidate.as_ref())
+                    .and_then(|cand| manifest.candidate_names.get(cand).cloned())
+                    .unwrap_or_else(|| sel.selection_id.clone())
+            })
+            .collect();
+        let width = names.iter().map(|n| n.chars().count()).max().unwrap_or(0);
+        for (sel, name) in c.selections.iter().zip(&names) {
+            let v = sel.decryption.value;
+            let share = if total == 0 {
+                0.0
+            } else {
+                v as f64 / total as f64
+            };
+            let bar = "#".repeat((share * 30.0).round() as usize);
+            s.push_str(&format!(
+                "  {name:<width$}  {v:>7}  {:>5.1}%  {bar}\n",
+                share * 100.0
+            ));
+        }
+    }
+    s
+}
+
+/// The key share of an in-process guardian (the demo).
+pub fn in_process(guardian: &Guardian<G>) -> Result<DecryptingGuardian<G>> {
+    let share: SecretScalar<_> = guardian
+        .key_share()
+        .with_context(|| format!("guardian {} has no key share", guardian.index()))?;
+    Ok(DecryptingGuardian::new(guardian.index(), share))
+}
