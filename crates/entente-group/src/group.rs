@@ -109,6 +109,20 @@ pub trait Group: Sized + Copy + Debug + Eq + Send + Sync + 'static {
     /// Decodes a canonical encoding and checks group membership.
     fn element_from_bytes(bytes: &[u8]) -> Result<Self::Element, GroupError>;
 
+    /// Decodes an element checking its encoding and range only, not its membership in the
+    /// order-q subgroup: for a reader that proves the membership of many elements at once with
+    /// [`Group::batch_is_member`] before it lets any of them out. Everywhere else use
+    /// [`Group::element_from_bytes`].
+    fn element_from_bytes_unchecked(bytes: &[u8]) -> Result<Self::Element, GroupError>;
+
+    /// Whether every element is in the order-q subgroup, in one randomized test (the
+    /// small-exponent batch test): a non-member passes with probability at most 2^-127, over the
+    /// random exponents drawn from `rng` (the argument is in docs/spec-notes.md).
+    fn batch_is_member<R: CryptoRng + RngCore + ?Sized>(
+        elements: &[&Self::Element],
+        rng: &mut R,
+    ) -> bool;
+
     /// The canonical encoding as a new vector.
     fn element_to_bytes(e: &Self::Element) -> Vec<u8> {
         let mut out = Vec::with_capacity(Self::ELEMENT_BYTES);

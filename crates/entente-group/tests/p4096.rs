@@ -73,3 +73,43 @@ fn scalar_hash_reduction_matches_gmp() {
     };
     assert!(ScalarQ::from_hash(&q_bytes).is_zero());
 }
+
+/// The batched membership test accepts members and refuses any batch with a non-member: one
+/// with an order-2 component (-x, a non-residue) or one of order r' (9 = 3^2, a residue that is
+/// not in the order-q subgroup), wherever it sits in the batch.
+#[test]
+fn batch_membership_finds_any_non_member() {
+    use rand::SeedableRng;
+    let mut rng = rand_chacha::ChaCha20Rng::seed_from_u64(11);
+    let members: Vec<_> = (0..40)
+        .map(|_| P4096::vartime_g_pow(&ScalarQ::random(&mut rng)))
+        .collect();
+    let refs: Vec<&_> = members.iter().collect();
+    for n in [0usize, 1, 2, 3, 17, 40] {
+        assert!(P4096::batch_is_member(&refs[..n], &mut rng), "n = {n}");
+    }
+    let mut nine = vec![0u8; P4096::ELEMENT_BYTES];
+    *nine.last_mut().unwrap() = 9;
+    let nine = P4096::element_from_bytes_unchecked(&nine).unwrap();
+    assert!(P4096::element_from_bytes(&P4096::element_to_bytes(&nine)).is_err());
+    // p - g^x: the same element times -1.
+    let p = P4096::constants().p_bytes();
+    let minus = {
+        let x = P4096::element_to_bytes(&members[0]);
+        let (mut out, mut borrow) = (vec![0u8; p.len()], 0i16);
+        for i in (0..p.len()).rev() {
+            let d = i16::from(p[i]) - i16::from(x[i]) - borrow;
+            borrow = i16::from(d < 0);
+            out[i] = d.rem_euclid(256) as u8;
+        }
+        P4096::element_from_bytes_unchecked(&out).unwrap()
+    };
+    for bad in [&nine, &minus] {
+        for at in [0usize, 5, 39] {
+            let mut batch = refs.clone();
+            batch[at] = bad;
+            assert!(!P4096::batch_is_member(&batch, &mut rng), "at {at}");
+        }
+        assert!(!P4096::batch_is_member(&[bad], &mut rng));
+    }
+}

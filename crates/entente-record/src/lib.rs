@@ -12,6 +12,7 @@ pub mod ballot;
 pub mod election;
 mod error;
 pub mod hash;
+pub mod keys;
 pub mod manifest;
 pub mod params;
 pub mod tally;

@@ -171,11 +171,18 @@ pub fn run(scale: usize) -> Vec<Measurement> {
     // Decryption, per guardian and item (spec 2.0 §3.6): the partial decryption A^{P(i)} with
     // its commitment (constant time), and the check of its answer (eq. (74), (75)).
     let guardian = DecryptingGuardian::<G>::new(1, SecretScalar::new(exps[5]));
-    let targets: Vec<Target<G>> = proven.iter().map(|(ct, _)| Target::Vote(ct.clone())).collect();
+    let targets: Vec<Target<G>> = proven
+        .iter()
+        .map(|(ct, _)| Target::Vote(ct.clone()))
+        .collect();
     let seed = NonceSeed::random(&mut rng);
-    out.push(b.measure("one guardian's partial decryption with commitment", 5, |i| {
-        black_box(guardian.commit(&targets[i % 8..i % 8 + 1], &seed));
-    }));
+    out.push(b.measure(
+        "one guardian's partial decryption with commitment",
+        5,
+        |i| {
+            black_box(guardian.commit(&targets[i % 8..i % 8 + 1], &seed));
+        },
+    ));
     out.push(
         b.measure("group membership check (x^q mod p = 1)", 10, |i| {
             black_box(G::element_from_bytes(&encoded[i % 8]).is_ok());

@@ -93,6 +93,8 @@ pub struct DemoOutcome {
     pub opened: Option<String>,
     /// The tally and its decryption, if ballots were cast.
     pub tally: Option<TallyOutcome>,
+    /// The verifier's report on the record, if it went that far.
+    pub verification: Option<String>,
     /// Where the sealed guardian secrets are, if asked for.
     pub sealed: Option<PathBuf>,
     /// Where the record is, if it was kept.
@@ -234,6 +236,7 @@ pub fn run(opts: &DemoOptions) -> Result<DemoOutcome> {
         encryption: None,
         opened: None,
         tally: None,
+        verification: None,
         sealed: None,
         record: opts.dir.clone(),
     };
@@ -307,6 +310,17 @@ pub fn run(opts: &DemoOptions) -> Result<DemoOutcome> {
         outcome.tally = Some(tally_and_decrypt(
             &dir, &setup, &guardians, opts, &expected,
         )?);
+        // Last, the independent verifier on the record as written: every step checked again
+        // from the public files alone.
+        let report = crate::verify::run(&dir, opts.threads, opts.progress)
+            .context("the verifier cannot read the demo's own record")?;
+        if !report.holds() {
+            bail!(
+                "the demo's own record fails verification:\n{}",
+                report.text()
+            );
+        }
+        outcome.verification = Some(report.text());
     }
     Ok(outcome)
 }
@@ -536,6 +550,10 @@ pub fn report(o: &DemoOutcome) -> String {
         ));
         s.push_str("Result\n");
         s.push_str(&t.table);
+    }
+    if let Some(v) = &o.verification {
+        s.push_str("\nThe independent verifier (entente verify) on the record:\n");
+        s.push_str(v);
     }
     if let Some(dir) = &o.sealed {
         s.push_str(&format!(

@@ -12,3 +12,4 @@ pub mod progress;
 pub mod record;
 pub mod tally;
 pub mod testvectors;
+pub mod verify;

@@ -1,5 +1,5 @@
 use entente_group::{Group, Scalar, SecretScalar};
-use entente_record::{Hasher, domain};
+use entente_record::keys;
 
 use super::{KeyContext, KeyError};
 
@@ -21,13 +21,7 @@ fn challenge<G: Group>(
     commitment: &G::Element,
     h: &G::Element,
 ) -> G::Scalar {
-    Hasher::with_revision(ctx.h_p.as_bytes(), domain::COEFFICIENT_PROOF, ctx.revision)
-        .index(index)
-        .index(coefficient)
-        .element::<G>(commitment)
-        .element::<G>(h)
-        .finish()
-        .to_scalar()
+    keys::coefficient_challenge::<G>(&ctx.h_p, ctx.revision, index, coefficient, commitment, h)
 }
 
 impl<G: Group> SchnorrProof<G> {
@@ -59,11 +53,15 @@ impl<G: Group> SchnorrProof<G> {
         coefficient: u32,
         commitment: &G::Element,
     ) -> Result<(), KeyError> {
-        let h = G::mul(
-            &G::vartime_g_pow(&self.response),
-            &G::vartime_pow(commitment, &self.challenge),
-        );
-        if challenge::<G>(ctx, index, coefficient, commitment, &h) == self.challenge {
+        if keys::coefficient_proof_holds::<G>(
+            &ctx.h_p,
+            ctx.revision,
+            index,
+            coefficient,
+            commitment,
+            &self.challenge,
+            &self.response,
+        ) {
             Ok(())
         } else {
             Err(KeyError::InvalidProof {

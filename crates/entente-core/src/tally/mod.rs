@@ -74,63 +74,18 @@ pub fn verify_ballot<G: Group>(
     if ballot.election_id.is_some_and(|e| e != *h_e) {
         return Err(TallyError::OtherElection(id));
     }
-    let listed = manifest
-        .styles
-        .get(&ballot.ballot_style_id)
-        .ok_or_else(|| {
-            structure(format!(
-                "ballot style {:?} is not in the manifest",
-                ballot.ballot_style_id
-            ))
-        })?;
-    let expected: Vec<_> = manifest
-        .contests
-        .iter()
-        .filter(|c| listed.contains(&c.id))
-        .collect();
-    if expected.len() != ballot.contests.len()
-        || expected
-            .iter()
-            .zip(&ballot.contests)
-            .any(|(m, c)| m.id != c.contest_id || m.index != c.sequence_order)
-    {
-        return Err(structure(
-            "its contests are not those of its ballot style, in manifest order".into(),
-        ));
-    }
-    for (m, c) in expected.iter().zip(&ballot.contests) {
-        let invalid = |what: String| TallyError::Invalid {
-            ballot: id.clone(),
-            contest: c.contest_id.clone(),
-            what,
-        };
-        if m.options.len() != c.selections.len()
-            || m.options
-                .iter()
-                .zip(&c.selections)
-                .any(|(o, s)| o.id != s.selection_id || o.index != s.sequence_order)
-        {
-            return Err(invalid(
-                "its selections are not the contest's options, in manifest order".into(),
-            ));
-        }
-        if c.votes_allowed != m.limit || c.proof.limit() != m.limit {
-            return Err(invalid(format!(
-                "the contest proof's range is 0..={}, the manifest's limit is {}",
-                c.proof.limit(),
-                m.limit
-            )));
-        }
-        for s in &c.selections {
-            if s.proof.limit() != m.option_limit {
-                return Err(invalid(format!(
-                    "selection {}: proof range 0..={}, the option limit is {}",
-                    s.selection_id,
-                    s.proof.limit(),
-                    m.option_limit
-                )));
-            }
-        }
+    if let Some(f) = ballot.structure_failures(manifest).into_iter().next() {
+        return Err(match f.contest {
+            Some(contest) => TallyError::Invalid {
+                ballot: id,
+                contest,
+                what: match f.selection {
+                    Some(s) => format!("selection {s}: {}", f.what),
+                    None => f.what,
+                },
+            },
+            None => structure(f.what),
+        });
     }
     ballot
         .verify_proofs_and_codes(Revision::V2_0_0, h_e, key)

@@ -102,6 +102,27 @@ pub(crate) fn element<G: Group>(path: &str, hex: &str) -> Result<G::Element, Rec
     field(path, G::element_from_hex(hex))
 }
 
+/// Whether elements are checked for subgroup membership one by one as they are read, or only
+/// for range, with the membership of the whole ballot proven afterwards in one batch
+/// ([`read_batch`]); nothing read unchecked leaves this module.
+#[derive(Clone, Copy)]
+enum Membership {
+    Each,
+    Deferred,
+}
+
+fn element_as<G: Group>(path: &str, hex: &str, m: Membership) -> Result<G::Element, RecordError> {
+    match m {
+        Membership::Each => element::<G>(path, hex),
+        Membership::Deferred => field(
+            path,
+            ::hex::decode(hex)
+                .map_err(|e| e.to_string())
+                .and_then(|b| G::element_from_bytes_unchecked(&b).map_err(|e| e.to_string())),
+        ),
+    }
+}
+
 pub(crate) fn scalar<G: Group>(path: &str, hex: &str) -> Result<G::Scalar, RecordError> {
     field(path, G::Scalar::from_hex(hex))
 }
@@ -113,9 +134,13 @@ pub(crate) fn hash(path: &str, hex: &str) -> Result<HashValue, RecordError> {
 impl CiphertextJson {
     /// (α, β), each checked to be in the group; errors name `path`.
     pub fn read<G: Group>(&self, path: &str) -> Result<Ciphertext<G>, RecordError> {
+        self.read_as(path, Membership::Each)
+    }
+
+    fn read_as<G: Group>(&self, path: &str, m: Membership) -> Result<Ciphertext<G>, RecordError> {
         Ok(Ciphertext {
-            alpha: element::<G>(&format!("{path}.pad"), &self.pad)?,
-            beta: element::<G>(&format!("{path}.data"), &self.data)?,
+            alpha: element_as::<G>(&format!("{path}.pad"), &self.pad, m)?,
+            beta: element_as::<G>(&format!("{path}.data"), &self.data, m)?,
         })
     }
     /// The JSON of (α, β).
@@ -130,6 +155,14 @@ impl CiphertextJson {
 impl ContestDataJson {
     /// (C_0, C_1, C_2) with C_0 in the group and C_1 the size numBytes needs; errors name `path`.
     pub fn read<G: Group>(&self, path: &str) -> Result<EncryptedContestData<G>, RecordError> {
+        self.read_as(path, Membership::Each)
+    }
+
+    fn read_as<G: Group>(
+        &self,
+        path: &str,
+        m: Membership,
+    ) -> Result<EncryptedContestData<G>, RecordError> {
         let c1 = field(&format!("{path}.c1"), hex::decode(&self.c1))?;
         let needed = (self.num_bytes as usize).div_ceil(32) * 32;
         if c1.len() != needed {
@@ -143,7 +176,7 @@ impl ContestDataJson {
             });
         }
         Ok(EncryptedContestData {
-            c0: element::<G>(&format!("{path}.c0"), &self.c0)?,
+            c0: element_as::<G>(&format!("{path}.c0"), &self.c0, m)?,
             c1,
             c2: field(
                 &format!("{path}.c2"),
@@ -203,6 +236,10 @@ impl EncryptedBallotJson {
     /// Checks every value: elements in the group, scalars below q, hashes 32 bytes, the state
     /// known. Errors name the JSON path.
     pub fn read<G: Group>(&self) -> Result<EncryptedBallot<G>, RecordError> {
+        self.read_as(Membership::Each)
+    }
+
+    fn read_as<G: Group>(&self, m: Membership) -> Result<EncryptedBallot<G>, RecordError> {
         let state = match self.state.as_str() {
             "CAST" => BallotState::Cast,
             "SPOILED" | "CHALLENGED" => BallotState::Challenged,
@@ -228,7 +265,9 @@ impl EncryptedBallotJson {
                         Ok(EncryptedSelection {
                             selection_id: s.selection_id.clone(),
                             sequence_order: s.sequence_order,
-                            ciphertext: s.encrypted_vote.read(&format!("{sat}.encrypted_vote"))?,
+                            ciphertext: s
+                                .encrypted_vote
+                                .read_as(&format!("{sat}.encrypted_vote"), m)?,
                             proof: s.proof.read(&format!("{sat}.proof"))?,
                         })
                     })
@@ -242,7 +281,7 @@ impl EncryptedBallotJson {
                     proof: c.proof.read(&format!("{at}.proof"))?,
                     contest_data: c
                         .encrypted_contest_data
-                        .read(&format!("{at}.encrypted_contest_data"))?,
+                        .read_as(&format!("{at}.encrypted_contest_data"), m)?,
                 })
             })
             .collect::<Result<Vec<_>, RecordError>>()?;
@@ -263,7 +302,7 @@ impl EncryptedBallotJson {
             encrypted_sn: self
                 .encrypted_sn
                 .as_ref()
-                .map(|sn| sn.read("encrypted_sn"))
+                .map(|sn| sn.read_as("encrypted_sn", m))
                 .transpose()?,
             is_preencrypt: self.is_preencrypt,
         })
@@ -311,4 +350,47 @@ impl EncryptedBallotJson {
             primary_nonce: None,
         }
     }
+}
+
+/// Reads many ballots, proving the subgroup membership of all their elements in batches (one
+/// randomized test per ballot group, [`Group::batch_is_member`]) instead of one exponentiation
+/// per element. A batch that fails is searched ballot by ballot and element by element, so the
+/// error names the ballot's JSON path as [`EncryptedBallotJson::read`] would.
+pub fn read_batch<G: Group, R: rand::CryptoRng + rand::RngCore + ?Sized>(
+    ballots: &[&EncryptedBallotJson],
+    rng: &mut R,
+) -> Vec<Result<EncryptedBallot<G>, RecordError>> {
+    let read: Vec<Result<EncryptedBallot<G>, RecordError>> = ballots
+        .iter()
+        .map(|b| b.read_as(Membership::Deferred))
+        .collect();
+    let all: Vec<&G::Element> = read
+        .iter()
+        .filter_map(|r| r.as_ref().ok())
+        .flat_map(|b| b.elements().map(|(_, e)| e))
+        .collect();
+    if G::batch_is_member(&all, rng) {
+        return read;
+    }
+    read.into_iter()
+        .map(|r| {
+            let b = r?;
+            let mine: Vec<&G::Element> = b.elements().map(|(_, e)| e).collect();
+            if G::batch_is_member(&mine, rng) {
+                return Ok(b);
+            }
+            let outside = b
+                .elements()
+                .find(|(_, e)| G::element_from_bytes(&G::element_to_bytes(e)).is_err())
+                .map(|(path, _)| path);
+            match outside {
+                Some(path) => Err(RecordError::Field {
+                    path,
+                    reason: entente_group::GroupError::NotInSubgroup.to_string(),
+                }),
+                // Every element alone is a member: the batch test erred (probability 2^-127).
+                None => Ok(b),
+            }
+        })
+        .collect()
 }

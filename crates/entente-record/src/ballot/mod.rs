@@ -136,30 +136,82 @@ fn at(contest: &str, selection: Option<&str>) -> String {
     }
 }
 
+/// One check a ballot fails: the spec's verification, where, and what did not hold.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BallotFailure {
+    /// 5, 6 or 7 (spec 2.0 §6).
+    pub verification: u8,
+    /// The contest, if the failure is in one.
+    pub contest: Option<String>,
+    /// The selection, if the failure is in one.
+    pub selection: Option<String>,
+    /// The equation or rule, e.g. "5.D: …".
+    pub what: String,
+}
+
+impl BallotFailure {
+    fn new(verification: u8, contest: Option<&str>, selection: Option<&str>, what: String) -> Self {
+        Self {
+            verification,
+            contest: contest.map(str::to_owned),
+            selection: selection.map(str::to_owned),
+            what,
+        }
+    }
+
+    /// "contest C, selection S: what".
+    pub fn describe(&self) -> String {
+        match (&self.contest, &self.selection) {
+            (Some(c), Some(s)) => format!("{}: {}", at(c, Some(s)), self.what),
+            (Some(c), None) => format!("{}: {}", at(c, None), self.what),
+            _ => self.what.clone(),
+        }
+    }
+}
+
+/// How many objects [`EncryptedBallot::check`] looked at.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct BallotCounts {
+    /// Selections whose proof was checked (Verification 5).
+    pub selections: u64,
+    /// Contests whose proof was checked (Verification 6).
+    pub contests: u64,
+}
+
 impl<G: Group> EncryptedBallot<G> {
-    /// The checks a ballot carries in itself (spec 2.0 Verifications 5, 6, 7.A, 7.B): every
+    /// Every check a ballot carries in itself (spec 2.0 Verifications 5, 6, 7.A, 7.B): every
     /// selection's and contest's range proof, every contest hash, and the confirmation code from
-    /// the ballot's own B_aux. The checks against a manifest and a device chain are the
-    /// caller's. The error names the contest and selection.
-    pub fn verify_proofs_and_codes(
+    /// the ballot's own B_aux; all failures, each with its verification and place. The checks
+    /// against a manifest and a device chain are the caller's.
+    pub fn check(
         &self,
         revision: crate::Revision,
         h_e: &HashValue,
         key: &PublicKey<G>,
-    ) -> Result<(), BallotError> {
-        let fail = |where_: String, what: String| BallotError::Invalid(format!("{where_}: {what}"));
+    ) -> (BallotCounts, Vec<BallotFailure>) {
+        let mut counts = BallotCounts::default();
+        let mut failures = Vec::new();
         for c in &self.contests {
             for s in &c.selections {
-                s.proof.verify(h_e, key, &s.ciphertext).map_err(|e| {
-                    fail(
-                        at(&c.contest_id, Some(&s.selection_id)),
-                        format!("{e} (Verification 5)"),
-                    )
-                })?;
+                counts.selections += 1;
+                if let Err(e) = s.proof.verify(h_e, key, &s.ciphertext) {
+                    failures.push(BallotFailure::new(
+                        5,
+                        Some(&c.contest_id),
+                        Some(&s.selection_id),
+                        format!("5.D: {e}"),
+                    ));
+                }
             }
-            c.proof
-                .verify(h_e, key, &c.total())
-                .map_err(|e| fail(at(&c.contest_id, None), format!("{e} (Verification 6)")))?;
+            counts.contests += 1;
+            if let Err(e) = c.proof.verify(h_e, key, &c.total()) {
+                failures.push(BallotFailure::new(
+                    6,
+                    Some(&c.contest_id),
+                    None,
+                    format!("6.D: {e}"),
+                ));
+            }
             let chi = hashes::contest_hash::<G>(
                 revision,
                 h_e,
@@ -171,9 +223,11 @@ impl<G: Group> EncryptedBallot<G> {
                 c.selections.iter().map(|s| &s.ciphertext),
             );
             if chi != c.contest_hash {
-                return Err(fail(
-                    at(&c.contest_id, None),
-                    "the contest hash does not match its encryptions (Verification 7.A)".into(),
+                failures.push(BallotFailure::new(
+                    7,
+                    Some(&c.contest_id),
+                    None,
+                    "7.A: the contest hash does not match its encryptions (eq. (57))".into(),
                 ));
             }
         }
@@ -183,12 +237,144 @@ impl<G: Group> EncryptedBallot<G> {
             &self.code_baux,
         );
         if code != self.confirmation_code {
-            return Err(BallotError::Invalid(
-                "the confirmation code does not match the ballot's encryptions (Verification 7.B)"
+            failures.push(BallotFailure::new(
+                7,
+                None,
+                None,
+                "7.B: the confirmation code does not match the ballot's contest hashes (eq. (58))"
                     .into(),
             ));
         }
-        Ok(())
+        (counts, failures)
+    }
+
+    /// [`EncryptedBallot::check`], stopping at the first failure.
+    pub fn verify_proofs_and_codes(
+        &self,
+        revision: crate::Revision,
+        h_e: &HashValue,
+        key: &PublicKey<G>,
+    ) -> Result<(), BallotError> {
+        match self.check(revision, h_e, key).1.into_iter().next() {
+            None => Ok(()),
+            Some(f) => Err(BallotError::Invalid(format!(
+                "{} (Verification {})",
+                f.describe(),
+                f.verification
+            ))),
+        }
+    }
+
+    /// The ballot against the manifest: its style is listed, its contests are the style's in
+    /// manifest order with the manifest's limit L, its selections are each contest's options in
+    /// order, and its proofs cover 0..=R and 0..=L. All mismatches, as failures of Verification 5
+    /// (selections) or 6 (contests).
+    pub fn structure_failures(&self, manifest: &crate::manifest::Manifest) -> Vec<BallotFailure> {
+        let Some(listed) = manifest.styles.get(&self.ballot_style_id) else {
+            return vec![BallotFailure::new(
+                5,
+                None,
+                None,
+                format!(
+                    "ballot style {:?} is not in the manifest",
+                    self.ballot_style_id
+                ),
+            )];
+        };
+        let expected: Vec<_> = manifest
+            .contests
+            .iter()
+            .filter(|c| listed.contains(&c.id))
+            .collect();
+        if expected.len() != self.contests.len()
+            || expected
+                .iter()
+                .zip(&self.contests)
+                .any(|(m, c)| m.id != c.contest_id || m.index != c.sequence_order)
+        {
+            return vec![BallotFailure::new(
+                6,
+                None,
+                None,
+                "its contests are not those of its ballot style, in manifest order".into(),
+            )];
+        }
+        let mut failures = Vec::new();
+        for (m, c) in expected.iter().zip(&self.contests) {
+            if m.options.len() != c.selections.len()
+                || m.options
+                    .iter()
+                    .zip(&c.selections)
+                    .any(|(o, s)| o.id != s.selection_id || o.index != s.sequence_order)
+            {
+                failures.push(BallotFailure::new(
+                    5,
+                    Some(&c.contest_id),
+                    None,
+                    "its selections are not the contest's options, in manifest order".into(),
+                ));
+                continue;
+            }
+            if c.votes_allowed != m.limit || c.proof.limit() != m.limit {
+                failures.push(BallotFailure::new(
+                    6,
+                    Some(&c.contest_id),
+                    None,
+                    format!(
+                        "the contest proof's range is 0..={}, the manifest's limit L is {}",
+                        c.proof.limit(),
+                        m.limit
+                    ),
+                ));
+            }
+            for s in &c.selections {
+                if s.proof.limit() != m.option_limit {
+                    failures.push(BallotFailure::new(
+                        5,
+                        Some(&c.contest_id),
+                        Some(&s.selection_id),
+                        format!(
+                            "the proof's range is 0..={}, the option limit R is {}",
+                            s.proof.limit(),
+                            m.option_limit
+                        ),
+                    ));
+                }
+            }
+        }
+        failures
+    }
+}
+
+impl<G: Group> EncryptedBallot<G> {
+    /// Every group element of the ballot with its JSON path: α and β of every selection, C_0 of
+    /// every contest's data, and the encrypted serial number.
+    pub fn elements(&self) -> impl Iterator<Item = (String, &G::Element)> {
+        self.contests
+            .iter()
+            .enumerate()
+            .flat_map(|(ci, c)| {
+                c.selections
+                    .iter()
+                    .enumerate()
+                    .flat_map(move |(si, s)| {
+                        let at = format!("contests[{ci}].selections[{si}].encrypted_vote");
+                        [
+                            (format!("{at}.pad"), &s.ciphertext.alpha),
+                            (format!("{at}.data"), &s.ciphertext.beta),
+                        ]
+                    })
+                    .chain(std::iter::once((
+                        format!("contests[{ci}].encrypted_contest_data.c0"),
+                        &c.contest_data.c0,
+                    )))
+            })
+            .chain(self.encrypted_sn.iter().flat_map(|sn| {
+                [
+                    ("encrypted_sn.pad".to_owned(), &sn.alpha),
+                    ("encrypted_sn.data".to_owned(), &sn.beta),
+                ]
+            }))
     }
 }
 

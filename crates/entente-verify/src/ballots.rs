@@ -1,0 +1,358 @@
+//! Verifications 5, 6 and 7 on every encrypted ballot, streamed in chunks and checked on all
+//! cores; the running product of the cast ballots for Verification 8; and the record's own
+//! consistency (unique ids, every cast ballot in the tally's list once, no challenged one).
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::path::{Path, PathBuf};
+
+use entente_group::P4096;
+use entente_record::ballot::chain::BallotChainJson;
+use entente_record::ballot::json::{EncryptedBallotJson, read_batch};
+use entente_record::ballot::{BallotState, Ciphertext, EncryptedBallot, hashes};
+use entente_record::election::read_json;
+use entente_record::tally::EncryptedTallyRecord;
+use entente_record::{HashValue, Revision};
+use rand::TryRngCore;
+use rayon::prelude::*;
+
+use crate::setup::Setup;
+use crate::{Check, Progress, ReadError};
+
+type G = P4096;
+
+/// Ballots read and checked at a time: enough to keep every core busy, few enough that memory
+/// does not grow with the record.
+const CHUNK: usize = 128;
+/// Ballots whose elements share one batched membership test.
+const MEMBERSHIP_BATCH: usize = 8;
+
+/// What the ballot pass found.
+pub(crate) struct BallotPass {
+    pub v5: Check,
+    pub v6: Check,
+    pub v7: Check,
+    pub v19: Check,
+    pub ballots: u64,
+    /// The product of the cast ballots the tally lists, per (contest, selection) (eq. (62)).
+    pub aggregate: HashMap<(String, String), Ciphertext<G>>,
+    /// The challenged ballots, kept for Verifications 12 to 14 (few, by their nature).
+    pub challenged: Vec<EncryptedBallot<G>>,
+    /// Ids of the cast ballots.
+    pub cast: HashSet<String>,
+}
+
+/// One device's files in chain order, with what its chain file says.
+struct Device {
+    name: String,
+    chain: Option<BallotChainJson>,
+    files: Vec<PathBuf>,
+}
+
+fn devices(dir: &Path, v7: &mut Check) -> Result<Vec<Device>, ReadError> {
+    let root = dir.join("encrypted_ballots");
+    if !root.exists() {
+        return Ok(Vec::new());
+    }
+    let mut names: Vec<PathBuf> = std::fs::read_dir(&root)
+        .map_err(|e| ReadError::file(&root, e))?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.is_dir())
+        .collect();
+    names.sort();
+    let mut out = Vec::new();
+    for d in names {
+        let name = d
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let mut files: Vec<PathBuf> = std::fs::read_dir(&d)
+            .map_err(|e| ReadError::file(&d, e))?
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| {
+                p.file_name()
+                    .and_then(|n| n.to_str())
+                    .is_some_and(|n| n.starts_with("eballot-") && n.ends_with(".json"))
+            })
+            .collect();
+        files.sort();
+        let chain_path = d.join("ballot_chain.json");
+        let chain: Option<BallotChainJson> = if chain_path.exists() {
+            Some(read_json(&chain_path).map_err(|e| ReadError::file(&chain_path, e))?)
+        } else {
+            None
+        };
+        if let Some(ch) = &chain {
+            // The chain's order; files the chain does not list follow, and are reported.
+            let mut by_name: BTreeMap<String, PathBuf> = files
+                .into_iter()
+                .map(|p| {
+                    (
+                        p.file_name()
+                            .unwrap_or_default()
+                            .to_string_lossy()
+                            .into_owned(),
+                        p,
+                    )
+                })
+                .collect();
+            let mut ordered = Vec::new();
+            for id in &ch.ballot_ids {
+                match by_name.remove(&format!("eballot-{id}.json")) {
+                    Some(p) => ordered.push(p),
+                    None => v7.fail(
+                        format!("device {name}, ballot {id}"),
+                        "7.E: the device's chain lists a ballot the record does not hold",
+                    ),
+                }
+            }
+            for (file, p) in by_name {
+                v7.fail(
+                    format!("device {name}, {file}"),
+                    "7.E: a ballot that is not in its device's chain",
+                );
+                ordered.push(p);
+            }
+            files = ordered;
+        }
+        out.push(Device { name, chain, files });
+    }
+    Ok(out)
+}
+
+/// A ballot's own checks, done in parallel.
+struct Checked {
+    ballot: EncryptedBallot<G>,
+    v5: Check,
+    v6: Check,
+    v7: Check,
+}
+
+fn check_one(setup: &Setup, device: &str, ballot: EncryptedBallot<G>) -> Checked {
+    let (mut v5, mut v6, mut v7) = (Check::new(5), Check::new(6), Check::new(7));
+    let who = format!("device {device}, ballot {}", ballot.ballot_id);
+    let mut record = |f: entente_record::ballot::BallotFailure| {
+        let object = match (&f.contest, &f.selection) {
+            (Some(c), Some(s)) => format!("{who}, contest {c}, selection {s}"),
+            (Some(c), None) => format!("{who}, contest {c}"),
+            _ => who.clone(),
+        };
+        match f.verification {
+            5 => v5.fail(object, f.what),
+            6 => v6.fail(object, f.what),
+            _ => v7.fail(object, f.what),
+        }
+    };
+    if ballot.election_id.is_some_and(|e| e != setup.h_e) {
+        record(entente_record::ballot::BallotFailure {
+            verification: 7,
+            contest: None,
+            selection: None,
+            what: "its election_id is not this election's H_E".into(),
+        });
+    }
+    let structure = ballot.structure_failures(&setup.manifest);
+    structure.into_iter().for_each(&mut record);
+    let (counts, failures) = ballot.check(Revision::V2_0_0, &setup.h_e, &setup.key);
+    failures.into_iter().for_each(&mut record);
+    v5.checked = counts.selections;
+    v6.checked = counts.contests;
+    v7.checked = 1;
+    Checked { ballot, v5, v6, v7 }
+}
+
+/// Where a device's chain has got to.
+struct ChainState {
+    previous: Option<HashValue>,
+    position: usize,
+}
+
+/// Reads and checks every ballot of the record.
+pub(crate) fn check_all(
+    dir: &Path,
+    setup: &Setup,
+    tally: Option<&EncryptedTallyRecord<G>>,
+    progress: &dyn Progress,
+) -> Result<BallotPass, ReadError> {
+    let (mut v5, mut v6, mut v7, mut v19) =
+        (Check::new(5), Check::new(6), Check::new(7), Check::new(19));
+    let devices = devices(dir, &mut v7)?;
+    let work: Vec<(usize, &PathBuf)> = devices
+        .iter()
+        .enumerate()
+        .flat_map(|(i, d)| d.files.iter().map(move |f| (i, f)))
+        .collect();
+    progress.ballots(work.len() as u64);
+
+    // The tally's list: each cast ballot must be in it once; none may stay unclaimed.
+    let mut listed: HashMap<&str, bool> = HashMap::new();
+    if let Some(t) = tally {
+        for id in &t.cast_ballot_ids {
+            if listed.insert(id.as_str(), false).is_some() {
+                v19.fail(
+                    format!("encrypted_tally.json, ballot {id}"),
+                    "listed twice among the cast ballots",
+                );
+            }
+        }
+    }
+    let mut ids: HashSet<String> = HashSet::with_capacity(work.len());
+    let mut codes: HashSet<HashValue> = HashSet::with_capacity(work.len());
+    let mut chains: Vec<ChainState> = devices
+        .iter()
+        .map(|_| ChainState {
+            previous: None,
+            position: 0,
+        })
+        .collect();
+    let mut aggregate: HashMap<(String, String), Ciphertext<G>> = HashMap::new();
+    let mut challenged = Vec::new();
+    let mut cast = HashSet::new();
+    let h_0 = hashes::chain_start(&setup.h_e, &setup.baux0);
+
+    for chunk in work.chunks(CHUNK) {
+        // Read, with the elements' membership proven in batches, then check, all in parallel.
+        let read: Vec<(usize, &PathBuf, EncryptedBallot<G>)> = chunk
+            .par_chunks(MEMBERSHIP_BATCH)
+            .map(|part| {
+                let jsons = part
+                    .iter()
+                    .map(|(_, f)| {
+                        read_json::<EncryptedBallotJson>(f).map_err(|e| ReadError::file(f, e))
+                    })
+                    .collect::<Result<Vec<_>, _>>()?;
+                let refs: Vec<&EncryptedBallotJson> = jsons.iter().collect();
+                let mut rng = rand::rngs::OsRng.unwrap_err();
+                read_batch::<G, _>(&refs, &mut rng)
+                    .into_iter()
+                    .zip(part)
+                    .map(|(b, (d, f))| b.map(|b| (*d, *f, b)).map_err(|e| ReadError::file(f, e)))
+                    .collect::<Result<Vec<_>, _>>()
+            })
+            .collect::<Result<Vec<Vec<_>>, _>>()?
+            .into_iter()
+            .flatten()
+            .collect();
+        let checked: Vec<(usize, &PathBuf, Checked)> = read
+            .into_par_iter()
+            .map(|(d, f, b)| (d, f, check_one(setup, &devices[d].name, b)))
+            .collect();
+        for (d, _file, c) in checked {
+            v5.absorb(c.v5);
+            v6.absorb(c.v6);
+            v7.absorb(c.v7);
+            let b = c.ballot;
+            let device = &devices[d];
+            let who = || format!("device {}, ballot {}", device.name, b.ballot_id);
+            if !ids.insert(b.ballot_id.clone()) {
+                v19.fail(who(), "the ballot id occurs twice in the record");
+            }
+            if !codes.insert(b.confirmation_code) {
+                v7.fail(
+                    who(),
+                    "7.C: the confirmation code occurs twice in the record",
+                );
+            }
+            // 7.D, 7.E: each ballot's B_aux continues its device's chain (eq. (59), (60)).
+            let chained = setup.chaining && device.chain.as_ref().is_none_or(|c| c.chaining);
+            if chained {
+                let st = &mut chains[d];
+                let expected = match &st.previous {
+                    None => hashes::chain_aux(&h_0, true, &setup.baux0),
+                    Some(prev) => hashes::chain_aux(prev, false, &setup.baux0),
+                };
+                v7.expect(
+                    b.code_baux == expected,
+                    who,
+                    "7.E: B_aux is not the previous confirmation code and B_aux,0 (eq. (60))",
+                );
+                st.previous = Some(b.confirmation_code);
+                st.position += 1;
+            }
+            match b.state {
+                BallotState::Cast => {
+                    match listed.get_mut(b.ballot_id.as_str()) {
+                        Some(seen) if !*seen => {
+                            *seen = true;
+                            for c in &b.contests {
+                                for s in &c.selections {
+                                    let acc = aggregate
+                                        .entry((c.contest_id.clone(), s.selection_id.clone()))
+                                        .or_insert_with(Ciphertext::zero);
+                                    *acc = acc.add(&s.ciphertext);
+                                }
+                            }
+                        }
+                        Some(_) => {}
+                        None if tally.is_some() => v19.fail(
+                            who(),
+                            "a cast ballot that the encrypted tally does not list",
+                        ),
+                        None => {}
+                    }
+                    cast.insert(b.ballot_id.clone());
+                }
+                BallotState::Challenged => {
+                    if listed.contains_key(b.ballot_id.as_str()) {
+                        v19.fail(
+                            who(),
+                            "a challenged ballot listed among the tally's cast ballots",
+                        );
+                    }
+                    challenged.push(b);
+                }
+            }
+            v19.checked += 1;
+        }
+        progress.advance(chunk.len() as u64);
+    }
+    // 7.D, 7.F, 7.G: each chain's start, last code and closing hash.
+    for (device, st) in devices.iter().zip(&chains) {
+        let Some(ch) = &device.chain else { continue };
+        let at = || format!("device {}, ballot_chain.json", device.name);
+        if setup.chaining && ch.chaining {
+            v7.expect(
+                HashValue::from_hex(&ch.baux0).is_ok_and(|h| h == h_0),
+                at,
+                "7.D: baux0 is not H_0 = H(H_E; 0x24, B_aux,0) (eq. (59))",
+            );
+            if let Some(last) = &st.previous {
+                v7.expect(
+                    HashValue::from_hex(&ch.last_confirmation_code).is_ok_and(|h| h == *last),
+                    at,
+                    "7.F: last_confirmation_code is not the last ballot's confirmation code",
+                );
+                if let Some(closing) = &ch.closing_hash {
+                    v7.expect(
+                        HashValue::from_hex(closing).is_ok_and(|h| {
+                            h == hashes::chain_close(&setup.h_e, last, &setup.baux0)
+                        }),
+                        at,
+                        "7.G: the closing hash is not H(H_E; 0x24, H(B_l) ‖ B_aux,0 ‖ \"CLOSE\") (eq. (61))",
+                    );
+                }
+            }
+        }
+    }
+    for (id, seen) in &listed {
+        if !*seen
+            && !challenged
+                .iter()
+                .any(|b: &EncryptedBallot<G>| b.ballot_id == *id)
+        {
+            v19.fail(
+                format!("encrypted_tally.json, ballot {id}"),
+                "listed as cast, but the record holds no cast ballot with this id",
+            );
+        }
+    }
+    Ok(BallotPass {
+        v5: v5.not_applicable("the record holds no ballots"),
+        v6: v6.not_applicable("the record holds no ballots"),
+        v7: v7.not_applicable("the record holds no ballots"),
+        v19,
+        ballots: work.len() as u64,
+        aggregate,
+        challenged,
+        cast,
+    })
+}

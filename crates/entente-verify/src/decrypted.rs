@@ -1,0 +1,375 @@
+//! Verification 8 (the encrypted tally is the product of the cast ballots), 9 to 11 (the
+//! decrypted tally: proofs, values, labels, contest data) and 12 to 14 (every challenged ballot
+//! decrypted, with proofs, valid choices and contest data).
+
+use std::collections::{HashMap, HashSet};
+use std::path::Path;
+
+use entente_group::P4096;
+use entente_record::ballot::{BallotError, Ciphertext, ContestData, EncryptedBallot};
+use entente_record::election::read_json;
+use entente_record::tally::{
+    DecryptedTally, DecryptedTallyJson, EncryptedTallyJson, EncryptedTallyRecord,
+};
+
+use crate::ballots::BallotPass;
+use crate::setup::Setup;
+use crate::{Check, ReadError};
+
+type G = P4096;
+
+/// `encrypted_tally.json`, required in a complete record.
+pub(crate) fn read_encrypted_tally(
+    dir: &Path,
+) -> Result<Option<EncryptedTallyRecord<G>>, ReadError> {
+    let path = dir.join("encrypted_tally.json");
+    let json: EncryptedTallyJson = read_json(&path).map_err(|e| ReadError::file(&path, e))?;
+    json.read().map(Some).map_err(|e| ReadError::file(&path, e))
+}
+
+fn read_decrypted(path: &Path) -> Result<DecryptedTally<G>, ReadError> {
+    let json: DecryptedTallyJson = read_json(path).map_err(|e| ReadError::file(path, e))?;
+    json.read().map_err(|e| ReadError::file(path, e))
+}
+
+/// Verifications 8 to 14 and their part of the record's consistency.
+pub(crate) struct Rest {
+    pub v8: Check,
+    pub v9_to_v14: Vec<Check>,
+    pub v19: Check,
+}
+
+pub(crate) fn check(
+    dir: &Path,
+    setup: &Setup,
+    tally: Option<&EncryptedTallyRecord<G>>,
+    pass: &BallotPass,
+) -> Result<Rest, ReadError> {
+    let mut v8 = Check::new(8);
+    let mut v19 = Check::new(19);
+    let Some(tally) = tally else {
+        return Ok(Rest {
+            v8: v8.not_applicable("no encrypted tally"),
+            v9_to_v14: (9..=14)
+                .map(|n| Check::new(n).not_applicable("no tally"))
+                .collect(),
+            v19,
+        });
+    };
+    // Verification 8: (A, B) = (prod α_j, prod β_j) over the cast ballots (eq. (62)).
+    v8.expect(
+        tally.election_id == setup.h_e,
+        || "encrypted_tally.json: election_id".into(),
+        "the encrypted tally is not this election's (election_id is not H_E)",
+    );
+    let mut expected: HashMap<(&str, &str), &Ciphertext<G>> = pass
+        .aggregate
+        .iter()
+        .map(|((c, s), ct)| ((c.as_str(), s.as_str()), ct))
+        .collect();
+    let zero = Ciphertext::<G>::zero();
+    for c in &tally.contests {
+        for s in &c.selections {
+            v8.checked += 1;
+            let product = expected
+                .remove(&(c.contest_id.as_str(), s.selection_id.as_str()))
+                .unwrap_or(&zero);
+            v8.expect(
+                *product == s.ciphertext,
+                || {
+                    format!(
+                        "encrypted tally, contest {}, selection {}",
+                        c.contest_id, s.selection_id
+                    )
+                },
+                "8.A/8.B: (A, B) is not the product of the cast ballots' encryptions",
+            );
+        }
+    }
+    for (c, s) in expected.keys() {
+        v8.fail(
+            format!("encrypted tally, contest {c}, selection {s}"),
+            "8: the cast ballots vote here, but the encrypted tally has no such selection",
+        );
+    }
+
+    // Verifications 9 to 11: the decrypted tally.
+    let (mut v9, mut v10, mut v11) = (Check::new(9), Check::new(10), Check::new(11));
+    let decrypted = read_decrypted(&dir.join("tally.json"))?;
+    let encrypted: HashMap<(&str, &str), &Ciphertext<G>> = tally
+        .contests
+        .iter()
+        .flat_map(|c| {
+            c.selections.iter().map(move |s| {
+                (
+                    (c.contest_id.as_str(), s.selection_id.as_str()),
+                    &s.ciphertext,
+                )
+            })
+        })
+        .collect();
+    for c in &decrypted.contests {
+        let Some(m) = setup
+            .manifest
+            .contests
+            .iter()
+            .find(|m| m.id == c.contest_id)
+        else {
+            v10.fail(
+                format!("tally, contest {}", c.contest_id),
+                "10.B: the contest is not in the manifest",
+            );
+            continue;
+        };
+        for s in &c.selections {
+            let at = || {
+                format!(
+                    "tally, contest {}, selection {}",
+                    c.contest_id, s.selection_id
+                )
+            };
+            v9.checked += 1;
+            v10.checked += 1;
+            v10.expect(
+                m.options.iter().any(|o| o.id == s.selection_id),
+                at,
+                "10.C: the option is not the manifest's for this contest",
+            );
+            match encrypted.get(&(c.contest_id.as_str(), s.selection_id.as_str())) {
+                Some(ct) if **ct == s.ciphertext => {}
+                _ => v9.fail(
+                    at(),
+                    "9: the ciphertext decrypted is not the encrypted tally's",
+                ),
+            }
+            match s.decryption.verify(&setup.h_e, &setup.key, &s.ciphertext) {
+                Ok(()) => {}
+                Err(BallotError::DecryptedValue { value }) => v10.fail(
+                    at(),
+                    format!("10.A: T is not K^t for the stated t = {value}"),
+                ),
+                Err(e) => v9.fail(at(), format!("9.B: {e}")),
+            }
+        }
+        for o in &m.options {
+            v10.expect(
+                c.selections.iter().any(|s| s.selection_id == o.id),
+                || format!("tally, contest {}, option {}", c.contest_id, o.id),
+                "10.D: a manifest option is missing from the decrypted tally",
+            );
+        }
+        if let Some(d) = &c.contest_data {
+            v11.checked += 1;
+            v11.expect(
+                d.encrypted
+                    .verify_decryption(
+                        &setup.h_e,
+                        &setup.key,
+                        &d.proof.beta,
+                        &d.proof.challenge,
+                        &d.proof.response,
+                    )
+                    .is_ok(),
+                || format!("tally, contest {}, contest data", c.contest_id),
+                "11.B: c is not H(H_E; 0x31, K, C_0, C_1, C_2, a, b, β)",
+            );
+        }
+    }
+    for c in &tally.contests {
+        v10.expect(
+            decrypted
+                .contests
+                .iter()
+                .any(|d| d.contest_id == c.contest_id),
+            || format!("tally, contest {}", c.contest_id),
+            "10.E: a contest of the encrypted tally is missing from the decrypted tally",
+        );
+    }
+
+    // Verifications 12 to 14: every challenged ballot, decrypted.
+    let (mut v12, mut v13, mut v14) = (Check::new(12), Check::new(13), Check::new(14));
+    let cdir = dir.join("challenged_ballots");
+    let mut dballots: HashMap<String, DecryptedTally<G>> = HashMap::new();
+    if cdir.exists() {
+        let mut files: Vec<_> = std::fs::read_dir(&cdir)
+            .map_err(|e| ReadError::file(&cdir, e))?
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| p.extension().is_some_and(|e| e == "json"))
+            .collect();
+        files.sort();
+        for f in files {
+            let d = read_decrypted(&f)?;
+            if dballots.contains_key(&d.id) {
+                v12.fail(format!("challenged ballot {}", d.id), "decrypted twice");
+            }
+            dballots.insert(d.id.clone(), d);
+        }
+    }
+    let challenged: HashSet<&str> = pass
+        .challenged
+        .iter()
+        .map(|b| b.ballot_id.as_str())
+        .collect();
+    for id in dballots.keys() {
+        if pass.cast.contains(id) {
+            v12.fail(
+                format!("ballot {id}"),
+                "a decryption of a CAST ballot is published: it reveals a vote",
+            );
+        } else if !challenged.contains(id.as_str()) {
+            v12.fail(
+                format!("challenged_ballots, ballot {id}"),
+                "the record holds no challenged ballot with this id",
+            );
+        }
+    }
+    for b in &pass.challenged {
+        match dballots.get(&b.ballot_id) {
+            None => v12.fail(
+                format!("challenged ballot {}", b.ballot_id),
+                "12: the challenged ballot has no published decryption",
+            ),
+            Some(d) => check_challenged(setup, b, d, &mut v12, &mut v13, &mut v14),
+        }
+    }
+    v19.checked += dballots.len() as u64;
+    Ok(Rest {
+        v8,
+        v9_to_v14: vec![
+            v9,
+            v10,
+            v11.not_applicable("the tally decrypts no contest data"),
+            v12.not_applicable("no ballot was challenged"),
+            v13.not_applicable("no ballot was challenged"),
+            v14.not_applicable("no ballot was challenged"),
+        ],
+        v19,
+    })
+}
+
+/// Verifications 12 to 14 for one challenged ballot and its published decryption.
+fn check_challenged(
+    setup: &Setup,
+    b: &EncryptedBallot<G>,
+    d: &DecryptedTally<G>,
+    v12: &mut Check,
+    v13: &mut Check,
+    v14: &mut Check,
+) {
+    let who = format!("challenged ballot {}", b.ballot_id);
+    for c in &b.contests {
+        let cat = format!("{who}, contest {}", c.contest_id);
+        let Some(dc) = d.contests.iter().find(|x| x.contest_id == c.contest_id) else {
+            v13.fail(&cat, "13.D: the contest is missing from the decryption");
+            continue;
+        };
+        let manifest = setup
+            .manifest
+            .contests
+            .iter()
+            .find(|m| m.id == c.contest_id);
+        let mut sum = 0u64;
+        for s in &c.selections {
+            let at = || format!("{cat}, selection {}", s.selection_id);
+            let Some(ds) = dc
+                .selections
+                .iter()
+                .find(|x| x.selection_id == s.selection_id)
+            else {
+                v13.fail(at(), "13.F: the option is missing from the decryption");
+                continue;
+            };
+            v12.checked += 1;
+            v13.checked += 1;
+            if ds.ciphertext != s.ciphertext {
+                v12.fail(at(), "12: the ciphertext decrypted is not the ballot's");
+            }
+            match ds.decryption.verify(&setup.h_e, &setup.key, &s.ciphertext) {
+                Ok(()) => {}
+                Err(BallotError::DecryptedValue { value }) => v13.fail(
+                    at(),
+                    format!("13.A: S is not K^σ for the stated σ = {value}"),
+                ),
+                Err(e) => v12.fail(at(), format!("12.B: {e}")),
+            }
+            let limit = manifest.map_or(1, |m| m.option_limit);
+            v13.expect(
+                ds.decryption.value <= u64::from(limit),
+                at,
+                &format!(
+                    "13.B: σ = {} is above the option limit {limit}",
+                    ds.decryption.value
+                ),
+            );
+            sum += ds.decryption.value;
+        }
+        if let Some(m) = manifest {
+            v13.expect(
+                sum <= u64::from(m.limit),
+                || cat.clone(),
+                &format!(
+                    "13.C: the selections sum to {sum}, above the contest limit {}",
+                    m.limit
+                ),
+            );
+        } else {
+            v13.fail(&cat, "13.D: the contest is not in the manifest");
+        }
+        for ds in &dc.selections {
+            v13.expect(
+                c.selections
+                    .iter()
+                    .any(|s| s.selection_id == ds.selection_id),
+                || format!("{cat}, selection {}", ds.selection_id),
+                "13.E: the decryption has an option the ballot does not",
+            );
+        }
+        // Verification 14: β and its proof, and the stated contest data is what C_1 holds.
+        let Some(data) = &dc.contest_data else {
+            v14.fail(&cat, "14: the contest data is not decrypted");
+            continue;
+        };
+        v14.checked += 1;
+        if data.encrypted != c.contest_data {
+            v14.fail(&cat, "14: the contest data decrypted is not the ballot's");
+            continue;
+        }
+        if c.contest_data
+            .verify_decryption(
+                &setup.h_e,
+                &setup.key,
+                &data.proof.beta,
+                &data.proof.challenge,
+                &data.proof.response,
+            )
+            .is_err()
+        {
+            v14.fail(
+                &cat,
+                "14.B: c is not H(H_E; 0x31, K, C_0, C_1, C_2, a, b, β)",
+            );
+            continue;
+        }
+        let opened = c
+            .contest_data
+            .decrypt_with_beta(
+                &setup.h_e,
+                setup.key.element(),
+                &data.proof.beta,
+                &c.contest_id,
+                c.sequence_order,
+            )
+            .and_then(|bytes| ContestData::decode(&bytes));
+        match opened {
+            Ok(plain) if plain == data.data => {}
+            Ok(plain) => v14.fail(
+                &cat,
+                format!(
+                    "14: the stated contest data is not what C_1 decrypts to under β ({:?}, {:?}, {:?})",
+                    plain.status, plain.over_votes, plain.write_ins
+                ),
+            ),
+            Err(e) => v14.fail(&cat, format!("14: C_1 does not open under β: {e}")),
+        }
+    }
+}

@@ -1,0 +1,110 @@
+//! The independent verifier of an ElectionGuard 2.0 election record (spec 2.0 §6): it reads the
+//! public record (never `private_data/`), runs Verifications 1 to 14 (15 to 18 where the record
+//! holds pre-encrypted ballots), checks what the spec assumes (unique ballot ids, every cast
+//! ballot in the tally exactly once, no challenged ballot in it, every element in the group),
+//! and reports each verification with the objects and equations that fail.
+//!
+//! It depends on `entente-group` and `entente-record` only: it cannot call the code that
+//! encrypts or decrypts, so it checks the record, not Entente's own computations. Ballots are
+//! streamed in chunks and checked on all cores; what is kept per ballot is its id and
+//! confirmation code, and per selection the running product of V8.
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
+mod ballots;
+mod decrypted;
+mod report;
+mod setup;
+
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+pub use report::{Check, Failure, Report, Status};
+use thiserror::Error;
+
+/// The record cannot be read: the error names the file and, for JSON, the path in it.
+#[derive(Debug, Error)]
+#[non_exhaustive]
+pub enum ReadError {
+    /// A file is missing, unreadable, not JSON, or holds a value its field cannot hold (a
+    /// non-hex digit, an element outside the group, …).
+    #[error("{file}: {reason}")]
+    File {
+        /// The file.
+        file: PathBuf,
+        /// What is wrong, with the JSON path.
+        reason: String,
+    },
+    /// The worker pool could not start.
+    #[error("cannot start {0} worker threads")]
+    Threads(usize),
+}
+
+impl ReadError {
+    pub(crate) fn file(file: &Path, reason: impl std::fmt::Display) -> Self {
+        Self::File {
+            file: file.to_owned(),
+            reason: reason.to_string(),
+        }
+    }
+}
+
+/// How to verify.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Options {
+    /// Worker threads (0: one per core).
+    pub threads: usize,
+}
+
+/// Told how far the ballots have got (for a progress bar).
+pub trait Progress: Sync {
+    /// The number of ballot files found.
+    fn ballots(&self, _total: u64) {}
+    /// `n` more ballots checked.
+    fn advance(&self, _n: u64) {}
+}
+
+/// No progress shown.
+pub struct Quiet;
+impl Progress for Quiet {}
+
+/// Verifies the record in `dir`.
+pub fn verify(dir: &Path, opts: Options, progress: &dyn Progress) -> Result<Report, ReadError> {
+    let start = Instant::now();
+    let threads = if opts.threads == 0 {
+        std::thread::available_parallelism().map_or(1, |n| n.get())
+    } else {
+        opts.threads
+    };
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .build()
+        .map_err(|_| ReadError::Threads(threads))?;
+    pool.install(|| {
+        let (setup, mut checks) = setup::read_and_check(dir)?;
+        let tally = decrypted::read_encrypted_tally(dir)?;
+        let pass = ballots::check_all(dir, &setup, tally.as_ref(), progress)?;
+        let mut rest = decrypted::check(dir, &setup, tally.as_ref(), &pass)?;
+        checks.push(pass.v5);
+        checks.push(pass.v6);
+        checks.push(pass.v7);
+        checks.push(rest.v8);
+        checks.append(&mut rest.v9_to_v14);
+        let pre = "the record holds no pre-encrypted ballots";
+        for n in 15..=18 {
+            checks.push(Check::new(n).not_applicable(pre));
+        }
+        let mut consistency = pass.v19;
+        consistency.absorb(rest.v19);
+        checks.push(consistency);
+        Ok(Report {
+            record: dir.display().to_string(),
+            guardians: setup.quorum.0,
+            quorum: setup.quorum.1,
+            ballots: pass.ballots,
+            checks,
+            seconds: start.elapsed().as_secs_f64(),
+            threads,
+        })
+    })
+}

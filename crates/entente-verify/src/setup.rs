@@ -1,0 +1,213 @@
+//! Verifications 1 to 4: the parameters, the guardians' keys and proofs, the joint key and the
+//! extended base hash; and what the later verifications need of the setup.
+
+use std::path::Path;
+
+use entente_group::{Group, P4096, Scalar};
+use entente_record::ballot::PublicKey;
+use entente_record::election::{ElectionConfigJson, ElectionInitializedJson, read_json};
+use entente_record::manifest::Manifest;
+use entente_record::{HashValue, Revision, keys, params};
+
+use crate::{Check, ReadError};
+
+type G = P4096;
+
+/// What the ballot and tally checks use: the stated H_E and K (Verifications 3 and 4 say
+/// whether they are right).
+pub(crate) struct Setup {
+    pub manifest: Manifest,
+    pub h_e: HashValue,
+    pub key: PublicKey<G>,
+    /// (n, k).
+    pub quorum: (u32, u32),
+    /// Whether the devices chain their confirmation codes.
+    pub chaining: bool,
+    /// B_aux,0.
+    pub baux0: Vec<u8>,
+}
+
+fn hash(file: &Path, field: &str, hex: &str) -> Result<HashValue, ReadError> {
+    HashValue::from_hex(hex).map_err(|e| ReadError::file(file, format!("{field}: {e}")))
+}
+
+/// Reads the setup (manifest, config, constants, guardians) and runs Verifications 1 to 4.
+pub(crate) fn read_and_check(dir: &Path) -> Result<(Setup, Vec<Check>), ReadError> {
+    let manifest_path = dir.join("manifest.json");
+    let manifest_bytes =
+        std::fs::read(&manifest_path).map_err(|e| ReadError::file(&manifest_path, e))?;
+    let manifest =
+        Manifest::from_json(&manifest_bytes).map_err(|e| ReadError::file(&manifest_path, e))?;
+    let config_path = dir.join("election_config.json");
+    let config: ElectionConfigJson =
+        read_json(&config_path).map_err(|e| ReadError::file(&config_path, e))?;
+    let init_path = dir.join("election_initialized.json");
+    let init: ElectionInitializedJson =
+        read_json(&init_path).map_err(|e| ReadError::file(&init_path, e))?;
+    let constants_path = dir.join("constants.json");
+    let constants: serde_json::Value =
+        read_json(&constants_path).map_err(|e| ReadError::file(&constants_path, e))?;
+
+    // Verification 1: the parameters and the hashes that bind the election to them.
+    let mut v1 = Check::new(1);
+    v1.checked = 8;
+    v1.expect(
+        config.config_version == params::SPEC_VERSION,
+        || {
+            format!(
+                "election_config.json: config_version {:?}",
+                config.config_version
+            )
+        },
+        "1.A: the record is not of ElectionGuard v2.0.0",
+    );
+    let c = P4096::constants();
+    for (label, field, expected) in [
+        ("1.B", "large_prime", c.p_bytes()),
+        ("1.C", "small_prime", c.q_bytes()),
+        ("1.D", "cofactor", c.r_bytes()),
+        ("1.E", "generator", c.g_bytes()),
+    ] {
+        let stated = constants[field].as_str().ok_or_else(|| {
+            ReadError::file(&constants_path, format!("{field}: missing or not a string"))
+        })?;
+        let bytes = ::hex::decode(stated)
+            .map_err(|e| ReadError::file(&constants_path, format!("{field}: {e}")))?;
+        let strip = |b: &[u8]| {
+            b.iter()
+                .skip_while(|&&x| x == 0)
+                .copied()
+                .collect::<Vec<u8>>()
+        };
+        v1.expect(
+            strip(&bytes) == strip(&expected),
+            || format!("constants.json: {field}"),
+            &format!("{label}: not the standard value of spec 2.0 §3.1.1"),
+        );
+    }
+    let h_p = params::standard_parameter_base_hash();
+    let stated_h_p = hash(
+        &config_path,
+        "parameter_base_hash",
+        &config.parameter_base_hash,
+    )?;
+    v1.expect(
+        stated_h_p == h_p,
+        || "election_config.json: parameter_base_hash".into(),
+        "1.F: H_P is not H(ver; 0x00, p, q, g) of eq. (4)",
+    );
+    let h_m = params::manifest_hash(&h_p, &manifest_bytes)
+        .map_err(|e| ReadError::file(&manifest_path, e))?;
+    let stated_h_m = hash(&config_path, "manifest_hash", &config.manifest_hash)?;
+    v1.expect(
+        stated_h_m == h_m,
+        || "election_config.json: manifest_hash".into(),
+        "1.G: H_M is not H(H_P; 0x01, manifest) of eq. (5)",
+    );
+    let (n, k) = (config.number_of_guardians, config.quorum);
+    let h_b = params::election_base_hash(&h_p, &h_m, n, k);
+    let stated_h_b = hash(
+        &config_path,
+        "election_base_hash",
+        &config.election_base_hash,
+    )?;
+    v1.expect(
+        stated_h_b == h_b,
+        || "election_config.json: election_base_hash".into(),
+        "1.H: H_B is not H(H_P; 0x02, H_M, n, k) of eq. (6)",
+    );
+
+    // Verification 2: every coefficient commitment with its Schnorr proof.
+    let mut v2 = Check::new(2);
+    let mut public_keys = Vec::new();
+    let mut seen = std::collections::BTreeSet::new();
+    if init.guardians.len() != n as usize {
+        v2.fail(
+            "election_initialized.json: guardians",
+            format!(
+                "{} guardians, the config says n = {n}",
+                init.guardians.len()
+            ),
+        );
+    }
+    for (gi, g) in init.guardians.iter().enumerate() {
+        let who = format!("guardian {} (index {})", g.guardian_id, g.x_coordinate);
+        if g.x_coordinate == 0 || g.x_coordinate > n || !seen.insert(g.x_coordinate) {
+            v2.fail(&who, format!("the index must be unique and in 1..={n}"));
+        }
+        if g.coefficient_proofs.len() != k as usize {
+            v2.fail(
+                &who,
+                format!(
+                    "{} commitments, a quorum of {k} needs {k}",
+                    g.coefficient_proofs.len()
+                ),
+            );
+        }
+        for (j, p) in g.coefficient_proofs.iter().enumerate() {
+            let at = |f: &str| format!("guardians[{gi}].coefficient_proofs[{j}].{f}");
+            let commitment = G::element_from_hex(&p.public_key)
+                .map_err(|e| ReadError::file(&init_path, format!("{}: {e}", at("public_key"))))?;
+            let challenge = <G as Group>::Scalar::from_hex(&p.challenge)
+                .map_err(|e| ReadError::file(&init_path, format!("{}: {e}", at("challenge"))))?;
+            let response = <G as Group>::Scalar::from_hex(&p.response)
+                .map_err(|e| ReadError::file(&init_path, format!("{}: {e}", at("response"))))?;
+            v2.checked += 1;
+            v2.expect(
+                keys::coefficient_proof_holds::<G>(
+                    &h_p,
+                    Revision::V2_0_0,
+                    g.x_coordinate,
+                    j as u32,
+                    &commitment,
+                    &challenge,
+                    &response,
+                ),
+                || format!("{who}, coefficient {j}"),
+                "2.C: c is not H(H_P; 0x10, i, j, K_ij, g^v K_ij^c) (eq. (12))",
+            );
+            if j == 0 {
+                public_keys.push(commitment);
+            }
+        }
+    }
+
+    // Verification 3: K is the product of the guardians' keys, and not 1.
+    let mut v3 = Check::new(3);
+    v3.checked = 1;
+    let key = G::element_from_hex(&init.joint_public_key)
+        .map_err(|e| ReadError::file(&init_path, format!("joint_public_key: {e}")))?;
+    let product = public_keys.iter().fold(G::identity(), |a, k| G::mul(&a, k));
+    v3.expect(
+        product == key,
+        || "election_initialized.json: joint_public_key".into(),
+        "3.B: K is not the product of the guardians' public keys K_i",
+    );
+    v3.expect(
+        key != G::identity(),
+        || "election_initialized.json: joint_public_key".into(),
+        "3.B: K = 1",
+    );
+
+    // Verification 4: H_E from H_B and K.
+    let mut v4 = Check::new(4);
+    v4.checked = 1;
+    let h_e = hash(&init_path, "extended_base_hash", &init.extended_base_hash)?;
+    v4.expect(
+        params::extended_base_hash::<G>(&stated_h_b, &key) == h_e,
+        || "election_initialized.json: extended_base_hash".into(),
+        "4.A: H_E is not H(H_B; 0x12, K) (eq. (23))",
+    );
+
+    Ok((
+        Setup {
+            manifest,
+            h_e,
+            key: PublicKey::new(key),
+            quorum: (n, k),
+            chaining: config.chain_confirmation_codes,
+            baux0: config.baux0.clone(),
+        },
+        vec![v1, v2, v3, v4],
+    ))
+}
