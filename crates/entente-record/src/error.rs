@@ -18,6 +18,13 @@ pub enum RecordError {
     /// JSON that does not parse; the message names the file and the JSON path.
     #[error("{0}")]
     Json(String),
+    /// A well-formed element of Z_p that is not in the order-q subgroup: a verifier reports it
+    /// as the failure of a verification (5.A, …) rather than as unreadable input.
+    #[error("{path}: not in the order-q subgroup of Z_p^*")]
+    NotInGroup {
+        /// The JSON path of the value.
+        path: String,
+    },
     /// A value in a record that is not what its field needs; `path` is the JSON path.
     #[error("{path}: {reason}")]
     Field {

@@ -11,7 +11,7 @@ use entente_record::ballot::json::{EncryptedBallotJson, read_batch};
 use entente_record::ballot::{BallotState, Ciphertext, EncryptedBallot, hashes};
 use entente_record::election::read_json;
 use entente_record::tally::EncryptedTallyRecord;
-use entente_record::{HashValue, Revision};
+use entente_record::{HashValue, RecordError, Revision};
 use rand::TryRngCore;
 use rayon::prelude::*;
 
@@ -160,6 +160,17 @@ fn check_one(setup: &Setup, device: &str, ballot: EncryptedBallot<G>) -> Checked
     Checked { ballot, v5, v6, v7 }
 }
 
+/// A ballot file as read.
+enum Outcome<'a> {
+    Read(usize, &'a PathBuf, EncryptedBallot<G>),
+    NotInGroup {
+        device: usize,
+        id: String,
+        cast: bool,
+        path: String,
+    },
+}
+
 /// Where a device's chain has got to.
 struct ChainState {
     previous: Option<HashValue>,
@@ -211,7 +222,10 @@ pub(crate) fn check_all(
 
     for chunk in work.chunks(CHUNK) {
         // Read, with the elements' membership proven in batches, then check, all in parallel.
-        let read: Vec<(usize, &PathBuf, EncryptedBallot<G>)> = chunk
+        // A ballot with an element of Z_p outside the subgroup fails 5.A and is not checked
+        // further; anything unreadable stops the verification.
+        let mut read: Vec<(usize, &PathBuf, EncryptedBallot<G>)> = Vec::with_capacity(chunk.len());
+        let parts: Vec<Vec<Outcome<'_>>> = chunk
             .par_chunks(MEMBERSHIP_BATCH)
             .map(|part| {
                 let jsons = part
@@ -225,13 +239,50 @@ pub(crate) fn check_all(
                 read_batch::<G, _>(&refs, &mut rng)
                     .into_iter()
                     .zip(part)
-                    .map(|(b, (d, f))| b.map(|b| (*d, *f, b)).map_err(|e| ReadError::file(f, e)))
+                    .zip(&jsons)
+                    .map(|((b, (d, f)), json)| match b {
+                        Ok(b) => Ok(Outcome::Read(*d, *f, b)),
+                        Err(RecordError::NotInGroup { path }) => Ok(Outcome::NotInGroup {
+                            device: *d,
+                            id: json.ballot_id.clone(),
+                            cast: json.state == "CAST",
+                            path,
+                        }),
+                        Err(e) => Err(ReadError::file(f, e)),
+                    })
                     .collect::<Result<Vec<_>, _>>()
             })
-            .collect::<Result<Vec<Vec<_>>, _>>()?
-            .into_iter()
-            .flatten()
-            .collect();
+            .collect::<Result<_, _>>()?;
+        for o in parts.into_iter().flatten() {
+            match o {
+                Outcome::Read(d, f, b) => read.push((d, f, b)),
+                Outcome::NotInGroup {
+                    device,
+                    id,
+                    cast: is_cast,
+                    path,
+                } => {
+                    v5.fail(
+                        format!("device {}, ballot {id}, {path}", devices[device].name),
+                        "5.A: the value is not in Z_p^r (the order-q subgroup)",
+                    );
+                    if !ids.insert(id.clone()) {
+                        v19.fail(
+                            format!("ballot {id}"),
+                            "the ballot id occurs twice in the record",
+                        );
+                    }
+                    // Counted as seen, never aggregated: Verification 8 then shows the gap.
+                    if let Some(seen) = listed.get_mut(id.as_str()) {
+                        *seen = true;
+                    }
+                    if is_cast {
+                        cast.insert(id);
+                    }
+                    v19.checked += 1;
+                }
+            }
+        }
         let checked: Vec<(usize, &PathBuf, Checked)> = read
             .into_par_iter()
             .map(|(d, f, b)| (d, f, check_one(setup, &devices[d].name, b)))

@@ -146,8 +146,19 @@ pub(crate) fn read_and_check(dir: &Path) -> Result<(Setup, Vec<Check>), ReadErro
         }
         for (j, p) in g.coefficient_proofs.iter().enumerate() {
             let at = |f: &str| format!("guardians[{gi}].coefficient_proofs[{j}].{f}");
-            let commitment = G::element_from_hex(&p.public_key)
+            // In Z_p, or the record is unreadable; in the subgroup, or 2.A fails.
+            let commitment = ::hex::decode(&p.public_key)
+                .map_err(|e| e.to_string())
+                .and_then(|b| G::element_from_bytes_unchecked(&b).map_err(|e| e.to_string()))
                 .map_err(|e| ReadError::file(&init_path, format!("{}: {e}", at("public_key"))))?;
+            if G::element_from_bytes(&G::element_to_bytes(&commitment)).is_err() {
+                v2.checked += 1;
+                v2.fail(
+                    format!("{who}, coefficient {j}"),
+                    "2.A: the commitment K_ij is not in Z_p^r (the order-q subgroup)",
+                );
+                continue;
+            }
             let challenge = <G as Group>::Scalar::from_hex(&p.challenge)
                 .map_err(|e| ReadError::file(&init_path, format!("{}: {e}", at("challenge"))))?;
             let response = <G as Group>::Scalar::from_hex(&p.response)

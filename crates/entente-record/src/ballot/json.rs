@@ -384,10 +384,7 @@ pub fn read_batch<G: Group, R: rand::CryptoRng + rand::RngCore + ?Sized>(
                 .find(|(_, e)| G::element_from_bytes(&G::element_to_bytes(e)).is_err())
                 .map(|(path, _)| path);
             match outside {
-                Some(path) => Err(RecordError::Field {
-                    path,
-                    reason: entente_group::GroupError::NotInSubgroup.to_string(),
-                }),
+                Some(path) => Err(RecordError::NotInGroup { path }),
                 // Every element alone is a member: the batch test erred (probability 2^-127).
                 None => Ok(b),
             }
