@@ -20,6 +20,8 @@
 mod error;
 mod group;
 pub mod hex;
+#[cfg(feature = "criterion")]
+pub mod measure;
 pub mod p4096;
 
 pub use error::GroupError;

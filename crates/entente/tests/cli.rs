@@ -59,6 +59,15 @@ fn demo_runs_a_key_ceremony_and_encrypts_ballots() {
     assert!(stdout.contains("matches the ballots cast"), "{stdout}");
     assert!(stdout.contains("Mayor of Riverside"), "{stdout}");
     assert!(record.join("tally.json").is_file());
+    // And it ends with the verifier's report on its own record.
+    assert!(
+        stdout.contains("The independent verifier (entente verify) on the record:"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("All 14 verifications that apply hold (5 not applicable); 12 ballots"),
+        "{stdout}"
+    );
     assert_eq!(
         std::fs::read_dir(record.join("challenged_ballots"))
             .unwrap()
@@ -116,6 +125,7 @@ fn every_command_has_help() {
         &["testvectors", "--help"],
         &["bench", "--help"],
         &["tally", "--help"],
+        &["verify", "--help"],
         &["decrypt", "--help"],
         &["decrypt", "commit", "--help"],
         &["decrypt", "respond", "--help"],

@@ -1,0 +1,113 @@
+//! Criterion benchmark of the verifier's inner loop, in modexp-equivalents (DESIGN.md): one
+//! 0..1 selection of a real record (egk's allAvailable record) checked as Verification 5 asks,
+//! its range proof and the subgroup membership of α and β included, with the membership checks
+//! batched as `entente verify` does and, for comparison, one by one.
+
+use std::hint::black_box;
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use criterion::{Criterion, criterion_group, criterion_main};
+use entente_group::measure::ModexpEquivalents;
+use entente_group::{Group, P4096};
+use entente_record::ballot::json::EncryptedBallotJson;
+use entente_record::ballot::{Ciphertext, EncryptedBallot, RangeProof};
+use entente_record::election::{ElectionSetup, read_json};
+
+type G = P4096;
+
+/// Selections whose α and β share one batched membership test: about what the verifier's
+/// batches of eight ballots hold for a small manifest.
+const BATCH: usize = 128;
+
+fn selections() -> (ElectionSetup<G>, Vec<(Ciphertext<G>, RangeProof<G>)>) {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../../shared/conformance/egk/records/allAvailableJson");
+    let setup = ElectionSetup::<G>::read(&dir).expect("the conformance record is readable");
+    let mut out = Vec::new();
+    let ballots = dir.join("encrypted_ballots/runWorkflowAllAvailableJson");
+    let mut files: Vec<_> = std::fs::read_dir(&ballots)
+        .expect("the record's ballots")
+        .map(|e| e.expect("a directory entry").path())
+        .collect();
+    files.sort();
+    for f in files {
+        let json: EncryptedBallotJson = read_json(&f).expect("a ballot");
+        let b: EncryptedBallot<G> = json.read().expect("a valid ballot");
+        for c in b.contests {
+            for s in c.selections {
+                out.push((s.ciphertext, s.proof));
+            }
+        }
+    }
+    (setup, out)
+}
+
+fn bench(c: &mut Criterion<ModexpEquivalents>) {
+    let (setup, sel) = selections();
+    let key = setup.public_key();
+    let mut rng = rand::rng();
+    let mut g = c.benchmark_group("verification");
+    g.bench_function(
+        "one 0..1 selection: range proof and batched membership of α, β",
+        |b| {
+            b.iter_custom(|iters| {
+                let mut total = Duration::ZERO;
+                for i in 0..iters as usize {
+                    let start = (i * BATCH) % (sel.len() - BATCH);
+                    let part = &sel[start..start + BATCH];
+                    let t = Instant::now();
+                    let elements: Vec<_> = part
+                        .iter()
+                        .flat_map(|(ct, _)| [&ct.alpha, &ct.beta])
+                        .collect();
+                    assert!(G::batch_is_member(&elements, &mut rng));
+                    for (ct, proof) in part {
+                        black_box(proof.verify(&setup.h_e, &key, ct).is_ok());
+                    }
+                    total += t.elapsed() / BATCH as u32;
+                }
+                total
+            })
+        },
+    );
+    g.bench_function(
+        "one 0..1 selection: range proof and membership of α, β one by one",
+        |b| {
+            let mut i = 0usize;
+            b.iter(|| {
+                i += 1;
+                let (ct, proof) = &sel[i % sel.len()];
+                for e in [&ct.alpha, &ct.beta] {
+                    black_box(G::element_from_bytes(&G::element_to_bytes(e)).is_ok());
+                }
+                black_box(proof.verify(&setup.h_e, &key, ct).is_ok())
+            })
+        },
+    );
+    g.bench_function(
+        "reference: one variable-base exponentiation (= 1 by construction)",
+        |b| {
+            let mut i = 0usize;
+            b.iter(|| {
+                i += 1;
+                let (ct, proof) = &sel[i % sel.len()];
+                black_box(G::vartime_pow(&ct.alpha, &proof.pairs[0].challenge))
+            })
+        },
+    );
+    g.finish();
+}
+
+fn config() -> Criterion<ModexpEquivalents> {
+    Criterion::default()
+        .with_measurement(ModexpEquivalents::calibrate())
+        .sample_size(20)
+}
+
+criterion_group! {
+    name = benches;
+    config = config();
+    targets = bench
+}
+criterion_main!(benches);
