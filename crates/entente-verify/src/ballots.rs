@@ -241,7 +241,7 @@ pub(crate) fn check_all(
                     .zip(part)
                     .zip(&jsons)
                     .map(|((b, (d, f)), json)| match b {
-                        Ok(b) => Ok(Outcome::Read(*d, *f, b)),
+                        Ok(b) => Ok(Outcome::Read(*d, f, b)),
                         Err(RecordError::NotInGroup { path }) => Ok(Outcome::NotInGroup {
                             device: *d,
                             id: json.ballot_id.clone(),
