@@ -20,7 +20,10 @@ type G = P4096;
 /// batches of eight ballots hold for a small manifest.
 const BATCH: usize = 128;
 
-fn selections() -> (ElectionSetup<G>, Vec<(Ciphertext<G>, RangeProof<G>)>) {
+/// A selection's ciphertext and its range proof.
+type Selection = (Ciphertext<G>, RangeProof<G>);
+
+fn selections() -> (ElectionSetup<G>, Vec<Selection>) {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("../../../shared/conformance/egk/records/allAvailableJson");
     let setup = ElectionSetup::<G>::read(&dir).expect("the conformance record is readable");
