@@ -22,7 +22,7 @@ type G = P4096;
 
 /// Ballots read and checked at a time: enough to keep every core busy, few enough that memory
 /// does not grow with the record.
-const CHUNK: usize = 128;
+const CHUNK: usize = 256;
 /// Ballots whose elements share one batched membership test.
 const MEMBERSHIP_BATCH: usize = 8;
 
@@ -163,6 +163,7 @@ fn check_one(setup: &Setup, device: &str, ballot: EncryptedBallot<G>) -> Checked
 /// A ballot file as read.
 enum Outcome<'a> {
     Read(usize, &'a PathBuf, EncryptedBallot<G>),
+    Checked(usize, &'a PathBuf, Box<Checked>),
     NotInGroup {
         device: usize,
         id: String,
@@ -224,7 +225,7 @@ pub(crate) fn check_all(
         // Read, with the elements' membership proven in batches, then check, all in parallel.
         // A ballot with an element of Z_p outside the subgroup fails 5.A and is not checked
         // further; anything unreadable stops the verification.
-        let mut read: Vec<(usize, &PathBuf, EncryptedBallot<G>)> = Vec::with_capacity(chunk.len());
+        let mut checked: Vec<(usize, &PathBuf, Checked)> = Vec::with_capacity(chunk.len());
         let parts: Vec<Vec<Outcome<'_>>> = chunk
             .par_chunks(MEMBERSHIP_BATCH)
             .map(|part| {
@@ -251,11 +252,26 @@ pub(crate) fn check_all(
                         Err(e) => Err(ReadError::file(f, e)),
                     })
                     .collect::<Result<Vec<_>, _>>()
+                    // Checked in the same task, so that no core waits for the whole chunk to
+                    // be read; rayon shares the ballots of a busy task with an idle core.
+                    .map(|read| {
+                        read.into_par_iter()
+                            .map(|o| match o {
+                                Outcome::Read(d, f, b) => Outcome::Checked(
+                                    d,
+                                    f,
+                                    Box::new(check_one(setup, &devices[d].name, b)),
+                                ),
+                                other => other,
+                            })
+                            .collect()
+                    })
             })
             .collect::<Result<_, _>>()?;
         for o in parts.into_iter().flatten() {
             match o {
-                Outcome::Read(d, f, b) => read.push((d, f, b)),
+                Outcome::Checked(d, f, c) => checked.push((d, f, *c)),
+                Outcome::Read(..) => unreachable!("every read ballot is checked in its task"),
                 Outcome::NotInGroup {
                     device,
                     id,
@@ -283,10 +299,6 @@ pub(crate) fn check_all(
                 }
             }
         }
-        let checked: Vec<(usize, &PathBuf, Checked)> = read
-            .into_par_iter()
-            .map(|(d, f, b)| (d, f, check_one(setup, &devices[d].name, b)))
-            .collect();
         for (d, _file, c) in checked {
             v5.absorb(c.v5);
             v6.absorb(c.v6);
