@@ -14,6 +14,7 @@ use entente_record::tally::EncryptedTallyRecord;
 use entente_record::{HashValue, RecordError, Revision};
 use rand::TryRngCore;
 use rayon::prelude::*;
+use sha2::{Digest, Sha256};
 
 use crate::setup::Setup;
 use crate::{Check, Progress, ReadError};
@@ -37,8 +38,8 @@ pub(crate) struct BallotPass {
     pub aggregate: HashMap<(String, String), Ciphertext<G>>,
     /// The challenged ballots, kept for Verifications 12 to 14 (few, by their nature).
     pub challenged: Vec<EncryptedBallot<G>>,
-    /// Ids of the cast ballots.
-    pub cast: HashSet<String>,
+    /// Every ballot id of the record, as [`id_key`]s.
+    pub ids: HashSet<IdKey>,
 }
 
 /// One device's files in chain order, with what its chain file says.
@@ -160,6 +161,18 @@ fn check_one(setup: &Setup, device: &str, ballot: EncryptedBallot<G>) -> Checked
     Checked { ballot, v5, v6, v7 }
 }
 
+/// What is kept of a ballot id or confirmation code to find repeats: 128 bits of its SHA-256,
+/// a fixed 16 bytes whatever the id's length (a false repeat has probability about n^2 / 2^129).
+pub(crate) type IdKey = [u8; 16];
+
+/// The [`IdKey`] of a ballot id.
+pub(crate) fn id_key(id: &str) -> IdKey {
+    let d = Sha256::digest(id.as_bytes());
+    let mut k = [0u8; 16];
+    k.copy_from_slice(&d[..16]);
+    k
+}
+
 /// A ballot file as read.
 enum Outcome<'a> {
     Read(usize, &'a PathBuf, EncryptedBallot<G>),
@@ -167,7 +180,6 @@ enum Outcome<'a> {
     NotInGroup {
         device: usize,
         id: String,
-        cast: bool,
         path: String,
     },
 }
@@ -207,8 +219,8 @@ pub(crate) fn check_all(
             }
         }
     }
-    let mut ids: HashSet<String> = HashSet::with_capacity(work.len());
-    let mut codes: HashSet<HashValue> = HashSet::with_capacity(work.len());
+    let mut ids: HashSet<IdKey> = HashSet::with_capacity(work.len());
+    let mut codes: HashSet<IdKey> = HashSet::with_capacity(work.len());
     let mut chains: Vec<ChainState> = devices
         .iter()
         .map(|_| ChainState {
@@ -218,7 +230,6 @@ pub(crate) fn check_all(
         .collect();
     let mut aggregate: HashMap<(String, String), Ciphertext<G>> = HashMap::new();
     let mut challenged = Vec::new();
-    let mut cast = HashSet::new();
     let h_0 = hashes::chain_start(&setup.h_e, &setup.baux0);
 
     for chunk in work.chunks(CHUNK) {
@@ -246,7 +257,6 @@ pub(crate) fn check_all(
                         Err(RecordError::NotInGroup { path }) => Ok(Outcome::NotInGroup {
                             device: *d,
                             id: json.ballot_id.clone(),
-                            cast: json.state == "CAST",
                             path,
                         }),
                         Err(e) => Err(ReadError::file(f, e)),
@@ -272,17 +282,12 @@ pub(crate) fn check_all(
             match o {
                 Outcome::Checked(d, f, c) => checked.push((d, f, *c)),
                 Outcome::Read(..) => unreachable!("every read ballot is checked in its task"),
-                Outcome::NotInGroup {
-                    device,
-                    id,
-                    cast: is_cast,
-                    path,
-                } => {
+                Outcome::NotInGroup { device, id, path } => {
                     v5.fail(
                         format!("device {}, ballot {id}, {path}", devices[device].name),
                         "5.A: the value is not in Z_p^r (the order-q subgroup)",
                     );
-                    if !ids.insert(id.clone()) {
+                    if !ids.insert(id_key(&id)) {
                         v19.fail(
                             format!("ballot {id}"),
                             "the ballot id occurs twice in the record",
@@ -291,9 +296,6 @@ pub(crate) fn check_all(
                     // Counted as seen, never aggregated: Verification 8 then shows the gap.
                     if let Some(seen) = listed.get_mut(id.as_str()) {
                         *seen = true;
-                    }
-                    if is_cast {
-                        cast.insert(id);
                     }
                     v19.checked += 1;
                 }
@@ -306,10 +308,12 @@ pub(crate) fn check_all(
             let b = c.ballot;
             let device = &devices[d];
             let who = || format!("device {}, ballot {}", device.name, b.ballot_id);
-            if !ids.insert(b.ballot_id.clone()) {
+            if !ids.insert(id_key(&b.ballot_id)) {
                 v19.fail(who(), "the ballot id occurs twice in the record");
             }
-            if !codes.insert(b.confirmation_code) {
+            let mut code = [0u8; 16];
+            code.copy_from_slice(&b.confirmation_code.as_bytes()[..16]);
+            if !codes.insert(code) {
                 v7.fail(
                     who(),
                     "7.C: the confirmation code occurs twice in the record",
@@ -332,28 +336,25 @@ pub(crate) fn check_all(
                 st.position += 1;
             }
             match b.state {
-                BallotState::Cast => {
-                    match listed.get_mut(b.ballot_id.as_str()) {
-                        Some(seen) if !*seen => {
-                            *seen = true;
-                            for c in &b.contests {
-                                for s in &c.selections {
-                                    let acc = aggregate
-                                        .entry((c.contest_id.clone(), s.selection_id.clone()))
-                                        .or_insert_with(Ciphertext::zero);
-                                    *acc = acc.add(&s.ciphertext);
-                                }
+                BallotState::Cast => match listed.get_mut(b.ballot_id.as_str()) {
+                    Some(seen) if !*seen => {
+                        *seen = true;
+                        for c in &b.contests {
+                            for s in &c.selections {
+                                let acc = aggregate
+                                    .entry((c.contest_id.clone(), s.selection_id.clone()))
+                                    .or_insert_with(Ciphertext::zero);
+                                *acc = acc.add(&s.ciphertext);
                             }
                         }
-                        Some(_) => {}
-                        None if tally.is_some() => v19.fail(
-                            who(),
-                            "a cast ballot that the encrypted tally does not list",
-                        ),
-                        None => {}
                     }
-                    cast.insert(b.ballot_id.clone());
-                }
+                    Some(_) => {}
+                    None if tally.is_some() => v19.fail(
+                        who(),
+                        "a cast ballot that the encrypted tally does not list",
+                    ),
+                    None => {}
+                },
                 BallotState::Challenged => {
                     if listed.contains_key(b.ballot_id.as_str()) {
                         v19.fail(
@@ -416,6 +417,6 @@ pub(crate) fn check_all(
         ballots: work.len() as u64,
         aggregate,
         challenged,
-        cast,
+        ids,
     })
 }

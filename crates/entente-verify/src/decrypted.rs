@@ -211,7 +211,7 @@ pub(crate) fn check(
         .map(|b| b.ballot_id.as_str())
         .collect();
     for id in dballots.keys() {
-        if pass.cast.contains(id) {
+        if !challenged.contains(id.as_str()) && pass.ids.contains(&crate::ballots::id_key(id)) {
             v12.fail(
                 format!("ballot {id}"),
                 "a decryption of a CAST ballot is published: it reveals a vote",

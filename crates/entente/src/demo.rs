@@ -48,6 +48,8 @@ pub struct DemoOptions {
     pub threads: usize,
     /// Show progress bars.
     pub progress: bool,
+    /// A manifest file instead of the built-in one.
+    pub manifest: Option<PathBuf>,
     /// Write each guardian's secret, sealed with this passphrase, to
     /// `<dir>/private_data/guardians/guardian-<i>.age` (for `entente decrypt` by hand).
     pub seal_passphrase: Option<age::secrecy::SecretString>,
@@ -75,6 +77,8 @@ pub struct TallyOutcome {
 
 /// What the demo produced.
 pub struct DemoOutcome {
+    /// The manifest's election_scope_id.
+    pub election: String,
     /// n and k.
     pub quorum: Quorum,
     /// The parameter base hash.
@@ -104,6 +108,7 @@ pub struct DemoOutcome {
 /// The record files of the setup, in the conformance records' JSON.
 fn write_setup(
     dir: &Path,
+    manifest: &[u8],
     quorum: Quorum,
     h_p: &HashValue,
     h_m: &HashValue,
@@ -158,7 +163,7 @@ fn write_setup(
             .with_context(|| format!("cannot write {name}"))
     };
     write("constants.json", serde_json::to_vec_pretty(&constants)?)?;
-    write("manifest.json", DEMO_MANIFEST.as_bytes().to_vec())?;
+    write("manifest.json", manifest.to_vec())?;
     write("election_config.json", serde_json::to_vec_pretty(&config)?)?;
     write(
         "election_initialized.json",
@@ -218,7 +223,17 @@ pub fn run(opts: &DemoOptions) -> Result<DemoOutcome> {
     let quorum =
         Quorum::new(opts.guardians, opts.quorum).context("invalid --guardians / --quorum")?;
     let ctx = KeyContext::standard();
-    let h_m = params::manifest_hash(&ctx.h_p, DEMO_MANIFEST.as_bytes())?;
+    let manifest_bytes = match &opts.manifest {
+        None => DEMO_MANIFEST.as_bytes().to_vec(),
+        Some(path) => {
+            let bytes = std::fs::read(path)
+                .with_context(|| format!("cannot read the manifest {}", path.display()))?;
+            Manifest::from_json(&bytes)
+                .with_context(|| format!("{} is not a usable manifest", path.display()))?;
+            bytes
+        }
+    };
+    let h_m = params::manifest_hash(&ctx.h_p, &manifest_bytes)?;
     let h_b = params::election_base_hash(&ctx.h_p, &h_m, quorum.guardians(), quorum.quorum());
     let start = Instant::now();
     let mut rng = rand::rngs::OsRng.unwrap_err();
@@ -227,6 +242,7 @@ pub fn run(opts: &DemoOptions) -> Result<DemoOutcome> {
     let ceremony_time = start.elapsed();
 
     let mut outcome = DemoOutcome {
+        election: Manifest::from_json(&manifest_bytes)?.election_scope_id,
         quorum,
         h_p: ctx.h_p,
         h_m,
@@ -259,7 +275,15 @@ pub fn run(opts: &DemoOptions) -> Result<DemoOutcome> {
             temp.path().to_path_buf()
         }
     };
-    write_setup(&dir, quorum, &outcome.h_p, &h_m, &h_b, &outcome.joint)?;
+    write_setup(
+        &dir,
+        &manifest_bytes,
+        quorum,
+        &outcome.h_p,
+        &h_m,
+        &h_b,
+        &outcome.joint,
+    )?;
     if let Some(passphrase) = &opts.seal_passphrase {
         let sealed = dir.join("private_data/guardians");
         std::fs::create_dir_all(&sealed)
@@ -449,9 +473,15 @@ pub fn report(o: &DemoOutcome) -> String {
     let n = o.quorum.guardians();
     let k = o.quorum.quorum();
     let mut s = String::new();
-    s.push_str(
-        "Entente demo: Riverside joint election (ElectionGuard 2.0, standard 4096-bit group)\n\n",
-    );
+    s.push_str(&if o.election == "entente-demo-2026" {
+        "Entente demo: Riverside joint election (ElectionGuard 2.0, standard 4096-bit group)\n\n"
+            .to_owned()
+    } else {
+        format!(
+            "Entente demo: election {} (ElectionGuard 2.0, standard 4096-bit group)\n\n",
+            o.election
+        )
+    });
     if k == 1 {
         s.push_str(&format!(
             "Key ceremony: {n} guardians, quorum 1: any one of them can decrypt alone\n"

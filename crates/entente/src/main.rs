@@ -37,6 +37,10 @@ enum Command {
         /// Encryption threads (default: all cores).
         #[arg(long, default_value_t = 0)]
         threads: usize,
+        /// Run the election on this manifest (ElectionGuard JSON) instead of the built-in one;
+        /// random ballots use its first ballot style.
+        #[arg(long)]
+        manifest: Option<PathBuf>,
         /// Also write each guardian's secret, passphrase-sealed, to
         /// DIR/private_data/guardians/guardian-<i>.age, for `entente decrypt` by hand.
         #[arg(long, requires = "dir")]
@@ -219,6 +223,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
             seal_guardians,
             passphrase_file,
             scrypt_log_n,
+            manifest,
         } => {
             let seal_passphrase = if seal_guardians {
                 Some(entente::passphrase::get(
@@ -232,6 +237,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
             let outcome = demo::run(&demo::DemoOptions {
                 seal_passphrase,
                 scrypt_log_n,
+                manifest,
                 guardians,
                 quorum,
                 ballots,

@@ -140,3 +140,51 @@ fn every_command_has_help() {
         );
     }
 }
+
+#[test]
+fn demo_runs_on_a_given_manifest_and_refuses_a_bad_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut m: serde_json::Value =
+        serde_json::from_str(include_str!("../assets/demo-manifest.json")).unwrap();
+    m["election_scope_id"] = "one-measure".into();
+    m["contests"]
+        .as_array_mut()
+        .unwrap()
+        .retain(|c| c["object_id"] == "measure-7");
+    let manifest = dir.path().join("manifest.json");
+    std::fs::write(&manifest, serde_json::to_vec_pretty(&m).unwrap()).unwrap();
+    let out = entente(&[
+        "demo",
+        "--ballots",
+        "3",
+        "--manifest",
+        manifest.to_str().unwrap(),
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        stdout.contains("Entente demo: election one-measure"),
+        "{stdout}"
+    );
+    assert!(!stdout.contains("Mayor of Riverside"), "{stdout}");
+    assert!(stdout.contains("verifications that apply hold"), "{stdout}");
+
+    std::fs::write(&manifest, b"{\"contests\": 3}").unwrap();
+    let out = entente(&[
+        "demo",
+        "--ballots",
+        "3",
+        "--manifest",
+        manifest.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("is not a usable manifest"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
