@@ -38,6 +38,8 @@ pub(crate) struct BallotPass {
     pub aggregate: HashMap<(String, String), Ciphertext<G>>,
     /// The challenged ballots, kept for Verifications 12 to 14 (few, by their nature).
     pub challenged: Vec<EncryptedBallot<G>>,
+    /// How many ballots came from pre-encrypted ballots (Verifications 15 to 18).
+    pub preencrypted: u64,
     /// Every ballot id of the record, as [`id_key`]s.
     pub ids: HashSet<IdKey>,
 }
@@ -230,6 +232,7 @@ pub(crate) fn check_all(
         .collect();
     let mut aggregate: HashMap<(String, String), Ciphertext<G>> = HashMap::new();
     let mut challenged = Vec::new();
+    let mut preencrypted = 0u64;
     let h_0 = hashes::chain_start(&setup.h_e, &setup.baux0);
 
     for chunk in work.chunks(CHUNK) {
@@ -306,6 +309,7 @@ pub(crate) fn check_all(
             v6.absorb(c.v6);
             v7.absorb(c.v7);
             let b = c.ballot;
+            preencrypted += u64::from(b.is_preencrypt);
             let device = &devices[d];
             let who = || format!("device {}, ballot {}", device.name, b.ballot_id);
             if !ids.insert(id_key(&b.ballot_id)) {
@@ -417,6 +421,7 @@ pub(crate) fn check_all(
         ballots: work.len() as u64,
         aggregate,
         challenged,
+        preencrypted,
         ids,
     })
 }
