@@ -1,0 +1,17 @@
+//! The bulletin board of an Entente election: everything any party publishes is one entry of an
+//! append-only Merkle log in the manner of Certificate Transparency (RFC 9162), so that the
+//! operator cannot rewrite history, and (with checkpoints cosigned by each party's witness, to
+//! come) cannot show two parties two histories.
+//!
+//! This part is the log itself: RFC 9162 §2.1 hashing, inclusion proofs (§2.1.3) and
+//! consistency proofs (§2.1.4), generated from the stored hashes of complete subtrees in
+//! O(log n) reads, and verified by the RFC's algorithms.
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
+pub mod merkle;
+
+pub use merkle::{
+    Hash, LogError, MemoryStore, MerkleLog, NodeStore, ProofError, empty_root, leaf_hash,
+    node_hash, verify_consistency, verify_inclusion,
+};
