@@ -10,6 +10,7 @@
 #![warn(missing_docs)]
 
 pub mod merkle;
+pub mod note;
 
 pub use merkle::{
     Hash, LogError, MemoryStore, MerkleLog, NodeStore, ProofError, empty_root, leaf_hash,
