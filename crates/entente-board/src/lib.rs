@@ -11,6 +11,7 @@
 
 pub mod merkle;
 pub mod note;
+pub mod witness;
 
 pub use merkle::{
     Hash, LogError, MemoryStore, MerkleLog, NodeStore, ProofError, empty_root, leaf_hash,

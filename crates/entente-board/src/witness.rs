@@ -1,0 +1,237 @@
+//! Witnesses and cosignatures (C2SP `tlog-cosignature` v1, the checks of `tlog-witness`): a
+//! witness keeps the latest checkpoint it cosigned for each log, accepts a new one only with a
+//! valid consistency proof from it, and then cosigns. Two checkpoints of one size with different
+//! roots, or a smaller one after a larger one, are evidence that the log shows different
+//! histories: the witness refuses and keeps both signed notes.
+
+use std::collections::BTreeMap;
+
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD as B64;
+use ed25519_dalek::{Signature, Signer, SigningKey, Verifier, VerifyingKey};
+use thiserror::Error;
+
+use crate::merkle::verify_consistency;
+use crate::note::{Checkpoint, NoteError, NoteVerifier, SignedNote, key_id};
+use crate::{Hash, ProofError};
+
+/// The signature type of cosignature/v1 keys in key ids.
+const COSIGNATURE_V1: u8 = 0x04;
+
+/// The message a cosignature signs: "cosignature/v1\ntime <t>\n" and the checkpoint body.
+fn cosigned_message(body: &str, time: u64) -> String {
+    format!("cosignature/v1\ntime {time}\n{body}")
+}
+
+/// Why a witness refused a checkpoint.
+#[derive(Debug, Error, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum WitnessError {
+    /// The note is not a checkpoint signed by the log's key.
+    #[error("not a checkpoint signed by a known log: {0}")]
+    Note(#[from] NoteError),
+    /// The submitter's idea of the witness's size is not the witness's.
+    #[error("the witness holds size {held}, not {claimed}")]
+    Conflict {
+        /// What the witness holds.
+        held: u64,
+        /// What the request said.
+        claimed: u64,
+    },
+    /// The consistency proof does not verify.
+    #[error("the consistency proof does not verify: {0}")]
+    Proof(#[from] ProofError),
+    /// Evidence of a split view: kept by the witness.
+    #[error("split view: {0}")]
+    SplitView(String),
+}
+
+/// Two signed checkpoints of one log that cannot both be true.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Evidence {
+    /// The checkpoint the witness had cosigned.
+    pub held: String,
+    /// The one it was offered.
+    pub offered: String,
+}
+
+/// A witness: its key, the logs it follows, the latest checkpoint of each, and any evidence.
+pub struct Witness {
+    name: String,
+    key: SigningKey,
+    logs: BTreeMap<String, NoteVerifier>,
+    latest: BTreeMap<String, (Checkpoint, String)>,
+    evidence: Vec<Evidence>,
+}
+
+impl Witness {
+    /// A witness named `name` that follows the logs whose verifier keys are given; a log's
+    /// origin is its key name.
+    pub fn new(name: &str, key: SigningKey, logs: Vec<NoteVerifier>) -> Self {
+        Self {
+            name: name.to_owned(),
+            key,
+            logs: logs.into_iter().map(|v| (v.name().to_owned(), v)).collect(),
+            latest: BTreeMap::new(),
+            evidence: Vec::new(),
+        }
+    }
+
+    /// The witness's verifier key for cosignatures: `<name>+<hex key id>+<base64(0x04 ‖ key)>`.
+    pub fn verifier_key(&self) -> String {
+        let public = self.key.verifying_key().to_bytes();
+        let mut typed = vec![COSIGNATURE_V1];
+        typed.extend_from_slice(&public);
+        let id = key_id(&self.name, COSIGNATURE_V1, &public);
+        format!(
+            "{}+{}+{}",
+            self.name,
+            id.iter().map(|b| format!("{b:02x}")).collect::<String>(),
+            B64.encode(typed)
+        )
+    }
+
+    /// The evidence of split views collected so far.
+    pub fn evidence(&self) -> &[Evidence] {
+        &self.evidence
+    }
+
+    /// The latest checkpoint cosigned for `origin`.
+    pub fn latest(&self, origin: &str) -> Option<&Checkpoint> {
+        self.latest.get(origin).map(|(c, _)| c)
+    }
+
+    /// tlog-witness add-checkpoint: `old_size` is the size the submitter believes the witness
+    /// holds, `proof` the consistency proof from it. Returns the cosignature line.
+    pub fn add_checkpoint(
+        &mut self,
+        note: &str,
+        old_size: u64,
+        proof: &[Hash],
+        time: u64,
+    ) -> Result<String, WitnessError> {
+        let parsed = SignedNote::parse(note)?;
+        let origin = parsed.text.split('\n').next().unwrap_or("").to_owned();
+        let log = self
+            .logs
+            .get(&origin)
+            .ok_or_else(|| NoteError::NotSigned(format!("unknown log {origin:?}")))?;
+        let cp = Checkpoint::open(note, log)?;
+        match self.latest.get(&origin) {
+            None => {
+                if old_size != 0 {
+                    return Err(WitnessError::Conflict {
+                        held: 0,
+                        claimed: old_size,
+                    });
+                }
+            }
+            Some((held, held_note)) => {
+                let split = |why: &str| {
+                    (
+                        Evidence {
+                            held: held_note.clone(),
+                            offered: note.to_owned(),
+                        },
+                        WitnessError::SplitView(format!(
+                            "{why} (held size {}, offered size {})",
+                            held.size, cp.size
+                        )),
+                    )
+                };
+                let outcome = if cp.size < held.size {
+                    Err(split("a smaller tree after a larger one"))
+                } else if cp.size == held.size && cp.root != held.root {
+                    Err(split("two roots for one size"))
+                } else if old_size != held.size {
+                    return Err(WitnessError::Conflict {
+                        held: held.size,
+                        claimed: old_size,
+                    });
+                } else if cp.size > held.size {
+                    match verify_consistency(held.size, cp.size, &held.root, &cp.root, proof) {
+                        Ok(()) => Ok(()),
+                        Err(ProofError::Mismatch) => {
+                            Err(split("the new tree does not extend the old"))
+                        }
+                        Err(e) => return Err(WitnessError::Proof(e)),
+                    }
+                } else {
+                    Ok(())
+                };
+                if let Err((evidence, err)) = outcome {
+                    self.evidence.push(evidence);
+                    return Err(err);
+                }
+            }
+        }
+        let line = self.cosign(&cp, time);
+        self.latest.insert(origin, (cp, note.to_owned()));
+        Ok(line)
+    }
+
+    /// The cosignature line: base64(key id ‖ time as 8 bytes ‖ signature).
+    fn cosign(&self, cp: &Checkpoint, time: u64) -> String {
+        let public = self.key.verifying_key().to_bytes();
+        let sig = self.key.sign(cosigned_message(&cp.body(), time).as_bytes());
+        let mut raw = key_id(&self.name, COSIGNATURE_V1, &public).to_vec();
+        raw.extend_from_slice(&time.to_be_bytes());
+        raw.extend_from_slice(&sig.to_bytes());
+        format!("\u{2014} {} {}\n", self.name, B64.encode(raw))
+    }
+}
+
+/// A witness's cosignature key, for checking its cosignatures.
+pub struct CosignatureVerifier {
+    name: String,
+    id: [u8; 4],
+    key: VerifyingKey,
+}
+
+impl CosignatureVerifier {
+    /// Parses a cosignature/v1 verifier key.
+    pub fn parse(vkey: &str) -> Result<Self, NoteError> {
+        let bad = || NoteError::VerifierKey(vkey.to_owned());
+        let mut parts = vkey.splitn(3, '+');
+        let (Some(name), Some(id), Some(key)) = (parts.next(), parts.next(), parts.next()) else {
+            return Err(bad());
+        };
+        let id = u32::from_str_radix(id, 16)
+            .map_err(|_| bad())?
+            .to_be_bytes();
+        let typed = B64.decode(key).map_err(|_| bad())?;
+        let Some((&COSIGNATURE_V1, public)) = typed.split_first() else {
+            return Err(bad());
+        };
+        let public: [u8; 32] = public.try_into().map_err(|_| bad())?;
+        if key_id(name, COSIGNATURE_V1, &public) != id {
+            return Err(bad());
+        }
+        Ok(Self {
+            name: name.to_owned(),
+            id,
+            key: VerifyingKey::from_bytes(&public).map_err(|_| bad())?,
+        })
+    }
+
+    /// Whether the signed checkpoint note carries a valid cosignature by this witness; returns
+    /// its time.
+    pub fn verify(&self, note: &str) -> Result<u64, NoteError> {
+        let not = || NoteError::NotSigned(self.name.clone());
+        let parsed = SignedNote::parse(note)?;
+        let (_, _, raw) = parsed
+            .signatures
+            .iter()
+            .find(|(n, id, _)| *n == self.name && *id == self.id)
+            .ok_or_else(not)?;
+        if raw.len() != 8 + 64 {
+            return Err(not());
+        }
+        let time = u64::from_be_bytes(raw[..8].try_into().map_err(|_| not())?);
+        let sig = Signature::from_slice(&raw[8..]).map_err(|_| not())?;
+        self.key
+            .verify(cosigned_message(&parsed.text, time).as_bytes(), &sig)
+            .map_err(|_| not())?;
+        Ok(time)
+    }
+}
