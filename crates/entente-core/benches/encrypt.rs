@@ -48,15 +48,9 @@ fn bench(c: &mut Criterion<ModexpEquivalents>) {
     g.finish();
 }
 
-fn config() -> Criterion<ModexpEquivalents> {
-    Criterion::default()
-        .with_measurement(ModexpEquivalents::calibrate())
-        .sample_size(30)
-}
-
 criterion_group! {
     name = benches;
-    config = config();
+    config = entente_group::measure::criterion(30);
     targets = bench
 }
 criterion_main!(benches);

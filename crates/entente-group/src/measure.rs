@@ -89,3 +89,10 @@ impl Measurement for ModexpEquivalents {
         &Formatter
     }
 }
+
+/// A criterion runner measuring in modexp-equivalents, `samples` samples per benchmark.
+pub fn criterion(samples: usize) -> criterion::Criterion<ModexpEquivalents> {
+    criterion::Criterion::default()
+        .with_measurement(ModexpEquivalents::calibrate())
+        .sample_size(samples)
+}

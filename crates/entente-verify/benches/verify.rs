@@ -102,15 +102,9 @@ fn bench(c: &mut Criterion<ModexpEquivalents>) {
     g.finish();
 }
 
-fn config() -> Criterion<ModexpEquivalents> {
-    Criterion::default()
-        .with_measurement(ModexpEquivalents::calibrate())
-        .sample_size(20)
-}
-
 criterion_group! {
     name = benches;
-    config = config();
+    config = entente_group::measure::criterion(20);
     targets = bench
 }
 criterion_main!(benches);
