@@ -197,16 +197,18 @@ pub fn batch_from_record(
     let files = record::ballot_files(dir)?;
     let (pool, _) = crate::progress::pool(threads)?;
     let bar = crate::progress::bar(progress, files.len(), "reading ballots");
-    let ballots: Vec<EncryptedBallot<G>> = pool.install(|| {
-        files
-            .par_iter()
-            .map(|f| {
-                let b = record::read_ballot(f);
-                bar.inc(1);
-                b
-            })
-            .collect::<Result<_>>()
-    })?;
+    let ballots: Vec<EncryptedBallot<G>> = pool
+        .install(|| {
+            files
+                .par_chunks(record::MEMBERSHIP_BATCH)
+                .flat_map_iter(|part| {
+                    let read = record::read_ballots(part);
+                    bar.inc(part.len() as u64);
+                    read
+                })
+                .collect::<Result<_, String>>()
+        })
+        .map_err(|e| anyhow!(e))?;
     bar.finish_and_clear();
     check_tally_is_the_product(&tally, &ballots)?;
     let cast_encryptions: HashMap<Vec<u8>, &str> = ballots
@@ -553,6 +555,8 @@ pub struct Combined {
     pub present: Vec<u32>,
     /// The guardians absent.
     pub absent: Vec<u32>,
+    /// The election's manifest, for naming contests and options.
+    pub manifest: Manifest,
 }
 
 /// Checks every guardian's answers, combines them and writes `tally.json` and
@@ -633,6 +637,7 @@ pub fn combine(dir: &Path, threads: usize, progress: bool) -> Result<Combined> {
         result,
         present,
         absent,
+        manifest: election.setup.manifest,
     })
 }
 

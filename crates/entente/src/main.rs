@@ -385,14 +385,13 @@ fn run(cli: Cli) -> Result<ExitCode> {
             }
             DecryptStep::Combine { record, threads } => {
                 let out = decrypt::combine(&record, threads, stderr_is_terminal())?;
-                let election = entente::record::Election::read(&record)?;
                 println!(
                     "Decrypted by guardians {:?} (absent: {:?}); every share's proof checked\n",
                     out.present, out.absent
                 );
                 print!(
                     "{}",
-                    decrypt::result_table(&election.setup.manifest, &out.result.tally)
+                    decrypt::result_table(&out.manifest, &out.result.tally)
                 );
                 println!(
                     "\n{} challenged ballots decrypted; written to {} and {}",

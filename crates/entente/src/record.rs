@@ -11,10 +11,11 @@ use entente_core::keys::{
     GuardianPublicKey, KeyContext, Quorum, SchnorrProof, VerifiedGuardianKey,
 };
 use entente_group::{Group, P4096, Scalar};
-use entente_record::ballot::json::EncryptedBallotJson;
+use entente_record::ballot::json::{EncryptedBallotJson, read_batch};
 use entente_record::ballot::{EncryptedBallot, PublicKey};
 use entente_record::election::{ElectionSetup, read_json};
 use entente_record::tally::{EncryptedTallyJson, EncryptedTallyRecord};
+use rand::TryRngCore;
 
 type G = P4096;
 
@@ -141,11 +142,31 @@ pub fn ballot_files(dir: &Path) -> Result<Vec<PathBuf>> {
     Ok(out)
 }
 
-/// One encrypted ballot, every element checked to be in the group; errors name the file and the
-/// JSON path.
-pub fn read_ballot(path: &Path) -> Result<EncryptedBallot<G>> {
-    let json: EncryptedBallotJson = read_json(path)?;
-    json.read().map_err(|e| anyhow!("{}: {e}", path.display()))
+/// How many ballot files share one batched membership test when read.
+pub const MEMBERSHIP_BATCH: usize = 8;
+
+/// Reads a few ballot files (at most [`MEMBERSHIP_BATCH`] at a time, for one batched test of
+/// their elements' subgroup membership, `Group::batch_is_member`, instead of one exponentiation
+/// each). Each result is the ballot or why it cannot be read, naming the file and JSON path.
+pub fn read_ballots(files: &[PathBuf]) -> Vec<Result<EncryptedBallot<G>, String>> {
+    let jsons: Vec<Result<EncryptedBallotJson, String>> = files
+        .iter()
+        .map(|f| read_json::<EncryptedBallotJson>(f).map_err(|e| e.to_string()))
+        .collect();
+    let ok: Vec<&EncryptedBallotJson> = jsons.iter().filter_map(|j| j.as_ref().ok()).collect();
+    let mut read = read_batch::<G, _>(&ok, &mut rand::rngs::OsRng.unwrap_err()).into_iter();
+    jsons
+        .into_iter()
+        .zip(files)
+        .map(|(j, f)| match j {
+            Err(e) => Err(e),
+            Ok(_) => match read.next() {
+                Some(Ok(b)) => Ok(b),
+                Some(Err(e)) => Err(format!("{}: {e}", f.display())),
+                None => Err(format!("{}: not read", f.display())),
+            },
+        })
+        .collect()
 }
 
 /// `encrypted_tally.json`.

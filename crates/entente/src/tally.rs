@@ -11,12 +11,9 @@ use std::time::{Duration, Instant};
 use anyhow::{Result, bail};
 use entente_core::tally::{EncryptedTally, TallyError, VerifiedBallot, verify_ballot};
 use entente_group::P4096;
-use entente_record::ballot::json::{EncryptedBallotJson, read_batch};
 use entente_record::ballot::{BallotState, EncryptedBallot};
 use entente_record::election::ElectionSetup;
-use entente_record::election::read_json;
 use entente_record::tally::EncryptedTallyJson;
-use rand::TryRngCore;
 use rayon::prelude::*;
 
 use crate::record;
@@ -62,52 +59,29 @@ pub fn aggregate(
     let (pool, threads) = crate::progress::pool(threads)?;
     let bar = crate::progress::bar(progress, files.len(), "checking ballots");
     let start = Instant::now();
-    // Ballots are read eight at a time, so that their elements' subgroup membership is proven
-    // in one batched test (Group::batch_is_member) instead of one exponentiation each.
+    // Ballots are read in small groups whose membership is proven in one batched test.
     let checked: Vec<Checked> = pool.install(|| {
         files
-            .par_chunks(8)
+            .par_chunks(record::MEMBERSHIP_BATCH)
             .flat_map_iter(|part| {
-                let jsons: Vec<Result<EncryptedBallotJson, String>> = part
-                    .iter()
-                    .map(|f| read_json::<EncryptedBallotJson>(f).map_err(|e| e.to_string()))
-                    .collect();
-                let ok: Vec<&EncryptedBallotJson> =
-                    jsons.iter().filter_map(|j| j.as_ref().ok()).collect();
-                let mut rng = rand::rngs::OsRng.unwrap_err();
-                let mut read = read_batch::<G, _>(&ok, &mut rng).into_iter();
-                let out: Vec<Checked> = jsons
-                    .iter()
+                let read = record::read_ballots(part);
+                read.into_iter()
                     .zip(part)
-                    .map(|(j, f)| {
-                        let refuse = |reason: String| {
-                            Checked::Refused(Refused {
+                    .map(|(b, f)| {
+                        let out = match b.and_then(|b| {
+                            verify_ballot(&setup.h_e, &key, &setup.manifest, b)
+                                .map_err(|e| e.to_string())
+                        }) {
+                            Ok(v) => Checked::Ok(Box::new(v)),
+                            Err(reason) => Checked::Refused(Refused {
                                 file: f.clone(),
                                 reason,
-                            })
-                        };
-                        let ballot = match j {
-                            Err(e) => {
-                                bar.inc(1);
-                                return refuse(e.clone());
-                            }
-                            Ok(_) => read.next(),
-                        };
-                        let out = match ballot {
-                            Some(Ok(b)) => {
-                                match verify_ballot(&setup.h_e, &key, &setup.manifest, b) {
-                                    Ok(v) => Checked::Ok(Box::new(v)),
-                                    Err(e) => refuse(e.to_string()),
-                                }
-                            }
-                            Some(Err(e)) => refuse(format!("{}: {e}", f.display())),
-                            None => refuse("not read".into()),
+                            }),
                         };
                         bar.inc(1);
                         out
                     })
-                    .collect();
-                out
+                    .collect::<Vec<_>>()
             })
             .collect()
     });

@@ -147,8 +147,7 @@ impl<G: Group> ElectionBatch<G> {
     /// does not decode is an error naming the item.
     pub fn assemble(&self, results: Vec<Decrypted<G>>) -> Result<ElectionResult<G>, DecryptError> {
         if results.len() != self.targets.len() {
-            return Err(DecryptError::WrongCount {
-                guardian: 0,
+            return Err(DecryptError::BatchMismatch {
                 expected: self.targets.len(),
                 actual: results.len(),
             });

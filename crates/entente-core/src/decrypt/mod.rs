@@ -74,6 +74,15 @@ pub enum DecryptError {
         /// What it sent.
         actual: usize,
     },
+    /// Challenges or results that do not match the batch item for item: the caller mixed up
+    /// two batches (no guardian is at fault).
+    #[error("{actual} values for a batch of {expected} items")]
+    BatchMismatch {
+        /// The batch size.
+        expected: usize,
+        /// What was given.
+        actual: usize,
+    },
     /// A response from a guardian who sent no commitment, or none from one who did.
     #[error("guardian {0}: commitment and response do not pair up")]
     Unpaired(u32),
@@ -418,8 +427,7 @@ impl<G: Group> Combiner<'_, G> {
             return Err(DecryptError::Unpaired(i));
         }
         if challenges.len() != targets.len() {
-            return Err(DecryptError::WrongCount {
-                guardian: 0,
+            return Err(DecryptError::BatchMismatch {
                 expected: targets.len(),
                 actual: challenges.len(),
             });
