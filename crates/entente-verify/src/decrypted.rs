@@ -110,7 +110,19 @@ pub(crate) fn check(
             })
         })
         .collect();
-    for c in &decrypted.contests {
+    // The proofs of 9.A/9.B and 10.A, each on its own core (a ballot of a general election has
+    // hundreds of selections); the report is then assembled in the record's order.
+    let proofs: Vec<Vec<Result<(), BallotError>>> = decrypted
+        .contests
+        .par_iter()
+        .map(|c| {
+            c.selections
+                .par_iter()
+                .map(|s| s.decryption.verify(&setup.h_e, &setup.key, &s.ciphertext))
+                .collect()
+        })
+        .collect();
+    for (c, contest_proofs) in decrypted.contests.iter().zip(proofs) {
         let Some(m) = setup
             .manifest
             .contests
@@ -123,7 +135,7 @@ pub(crate) fn check(
             );
             continue;
         };
-        for s in &c.selections {
+        for (s, proof) in c.selections.iter().zip(contest_proofs) {
             let at = || {
                 format!(
                     "tally, contest {}, selection {}",
@@ -144,7 +156,7 @@ pub(crate) fn check(
                     "9: the ciphertext decrypted is not the encrypted tally's",
                 ),
             }
-            match s.decryption.verify(&setup.h_e, &setup.key, &s.ciphertext) {
+            match proof {
                 Ok(()) => {}
                 Err(BallotError::DecryptedValue { value }) => v10.fail(
                     at(),

@@ -8,10 +8,21 @@ use entente_record::ballot::PublicKey;
 use entente_record::election::{ElectionConfigJson, ElectionInitializedJson, read_json};
 use entente_record::manifest::Manifest;
 use entente_record::{HashValue, Revision, keys, params};
+use rayon::prelude::*;
 
 use crate::{Check, ReadError};
 
 type G = P4096;
+
+/// One guardian's coefficient commitment K_ij with its Schnorr proof, as read.
+struct Coefficient {
+    who: String,
+    i: u32,
+    j: u32,
+    commitment: <G as Group>::Element,
+    challenge: <G as Group>::Scalar,
+    response: <G as Group>::Scalar,
+}
 
 /// What the ballot and tally checks use: the stated H_E and K (Verifications 3 and 4 say
 /// whether they are right).
@@ -121,6 +132,7 @@ pub(crate) fn read_and_check(dir: &Path) -> Result<(Setup, Vec<Check>), ReadErro
     let mut v2 = Check::new(2);
     let mut public_keys = Vec::new();
     let mut seen = std::collections::BTreeSet::new();
+    let mut coefficients = Vec::new();
     if init.guardians.len() != n as usize {
         v2.fail(
             "election_initialized.json: guardians",
@@ -146,40 +158,60 @@ pub(crate) fn read_and_check(dir: &Path) -> Result<(Setup, Vec<Check>), ReadErro
         }
         for (j, p) in g.coefficient_proofs.iter().enumerate() {
             let at = |f: &str| format!("guardians[{gi}].coefficient_proofs[{j}].{f}");
-            // In Z_p, or the record is unreadable; in the subgroup, or 2.A fails.
+            // In Z_p, or the record is unreadable; in the subgroup, or 2.A fails (below).
             let commitment = ::hex::decode(&p.public_key)
                 .map_err(|e| e.to_string())
                 .and_then(|b| G::element_from_bytes_unchecked(&b).map_err(|e| e.to_string()))
                 .map_err(|e| ReadError::file(&init_path, format!("{}: {e}", at("public_key"))))?;
-            if G::element_from_bytes(&G::element_to_bytes(&commitment)).is_err() {
-                v2.checked += 1;
-                v2.fail(
-                    format!("{who}, coefficient {j}"),
-                    "2.A: the commitment K_ij is not in Z_p^r (the order-q subgroup)",
-                );
-                continue;
-            }
             let challenge = <G as Group>::Scalar::from_hex(&p.challenge)
                 .map_err(|e| ReadError::file(&init_path, format!("{}: {e}", at("challenge"))))?;
             let response = <G as Group>::Scalar::from_hex(&p.response)
                 .map_err(|e| ReadError::file(&init_path, format!("{}: {e}", at("response"))))?;
-            v2.checked += 1;
-            v2.expect(
-                keys::coefficient_proof_holds::<G>(
+            coefficients.push(Coefficient {
+                who: who.clone(),
+                i: g.x_coordinate,
+                j: j as u32,
+                commitment,
+                challenge,
+                response,
+            });
+        }
+    }
+    // Each commitment's membership and proof on its own core.
+    let outcomes: Vec<(bool, bool)> = coefficients
+        .par_iter()
+        .map(|c| {
+            let member = G::element_from_bytes(&G::element_to_bytes(&c.commitment)).is_ok();
+            let holds = member
+                && keys::coefficient_proof_holds::<G>(
                     &h_p,
                     Revision::V2_0_0,
-                    g.x_coordinate,
-                    j as u32,
-                    &commitment,
-                    &challenge,
-                    &response,
-                ),
-                || format!("{who}, coefficient {j}"),
-                "2.C: c is not H(H_P; 0x10, i, j, K_ij, g^v K_ij^c) (eq. (12))",
+                    c.i,
+                    c.j,
+                    &c.commitment,
+                    &c.challenge,
+                    &c.response,
+                );
+            (member, holds)
+        })
+        .collect();
+    for (c, (member, holds)) in coefficients.into_iter().zip(outcomes) {
+        v2.checked += 1;
+        let object = || format!("{}, coefficient {}", c.who, c.j);
+        if !member {
+            v2.fail(
+                object(),
+                "2.A: the commitment K_ij is not in Z_p^r (the order-q subgroup)",
             );
-            if j == 0 {
-                public_keys.push(commitment);
-            }
+            continue;
+        }
+        v2.expect(
+            holds,
+            object,
+            "2.C: c is not H(H_P; 0x10, i, j, K_ij, g^v K_ij^c) (eq. (12))",
+        );
+        if c.j == 0 {
+            public_keys.push(c.commitment);
         }
     }
 

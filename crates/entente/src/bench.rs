@@ -223,3 +223,65 @@ pub fn report(measurements: &[Measurement]) -> String {
     }
     s
 }
+
+/// One round of `verify_scaling`: ballots per second on one thread and on several.
+#[derive(Debug, Clone, Copy)]
+pub struct ScalingRound {
+    /// Ballots per second on one thread.
+    pub one: f64,
+    /// Ballots per second on the threads compared.
+    pub many: f64,
+}
+
+/// Verifies `record` alternately on one thread and on `threads`, `rounds` times, so that a
+/// busier or quieter moment of a shared machine touches both sides of each ratio alike.
+pub fn verify_scaling(
+    record: &std::path::Path,
+    threads: usize,
+    rounds: usize,
+) -> anyhow::Result<Vec<ScalingRound>> {
+    use anyhow::Context;
+    let run = |threads: usize| -> anyhow::Result<f64> {
+        let opts = entente_verify::Options { threads };
+        let report = entente_verify::verify(record, opts, &entente_verify::Quiet)
+            .with_context(|| format!("verifying {}", record.display()))?;
+        anyhow::ensure!(
+            report.holds(),
+            "{} does not verify: measure a record that does",
+            record.display()
+        );
+        Ok(report.ballots as f64 / report.seconds)
+    };
+    (0..rounds.max(1))
+        .map(|round| {
+            eprintln!("round {} of {}…", round + 1, rounds.max(1));
+            Ok(ScalingRound {
+                one: run(1)?,
+                many: run(threads)?,
+            })
+        })
+        .collect()
+}
+
+/// The rounds and the median ratio.
+pub fn scaling_report(rounds: &[ScalingRound], threads: usize) -> String {
+    let mut s = format!(
+        "{:<8} {:>18} {:>18} {:>8}\n",
+        "round",
+        "1 thread, ballot/s",
+        format!("{threads} threads, ballot/s"),
+        "ratio"
+    );
+    for (i, r) in rounds.iter().enumerate() {
+        s.push_str(&format!(
+            "{:<8} {:>18.2} {:>18.2} {:>8.3}\n",
+            i + 1,
+            r.one,
+            r.many,
+            r.many / r.one
+        ));
+    }
+    let ratio = median(rounds.iter().map(|r| r.many / r.one).collect());
+    s.push_str(&format!("median ratio {ratio:.3}\n"));
+    s
+}

@@ -148,6 +148,17 @@ enum Command {
         /// Multiply the number of repetitions (1 takes about ten seconds).
         #[arg(long, default_value_t = 1)]
         scale: usize,
+        /// Instead of the group operations, measure how `entente verify` scales: verify this
+        /// record alternately on one thread and on `--threads`, and report ballots per second
+        /// and the median ratio of the rounds.
+        #[arg(long, value_name = "RECORD")]
+        verify: Option<PathBuf>,
+        /// With --verify: the threads compared with one.
+        #[arg(long, default_value_t = 2, requires = "verify")]
+        threads: usize,
+        /// With --verify: the number of rounds (each verifies the record twice).
+        #[arg(long, default_value_t = 3, requires = "verify")]
+        rounds: usize,
     },
 }
 
@@ -424,7 +435,17 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 ExitCode::FAILURE
             })
         }
-        Command::Bench { scale } => {
+        Command::Bench {
+            verify: Some(record),
+            threads,
+            rounds,
+            ..
+        } => {
+            let rounds = bench::verify_scaling(&record, threads, rounds)?;
+            print!("{}", bench::scaling_report(&rounds, threads));
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Bench { scale, .. } => {
             eprintln!("measuring (about {} s)…", 10 * scale.max(1));
             print!("{}", bench::report(&bench::run(scale)));
             Ok(ExitCode::SUCCESS)
