@@ -9,11 +9,19 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+pub mod board;
 pub mod merkle;
 pub mod note;
+pub mod sequencer;
+pub mod store;
+pub mod tiles;
 pub mod witness;
+pub mod witness_dir;
 
+pub use board::{Board, BoardConfig, BoardError};
 pub use merkle::{
-    Hash, LogError, MemoryStore, MerkleLog, NodeStore, ProofError, empty_root, leaf_hash,
+    Hash, LogError, MemoryStore, MerkleLog, NodeRead, NodeStore, ProofError, empty_root, leaf_hash,
     node_hash, verify_consistency, verify_inclusion,
 };
+pub use sequencer::{Sequencer, SequencerError};
+pub use store::{Entry, SqliteError, SqliteStorage, Storage, StoredEntry};

@@ -74,14 +74,28 @@ pub enum ProofError {
     Length,
 }
 
-/// Where the complete-subtree hashes live. Nodes are written once and never changed.
-pub trait NodeStore {
+/// Where the complete-subtree hashes are read from. Nodes are written once and never changed.
+pub trait NodeRead {
     /// The store's own error.
     type Error: std::error::Error + Send + Sync + 'static;
     /// How many leaves the log holds.
     fn size(&self) -> Result<u64, Self::Error>;
     /// The hash of the complete subtree at (level, index); the caller only asks for written ones.
     fn node(&self, level: u32, index: u64) -> Result<Hash, Self::Error>;
+}
+
+impl<T: NodeRead> NodeRead for &T {
+    type Error = T::Error;
+    fn size(&self) -> Result<u64, Self::Error> {
+        (**self).size()
+    }
+    fn node(&self, level: u32, index: u64) -> Result<Hash, Self::Error> {
+        (**self).node(level, index)
+    }
+}
+
+/// A node store that appends one leaf at a time (the board's storage appends in batches).
+pub trait NodeStore: NodeRead {
     /// Writes the nodes completed by one append and the new size, all or nothing.
     fn append(&mut self, nodes: &[(u32, u64, Hash)], new_size: u64) -> Result<(), Self::Error>;
 }
@@ -101,7 +115,7 @@ pub struct MissingNode {
     index: u64,
 }
 
-impl NodeStore for MemoryStore {
+impl NodeRead for MemoryStore {
     type Error = MissingNode;
     fn size(&self) -> Result<u64, MissingNode> {
         Ok(self.size)
@@ -113,6 +127,9 @@ impl NodeStore for MemoryStore {
             .copied()
             .ok_or(MissingNode { level, index })
     }
+}
+
+impl NodeStore for MemoryStore {
     fn append(&mut self, nodes: &[(u32, u64, Hash)], new_size: u64) -> Result<(), MissingNode> {
         for &(level, index, hash) in nodes {
             let l = level as usize;
@@ -148,26 +165,11 @@ fn split(n: u64) -> u64 {
 }
 
 /// The append-only log over a store.
-pub struct MerkleLog<S: NodeStore> {
+pub struct MerkleLog<S: NodeRead> {
     store: S,
 }
 
 impl<S: NodeStore> MerkleLog<S> {
-    /// A log over `store`.
-    pub fn new(store: S) -> Self {
-        Self { store }
-    }
-
-    /// The store.
-    pub fn store(&self) -> &S {
-        &self.store
-    }
-
-    /// The number of entries.
-    pub fn size(&self) -> Result<u64, LogError<S::Error>> {
-        self.store.size().map_err(LogError::Store)
-    }
-
     /// Appends an entry (its bytes); returns its index.
     pub fn append(&mut self, entry: &[u8]) -> Result<u64, LogError<S::Error>> {
         self.append_leaf_hash(leaf_hash(entry))
@@ -187,6 +189,23 @@ impl<S: NodeStore> MerkleLog<S> {
         }
         self.store.append(&nodes, n + 1).map_err(LogError::Store)?;
         Ok(n)
+    }
+}
+
+impl<S: NodeRead> MerkleLog<S> {
+    /// A log over `store`.
+    pub fn new(store: S) -> Self {
+        Self { store }
+    }
+
+    /// The store.
+    pub fn store(&self) -> &S {
+        &self.store
+    }
+
+    /// The number of entries.
+    pub fn size(&self) -> Result<u64, LogError<S::Error>> {
+        self.store.size().map_err(LogError::Store)
     }
 
     /// MTH(D[start:end]) for 0 ≤ start < end ≤ size, from O(log n) stored nodes.

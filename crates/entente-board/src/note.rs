@@ -81,6 +81,11 @@ impl NoteSigner {
         )
     }
 
+    /// The key's name.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
     /// The signature line for `text` (which must end in a newline).
     pub fn sign_line(&self, text: &str) -> String {
         let public = self.key.verifying_key().to_bytes();
@@ -188,6 +193,17 @@ impl SignedNote {
             text: text.to_owned(),
             signatures,
         })
+    }
+
+    /// The note as text again: the text, a blank line, each signature line.
+    pub fn render(&self) -> String {
+        let mut out = format!("{}\n", self.text);
+        for (name, id, sig) in &self.signatures {
+            let mut raw = id.to_vec();
+            raw.extend_from_slice(sig);
+            out.push_str(&format!("{DASH}{name} {}\n", B64.encode(raw)));
+        }
+        out
     }
 
     /// Whether `verifier` signed the text: its first line with the verifier's name and key id

@@ -96,6 +96,25 @@ impl Witness {
         &self.evidence
     }
 
+    /// Takes `note` as the latest checkpoint this witness cosigned for its log (a witness
+    /// restarting from its saved state). The note must be signed by a log it follows.
+    pub fn restore(&mut self, note: &str) -> Result<(), WitnessError> {
+        let parsed = SignedNote::parse(note)?;
+        let origin = parsed.text.split('\n').next().unwrap_or("").to_owned();
+        let log = self
+            .logs
+            .get(&origin)
+            .ok_or_else(|| NoteError::NotSigned(format!("unknown log {origin:?}")))?;
+        let cp = Checkpoint::open(note, log)?;
+        self.latest.insert(origin, (cp, note.to_owned()));
+        Ok(())
+    }
+
+    /// The signed note of the latest checkpoint cosigned for `origin`.
+    pub fn latest_note(&self, origin: &str) -> Option<&str> {
+        self.latest.get(origin).map(|(_, n)| n.as_str())
+    }
+
     /// The latest checkpoint cosigned for `origin`.
     pub fn latest(&self, origin: &str) -> Option<&Checkpoint> {
         self.latest.get(origin).map(|(c, _)| c)
@@ -212,6 +231,11 @@ impl CosignatureVerifier {
             id,
             key: VerifyingKey::from_bytes(&public).map_err(|_| bad())?,
         })
+    }
+
+    /// The witness's name.
+    pub fn name(&self) -> &str {
+        &self.name
     }
 
     /// Whether the signed checkpoint note carries a valid cosignature by this witness; returns

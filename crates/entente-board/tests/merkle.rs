@@ -7,8 +7,8 @@ use std::cell::Cell;
 
 use entente_board::merkle::MissingNode;
 use entente_board::{
-    Hash, MemoryStore, MerkleLog, NodeStore, empty_root, leaf_hash, node_hash, verify_consistency,
-    verify_inclusion,
+    Hash, MemoryStore, MerkleLog, NodeRead, NodeStore, empty_root, leaf_hash, node_hash,
+    verify_consistency, verify_inclusion,
 };
 use proptest::prelude::*;
 
@@ -170,7 +170,7 @@ struct Counting {
     reads: Cell<u64>,
 }
 
-impl NodeStore for Counting {
+impl NodeRead for Counting {
     type Error = MissingNode;
     fn size(&self) -> Result<u64, MissingNode> {
         self.inner.size()
@@ -179,6 +179,9 @@ impl NodeStore for Counting {
         self.reads.set(self.reads.get() + 1);
         self.inner.node(level, index)
     }
+}
+
+impl NodeStore for Counting {
     fn append(&mut self, nodes: &[(u32, u64, Hash)], size: u64) -> Result<(), MissingNode> {
         self.inner.append(nodes, size)
     }

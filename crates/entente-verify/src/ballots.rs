@@ -23,7 +23,7 @@ type G = P4096;
 
 /// Ballots read and checked at a time: enough to keep every core busy, few enough that memory
 /// does not grow with the record.
-const CHUNK: usize = 256;
+pub(crate) const CHUNK: usize = 256;
 /// Ballots whose elements share one batched membership test.
 const MEMBERSHIP_BATCH: usize = 8;
 
@@ -36,12 +36,19 @@ pub(crate) struct BallotPass {
     pub ballots: u64,
     /// The product of the cast ballots the tally lists, per (contest, selection) (eq. (62)).
     pub aggregate: HashMap<(String, String), Ciphertext<G>>,
-    /// The challenged ballots, kept for Verifications 12 to 14 (few, by their nature).
-    pub challenged: Vec<EncryptedBallot<G>>,
+    /// Where the challenged ballots are, for Verifications 12 to 14 (read again then, so that
+    /// memory does not grow with their number).
+    pub challenged: Vec<Challenged>,
     /// How many ballots came from pre-encrypted ballots (Verifications 15 to 18).
     pub preencrypted: u64,
     /// Every ballot id of the record, as [`id_key`]s.
     pub ids: HashSet<IdKey>,
+}
+
+/// A challenged ballot: its id and file.
+pub(crate) struct Challenged {
+    pub id: String,
+    pub path: PathBuf,
 }
 
 /// One device's files in chain order, with what its chain file says.
@@ -175,9 +182,11 @@ pub(crate) fn id_key(id: &str) -> IdKey {
     k
 }
 
-/// A ballot file as read.
+/// A ballot file as read: its device, file and ballot.
+type Read<'a> = (usize, &'a PathBuf, EncryptedBallot<G>);
+
+/// A ballot file as checked.
 enum Outcome<'a> {
-    Read(usize, &'a PathBuf, EncryptedBallot<G>),
     Checked(usize, &'a PathBuf, Box<Checked>),
     NotInGroup {
         device: usize,
@@ -256,26 +265,26 @@ pub(crate) fn check_all(
                     .zip(part)
                     .zip(&jsons)
                     .map(|((b, (d, f)), json)| match b {
-                        Ok(b) => Ok(Outcome::Read(*d, f, b)),
-                        Err(RecordError::NotInGroup { path }) => Ok(Outcome::NotInGroup {
+                        Ok(b) => Ok(Ok((*d, *f, b))),
+                        Err(RecordError::NotInGroup { path }) => Ok(Err(Outcome::NotInGroup {
                             device: *d,
                             id: json.ballot_id.clone(),
                             path,
-                        }),
+                        })),
                         Err(e) => Err(ReadError::file(f, e)),
                     })
-                    .collect::<Result<Vec<_>, _>>()
+                    .collect::<Result<Vec<Result<Read<'_>, Outcome<'_>>>, _>>()
                     // Checked in the same task, so that no core waits for the whole chunk to
                     // be read; rayon shares the ballots of a busy task with an idle core.
                     .map(|read| {
                         read.into_par_iter()
                             .map(|o| match o {
-                                Outcome::Read(d, f, b) => Outcome::Checked(
+                                Ok((d, f, b)) => Outcome::Checked(
                                     d,
                                     f,
                                     Box::new(check_one(setup, &devices[d].name, b)),
                                 ),
-                                other => other,
+                                Err(not_read) => not_read,
                             })
                             .collect()
                     })
@@ -284,7 +293,6 @@ pub(crate) fn check_all(
         for o in parts.into_iter().flatten() {
             match o {
                 Outcome::Checked(d, f, c) => checked.push((d, f, *c)),
-                Outcome::Read(..) => unreachable!("every read ballot is checked in its task"),
                 Outcome::NotInGroup { device, id, path } => {
                     v5.fail(
                         format!("device {}, ballot {id}, {path}", devices[device].name),
@@ -304,7 +312,7 @@ pub(crate) fn check_all(
                 }
             }
         }
-        for (d, _file, c) in checked {
+        for (d, file, c) in checked {
             v5.absorb(c.v5);
             v6.absorb(c.v6);
             v7.absorb(c.v7);
@@ -366,7 +374,10 @@ pub(crate) fn check_all(
                             "a challenged ballot listed among the tally's cast ballots",
                         );
                     }
-                    challenged.push(b);
+                    challenged.push(Challenged {
+                        id: b.ballot_id.clone(),
+                        path: file.clone(),
+                    });
                 }
             }
             v19.checked += 1;
@@ -402,11 +413,7 @@ pub(crate) fn check_all(
         }
     }
     for (id, seen) in &listed {
-        if !*seen
-            && !challenged
-                .iter()
-                .any(|b: &EncryptedBallot<G>| b.ballot_id == *id)
-        {
+        if !*seen && !challenged.iter().any(|b| b.id == *id) {
             v19.fail(
                 format!("encrypted_tally.json, ballot {id}"),
                 "listed as cast, but the record holds no cast ballot with this id",

@@ -3,14 +3,16 @@
 //! decrypted, with proofs, valid choices and contest data).
 
 use std::collections::{HashMap, HashSet};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use entente_group::P4096;
+use entente_record::ballot::json::{EncryptedBallotJson, read_batch};
 use entente_record::ballot::{BallotError, Ciphertext, ContestData, EncryptedBallot};
 use entente_record::election::read_json;
 use entente_record::tally::{
     DecryptedTally, DecryptedTallyJson, EncryptedTallyJson, EncryptedTallyRecord,
 };
+use rand::TryRngCore;
 
 use rayon::prelude::*;
 
@@ -27,6 +29,16 @@ pub(crate) fn read_encrypted_tally(
     let path = dir.join("encrypted_tally.json");
     let json: EncryptedTallyJson = read_json(&path).map_err(|e| ReadError::file(&path, e))?;
     json.read().map(Some).map_err(|e| ReadError::file(&path, e))
+}
+
+/// A challenged ballot, read again (its elements' membership proven in one batch).
+fn read_ballot(path: &Path) -> Result<EncryptedBallot<G>, ReadError> {
+    let json: EncryptedBallotJson = read_json(path).map_err(|e| ReadError::file(path, e))?;
+    let mut rng = rand::rngs::OsRng.unwrap_err();
+    match read_batch::<G, _>(&[&json], &mut rng).pop() {
+        Some(read) => read.map_err(|e| ReadError::file(path, e)),
+        None => Err(ReadError::file(path, "no ballot read")),
+    }
 }
 
 fn read_decrypted(path: &Path) -> Result<DecryptedTally<G>, ReadError> {
@@ -203,7 +215,8 @@ pub(crate) fn check(
     // Verifications 12 to 14: every challenged ballot, decrypted.
     let (mut v12, mut v13, mut v14) = (Check::new(12), Check::new(13), Check::new(14));
     let cdir = dir.join("challenged_ballots");
-    let mut dballots: HashMap<String, DecryptedTally<G>> = HashMap::new();
+    // Only where each decryption is: they are read again, a chunk at a time, below.
+    let mut dballots: HashMap<String, PathBuf> = HashMap::new();
     if cdir.exists() {
         let mut files: Vec<_> = std::fs::read_dir(&cdir)
             .map_err(|e| ReadError::file(&cdir, e))?
@@ -212,18 +225,18 @@ pub(crate) fn check(
             .collect();
         files.sort();
         for f in files {
-            let d = read_decrypted(&f)?;
+            #[derive(serde::Deserialize)]
+            struct IdOnly {
+                id: String,
+            }
+            let d: IdOnly = read_json(&f).map_err(|e| ReadError::file(&f, e))?;
             if dballots.contains_key(&d.id) {
                 v12.fail(format!("challenged ballot {}", d.id), "decrypted twice");
             }
-            dballots.insert(d.id.clone(), d);
+            dballots.insert(d.id, f);
         }
     }
-    let challenged: HashSet<&str> = pass
-        .challenged
-        .iter()
-        .map(|b| b.ballot_id.as_str())
-        .collect();
+    let challenged: HashSet<&str> = pass.challenged.iter().map(|b| b.id.as_str()).collect();
     for id in dballots.keys() {
         if !challenged.contains(id.as_str()) && pass.ids.contains(&crate::ballots::id_key(id)) {
             v12.fail(
@@ -237,29 +250,33 @@ pub(crate) fn check(
             );
         }
     }
-    // Each challenged ballot on its own core: a large election has thousands of them.
-    let parts: Vec<[Check; 3]> = pass
-        .challenged
-        .par_iter()
-        .map(|b| {
-            let mut part = [Check::new(12), Check::new(13), Check::new(14)];
-            match dballots.get(&b.ballot_id) {
-                None => part[0].fail(
-                    format!("challenged ballot {}", b.ballot_id),
-                    "12: the challenged ballot has no published decryption",
-                ),
-                Some(d) => {
-                    let [p12, p13, p14] = &mut part;
-                    check_challenged(setup, b, d, p12, p13, p14);
+    // Each challenged ballot on its own core (a large election has thousands of them), a chunk
+    // at a time.
+    for chunk in pass.challenged.chunks(crate::ballots::CHUNK) {
+        let parts: Vec<[Check; 3]> = chunk
+            .par_iter()
+            .map(|b| {
+                let mut part = [Check::new(12), Check::new(13), Check::new(14)];
+                match dballots.get(&b.id) {
+                    None => part[0].fail(
+                        format!("challenged ballot {}", b.id),
+                        "12: the challenged ballot has no published decryption",
+                    ),
+                    Some(path) => {
+                        let ballot = read_ballot(&b.path)?;
+                        let d = read_decrypted(path)?;
+                        let [p12, p13, p14] = &mut part;
+                        check_challenged(setup, &ballot, &d, p12, p13, p14);
+                    }
                 }
-            }
-            part
-        })
-        .collect();
-    for [p12, p13, p14] in parts {
-        v12.absorb(p12);
-        v13.absorb(p13);
-        v14.absorb(p14);
+                Ok(part)
+            })
+            .collect::<Result<_, ReadError>>()?;
+        for [p12, p13, p14] in parts {
+            v12.absorb(p12);
+            v13.absorb(p13);
+            v14.absorb(p14);
+        }
     }
     v19.checked += dballots.len() as u64;
     Ok(Rest {

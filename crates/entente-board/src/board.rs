@@ -1,0 +1,353 @@
+//! The board: a Merkle log over a [`Storage`], with its origin, its signing key, the witnesses
+//! whose cosignatures make a checkpoint published, and at most one signed checkpoint per size.
+
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use thiserror::Error;
+
+use crate::Hash;
+use crate::merkle::{LogError, MerkleLog, ProofError, leaf_hash, node_hash};
+use crate::note::{Checkpoint, NoteError, NoteSigner, NoteVerifier, SignedNote};
+use crate::store::{Entry, Storage, StoredEntry};
+use crate::witness::CosignatureVerifier;
+
+/// The settings a board is created with.
+const ORIGIN: &str = "origin";
+const LOG_KEY: &str = "log_key";
+const WITNESSES: &str = "witnesses";
+
+/// Why the board refused or failed.
+#[derive(Debug, Error)]
+#[non_exhaustive]
+pub enum BoardError {
+    /// The storage failed (nothing was changed by a failed write).
+    #[error("storage: {0}")]
+    Store(Box<dyn std::error::Error + Send + Sync>),
+    /// A proof was asked outside the log.
+    #[error(transparent)]
+    Proof(#[from] ProofError),
+    /// The database is not a board (never initialised).
+    #[error("this database holds no board: run `entente board init` first")]
+    NotInitialised,
+    /// The database is a board already.
+    #[error("this database already holds the board {0:?}")]
+    AlreadyInitialised(String),
+    /// A key or note is not the one the board was created with.
+    #[error("{0}")]
+    Key(String),
+    /// A note did not parse or verify.
+    #[error(transparent)]
+    Note(#[from] NoteError),
+}
+
+impl BoardError {
+    fn store(e: impl std::error::Error + Send + Sync + 'static) -> Self {
+        Self::Store(Box::new(e))
+    }
+}
+
+impl<E: std::error::Error + Send + Sync + 'static> From<LogError<E>> for BoardError {
+    fn from(e: LogError<E>) -> Self {
+        match e {
+            LogError::Store(e) => Self::store(e),
+            LogError::Proof(p) => Self::Proof(p),
+        }
+    }
+}
+
+/// The board's identity: what `entente board init` records.
+#[derive(Debug, Clone)]
+pub struct BoardConfig {
+    /// The origin line of its checkpoints (the log's unique name).
+    pub origin: String,
+    /// The log's signed-note verifier key (its name is the origin).
+    pub log_key: String,
+    /// The cosignature/v1 verifier keys of the witnesses whose cosignatures publish a
+    /// checkpoint (by default one per party).
+    pub witnesses: Vec<String>,
+}
+
+/// The append-only log with its checkpoints.
+pub struct Board<S: Storage> {
+    storage: S,
+    config: BoardConfig,
+    size: u64,
+    /// `frontier[l]`: the hash of the complete subtree of 2^l leaves that ends at the log's
+    /// size, where bit l of the size is set. An append needs nothing else, so it reads nothing.
+    frontier: Vec<Option<Hash>>,
+}
+
+/// The seconds since the Unix epoch.
+pub fn now() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs())
+}
+
+impl<S: Storage> Board<S> {
+    /// Creates a board in an empty database.
+    pub fn init(mut storage: S, config: BoardConfig) -> Result<Self, BoardError> {
+        if let Some(origin) = storage.setting(ORIGIN).map_err(BoardError::store)? {
+            return Err(BoardError::AlreadyInitialised(origin));
+        }
+        let log = NoteVerifier::parse(&config.log_key)?;
+        if log.name() != config.origin {
+            return Err(BoardError::Key(format!(
+                "the log key is named {:?}; a log's key is named after its origin {:?}",
+                log.name(),
+                config.origin
+            )));
+        }
+        for w in &config.witnesses {
+            CosignatureVerifier::parse(w)?;
+        }
+        storage
+            .set_setting(LOG_KEY, &config.log_key)
+            .and_then(|()| storage.set_setting(WITNESSES, &config.witnesses.join("\n")))
+            // The origin last: a board whose init was cut short reads as not initialised.
+            .and_then(|()| storage.set_setting(ORIGIN, &config.origin))
+            .map_err(BoardError::store)?;
+        Self::open(storage)
+    }
+
+    /// Opens the board in `storage`: O(log n) reads, whatever the log's size.
+    pub fn open(storage: S) -> Result<Self, BoardError> {
+        let get = |name| {
+            storage
+                .setting(name)
+                .map_err(BoardError::store)?
+                .ok_or(BoardError::NotInitialised)
+        };
+        let config = BoardConfig {
+            origin: get(ORIGIN)?,
+            log_key: get(LOG_KEY)?,
+            witnesses: get(WITNESSES)?
+                .lines()
+                .filter(|l| !l.is_empty())
+                .map(str::to_owned)
+                .collect(),
+        };
+        let size = storage.size().map_err(BoardError::store)?;
+        let mut frontier = vec![None; 64];
+        for (level, slot) in frontier.iter_mut().enumerate() {
+            if size >> level & 1 == 1 {
+                let index = (size >> level) - 1;
+                *slot = Some(
+                    storage
+                        .node(level as u32, index)
+                        .map_err(BoardError::store)?,
+                );
+            }
+        }
+        Ok(Self {
+            storage,
+            config,
+            size,
+            frontier,
+        })
+    }
+
+    /// The storage.
+    pub fn storage(&self) -> &S {
+        &self.storage
+    }
+
+    /// The board's identity.
+    pub fn config(&self) -> &BoardConfig {
+        &self.config
+    }
+
+    /// The number of entries.
+    pub fn size(&self) -> u64 {
+        self.size
+    }
+
+    /// Appends `entries` in one durable transaction; returns the index of the first. When it
+    /// returns Ok, every entry is on disk; when it fails, none was appended.
+    pub fn append(&mut self, entries: &[Entry]) -> Result<u64, BoardError> {
+        let first = self.size;
+        let mut frontier = self.frontier.clone();
+        let mut nodes = Vec::with_capacity(entries.len() * 2);
+        for (i, e) in entries.iter().enumerate() {
+            let n = first + i as u64;
+            let mut hash = leaf_hash(&e.data);
+            nodes.push((0u32, n, hash));
+            // RFC 9162 §2.1.1: each completed pair of equal subtrees becomes their parent.
+            let (mut level, mut index) = (0usize, n);
+            while index % 2 == 1 {
+                let left = frontier[level].take().ok_or_else(|| {
+                    BoardError::Key(format!("internal: no subtree at level {level}"))
+                })?;
+                hash = node_hash(&left, &hash);
+                level += 1;
+                index /= 2;
+                nodes.push((level as u32, index, hash));
+            }
+            frontier[level] = Some(hash);
+        }
+        self.storage
+            .append(first, entries, &nodes, now())
+            .map_err(BoardError::store)?;
+        self.size = first + entries.len() as u64;
+        self.frontier = frontier;
+        Ok(first)
+    }
+
+    fn log(&self) -> MerkleLog<&S> {
+        MerkleLog::new(&self.storage)
+    }
+
+    /// The root of the tree of the first `size` entries.
+    pub fn root(&self, size: u64) -> Result<Hash, BoardError> {
+        Ok(self.log().root(size)?)
+    }
+
+    /// The inclusion proof of entry `index` in the tree of size `size` (RFC 9162 §2.1.3.1).
+    pub fn inclusion_proof(&self, index: u64, size: u64) -> Result<Vec<Hash>, BoardError> {
+        Ok(self.log().inclusion_proof(index, size)?)
+    }
+
+    /// The consistency proof from size `first` to size `second` (RFC 9162 §2.1.4.1).
+    pub fn consistency_proof(&self, first: u64, second: u64) -> Result<Vec<Hash>, BoardError> {
+        Ok(self.log().consistency_proof(first, second)?)
+    }
+
+    /// The entry at `index`.
+    pub fn entry(&self, index: u64) -> Result<Option<StoredEntry>, BoardError> {
+        self.storage.entry(index).map_err(BoardError::store)
+    }
+
+    /// The indices of the entries found by `name` = `value`.
+    pub fn find(&self, name: &str, value: &str) -> Result<Vec<u64>, BoardError> {
+        self.storage.find(name, value).map_err(BoardError::store)
+    }
+
+    /// The signed checkpoint of the log's current size. The log signs at most one checkpoint
+    /// per size, also across a crash: the note is recorded (durably) before it is returned, and
+    /// a size already recorded gets its recorded note back.
+    pub fn checkpoint(&mut self, signer: &NoteSigner) -> Result<String, BoardError> {
+        if signer.verifier_key() != self.config.log_key {
+            return Err(BoardError::Key(format!(
+                "this key ({}) is not the log's ({})",
+                signer.verifier_key(),
+                self.config.log_key
+            )));
+        }
+        let size = self.size;
+        if let Some(note) = self.storage.checkpoint(size).map_err(BoardError::store)? {
+            return Ok(note);
+        }
+        let cp = Checkpoint {
+            origin: self.config.origin.clone(),
+            size,
+            root: self.root(size)?,
+        };
+        self.storage
+            .record_checkpoint(size, &cp.sign(signer))
+            .map_err(BoardError::store)
+    }
+
+    /// The latest checkpoint the log has signed, with the cosignatures it has gathered.
+    pub fn latest_checkpoint(&self) -> Result<Option<(u64, String)>, BoardError> {
+        self.storage
+            .checkpoint_below(u64::MAX)
+            .map_err(BoardError::store)
+    }
+
+    /// The checkpoint signed for `size`.
+    pub fn checkpoint_at(&self, size: u64) -> Result<Option<String>, BoardError> {
+        self.storage.checkpoint(size).map_err(BoardError::store)
+    }
+
+    /// Adds the valid cosignatures of the board's witnesses found in `note` (a copy of one of
+    /// the log's checkpoints) to the recorded checkpoint; returns the names of the witnesses
+    /// added. A note whose text is not the recorded checkpoint's is refused.
+    pub fn add_cosignatures(&mut self, note: &str) -> Result<Vec<String>, BoardError> {
+        let offered = SignedNote::parse(note)?;
+        let cp = Checkpoint::parse(&offered.text)?;
+        let recorded = self
+            .storage
+            .checkpoint(cp.size)
+            .map_err(BoardError::store)?
+            .ok_or_else(|| {
+                BoardError::Key(format!("the log signed no checkpoint of size {}", cp.size))
+            })?;
+        let mut stored = SignedNote::parse(&recorded)?;
+        if stored.text != offered.text {
+            return Err(BoardError::Key(format!(
+                "the note's checkpoint is not the one the log signed for size {}",
+                cp.size
+            )));
+        }
+        let mut added = Vec::new();
+        for vkey in &self.config.witnesses {
+            let w = CosignatureVerifier::parse(vkey)?;
+            if w.verify(&recorded).is_ok() || w.verify(note).is_err() {
+                continue;
+            }
+            // The line whose cosignature verifies on its own (a note may carry several).
+            let line = offered
+                .signatures
+                .iter()
+                .find(|line| {
+                    line.0 == w.name()
+                        && w.verify(
+                            &SignedNote {
+                                text: offered.text.clone(),
+                                signatures: vec![(*line).clone()],
+                            }
+                            .render(),
+                        )
+                        .is_ok()
+                })
+                .cloned();
+            if let Some(line) = line {
+                stored.signatures.retain(|(n, _, _)| *n != w.name());
+                stored.signatures.push(line);
+                added.push(w.name().to_owned());
+            }
+        }
+        if !added.is_empty() {
+            self.storage
+                .update_checkpoint(cp.size, &stored.render())
+                .map_err(BoardError::store)?;
+        }
+        Ok(added)
+    }
+
+    /// The witnesses of the board's policy that have not cosigned `note`.
+    pub fn missing_cosignatures(&self, note: &str) -> Result<Vec<String>, BoardError> {
+        let mut missing = Vec::new();
+        for vkey in &self.config.witnesses {
+            let w = CosignatureVerifier::parse(vkey)?;
+            if w.verify(note).is_err() {
+                missing.push(w.name().to_owned());
+            }
+        }
+        Ok(missing)
+    }
+
+    /// The latest checkpoint that carries every cosignature the board's policy names: the
+    /// latest *published* state of the board.
+    pub fn published(&self) -> Result<Option<(u64, String)>, BoardError> {
+        let Some((mut size, mut note)) = self.latest_checkpoint()? else {
+            return Ok(None);
+        };
+        loop {
+            if self.missing_cosignatures(&note)?.is_empty() {
+                return Ok(Some((size, note)));
+            }
+            // An earlier checkpoint may be fully cosigned while the latest is not yet.
+            match self.earlier_checkpoint(size)? {
+                Some((s, n)) => (size, note) = (s, n),
+                None => return Ok(None),
+            }
+        }
+    }
+
+    fn earlier_checkpoint(&self, size: u64) -> Result<Option<(u64, String)>, BoardError> {
+        self.storage
+            .checkpoint_below(size)
+            .map_err(BoardError::store)
+    }
+}

@@ -1,0 +1,354 @@
+//! Where the board keeps its log: the entries with their kinds and index keys, the hashes of
+//! every complete subtree, and the checkpoints it has signed. [`Storage`] is what the board
+//! needs of a database; [`SqliteStorage`] is the embedded default (a PostgreSQL backend can
+//! implement the same trait).
+
+use std::path::Path;
+use std::time::Duration;
+
+use rusqlite::{Connection, OpenFlags, OptionalExtension, params};
+use thiserror::Error;
+
+use crate::Hash;
+use crate::merkle::NodeRead;
+
+/// One entry of the log: an election artifact's bytes, its kind, and the keys it is found by
+/// (a ballot's id and confirmation code, say). Only the bytes are hashed into the tree; kind
+/// and keys are an index over it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Entry {
+    /// What the artifact is ("ballot", "manifest", …).
+    pub kind: String,
+    /// (key name, value) pairs the entry is found by.
+    pub keys: Vec<(String, String)>,
+    /// The artifact's bytes, byte for byte.
+    pub data: Vec<u8>,
+}
+
+impl Entry {
+    /// An entry of `kind` with no index keys.
+    pub fn new(kind: impl Into<String>, data: Vec<u8>) -> Self {
+        Self {
+            kind: kind.into(),
+            keys: Vec::new(),
+            data,
+        }
+    }
+
+    /// The entry, also found by `name` = `value`.
+    pub fn with_key(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
+        self.keys.push((name.into(), value.into()));
+        self
+    }
+}
+
+/// An entry as stored, with its position and when it was appended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredEntry {
+    /// Its index in the log.
+    pub index: u64,
+    /// Seconds since the Unix epoch when it was appended (the server's clock: not part of
+    /// what the tree commits to).
+    pub appended_at: u64,
+    /// The entry.
+    pub entry: Entry,
+}
+
+/// What the board needs of a database. Every write is all or nothing and durable when it
+/// returns.
+pub trait Storage: NodeRead {
+    /// Appends `entries` at indices `first..` with the tree nodes they complete, and the new
+    /// size, in one transaction.
+    fn append(
+        &mut self,
+        first: u64,
+        entries: &[Entry],
+        nodes: &[(u32, u64, Hash)],
+        appended_at: u64,
+    ) -> Result<(), Self::Error>;
+    /// The entry at `index`.
+    fn entry(&self, index: u64) -> Result<Option<StoredEntry>, Self::Error>;
+    /// The bytes of the entries `start..end` (for static export), in order.
+    fn entry_data(&self, start: u64, end: u64) -> Result<Vec<Vec<u8>>, Self::Error>;
+    /// The nodes at `level` with indices `start..end`, in order.
+    fn nodes(&self, level: u32, start: u64, end: u64) -> Result<Vec<Hash>, Self::Error>;
+    /// The indices of the entries found by `name` = `value`, in order.
+    fn find(&self, name: &str, value: &str) -> Result<Vec<u64>, Self::Error>;
+    /// Records the signed checkpoint for `size` unless one is recorded already; returns the
+    /// one recorded (so that the log never hands out two notes for one size).
+    fn record_checkpoint(&mut self, size: u64, note: &str) -> Result<String, Self::Error>;
+    /// Replaces the note recorded for `size` by one that carries more signatures on the same
+    /// body (the caller checks that it does).
+    fn update_checkpoint(&mut self, size: u64, note: &str) -> Result<(), Self::Error>;
+    /// The checkpoint recorded for `size`.
+    fn checkpoint(&self, size: u64) -> Result<Option<String>, Self::Error>;
+    /// The recorded checkpoint of the largest size below `size` (`u64::MAX`: the latest).
+    fn checkpoint_below(&self, size: u64) -> Result<Option<(u64, String)>, Self::Error>;
+    /// A setting of the log (origin, key, witness policy).
+    fn setting(&self, name: &str) -> Result<Option<String>, Self::Error>;
+    /// Sets a setting.
+    fn set_setting(&mut self, name: &str, value: &str) -> Result<(), Self::Error>;
+}
+
+/// A failure of the SQLite storage.
+#[derive(Debug, Error)]
+#[non_exhaustive]
+pub enum SqliteError {
+    /// SQLite said no.
+    #[error("{0}")]
+    Sqlite(#[from] rusqlite::Error),
+    /// The database holds something the board never writes.
+    #[error("the database is damaged: {0}")]
+    Damaged(String),
+    /// A node asked for is not stored.
+    #[error("no tree node at level {level}, index {index}")]
+    MissingNode {
+        /// The level.
+        level: u32,
+        /// The index.
+        index: u64,
+    },
+}
+
+/// The board in one SQLite file, in WAL mode with `synchronous = FULL`: a commit returns only
+/// once the write-ahead log is on disk, so an append that returned survives a crash of the
+/// process or of the machine.
+pub struct SqliteStorage {
+    conn: Connection,
+}
+
+const SCHEMA: &str = "
+CREATE TABLE IF NOT EXISTS settings (
+    name TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS entries (
+    idx INTEGER PRIMARY KEY,
+    kind TEXT NOT NULL,
+    appended_at INTEGER NOT NULL,
+    data BLOB NOT NULL
+);
+CREATE TABLE IF NOT EXISTS entry_keys (
+    name TEXT NOT NULL,
+    value TEXT NOT NULL,
+    idx INTEGER NOT NULL,
+    PRIMARY KEY (name, value, idx)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS nodes (
+    level INTEGER NOT NULL,
+    idx INTEGER NOT NULL,
+    hash BLOB NOT NULL,
+    PRIMARY KEY (level, idx)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS checkpoints (
+    size INTEGER PRIMARY KEY,
+    note TEXT NOT NULL
+);
+";
+
+fn to_sql(n: u64) -> Result<i64, SqliteError> {
+    i64::try_from(n).map_err(|_| SqliteError::Damaged(format!("{n} is beyond SQLite's integers")))
+}
+
+fn from_sql(n: i64) -> Result<u64, SqliteError> {
+    u64::try_from(n).map_err(|_| SqliteError::Damaged(format!("negative index {n}")))
+}
+
+fn hash_of(blob: Vec<u8>) -> Result<Hash, SqliteError> {
+    blob.try_into()
+        .map_err(|b: Vec<u8>| SqliteError::Damaged(format!("a {}-byte node hash", b.len())))
+}
+
+impl SqliteStorage {
+    /// Opens (creating if need be) the database at `path` for reading and writing.
+    pub fn open(path: &Path) -> Result<Self, SqliteError> {
+        let conn = Connection::open(path)?;
+        // WAL: readers do not block the writer; FULL: a commit is on disk when it returns.
+        conn.pragma_update(None, "journal_mode", "WAL")?;
+        conn.pragma_update(None, "synchronous", "FULL")?;
+        conn.busy_timeout(Duration::from_secs(30))?;
+        conn.execute_batch(SCHEMA)?;
+        Ok(Self { conn })
+    }
+
+    /// Opens the database at `path` for reading only (a reader beside the writer: WAL lets it
+    /// see each committed state without blocking appends).
+    pub fn open_read_only(path: &Path) -> Result<Self, SqliteError> {
+        let conn = Connection::open_with_flags(
+            path,
+            OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )?;
+        conn.busy_timeout(Duration::from_secs(30))?;
+        Ok(Self { conn })
+    }
+}
+
+impl NodeRead for SqliteStorage {
+    type Error = SqliteError;
+
+    fn size(&self) -> Result<u64, SqliteError> {
+        let max: Option<i64> = self
+            .conn
+            .prepare_cached("SELECT max(idx) FROM entries")?
+            .query_row([], |r| r.get(0))?;
+        max.map_or(Ok(0), |m| from_sql(m).map(|m| m + 1))
+    }
+
+    fn node(&self, level: u32, index: u64) -> Result<Hash, SqliteError> {
+        let blob: Option<Vec<u8>> = self
+            .conn
+            .prepare_cached("SELECT hash FROM nodes WHERE level = ?1 AND idx = ?2")?
+            .query_row(params![level, to_sql(index)?], |r| r.get(0))
+            .optional()?;
+        hash_of(blob.ok_or(SqliteError::MissingNode { level, index })?)
+    }
+}
+
+impl Storage for SqliteStorage {
+    fn append(
+        &mut self,
+        first: u64,
+        entries: &[Entry],
+        nodes: &[(u32, u64, Hash)],
+        appended_at: u64,
+    ) -> Result<(), SqliteError> {
+        let tx = self.conn.transaction()?;
+        {
+            let mut put_entry = tx.prepare_cached(
+                "INSERT INTO entries (idx, kind, appended_at, data) VALUES (?1, ?2, ?3, ?4)",
+            )?;
+            let mut put_key = tx.prepare_cached(
+                "INSERT OR IGNORE INTO entry_keys (name, value, idx) VALUES (?1, ?2, ?3)",
+            )?;
+            let mut put_node =
+                tx.prepare_cached("INSERT INTO nodes (level, idx, hash) VALUES (?1, ?2, ?3)")?;
+            let at = to_sql(appended_at)?;
+            for (i, e) in entries.iter().enumerate() {
+                let idx = to_sql(first + i as u64)?;
+                put_entry.execute(params![idx, e.kind, at, e.data])?;
+                for (name, value) in &e.keys {
+                    put_key.execute(params![name, value, idx])?;
+                }
+            }
+            for (level, index, hash) in nodes {
+                put_node.execute(params![level, to_sql(*index)?, &hash[..]])?;
+            }
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
+    fn entry(&self, index: u64) -> Result<Option<StoredEntry>, SqliteError> {
+        let idx = to_sql(index)?;
+        let row: Option<(String, i64, Vec<u8>)> = self
+            .conn
+            .prepare_cached("SELECT kind, appended_at, data FROM entries WHERE idx = ?1")?
+            .query_row([idx], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+            .optional()?;
+        let Some((kind, at, data)) = row else {
+            return Ok(None);
+        };
+        let keys = self
+            .conn
+            .prepare_cached("SELECT name, value FROM entry_keys WHERE idx = ?1 ORDER BY name")?
+            .query_map([idx], |r| Ok((r.get(0)?, r.get(1)?)))?
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(Some(StoredEntry {
+            index,
+            appended_at: from_sql(at)?,
+            entry: Entry { kind, keys, data },
+        }))
+    }
+
+    fn entry_data(&self, start: u64, end: u64) -> Result<Vec<Vec<u8>>, SqliteError> {
+        Ok(self
+            .conn
+            .prepare_cached("SELECT data FROM entries WHERE idx >= ?1 AND idx < ?2 ORDER BY idx")?
+            .query_map([to_sql(start)?, to_sql(end)?], |r| r.get(0))?
+            .collect::<Result<Vec<_>, _>>()?)
+    }
+
+    fn nodes(&self, level: u32, start: u64, end: u64) -> Result<Vec<Hash>, SqliteError> {
+        let blobs: Vec<Vec<u8>> = self
+            .conn
+            .prepare_cached(
+                "SELECT hash FROM nodes WHERE level = ?1 AND idx >= ?2 AND idx < ?3 ORDER BY idx",
+            )?
+            .query_map(params![level, to_sql(start)?, to_sql(end)?], |r| r.get(0))?
+            .collect::<Result<_, _>>()?;
+        blobs.into_iter().map(hash_of).collect()
+    }
+
+    fn find(&self, name: &str, value: &str) -> Result<Vec<u64>, SqliteError> {
+        let found: Vec<i64> = self
+            .conn
+            .prepare_cached(
+                "SELECT idx FROM entry_keys WHERE name = ?1 AND value = ?2 ORDER BY idx",
+            )?
+            .query_map([name, value], |r| r.get(0))?
+            .collect::<Result<_, _>>()?;
+        found.into_iter().map(from_sql).collect()
+    }
+
+    fn record_checkpoint(&mut self, size: u64, note: &str) -> Result<String, SqliteError> {
+        let tx = self.conn.transaction()?;
+        tx.prepare_cached("INSERT OR IGNORE INTO checkpoints (size, note) VALUES (?1, ?2)")?
+            .execute(params![to_sql(size)?, note])?;
+        let stored: String = tx
+            .prepare_cached("SELECT note FROM checkpoints WHERE size = ?1")?
+            .query_row([to_sql(size)?], |r| r.get(0))?;
+        tx.commit()?;
+        Ok(stored)
+    }
+
+    fn update_checkpoint(&mut self, size: u64, note: &str) -> Result<(), SqliteError> {
+        let changed = self
+            .conn
+            .prepare_cached("UPDATE checkpoints SET note = ?2 WHERE size = ?1")?
+            .execute(params![to_sql(size)?, note])?;
+        if changed != 1 {
+            return Err(SqliteError::Damaged(format!(
+                "no checkpoint of size {size}"
+            )));
+        }
+        Ok(())
+    }
+
+    fn checkpoint(&self, size: u64) -> Result<Option<String>, SqliteError> {
+        Ok(self
+            .conn
+            .prepare_cached("SELECT note FROM checkpoints WHERE size = ?1")?
+            .query_row([to_sql(size)?], |r| r.get(0))
+            .optional()?)
+    }
+
+    fn checkpoint_below(&self, size: u64) -> Result<Option<(u64, String)>, SqliteError> {
+        let below = i64::try_from(size).unwrap_or(i64::MAX);
+        let row: Option<(i64, String)> = self
+            .conn
+            .prepare_cached(
+                "SELECT size, note FROM checkpoints WHERE size < ?1 ORDER BY size DESC LIMIT 1",
+            )?
+            .query_row([below], |r| Ok((r.get(0)?, r.get(1)?)))
+            .optional()?;
+        row.map(|(s, n)| Ok((from_sql(s)?, n))).transpose()
+    }
+
+    fn setting(&self, name: &str) -> Result<Option<String>, SqliteError> {
+        Ok(self
+            .conn
+            .prepare_cached("SELECT value FROM settings WHERE name = ?1")?
+            .query_row([name], |r| r.get(0))
+            .optional()?)
+    }
+
+    fn set_setting(&mut self, name: &str, value: &str) -> Result<(), SqliteError> {
+        self.conn
+            .prepare_cached(
+                "INSERT INTO settings (name, value) VALUES (?1, ?2)
+                 ON CONFLICT (name) DO UPDATE SET value = excluded.value",
+            )?
+            .execute([name, value])?;
+        Ok(())
+    }
+}

@@ -1,0 +1,422 @@
+//! The board over SQLite: appends in batches agree with the reference log, survive reopening,
+//! are found by their keys; one checkpoint per size; cosignatures make a checkpoint published;
+//! group commit from many threads; the tlog-tiles export verifies and catches tampering; and a
+//! board that shows two witnesses two histories is caught with the evidence kept.
+
+use std::path::Path;
+
+use ed25519_dalek::SigningKey;
+use entente_board::note::{Checkpoint, NoteSigner, NoteVerifier};
+use entente_board::tiles::{self, TilesError};
+use entente_board::witness::CosignatureVerifier;
+use entente_board::witness::WitnessError;
+use entente_board::witness_dir::{WitnessDir, WitnessDirError};
+use entente_board::{
+    Board, BoardConfig, BoardError, Entry, MemoryStore, MerkleLog, Sequencer, SqliteStorage,
+    verify_consistency, verify_inclusion,
+};
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
+
+const ORIGIN: &str = "board.example/riverside-2026";
+
+fn signer() -> NoteSigner {
+    NoteSigner::new(ORIGIN, SigningKey::from_bytes(&[7; 32])).unwrap()
+}
+
+fn witness_key(party: u8) -> (String, SigningKey) {
+    (
+        format!("witness.party-{party}.example"),
+        SigningKey::from_bytes(&[party; 32]),
+    )
+}
+
+fn witness_vkey(party: u8) -> String {
+    let (name, key) = witness_key(party);
+    entente_board::witness::Witness::new(&name, key, vec![]).verifier_key()
+}
+
+fn new_board(path: &Path, witnesses: &[u8]) -> Board<SqliteStorage> {
+    Board::init(
+        SqliteStorage::open(path).unwrap(),
+        BoardConfig {
+            origin: ORIGIN.into(),
+            log_key: signer().verifier_key(),
+            witnesses: witnesses.iter().map(|&p| witness_vkey(p)).collect(),
+        },
+    )
+    .unwrap()
+}
+
+fn entry(i: u64) -> Entry {
+    Entry::new(
+        "ballot",
+        format!("ballot {i} {}", "x".repeat((i % 7) as usize)).into_bytes(),
+    )
+    .with_key("ballot_id", format!("b-{i}"))
+    .with_key("confirmation_code", format!("{:064x}", i * 7919))
+}
+
+#[test]
+fn batched_appends_agree_with_the_reference_log_and_survive_reopening() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("board.db");
+    let mut board = new_board(&path, &[]);
+    let mut reference = MerkleLog::new(MemoryStore::default());
+    let mut rng = StdRng::seed_from_u64(9162);
+    let mut n = 0u64;
+    while n < 300 {
+        let k = rng.random_range(1..20u64);
+        let batch: Vec<Entry> = (n..n + k).map(entry).collect();
+        assert_eq!(board.append(&batch).unwrap(), n);
+        for e in &batch {
+            reference.append(&e.data).unwrap();
+        }
+        n += k;
+        assert_eq!(board.size(), n);
+        assert_eq!(
+            board.root(n).unwrap(),
+            reference.root(n).unwrap(),
+            "size {n}"
+        );
+        if rng.random_bool(0.3) {
+            // Reopen: the frontier comes back from storage, and appends go on from it.
+            drop(board);
+            board = Board::open(SqliteStorage::open(&path).unwrap()).unwrap();
+        }
+    }
+    let root = board.root(n).unwrap();
+    for _ in 0..50 {
+        let size = rng.random_range(1..=n);
+        let index = rng.random_range(0..size);
+        let proof = board.inclusion_proof(index, size).unwrap();
+        let leaf = entente_board::leaf_hash(&board.entry(index).unwrap().unwrap().entry.data);
+        verify_inclusion(index, size, &leaf, &proof, &board.root(size).unwrap()).unwrap();
+        let proof = board.consistency_proof(size, n).unwrap();
+        verify_consistency(size, n, &board.root(size).unwrap(), &root, &proof).unwrap();
+    }
+    // Entries come back byte for byte, found by their keys.
+    let found = board.find("ballot_id", "b-123").unwrap();
+    assert_eq!(found, vec![123]);
+    let stored = board.entry(123).unwrap().unwrap();
+    assert_eq!(stored.entry, entry(123));
+    assert_eq!(
+        board
+            .find("confirmation_code", &format!("{:064x}", 42 * 7919))
+            .unwrap(),
+        vec![42]
+    );
+    assert!(board.find("ballot_id", "b-9999").unwrap().is_empty());
+    assert!(board.entry(n).unwrap().is_none());
+    // A proof outside the log is an error, not a panic.
+    assert!(matches!(
+        board.inclusion_proof(n, n + 1),
+        Err(BoardError::Proof(_))
+    ));
+}
+
+#[test]
+fn a_database_is_one_board_and_must_be_initialised() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("board.db");
+    assert!(matches!(
+        Board::open(SqliteStorage::open(&path).unwrap()),
+        Err(BoardError::NotInitialised)
+    ));
+    drop(new_board(&path, &[]));
+    let again = Board::init(
+        SqliteStorage::open(&path).unwrap(),
+        BoardConfig {
+            origin: "another".into(),
+            log_key: NoteSigner::new("another", SigningKey::from_bytes(&[3; 32]))
+                .unwrap()
+                .verifier_key(),
+            witnesses: vec![],
+        },
+    );
+    assert!(matches!(again, Err(BoardError::AlreadyInitialised(o)) if o == ORIGIN));
+    // A log key must be named after the origin.
+    let other = dir.path().join("other.db");
+    let misnamed = Board::init(
+        SqliteStorage::open(&other).unwrap(),
+        BoardConfig {
+            origin: "elsewhere".into(),
+            log_key: signer().verifier_key(),
+            witnesses: vec![],
+        },
+    );
+    assert!(matches!(misnamed, Err(BoardError::Key(_))));
+}
+
+#[test]
+fn one_checkpoint_per_size_published_when_every_witness_cosigned() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut board = new_board(&dir.path().join("board.db"), &[1, 2]);
+    let log_key = NoteVerifier::parse(&signer().verifier_key()).unwrap();
+    board
+        .append(&(0..10).map(entry).collect::<Vec<_>>())
+        .unwrap();
+    let note = board.checkpoint(&signer()).unwrap();
+    assert_eq!(board.checkpoint(&signer()).unwrap(), note);
+    let cp = Checkpoint::open(&note, &log_key).unwrap();
+    assert_eq!((cp.size, cp.root), (10, board.root(10).unwrap()));
+    // Only the log's key signs.
+    let impostor = NoteSigner::new(ORIGIN, SigningKey::from_bytes(&[8; 32])).unwrap();
+    assert!(matches!(
+        board.checkpoint(&impostor),
+        Err(BoardError::Key(_))
+    ));
+
+    // Not published until both parties' witnesses cosigned.
+    assert_eq!(board.published().unwrap(), None);
+    let mut witnesses: Vec<WitnessDir> = [1u8, 2]
+        .iter()
+        .map(|&p| {
+            let (name, key) = witness_key(p);
+            WitnessDir::open(
+                &dir.path().join(format!("w{p}")),
+                &name,
+                key,
+                &[signer().verifier_key()],
+            )
+            .unwrap()
+        })
+        .collect();
+    let line1 = witnesses[0]
+        .add_checkpoint(&note, 0, &[], 1_800_000_000)
+        .unwrap();
+    assert_eq!(
+        board
+            .add_cosignatures(&format!("{note}{line1}"))
+            .unwrap()
+            .len(),
+        1
+    );
+    assert_eq!(board.published().unwrap(), None);
+    assert_eq!(
+        board
+            .missing_cosignatures(&board.checkpoint_at(10).unwrap().unwrap())
+            .unwrap(),
+        vec!["witness.party-2.example".to_owned()]
+    );
+    let line2 = witnesses[1]
+        .add_checkpoint(&note, 0, &[], 1_800_000_001)
+        .unwrap();
+    board.add_cosignatures(&format!("{note}{line2}")).unwrap();
+    let (size, published) = board.published().unwrap().unwrap();
+    assert_eq!(size, 10);
+    for p in [1u8, 2] {
+        CosignatureVerifier::parse(&witness_vkey(p))
+            .unwrap()
+            .verify(&published)
+            .unwrap();
+    }
+    // A forged cosignature is not added.
+    let forged = format!(
+        "{note}\u{2014} witness.party-1.example {}\n",
+        "AAAA".repeat(19)
+    );
+    assert!(board.add_cosignatures(&forged).unwrap().is_empty());
+
+    // The next checkpoint is unpublished until cosigned; the previous stays the published one.
+    board
+        .append(&(10..15).map(entry).collect::<Vec<_>>())
+        .unwrap();
+    let next = board.checkpoint(&signer()).unwrap();
+    assert_eq!(board.published().unwrap().unwrap().0, 10);
+    let proof = board.consistency_proof(10, 15).unwrap();
+    let line = witnesses[0]
+        .add_checkpoint(&next, 10, &proof, 1_800_000_002)
+        .unwrap();
+    board.add_cosignatures(&format!("{next}{line}")).unwrap();
+    assert_eq!(board.published().unwrap().unwrap().0, 10);
+
+    // A witness restarted from its directory remembers what it cosigned.
+    let (name, key) = witness_key(1);
+    let reopened = WitnessDir::open(&dir.path().join("w1"), &name, key, &[]).unwrap();
+    assert_eq!(reopened.witness().latest(ORIGIN).unwrap().size, 15);
+}
+
+#[test]
+fn group_commit_from_many_writers_gives_each_entry_one_index() {
+    let dir = tempfile::tempdir().unwrap();
+    let board = new_board(&dir.path().join("board.db"), &[]);
+    let (seq, thread) = Sequencer::start(board, 1024, Some(signer())).unwrap();
+    let writers: Vec<_> = (0..8u64)
+        .map(|w| {
+            let seq = seq.clone();
+            std::thread::spawn(move || {
+                (0..100u64)
+                    .map(|i| {
+                        let e = entry(w * 1000 + i);
+                        (seq.append(vec![e.clone()]).unwrap(), e)
+                    })
+                    .collect::<Vec<_>>()
+            })
+        })
+        .collect();
+    let appended: Vec<(u64, Entry)> = writers
+        .into_iter()
+        .flat_map(|w| w.join().unwrap())
+        .collect();
+    let note = seq.checkpoint().unwrap();
+    drop(seq);
+    let board = thread.join().unwrap();
+    assert_eq!(board.size(), 800);
+    let mut indices: Vec<u64> = appended.iter().map(|(i, _)| *i).collect();
+    indices.sort_unstable();
+    assert_eq!(indices, (0..800).collect::<Vec<_>>());
+    for (i, e) in &appended {
+        assert_eq!(board.entry(*i).unwrap().unwrap().entry, *e);
+    }
+    let log_key = NoteVerifier::parse(&signer().verifier_key()).unwrap();
+    assert_eq!(Checkpoint::open(&note, &log_key).unwrap().size, 800);
+}
+
+#[test]
+fn the_tiles_export_verifies_and_catches_tampering() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut board = new_board(&dir.path().join("board.db"), &[]);
+    let log_key = NoteVerifier::parse(&signer().verifier_key()).unwrap();
+    let out = dir.path().join("tiles");
+    assert!(matches!(
+        tiles::export(&board, &out),
+        Err(TilesError::NoCheckpoint)
+    ));
+    // Sizes around the tile boundaries, and past one full level-1 tile (65,536 leaves).
+    let mut size = 0;
+    for target in [1u64, 255, 256, 257, 600, 65_536 + 300] {
+        board
+            .append(&(size..target).map(entry).collect::<Vec<_>>())
+            .unwrap();
+        size = target;
+        board.checkpoint(&signer()).unwrap();
+        let written = tiles::export(&board, &out).unwrap();
+        assert_eq!(written.size, target);
+        let v = tiles::verify_export(&out, &log_key).unwrap();
+        assert_eq!(v.entries.len() as u64, target);
+        assert_eq!(v.entries[target as usize - 1], entry(target - 1).data);
+    }
+    assert!(out.join("tile/0/255").exists() && out.join("tile/1/000").exists());
+    assert!(out.join("tile/2/000.p/1").exists());
+    // A second export writes only what changed.
+    let again = tiles::export(&board, &out).unwrap();
+    assert!(again.kept > 250, "{again:?}");
+
+    // One flipped bit in a hash tile or in an entry bundle is caught.
+    for rel in [
+        "tile/0/017",
+        "tile/entries/017",
+        "tile/1/000",
+        "tile/0/257.p/44",
+    ] {
+        let path = out.join(rel);
+        let good = std::fs::read(&path).unwrap();
+        let mut bad = good.clone();
+        bad[good.len() / 2] ^= 0x10;
+        std::fs::write(&path, &bad).unwrap();
+        assert!(
+            matches!(
+                tiles::verify_export(&out, &log_key),
+                Err(TilesError::Mismatch { .. })
+            ),
+            "{rel}"
+        );
+        std::fs::write(&path, &good).unwrap();
+    }
+    tiles::verify_export(&out, &log_key).unwrap();
+    // A checkpoint not signed by the log is refused.
+    let other = NoteVerifier::parse(
+        &NoteSigner::new(ORIGIN, SigningKey::from_bytes(&[9; 32]))
+            .unwrap()
+            .verifier_key(),
+    )
+    .unwrap();
+    assert!(matches!(
+        tiles::verify_export(&out, &other),
+        Err(TilesError::Note(_))
+    ));
+}
+
+#[test]
+fn entries_beyond_64_kib_go_to_wide_bundles_and_still_verify() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut board = new_board(&dir.path().join("board.db"), &[]);
+    let big = Entry::new("ballot", vec![b'7'; 300_000]);
+    board.append(&[entry(0), big.clone(), entry(2)]).unwrap();
+    board.checkpoint(&signer()).unwrap();
+    let out = dir.path().join("tiles");
+    tiles::export(&board, &out).unwrap();
+    assert!(out.join("entente/entries/000.p/3").exists());
+    assert!(!out.join("tile/entries/000.p/3").exists());
+    let log_key = NoteVerifier::parse(&signer().verifier_key()).unwrap();
+    let v = tiles::verify_export(&out, &log_key).unwrap();
+    assert_eq!(v.entries[1], big.data);
+}
+
+#[test]
+fn a_board_that_shows_two_witnesses_two_histories_is_caught_with_evidence() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("board.db");
+    let mut board = new_board(&path, &[1, 2]);
+    board
+        .append(&(0..20).map(entry).collect::<Vec<_>>())
+        .unwrap();
+    let common = board.checkpoint(&signer()).unwrap();
+    let open_witness = |p: u8| {
+        let (name, key) = witness_key(p);
+        WitnessDir::open(
+            &dir.path().join(format!("w{p}")),
+            &name,
+            key,
+            &[signer().verifier_key()],
+        )
+        .unwrap()
+    };
+    let (mut w1, mut w2) = (open_witness(1), open_witness(2));
+    w1.add_checkpoint(&common, 0, &[], 1).unwrap();
+    w2.add_checkpoint(&common, 0, &[], 1).unwrap();
+
+    // The operator forks the database: one history drops ballot 20, the other keeps it.
+    drop(board);
+    let fork = dir.path().join("fork.db");
+    std::fs::copy(&path, &fork).unwrap();
+    let mut honest = Board::open(SqliteStorage::open(&path).unwrap()).unwrap();
+    let mut forked = Board::open(SqliteStorage::open(&fork).unwrap()).unwrap();
+    honest
+        .append(&(20..30).map(entry).collect::<Vec<_>>())
+        .unwrap();
+    forked
+        .append(&(21..31).map(entry).collect::<Vec<_>>())
+        .unwrap();
+    let a = honest.checkpoint(&signer()).unwrap();
+    let b = forked.checkpoint(&signer()).unwrap();
+    assert_ne!(a, b);
+
+    // Each witness alone sees a consistent history and cosigns it…
+    let line1 = w1
+        .add_checkpoint(&a, 20, &honest.consistency_proof(20, 30).unwrap(), 2)
+        .unwrap();
+    w2.add_checkpoint(&b, 20, &forked.consistency_proof(20, 30).unwrap(), 2)
+        .unwrap();
+    // …but no checkpoint carries both cosignatures: publishing needs the other witness too,
+    // and it refuses the other history with the two notes kept as evidence.
+    let err = w2
+        .add_checkpoint(&a, 30, &[], 3)
+        .expect_err("two roots for one size");
+    assert!(matches!(
+        err,
+        WitnessDirError::Refused(WitnessError::SplitView(_))
+    ));
+    let files = w2.evidence_files().unwrap();
+    assert_eq!(files.len(), 1);
+    let evidence = std::fs::read_to_string(&files[0]).unwrap();
+    assert!(evidence.contains(&a) && evidence.contains(&b));
+    // The fork's checkpoint cannot borrow witness 1's cosignature of the honest one.
+    assert!(forked.add_cosignatures(&format!("{a}{line1}")).is_err());
+    assert_eq!(forked.published().unwrap().map(|p| p.0), None);
+    // The evidence stays across a restart.
+    let (name, key) = witness_key(2);
+    let reopened = WitnessDir::open(&dir.path().join("w2"), &name, key, &[]).unwrap();
+    assert_eq!(reopened.evidence_files().unwrap().len(), 1);
+}
