@@ -68,7 +68,9 @@ fn appends(c: &mut Criterion) {
                             s.spawn(move || {
                                 for i in 0..per_writer {
                                     let mut data = vec![b'.'; ENTRY_BYTES];
-                                    data[..16].copy_from_slice(&((w * per_writer + i) as u128).to_be_bytes());
+                                    data[..16].copy_from_slice(
+                                        &((w * per_writer + i) as u128).to_be_bytes(),
+                                    );
                                     seq.append(vec![Entry::new("bench", data)])
                                         .expect("a durable append");
                                 }
@@ -102,7 +104,7 @@ fn large_board() -> Board<SqliteStorage> {
             .map(|i| Entry::new("bench", format!("entry {i}").into_bytes()))
             .collect();
         board.append(&entries).expect("append");
-        if (start + batch) % 1_000_000 == 0 {
+        if (start + batch).is_multiple_of(1_000_000) {
             eprintln!(
                 "  {} entries, peak RSS {:.1} MiB",
                 start + batch,
@@ -124,12 +126,15 @@ fn proofs(c: &mut Criterion) {
     );
     let mut g = c.benchmark_group("board");
     let mut i = 0u64;
-    g.bench_function("inclusion proof from SQLite, log of 10 million entries", |b| {
-        b.iter(|| {
-            i = (i + 7_919_113) % size;
-            board.inclusion_proof(i, size).expect("a proof")
-        })
-    });
+    g.bench_function(
+        "inclusion proof from SQLite, log of 10 million entries",
+        |b| {
+            b.iter(|| {
+                i = (i + 7_919_113) % size;
+                board.inclusion_proof(i, size).expect("a proof")
+            })
+        },
+    );
     g.finish();
     // Checked once: the proofs served are real.
     let data = board.entry(i).expect("read").expect("present").entry.data;

@@ -152,6 +152,21 @@ impl<S: Storage> Board<S> {
         &self.storage
     }
 
+    /// A setting of the operator's own (where its key file is, say), kept beside the board's
+    /// own (in a separate namespace, so it cannot change them) and never read by the board.
+    pub fn set_operator_setting(&mut self, name: &str, value: &str) -> Result<(), BoardError> {
+        self.storage
+            .set_setting(&format!("operator.{name}"), value)
+            .map_err(BoardError::store)
+    }
+
+    /// A setting of the operator's own.
+    pub fn operator_setting(&self, name: &str) -> Result<Option<String>, BoardError> {
+        self.storage
+            .setting(&format!("operator.{name}"))
+            .map_err(BoardError::store)
+    }
+
     /// The board's identity.
     pub fn config(&self) -> &BoardConfig {
         &self.config

@@ -3,6 +3,7 @@
 #![forbid(unsafe_code)]
 
 pub mod bench;
+pub mod board;
 pub mod decrypt;
 pub mod demo;
 pub mod encrypt;

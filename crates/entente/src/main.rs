@@ -142,6 +142,35 @@ enum Command {
         #[arg(long, default_value_t = 0)]
         threads: usize,
     },
+    /// Make an Ed25519 key pair for a log or a witness: the secret sealed with a passphrase in
+    /// FILE, the verifier key in FILE.pub.
+    Keygen {
+        /// The key file to write (never overwritten).
+        #[arg(long)]
+        out: PathBuf,
+        /// The key's name: a log's origin, or a witness's name.
+        #[arg(long)]
+        name: String,
+        /// What the key signs.
+        #[arg(long, value_enum, default_value = "log")]
+        role: entente::board::Role,
+        /// Read the passphrase from this file (else ENTENTE_PASSPHRASE, else the terminal).
+        #[arg(long)]
+        passphrase_file: Option<PathBuf>,
+        /// scrypt work factor (log2 N); default: about a second of work.
+        #[arg(long, value_parser = clap::value_parser!(u8).range(1..=30))]
+        scrypt_log_n: Option<u8>,
+    },
+    /// The bulletin board: an append-only Merkle log (RFC 9162) with signed checkpoints.
+    Board {
+        #[command(subcommand)]
+        command: BoardCommand,
+    },
+    /// A party's witness, run by hand.
+    Witness {
+        #[command(subcommand)]
+        command: WitnessCommand,
+    },
     /// Measure the group operations in modexp-equivalents (one variable-base 4096-bit
     /// exponentiation with a 256-bit exponent = 1), all in one run.
     Bench {
@@ -159,6 +188,131 @@ enum Command {
         /// With --verify: the number of rounds (each verifies the record twice).
         #[arg(long, default_value_t = 3, requires = "verify")]
         rounds: usize,
+    },
+}
+
+#[derive(Subcommand)]
+enum BoardCommand {
+    /// Create a board in a new SQLite file: its origin (the log's unique name, e.g.
+    /// board.example/riverside-2026), the log's key (from `entente keygen --role log --name
+    /// ORIGIN`) and the witnesses whose cosignatures publish a checkpoint.
+    Init {
+        /// The board's database (a new file).
+        #[arg(long)]
+        db: PathBuf,
+        /// The origin line of its checkpoints.
+        #[arg(long)]
+        origin: String,
+        /// The log's key file (its public half, KEYFILE.pub, is read now; the secret when a
+        /// checkpoint is signed).
+        #[arg(long)]
+        key: PathBuf,
+        /// A witness's cosignature key, or a .pub file holding it; repeat for each party's.
+        #[arg(long = "witness")]
+        witnesses: Vec<String>,
+    },
+    /// Append files to the board: each file's bytes are one entry, byte for byte, all in one
+    /// durable transaction. JSON ballots are also found by ballot id and confirmation code.
+    Append {
+        /// The board's database.
+        #[arg(long)]
+        db: PathBuf,
+        /// What the files are (manifest, ballot, tally, …).
+        #[arg(long, default_value = "artifact")]
+        kind: String,
+        /// The files.
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+    },
+    /// Sign a checkpoint of the board's current size (the log signs at most one per size) and
+    /// print it as a signed note, with the witnesses' cosignatures gathered so far.
+    Checkpoint {
+        /// The board's database.
+        #[arg(long)]
+        db: PathBuf,
+        /// The log's key file (default: the one given to `board init`).
+        #[arg(long)]
+        key: Option<PathBuf>,
+        /// Read the key's passphrase from this file (else ENTENTE_PASSPHRASE, else the
+        /// terminal).
+        #[arg(long)]
+        passphrase_file: Option<PathBuf>,
+    },
+    /// Add the cosignatures found in notes (from `entente witness cosign`) to the board's
+    /// checkpoint; says which witnesses are still missing.
+    Cosign {
+        /// The board's database.
+        #[arg(long)]
+        db: PathBuf,
+        /// Cosigned notes.
+        #[arg(required = true)]
+        notes: Vec<PathBuf>,
+    },
+    /// Print the indices of the entries found by a key: ballot_id=ID, confirmation_code=CODE
+    /// (any case, spaces and dashes ignored) or file=NAME. Exit status 1 when none is found.
+    Find {
+        /// The board's database.
+        #[arg(long)]
+        db: PathBuf,
+        /// NAME=VALUE.
+        #[arg(long)]
+        key: String,
+    },
+    /// Print a proof as JSON: inclusion of entry --index in the tree of --size (default: the
+    /// current size), or consistency --from M --to N.
+    Prove {
+        /// The board's database.
+        #[arg(long)]
+        db: PathBuf,
+        /// The entry whose inclusion is proven.
+        #[arg(long, conflicts_with_all = ["from", "to"], required_unless_present = "from")]
+        index: Option<u64>,
+        /// The tree size (default: the board's size).
+        #[arg(long, requires = "index")]
+        size: Option<u64>,
+        /// Consistency from this size…
+        #[arg(long)]
+        from: Option<u64>,
+        /// …to this one (default: the board's size).
+        #[arg(long, requires = "from")]
+        to: Option<u64>,
+    },
+    /// Write the board as C2SP tlog-tiles (checkpoint, tiles, entry bundles) into DIR, for any
+    /// web server to mirror, and check what was written as a client would.
+    Export {
+        /// The board's database.
+        #[arg(long)]
+        db: PathBuf,
+        /// The directory.
+        dir: PathBuf,
+    },
+}
+
+#[derive(Subcommand)]
+enum WitnessCommand {
+    /// Cosign a log's checkpoint by hand: it must be signed by a log this witness follows and
+    /// extend the checkpoint it cosigned last (give the consistency proof from that size). On
+    /// success the note with this witness's cosignature is printed; on a split view the
+    /// witness refuses, keeps both notes in STATE/evidence/ and exits with status 1.
+    Cosign {
+        /// The witness's state directory (the logs it follows, what it cosigned, evidence).
+        #[arg(long)]
+        state: PathBuf,
+        /// The witness's key file (`entente keygen --role witness`).
+        #[arg(long)]
+        key: PathBuf,
+        /// Read the key's passphrase from this file (else ENTENTE_PASSPHRASE, else the
+        /// terminal).
+        #[arg(long)]
+        passphrase_file: Option<PathBuf>,
+        /// Follow this log (its verifier key or .pub file); remembered in STATE.
+        #[arg(long = "log")]
+        logs: Vec<String>,
+        /// The consistency proof (`entente board prove --from HELD --to SIZE`).
+        #[arg(long)]
+        proof: Option<PathBuf>,
+        /// The signed checkpoint (a file; "-" reads stdin).
+        checkpoint: PathBuf,
     },
 }
 
@@ -435,6 +589,66 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 ExitCode::FAILURE
             })
         }
+        Command::Keygen {
+            out,
+            name,
+            role,
+            passphrase_file,
+            scrypt_log_n,
+        } => {
+            let passphrase = entente::passphrase::get(
+                passphrase_file.as_deref(),
+                &format!("the new key {}", out.display()),
+                true,
+            )?;
+            let vkey = entente::board::keygen(&out, &name, role, &passphrase, scrypt_log_n)?;
+            eprintln!(
+                "wrote {} (sealed) and {}",
+                out.display(),
+                entente::board::public_path(&out).display()
+            );
+            println!("{vkey}");
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Board { command } => run_board(command),
+        Command::Witness {
+            command:
+                WitnessCommand::Cosign {
+                    state,
+                    key,
+                    passphrase_file,
+                    logs,
+                    proof,
+                    checkpoint,
+                },
+        } => {
+            let note = if checkpoint.as_os_str() == "-" {
+                std::io::read_to_string(std::io::stdin()).context("cannot read stdin")?
+            } else {
+                std::fs::read_to_string(&checkpoint)
+                    .with_context(|| format!("cannot read {}", checkpoint.display()))?
+            };
+            let passphrase = entente::passphrase::get(
+                passphrase_file.as_deref(),
+                &format!("the witness key {}", key.display()),
+                false,
+            )?;
+            let key = entente::board::open_key(&key, &passphrase)?;
+            match entente::board::witness_cosign(&state, key, &logs, &note, proof.as_deref())? {
+                entente::board::Cosigned::Note(n) => {
+                    print!("{n}");
+                    Ok(ExitCode::SUCCESS)
+                }
+                entente::board::Cosigned::SplitView { reason, evidence } => {
+                    eprintln!(
+                        "SPLIT VIEW: the log showed this witness two histories ({reason}); \
+                         refused, evidence kept in {}",
+                        evidence.display()
+                    );
+                    Ok(ExitCode::FAILURE)
+                }
+            }
+        }
         Command::Bench {
             verify: Some(record),
             threads,
@@ -451,6 +665,107 @@ fn run(cli: Cli) -> Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
     }
+}
+
+fn run_board(command: BoardCommand) -> Result<ExitCode> {
+    use entente::board;
+    match command {
+        BoardCommand::Init {
+            db,
+            origin,
+            key,
+            witnesses,
+        } => {
+            let vkey = board::init(&db, &origin, &key, &witnesses)?;
+            eprintln!(
+                "board {origin} created in {} ({} witnesses)",
+                db.display(),
+                witnesses.len()
+            );
+            println!("{vkey}");
+        }
+        BoardCommand::Append { db, kind, files } => {
+            let (first, n) = board::append(&db, &kind, &files)?;
+            eprintln!(
+                "appended {n} entries (durable), indices {first}..{}",
+                first + n
+            );
+            println!("{first}");
+        }
+        BoardCommand::Checkpoint {
+            db,
+            key,
+            passphrase_file,
+        } => {
+            let note = board::checkpoint(&db, key.as_deref(), |file| {
+                entente::passphrase::get(
+                    passphrase_file.as_deref(),
+                    &format!("the log key {}", file.display()),
+                    false,
+                )
+            })?;
+            print!("{note}");
+        }
+        BoardCommand::Cosign { db, notes } => {
+            let (added, missing) = board::add_cosignatures(&db, &notes)?;
+            if added.is_empty() {
+                eprintln!("no new valid cosignature by a witness of this board");
+            } else {
+                eprintln!("added the cosignatures of {}", added.join(", "));
+            }
+            if missing.is_empty() {
+                eprintln!("the latest checkpoint is published: every witness has cosigned it");
+            } else {
+                eprintln!(
+                    "the latest checkpoint still lacks the cosignatures of {}",
+                    missing.join(", ")
+                );
+            }
+        }
+        BoardCommand::Find { db, key } => {
+            let (name, value) = key
+                .split_once('=')
+                .context("--key is NAME=VALUE (ballot_id=…, confirmation_code=…, file=…)")?;
+            let found = board::find(&db, name, value)?;
+            if found.is_empty() {
+                eprintln!("no entry with {name} = {value}");
+                return Ok(ExitCode::FAILURE);
+            }
+            for i in found {
+                println!("{i}");
+            }
+        }
+        BoardCommand::Prove {
+            db,
+            index,
+            size,
+            from,
+            to,
+        } => {
+            let json = match (index, from) {
+                (Some(i), _) => {
+                    serde_json::to_string_pretty(&board::prove_inclusion(&db, i, size)?)?
+                }
+                (None, Some(m)) => {
+                    serde_json::to_string_pretty(&board::prove_consistency(&db, m, to)?)?
+                }
+                (None, None) => anyhow::bail!("give --index I or --from M"),
+            };
+            println!("{json}");
+        }
+        BoardCommand::Export { db, dir } => {
+            let out = board::export(&db, &dir)?;
+            eprintln!(
+                "exported the checkpoint of size {} to {}: {} files written, {} full tiles kept; \
+                 the export verifies",
+                out.size,
+                dir.display(),
+                out.written,
+                out.kept
+            );
+        }
+    }
+    Ok(ExitCode::SUCCESS)
 }
 
 fn stderr_is_terminal() -> bool {
