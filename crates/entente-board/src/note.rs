@@ -86,6 +86,12 @@ impl NoteSigner {
         &self.name
     }
 
+    /// An Ed25519 signature of `message` with this key (for signed requests: the verifier
+    /// checks it with [`NoteVerifier::verify_bytes`]).
+    pub fn sign_bytes(&self, message: &[u8]) -> [u8; 64] {
+        self.key.sign(message).to_bytes()
+    }
+
     /// The signature line for `text` (which must end in a newline).
     pub fn sign_line(&self, text: &str) -> String {
         let public = self.key.verifying_key().to_bytes();
@@ -142,6 +148,13 @@ impl NoteVerifier {
     /// The key's name.
     pub fn name(&self) -> &str {
         &self.name
+    }
+
+    /// Whether `signature` is this key's Ed25519 signature of `message` (strict verification:
+    /// no malleable or small-order encodings).
+    pub fn verify_bytes(&self, message: &[u8], signature: &[u8]) -> bool {
+        Signature::from_slice(signature)
+            .is_ok_and(|sig| self.key.verify_strict(message, &sig).is_ok())
     }
 }
 

@@ -467,3 +467,58 @@ pub fn witness_cosign(
         Err(e) => Err(e.into()),
     }
 }
+
+/// `entente serve`: the board over HTTP on `listen`, signing checkpoints with the log's key,
+/// taking writes from the roles in `roles` and, with `record`, ballots of that election.
+/// Prints the address it listens on (the port, when 0 was asked) as its first line.
+pub fn serve(
+    db: &Path,
+    listen: &str,
+    roles: &Path,
+    record: Option<&Path>,
+    key_file: Option<&Path>,
+    passphrase: impl FnOnce(&Path) -> Result<SecretString>,
+) -> Result<()> {
+    let board = open_board(db)?;
+    let file = match (key_file, board.operator_setting(KEY_FILE)?) {
+        (Some(f), _) => f.to_owned(),
+        (None, Some(f)) => PathBuf::from(f),
+        (None, None) => bail!("no key file: give --key"),
+    };
+    drop(board);
+    let text = std::fs::read_to_string(roles)
+        .with_context(|| format!("cannot read {}", roles.display()))?;
+    let roles_file: entente_server::RolesFile = serde_json::from_str(&text)
+        .with_context(|| format!("{} is not a roles file", roles.display()))?;
+    let roles =
+        entente_server::Roles::new(&roles_file).with_context(|| format!("{}", roles.display()))?;
+    let election = match record {
+        Some(dir) => Some(entente_server::Election::from_setup(
+            entente_record::election::ElectionSetup::read(dir)
+                .with_context(|| format!("the election in {}", dir.display()))?,
+        )),
+        None => None,
+    };
+    let key = open_key(&file, &passphrase(&file)?)?;
+    ensure!(key.role == Role::Log, "{} is not a log key", file.display());
+    let signer = NoteSigner::new(&key.name, key.signing)?;
+    let (sequencer, _thread) =
+        entente_server::start_board(db, signer).map_err(anyhow::Error::msg)?;
+    let state = entente_server::AppState::new(db, sequencer, roles, election)
+        .map_err(anyhow::Error::msg)?;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")?;
+    runtime.block_on(async {
+        let listener = tokio::net::TcpListener::bind(listen)
+            .await
+            .with_context(|| format!("cannot listen on {listen}"))?;
+        let addr = listener.local_addr()?;
+        println!("listening on http://{addr}");
+        use std::io::Write;
+        std::io::stdout().flush()?;
+        entente_server::serve(listener, state).await?;
+        anyhow::Ok(())
+    })
+}

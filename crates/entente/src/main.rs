@@ -166,6 +166,35 @@ enum Command {
         #[command(subcommand)]
         command: BoardCommand,
     },
+    /// Serve the board over HTTP: anyone reads the checkpoint, the tlog-tiles, entries, proofs
+    /// and a ballot by its confirmation code (GET /checkpoint, /tile/…, /entries/I,
+    /// /proof/inclusion, /proof/consistency, /lookup?confirmation_code=, /status); the roles of
+    /// ROLES write in signed envelopes (POST /ballots from devices, checked against the
+    /// election of --record before they are logged; POST /entries from the administrator).
+    /// Each write is acknowledged only once durable, with its inclusion proof in a signed
+    /// checkpoint.
+    Serve {
+        /// The board's database (`entente board init`).
+        #[arg(long)]
+        db: PathBuf,
+        /// The address to listen on (port 0: any free port; the first line printed says which).
+        #[arg(long, default_value = "127.0.0.1:8080")]
+        listen: String,
+        /// The roles file: {"administrator": VKEY, "devices": [VKEY…], "guardians": […],
+        /// "witnesses": […]}, each a signed-note verifier key.
+        #[arg(long)]
+        roles: PathBuf,
+        /// The election whose ballots are accepted (manifest, config, election initialized).
+        #[arg(long)]
+        record: Option<PathBuf>,
+        /// The log's key file (default: the one given to `board init`).
+        #[arg(long)]
+        key: Option<PathBuf>,
+        /// Read the key's passphrase from this file (else ENTENTE_PASSPHRASE, else the
+        /// terminal).
+        #[arg(long)]
+        passphrase_file: Option<PathBuf>,
+    },
     /// A party's witness, run by hand.
     Witness {
         #[command(subcommand)]
@@ -611,6 +640,30 @@ fn run(cli: Cli) -> Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Board { command } => run_board(command),
+        Command::Serve {
+            db,
+            listen,
+            roles,
+            record,
+            key,
+            passphrase_file,
+        } => {
+            entente::board::serve(
+                &db,
+                &listen,
+                &roles,
+                record.as_deref(),
+                key.as_deref(),
+                |f| {
+                    entente::passphrase::get(
+                        passphrase_file.as_deref(),
+                        &format!("the log key {}", f.display()),
+                        false,
+                    )
+                },
+            )?;
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Witness {
             command:
                 WitnessCommand::Cosign {

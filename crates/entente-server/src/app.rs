@@ -1,0 +1,696 @@
+//! The HTTP service: the board's public reads (checkpoint, tlog-tiles, entries, proofs, lookup
+//! by confirmation code) and its signed writes (ballots from devices, artifacts from the
+//! administrator), each checked before it is appended and acknowledged only once durable.
+
+use std::collections::{HashMap, HashSet};
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+
+use axum::extract::{Path as UrlPath, Query, State};
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD as B64;
+use entente_board::note::{Checkpoint, SignedNote};
+use entente_board::tiles::TILE_WIDTH;
+use entente_board::{Board, Entry, Hash, NodeRead, Sequencer, SqliteStorage, Storage};
+use entente_group::P4096;
+use entente_record::HashValue;
+use entente_record::ballot::PublicKey;
+use entente_record::ballot::json::EncryptedBallotJson;
+use entente_record::election::ElectionSetup;
+use entente_record::manifest::Manifest;
+use serde::{Deserialize, Serialize};
+
+use crate::auth::{AuthError, Envelope, Role, Roles};
+
+type G = P4096;
+
+/// What a ballot is checked against.
+pub struct Election {
+    /// H_E.
+    pub h_e: HashValue,
+    /// K.
+    pub key: PublicKey<G>,
+    /// The manifest.
+    pub manifest: Manifest,
+}
+
+impl Election {
+    /// The election of a record's setup (manifest, config, election initialized).
+    pub fn from_setup(setup: ElectionSetup<G>) -> Self {
+        Self {
+            h_e: setup.h_e,
+            key: PublicKey::new(setup.joint_key),
+            manifest: setup.manifest,
+        }
+    }
+}
+
+/// The service's state.
+pub struct AppState {
+    sequencer: Sequencer,
+    db: PathBuf,
+    readers: Mutex<Vec<Board<SqliteStorage>>>,
+    roles: Roles,
+    election: Option<Election>,
+    /// The last nonce accepted from each author.
+    nonces: Mutex<HashMap<String, u64>>,
+    /// Ballot ids and confirmation codes being appended (so that two submissions of one ballot
+    /// at once cannot both pass the uniqueness check).
+    pending: Mutex<HashSet<String>>,
+}
+
+/// An error answered to the client: a status and a sentence.
+#[derive(Debug)]
+pub struct ApiError(StatusCode, String);
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        (self.0, Json(serde_json::json!({ "error": self.1 }))).into_response()
+    }
+}
+
+impl ApiError {
+    fn bad(msg: impl Into<String>) -> Self {
+        Self(StatusCode::BAD_REQUEST, msg.into())
+    }
+    fn internal(msg: impl std::fmt::Display) -> Self {
+        tracing::error!("{msg}");
+        Self(StatusCode::INTERNAL_SERVER_ERROR, msg.to_string())
+    }
+    fn not_found(msg: impl Into<String>) -> Self {
+        Self(StatusCode::NOT_FOUND, msg.into())
+    }
+}
+
+impl From<AuthError> for ApiError {
+    fn from(e: AuthError) -> Self {
+        let status = match e {
+            AuthError::UnknownAuthor(_) | AuthError::BadSignature(_) => StatusCode::UNAUTHORIZED,
+            AuthError::Forbidden { .. } => StatusCode::FORBIDDEN,
+            AuthError::Replay { .. } => StatusCode::CONFLICT,
+            _ => StatusCode::BAD_REQUEST,
+        };
+        Self(status, e.to_string())
+    }
+}
+
+type ApiResult<T> = Result<T, ApiError>;
+
+impl AppState {
+    /// The state over the board in `db` (opened by `sequencer`'s board), with the roles and,
+    /// for ballot submission, the election.
+    pub fn new(
+        db: &Path,
+        sequencer: Sequencer,
+        roles: Roles,
+        election: Option<Election>,
+    ) -> Result<Arc<Self>, String> {
+        let reader = open_reader(db)?;
+        // Each author's last nonce, from its last write in the log.
+        let mut nonces = HashMap::new();
+        for author in roles.authors() {
+            let found = reader.find("author", author).map_err(|e| e.to_string())?;
+            if let Some(&last) = found.last() {
+                let entry = reader
+                    .entry(last)
+                    .map_err(|e| e.to_string())?
+                    .ok_or("an indexed entry is missing")?;
+                let env: Envelope =
+                    serde_json::from_slice(&entry.entry.data).map_err(|e| e.to_string())?;
+                nonces.insert(author.to_owned(), env.nonce);
+            }
+        }
+        Ok(Arc::new(Self {
+            sequencer,
+            db: db.to_owned(),
+            readers: Mutex::new(vec![reader]),
+            roles,
+            election,
+            nonces: Mutex::new(nonces),
+            pending: Mutex::new(HashSet::new()),
+        }))
+    }
+
+    /// Runs `f` on a read-only view of the board (blocking: call from a blocking task).
+    fn read<T>(&self, f: impl FnOnce(&Board<SqliteStorage>) -> ApiResult<T>) -> ApiResult<T> {
+        let pooled = self.readers.lock().map_err(ApiError::internal)?.pop();
+        let reader = match pooled {
+            Some(r) => r,
+            None => open_reader(&self.db).map_err(ApiError::internal)?,
+        };
+        let out = f(&reader);
+        if let Ok(mut pool) = self.readers.lock() {
+            pool.push(reader);
+        }
+        out
+    }
+
+    /// Takes `nonce` as `author`'s next write, or refuses a replay.
+    fn take_nonce(&self, author: &str, nonce: u64) -> ApiResult<()> {
+        let mut nonces = self.nonces.lock().map_err(ApiError::internal)?;
+        let last = nonces.get(author).copied();
+        if let Some(last) = last.filter(|&l| nonce <= l) {
+            return Err(AuthError::Replay {
+                author: author.to_owned(),
+                nonce,
+                last,
+            }
+            .into());
+        }
+        nonces.insert(author.to_owned(), nonce);
+        Ok(())
+    }
+}
+
+fn open_reader(db: &Path) -> Result<Board<SqliteStorage>, String> {
+    let storage = SqliteStorage::open_read_only(db).map_err(|e| e.to_string())?;
+    Board::open(storage).map_err(|e| e.to_string())
+}
+
+/// The router.
+pub fn router(state: Arc<AppState>) -> Router {
+    Router::new()
+        .route("/checkpoint", get(checkpoint))
+        .route("/tile/{*path}", get(tile))
+        .route("/entente/entries/{*path}", get(large_bundle))
+        .route("/entries/{index}", get(entry))
+        .route("/proof/inclusion", get(inclusion))
+        .route("/proof/consistency", get(consistency))
+        .route("/lookup", get(lookup))
+        .route("/status", get(status))
+        .route("/ballots", post(submit_ballot))
+        .route("/entries", post(submit_entry))
+        .with_state(state)
+}
+
+async fn blocking<T: Send + 'static>(
+    f: impl FnOnce() -> ApiResult<T> + Send + 'static,
+) -> ApiResult<T> {
+    tokio::task::spawn_blocking(f)
+        .await
+        .map_err(ApiError::internal)?
+}
+
+/// GET /checkpoint: the latest checkpoint with its cosignatures (tlog-tiles).
+async fn checkpoint(State(st): State<Arc<AppState>>) -> ApiResult<Response> {
+    let note = blocking(move || st.read(|b| b.latest_checkpoint().map_err(ApiError::internal)))
+        .await?
+        .ok_or_else(|| ApiError::not_found("the log has signed no checkpoint yet"))?
+        .1;
+    Ok((
+        [
+            (header::CONTENT_TYPE, "text/plain; charset=utf-8"),
+            (header::CACHE_CONTROL, "no-cache"),
+        ],
+        note,
+    )
+        .into_response())
+}
+
+/// `<N>[.p/<W>]` of a tile path: the index and width.
+fn parse_index(parts: &[&str]) -> Option<(u64, u64)> {
+    let (index_parts, width) = match parts {
+        [rest @ .., last_index, w_text] if last_index.ends_with(".p") => {
+            let w: u64 = w_text
+                .parse()
+                .ok()
+                .filter(|w| (1..TILE_WIDTH).contains(w))?;
+            if w.to_string() != *w_text {
+                return None; // no leading zeros
+            }
+            let mut v = rest.to_vec();
+            v.push(last_index.strip_suffix(".p")?);
+            (v, w)
+        }
+        _ => (parts.to_vec(), TILE_WIDTH),
+    };
+    let (last, rest) = index_parts.split_last()?;
+    let mut n = 0u64;
+    for p in rest {
+        let digits = p.strip_prefix('x')?;
+        if digits.len() != 3 || !digits.bytes().all(|b| b.is_ascii_digit()) {
+            return None;
+        }
+        n = n.checked_mul(1000)?.checked_add(digits.parse().ok()?)?;
+    }
+    if last.len() != 3 || !last.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    n = n.checked_mul(1000)?.checked_add(last.parse().ok()?)?;
+    Some((n, width))
+}
+
+fn octets(bytes: Vec<u8>) -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, "application/octet-stream"),
+            (header::CACHE_CONTROL, "public, max-age=31536000, immutable"),
+        ],
+        bytes,
+    )
+        .into_response()
+}
+
+/// The bytes of hash tile (level, n, width), if the board is large enough to have it.
+fn tile_bytes(b: &Board<SqliteStorage>, level: u32, n: u64, width: u64) -> ApiResult<Vec<u8>> {
+    let size = b.storage().size().map_err(ApiError::internal)?;
+    let available = if level >= 8 { 0 } else { size >> (8 * level) };
+    if n.saturating_mul(TILE_WIDTH).saturating_add(width) > available {
+        return Err(ApiError::not_found("no such tile in the log yet"));
+    }
+    let hashes = b
+        .storage()
+        .nodes(8 * level, n * TILE_WIDTH, n * TILE_WIDTH + width)
+        .map_err(ApiError::internal)?;
+    Ok(hashes.concat())
+}
+
+/// The entries of bundle (n, width), if the board has them.
+fn bundle_entries(b: &Board<SqliteStorage>, n: u64, width: u64) -> ApiResult<Vec<Vec<u8>>> {
+    let size = b.storage().size().map_err(ApiError::internal)?;
+    if n.saturating_mul(TILE_WIDTH).saturating_add(width) > size {
+        return Err(ApiError::not_found("no such entry bundle in the log yet"));
+    }
+    b.storage()
+        .entry_data(n * TILE_WIDTH, n * TILE_WIDTH + width)
+        .map_err(ApiError::internal)
+}
+
+/// GET /tile/<L>/<N>[.p/<W>] and /tile/entries/<N>[.p/<W>] (C2SP tlog-tiles), from the
+/// database: a mirror of `entente board export` served live.
+async fn tile(
+    State(st): State<Arc<AppState>>,
+    UrlPath(path): UrlPath<String>,
+) -> ApiResult<Response> {
+    let parts: Vec<&str> = path.split('/').collect();
+    let not_tile = || ApiError::not_found(format!("/tile/{path} is not a tile path"));
+    let (first, rest) = parts.split_first().ok_or_else(not_tile)?;
+    let (n, width) = parse_index(rest).ok_or_else(not_tile)?;
+    if *first == "entries" {
+        let entries = blocking(move || st.read(|b| bundle_entries(b, n, width))).await?;
+        if entries.iter().any(|e| e.len() > usize::from(u16::MAX)) {
+            return Err(ApiError::not_found(
+                "this bundle holds an entry beyond 64 KiB: it is served at /entente/entries/",
+            ));
+        }
+        let mut out = Vec::new();
+        for e in entries {
+            out.extend_from_slice(&(e.len() as u16).to_be_bytes());
+            out.extend_from_slice(&e);
+        }
+        return Ok(octets(out));
+    }
+    let level: u32 = first
+        .parse()
+        .ok()
+        .filter(|l: &u32| *l <= 63 && l.to_string() == *first)
+        .ok_or_else(not_tile)?;
+    let bytes = blocking(move || st.read(|b| tile_bytes(b, level, n, width))).await?;
+    Ok(octets(bytes))
+}
+
+/// GET /entente/entries/<N>[.p/<W>]: an entry bundle with 32-bit lengths.
+async fn large_bundle(
+    State(st): State<Arc<AppState>>,
+    UrlPath(path): UrlPath<String>,
+) -> ApiResult<Response> {
+    let parts: Vec<&str> = path.split('/').collect();
+    let (n, width) = parse_index(&parts)
+        .ok_or_else(|| ApiError::not_found(format!("/entente/entries/{path} is not a bundle")))?;
+    let entries = blocking(move || st.read(|b| bundle_entries(b, n, width))).await?;
+    let mut out = Vec::new();
+    for e in entries {
+        out.extend_from_slice(&(e.len() as u32).to_be_bytes());
+        out.extend_from_slice(&e);
+    }
+    Ok(octets(out))
+}
+
+/// An entry as served.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct EntryJson {
+    /// Its index.
+    pub index: u64,
+    /// Its kind.
+    pub kind: String,
+    /// When it was appended (seconds since the epoch, by the server's clock).
+    pub appended_at: u64,
+    /// Its index keys.
+    pub keys: Vec<(String, String)>,
+    /// Its bytes, base64.
+    pub data: String,
+}
+
+async fn entry(
+    State(st): State<Arc<AppState>>,
+    UrlPath(index): UrlPath<u64>,
+) -> ApiResult<Json<EntryJson>> {
+    let e = blocking(move || st.read(|b| b.entry(index).map_err(ApiError::internal)))
+        .await?
+        .ok_or_else(|| ApiError::not_found(format!("no entry {index}")))?;
+    Ok(Json(EntryJson {
+        index: e.index,
+        kind: e.entry.kind,
+        appended_at: e.appended_at,
+        keys: e.entry.keys,
+        data: B64.encode(e.entry.data),
+    }))
+}
+
+/// An inclusion proof as served.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct InclusionJson {
+    /// The entry.
+    pub index: u64,
+    /// The tree size.
+    pub size: u64,
+    /// The proof's hashes, innermost first, base64.
+    pub hashes: Vec<String>,
+    /// The log's checkpoint of that size, when it signed one.
+    pub checkpoint: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct InclusionQuery {
+    index: u64,
+    size: Option<u64>,
+}
+
+fn b64s(h: &[Hash]) -> Vec<String> {
+    h.iter().map(|h| B64.encode(h)).collect()
+}
+
+fn proof_error(e: entente_board::BoardError) -> ApiError {
+    match e {
+        entente_board::BoardError::Proof(p) => ApiError::bad(p.to_string()),
+        other => ApiError::internal(other),
+    }
+}
+
+fn inclusion_of(b: &Board<SqliteStorage>, index: u64, size: u64) -> ApiResult<InclusionJson> {
+    Ok(InclusionJson {
+        index,
+        size,
+        hashes: b64s(&b.inclusion_proof(index, size).map_err(proof_error)?),
+        checkpoint: b.checkpoint_at(size).map_err(ApiError::internal)?,
+    })
+}
+
+/// GET /proof/inclusion?index=I[&size=N] (default: the latest checkpoint's size).
+async fn inclusion(
+    State(st): State<Arc<AppState>>,
+    Query(q): Query<InclusionQuery>,
+) -> ApiResult<Json<InclusionJson>> {
+    blocking(move || {
+        st.read(|b| {
+            let size = match q.size {
+                Some(s) => s,
+                None => latest_size(b)?,
+            };
+            inclusion_of(b, q.index, size)
+        })
+    })
+    .await
+    .map(Json)
+}
+
+fn latest_size(b: &Board<SqliteStorage>) -> ApiResult<u64> {
+    Ok(b.latest_checkpoint()
+        .map_err(ApiError::internal)?
+        .ok_or_else(|| ApiError::not_found("the log has signed no checkpoint yet"))?
+        .0)
+}
+
+#[derive(Deserialize)]
+struct ConsistencyQuery {
+    from: u64,
+    to: Option<u64>,
+}
+
+/// GET /proof/consistency?from=M[&to=N]: RFC 9162 §2.1.4 (default N: the latest checkpoint).
+async fn consistency(
+    State(st): State<Arc<AppState>>,
+    Query(q): Query<ConsistencyQuery>,
+) -> ApiResult<Json<serde_json::Value>> {
+    blocking(move || {
+        st.read(|b| {
+            let to = match q.to {
+                Some(t) => t,
+                None => latest_size(b)?,
+            };
+            let hashes = b.consistency_proof(q.from, to).map_err(proof_error)?;
+            Ok(Json(serde_json::json!({
+                "from": q.from, "to": to, "hashes": b64s(&hashes)
+            })))
+        })
+    })
+    .await
+}
+
+/// A confirmation code as a receipt may print it: any case, with spaces or dashes.
+pub fn normalise_code(code: &str) -> Option<String> {
+    let hex: String = code
+        .chars()
+        .filter(|c| !c.is_whitespace() && *c != '-')
+        .collect::<String>()
+        .to_ascii_lowercase();
+    (hex.len() == 64 && hex.bytes().all(|b| b.is_ascii_hexdigit())).then_some(hex)
+}
+
+#[derive(Deserialize)]
+struct LookupQuery {
+    confirmation_code: Option<String>,
+    ballot_id: Option<String>,
+}
+
+/// GET /lookup?confirmation_code=… or ?ballot_id=…: the entry and its inclusion proof in the
+/// latest checkpoint.
+async fn lookup(
+    State(st): State<Arc<AppState>>,
+    Query(q): Query<LookupQuery>,
+) -> ApiResult<Json<serde_json::Value>> {
+    let (name, value) = match (q.confirmation_code, q.ballot_id) {
+        (Some(c), _) => (
+            "confirmation_code",
+            normalise_code(&c).ok_or_else(|| {
+                ApiError::bad(
+                    "a confirmation code is 64 hexadecimal digits (spaces and dashes are ignored)",
+                )
+            })?,
+        ),
+        (None, Some(id)) => ("ballot_id", id),
+        (None, None) => return Err(ApiError::bad("give confirmation_code or ballot_id")),
+    };
+    blocking(move || {
+        st.read(|b| {
+            let found = b.find(name, &value).map_err(ApiError::internal)?;
+            let &index = found
+                .first()
+                .ok_or_else(|| ApiError::not_found(format!("no ballot with {name} {value}")))?;
+            let e = b
+                .entry(index)
+                .map_err(ApiError::internal)?
+                .ok_or_else(|| ApiError::internal("an indexed entry is missing"))?;
+            let size = latest_size(b)?;
+            let proof = (index < size)
+                .then(|| inclusion_of(b, index, size))
+                .transpose()?;
+            Ok(Json(serde_json::json!({
+                "index": index,
+                "kind": e.entry.kind,
+                "appended_at": e.appended_at,
+                "keys": e.entry.keys,
+                "data": B64.encode(&e.entry.data),
+                "inclusion": proof,
+            })))
+        })
+    })
+    .await
+}
+
+/// GET /status: the log's size, the latest checkpoint's, and the sequencer's queue.
+async fn status(State(st): State<Arc<AppState>>) -> ApiResult<Json<serde_json::Value>> {
+    let queue = st.sequencer.queue_depth();
+    blocking(move || {
+        st.read(|b| {
+            let size = b.storage().size().map_err(ApiError::internal)?;
+            let cp = b
+                .latest_checkpoint()
+                .map_err(ApiError::internal)?
+                .map(|c| c.0);
+            Ok(Json(serde_json::json!({
+                "origin": b.config().origin,
+                "size": size,
+                "checkpoint_size": cp,
+                "queue_depth": queue,
+            })))
+        })
+    })
+    .await
+}
+
+/// The answer to an accepted write: where it is and the proof that it is there.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct Receipt {
+    /// The entry's index.
+    pub index: u64,
+    /// The ballot's confirmation code (ballots only).
+    pub confirmation_code: Option<String>,
+    /// A checkpoint that includes the entry.
+    pub checkpoint: String,
+    /// The entry's inclusion proof in that checkpoint's tree.
+    pub inclusion: InclusionJson,
+}
+
+/// Appends through the sequencer (durable on return), then signs a checkpoint that covers the
+/// entry and proves its inclusion in it.
+fn append_and_prove(st: &AppState, entry: Entry) -> ApiResult<(u64, String, InclusionJson)> {
+    let index = st
+        .sequencer
+        .append(vec![entry])
+        .map_err(ApiError::internal)?;
+    let note = st.sequencer.checkpoint().map_err(ApiError::internal)?;
+    let size = SignedNote::parse(&note)
+        .ok()
+        .and_then(|n| Checkpoint::parse(&n.text).ok())
+        .map(|c| c.size)
+        .ok_or_else(|| ApiError::internal("the log signed an unreadable checkpoint"))?;
+    let proof = st.read(|b| inclusion_of(b, index, size))?;
+    Ok((index, note, proof))
+}
+
+/// Removes reserved keys from the pending set when dropped (also on an early return).
+struct Reserved<'a> {
+    st: &'a AppState,
+    keys: Vec<String>,
+}
+
+impl Drop for Reserved<'_> {
+    fn drop(&mut self) {
+        if let Ok(mut p) = self.st.pending.lock() {
+            for k in &self.keys {
+                p.remove(k);
+            }
+        }
+    }
+}
+
+/// POST /ballots: an encrypted ballot from a registered device, in a signed envelope. The
+/// ballot's proofs, election, style and uniqueness are checked before it is appended; the
+/// answer is its index, confirmation code and inclusion proof in a signed checkpoint. A bad
+/// ballot gets a 4xx naming what failed and is not stored.
+async fn submit_ballot(
+    State(st): State<Arc<AppState>>,
+    Json(env): Json<Envelope>,
+) -> ApiResult<Json<Receipt>> {
+    if env.kind != "ballot" {
+        return Err(ApiError::bad(
+            "POST /ballots takes writes of kind \"ballot\"",
+        ));
+    }
+    let (_, body) = st.roles.check(&env, &[Role::Device])?;
+    blocking(move || {
+        let election = st.election.as_ref().ok_or_else(|| {
+            ApiError(
+                StatusCode::CONFLICT,
+                "the election is not set up yet".into(),
+            )
+        })?;
+        let json: EncryptedBallotJson = serde_json::from_slice(&body)
+            .map_err(|e| ApiError::bad(format!("the ballot is not an encrypted ballot: {e}")))?;
+        let invalid = |what: String| ApiError(StatusCode::UNPROCESSABLE_ENTITY, what);
+        let ballot = json
+            .read::<G>()
+            .map_err(|e| invalid(format!("ballot {}: {e}", json.ballot_id)))?;
+        let code = ballot.confirmation_code.to_hex().to_ascii_lowercase();
+        let id = ballot.ballot_id.clone();
+        entente_core::tally::verify_ballot(
+            &election.h_e,
+            &election.key,
+            &election.manifest,
+            ballot,
+        )
+        .map_err(|e| invalid(e.to_string()))?;
+        // Unique id and code: reserved while in flight, then checked against the log.
+        let keys = vec![format!("id:{id}"), format!("code:{code}")];
+        {
+            let mut pending = st.pending.lock().map_err(ApiError::internal)?;
+            if keys.iter().any(|k| pending.contains(k)) {
+                return Err(ApiError(
+                    StatusCode::CONFLICT,
+                    format!("ballot {id} is being submitted already"),
+                ));
+            }
+            pending.extend(keys.iter().cloned());
+        }
+        let _reserved = Reserved { st: &st, keys };
+        st.read(|b| {
+            if !b
+                .find("ballot_id", &id)
+                .map_err(ApiError::internal)?
+                .is_empty()
+            {
+                return Err(ApiError(
+                    StatusCode::CONFLICT,
+                    format!("ballot id {id} is on the board already"),
+                ));
+            }
+            if !b
+                .find("confirmation_code", &code)
+                .map_err(ApiError::internal)?
+                .is_empty()
+            {
+                return Err(ApiError(
+                    StatusCode::CONFLICT,
+                    format!("confirmation code {code} is on the board already"),
+                ));
+            }
+            Ok(())
+        })?;
+        st.take_nonce(&env.author, env.nonce)?;
+        let data = serde_json::to_vec(&env).map_err(ApiError::internal)?;
+        let entry = Entry::new("ballot", data)
+            .with_key("author", env.author.clone())
+            .with_key("ballot_id", id)
+            .with_key("confirmation_code", code.clone());
+        let (index, checkpoint, inclusion) = append_and_prove(&st, entry)?;
+        Ok(Json(Receipt {
+            index,
+            confirmation_code: Some(code),
+            checkpoint,
+            inclusion,
+        }))
+    })
+    .await
+}
+
+/// POST /entries: an artifact from the administrator (manifest, configuration, …), in a
+/// signed envelope.
+async fn submit_entry(
+    State(st): State<Arc<AppState>>,
+    Json(env): Json<Envelope>,
+) -> ApiResult<Json<Receipt>> {
+    if env.kind == "ballot" || env.kind.is_empty() || env.kind.len() > 64 {
+        return Err(ApiError::bad(
+            "POST /entries takes artifacts other than ballots (ballots go to POST /ballots)",
+        ));
+    }
+    st.roles.check(&env, &[Role::Administrator])?;
+    blocking(move || {
+        st.take_nonce(&env.author, env.nonce)?;
+        let data = serde_json::to_vec(&env).map_err(ApiError::internal)?;
+        let entry = Entry::new(env.kind.clone(), data).with_key("author", env.author.clone());
+        let (index, checkpoint, inclusion) = append_and_prove(&st, entry)?;
+        Ok(Json(Receipt {
+            index,
+            confirmation_code: None,
+            checkpoint,
+            inclusion,
+        }))
+    })
+    .await
+}

@@ -1,0 +1,185 @@
+//! Signed writes. Every write to the board is an envelope signed by its author's Ed25519 key,
+//! registered for a role in the election's roles file; the server checks it before it appends,
+//! and appends the whole envelope, so that anyone can check every write later from the log.
+//!
+//! The signed message is domain-separated and binds the author, the kind of write, a nonce
+//! that must grow with each write of the author (a replayed or reordered write is refused) and
+//! the SHA-256 of the body:
+//!
+//! ```text
+//! entente write v1\n<author>\n<kind>\n<nonce>\n<hex SHA-256 of body>\n
+//! ```
+
+use std::collections::BTreeMap;
+
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD as B64;
+use entente_board::note::{NoteSigner, NoteVerifier};
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use thiserror::Error;
+
+/// A write as sent and as logged.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Envelope {
+    /// The author's key name.
+    pub author: String,
+    /// What is written ("ballot", "manifest", …).
+    pub kind: String,
+    /// Larger than the author's previous write's.
+    pub nonce: u64,
+    /// The body, base64.
+    pub body: String,
+    /// The Ed25519 signature of [`message`], base64.
+    pub signature: String,
+}
+
+/// The message an envelope's signature covers.
+pub fn message(author: &str, kind: &str, nonce: u64, body: &[u8]) -> Vec<u8> {
+    let digest: String = Sha256::digest(body)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    format!("entente write v1\n{author}\n{kind}\n{nonce}\n{digest}\n").into_bytes()
+}
+
+impl Envelope {
+    /// A write signed by `signer` (the client side).
+    pub fn sign(signer: &NoteSigner, kind: &str, nonce: u64, body: &[u8]) -> Self {
+        let sig = signer.sign_bytes(&message(signer.name(), kind, nonce, body));
+        Self {
+            author: signer.name().to_owned(),
+            kind: kind.to_owned(),
+            nonce,
+            body: B64.encode(body),
+            signature: B64.encode(sig),
+        }
+    }
+}
+
+/// A role that may write.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Role {
+    /// Runs the election: manifest, configuration, the other roles.
+    Administrator,
+    /// A guardian.
+    Guardian,
+    /// An encryption device.
+    Device,
+}
+
+/// The election's roles file: each role's verifier keys (signed-note Ed25519 form; the key's
+/// name is the author's name).
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RolesFile {
+    /// The administrator's key.
+    pub administrator: Option<String>,
+    /// The guardians' keys.
+    #[serde(default)]
+    pub guardians: Vec<String>,
+    /// The encryption devices' keys.
+    #[serde(default)]
+    pub devices: Vec<String>,
+    /// The witnesses' cosignature keys (their cosignatures publish a checkpoint).
+    #[serde(default)]
+    pub witnesses: Vec<String>,
+}
+
+/// Why a write was refused.
+#[derive(Debug, Error, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum AuthError {
+    /// The author has no registered key.
+    #[error("{0:?} is not a registered author")]
+    UnknownAuthor(String),
+    /// The author's role may not write this.
+    #[error("{author:?} ({role:?}) may not write {kind:?}")]
+    Forbidden {
+        /// Who.
+        author: String,
+        /// Their role.
+        role: Role,
+        /// What they tried to write.
+        kind: String,
+    },
+    /// The body or signature is not base64, or the signature does not verify.
+    #[error("the signature of {0:?} does not verify")]
+    BadSignature(String),
+    /// A nonce not larger than the author's last: a replayed or reordered write.
+    #[error("nonce {nonce} of {author:?} is not above its last write's ({last}): a replay")]
+    Replay {
+        /// Who.
+        author: String,
+        /// The nonce sent.
+        nonce: u64,
+        /// The last nonce accepted.
+        last: u64,
+    },
+    /// The roles file holds a key that does not parse.
+    #[error("the roles file: {0}")]
+    BadRoles(String),
+}
+
+/// The registered authors.
+#[derive(Debug, Clone, Default)]
+pub struct Roles {
+    authors: BTreeMap<String, (Role, NoteVerifier)>,
+    /// The witnesses' cosignature keys.
+    pub witnesses: Vec<String>,
+}
+
+impl Roles {
+    /// The authors of a roles file.
+    pub fn new(file: &RolesFile) -> Result<Self, AuthError> {
+        let mut authors = BTreeMap::new();
+        let all = file
+            .administrator
+            .iter()
+            .map(|k| (Role::Administrator, k))
+            .chain(file.guardians.iter().map(|k| (Role::Guardian, k)))
+            .chain(file.devices.iter().map(|k| (Role::Device, k)));
+        for (role, vkey) in all {
+            let v = NoteVerifier::parse(vkey).map_err(|e| AuthError::BadRoles(e.to_string()))?;
+            let name = v.name().to_owned();
+            if authors.insert(name.clone(), (role, v)).is_some() {
+                return Err(AuthError::BadRoles(format!("{name:?} is registered twice")));
+            }
+        }
+        Ok(Self {
+            authors,
+            witnesses: file.witnesses.clone(),
+        })
+    }
+
+    /// The authors' names.
+    pub fn authors(&self) -> impl Iterator<Item = &str> {
+        self.authors.keys().map(String::as_str)
+    }
+
+    /// Checks an envelope's author, role and signature; returns the author's role and the
+    /// body. `allowed` says which roles may write this kind. (The nonce is checked where the
+    /// write is sequenced.)
+    pub fn check(&self, env: &Envelope, allowed: &[Role]) -> Result<(Role, Vec<u8>), AuthError> {
+        let (role, key) = self
+            .authors
+            .get(&env.author)
+            .ok_or_else(|| AuthError::UnknownAuthor(env.author.clone()))?;
+        let bad = || AuthError::BadSignature(env.author.clone());
+        let body = B64.decode(&env.body).map_err(|_| bad())?;
+        let sig = B64.decode(&env.signature).map_err(|_| bad())?;
+        if !key.verify_bytes(&message(&env.author, &env.kind, env.nonce, &body), &sig) {
+            return Err(bad());
+        }
+        if !allowed.contains(role) {
+            return Err(AuthError::Forbidden {
+                author: env.author.clone(),
+                role: *role,
+                kind: env.kind.clone(),
+            });
+        }
+        Ok((*role, body))
+    }
+}

@@ -1,0 +1,57 @@
+//! The Entente election service over HTTP (axum on tokio). This part is the board on the
+//! network: anyone reads the checkpoint, the tlog-tiles, entries, proofs and a ballot by its
+//! confirmation code; registered roles write in signed envelopes (devices submit ballots, the
+//! administrator publishes artifacts), each write checked before it is appended, appended
+//! through the group-commit sequencer, and acknowledged only once it is durable, with its
+//! inclusion proof in a signed checkpoint.
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
+pub mod app;
+pub mod auth;
+
+use std::net::SocketAddr;
+use std::path::Path;
+use std::sync::Arc;
+
+use entente_board::note::NoteSigner;
+use entente_board::{Board, Sequencer, SqliteStorage};
+
+pub use app::{AppState, Election, router};
+pub use auth::{Envelope, Roles, RolesFile};
+
+/// Appends waiting at once that one transaction takes at most.
+pub const MAX_BATCH: usize = 4096;
+
+/// Opens the board in `db` and starts its sequencer with the log's signer.
+pub fn start_board(
+    db: &Path,
+    signer: NoteSigner,
+) -> Result<
+    (
+        Sequencer,
+        entente_board::sequencer::SequencerThread<SqliteStorage>,
+    ),
+    String,
+> {
+    let storage = SqliteStorage::open(db).map_err(|e| format!("{}: {e}", db.display()))?;
+    let board = Board::open(storage).map_err(|e| format!("{}: {e}", db.display()))?;
+    if signer.verifier_key() != board.config().log_key {
+        return Err(format!(
+            "the key given is not the log's ({})",
+            board.config().log_key
+        ));
+    }
+    Sequencer::start(board, MAX_BATCH, Some(signer)).map_err(|e| e.to_string())
+}
+
+/// Serves `state` on `listener` until ctrl-c.
+pub async fn serve(listener: tokio::net::TcpListener, state: Arc<AppState>) -> std::io::Result<()> {
+    let addr: Option<SocketAddr> = listener.local_addr().ok();
+    tracing::info!(?addr, "serving the board");
+    axum::serve(listener, router(state))
+        .with_graceful_shutdown(async {
+            let _ = tokio::signal::ctrl_c().await;
+        })
+        .await
+}

@@ -1,0 +1,326 @@
+//! The service's HTTP API, driven through its router: ballots from a registered device are
+//! checked, logged and answered with an inclusion proof in a signed checkpoint; bad ballots,
+//! unknown keys, wrong signatures, replays and duplicates are refused with a 4xx and change
+//! nothing; the public reads (lookup by code, tiles, proofs, status) serve what was logged.
+
+use std::path::Path;
+use std::sync::Arc;
+
+use axum::body::Body;
+use axum::http::{Request, StatusCode};
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD as B64;
+use ed25519_dalek::SigningKey;
+use entente_board::note::{Checkpoint, NoteSigner, NoteVerifier};
+use entente_board::{Board, BoardConfig, Hash, SqliteStorage, leaf_hash, verify_inclusion};
+use entente_record::election::ElectionSetup;
+use entente_server::app::{InclusionJson, Receipt};
+use entente_server::{AppState, Election, Envelope, Roles, RolesFile, router};
+use http_body_util::BodyExt;
+use serde_json::Value;
+use tower::ServiceExt;
+
+const ORIGIN: &str = "board.example/server-test";
+
+fn log_signer() -> NoteSigner {
+    NoteSigner::new(ORIGIN, SigningKey::from_bytes(&[11; 32])).unwrap()
+}
+fn device() -> NoteSigner {
+    NoteSigner::new("device.booth-1", SigningKey::from_bytes(&[12; 32])).unwrap()
+}
+fn admin() -> NoteSigner {
+    NoteSigner::new("administrator", SigningKey::from_bytes(&[13; 32])).unwrap()
+}
+
+fn record() -> std::path::PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../../shared/conformance/egk/records/allAvailableJson")
+}
+
+fn ballots() -> Vec<Vec<u8>> {
+    let dir = record().join("encrypted_ballots/runWorkflowAllAvailableJson");
+    let mut files: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| {
+            p.file_name()
+                .unwrap()
+                .to_str()
+                .unwrap()
+                .starts_with("eballot")
+        })
+        .collect();
+    files.sort();
+    files
+        .iter()
+        .take(3)
+        .map(|f| std::fs::read(f).unwrap())
+        .collect()
+}
+
+struct Server {
+    dir: tempfile::TempDir,
+    app: axum::Router,
+}
+
+fn server() -> Server {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("board.db");
+    drop(
+        Board::init(
+            SqliteStorage::open(&db).unwrap(),
+            BoardConfig {
+                origin: ORIGIN.into(),
+                log_key: log_signer().verifier_key(),
+                witnesses: vec![],
+            },
+        )
+        .unwrap(),
+    );
+    open(dir)
+}
+
+/// The service over the board in `dir` (as after a restart).
+fn open(dir: tempfile::TempDir) -> Server {
+    let db = dir.path().join("board.db");
+    let (seq, _thread) = entente_server::start_board(&db, log_signer()).unwrap();
+    let roles = Roles::new(&RolesFile {
+        administrator: Some(admin().verifier_key()),
+        devices: vec![device().verifier_key()],
+        ..RolesFile::default()
+    })
+    .unwrap();
+    let setup = ElectionSetup::read(&record()).unwrap();
+    let state: Arc<AppState> =
+        AppState::new(&db, seq, roles, Some(Election::from_setup(setup))).unwrap();
+    Server {
+        dir,
+        app: router(state),
+    }
+}
+
+async fn call(app: &axum::Router, req: Request<Body>) -> (StatusCode, Vec<u8>) {
+    let resp = app.clone().oneshot(req).await.unwrap();
+    let status = resp.status();
+    let body = resp
+        .into_body()
+        .collect()
+        .await
+        .unwrap()
+        .to_bytes()
+        .to_vec();
+    (status, body)
+}
+
+async fn post(app: &axum::Router, path: &str, env: &Envelope) -> (StatusCode, Value) {
+    let req = Request::post(path)
+        .header("content-type", "application/json")
+        .body(Body::from(serde_json::to_vec(env).unwrap()))
+        .unwrap();
+    let (status, body) = call(app, req).await;
+    (status, serde_json::from_slice(&body).unwrap_or(Value::Null))
+}
+
+async fn get(app: &axum::Router, path: &str) -> (StatusCode, Vec<u8>) {
+    call(app, Request::get(path).body(Body::empty()).unwrap()).await
+}
+
+fn hashes(v: &[String]) -> Vec<Hash> {
+    v.iter()
+        .map(|h| B64.decode(h).unwrap().try_into().unwrap())
+        .collect()
+}
+
+fn check_receipt(r: &Receipt, env: &Envelope) {
+    let log = NoteVerifier::parse(&log_signer().verifier_key()).unwrap();
+    let cp = Checkpoint::open(&r.checkpoint, &log).unwrap();
+    let InclusionJson { index, size, .. } = r.inclusion;
+    assert_eq!((index, size), (r.index, cp.size));
+    let leaf = leaf_hash(&serde_json::to_vec(env).unwrap());
+    verify_inclusion(index, size, &leaf, &hashes(&r.inclusion.hashes), &cp.root).unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ballots_are_checked_logged_and_proven() {
+    let s = server();
+    let ballots = ballots();
+    let env = Envelope::sign(&device(), "ballot", 1, &ballots[0]);
+    let (status, body) = post(&s.app, "/ballots", &env).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let receipt: Receipt = serde_json::from_value(body).unwrap();
+    assert_eq!(receipt.index, 0);
+    check_receipt(&receipt, &env);
+    let code = receipt.confirmation_code.clone().unwrap();
+    let stated: Value = serde_json::from_slice(&ballots[0]).unwrap();
+    assert_eq!(
+        code,
+        stated["confirmation_code"]
+            .as_str()
+            .unwrap()
+            .to_ascii_lowercase()
+    );
+
+    // Found by its code as a receipt prints it (upper case, in groups with dashes).
+    let printed = code
+        .to_ascii_uppercase()
+        .as_bytes()
+        .chunks(8)
+        .map(|c| std::str::from_utf8(c).unwrap())
+        .collect::<Vec<_>>()
+        .join("-");
+    let (status, body) = get(&s.app, &format!("/lookup?confirmation_code={printed}")).await;
+    assert_eq!(status, StatusCode::OK);
+    let found: Value = serde_json::from_slice(&body).unwrap();
+    assert_eq!(found["index"], 0);
+    assert_eq!(
+        B64.decode(found["data"].as_str().unwrap()).unwrap(),
+        serde_json::to_vec(&env).unwrap()
+    );
+    let (status, _) = get(
+        &s.app,
+        &format!("/lookup?confirmation_code={}", "0".repeat(64)),
+    )
+    .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let (status, _) = get(&s.app, "/lookup?confirmation_code=not-a-code").await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+
+    // The same ballot again, properly signed with a new nonce: a duplicate, refused.
+    let again = Envelope::sign(&device(), "ballot", 2, &ballots[0]);
+    let (status, body) = post(&s.app, "/ballots", &again).await;
+    assert_eq!(status, StatusCode::CONFLICT, "{body}");
+    assert!(
+        body["error"]
+            .as_str()
+            .unwrap()
+            .contains("on the board already")
+    );
+
+    // A replayed envelope (the nonce of the first) of another ballot: refused.
+    let replay = Envelope::sign(&device(), "ballot", 1, &ballots[1]);
+    let (status, body) = post(&s.app, "/ballots", &replay).await;
+    assert_eq!(status, StatusCode::CONFLICT, "{body}");
+    assert!(body["error"].as_str().unwrap().contains("replay"));
+
+    // A changed body under the old signature; an unknown key; the wrong role.
+    let mut forged = Envelope::sign(&device(), "ballot", 3, &ballots[1]);
+    forged.body = B64.encode(&ballots[2]);
+    assert_eq!(
+        post(&s.app, "/ballots", &forged).await.0,
+        StatusCode::UNAUTHORIZED
+    );
+    let stranger = NoteSigner::new("device.booth-1", SigningKey::from_bytes(&[99; 32])).unwrap();
+    let env = Envelope::sign(&stranger, "ballot", 3, &ballots[1]);
+    assert_eq!(
+        post(&s.app, "/ballots", &env).await.0,
+        StatusCode::UNAUTHORIZED
+    );
+    let env = Envelope::sign(&admin(), "ballot", 1, &ballots[1]);
+    assert_eq!(
+        post(&s.app, "/ballots", &env).await.0,
+        StatusCode::FORBIDDEN
+    );
+
+    // A ballot whose proof was changed: 422 naming what failed, nothing stored.
+    let mut bad: Value = serde_json::from_slice(&ballots[1]).unwrap();
+    let response = &mut bad["contests"][0]["selections"][0]["proof"]["proofs"][0]["response"];
+    let digits = response.as_str().unwrap().to_owned();
+    let flipped = if digits.ends_with('1') { "2" } else { "1" };
+    *response = Value::String(format!("{}{flipped}", &digits[..digits.len() - 1]));
+    let env = Envelope::sign(&device(), "ballot", 4, &serde_json::to_vec(&bad).unwrap());
+    let (status, body) = post(&s.app, "/ballots", &env).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    let named = bad["contests"][0]["contest_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert!(body["error"].as_str().unwrap().contains(&named), "{body}");
+    let (_, st) = get(&s.app, "/status").await;
+    let st: Value = serde_json::from_slice(&st).unwrap();
+    assert_eq!(st["size"], 1);
+
+    // Not JSON of a ballot at all.
+    let env = Envelope::sign(&device(), "ballot", 5, b"{\"ballot_id\": 7}");
+    assert_eq!(
+        post(&s.app, "/ballots", &env).await.0,
+        StatusCode::BAD_REQUEST
+    );
+
+    // The next valid ballot goes on, at index 1, with its proof.
+    let env = Envelope::sign(&device(), "ballot", 6, &ballots[1]);
+    let (status, body) = post(&s.app, "/ballots", &env).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let receipt: Receipt = serde_json::from_value(body).unwrap();
+    assert_eq!(receipt.index, 1);
+    check_receipt(&receipt, &env);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_administrator_publishes_and_anyone_reads_tiles_and_proofs() {
+    let s = server();
+    for n in 1..=3u64 {
+        let env = Envelope::sign(&admin(), "manifest", n, format!("artifact {n}").as_bytes());
+        let (status, body) = post(&s.app, "/entries", &env).await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        check_receipt(&serde_json::from_value(body).unwrap(), &env);
+    }
+    // A replay of the last write: refused, nothing appended.
+    let env = Envelope::sign(&admin(), "manifest", 3, b"artifact 3");
+    assert_eq!(post(&s.app, "/entries", &env).await.0, StatusCode::CONFLICT);
+    // After a restart the administrator's last nonce is read back from the log: an old nonce
+    // with a new body is still a replay.
+    let s = open({
+        let Server { dir, app } = s;
+        drop(app);
+        dir
+    });
+    let env = Envelope::sign(&admin(), "manifest", 2, b"artifact 2, rewritten");
+    let (status, body) = post(&s.app, "/entries", &env).await;
+    assert_eq!(status, StatusCode::CONFLICT, "{body}");
+    assert!(body["error"].as_str().unwrap().contains("replay"), "{body}");
+    // A device may not publish artifacts.
+    let env = Envelope::sign(&device(), "manifest", 1, b"x");
+    assert_eq!(
+        post(&s.app, "/entries", &env).await.0,
+        StatusCode::FORBIDDEN
+    );
+
+    // The level-0 tile holds the three leaf hashes; the bundle holds the three envelopes.
+    let (status, tile) = get(&s.app, "/tile/0/000.p/3").await;
+    assert_eq!(status, StatusCode::OK);
+    let (status, bundle) = get(&s.app, "/tile/entries/000.p/3").await;
+    assert_eq!(status, StatusCode::OK);
+    let mut rest = &bundle[..];
+    for i in 0..3 {
+        let len = usize::from(u16::from_be_bytes([rest[0], rest[1]]));
+        assert_eq!(leaf_hash(&rest[2..2 + len]), tile[32 * i..32 * (i + 1)]);
+        rest = &rest[2 + len..];
+    }
+    assert!(rest.is_empty());
+    // Tiles beyond the log, and malformed paths, are not found.
+    for path in [
+        "/tile/0/000.p/4",
+        "/tile/0/000",
+        "/tile/1/000.p/1",
+        "/tile/0/0",
+        "/tile/00/000.p/1",
+        "/tile/0/000.p/03",
+    ] {
+        assert_eq!(get(&s.app, path).await.0, StatusCode::NOT_FOUND, "{path}");
+    }
+    let (status, body) = get(&s.app, "/checkpoint").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        String::from_utf8(body)
+            .unwrap()
+            .starts_with(&format!("{ORIGIN}\n3\n"))
+    );
+    let (status, body) = get(&s.app, "/proof/consistency?from=1&to=3").await;
+    assert_eq!(status, StatusCode::OK, "{}", String::from_utf8_lossy(&body));
+    let (status, _) = get(&s.app, "/proof/inclusion?index=5").await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    let (status, _) = get(&s.app, "/entries/2").await;
+    assert_eq!(status, StatusCode::OK);
+    let (status, _) = get(&s.app, "/entries/3").await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+}

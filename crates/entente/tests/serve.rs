@@ -1,0 +1,228 @@
+//! `entente serve` over loopback: two devices submit ballots at once, every acknowledged ballot
+//! is found by its code with a proof that verifies; the server is killed (SIGKILL) and
+//! restarted on the same database, and nothing acknowledged is lost.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD as B64;
+use ed25519_dalek::SigningKey;
+use entente_board::note::{Checkpoint, NoteSigner, NoteVerifier};
+use entente_board::{Hash, leaf_hash, verify_inclusion};
+use entente_server::Envelope;
+use serde_json::Value;
+
+const PASS: &str = "serve test passphrase";
+const ORIGIN: &str = "board.example/serve-test";
+
+fn entente() -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_entente"));
+    c.env("ENTENTE_PASSPHRASE", PASS);
+    c
+}
+
+fn device(i: u8) -> NoteSigner {
+    NoteSigner::new(
+        &format!("device.booth-{i}"),
+        SigningKey::from_bytes(&[40 + i; 32]),
+    )
+    .unwrap()
+}
+
+/// Starts the server; returns it and its address.
+fn start(db: &Path, roles: &Path, record: &Path) -> (Child, String) {
+    let mut child = entente()
+        .args([
+            "serve",
+            "--db",
+            db.to_str().unwrap(),
+            "--listen",
+            "127.0.0.1:0",
+        ])
+        .args([
+            "--roles",
+            roles.to_str().unwrap(),
+            "--record",
+            record.to_str().unwrap(),
+        ])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let addr = line
+        .trim()
+        .strip_prefix("listening on http://")
+        .unwrap_or_else(|| panic!("unexpected first line {line:?}"))
+        .to_owned();
+    (child, addr)
+}
+
+/// One HTTP/1.1 request; returns the status and the body.
+fn http(addr: &str, method: &str, path: &str, body: &[u8]) -> (u16, Vec<u8>) {
+    let mut s = TcpStream::connect(addr).unwrap();
+    write!(
+        s,
+        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/json\r\n\
+         Content-Length: {}\r\nConnection: close\r\n\r\n",
+        body.len()
+    )
+    .unwrap();
+    s.write_all(body).unwrap();
+    let mut resp = Vec::new();
+    s.read_to_end(&mut resp).unwrap();
+    let split = resp.windows(4).position(|w| w == b"\r\n\r\n").unwrap();
+    let head = String::from_utf8_lossy(&resp[..split]).into_owned();
+    let status = head.split(' ').nth(1).unwrap().parse().unwrap();
+    (status, resp[split + 4..].to_vec())
+}
+
+fn hashes(v: &Value) -> Vec<Hash> {
+    v.as_array()
+        .unwrap()
+        .iter()
+        .map(|h| B64.decode(h.as_str().unwrap()).unwrap().try_into().unwrap())
+        .collect()
+}
+
+#[test]
+fn devices_submit_over_loopback_and_a_killed_server_loses_nothing() {
+    let tmp = tempfile::tempdir().unwrap();
+    let d = tmp.path();
+    let key = d.join("log.key");
+    let out = entente()
+        .args(["keygen", "--out", key.to_str().unwrap(), "--name", ORIGIN])
+        .args(["--scrypt-log-n", "2"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let log_vkey = String::from_utf8(out.stdout).unwrap().trim().to_owned();
+    let db = d.join("board.db");
+    let out = entente()
+        .args([
+            "board",
+            "init",
+            "--db",
+            db.to_str().unwrap(),
+            "--origin",
+            ORIGIN,
+        ])
+        .args(["--key", key.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let roles = d.join("roles.json");
+    std::fs::write(
+        &roles,
+        serde_json::to_vec(&serde_json::json!({
+            "devices": [device(1).verifier_key(), device(2).verifier_key()]
+        }))
+        .unwrap(),
+    )
+    .unwrap();
+    let record = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../../shared/conformance/egk/records/allAvailableJson");
+    let dir = record.join("encrypted_ballots/runWorkflowAllAvailableJson");
+    let mut files: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| {
+            p.file_name()
+                .unwrap()
+                .to_str()
+                .unwrap()
+                .starts_with("eballot")
+        })
+        .collect();
+    files.sort();
+    let ballots: Vec<Vec<u8>> = files.iter().map(|f| std::fs::read(f).unwrap()).collect();
+    assert!(ballots.len() >= 6);
+
+    let (mut server, addr) = start(&db, &roles, &record);
+    // Two devices at once, each with its half of the ballots.
+    let acknowledged: Vec<(String, Envelope)> = std::thread::scope(|s| {
+        let workers: Vec<_> = [1u8, 2]
+            .iter()
+            .map(|&dev| {
+                let (addr, ballots) = (&addr, &ballots);
+                s.spawn(move || {
+                    let mut acked = Vec::new();
+                    for (n, b) in ballots
+                        .iter()
+                        .skip(usize::from(dev - 1))
+                        .step_by(2)
+                        .enumerate()
+                    {
+                        let env = Envelope::sign(&device(dev), "ballot", n as u64 + 1, b);
+                        let (status, body) =
+                            http(addr, "POST", "/ballots", &serde_json::to_vec(&env).unwrap());
+                        assert_eq!(status, 200, "{}", String::from_utf8_lossy(&body));
+                        let receipt: Value = serde_json::from_slice(&body).unwrap();
+                        acked.push((
+                            receipt["confirmation_code"].as_str().unwrap().to_owned(),
+                            env,
+                        ));
+                    }
+                    acked
+                })
+            })
+            .collect();
+        workers
+            .into_iter()
+            .flat_map(|w| w.join().unwrap())
+            .collect()
+    });
+    assert_eq!(acknowledged.len(), ballots.len());
+
+    // Killed without warning, then restarted on the same database.
+    server.kill().unwrap();
+    server.wait().unwrap();
+    let (mut server, addr) = start(&db, &roles, &record);
+    let log = NoteVerifier::parse(&log_vkey).unwrap();
+    for (code, env) in &acknowledged {
+        let (status, body) = http(
+            &addr,
+            "GET",
+            &format!("/lookup?confirmation_code={code}"),
+            b"",
+        );
+        assert_eq!(status, 200, "{code}: {}", String::from_utf8_lossy(&body));
+        let found: Value = serde_json::from_slice(&body).unwrap();
+        let data = B64.decode(found["data"].as_str().unwrap()).unwrap();
+        assert_eq!(data, serde_json::to_vec(env).unwrap());
+        let inclusion = &found["inclusion"];
+        let cp = Checkpoint::open(inclusion["checkpoint"].as_str().unwrap(), &log).unwrap();
+        verify_inclusion(
+            found["index"].as_u64().unwrap(),
+            cp.size,
+            &leaf_hash(&data),
+            &hashes(&inclusion["hashes"]),
+            &cp.root,
+        )
+        .unwrap();
+    }
+    // A replayed submission is still refused after the restart.
+    let (_, env) = &acknowledged[0];
+    let (status, _) = http(&addr, "POST", "/ballots", &serde_json::to_vec(env).unwrap());
+    assert_eq!(status, 409);
+    let (status, body) = http(&addr, "GET", "/status", b"");
+    assert_eq!(status, 200);
+    let st: Value = serde_json::from_slice(&body).unwrap();
+    assert_eq!(st["size"].as_u64().unwrap(), ballots.len() as u64);
+    server.kill().unwrap();
+    server.wait().unwrap();
+}
