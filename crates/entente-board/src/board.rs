@@ -15,6 +15,8 @@ use crate::witness::CosignatureVerifier;
 const ORIGIN: &str = "origin";
 const LOG_KEY: &str = "log_key";
 const WITNESSES: &str = "witnesses";
+/// The size of the latest checkpoint every witness has cosigned.
+const PUBLISHED: &str = "published";
 
 /// Why the board refused or failed.
 #[derive(Debug, Error)]
@@ -323,9 +325,16 @@ impl<S: Storage> Board<S> {
             }
         }
         if !added.is_empty() {
+            let note = stored.render();
             self.storage
-                .update_checkpoint(cp.size, &stored.render())
+                .update_checkpoint(cp.size, &note)
                 .map_err(BoardError::store)?;
+            let published = self.published()?.map_or(0, |p| p.0);
+            if cp.size >= published && self.missing_cosignatures(&note)?.is_empty() {
+                self.storage
+                    .set_setting(PUBLISHED, &cp.size.to_string())
+                    .map_err(BoardError::store)?;
+            }
         }
         Ok(added)
     }
@@ -343,26 +352,21 @@ impl<S: Storage> Board<S> {
     }
 
     /// The latest checkpoint that carries every cosignature the board's policy names: the
-    /// latest *published* state of the board.
+    /// latest *published* state of the board. (Recorded when the last cosignature arrives, so
+    /// that finding it does not walk back through every checkpoint.)
     pub fn published(&self) -> Result<Option<(u64, String)>, BoardError> {
-        let Some((mut size, mut note)) = self.latest_checkpoint()? else {
+        let Some(size) = self
+            .storage
+            .setting(PUBLISHED)
+            .map_err(BoardError::store)?
+            .and_then(|s| s.parse::<u64>().ok())
+        else {
+            // A board whose policy names no witness publishes every checkpoint it signs.
+            if self.config.witnesses.is_empty() {
+                return self.latest_checkpoint();
+            }
             return Ok(None);
         };
-        loop {
-            if self.missing_cosignatures(&note)?.is_empty() {
-                return Ok(Some((size, note)));
-            }
-            // An earlier checkpoint may be fully cosigned while the latest is not yet.
-            match self.earlier_checkpoint(size)? {
-                Some((s, n)) => (size, note) = (s, n),
-                None => return Ok(None),
-            }
-        }
-    }
-
-    fn earlier_checkpoint(&self, size: u64) -> Result<Option<(u64, String)>, BoardError> {
-        self.storage
-            .checkpoint_below(size)
-            .map_err(BoardError::store)
+        Ok(self.checkpoint_at(size)?.map(|n| (size, n)))
     }
 }

@@ -32,6 +32,7 @@ type Reply = SyncSender<Result<u64, String>>;
 enum Request {
     Append(Vec<Entry>, Reply),
     Checkpoint(SyncSender<Result<String, String>>),
+    Cosignatures(String, SyncSender<Result<Vec<String>, String>>),
 }
 
 /// The handle writers share (cheap to clone).
@@ -99,6 +100,19 @@ impl Sequencer {
             .map_err(SequencerError::Failed)
     }
 
+    /// Adds the valid cosignatures of the board's witnesses in `note` to its checkpoint (see
+    /// [`Board::add_cosignatures`]); returns the witnesses added.
+    pub fn add_cosignatures(&self, note: String) -> Result<Vec<String>, SequencerError> {
+        let (reply, answer) = mpsc::sync_channel(1);
+        self.tx
+            .send(Request::Cosignatures(note, reply))
+            .map_err(|_| SequencerError::Stopped)?;
+        answer
+            .recv()
+            .map_err(|_| SequencerError::Stopped)?
+            .map_err(SequencerError::Failed)
+    }
+
     /// Entries waiting to be appended.
     pub fn queue_depth(&self) -> usize {
         self.queued.load(Ordering::Relaxed)
@@ -116,6 +130,7 @@ fn run<S: Storage>(
     while let Ok(first) = rx.recv() {
         let mut appends: Vec<(Vec<Entry>, Reply)> = Vec::new();
         let mut checkpoints = Vec::new();
+        let mut cosignatures = Vec::new();
         let mut count = 0;
         let mut next = Some(first);
         while let Some(req) = next.take() {
@@ -125,6 +140,7 @@ fn run<S: Storage>(
                     appends.push((entries, reply));
                 }
                 Request::Checkpoint(reply) => checkpoints.push(reply),
+                Request::Cosignatures(note, reply) => cosignatures.push((note, reply)),
             }
             if count < max_batch {
                 next = rx.try_recv().ok();
@@ -156,6 +172,9 @@ fn run<S: Storage>(
                 None => Err("this sequencer has no signing key".to_owned()),
             };
             let _ = reply.send(note);
+        }
+        for (note, reply) in cosignatures {
+            let _ = reply.send(board.add_cosignatures(&note).map_err(|e| e.to_string()));
         }
     }
     board

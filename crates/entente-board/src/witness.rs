@@ -30,6 +30,17 @@ pub enum WitnessError {
     /// The note is not a checkpoint signed by the log's key.
     #[error("not a checkpoint signed by a known log: {0}")]
     Note(#[from] NoteError),
+    /// The witness follows no log of this origin.
+    #[error("this witness follows no log {0:?}")]
+    UnknownLog(String),
+    /// The old size is larger than the checkpoint's.
+    #[error("the old size {old} is larger than the checkpoint's size {size}")]
+    OldSize {
+        /// The old size sent.
+        old: u64,
+        /// The checkpoint's size.
+        size: u64,
+    },
     /// The submitter's idea of the witness's size is not the witness's.
     #[error("the witness holds size {held}, not {claimed}")]
     Conflict {
@@ -104,7 +115,7 @@ impl Witness {
         let log = self
             .logs
             .get(&origin)
-            .ok_or_else(|| NoteError::NotSigned(format!("unknown log {origin:?}")))?;
+            .ok_or(WitnessError::UnknownLog(origin.clone()))?;
         let cp = Checkpoint::open(note, log)?;
         self.latest.insert(origin, (cp, note.to_owned()));
         Ok(())
@@ -121,7 +132,11 @@ impl Witness {
     }
 
     /// tlog-witness add-checkpoint: `old_size` is the size the submitter believes the witness
-    /// holds, `proof` the consistency proof from it. Returns the cosignature line.
+    /// holds, `proof` the consistency proof from it. Returns the cosignature line. The checks
+    /// and their order follow C2SP tlog-witness; a checkpoint of the size held with another
+    /// root, or one that the proof shows does not extend the held one, is a split view: refused,
+    /// with both notes kept as evidence. (A smaller checkpoint is refused but is no evidence: a
+    /// log may show an old checkpoint again.)
     pub fn add_checkpoint(
         &mut self,
         note: &str,
@@ -134,55 +149,57 @@ impl Witness {
         let log = self
             .logs
             .get(&origin)
-            .ok_or_else(|| NoteError::NotSigned(format!("unknown log {origin:?}")))?;
+            .ok_or_else(|| WitnessError::UnknownLog(origin.clone()))?;
         let cp = Checkpoint::open(note, log)?;
-        match self.latest.get(&origin) {
-            None => {
-                if old_size != 0 {
-                    return Err(WitnessError::Conflict {
-                        held: 0,
-                        claimed: old_size,
-                    });
-                }
-            }
-            Some((held, held_note)) => {
-                let split = |why: &str| {
-                    (
-                        Evidence {
-                            held: held_note.clone(),
-                            offered: note.to_owned(),
-                        },
-                        WitnessError::SplitView(format!(
-                            "{why} (held size {}, offered size {})",
-                            held.size, cp.size
-                        )),
-                    )
-                };
-                let outcome = if cp.size < held.size {
-                    Err(split("a smaller tree after a larger one"))
-                } else if cp.size == held.size && cp.root != held.root {
-                    Err(split("two roots for one size"))
-                } else if old_size != held.size {
-                    return Err(WitnessError::Conflict {
-                        held: held.size,
-                        claimed: old_size,
-                    });
-                } else if cp.size > held.size {
-                    match verify_consistency(held.size, cp.size, &held.root, &cp.root, proof) {
-                        Ok(()) => Ok(()),
-                        Err(ProofError::Mismatch) => {
-                            Err(split("the new tree does not extend the old"))
-                        }
-                        Err(e) => return Err(WitnessError::Proof(e)),
-                    }
-                } else {
-                    Ok(())
-                };
-                if let Err((evidence, err)) = outcome {
+        let held = self.latest.get(&origin);
+        if let Some((h, held_note)) = held
+            && cp.size == h.size
+            && cp.root != h.root
+        {
+            let evidence = Evidence {
+                held: held_note.clone(),
+                offered: note.to_owned(),
+            };
+            self.evidence.push(evidence);
+            return Err(WitnessError::SplitView(format!(
+                "two roots for size {}",
+                cp.size
+            )));
+        }
+        if old_size > cp.size {
+            return Err(WitnessError::OldSize {
+                old: old_size,
+                size: cp.size,
+            });
+        }
+        let held_size = held.map_or(0, |(h, _)| h.size);
+        if old_size != held_size {
+            return Err(WitnessError::Conflict {
+                held: held_size,
+                claimed: old_size,
+            });
+        }
+        if let Some((h, held_note)) = held
+            && cp.size > h.size
+        {
+            match verify_consistency(h.size, cp.size, &h.root, &cp.root, proof) {
+                Ok(()) => {}
+                Err(ProofError::Mismatch) => {
+                    let evidence = Evidence {
+                        held: held_note.clone(),
+                        offered: note.to_owned(),
+                    };
+                    let why = format!(
+                        "size {} does not extend the size {} cosigned before",
+                        cp.size, h.size
+                    );
                     self.evidence.push(evidence);
-                    return Err(err);
+                    return Err(WitnessError::SplitView(why));
                 }
+                Err(e) => return Err(WitnessError::Proof(e)),
             }
+        } else if held.is_none() && !proof.is_empty() {
+            return Err(WitnessError::Proof(ProofError::Length));
         }
         let line = self.cosign(&cp, time);
         self.latest.insert(origin, (cp, note.to_owned()));

@@ -135,6 +135,26 @@ impl AppState {
         }))
     }
 
+    /// The latest checkpoint the log signed (with its cosignatures so far).
+    pub fn latest_checkpoint(&self) -> Result<Option<(u64, String)>, String> {
+        self.read(|b| b.latest_checkpoint().map_err(ApiError::internal))
+            .map_err(|e| e.1)
+    }
+
+    /// The consistency proof between two sizes.
+    pub fn consistency_proof(&self, from: u64, to: u64) -> Result<Vec<Hash>, String> {
+        self.read(|b| b.consistency_proof(from, to).map_err(proof_error))
+            .map_err(|e| e.1)
+    }
+
+    /// Adds witnesses' cosignatures to the board's checkpoint (through the sequencer, which
+    /// owns the writes).
+    pub fn add_cosignatures(&self, note: String) -> Result<Vec<String>, String> {
+        self.sequencer
+            .add_cosignatures(note)
+            .map_err(|e| e.to_string())
+    }
+
     /// Runs `f` on a read-only view of the board (blocking: call from a blocking task).
     fn read<T>(&self, f: impl FnOnce(&Board<SqliteStorage>) -> ApiResult<T>) -> ApiResult<T> {
         let pooled = self.readers.lock().map_err(ApiError::internal)?.pop();
@@ -522,10 +542,13 @@ async fn status(State(st): State<Arc<AppState>>) -> ApiResult<Json<serde_json::V
                 .latest_checkpoint()
                 .map_err(ApiError::internal)?
                 .map(|c| c.0);
+            let published = b.published().map_err(ApiError::internal)?.map(|c| c.0);
             Ok(Json(serde_json::json!({
                 "origin": b.config().origin,
                 "size": size,
                 "checkpoint_size": cp,
+                "published_size": published,
+                "witnesses": b.config().witnesses.len(),
                 "queue_depth": queue,
             })))
         })

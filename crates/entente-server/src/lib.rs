@@ -9,6 +9,8 @@
 
 pub mod app;
 pub mod auth;
+pub mod cosigner;
+pub mod witness_http;
 
 use std::net::SocketAddr;
 use std::path::Path;

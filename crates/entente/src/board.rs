@@ -476,6 +476,7 @@ pub fn serve(
     listen: &str,
     roles: &Path,
     record: Option<&Path>,
+    witnesses: Vec<String>,
     key_file: Option<&Path>,
     passphrase: impl FnOnce(&Path) -> Result<SecretString>,
 ) -> Result<()> {
@@ -506,6 +507,7 @@ pub fn serve(
         entente_server::start_board(db, signer).map_err(anyhow::Error::msg)?;
     let state = entente_server::AppState::new(db, sequencer, roles, election)
         .map_err(anyhow::Error::msg)?;
+    entente_server::cosigner::spawn(&state, witnesses).context("cannot start the cosigner")?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -520,5 +522,51 @@ pub fn serve(
         std::io::stdout().flush()?;
         entente_server::serve(listener, state).await?;
         anyhow::Ok(())
+    })
+}
+
+/// `entente witness serve`: the witness as a tlog-witness HTTP service. Returns Ok(false)
+/// when it stopped on a split view (the evidence kept in STATE/evidence/).
+pub fn witness_serve(state: &Path, key: Key, follow: &[String], listen: &str) -> Result<bool> {
+    ensure!(
+        key.role == Role::Witness,
+        "this is a log key; a witness serves with a witness key (`entente keygen --role witness`)"
+    );
+    let follow = follow
+        .iter()
+        .map(|f| read_vkey(f))
+        .collect::<Result<Vec<_>>>()?;
+    let dir = WitnessDir::open(state, &key.name, key.signing, &follow)?;
+    let (svc, mut alarm) = entente_server::witness_http::WitnessService::new(dir);
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")?;
+    runtime.block_on(async move {
+        let listener = tokio::net::TcpListener::bind(listen)
+            .await
+            .with_context(|| format!("cannot listen on {listen}"))?;
+        println!("listening on http://{}", listener.local_addr()?);
+        use std::io::Write;
+        std::io::stdout().flush()?;
+        let seen = alarm.clone();
+        let stop = async move {
+            tokio::select! {
+                _ = tokio::signal::ctrl_c() => {}
+                _ = alarm.wait_for(Option::is_some) => {}
+            }
+        };
+        axum::serve(listener, entente_server::witness_http::witness_router(svc))
+            .with_graceful_shutdown(stop)
+            .await?;
+        let split = seen.borrow().is_some();
+        if split {
+            eprintln!(
+                "SPLIT VIEW: the log showed this witness two histories; both signed notes are \
+                 kept in {}",
+                state.join("evidence").display()
+            );
+        }
+        anyhow::Ok(!split)
     })
 }

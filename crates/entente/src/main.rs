@@ -187,6 +187,10 @@ enum Command {
         /// The election whose ballots are accepted (manifest, config, election initialized).
         #[arg(long)]
         record: Option<PathBuf>,
+        /// A witness's tlog-witness URL prefix (its /add-checkpoint is asked to cosign every
+        /// new checkpoint); repeat for each party's witness.
+        #[arg(long = "witness")]
+        witnesses: Vec<String>,
         /// The log's key file (default: the one given to `board init`).
         #[arg(long)]
         key: Option<PathBuf>,
@@ -319,6 +323,28 @@ enum BoardCommand {
 
 #[derive(Subcommand)]
 enum WitnessCommand {
+    /// Run the witness as a service (C2SP tlog-witness, POST /add-checkpoint): it cosigns a
+    /// log's checkpoint only if it extends the one it cosigned last. On a split view it answers
+    /// as the specification says, keeps both signed notes in STATE/evidence/, and stops with
+    /// exit status 1.
+    Serve {
+        /// The witness's state directory.
+        #[arg(long)]
+        state: PathBuf,
+        /// The witness's key file (`entente keygen --role witness`).
+        #[arg(long)]
+        key: PathBuf,
+        /// Read the key's passphrase from this file (else ENTENTE_PASSPHRASE, else the
+        /// terminal).
+        #[arg(long)]
+        passphrase_file: Option<PathBuf>,
+        /// Follow this log (its verifier key or .pub file); remembered in STATE.
+        #[arg(long = "log")]
+        logs: Vec<String>,
+        /// The address to listen on (port 0: any free port; the first line printed says which).
+        #[arg(long, default_value = "127.0.0.1:8081")]
+        listen: String,
+    },
     /// Cosign a log's checkpoint by hand: it must be signed by a log this witness follows and
     /// extend the checkpoint it cosigned last (give the consistency proof from that size). On
     /// success the note with this witness's cosignature is printed; on a split view the
@@ -645,6 +671,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
             listen,
             roles,
             record,
+            witnesses,
             key,
             passphrase_file,
         } => {
@@ -653,6 +680,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 &listen,
                 &roles,
                 record.as_deref(),
+                witnesses,
                 key.as_deref(),
                 |f| {
                     entente::passphrase::get(
@@ -663,6 +691,30 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 },
             )?;
             Ok(ExitCode::SUCCESS)
+        }
+        Command::Witness {
+            command:
+                WitnessCommand::Serve {
+                    state,
+                    key,
+                    passphrase_file,
+                    logs,
+                    listen,
+                },
+        } => {
+            let passphrase = entente::passphrase::get(
+                passphrase_file.as_deref(),
+                &format!("the witness key {}", key.display()),
+                false,
+            )?;
+            let key = entente::board::open_key(&key, &passphrase)?;
+            Ok(
+                if entente::board::witness_serve(&state, key, &logs, &listen)? {
+                    ExitCode::SUCCESS
+                } else {
+                    ExitCode::FAILURE
+                },
+            )
         }
         Command::Witness {
             command:

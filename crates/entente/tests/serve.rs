@@ -32,8 +32,32 @@ fn device(i: u8) -> NoteSigner {
     .unwrap()
 }
 
+/// A child process that is killed when dropped (also when a test fails), so that no server
+/// outlives its test.
+struct Running(Child);
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+impl std::ops::Deref for Running {
+    type Target = Child;
+    fn deref(&self) -> &Child {
+        &self.0
+    }
+}
+
+impl std::ops::DerefMut for Running {
+    fn deref_mut(&mut self) -> &mut Child {
+        &mut self.0
+    }
+}
+
 /// Starts the server; returns it and its address.
-fn start(db: &Path, roles: &Path, record: &Path) -> (Child, String) {
+fn start(db: &Path, roles: &Path, record: &Path) -> (Running, String) {
     let mut child = entente()
         .args([
             "serve",
@@ -61,7 +85,7 @@ fn start(db: &Path, roles: &Path, record: &Path) -> (Child, String) {
         .strip_prefix("listening on http://")
         .unwrap_or_else(|| panic!("unexpected first line {line:?}"))
         .to_owned();
-    (child, addr)
+    (Running(child), addr)
 }
 
 /// One HTTP/1.1 request; returns the status and the body.

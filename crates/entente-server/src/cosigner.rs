@@ -1,0 +1,119 @@
+//! The log's side of tlog-witness: after each new checkpoint, ask every witness of the
+//! election for its cosignature (with the consistency proof from the size it holds) and add
+//! what they return to the board, so that the checkpoint becomes published. Runs on its own
+//! thread; a witness that is down or refuses is retried, and never blocks ballot submission.
+
+use std::sync::{Arc, Weak};
+use std::time::Duration;
+
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD as B64;
+
+use crate::app::AppState;
+
+/// What the log knows of one witness.
+struct Witness {
+    url: String,
+    /// The size the witness holds, as far as the log knows (None: not asked yet).
+    held: Option<u64>,
+}
+
+/// Starts the cosigner over `state` for the witnesses at `urls` (their submission prefixes).
+/// It stops when the service's state is dropped.
+pub fn spawn(state: &Arc<AppState>, urls: Vec<String>) -> std::io::Result<()> {
+    if urls.is_empty() {
+        return Ok(());
+    }
+    let weak = Arc::downgrade(state);
+    std::thread::Builder::new()
+        .name("cosigner".into())
+        .spawn(move || run(weak, urls))?;
+    Ok(())
+}
+
+fn run(state: Weak<AppState>, urls: Vec<String>) {
+    let agent: ureq::Agent = ureq::Agent::config_builder()
+        .timeout_global(Some(Duration::from_secs(10)))
+        .http_status_as_error(false)
+        .build()
+        .into();
+    let mut witnesses: Vec<Witness> = urls
+        .into_iter()
+        .map(|u| Witness {
+            url: format!("{}/add-checkpoint", u.trim_end_matches('/')),
+            held: None,
+        })
+        .collect();
+    loop {
+        let Some(st) = state.upgrade() else { return };
+        let latest = st.latest_checkpoint();
+        let mut progress = false;
+        if let Ok(Some((size, note))) = latest {
+            for w in &mut witnesses {
+                if w.held == Some(size) {
+                    continue;
+                }
+                match ask(&agent, &st, w, size, &note) {
+                    Ok(true) => progress = true,
+                    Ok(false) => {}
+                    Err(e) => tracing::warn!(witness = %w.url, "{e}"),
+                }
+            }
+        }
+        drop(st);
+        if !progress {
+            std::thread::sleep(Duration::from_millis(200));
+        }
+    }
+}
+
+/// One add-checkpoint request; Ok(true) when the witness cosigned or told its size.
+fn ask(
+    agent: &ureq::Agent,
+    st: &AppState,
+    w: &mut Witness,
+    size: u64,
+    note: &str,
+) -> Result<bool, String> {
+    let old = w.held.unwrap_or(0).min(size);
+    let proof = if old > 0 && old < size {
+        st.consistency_proof(old, size)?
+    } else {
+        Vec::new()
+    };
+    let mut body = format!("old {old}\n");
+    for h in proof {
+        body.push_str(&B64.encode(h));
+        body.push('\n');
+    }
+    body.push('\n');
+    body.push_str(note);
+    let mut resp = agent
+        .post(&w.url)
+        .send(body.as_bytes())
+        .map_err(|e| e.to_string())?;
+    let status = resp.status().as_u16();
+    let text = resp
+        .body_mut()
+        .read_to_string()
+        .map_err(|e| e.to_string())?;
+    match status {
+        200 => {
+            let added = st.add_cosignatures(format!("{note}{text}"))?;
+            tracing::info!(witness = %w.url, size, ?added, "cosigned");
+            w.held = Some(size);
+            Ok(true)
+        }
+        409 if resp_is_size(&text) => {
+            // The witness holds another size: ask again with the proof from it.
+            w.held = text.trim().parse().ok();
+            Ok(w.held.is_some_and(|h| h <= size))
+        }
+        _ => Err(format!("the witness answered {status}: {}", text.trim())),
+    }
+}
+
+fn resp_is_size(text: &str) -> bool {
+    let t = text.trim();
+    !t.is_empty() && t.bytes().all(|b| b.is_ascii_digit())
+}
