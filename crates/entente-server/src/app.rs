@@ -36,16 +36,38 @@ pub struct Election {
     pub key: PublicKey<G>,
     /// The manifest.
     pub manifest: Manifest,
+    /// The setup files as published, for devices: (name, bytes).
+    pub files: Vec<(String, Vec<u8>)>,
 }
 
+/// The files of a record that make its setup.
+pub const SETUP_FILES: [&str; 4] = [
+    "manifest.json",
+    "election_config.json",
+    "election_initialized.json",
+    "constants.json",
+];
+
 impl Election {
-    /// The election of a record's setup (manifest, config, election initialized).
-    pub fn from_setup(setup: ElectionSetup<G>) -> Self {
-        Self {
+    /// The election of a record directory: its setup, checked (spec 2.0 1.F–1.H, 4.A), and the
+    /// setup files as they are, served to devices at GET /election/<file>.
+    pub fn read(dir: &Path) -> Result<Self, String> {
+        let setup = ElectionSetup::<G>::read(dir).map_err(|e| e.to_string())?;
+        let mut files = Vec::new();
+        for name in SETUP_FILES {
+            let path = dir.join(name);
+            match std::fs::read(&path) {
+                Ok(bytes) => files.push((name.to_owned(), bytes)),
+                Err(e) if name == "constants.json" && e.kind() == std::io::ErrorKind::NotFound => {}
+                Err(e) => return Err(format!("{}: {e}", path.display())),
+            }
+        }
+        Ok(Self {
             h_e: setup.h_e,
             key: PublicKey::new(setup.joint_key),
             manifest: setup.manifest,
-        }
+            files,
+        })
     }
 }
 
@@ -202,6 +224,7 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/proof/consistency", get(consistency))
         .route("/lookup", get(lookup))
         .route("/status", get(status))
+        .route("/election/{file}", get(election_file))
         .route("/ballots", post(submit_ballot))
         .route("/entries", post(submit_entry))
         .with_state(state)
@@ -530,6 +553,24 @@ async fn lookup(
         })
     })
     .await
+}
+
+/// GET /election/<file>: the election's setup files (manifest, config, election initialized),
+/// for devices and anyone else.
+async fn election_file(
+    State(st): State<Arc<AppState>>,
+    UrlPath(file): UrlPath<String>,
+) -> ApiResult<Response> {
+    let election = st
+        .election
+        .as_ref()
+        .ok_or_else(|| ApiError::not_found("the election is not set up yet"))?;
+    let (_, bytes) = election
+        .files
+        .iter()
+        .find(|(n, _)| *n == file)
+        .ok_or_else(|| ApiError::not_found(format!("no election file {file:?}")))?;
+    Ok(([(header::CONTENT_TYPE, "application/json")], bytes.clone()).into_response())
 }
 
 /// GET /status: the log's size, the latest checkpoint's, and the sequencer's queue.

@@ -13,7 +13,6 @@ use base64::engine::general_purpose::STANDARD as B64;
 use ed25519_dalek::SigningKey;
 use entente_board::note::{Checkpoint, NoteSigner, NoteVerifier};
 use entente_board::{Board, BoardConfig, Hash, SqliteStorage, leaf_hash, verify_inclusion};
-use entente_record::election::ElectionSetup;
 use entente_server::app::{InclusionJson, Receipt};
 use entente_server::{AppState, Election, Envelope, Roles, RolesFile, router};
 use http_body_util::BodyExt;
@@ -90,9 +89,8 @@ fn open(dir: tempfile::TempDir) -> Server {
         ..RolesFile::default()
     })
     .unwrap();
-    let setup = ElectionSetup::read(&record()).unwrap();
-    let state: Arc<AppState> =
-        AppState::new(&db, seq, roles, Some(Election::from_setup(setup))).unwrap();
+    let election = Election::read(&record()).unwrap();
+    let state: Arc<AppState> = AppState::new(&db, seq, roles, Some(election)).unwrap();
     Server {
         dir,
         app: router(state),

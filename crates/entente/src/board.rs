@@ -494,10 +494,11 @@ pub fn serve(
     let roles =
         entente_server::Roles::new(&roles_file).with_context(|| format!("{}", roles.display()))?;
     let election = match record {
-        Some(dir) => Some(entente_server::Election::from_setup(
-            entente_record::election::ElectionSetup::read(dir)
+        Some(dir) => Some(
+            entente_server::Election::read(dir)
+                .map_err(anyhow::Error::msg)
                 .with_context(|| format!("the election in {}", dir.display()))?,
-        )),
+        ),
         None => None,
     };
     let key = open_key(&file, &passphrase(&file)?)?;

@@ -80,7 +80,7 @@ pub struct EncryptReport {
 }
 
 /// Plaintext ballot files: the files named, and the `*.json` files of the directories named.
-fn ballot_paths(inputs: &[PathBuf]) -> Result<Vec<PathBuf>> {
+pub fn ballot_paths(inputs: &[PathBuf]) -> Result<Vec<PathBuf>> {
     let mut out = Vec::new();
     for input in inputs {
         if input.is_dir() {

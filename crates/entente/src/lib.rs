@@ -6,6 +6,7 @@ pub mod bench;
 pub mod board;
 pub mod decrypt;
 pub mod demo;
+pub mod device;
 pub mod encrypt;
 pub mod open;
 pub mod passphrase;

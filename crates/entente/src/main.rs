@@ -151,7 +151,8 @@ enum Command {
         /// The key's name: a log's origin, or a witness's name.
         #[arg(long)]
         name: String,
-        /// What the key signs.
+        /// What the key signs: log (checkpoints, or the signed requests of a device, a guardian
+        /// or the administrator) or witness (cosignatures).
         #[arg(long, value_enum, default_value = "log")]
         role: entente::board::Role,
         /// Read the passphrase from this file (else ENTENTE_PASSPHRASE, else the terminal).
@@ -198,6 +199,41 @@ enum Command {
         /// terminal).
         #[arg(long)]
         passphrase_file: Option<PathBuf>,
+    },
+    /// An encryption device on the network: fetch the election's setup from the server,
+    /// encrypt the plaintext ballots (files or directories of pballot-*.json) with this
+    /// device's confirmation-code chain (kept in --state), submit each in an envelope signed
+    /// with the device's key, and check each receipt's inclusion proof against a checkpoint
+    /// signed by the log. Prints one line per ballot: id, confirmation code, board index.
+    /// Without ballots it submits what an earlier run left pending.
+    Device {
+        /// The server's URL (e.g. http://127.0.0.1:8080).
+        #[arg(long)]
+        server: String,
+        /// The device's key file (`entente keygen --name DEVICE`; the name is the device's id).
+        #[arg(long)]
+        key: PathBuf,
+        /// Read the key's passphrase from this file (else ENTENTE_PASSPHRASE, else the
+        /// terminal).
+        #[arg(long)]
+        passphrase_file: Option<PathBuf>,
+        /// The device's state directory (setup, chain, what was submitted).
+        #[arg(long)]
+        state: PathBuf,
+        /// The log's verifier key (or its .pub file), to check receipts.
+        #[arg(long)]
+        log: String,
+        /// A ballot the voter challenged instead of casting (repeatable).
+        #[arg(long = "challenge", value_name = "BALLOT_ID")]
+        challenge: Vec<String>,
+        /// Every ballot is challenged.
+        #[arg(long, conflicts_with = "challenge")]
+        challenge_all: bool,
+        /// Encryption threads (default: all cores).
+        #[arg(long, default_value_t = 0)]
+        threads: usize,
+        /// Plaintext ballots.
+        ballots: Vec<PathBuf>,
     },
     /// A party's witness, run by hand.
     Witness {
@@ -666,6 +702,51 @@ fn run(cli: Cli) -> Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Board { command } => run_board(command),
+        Command::Device {
+            server,
+            key,
+            passphrase_file,
+            state,
+            log,
+            challenge,
+            challenge_all,
+            threads,
+            ballots,
+        } => {
+            let passphrase = entente::passphrase::get(
+                passphrase_file.as_deref(),
+                &format!("the device key {}", key.display()),
+                false,
+            )?;
+            let key = entente::board::open_key(&key, &passphrase)?;
+            let challenge = if challenge_all {
+                Challenge::All
+            } else if challenge.is_empty() {
+                Challenge::None
+            } else {
+                Challenge::Ids(challenge.into_iter().collect())
+            };
+            let acked = entente::device::run(
+                key,
+                &entente::device::DeviceOptions {
+                    server,
+                    state,
+                    log_key: log,
+                    inputs: ballots,
+                    challenge,
+                    threads,
+                    progress: stderr_is_terminal(),
+                },
+            )?;
+            for a in &acked {
+                println!(
+                    "{} {} index {} (proven in checkpoint {})",
+                    a.ballot_id, a.confirmation_code, a.index, a.checkpoint_size
+                );
+            }
+            eprintln!("{} ballots submitted and proven on the board", acked.len());
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Serve {
             db,
             listen,

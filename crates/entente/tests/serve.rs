@@ -250,3 +250,125 @@ fn devices_submit_over_loopback_and_a_killed_server_loses_nothing() {
     server.kill().unwrap();
     server.wait().unwrap();
 }
+
+#[test]
+fn a_device_encrypts_submits_and_checks_its_receipts() {
+    let tmp = tempfile::tempdir().unwrap();
+    let d = tmp.path();
+    let s = |p: &Path| p.to_str().unwrap().to_owned();
+    let run = |args: &[&str]| {
+        let out = entente().args(args).output().unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).unwrap()
+    };
+    run(&[
+        "keygen",
+        "--out",
+        &s(&d.join("log.key")),
+        "--name",
+        ORIGIN,
+        "--scrypt-log-n",
+        "2",
+    ]);
+    let device_vkey = run(&[
+        "keygen",
+        "--out",
+        &s(&d.join("booth.key")),
+        "--name",
+        "device.booth-9",
+        "--scrypt-log-n",
+        "2",
+    ]);
+    let db = d.join("board.db");
+    run(&[
+        "board",
+        "init",
+        "--db",
+        &s(&db),
+        "--origin",
+        ORIGIN,
+        "--key",
+        &s(&d.join("log.key")),
+    ]);
+    let roles = d.join("roles.json");
+    std::fs::write(
+        &roles,
+        serde_json::to_vec(&serde_json::json!({ "devices": [device_vkey.trim()] })).unwrap(),
+    )
+    .unwrap();
+    let record = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../../shared/conformance/egk/records/allAvailableJson");
+    let (_server, addr) = start(&db, &roles, &record);
+    let inputs: Vec<String> = ["id-1", "id-2", "id-3"]
+        .iter()
+        .map(|id| s(&record.join(format!("private_data/input/pballot-{id}.json"))))
+        .collect();
+    let device = |extra: &[&str]| {
+        let mut args = vec![
+            "device".to_owned(),
+            "--server".into(),
+            format!("http://{addr}"),
+            "--key".into(),
+            s(&d.join("booth.key")),
+            "--state".into(),
+            s(&d.join("booth-state")),
+            "--log".into(),
+            s(&d.join("log.key.pub")),
+        ];
+        args.extend(extra.iter().map(|a| a.to_string()));
+        entente().args(&args).output().unwrap()
+    };
+    let mut args = vec!["--challenge", "id-2"];
+    args.extend(inputs.iter().map(String::as_str));
+    let out = device(&args);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let lines: Vec<String> = String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(str::to_owned)
+        .collect();
+    assert_eq!(lines.len(), 3, "{lines:?}");
+    for (line, (id, state)) in
+        lines
+            .iter()
+            .zip([("id-1", "CAST"), ("id-2", "SPOILED"), ("id-3", "CAST")])
+    {
+        let words: Vec<&str> = line.split(' ').collect();
+        assert_eq!(words[0], id);
+        let (status, body) = http(
+            &addr,
+            "GET",
+            &format!("/lookup?confirmation_code={}", words[1]),
+            b"",
+        );
+        assert_eq!(status, 200);
+        let found: Value = serde_json::from_slice(&body).unwrap();
+        let env: Envelope =
+            serde_json::from_slice(&B64.decode(found["data"].as_str().unwrap()).unwrap()).unwrap();
+        assert_eq!(env.author, "device.booth-9");
+        let ballot: Value = serde_json::from_slice(&B64.decode(&env.body).unwrap()).unwrap();
+        assert_eq!(ballot["ballot_id"], id);
+        assert_eq!(
+            ballot["state"].as_str().unwrap().to_ascii_uppercase(),
+            state
+        );
+        // A challenged ballot ("SPOILED" in the records' JSON) reveals its nonce; a cast one
+        // never does.
+        assert_eq!(ballot.get("primary_nonce").is_some(), state == "SPOILED");
+    }
+    // Nothing pending: a second run submits nothing; a ballot encrypted before is refused.
+    let out = device(&[]);
+    assert!(out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("0 ballots submitted"));
+    let out = device(&[&inputs[0]]);
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("already encrypted"));
+}

@@ -1,0 +1,243 @@
+//! `entente device`: an encryption device on the network. It fetches the election's setup from
+//! the server (and checks it: the hashes that bind manifest, config and key), encrypts the
+//! plaintext ballots locally with its confirmation-code chain kept in its state directory,
+//! submits each one in an envelope signed with its key, and checks each receipt: the inclusion
+//! proof of its ballot in a checkpoint signed by the log.
+//!
+//! Its state directory holds the setup as fetched, `encrypted_ballots/<device>/` (the chain, as
+//! `entente encrypt` keeps it), `submitted` (ids acknowledged by the server) and `nonce`
+//! (the last nonce used). A device that stops between encrypting and submitting submits what
+//! is pending when it runs again; a ballot the server already holds counts as submitted.
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use anyhow::{Context, Result, bail, ensure};
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD as B64;
+use entente_board::note::{Checkpoint, NoteSigner, NoteVerifier};
+use entente_board::{Hash, leaf_hash, verify_inclusion};
+use entente_core::ballot::check_plaintext;
+use entente_group::P4096;
+use entente_record::ballot::PlaintextBallot;
+use entente_record::ballot::chain::BallotChainJson;
+use entente_record::election::{ElectionSetup, read_json};
+use entente_server::Envelope;
+use entente_server::app::{Receipt, SETUP_FILES};
+
+use crate::board::{Key, Role};
+use crate::encrypt::{Challenge, ballot_paths, encrypt_into_record, write_atomically};
+
+type G = P4096;
+
+/// What `entente device` was asked to do.
+pub struct DeviceOptions {
+    /// The server's URL.
+    pub server: String,
+    /// The device's state directory.
+    pub state: PathBuf,
+    /// The log's verifier key, to check receipts' checkpoints.
+    pub log_key: String,
+    /// Plaintext ballot files or directories (none: only submit what is pending).
+    pub inputs: Vec<PathBuf>,
+    /// Cast or challenge.
+    pub challenge: Challenge,
+    /// Encryption threads (0: all cores).
+    pub threads: usize,
+    /// Progress bar.
+    pub progress: bool,
+}
+
+/// One acknowledged ballot.
+#[derive(Debug, Clone)]
+pub struct Acknowledged {
+    /// The ballot's id.
+    pub ballot_id: String,
+    /// Its confirmation code (hex).
+    pub confirmation_code: String,
+    /// Its index on the board.
+    pub index: u64,
+    /// The size of the checkpoint its inclusion was proven in.
+    pub checkpoint_size: u64,
+}
+
+fn agent() -> ureq::Agent {
+    ureq::Agent::config_builder()
+        .timeout_global(Some(Duration::from_secs(120)))
+        .http_status_as_error(false)
+        .build()
+        .into()
+}
+
+/// Fetches the setup files into the state directory (or checks that they are unchanged).
+fn fetch_setup(agent: &ureq::Agent, server: &str, state: &Path) -> Result<ElectionSetup<G>> {
+    std::fs::create_dir_all(state).with_context(|| format!("cannot create {}", state.display()))?;
+    for name in SETUP_FILES {
+        let url = format!("{server}/election/{name}");
+        let mut resp = agent
+            .get(&url)
+            .call()
+            .with_context(|| format!("GET {url}"))?;
+        let status = resp.status().as_u16();
+        if status == 404 && name == "constants.json" {
+            continue;
+        }
+        let bytes = resp
+            .body_mut()
+            .with_config()
+            .limit(64 << 20)
+            .read_to_vec()
+            .with_context(|| format!("GET {url}"))?;
+        ensure!(
+            status == 200,
+            "GET {url}: {status} {}",
+            String::from_utf8_lossy(&bytes)
+        );
+        let path = state.join(name);
+        match std::fs::read(&path) {
+            Ok(held) if held != bytes => bail!(
+                "the server's {name} is not the one this device began the election with \
+                 ({}): refusing to encrypt for another election",
+                path.display()
+            ),
+            Ok(_) => {}
+            Err(_) => write_atomically(&path, &bytes)?,
+        }
+    }
+    ElectionSetup::read(state).context("the election's setup from the server does not check")
+}
+
+/// The next nonce: above the last one used (kept in STATE/nonce) and the clock in µs.
+fn next_nonce(state: &Path) -> Result<u64> {
+    let path = state.join("nonce");
+    let last: u64 = match std::fs::read_to_string(&path) {
+        Ok(t) => t.trim().parse().context("STATE/nonce is not a number")?,
+        Err(_) => 0,
+    };
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_micros() as u64);
+    let next = (last + 1).max(now);
+    write_atomically(&path, next.to_string().as_bytes())?;
+    Ok(next)
+}
+
+fn hashes(list: &[String]) -> Result<Vec<Hash>> {
+    list.iter()
+        .map(|h| {
+            B64.decode(h)
+                .ok()
+                .and_then(|b| Hash::try_from(b).ok())
+                .with_context(|| format!("{h:?} is not a hash"))
+        })
+        .collect()
+}
+
+/// Checks a receipt: the checkpoint is the log's, and proves `envelope` at `index`.
+fn check_receipt(r: &Receipt, envelope: &[u8], log: &NoteVerifier) -> Result<u64> {
+    let cp = Checkpoint::open(&r.checkpoint, log)
+        .context("the receipt's checkpoint is not signed by the log")?;
+    ensure!(
+        r.inclusion.index == r.index && r.inclusion.size == cp.size,
+        "the receipt's proof is not for its own index and checkpoint"
+    );
+    verify_inclusion(
+        r.index,
+        cp.size,
+        &leaf_hash(envelope),
+        &hashes(&r.inclusion.hashes)?,
+        &cp.root,
+    )
+    .context(
+        "the receipt's inclusion proof does not verify: the server did not log the ballot as sent",
+    )?;
+    Ok(cp.size)
+}
+
+/// Encrypts `inputs` (if any) and submits every ballot of the device not yet acknowledged.
+pub fn run(key: Key, opts: &DeviceOptions) -> Result<Vec<Acknowledged>> {
+    ensure!(
+        key.role == Role::Log,
+        "a device signs with an Ed25519 signing key (`entente keygen --name DEVICE`), not a \
+         witness key"
+    );
+    let server = opts.server.trim_end_matches('/');
+    let log = NoteVerifier::parse(&crate::board::read_vkey(&opts.log_key)?)
+        .context("--log is not the log's verifier key")?;
+    let agent = agent();
+    let setup = fetch_setup(&agent, server, &opts.state)?;
+    let device = key.name.clone();
+    if !opts.inputs.is_empty() {
+        let mut ballots = Vec::new();
+        for p in ballot_paths(&opts.inputs)? {
+            let b: PlaintextBallot = read_json(&p)?;
+            check_plaintext(&setup.manifest, &b).with_context(|| format!("{}", p.display()))?;
+            ballots.push(b);
+        }
+        encrypt_into_record(
+            &setup,
+            &opts.state,
+            &device,
+            ballots,
+            &opts.challenge,
+            opts.threads,
+            opts.progress,
+        )?;
+    }
+    let dir = opts.state.join("encrypted_ballots").join(&device);
+    let chain: BallotChainJson = match read_json(&dir.join("ballot_chain.json")) {
+        Ok(c) => c,
+        Err(_) => return Ok(Vec::new()),
+    };
+    let submitted_path = opts.state.join("submitted");
+    let mut submitted: BTreeSet<String> = std::fs::read_to_string(&submitted_path)
+        .map(|t| t.lines().map(str::to_owned).collect())
+        .unwrap_or_default();
+    let signer = NoteSigner::new(&device, key.signing)?;
+    let mut acked = Vec::new();
+    // In chain order, so that the board holds each device's chain in order.
+    let pending: Vec<&String> = chain
+        .ballot_ids
+        .iter()
+        .filter(|id| !submitted.contains(*id))
+        .collect();
+    for id in pending {
+        let path = dir.join(format!("eballot-{id}.json"));
+        let body =
+            std::fs::read(&path).with_context(|| format!("cannot read {}", path.display()))?;
+        let env = Envelope::sign(&signer, "ballot", next_nonce(&opts.state)?, &body);
+        let bytes = serde_json::to_vec(&env)?;
+        let url = format!("{server}/ballots");
+        let mut resp = agent
+            .post(&url)
+            .header("content-type", "application/json")
+            .send(&bytes[..])
+            .with_context(|| format!("POST {url}"))?;
+        let status = resp.status().as_u16();
+        let text = resp.body_mut().read_to_string()?;
+        if status == 409 && text.contains("on the board already") {
+            // Acknowledged before, the answer lost: the board holds it; look it up next time.
+            tracing::warn!("ballot {id} was on the board already");
+        } else {
+            ensure!(
+                status == 200,
+                "ballot {id}: the server answered {status}: {text}"
+            );
+            let receipt: Receipt = serde_json::from_str(&text)
+                .with_context(|| format!("ballot {id}: the server's receipt is not readable"))?;
+            let checkpoint_size =
+                check_receipt(&receipt, &bytes, &log).with_context(|| format!("ballot {id}"))?;
+            acked.push(Acknowledged {
+                ballot_id: id.clone(),
+                confirmation_code: receipt.confirmation_code.unwrap_or_default(),
+                index: receipt.index,
+                checkpoint_size,
+            });
+        }
+        submitted.insert(id.clone());
+        let list: Vec<&str> = submitted.iter().map(String::as_str).collect();
+        write_atomically(&submitted_path, (list.join("\n") + "\n").as_bytes())?;
+    }
+    Ok(acked)
+}
