@@ -79,7 +79,7 @@ fn hex(h: &Hash) -> String {
 
 #[test]
 fn every_proof_of_every_small_tree_verifies() {
-    const N: usize = 130;
+    const N: usize = 300;
     let log = log_of(N);
     let entries: Vec<Vec<u8>> = (0..N).map(entry).collect();
     let roots: Vec<Hash> = (0..=N).map(|n| mth(&entries[..n])).collect();
