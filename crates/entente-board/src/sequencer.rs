@@ -26,6 +26,9 @@ pub enum SequencerError {
     Stopped,
 }
 
+/// The bytes of entries one transaction takes at most (beyond what one writer hands in).
+const MAX_BATCH_BYTES: usize = 64 << 20;
+
 /// Where a writer waits for its first index.
 type Reply = SyncSender<Result<u64, String>>;
 
@@ -131,18 +134,20 @@ fn run<S: Storage>(
         let mut appends: Vec<(Vec<Entry>, Reply)> = Vec::new();
         let mut checkpoints = Vec::new();
         let mut cosignatures = Vec::new();
-        let mut count = 0;
+        let (mut count, mut bytes) = (0, 0);
         let mut next = Some(first);
         while let Some(req) = next.take() {
             match req {
                 Request::Append(entries, reply) => {
                     count += entries.len();
+                    bytes += entries.iter().map(|e| e.data.len()).sum::<usize>();
                     appends.push((entries, reply));
                 }
                 Request::Checkpoint(reply) => checkpoints.push(reply),
                 Request::Cosignatures(note, reply) => cosignatures.push((note, reply)),
             }
-            if count < max_batch {
+            // A batch is bounded in entries and in bytes (ballots can be large).
+            if count < max_batch && bytes < MAX_BATCH_BYTES {
                 next = rx.try_recv().ok();
             }
         }

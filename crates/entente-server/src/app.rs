@@ -213,6 +213,9 @@ fn open_reader(db: &Path) -> Result<Board<SqliteStorage>, String> {
     Board::open(storage).map_err(|e| e.to_string())
 }
 
+/// The largest request body accepted.
+pub const MAX_BODY: usize = 32 << 20;
+
 /// The router.
 pub fn router(state: Arc<AppState>) -> Router {
     Router::new()
@@ -227,6 +230,9 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/election/{file}", get(election_file))
         .route("/ballots", post(submit_ballot))
         .route("/entries", post(submit_entry))
+        // A ballot of a long general election runs to megabytes of JSON (base64 in its
+        // envelope); axum's 2 MB default would refuse it.
+        .layer(axum::extract::DefaultBodyLimit::max(MAX_BODY))
         .with_state(state)
 }
 
