@@ -2,10 +2,7 @@
 //! is found by its code with a proof that verifies; the server is killed (SIGKILL) and
 //! restarted on the same database, and nothing acknowledged is lost.
 
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::TcpStream;
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
 
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD as B64;
@@ -15,13 +12,14 @@ use entente_board::{Hash, leaf_hash, verify_inclusion};
 use entente_server::Envelope;
 use serde_json::Value;
 
+mod net;
+use net::{Running, http};
+
 const PASS: &str = "serve test passphrase";
 const ORIGIN: &str = "board.example/serve-test";
 
-fn entente() -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_entente"));
-    c.env("ENTENTE_PASSPHRASE", PASS);
-    c
+fn entente() -> std::process::Command {
+    net::entente(PASS)
 }
 
 fn device(i: u8) -> NoteSigner {
@@ -32,79 +30,24 @@ fn device(i: u8) -> NoteSigner {
     .unwrap()
 }
 
-/// A child process that is killed when dropped (also when a test fails), so that no server
-/// outlives its test.
-struct Running(Child);
-
-impl Drop for Running {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-impl std::ops::Deref for Running {
-    type Target = Child;
-    fn deref(&self) -> &Child {
-        &self.0
-    }
-}
-
-impl std::ops::DerefMut for Running {
-    fn deref_mut(&mut self) -> &mut Child {
-        &mut self.0
-    }
-}
-
 /// Starts the server; returns it and its address.
 fn start(db: &Path, roles: &Path, record: &Path) -> (Running, String) {
-    let mut child = entente()
-        .args([
+    let s = |p: &Path| p.to_str().unwrap().to_owned();
+    net::start(
+        PASS,
+        &[
             "serve",
             "--db",
-            db.to_str().unwrap(),
+            &s(db),
             "--listen",
             "127.0.0.1:0",
-        ])
-        .args([
             "--roles",
-            roles.to_str().unwrap(),
+            &s(roles),
             "--record",
-            record.to_str().unwrap(),
-        ])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .unwrap();
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    let addr = line
-        .trim()
-        .strip_prefix("listening on http://")
-        .unwrap_or_else(|| panic!("unexpected first line {line:?}"))
-        .to_owned();
-    (Running(child), addr)
-}
-
-/// One HTTP/1.1 request; returns the status and the body.
-fn http(addr: &str, method: &str, path: &str, body: &[u8]) -> (u16, Vec<u8>) {
-    let mut s = TcpStream::connect(addr).unwrap();
-    write!(
-        s,
-        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/json\r\n\
-         Content-Length: {}\r\nConnection: close\r\n\r\n",
-        body.len()
+            &s(record),
+        ],
+        false,
     )
-    .unwrap();
-    s.write_all(body).unwrap();
-    let mut resp = Vec::new();
-    s.read_to_end(&mut resp).unwrap();
-    let split = resp.windows(4).position(|w| w == b"\r\n\r\n").unwrap();
-    let head = String::from_utf8_lossy(&resp[..split]).into_owned();
-    let status = head.split(' ').nth(1).unwrap().parse().unwrap();
-    (status, resp[split + 4..].to_vec())
 }
 
 fn hashes(v: &Value) -> Vec<Hash> {

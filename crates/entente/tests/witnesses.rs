@@ -3,10 +3,8 @@
 //! rewrites an entry and re-signs the history with the log's own key: both witnesses refuse,
 //! keep the evidence and stop with status 1.
 
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::TcpStream;
+use std::io::Read;
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use ed25519_dalek::SigningKey;
@@ -16,13 +14,14 @@ use entente_board::{Board, BoardConfig, Entry, SqliteStorage};
 use entente_server::Envelope;
 use serde_json::Value;
 
+mod net;
+use net::{Running, http};
+
 const PASS: &str = "witness test passphrase";
 const ORIGIN: &str = "board.example/witnessed";
 
-fn entente() -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_entente"));
-    c.env("ENTENTE_PASSPHRASE", PASS);
-    c
+fn entente() -> std::process::Command {
+    net::entente(PASS)
 }
 
 fn run(args: &[&str]) -> String {
@@ -39,68 +38,9 @@ fn admin() -> NoteSigner {
     NoteSigner::new("administrator", SigningKey::from_bytes(&[77; 32])).unwrap()
 }
 
-/// A child process that is killed when dropped (also when a test fails), so that no server
-/// outlives its test.
-struct Running(Child);
-
-impl Drop for Running {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-impl std::ops::Deref for Running {
-    type Target = Child;
-    fn deref(&self) -> &Child {
-        &self.0
-    }
-}
-
-impl std::ops::DerefMut for Running {
-    fn deref_mut(&mut self) -> &mut Child {
-        &mut self.0
-    }
-}
-
-/// Starts a long-running command that prints "listening on http://ADDR" first.
 fn start(args: &[&str]) -> (Running, String) {
-    let mut child = entente()
-        .args(args)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    let addr = line
-        .trim()
-        .strip_prefix("listening on http://")
-        .unwrap_or_else(|| panic!("unexpected first line {line:?}"))
-        .to_owned();
-    (Running(child), addr)
-}
-
-fn http(addr: &str, method: &str, path: &str, body: &[u8]) -> (u16, Vec<u8>) {
-    let mut s = TcpStream::connect(addr).unwrap();
-    write!(
-        s,
-        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/json\r\n\
-         Content-Length: {}\r\nConnection: close\r\n\r\n",
-        body.len()
-    )
-    .unwrap();
-    s.write_all(body).unwrap();
-    let mut resp = Vec::new();
-    s.read_to_end(&mut resp).unwrap();
-    let split = resp.windows(4).position(|w| w == b"\r\n\r\n").unwrap();
-    let head = String::from_utf8_lossy(&resp[..split]).into_owned();
-    (
-        head.split(' ').nth(1).unwrap().parse().unwrap(),
-        resp[split + 4..].to_vec(),
-    )
+    // The witnesses' stderr is read for the alarm; the server's is left to the terminal.
+    net::start(PASS, args, args[0] == "witness")
 }
 
 fn wait_until(what: &str, mut done: impl FnMut() -> bool) {
