@@ -106,19 +106,8 @@ fn a_board_run_by_hand_with_two_parties_witnesses() {
     // Artifacts: a manifest and two of the conformance record's ballots (over 64 KiB each).
     let record = Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("../../../shared/conformance/egk/records/allAvailableJson");
-    let ballots = record.join("encrypted_ballots/runWorkflowAllAvailableJson");
-    let mut files: Vec<_> = std::fs::read_dir(&ballots)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| {
-            p.file_name()
-                .unwrap()
-                .to_str()
-                .unwrap()
-                .starts_with("eballot")
-        })
-        .collect();
-    files.sort();
+    // The record's ballot files, in a fixed order, as `entente tally` finds them.
+    let files = entente::record::ballot_files(&record).unwrap();
     let manifest = record.join("manifest.json");
     assert_eq!(
         ok(&entente(&[

@@ -103,19 +103,8 @@ fn devices_submit_over_loopback_and_a_killed_server_loses_nothing() {
     .unwrap();
     let record = Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("../../../shared/conformance/egk/records/allAvailableJson");
-    let dir = record.join("encrypted_ballots/runWorkflowAllAvailableJson");
-    let mut files: Vec<_> = std::fs::read_dir(&dir)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| {
-            p.file_name()
-                .unwrap()
-                .to_str()
-                .unwrap()
-                .starts_with("eballot")
-        })
-        .collect();
-    files.sort();
+    // The record's ballot files, in a fixed order, as `entente tally` finds them.
+    let files = entente::record::ballot_files(&record).unwrap();
     let ballots: Vec<Vec<u8>> = files.iter().map(|f| std::fs::read(f).unwrap()).collect();
     assert!(ballots.len() >= 6);
 
