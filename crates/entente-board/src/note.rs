@@ -86,6 +86,10 @@ impl NoteSigner {
         &self.name
     }
 
+    fn check_name_of(name: &str) -> Result<(), NoteError> {
+        check_name(name)
+    }
+
     /// An Ed25519 signature of `message` with this key (for signed requests: the verifier
     /// checks it with [`NoteVerifier::verify_bytes`]).
     pub fn sign_bytes(&self, message: &[u8]) -> [u8; 64] {
@@ -148,6 +152,20 @@ impl NoteVerifier {
     /// The key's name.
     pub fn name(&self) -> &str {
         &self.name
+    }
+
+    /// The verifier key of the same public key under another name (a log signs its
+    /// checkpoints under its origin, whatever the key was first called).
+    pub fn renamed(&self, name: &str) -> Result<String, NoteError> {
+        NoteSigner::check_name_of(name)?;
+        let public = self.key.to_bytes();
+        let mut typed = vec![ED25519];
+        typed.extend_from_slice(&public);
+        Ok(format!(
+            "{name}+{}+{}",
+            hex_lower(&key_id(name, ED25519, &public)),
+            B64.encode(typed)
+        ))
     }
 
     /// Whether `signature` is this key's Ed25519 signature of `message` (strict verification:

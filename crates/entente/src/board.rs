@@ -169,13 +169,11 @@ pub fn init(db: &Path, origin: &str, key_file: &Path, witnesses: &[String]) -> R
             public.display()
         )
     })?;
-    ensure!(
-        parsed.name() == origin,
-        "the key {} is named {:?}, and a log's key is named after its origin {origin:?}: \
-         make it with `entente keygen --name {origin}`",
-        key_file.display(),
-        parsed.name()
-    );
+    // A log signs its checkpoints under its origin (the key's name in every signature line
+    // and key id), whatever the key file was first called.
+    let log_key = parsed
+        .renamed(origin)
+        .with_context(|| format!("{origin:?} cannot name a log"))?;
     let witnesses = witnesses
         .iter()
         .map(|w| read_vkey(w))
@@ -276,7 +274,7 @@ pub fn checkpoint(
         "{} is a witness key; a checkpoint is signed with the log's key",
         file.display()
     );
-    let signer = NoteSigner::new(&key.name, key.signing)?;
+    let signer = NoteSigner::new(&board.config().origin, key.signing)?;
     Ok(board.checkpoint(&signer)?)
 }
 
@@ -481,6 +479,7 @@ pub fn serve(
     passphrase: impl FnOnce(&Path) -> Result<SecretString>,
 ) -> Result<()> {
     let board = open_board(db)?;
+    let origin = board.config().origin.clone();
     let file = match (key_file, board.operator_setting(KEY_FILE)?) {
         (Some(f), _) => f.to_owned(),
         (None, Some(f)) => PathBuf::from(f),
@@ -503,7 +502,7 @@ pub fn serve(
     };
     let key = open_key(&file, &passphrase(&file)?)?;
     ensure!(key.role == Role::Log, "{} is not a log key", file.display());
-    let signer = NoteSigner::new(&key.name, key.signing)?;
+    let signer = NoteSigner::new(&origin, key.signing)?;
     let (sequencer, _thread) =
         entente_server::start_board(db, signer).map_err(anyhow::Error::msg)?;
     let state = entente_server::AppState::new(db, sequencer, roles, election)

@@ -148,9 +148,10 @@ enum Command {
         /// The key file to write (never overwritten).
         #[arg(long)]
         out: PathBuf,
-        /// The key's name: a log's origin, or a witness's name.
+        /// The key's name: a witness's or a device's name (default: the file's name without its
+        /// extension). A log's key signs under the log's origin, whatever its name.
         #[arg(long)]
-        name: String,
+        name: Option<String>,
         /// What the key signs: log (checkpoints, or the signed requests of a device, a guardian
         /// or the administrator) or witness (cosignatures).
         #[arg(long, value_enum, default_value = "log")]
@@ -692,6 +693,14 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 &format!("the new key {}", out.display()),
                 true,
             )?;
+            let name = match name {
+                Some(n) => n,
+                None => out
+                    .file_stem()
+                    .map(|s| s.to_string_lossy().into_owned())
+                    .filter(|s| !s.is_empty())
+                    .context("give --name (the file has no name to take one from)")?,
+            };
             let vkey = entente::board::keygen(&out, &name, role, &passphrase, scrypt_log_n)?;
             eprintln!(
                 "wrote {} (sealed) and {}",

@@ -339,7 +339,7 @@ fn the_board_refuses_bad_input_and_changes_nothing() {
     assert!(err.contains("board init"), "{err}");
     keygen(d, "log.key", ORIGIN, "log");
     keygen(d, "w.key", "witness.example", "witness");
-    // The origin must be the key's name; a witness key cannot sign checkpoints.
+    // An origin must be a valid key name; a witness key cannot sign checkpoints.
     let err = failed(
         &entente(&[
             "board",
@@ -347,13 +347,13 @@ fn the_board_refuses_bad_input_and_changes_nothing() {
             "--db",
             s(&db),
             "--origin",
-            "elsewhere",
+            "not a name",
             "--key",
             s(&d.join("log.key")),
         ]),
         2,
     );
-    assert!(err.contains("named after its origin"), "{err}");
+    assert!(err.contains("cannot name a log"), "{err}");
     assert!(!db.exists());
     let err = failed(
         &entente(&[
@@ -425,7 +425,6 @@ fn the_board_refuses_bad_input_and_changes_nothing() {
     ok(&entente(&["board", "append", "--db", s(&db), s(&a)]));
     let note = ok(&entente(&["board", "checkpoint", "--db", s(&db)]));
     assert!(note.contains("\n1\n"), "{note}");
-    // No export before a checkpoint? There is one now; an export of a board is checked.
     ok(&entente(&[
         "board",
         "export",
@@ -433,4 +432,37 @@ fn the_board_refuses_bad_input_and_changes_nothing() {
         s(&db),
         s(&d.join("out")),
     ]));
+}
+
+#[test]
+fn a_key_made_without_a_name_signs_under_the_origin() {
+    let tmp = tempfile::tempdir().unwrap();
+    let d = tmp.path();
+    let key = d.join("operator.key");
+    // `entente keygen --out FILE` alone: the key is named after its file…
+    let vkey = ok(&entente(&[
+        "keygen",
+        "--out",
+        s(&key),
+        "--scrypt-log-n",
+        "2",
+    ]));
+    assert!(vkey.starts_with("operator+"), "{vkey}");
+    // …and a board signs under its origin with it: init prints the log's verifier key.
+    let db = d.join("board.db");
+    let log_vkey = ok(&entente(&[
+        "board",
+        "init",
+        "--db",
+        s(&db),
+        "--origin",
+        ORIGIN,
+        "--key",
+        s(&key),
+    ]));
+    let log = NoteVerifier::parse(log_vkey.trim()).unwrap();
+    assert_eq!(log.name(), ORIGIN);
+    let note = ok(&entente(&["board", "checkpoint", "--db", s(&db)]));
+    let cp = entente_board::note::Checkpoint::open(&note, &log).unwrap();
+    assert_eq!(cp.size, 0);
 }
