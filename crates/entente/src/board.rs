@@ -462,6 +462,13 @@ pub fn witness_cosign(
                 .unwrap_or_else(|| state.join("evidence"));
             Ok(Cosigned::SplitView { reason, evidence })
         }
+        Err(WitnessDirError::Refused(entente_board::witness::WitnessError::UnknownLog(o))) => {
+            bail!(
+                "this witness follows no log {o:?}: give the log's verifier key with --log \
+                 (it is remembered in {})",
+                state.display()
+            )
+        }
         Err(e) => Err(e.into()),
     }
 }

@@ -403,7 +403,9 @@ enum WitnessCommand {
         /// The consistency proof (`entente board prove --from HELD --to SIZE`).
         #[arg(long)]
         proof: Option<PathBuf>,
-        /// The signed checkpoint (a file; "-" reads stdin).
+        /// The signed checkpoint (a file; "-" or nothing: stdin, as in
+        /// `entente board checkpoint --db F | entente witness cosign …`).
+        #[arg(default_value = "-")]
         checkpoint: PathBuf,
     },
 }
