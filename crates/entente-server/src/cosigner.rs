@@ -4,7 +4,7 @@
 //! thread; a witness that is down or refuses is retried, and never blocks ballot submission.
 
 use std::sync::{Arc, Weak};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD as B64;
@@ -16,7 +16,15 @@ struct Witness {
     url: String,
     /// The size the witness holds, as far as the log knows (None: not asked yet).
     held: Option<u64>,
+    /// When to ask again after a failure, and the wait that doubles with each failure (a
+    /// witness that is down is not asked five times a second, nor its failure logged so).
+    retry_at: Instant,
+    backoff: Duration,
 }
+
+/// The first wait after a failure, and the longest.
+const FIRST_BACKOFF: Duration = Duration::from_millis(200);
+const MAX_BACKOFF: Duration = Duration::from_secs(30);
 
 /// Starts the cosigner over `state` for the witnesses at `urls` (their submission prefixes).
 /// It stops when the service's state is dropped.
@@ -42,6 +50,8 @@ fn run(state: Weak<AppState>, urls: Vec<String>) {
         .map(|u| Witness {
             url: format!("{}/add-checkpoint", u.trim_end_matches('/')),
             held: None,
+            retry_at: Instant::now(),
+            backoff: FIRST_BACKOFF,
         })
         .collect();
     loop {
@@ -50,13 +60,19 @@ fn run(state: Weak<AppState>, urls: Vec<String>) {
         let mut progress = false;
         if let Ok(Some((size, note))) = latest {
             for w in &mut witnesses {
-                if w.held == Some(size) {
+                if w.held == Some(size) || Instant::now() < w.retry_at {
                     continue;
                 }
                 match ask(&agent, &st, w, size, &note) {
-                    Ok(true) => progress = true,
-                    Ok(false) => {}
-                    Err(e) => tracing::warn!(witness = %w.url, "{e}"),
+                    Ok(asked) => {
+                        progress |= asked;
+                        w.backoff = FIRST_BACKOFF;
+                    }
+                    Err(e) => {
+                        tracing::warn!(witness = %w.url, retry_in = ?w.backoff, "{e}");
+                        w.retry_at = Instant::now() + w.backoff;
+                        w.backoff = (w.backoff * 2).min(MAX_BACKOFF);
+                    }
                 }
             }
         }
