@@ -168,11 +168,14 @@ impl NoteVerifier {
         ))
     }
 
-    /// Whether `signature` is this key's Ed25519 signature of `message` (strict verification:
-    /// no malleable or small-order encodings).
-    pub fn verify_bytes(&self, message: &[u8], signature: &[u8]) -> bool {
-        Signature::from_slice(signature)
-            .is_ok_and(|sig| self.key.verify_strict(message, &sig).is_ok())
+    /// Checks that `signature` is this key's Ed25519 signature of `message` (strict
+    /// verification: no malleable or small-order encodings).
+    pub fn verify_bytes(&self, message: &[u8], signature: &[u8]) -> Result<(), NoteError> {
+        let sig = Signature::from_slice(signature)
+            .map_err(|_| NoteError::NotSigned(self.name.clone()))?;
+        self.key
+            .verify_strict(message, &sig)
+            .map_err(|_| NoteError::NotSigned(self.name.clone()))
     }
 }
 

@@ -170,9 +170,8 @@ impl Roles {
         let bad = || AuthError::BadSignature(env.author.clone());
         let body = B64.decode(&env.body).map_err(|_| bad())?;
         let sig = B64.decode(&env.signature).map_err(|_| bad())?;
-        if !key.verify_bytes(&message(&env.author, &env.kind, env.nonce, &body), &sig) {
-            return Err(bad());
-        }
+        key.verify_bytes(&message(&env.author, &env.kind, env.nonce, &body), &sig)
+            .map_err(|_| bad())?;
         if !allowed.contains(role) {
             return Err(AuthError::Forbidden {
                 author: env.author.clone(),
