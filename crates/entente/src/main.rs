@@ -358,6 +358,35 @@ enum BoardCommand {
     },
 }
 
+/// What every witness command needs: its state, its key, and the logs it follows.
+#[derive(clap::Args)]
+struct WitnessArgs {
+    /// The witness's state directory (the logs it follows, what it cosigned, evidence).
+    #[arg(long)]
+    state: PathBuf,
+    /// The witness's key file (`entente keygen --role witness`).
+    #[arg(long)]
+    key: PathBuf,
+    /// Read the key's passphrase from this file (else ENTENTE_PASSPHRASE, else the terminal).
+    #[arg(long)]
+    passphrase_file: Option<PathBuf>,
+    /// Follow this log (its verifier key or .pub file); remembered in STATE.
+    #[arg(long = "log")]
+    logs: Vec<String>,
+}
+
+impl WitnessArgs {
+    /// The witness's key, opened with its passphrase.
+    fn open_key(&self) -> Result<entente::board::Key> {
+        let passphrase = entente::passphrase::get(
+            self.passphrase_file.as_deref(),
+            &format!("the witness key {}", self.key.display()),
+            false,
+        )?;
+        entente::board::open_key(&self.key, &passphrase)
+    }
+}
+
 #[derive(Subcommand)]
 enum WitnessCommand {
     /// Run the witness as a service (C2SP tlog-witness, POST /add-checkpoint): it cosigns a
@@ -365,19 +394,8 @@ enum WitnessCommand {
     /// as the specification says, keeps both signed notes in STATE/evidence/, and stops with
     /// exit status 1.
     Serve {
-        /// The witness's state directory.
-        #[arg(long)]
-        state: PathBuf,
-        /// The witness's key file (`entente keygen --role witness`).
-        #[arg(long)]
-        key: PathBuf,
-        /// Read the key's passphrase from this file (else ENTENTE_PASSPHRASE, else the
-        /// terminal).
-        #[arg(long)]
-        passphrase_file: Option<PathBuf>,
-        /// Follow this log (its verifier key or .pub file); remembered in STATE.
-        #[arg(long = "log")]
-        logs: Vec<String>,
+        #[command(flatten)]
+        witness: WitnessArgs,
         /// The address to listen on (port 0: any free port; the first line printed says which).
         #[arg(long, default_value = "127.0.0.1:8081")]
         listen: String,
@@ -387,19 +405,8 @@ enum WitnessCommand {
     /// success the note with this witness's cosignature is printed; on a split view the
     /// witness refuses, keeps both notes in STATE/evidence/ and exits with status 1.
     Cosign {
-        /// The witness's state directory (the logs it follows, what it cosigned, evidence).
-        #[arg(long)]
-        state: PathBuf,
-        /// The witness's key file (`entente keygen --role witness`).
-        #[arg(long)]
-        key: PathBuf,
-        /// Read the key's passphrase from this file (else ENTENTE_PASSPHRASE, else the
-        /// terminal).
-        #[arg(long)]
-        passphrase_file: Option<PathBuf>,
-        /// Follow this log (its verifier key or .pub file); remembered in STATE.
-        #[arg(long = "log")]
-        logs: Vec<String>,
+        #[command(flatten)]
+        witness: WitnessArgs,
         /// The consistency proof (`entente board prove --from HELD --to SIZE`).
         #[arg(long)]
         proof: Option<PathBuf>,
@@ -785,36 +792,20 @@ fn run(cli: Cli) -> Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Witness {
-            command:
-                WitnessCommand::Serve {
-                    state,
-                    key,
-                    passphrase_file,
-                    logs,
-                    listen,
-                },
+            command: WitnessCommand::Serve { witness, listen },
         } => {
-            let passphrase = entente::passphrase::get(
-                passphrase_file.as_deref(),
-                &format!("the witness key {}", key.display()),
-                false,
-            )?;
-            let key = entente::board::open_key(&key, &passphrase)?;
-            Ok(
-                if entente::board::witness_serve(&state, key, &logs, &listen)? {
-                    ExitCode::SUCCESS
-                } else {
-                    ExitCode::FAILURE
-                },
-            )
+            let key = witness.open_key()?;
+            let ok = entente::board::witness_serve(&witness.state, key, &witness.logs, &listen)?;
+            Ok(if ok {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::FAILURE
+            })
         }
         Command::Witness {
             command:
                 WitnessCommand::Cosign {
-                    state,
-                    key,
-                    passphrase_file,
-                    logs,
+                    witness,
                     proof,
                     checkpoint,
                 },
@@ -825,13 +816,9 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 std::fs::read_to_string(&checkpoint)
                     .with_context(|| format!("cannot read {}", checkpoint.display()))?
             };
-            let passphrase = entente::passphrase::get(
-                passphrase_file.as_deref(),
-                &format!("the witness key {}", key.display()),
-                false,
-            )?;
-            let key = entente::board::open_key(&key, &passphrase)?;
-            match entente::board::witness_cosign(&state, key, &logs, &note, proof.as_deref())? {
+            let key = witness.open_key()?;
+            let (state, logs) = (&witness.state, &witness.logs);
+            match entente::board::witness_cosign(state, key, logs, &note, proof.as_deref())? {
                 entente::board::Cosigned::Note(n) => {
                     print!("{n}");
                     Ok(ExitCode::SUCCESS)
