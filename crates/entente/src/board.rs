@@ -126,6 +126,17 @@ pub fn open_key(file: &Path, passphrase: &SecretString) -> Result<Key> {
     })
 }
 
+/// Opens a key file, asking for its passphrase as the conventions say (`--passphrase-file`,
+/// else `ENTENTE_PASSPHRASE`, else the terminal); `what` names the key in the prompt.
+pub fn open_key_asking(file: &Path, passphrase_file: Option<&Path>, what: &str) -> Result<Key> {
+    let passphrase = crate::passphrase::get(
+        passphrase_file,
+        &format!("the {what} key {}", file.display()),
+        false,
+    )?;
+    open_key(file, &passphrase)
+}
+
 /// A verifier key given on the command line: the key itself, or a `.pub` file holding it.
 pub fn read_vkey(arg: &str) -> Result<String> {
     let path = Path::new(arg);
@@ -262,8 +273,18 @@ pub fn checkpoint(
     if let Some(note) = board.checkpoint_at(board.size())? {
         return Ok(note);
     }
-    let stored = board.operator_setting(KEY_FILE)?;
-    let file = match (key_file, stored.as_deref()) {
+    let signer = log_signer(&board, key_file, passphrase)?;
+    Ok(board.checkpoint(&signer)?)
+}
+
+/// The log's signer for `board`: the key file given, else the one recorded at `board init`,
+/// opened with its passphrase, signing under the board's origin.
+fn log_signer(
+    board: &Board<SqliteStorage>,
+    key_file: Option<&Path>,
+    passphrase: impl FnOnce(&Path) -> Result<SecretString>,
+) -> Result<NoteSigner> {
+    let file = match (key_file, board.operator_setting(KEY_FILE)?) {
         (Some(f), _) => f.to_owned(),
         (None, Some(f)) => PathBuf::from(f),
         (None, None) => bail!("no key file: give --key"),
@@ -274,8 +295,7 @@ pub fn checkpoint(
         "{} is a witness key; a checkpoint is signed with the log's key",
         file.display()
     );
-    let signer = NoteSigner::new(&board.config().origin, key.signing)?;
-    Ok(board.checkpoint(&signer)?)
+    Ok(NoteSigner::new(&board.config().origin, key.signing)?)
 }
 
 /// `entente board cosign`: adds the cosignatures of the board's witnesses found in notes;
@@ -486,13 +506,6 @@ pub fn serve(
     passphrase: impl FnOnce(&Path) -> Result<SecretString>,
 ) -> Result<()> {
     let board = open_board(db)?;
-    let origin = board.config().origin.clone();
-    let file = match (key_file, board.operator_setting(KEY_FILE)?) {
-        (Some(f), _) => f.to_owned(),
-        (None, Some(f)) => PathBuf::from(f),
-        (None, None) => bail!("no key file: give --key"),
-    };
-    drop(board);
     let text = std::fs::read_to_string(roles)
         .with_context(|| format!("cannot read {}", roles.display()))?;
     let roles_file: entente_server::RolesFile = serde_json::from_str(&text)
@@ -507,9 +520,8 @@ pub fn serve(
         ),
         None => None,
     };
-    let key = open_key(&file, &passphrase(&file)?)?;
-    ensure!(key.role == Role::Log, "{} is not a log key", file.display());
-    let signer = NoteSigner::new(&origin, key.signing)?;
+    let signer = log_signer(&board, key_file, passphrase)?;
+    drop(board);
     let (sequencer, _thread) =
         entente_server::start_board(db, signer).map_err(anyhow::Error::msg)?;
     let state = entente_server::AppState::new(db, sequencer, roles, election)

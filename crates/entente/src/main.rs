@@ -378,12 +378,7 @@ struct WitnessArgs {
 impl WitnessArgs {
     /// The witness's key, opened with its passphrase.
     fn open_key(&self) -> Result<entente::board::Key> {
-        let passphrase = entente::passphrase::get(
-            self.passphrase_file.as_deref(),
-            &format!("the witness key {}", self.key.display()),
-            false,
-        )?;
-        entente::board::open_key(&self.key, &passphrase)
+        entente::board::open_key_asking(&self.key, self.passphrase_file.as_deref(), "witness")
     }
 }
 
@@ -731,12 +726,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
             threads,
             ballots,
         } => {
-            let passphrase = entente::passphrase::get(
-                passphrase_file.as_deref(),
-                &format!("the device key {}", key.display()),
-                false,
-            )?;
-            let key = entente::board::open_key(&key, &passphrase)?;
+            let key = entente::board::open_key_asking(&key, passphrase_file.as_deref(), "device")?;
             let challenge = if challenge_all {
                 Challenge::All
             } else if challenge.is_empty() {
