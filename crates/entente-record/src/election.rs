@@ -57,15 +57,7 @@ pub struct SchnorrProofJson {
 pub fn read_json<T: serde::de::DeserializeOwned>(path: &Path) -> Result<T, RecordError> {
     let bytes = std::fs::read(path)
         .map_err(|e| RecordError::Json(format!("{}: cannot read: {e}", path.display())))?;
-    let de = &mut serde_json::Deserializer::from_slice(&bytes);
-    serde_path_to_error::deserialize(de).map_err(|e| {
-        RecordError::Json(format!(
-            "{}: at {}: {}",
-            path.display(),
-            e.path(),
-            e.inner()
-        ))
-    })
+    parse_json(&path.display().to_string(), &bytes)
 }
 
 /// What an encryption device (and a verifier) needs of the setup, checked: the manifest matches
@@ -81,89 +73,132 @@ pub struct ElectionSetup<G: Group> {
     pub joint_key: G::Element,
 }
 
+/// Parses JSON bytes; errors name the file and the JSON path.
+pub fn parse_json<T: serde::de::DeserializeOwned>(
+    name: &str,
+    bytes: &[u8],
+) -> Result<T, RecordError> {
+    let de = &mut serde_json::Deserializer::from_slice(bytes);
+    serde_path_to_error::deserialize(de)
+        .map_err(|e| RecordError::Json(format!("{name}: at {}: {}", e.path(), e.inner())))
+}
+
+/// A manifest and configuration whose hashes check: H_P the standard one, H_M of the manifest's
+/// bytes, H_B of H_P, H_M, n and k (spec 2.0 Verification 1.F–1.H). What exists of an election
+/// before its key ceremony.
+pub struct ElectionConfigured {
+    pub manifest: Manifest,
+    pub manifest_bytes: Vec<u8>,
+    pub config: ElectionConfigJson,
+    pub h_p: HashValue,
+    pub h_m: HashValue,
+    pub h_b: HashValue,
+}
+
+fn field(
+    path: &str,
+    r: Result<HashValue, entente_group::GroupError>,
+) -> Result<HashValue, RecordError> {
+    r.map_err(|e| RecordError::Field {
+        path: path.to_owned(),
+        reason: e.to_string(),
+    })
+}
+
+fn check_stated(path: &str, stated: &str, computed: &HashValue) -> Result<(), RecordError> {
+    let stated = field(path, HashValue::from_hex(stated))?;
+    if stated != *computed {
+        return Err(RecordError::Field {
+            path: path.to_owned(),
+            reason: format!("the record states {stated}, the computation gives {computed}"),
+        });
+    }
+    Ok(())
+}
+
+impl ElectionConfigured {
+    /// Checks `manifest.json` and `election_config.json` given as bytes.
+    pub fn from_bytes(manifest_bytes: &[u8], config: &[u8]) -> Result<Self, RecordError> {
+        let manifest = Manifest::from_json(manifest_bytes)?;
+        let config: ElectionConfigJson = parse_json("election_config.json", config)?;
+        let h_p = params::standard_parameter_base_hash();
+        check_stated(
+            "election_config.json: parameter_base_hash",
+            &config.parameter_base_hash,
+            &h_p,
+        )?;
+        let h_m = params::manifest_hash(&h_p, manifest_bytes)?;
+        check_stated(
+            "election_config.json: manifest_hash",
+            &config.manifest_hash,
+            &h_m,
+        )?;
+        let h_b = params::election_base_hash(&h_p, &h_m, config.number_of_guardians, config.quorum);
+        check_stated(
+            "election_config.json: election_base_hash",
+            &config.election_base_hash,
+            &h_b,
+        )?;
+        Ok(Self {
+            manifest,
+            manifest_bytes: manifest_bytes.to_vec(),
+            config,
+            h_p,
+            h_m,
+            h_b,
+        })
+    }
+}
+
 impl<G: Group> ElectionSetup<G> {
     /// Reads `manifest.json`, `election_config.json` and `election_initialized.json` from a
     /// record directory and checks the hashes that bind them (spec 2.0 Verification 1.F–1.H,
     /// 4.A; H_P must be the standard one).
     pub fn read(dir: &Path) -> Result<Self, RecordError> {
-        let manifest_path = dir.join("manifest.json");
-        let manifest_bytes = std::fs::read(&manifest_path).map_err(|e| {
-            RecordError::Json(format!("{}: cannot read: {e}", manifest_path.display()))
-        })?;
-        let manifest = Manifest::from_json(&manifest_bytes)?;
-        let config: ElectionConfigJson = read_json(&dir.join("election_config.json"))?;
+        let read = |name: &str| {
+            let path = dir.join(name);
+            std::fs::read(&path)
+                .map_err(|e| RecordError::Json(format!("{}: cannot read: {e}", path.display())))
+        };
+        let named = |name: &str| dir.join(name).display().to_string();
+        let configured =
+            ElectionConfigured::from_bytes(&read("manifest.json")?, &read("election_config.json")?)
+                .map_err(|e| match e {
+                    RecordError::Json(m) => RecordError::Json(m.replacen(
+                        "election_config.json",
+                        &named("election_config.json"),
+                        1,
+                    )),
+                    other => other,
+                })?;
         let initialized: ElectionInitializedJson =
             read_json(&dir.join("election_initialized.json"))?;
-        let field = |path: &str, r: Result<HashValue, entente_group::GroupError>| {
-            r.map_err(|e| RecordError::Field {
-                path: path.to_owned(),
-                reason: e.to_string(),
-            })
-        };
-        let mismatch = |path: &str, computed: &HashValue, stated: &HashValue| RecordError::Field {
-            path: path.to_owned(),
-            reason: format!("the record states {stated}, the computation gives {computed}"),
-        };
-        let h_p = params::standard_parameter_base_hash();
-        let stated = field(
-            "election_config.json: parameter_base_hash",
-            HashValue::from_hex(&config.parameter_base_hash),
-        )?;
-        if stated != h_p {
-            return Err(mismatch(
-                "election_config.json: parameter_base_hash",
-                &h_p,
-                &stated,
-            ));
-        }
-        let h_m = params::manifest_hash(&h_p, &manifest_bytes)?;
-        let stated = field(
-            "election_config.json: manifest_hash",
-            HashValue::from_hex(&config.manifest_hash),
-        )?;
-        if stated != h_m {
-            return Err(mismatch(
-                "election_config.json: manifest_hash",
-                &h_m,
-                &stated,
-            ));
-        }
-        let h_b = params::election_base_hash(&h_p, &h_m, config.number_of_guardians, config.quorum);
-        let stated = field(
-            "election_config.json: election_base_hash",
-            HashValue::from_hex(&config.election_base_hash),
-        )?;
-        if stated != h_b {
-            return Err(mismatch(
-                "election_config.json: election_base_hash",
-                &h_b,
-                &stated,
-            ));
-        }
+        Self::initialized(configured, initialized)
+    }
+
+    /// The setup once the key ceremony has given K: checks H_E (Verification 4.A).
+    pub fn initialized(
+        configured: ElectionConfigured,
+        initialized: ElectionInitializedJson,
+    ) -> Result<Self, RecordError> {
         let joint_key =
             G::element_from_hex(&initialized.joint_public_key).map_err(|e| RecordError::Field {
                 path: "election_initialized.json: joint_public_key".into(),
                 reason: e.to_string(),
             })?;
-        let h_e = params::extended_base_hash::<G>(&h_b, &joint_key);
-        let stated = field(
+        let h_e = params::extended_base_hash::<G>(&configured.h_b, &joint_key);
+        check_stated(
             "election_initialized.json: extended_base_hash",
-            HashValue::from_hex(&initialized.extended_base_hash),
+            &initialized.extended_base_hash,
+            &h_e,
         )?;
-        if stated != h_e {
-            return Err(mismatch(
-                "election_initialized.json: extended_base_hash",
-                &h_e,
-                &stated,
-            ));
-        }
         Ok(Self {
-            manifest,
-            manifest_bytes,
-            config,
+            manifest: configured.manifest,
+            manifest_bytes: configured.manifest_bytes,
+            config: configured.config,
             initialized,
-            h_p,
-            h_b,
+            h_p: configured.h_p,
+            h_b: configured.h_b,
             h_e,
             joint_key,
         })

@@ -4,7 +4,7 @@
 
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, RwLock};
 
 use axum::extract::{Path as UrlPath, Query, State};
 use axum::http::{StatusCode, header};
@@ -24,7 +24,8 @@ use entente_record::election::ElectionSetup;
 use entente_record::manifest::Manifest;
 use serde::{Deserialize, Serialize};
 
-use crate::auth::{AuthError, Envelope, Role, Roles};
+use crate::auth::{AuthError, Envelope, Role, Roles, RolesFile};
+use crate::workflow::{Workflow, WorkflowError, kind};
 
 type G = P4096;
 
@@ -53,7 +54,7 @@ impl Election {
     /// setup files as they are, served to devices at GET /election/<file>.
     pub fn read(dir: &Path) -> Result<Self, String> {
         let setup = ElectionSetup::<G>::read(dir).map_err(|e| e.to_string())?;
-        let mut files = Vec::new();
+        let mut files: Vec<(String, Vec<u8>)> = Vec::new();
         for name in SETUP_FILES {
             let path = dir.join(name);
             match std::fs::read(&path) {
@@ -62,12 +63,17 @@ impl Election {
                 Err(e) => return Err(format!("{}: {e}", path.display())),
             }
         }
-        Ok(Self {
+        Ok(Self::from_setup(setup, files))
+    }
+
+    /// The election of a checked setup, with its files as published.
+    pub fn from_setup(setup: ElectionSetup<G>, files: Vec<(String, Vec<u8>)>) -> Self {
+        Self {
             h_e: setup.h_e,
             key: PublicKey::new(setup.joint_key),
             manifest: setup.manifest,
             files,
-        })
+        }
     }
 }
 
@@ -77,7 +83,9 @@ pub struct AppState {
     db: PathBuf,
     readers: Mutex<Vec<Board<SqliteStorage>>>,
     roles: Roles,
-    election: Option<Election>,
+    /// Where the election is in its protocol. Ballots hold it for reading while they are
+    /// appended, the protocol's steps for writing: no ballot lands after the ballot box closes.
+    workflow: RwLock<Workflow>,
     /// The last nonce accepted from each author.
     nonces: Mutex<HashMap<String, u64>>,
     /// Ballot ids and confirmation codes being appended (so that two submissions of one ballot
@@ -108,6 +116,18 @@ impl ApiError {
     }
 }
 
+impl From<WorkflowError> for ApiError {
+    fn from(e: WorkflowError) -> Self {
+        let status = match e {
+            WorkflowError::OutOfOrder(_) | WorkflowError::Stopped(_) => StatusCode::CONFLICT,
+            WorkflowError::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            WorkflowError::NotYours(_) => StatusCode::FORBIDDEN,
+            _ => StatusCode::BAD_REQUEST,
+        };
+        Self(status, e.to_string())
+    }
+}
+
 impl From<AuthError> for ApiError {
     fn from(e: AuthError) -> Self {
         let status = match e {
@@ -124,37 +144,116 @@ type ApiResult<T> = Result<T, ApiError>;
 
 impl AppState {
     /// The state over the board in `db` (opened by `sequencer`'s board), with the roles and,
-    /// for ballot submission, the election.
+    /// for an election set up outside the log, that election. The roles file is put on the
+    /// log when it is new or changed (so that anyone can check the writes against it), and the
+    /// protocol's state is rebuilt from the log's entries.
     pub fn new(
         db: &Path,
         sequencer: Sequencer,
-        roles: Roles,
+        roles_file: &RolesFile,
         election: Option<Election>,
     ) -> Result<Arc<Self>, String> {
+        let roles = Roles::new(roles_file).map_err(|e| e.to_string())?;
         let reader = open_reader(db)?;
+        let data = |index: u64| -> Result<Vec<u8>, String> {
+            Ok(reader
+                .entry(index)
+                .map_err(|e| e.to_string())?
+                .ok_or("an indexed entry is missing")?
+                .entry
+                .data)
+        };
         // Each author's last nonce, from its last write in the log.
         let mut nonces = HashMap::new();
         for author in roles.authors() {
             let found = reader.find("author", author).map_err(|e| e.to_string())?;
             if let Some(&last) = found.last() {
-                let entry = reader
-                    .entry(last)
-                    .map_err(|e| e.to_string())?
-                    .ok_or("an indexed entry is missing")?;
                 let env: Envelope =
-                    serde_json::from_slice(&entry.entry.data).map_err(|e| e.to_string())?;
+                    serde_json::from_slice(&data(last)?).map_err(|e| e.to_string())?;
                 nonces.insert(author.to_owned(), env.nonce);
             }
         }
-        Ok(Arc::new(Self {
+        // The protocol's steps, replayed in log order.
+        let mut steps = Vec::new();
+        for k in kind::STEPS {
+            steps.extend(reader.find("step", k).map_err(|e| e.to_string())?);
+        }
+        steps.sort_unstable();
+        let mut workflow = match election {
+            Some(e) => Workflow::with_election(e),
+            None => Workflow::new(),
+        };
+        if !steps.is_empty() {
+            let logged = reader.find("step", ROLES_KIND).map_err(|e| e.to_string())?;
+            let last_roles: Option<RolesFile> = match logged.last() {
+                Some(&i) => Some(serde_json::from_slice(&data(i)?).map_err(|e| e.to_string())?),
+                None => None,
+            };
+            if let Some(before) = last_roles
+                && (before.guardians != roles_file.guardians
+                    || before.administrator != roles_file.administrator)
+            {
+                return Err(
+                    "the roles file changes the guardians or the administrator of an election \
+                     already begun on this log: refusing to start"
+                        .into(),
+                );
+            }
+        }
+        for index in steps {
+            let env: Envelope = serde_json::from_slice(&data(index)?).map_err(|e| e.to_string())?;
+            let (role, body) = roles
+                .check(&env, &[Role::Administrator, Role::Guardian])
+                .map_err(|e| format!("entry {index} does not replay: {e}"))?;
+            let guardian = roles.guardian_index(&env.author);
+            let change = workflow
+                .check(
+                    &env.kind,
+                    role,
+                    guardian,
+                    &body,
+                    roles.guardian_names().len(),
+                )
+                .map_err(|e| format!("entry {index} ({}) does not replay: {e}", env.kind))?;
+            workflow.apply(change);
+        }
+        let st = Arc::new(Self {
             sequencer,
             db: db.to_owned(),
             readers: Mutex::new(vec![reader]),
             roles,
-            election,
+            workflow: RwLock::new(workflow),
             nonces: Mutex::new(nonces),
             pending: Mutex::new(HashSet::new()),
-        }))
+        });
+        st.log_roles(roles_file)?;
+        Ok(st)
+    }
+
+    /// Appends the roles file unless the log's latest roles entry is the same.
+    fn log_roles(&self, roles_file: &RolesFile) -> Result<(), String> {
+        let bytes = serde_json::to_vec(roles_file).map_err(|e| e.to_string())?;
+        let same = self
+            .read(|b| {
+                let found = b.find("step", ROLES_KIND).map_err(ApiError::internal)?;
+                Ok(match found.last() {
+                    Some(&i) => b
+                        .entry(i)
+                        .map_err(ApiError::internal)?
+                        .is_some_and(|e| e.entry.data == bytes),
+                    None => false,
+                })
+            })
+            .map_err(|e| e.1)?;
+        if !same {
+            self.sequencer
+                .append(vec![
+                    Entry::new(ROLES_KIND, bytes).with_key("step", ROLES_KIND),
+                ])
+                .map_err(|e| e.to_string())?;
+            self.sequencer.checkpoint().map_err(|e| e.to_string())?;
+        }
+        Ok(())
     }
 
     /// The latest checkpoint the log signed (with its cosignatures so far).
@@ -191,6 +290,20 @@ impl AppState {
         out
     }
 
+    /// Refuses a replay without taking the nonce (before the write's content is checked).
+    fn check_nonce(&self, author: &str, nonce: u64) -> ApiResult<()> {
+        let nonces = self.nonces.lock().map_err(ApiError::internal)?;
+        match nonces.get(author).copied() {
+            Some(last) if nonce <= last => Err(AuthError::Replay {
+                author: author.to_owned(),
+                nonce,
+                last,
+            }
+            .into()),
+            _ => Ok(()),
+        }
+    }
+
     /// Takes `nonce` as `author`'s next write, or refuses a replay.
     fn take_nonce(&self, author: &str, nonce: u64) -> ApiResult<()> {
         let mut nonces = self.nonces.lock().map_err(ApiError::internal)?;
@@ -212,6 +325,9 @@ fn open_reader(db: &Path) -> Result<Board<SqliteStorage>, String> {
     let storage = SqliteStorage::open_read_only(db).map_err(|e| e.to_string())?;
     Board::open(storage).map_err(|e| e.to_string())
 }
+
+/// The kind of the entries that hold the roles file (appended by the server itself).
+pub const ROLES_KIND: &str = "roles";
 
 /// The largest request body accepted.
 pub const MAX_BODY: usize = 32 << 20;
@@ -568,8 +684,10 @@ async fn election_file(
     UrlPath(file): UrlPath<String>,
 ) -> ApiResult<Response> {
     let election = st
-        .election
-        .as_ref()
+        .workflow
+        .read()
+        .map_err(ApiError::internal)?
+        .election()
         .ok_or_else(|| ApiError::not_found("the election is not set up yet"))?;
     let (_, bytes) = election
         .files
@@ -582,6 +700,7 @@ async fn election_file(
 /// GET /status: the log's size, the latest checkpoint's, and the sequencer's queue.
 async fn status(State(st): State<Arc<AppState>>) -> ApiResult<Json<serde_json::Value>> {
     let queue = st.sequencer.queue_depth();
+    let phase = st.workflow.read().map_err(ApiError::internal)?.phase();
     blocking(move || {
         st.read(|b| {
             let size = b.storage().size().map_err(ApiError::internal)?;
@@ -597,6 +716,7 @@ async fn status(State(st): State<Arc<AppState>>) -> ApiResult<Json<serde_json::V
                 "published_size": published,
                 "witnesses": b.config().witnesses.len(),
                 "queue_depth": queue,
+                "phase": phase,
             })))
         })
     })
@@ -664,12 +784,9 @@ async fn submit_ballot(
     }
     let (_, body) = st.roles.check(&env, &[Role::Device])?;
     blocking(move || {
-        let election = st.election.as_ref().ok_or_else(|| {
-            ApiError(
-                StatusCode::CONFLICT,
-                "the election is not set up yet".into(),
-            )
-        })?;
+        // Held while the ballot is checked and appended: the ballot box cannot close meanwhile.
+        let workflow = st.workflow.read().map_err(ApiError::internal)?;
+        let election = workflow.open_election()?;
         let json: EncryptedBallotJson = serde_json::from_slice(&body)
             .map_err(|e| ApiError::bad(format!("the ballot is not an encrypted ballot: {e}")))?;
         let invalid = |what: String| ApiError(StatusCode::UNPROCESSABLE_ENTITY, what);
@@ -728,6 +845,7 @@ async fn submit_ballot(
             .with_key("ballot_id", id)
             .with_key("confirmation_code", code.clone());
         let (index, checkpoint, inclusion) = append_and_prove(&st, entry)?;
+        drop(workflow);
         Ok(Json(Receipt {
             index,
             confirmation_code: Some(code),
@@ -738,23 +856,43 @@ async fn submit_ballot(
     .await
 }
 
-/// POST /entries: an artifact from the administrator (manifest, configuration, …), in a
-/// signed envelope.
+/// POST /entries: a step of the election's protocol (see [`crate::workflow`]) from the
+/// administrator or a guardian, in a signed envelope, checked against the protocol's state
+/// before it is appended.
 async fn submit_entry(
     State(st): State<Arc<AppState>>,
     Json(env): Json<Envelope>,
 ) -> ApiResult<Json<Receipt>> {
-    if env.kind == "ballot" || env.kind.is_empty() || env.kind.len() > 64 {
-        return Err(ApiError::bad(
-            "POST /entries takes artifacts other than ballots (ballots go to POST /ballots)",
-        ));
-    }
-    st.roles.check(&env, &[Role::Administrator])?;
+    let (role, body) = st
+        .roles
+        .check(&env, &[Role::Administrator, Role::Guardian])?;
     blocking(move || {
+        st.check_nonce(&env.author, env.nonce)?;
+        let mut workflow = st.workflow.write().map_err(ApiError::internal)?;
+        let guardian = st.roles.guardian_index(&env.author);
+        let change = workflow.check(
+            &env.kind,
+            role,
+            guardian,
+            &body,
+            st.roles.guardian_names().len(),
+        )?;
         st.take_nonce(&env.author, env.nonce)?;
         let data = serde_json::to_vec(&env).map_err(ApiError::internal)?;
-        let entry = Entry::new(env.kind.clone(), data).with_key("author", env.author.clone());
+        let mut entry = Entry::new(env.kind.clone(), data)
+            .with_key("author", env.author.clone())
+            .with_key("step", env.kind.clone());
+        for (k, v) in &change.keys {
+            entry = entry.with_key(k.clone(), v.clone());
+        }
         let (index, checkpoint, inclusion) = append_and_prove(&st, entry)?;
+        workflow.apply(change);
+        tracing::info!(
+            index,
+            kind = env.kind,
+            author = env.author,
+            "protocol step logged"
+        );
         Ok(Json(Receipt {
             index,
             confirmation_code: None,

@@ -127,6 +127,8 @@ pub enum AuthError {
 #[derive(Debug, Clone, Default)]
 pub struct Roles {
     authors: BTreeMap<String, (Role, NoteVerifier)>,
+    /// The guardians' names in the roles file's order: guardian i is the i-th (from 1).
+    guardians: Vec<String>,
     /// The witnesses' cosignature keys.
     pub witnesses: Vec<String>,
 }
@@ -148,10 +150,29 @@ impl Roles {
                 return Err(AuthError::BadRoles(format!("{name:?} is registered twice")));
             }
         }
+        let guardians = file
+            .guardians
+            .iter()
+            .filter_map(|k| NoteVerifier::parse(k).ok().map(|v| v.name().to_owned()))
+            .collect();
         Ok(Self {
             authors,
+            guardians,
             witnesses: file.witnesses.clone(),
         })
+    }
+
+    /// The guardian index (x-coordinate, from 1) of a guardian author.
+    pub fn guardian_index(&self, author: &str) -> Option<u32> {
+        self.guardians
+            .iter()
+            .position(|g| g == author)
+            .and_then(|p| u32::try_from(p + 1).ok())
+    }
+
+    /// The guardians' names, guardian 1 first.
+    pub fn guardian_names(&self) -> &[String] {
+        &self.guardians
     }
 
     /// The authors' names.

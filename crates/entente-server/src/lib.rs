@@ -11,6 +11,7 @@ pub mod app;
 pub mod auth;
 pub mod cosigner;
 pub mod witness_http;
+pub mod workflow;
 
 use std::net::SocketAddr;
 use std::path::Path;

@@ -14,7 +14,7 @@ use ed25519_dalek::SigningKey;
 use entente_board::note::{Checkpoint, NoteSigner, NoteVerifier};
 use entente_board::{Board, BoardConfig, Hash, SqliteStorage, leaf_hash, verify_inclusion};
 use entente_server::app::{InclusionJson, Receipt};
-use entente_server::{AppState, Election, Envelope, Roles, RolesFile, router};
+use entente_server::{AppState, Election, Envelope, RolesFile, router};
 use http_body_util::BodyExt;
 use serde_json::Value;
 use tower::ServiceExt;
@@ -83,14 +83,13 @@ fn server() -> Server {
 fn open(dir: tempfile::TempDir) -> Server {
     let db = dir.path().join("board.db");
     let (seq, _thread) = entente_server::start_board(&db, log_signer()).unwrap();
-    let roles = Roles::new(&RolesFile {
+    let roles = RolesFile {
         administrator: Some(admin().verifier_key()),
         devices: vec![device().verifier_key()],
         ..RolesFile::default()
-    })
-    .unwrap();
+    };
     let election = Election::read(&record()).unwrap();
-    let state: Arc<AppState> = AppState::new(&db, seq, roles, Some(election)).unwrap();
+    let state: Arc<AppState> = AppState::new(&db, seq, &roles, Some(election)).unwrap();
     Server {
         dir,
         app: router(state),
@@ -146,7 +145,8 @@ async fn ballots_are_checked_logged_and_proven() {
     let (status, body) = post(&s.app, "/ballots", &env).await;
     assert_eq!(status, StatusCode::OK, "{body}");
     let receipt: Receipt = serde_json::from_value(body).unwrap();
-    assert_eq!(receipt.index, 0);
+    // Entry 0 is the roles file, logged by the server when it starts.
+    assert_eq!(receipt.index, 1);
     check_receipt(&receipt, &env);
     let code = receipt.confirmation_code.clone().unwrap();
     let stated: Value = serde_json::from_slice(&ballots[0]).unwrap();
@@ -169,7 +169,7 @@ async fn ballots_are_checked_logged_and_proven() {
     let (status, body) = get(&s.app, &format!("/lookup?confirmation_code={printed}")).await;
     assert_eq!(status, StatusCode::OK);
     let found: Value = serde_json::from_slice(&body).unwrap();
-    assert_eq!(found["index"], 0);
+    assert_eq!(found["index"], 1);
     assert_eq!(
         B64.decode(found["data"].as_str().unwrap()).unwrap(),
         serde_json::to_vec(&env).unwrap()
@@ -235,7 +235,7 @@ async fn ballots_are_checked_logged_and_proven() {
     assert!(body["error"].as_str().unwrap().contains(&named), "{body}");
     let (_, st) = get(&s.app, "/status").await;
     let st: Value = serde_json::from_slice(&st).unwrap();
-    assert_eq!(st["size"], 1);
+    assert_eq!(st["size"], 2);
 
     // Not JSON of a ballot at all.
     let env = Envelope::sign(&device(), "ballot", 5, b"{\"ballot_id\": 7}");
@@ -244,52 +244,69 @@ async fn ballots_are_checked_logged_and_proven() {
         StatusCode::BAD_REQUEST
     );
 
-    // The next valid ballot goes on, at index 1, with its proof.
+    // The next valid ballot goes on, at index 2, with its proof.
     let env = Envelope::sign(&device(), "ballot", 6, &ballots[1]);
     let (status, body) = post(&s.app, "/ballots", &env).await;
     assert_eq!(status, StatusCode::OK, "{body}");
     let receipt: Receipt = serde_json::from_value(body).unwrap();
-    assert_eq!(receipt.index, 1);
+    assert_eq!(receipt.index, 2);
     check_receipt(&receipt, &env);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_administrator_publishes_and_anyone_reads_tiles_and_proofs() {
     let s = server();
-    for n in 1..=3u64 {
-        let env = Envelope::sign(&admin(), "manifest", n, format!("artifact {n}").as_bytes());
-        let (status, body) = post(&s.app, "/entries", &env).await;
-        assert_eq!(status, StatusCode::OK, "{body}");
-        check_receipt(&serde_json::from_value(body).unwrap(), &env);
-    }
+    // With the election set up outside the log, the administrator's next step is to close the
+    // ballot box; creating the election again is out of order.
+    let env = Envelope::sign(&admin(), "election", 1, b"{}");
+    let (status, body) = post(&s.app, "/entries", &env).await;
+    assert_eq!(status, StatusCode::CONFLICT, "{body}");
+    let env = Envelope::sign(&admin(), "close", 2, b"{}");
+    let (status, body) = post(&s.app, "/entries", &env).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    check_receipt(&serde_json::from_value(body).unwrap(), &env);
     // A replay of the last write: refused, nothing appended.
-    let env = Envelope::sign(&admin(), "manifest", 3, b"artifact 3");
     assert_eq!(post(&s.app, "/entries", &env).await.0, StatusCode::CONFLICT);
-    // After a restart the administrator's last nonce is read back from the log: an old nonce
-    // with a new body is still a replay.
+    // After a restart the protocol's state and the administrator's last nonce are read back
+    // from the log: closing again is out of order, and an old nonce is a replay.
     let s = open({
         let Server { dir, app } = s;
         drop(app);
         dir
     });
-    let env = Envelope::sign(&admin(), "manifest", 2, b"artifact 2, rewritten");
+    let env = Envelope::sign(&admin(), "close", 3, b"{}");
+    let (status, body) = post(&s.app, "/entries", &env).await;
+    assert_eq!(status, StatusCode::CONFLICT, "{body}");
+    assert!(body["error"].as_str().unwrap().contains("closed already"), "{body}");
+    let env = Envelope::sign(&admin(), "encrypted-tally", 1, b"{}");
     let (status, body) = post(&s.app, "/entries", &env).await;
     assert_eq!(status, StatusCode::CONFLICT, "{body}");
     assert!(body["error"].as_str().unwrap().contains("replay"), "{body}");
-    // A device may not publish artifacts.
-    let env = Envelope::sign(&device(), "manifest", 1, b"x");
+    // A device may not take the administrator's steps; a kind outside the protocol is refused.
+    let env = Envelope::sign(&device(), "close", 1, b"{}");
     assert_eq!(
         post(&s.app, "/entries", &env).await.0,
         StatusCode::FORBIDDEN
     );
+    let env = Envelope::sign(&admin(), "manifest", 9, b"{}");
+    assert_eq!(
+        post(&s.app, "/entries", &env).await.0,
+        StatusCode::BAD_REQUEST
+    );
+    // The ballot box is closed: a valid ballot is refused and not stored.
+    let env = Envelope::sign(&device(), "ballot", 1, &ballots()[0]);
+    let (status, body) = post(&s.app, "/ballots", &env).await;
+    assert_eq!(status, StatusCode::CONFLICT, "{body}");
+    assert!(body["error"].as_str().unwrap().contains("closed"), "{body}");
 
+    // Entries: the roles file (0) and the close (1).
     // The level-0 tile holds the three leaf hashes; the bundle holds the three envelopes.
-    let (status, tile) = get(&s.app, "/tile/0/000.p/3").await;
+    let (status, tile) = get(&s.app, "/tile/0/000.p/2").await;
     assert_eq!(status, StatusCode::OK);
-    let (status, bundle) = get(&s.app, "/tile/entries/000.p/3").await;
+    let (status, bundle) = get(&s.app, "/tile/entries/000.p/2").await;
     assert_eq!(status, StatusCode::OK);
     let mut rest = &bundle[..];
-    for i in 0..3 {
+    for i in 0..2 {
         let len = usize::from(u16::from_be_bytes([rest[0], rest[1]]));
         assert_eq!(leaf_hash(&rest[2..2 + len]), tile[32 * i..32 * (i + 1)]);
         rest = &rest[2 + len..];
@@ -297,7 +314,7 @@ async fn the_administrator_publishes_and_anyone_reads_tiles_and_proofs() {
     assert!(rest.is_empty());
     // Tiles beyond the log, and malformed paths, are not found.
     for path in [
-        "/tile/0/000.p/4",
+        "/tile/0/000.p/3",
         "/tile/0/000",
         "/tile/1/000.p/1",
         "/tile/0/0",
@@ -311,14 +328,14 @@ async fn the_administrator_publishes_and_anyone_reads_tiles_and_proofs() {
     assert!(
         String::from_utf8(body)
             .unwrap()
-            .starts_with(&format!("{ORIGIN}\n3\n"))
+            .starts_with(&format!("{ORIGIN}\n2\n"))
     );
-    let (status, body) = get(&s.app, "/proof/consistency?from=1&to=3").await;
+    let (status, body) = get(&s.app, "/proof/consistency?from=1&to=2").await;
     assert_eq!(status, StatusCode::OK, "{}", String::from_utf8_lossy(&body));
     let (status, _) = get(&s.app, "/proof/inclusion?index=5").await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
-    let (status, _) = get(&s.app, "/entries/2").await;
+    let (status, _) = get(&s.app, "/entries/1").await;
     assert_eq!(status, StatusCode::OK);
-    let (status, _) = get(&s.app, "/entries/3").await;
+    let (status, _) = get(&s.app, "/entries/2").await;
     assert_eq!(status, StatusCode::NOT_FOUND);
 }

@@ -510,8 +510,7 @@ pub fn serve(
         .with_context(|| format!("cannot read {}", roles.display()))?;
     let roles_file: entente_server::RolesFile = serde_json::from_str(&text)
         .with_context(|| format!("{} is not a roles file", roles.display()))?;
-    let roles =
-        entente_server::Roles::new(&roles_file).with_context(|| format!("{}", roles.display()))?;
+    entente_server::Roles::new(&roles_file).with_context(|| format!("{}", roles.display()))?;
     let election = match record {
         Some(dir) => Some(
             entente_server::Election::read(dir)
@@ -524,7 +523,7 @@ pub fn serve(
     drop(board);
     let (sequencer, _thread) =
         entente_server::start_board(db, signer).map_err(anyhow::Error::msg)?;
-    let state = entente_server::AppState::new(db, sequencer, roles, election)
+    let state = entente_server::AppState::new(db, sequencer, &roles_file, election)
         .map_err(anyhow::Error::msg)?;
     entente_server::cosigner::spawn(&state, witnesses).context("cannot start the cosigner")?;
     let runtime = tokio::runtime::Builder::new_multi_thread()

@@ -8,6 +8,7 @@
 mod ceremony;
 mod error;
 mod guardian;
+mod json;
 mod polynomial;
 mod schnorr;
 mod share;
@@ -16,6 +17,7 @@ pub mod store;
 pub use ceremony::{Ceremony, JointKey, run_local};
 pub use error::{ComplaintReason, KeyError};
 pub use guardian::Guardian;
+pub use json::{ShareJson, SharesJson};
 pub use polynomial::SecretPolynomial;
 pub use schnorr::SchnorrProof;
 pub use share::EncryptedShare;

@@ -1,0 +1,704 @@
+//! The election's protocol on the log: which signed write may come when, from whom, and what the
+//! server checks of it before it is appended. Each step is one entry (its kind below); the
+//! state is nothing but what the entries so far imply, so a restarted server rebuilds it by
+//! reading them again, and anyone can replay it from the log.
+//!
+//! | kind | author | when | checked here |
+//! | --- | --- | --- | --- |
+//! | `election` | administrator | first | manifest, config hashes (Verification 1.F–1.H), n = the roles' guardians, the standard group |
+//! | `guardian-key` | guardian i | after `election` | its index is i; k commitments with valid Schnorr proofs (Verification 2, 3.A) |
+//! | `key-shares` | guardian i | all n keys in | one share for each other guardian, well formed (only the recipient can check it) |
+//! | `share-verdict` | guardian l | all n share messages in | accepts all, or complains about a sender: the ceremony stops |
+//! | `election-initialized` | administrator | all n verdicts clean | K = prod K_i and H_E (Verification 3.B, 4.A) from the logged keys |
+//! | `ballot` (POST /ballots) | device | initialized, not closed | proofs, election, style, uniqueness |
+//! | `close` | administrator | initialized | no ballot after it |
+//! | `encrypted-tally` | administrator | closed | for this election (the guardians check it is the product of the cast ballots) |
+//! | `decryption-commit` | guardian | tally in, no set yet | for this election and this guardian |
+//! | `decryption-set` | administrator | ≥ k commits | the guardians who decrypt: k or more who committed |
+//! | `decryption-response` | guardian in the set | set fixed | for this guardian (the combiner checks it) |
+//! | `result` | administrator | every response of the set in | tally.json and the challenged ballots' decryptions (the verifier checks them) |
+//!
+//! What the server cannot check (a share's plaintext, a decryption's correctness before it is
+//! combined) is checked by the guardians and the verifier, from the same log.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
+
+use entente_core::keys::{
+    GuardianPublicKey, JointKey, KeyContext, Quorum, SharesJson, VerifiedGuardianKey,
+};
+use entente_group::{Group, P4096};
+use entente_record::election::{
+    ElectionConfigured, ElectionInitializedJson, ElectionSetup, GuardianJson, parse_json,
+};
+use entente_record::tally::EncryptedTallyJson;
+use serde::{Deserialize, Serialize};
+use thiserror::Error;
+
+use crate::app::Election;
+use crate::auth::Role;
+
+type G = P4096;
+
+/// The kinds of the protocol's entries.
+pub mod kind {
+    /// Manifest, configuration, constants.
+    pub const ELECTION: &str = "election";
+    /// A guardian's commitments and proofs.
+    pub const GUARDIAN_KEY: &str = "guardian-key";
+    /// A guardian's encrypted shares for the others.
+    pub const KEY_SHARES: &str = "key-shares";
+    /// A guardian's acceptance of the shares it received, or its complaints.
+    pub const SHARE_VERDICT: &str = "share-verdict";
+    /// K and H_E with the guardians' keys.
+    pub const ELECTION_INITIALIZED: &str = "election-initialized";
+    /// An encrypted ballot (POST /ballots).
+    pub const BALLOT: &str = "ballot";
+    /// The ballot box closes.
+    pub const CLOSE: &str = "close";
+    /// The encrypted tally.
+    pub const ENCRYPTED_TALLY: &str = "encrypted-tally";
+    /// A guardian's partial decryptions with commitments.
+    pub const DECRYPTION_COMMIT: &str = "decryption-commit";
+    /// The guardians who decrypt.
+    pub const DECRYPTION_SET: &str = "decryption-set";
+    /// A guardian's responses to the joint challenges.
+    pub const DECRYPTION_RESPONSE: &str = "decryption-response";
+    /// The decrypted tally and challenged ballots.
+    pub const RESULT: &str = "result";
+
+    /// Every kind of the protocol but ballots, in protocol order.
+    pub const STEPS: [&str; 11] = [
+        ELECTION,
+        GUARDIAN_KEY,
+        KEY_SHARES,
+        SHARE_VERDICT,
+        ELECTION_INITIALIZED,
+        CLOSE,
+        ENCRYPTED_TALLY,
+        DECRYPTION_COMMIT,
+        DECRYPTION_SET,
+        DECRYPTION_RESPONSE,
+        RESULT,
+    ];
+}
+
+/// The body of an `election` write: the three setup files as they are published.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ElectionBody {
+    /// `manifest.json`, byte for byte (H_M hashes these bytes).
+    pub manifest: String,
+    /// `election_config.json`.
+    pub election_config: String,
+    /// `constants.json`.
+    pub constants: String,
+}
+
+/// A complaint about a received share.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ComplaintJson {
+    /// The guardian whose share failed.
+    pub sender: u32,
+    /// Why (eq. (19) or (21)).
+    pub reason: String,
+}
+
+/// The body of a `share-verdict` write.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct VerdictJson {
+    /// The recipient who checked its shares.
+    pub guardian: u32,
+    /// Empty: every share checked.
+    pub complaints: Vec<ComplaintJson>,
+}
+
+/// The body of a `decryption-set` write.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DecryptionSetJson {
+    /// The guardians whose commitments the challenges are computed from, ascending.
+    pub guardians: Vec<u32>,
+}
+
+/// A named file of a message.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FileJson {
+    /// Its name in its folder.
+    pub name: String,
+    /// Its text.
+    pub text: String,
+}
+
+/// The body of a `result` write.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ResultJson {
+    /// `tally.json`.
+    pub tally: String,
+    /// `challenged_ballots/dballot-<id>.json`.
+    pub challenged: Vec<FileJson>,
+}
+
+/// The fields of a guardian's decryption messages that the server checks.
+#[derive(Deserialize)]
+struct DecryptionMessage {
+    guardian: u32,
+}
+
+/// Why a write does not fit the protocol.
+#[derive(Debug, Error, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum WorkflowError {
+    /// The step is not the protocol's next for this author (answered 409).
+    #[error("out of order: {0}")]
+    OutOfOrder(String),
+    /// The content is wrong (answered 422).
+    #[error("{0}")]
+    Invalid(String),
+    /// The author's role may not take this step (answered 403).
+    #[error("{0}")]
+    NotYours(String),
+    /// The key ceremony stopped on a complaint (answered 409).
+    #[error("the key ceremony has stopped: {0}")]
+    Stopped(String),
+    /// Not a kind of the protocol (answered 400).
+    #[error("{0:?} is not a step of the election's protocol")]
+    UnknownKind(String),
+}
+
+/// A checked write and what it changes.
+pub struct Change {
+    effect: Effect,
+    /// Index keys to store with the entry (besides its author).
+    pub keys: Vec<(String, String)>,
+}
+
+enum Effect {
+    Election(Box<ElectionConfigured>, ElectionBody),
+    Key(u32, Box<VerifiedGuardianKey<G>>, Box<GuardianJson>),
+    Shares(u32),
+    Verdict(u32, Option<String>),
+    Initialized(Arc<Election>),
+    Close,
+    Tally,
+    Commit(u32),
+    Set(Vec<u32>),
+    Response(u32),
+    Result,
+}
+
+/// Where an election is in its protocol.
+#[derive(Default)]
+pub struct Workflow {
+    configured: Option<ElectionConfigured>,
+    /// The setup files as the administrator published them (name, bytes).
+    files: Vec<(String, Vec<u8>)>,
+    quorum: Option<Quorum>,
+    keys: BTreeMap<u32, (VerifiedGuardianKey<G>, GuardianJson)>,
+    shares: BTreeSet<u32>,
+    verdicts: BTreeSet<u32>,
+    stopped: Option<String>,
+    election: Option<Arc<Election>>,
+    closed: bool,
+    tally: bool,
+    commits: BTreeSet<u32>,
+    set: Option<Vec<u32>>,
+    responses: BTreeSet<u32>,
+    result: bool,
+}
+
+fn invalid(what: impl std::fmt::Display) -> WorkflowError {
+    WorkflowError::Invalid(what.to_string())
+}
+
+fn out_of_order(what: impl Into<String>) -> WorkflowError {
+    WorkflowError::OutOfOrder(what.into())
+}
+
+/// The standard group's constants as `constants.json` holds them (hex, any case).
+fn check_constants(text: &str) -> Result<(), WorkflowError> {
+    let json: serde_json::Value =
+        serde_json::from_str(text).map_err(|e| invalid(format!("constants.json: {e}")))?;
+    let c = G::constants();
+    for (field, expected) in [
+        ("large_prime", c.p_bytes()),
+        ("small_prime", c.q_bytes()),
+        ("generator", c.g_bytes()),
+    ] {
+        let stated = json
+            .get(field)
+            .and_then(|v| v.as_str())
+            .and_then(|h| entente_group::hex::decode_exact(h, expected.len()).ok());
+        if stated.as_deref() != Some(&expected[..]) {
+            return Err(invalid(format!(
+                "constants.json: {field} is not the standard group's"
+            )));
+        }
+    }
+    Ok(())
+}
+
+impl Workflow {
+    /// An election not yet created.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// An election set up outside the log (`entente serve --record`): ballots are accepted
+    /// at once; the protocol's earlier steps are not on this log.
+    pub fn with_election(election: Election) -> Self {
+        Self {
+            election: Some(Arc::new(election)),
+            ..Self::default()
+        }
+    }
+
+    /// The election once its key ceremony is done: what ballots are checked against.
+    pub fn election(&self) -> Option<Arc<Election>> {
+        self.election.clone()
+    }
+
+    /// The election whose ballots are accepted now, or why none are.
+    pub fn open_election(&self) -> Result<Arc<Election>, WorkflowError> {
+        if self.closed {
+            return Err(out_of_order("the ballot box is closed"));
+        }
+        self.election.clone().ok_or_else(|| {
+            out_of_order("the election's key ceremony is not done: no ballot is accepted yet")
+        })
+    }
+
+    /// A word for where the election is (for /status).
+    pub fn phase(&self) -> String {
+        let n = self.quorum.map_or(0, |q| q.guardians() as usize);
+        if let Some(why) = &self.stopped {
+            return format!("key ceremony stopped: {why}");
+        }
+        if self.result {
+            "result published".into()
+        } else if let Some(set) = &self.set {
+            format!(
+                "decrypting: {} of {} responses",
+                self.responses.len(),
+                set.len()
+            )
+        } else if self.tally {
+            format!("decrypting: {} guardians committed", self.commits.len())
+        } else if self.closed {
+            "closed: tally pending".into()
+        } else if self.election.is_some() {
+            "open for ballots".into()
+        } else if self.verdicts.len() == n && n > 0 {
+            "key ceremony done: joint key pending".into()
+        } else if self.shares.len() == n && n > 0 {
+            format!("key ceremony: {} of {n} verdicts", self.verdicts.len())
+        } else if self.keys.len() == n && n > 0 {
+            format!("key ceremony: {} of {n} share messages", self.shares.len())
+        } else if self.configured.is_some() {
+            format!("key ceremony: {} of {n} guardian keys", self.keys.len())
+        } else {
+            "not created".into()
+        }
+    }
+
+    /// Checks a write of `kind` by `author` (with `role`, and guardian index if a guardian).
+    pub fn check(
+        &self,
+        kind: &str,
+        role: Role,
+        guardian: Option<u32>,
+        body: &[u8],
+        roles_guardians: usize,
+    ) -> Result<Change, WorkflowError> {
+        let need = |wanted: Role| {
+            if role == wanted {
+                Ok(())
+            } else {
+                Err(WorkflowError::NotYours(format!(
+                    "{kind} is written by the {wanted:?}, not a {role:?}"
+                )))
+            }
+        };
+        let change = |effect| {
+            Ok(Change {
+                effect,
+                keys: Vec::new(),
+            })
+        };
+        if let Some(why) = &self.stopped
+            && kind != kind::SHARE_VERDICT
+        {
+            return Err(WorkflowError::Stopped(why.clone()));
+        }
+        match kind {
+            kind::ELECTION => {
+                need(Role::Administrator)?;
+                if self.configured.is_some() || self.election.is_some() {
+                    return Err(out_of_order("the election is created already"));
+                }
+                let b: ElectionBody = parse_json("election", body).map_err(invalid)?;
+                check_constants(&b.constants)?;
+                let configured = ElectionConfigured::from_bytes(
+                    b.manifest.as_bytes(),
+                    b.election_config.as_bytes(),
+                )
+                .map_err(invalid)?;
+                let n = configured.config.number_of_guardians;
+                Quorum::new(n, configured.config.quorum).map_err(invalid)?;
+                if n as usize != roles_guardians {
+                    return Err(invalid(format!(
+                        "election_config.json: number_of_guardians is {n}, the roles register {roles_guardians} guardians"
+                    )));
+                }
+                change(Effect::Election(Box::new(configured), b))
+            }
+            kind::GUARDIAN_KEY => {
+                need(Role::Guardian)?;
+                let quorum = self
+                    .quorum
+                    .ok_or_else(|| out_of_order("the election is not created yet"))?;
+                let i = guardian.ok_or_else(|| invalid("the author is no guardian"))?;
+                if self.keys.contains_key(&i) {
+                    return Err(out_of_order(format!(
+                        "guardian {i} has published its key already"
+                    )));
+                }
+                let json: GuardianJson = parse_json("guardian key", body).map_err(invalid)?;
+                if json.x_coordinate != i {
+                    return Err(invalid(format!(
+                        "the key is for guardian {}, its author is guardian {i}",
+                        json.x_coordinate
+                    )));
+                }
+                let key = GuardianPublicKey::<G>::from_json(&json)
+                    .and_then(|k| k.verify(&KeyContext::standard(), quorum))
+                    .map_err(invalid)?;
+                change(Effect::Key(i, Box::new(key), Box::new(json)))
+            }
+            kind::KEY_SHARES => {
+                need(Role::Guardian)?;
+                let n = self.guardians()?;
+                let i = guardian.ok_or_else(|| invalid("the author is no guardian"))?;
+                if self.keys.len() != n {
+                    return Err(out_of_order(format!(
+                        "{} of {n} guardian keys are published: shares come after all",
+                        self.keys.len()
+                    )));
+                }
+                if self.shares.contains(&i) {
+                    return Err(out_of_order(format!(
+                        "guardian {i} has sent its shares already"
+                    )));
+                }
+                let json: SharesJson = parse_json("key shares", body).map_err(invalid)?;
+                if json.guardian != i {
+                    return Err(invalid(format!(
+                        "the shares are from guardian {}, their author is guardian {i}",
+                        json.guardian
+                    )));
+                }
+                json.read::<G>().map_err(invalid)?;
+                let to: BTreeSet<u32> = json.shares.iter().map(|s| s.recipient).collect();
+                let others: BTreeSet<u32> = (1..=n as u32).filter(|&l| l != i).collect();
+                if to != others || json.shares.len() != others.len() {
+                    return Err(invalid(format!(
+                        "guardian {i} must send exactly one share to each other guardian ({others:?})"
+                    )));
+                }
+                change(Effect::Shares(i))
+            }
+            kind::SHARE_VERDICT => {
+                need(Role::Guardian)?;
+                let n = self.guardians()?;
+                let l = guardian.ok_or_else(|| invalid("the author is no guardian"))?;
+                if self.shares.len() != n {
+                    return Err(out_of_order(format!(
+                        "{} of {n} guardians have sent their shares: verdicts come after all",
+                        self.shares.len()
+                    )));
+                }
+                if self.verdicts.contains(&l) {
+                    return Err(out_of_order(format!(
+                        "guardian {l} has given its verdict already"
+                    )));
+                }
+                let json: VerdictJson = parse_json("share verdict", body).map_err(invalid)?;
+                if json.guardian != l {
+                    return Err(invalid(format!(
+                        "the verdict is guardian {}'s, its author is guardian {l}",
+                        json.guardian
+                    )));
+                }
+                if let Some(c) = json
+                    .complaints
+                    .iter()
+                    .find(|c| c.sender == l || c.sender == 0 || c.sender as usize > n)
+                {
+                    return Err(invalid(format!(
+                        "guardian {l} cannot complain about guardian {}",
+                        c.sender
+                    )));
+                }
+                let complaint = (!json.complaints.is_empty()).then(|| {
+                    json.complaints
+                        .iter()
+                        .map(|c| {
+                            format!(
+                                "guardian {l} complains that guardian {}'s share is bad ({})",
+                                c.sender, c.reason
+                            )
+                        })
+                        .collect::<Vec<_>>()
+                        .join("; ")
+                });
+                let mut out = Change {
+                    effect: Effect::Verdict(l, complaint),
+                    keys: Vec::new(),
+                };
+                for c in &json.complaints {
+                    out.keys.push(("accused".into(), c.sender.to_string()));
+                }
+                Ok(out)
+            }
+            kind::ELECTION_INITIALIZED => {
+                need(Role::Administrator)?;
+                let n = self.guardians()?;
+                if self.election.is_some() {
+                    return Err(out_of_order("the election is initialized already"));
+                }
+                if self.verdicts.len() != n {
+                    return Err(out_of_order(format!(
+                        "{} of {n} guardians have accepted their shares",
+                        self.verdicts.len()
+                    )));
+                }
+                let configured = self
+                    .configured
+                    .as_ref()
+                    .ok_or_else(|| out_of_order("no election"))?;
+                let json: ElectionInitializedJson =
+                    parse_json("election_initialized.json", body).map_err(invalid)?;
+                let joint = JointKey::<G>::combine(
+                    &KeyContext::standard(),
+                    &configured.h_b,
+                    self.keys.values().map(|(k, _)| k.clone()).collect(),
+                )
+                .map_err(invalid)?;
+                if json.joint_public_key.to_ascii_lowercase()
+                    != G::element_to_hex(&joint.key).to_ascii_lowercase()
+                {
+                    return Err(invalid(
+                        "joint_public_key is not the product of the guardians' keys on the log (eq. (8))",
+                    ));
+                }
+                let logged: Vec<&GuardianJson> = self.keys.values().map(|(_, j)| j).collect();
+                let stated: Vec<&GuardianJson> = json.guardians.iter().collect();
+                if logged != stated {
+                    return Err(invalid(
+                        "guardians are not the keys the guardians published on the log",
+                    ));
+                }
+                let file = |name: &str| {
+                    self.files
+                        .iter()
+                        .find(|(n, _)| n == name)
+                        .map(|(_, b)| b.as_slice())
+                        .unwrap_or_default()
+                };
+                let setup = ElectionSetup::<G>::initialized(
+                    ElectionConfigured::from_bytes(
+                        file("manifest.json"),
+                        file("election_config.json"),
+                    )
+                    .map_err(invalid)?,
+                    json,
+                )
+                .map_err(invalid)?;
+                let mut files = self.files.clone();
+                files.push(("election_initialized.json".into(), body.to_vec()));
+                change(Effect::Initialized(Arc::new(Election::from_setup(
+                    setup, files,
+                ))))
+            }
+            kind::CLOSE => {
+                need(Role::Administrator)?;
+                if self.election.is_none() {
+                    return Err(out_of_order("the election is not open yet"));
+                }
+                if self.closed {
+                    return Err(out_of_order("the ballot box is closed already"));
+                }
+                change(Effect::Close)
+            }
+            kind::ENCRYPTED_TALLY => {
+                need(Role::Administrator)?;
+                if !self.closed {
+                    return Err(out_of_order("the ballot box is not closed"));
+                }
+                if self.tally {
+                    return Err(out_of_order("the encrypted tally is published already"));
+                }
+                let json: EncryptedTallyJson =
+                    parse_json("encrypted_tally.json", body).map_err(invalid)?;
+                let tally = json.read::<G>().map_err(invalid)?;
+                let h_e = self.election.as_ref().map(|e| e.h_e);
+                if Some(tally.election_id) != h_e {
+                    return Err(invalid(
+                        "encrypted_tally.json: election_id is not this election's H_E",
+                    ));
+                }
+                change(Effect::Tally)
+            }
+            kind::DECRYPTION_COMMIT => {
+                need(Role::Guardian)?;
+                let i = guardian.ok_or_else(|| invalid("the author is no guardian"))?;
+                if !self.tally {
+                    return Err(out_of_order("there is no encrypted tally to decrypt yet"));
+                }
+                if self.set.is_some() {
+                    return Err(out_of_order("the decrypting guardians are chosen already"));
+                }
+                if self.commits.contains(&i) {
+                    return Err(out_of_order(format!("guardian {i} has committed already")));
+                }
+                self.own_message(body, i)?;
+                change(Effect::Commit(i))
+            }
+            kind::DECRYPTION_SET => {
+                need(Role::Administrator)?;
+                let k = self.quorum.map_or(0, |q| q.quorum() as usize);
+                if self.set.is_some() {
+                    return Err(out_of_order("the decrypting guardians are chosen already"));
+                }
+                let json: DecryptionSetJson =
+                    parse_json("decryption set", body).map_err(invalid)?;
+                let set: BTreeSet<u32> = json.guardians.iter().copied().collect();
+                if set.len() != json.guardians.len() || set.len() < k {
+                    return Err(invalid(format!(
+                        "the set needs at least k = {k} distinct guardians"
+                    )));
+                }
+                if let Some(g) = set.iter().find(|g| !self.commits.contains(g)) {
+                    return Err(invalid(format!("guardian {g} has not committed")));
+                }
+                change(Effect::Set(set.into_iter().collect()))
+            }
+            kind::DECRYPTION_RESPONSE => {
+                need(Role::Guardian)?;
+                let i = guardian.ok_or_else(|| invalid("the author is no guardian"))?;
+                let set = self
+                    .set
+                    .as_ref()
+                    .ok_or_else(|| out_of_order("the decrypting guardians are not chosen yet"))?;
+                if !set.contains(&i) {
+                    return Err(WorkflowError::NotYours(format!(
+                        "guardian {i} is not among the decrypting guardians {set:?}"
+                    )));
+                }
+                if self.responses.contains(&i) {
+                    return Err(out_of_order(format!("guardian {i} has responded already")));
+                }
+                self.own_message(body, i)?;
+                change(Effect::Response(i))
+            }
+            kind::RESULT => {
+                need(Role::Administrator)?;
+                let set = self
+                    .set
+                    .as_ref()
+                    .ok_or_else(|| out_of_order("the decryption has not begun"))?;
+                if self.responses.len() != set.len() {
+                    return Err(out_of_order(format!(
+                        "{} of {} responses are in",
+                        self.responses.len(),
+                        set.len()
+                    )));
+                }
+                if self.result {
+                    return Err(out_of_order("the result is published already"));
+                }
+                let json: ResultJson = parse_json("result", body).map_err(invalid)?;
+                if let Some(f) = json.challenged.iter().find(|f| {
+                    !f.name.starts_with("dballot-")
+                        || !f.name.ends_with(".json")
+                        || f.name.contains(['/', '\\'])
+                }) {
+                    return Err(invalid(format!(
+                        "{:?} is not a decrypted ballot's file name",
+                        f.name
+                    )));
+                }
+                change(Effect::Result)
+            }
+            kind::BALLOT => Err(WorkflowError::UnknownKind(
+                "ballots go to POST /ballots".into(),
+            )),
+            other => Err(WorkflowError::UnknownKind(other.to_owned())),
+        }
+    }
+
+    fn guardians(&self) -> Result<usize, WorkflowError> {
+        self.quorum
+            .map(|q| q.guardians() as usize)
+            .ok_or_else(|| out_of_order("the election is not created yet"))
+    }
+
+    fn own_message(&self, body: &[u8], i: u32) -> Result<(), WorkflowError> {
+        let m: DecryptionMessage = parse_json("decryption message", body).map_err(invalid)?;
+        if m.guardian != i {
+            return Err(invalid(format!(
+                "the message is guardian {}'s, its author is guardian {i}",
+                m.guardian
+            )));
+        }
+        Ok(())
+    }
+
+    /// Applies a checked change (after its entry is durable).
+    pub fn apply(&mut self, change: Change) {
+        match change.effect {
+            Effect::Election(c, body) => {
+                self.quorum = Quorum::new(c.config.number_of_guardians, c.config.quorum).ok();
+                self.configured = Some(*c);
+                self.files = vec![
+                    ("manifest.json".into(), body.manifest.into_bytes()),
+                    (
+                        "election_config.json".into(),
+                        body.election_config.into_bytes(),
+                    ),
+                    ("constants.json".into(), body.constants.into_bytes()),
+                ];
+            }
+            Effect::Key(i, k, j) => {
+                self.keys.insert(i, (*k, *j));
+            }
+            Effect::Shares(i) => {
+                self.shares.insert(i);
+            }
+            Effect::Verdict(l, complaint) => {
+                self.verdicts.insert(l);
+                if let Some(c) = complaint {
+                    self.stopped = Some(match self.stopped.take() {
+                        Some(before) => format!("{before}; {c}"),
+                        None => c,
+                    });
+                }
+            }
+            Effect::Initialized(e) => self.election = Some(e),
+            Effect::Close => self.closed = true,
+            Effect::Tally => self.tally = true,
+            Effect::Commit(i) => {
+                self.commits.insert(i);
+            }
+            Effect::Set(s) => self.set = Some(s),
+            Effect::Response(i) => {
+                self.responses.insert(i);
+            }
+            Effect::Result => self.result = true,
+        }
+    }
+}
