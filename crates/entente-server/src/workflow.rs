@@ -488,8 +488,9 @@ impl Workflow {
                     self.keys.values().map(|(k, _)| k.clone()).collect(),
                 )
                 .map_err(invalid)?;
-                if json.joint_public_key.to_ascii_lowercase()
-                    != G::element_to_hex(&joint.key).to_ascii_lowercase()
+                if !json
+                    .joint_public_key
+                    .eq_ignore_ascii_case(&G::element_to_hex(&joint.key))
                 {
                     return Err(invalid(
                         "joint_public_key is not the product of the guardians' keys on the log (eq. (8))",

@@ -277,7 +277,10 @@ async fn the_administrator_publishes_and_anyone_reads_tiles_and_proofs() {
     let env = Envelope::sign(&admin(), "close", 3, b"{}");
     let (status, body) = post(&s.app, "/entries", &env).await;
     assert_eq!(status, StatusCode::CONFLICT, "{body}");
-    assert!(body["error"].as_str().unwrap().contains("closed already"), "{body}");
+    assert!(
+        body["error"].as_str().unwrap().contains("closed already"),
+        "{body}"
+    );
     let env = Envelope::sign(&admin(), "encrypted-tally", 1, b"{}");
     let (status, body) = post(&s.app, "/entries", &env).await;
     assert_eq!(status, StatusCode::CONFLICT, "{body}");
