@@ -36,7 +36,7 @@ use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
 use crate::app::Election;
-use crate::auth::Role;
+use crate::auth::{Envelope, Role, Roles, RolesFile};
 
 type G = P4096;
 
@@ -701,5 +701,197 @@ impl Workflow {
             }
             Effect::Result => self.result = true,
         }
+    }
+}
+
+/// One write of the log, its signature checked against the roles logged before it.
+#[derive(Debug, Clone)]
+pub struct LoggedWrite {
+    /// Its index in the log.
+    pub index: u64,
+    /// Its kind.
+    pub kind: String,
+    /// Its author.
+    pub author: String,
+    /// Its body.
+    pub body: Vec<u8>,
+}
+
+/// A log read from its entries: the roles in force and every write, signatures checked.
+#[derive(Debug, Clone, Default)]
+pub struct LogView {
+    /// The last roles file on the log.
+    pub roles: RolesFile,
+    /// Every signed write, in log order.
+    pub writes: Vec<LoggedWrite>,
+}
+
+/// Why a log cannot be read as an election's log.
+#[derive(Debug, Error, PartialEq, Eq)]
+#[error("log entry {index}: {reason}")]
+pub struct LogViewError {
+    /// The entry.
+    pub index: u64,
+    /// What is wrong with it.
+    pub reason: String,
+}
+
+impl LogView {
+    /// Reads every entry: a roles file (logged by the server) or a signed write, whose author
+    /// must be registered by the roles before it and whose signature must verify.
+    pub fn read(entries: &[Vec<u8>]) -> Result<Self, LogViewError> {
+        let mut view = LogView::default();
+        let mut roles: Option<Roles> = None;
+        for (index, data) in entries.iter().enumerate() {
+            let index = index as u64;
+            let fail = |reason: String| LogViewError { index, reason };
+            if let Ok(file) = serde_json::from_slice::<RolesFile>(data) {
+                roles = Some(Roles::new(&file).map_err(|e| fail(e.to_string()))?);
+                view.roles = file;
+                continue;
+            }
+            let env: Envelope = serde_json::from_slice(data)
+                .map_err(|e| fail(format!("neither a roles file nor a signed write: {e}")))?;
+            let roles = roles
+                .as_ref()
+                .ok_or_else(|| fail("a write before any roles file".into()))?;
+            let (_, body) = roles
+                .check(&env, &[Role::Administrator, Role::Guardian, Role::Device])
+                .map_err(|e| fail(e.to_string()))?;
+            view.writes.push(LoggedWrite {
+                index,
+                kind: env.kind,
+                author: env.author,
+                body,
+            });
+        }
+        Ok(view)
+    }
+
+    /// The writes of one kind.
+    pub fn of<'a>(&'a self, kind: &'a str) -> impl Iterator<Item = &'a LoggedWrite> + 'a {
+        self.writes.iter().filter(move |w| w.kind == kind)
+    }
+
+    /// The guardian index of an author, by the roles file.
+    pub fn guardian_index(&self, author: &str) -> Option<u32> {
+        Roles::new(&self.roles).ok()?.guardian_index(author)
+    }
+
+    /// The election record's files that the log holds, by path in the record: the setup, the
+    /// key ceremony's messages (`key_ceremony/`), the ballots
+    /// (`encrypted_ballots/<device>/eballot-<id>.json`), the tally, the decryption's messages
+    /// (`decryption/`; commitments of guardians left out of the decryption set under
+    /// `decryption/unused/`) and the result. The same function makes an export and checks one.
+    pub fn record_files(&self) -> Result<BTreeMap<String, Vec<u8>>, LogViewError> {
+        #[derive(Deserialize)]
+        struct Named {
+            ballot_id: String,
+        }
+        #[derive(Deserialize)]
+        struct Indexed {
+            #[serde(alias = "x_coordinate")]
+            guardian: u32,
+        }
+        let mut files = BTreeMap::new();
+        let set: Option<DecryptionSetJson> = self
+            .of(kind::DECRYPTION_SET)
+            .last()
+            .and_then(|w| serde_json::from_slice(&w.body).ok());
+        let plain =
+            |name: &str| name.is_empty() || name.contains(['/', '\\']) || name.starts_with('.');
+        files.insert(
+            "roles.json".to_owned(),
+            serde_json::to_vec_pretty(&self.roles).unwrap_or_default(),
+        );
+        for w in &self.writes {
+            let fail = |reason: String| LogViewError {
+                index: w.index,
+                reason,
+            };
+            let guardian = || -> Result<u32, LogViewError> {
+                serde_json::from_slice::<Indexed>(&w.body)
+                    .map(|i| i.guardian)
+                    .map_err(|e| fail(format!("{}: {e}", w.kind)))
+            };
+            let mut put = |path: String, bytes: Vec<u8>| {
+                files.insert(path, bytes);
+            };
+            match w.kind.as_str() {
+                kind::ELECTION => {
+                    let b: ElectionBody =
+                        serde_json::from_slice(&w.body).map_err(|e| fail(e.to_string()))?;
+                    put("manifest.json".into(), b.manifest.into_bytes());
+                    put(
+                        "election_config.json".into(),
+                        b.election_config.into_bytes(),
+                    );
+                    put("constants.json".into(), b.constants.into_bytes());
+                }
+                kind::GUARDIAN_KEY => put(
+                    format!("key_ceremony/guardian-{}.json", guardian()?),
+                    w.body.clone(),
+                ),
+                kind::KEY_SHARES => put(
+                    format!("key_ceremony/shares-{}.json", guardian()?),
+                    w.body.clone(),
+                ),
+                kind::SHARE_VERDICT => put(
+                    format!("key_ceremony/verdict-{}.json", guardian()?),
+                    w.body.clone(),
+                ),
+                kind::ELECTION_INITIALIZED => {
+                    put("election_initialized.json".into(), w.body.clone())
+                }
+                kind::BALLOT => {
+                    let id = serde_json::from_slice::<Named>(&w.body)
+                        .map_err(|e| fail(format!("ballot: {e}")))?
+                        .ballot_id;
+                    if plain(&id) || plain(&w.author) {
+                        return Err(fail(format!(
+                            "ballot {id:?} of {:?} cannot name a file",
+                            w.author
+                        )));
+                    }
+                    put(
+                        format!("encrypted_ballots/{}/eballot-{id}.json", w.author),
+                        w.body.clone(),
+                    );
+                }
+                kind::CLOSE => {}
+                kind::ENCRYPTED_TALLY => put("encrypted_tally.json".into(), w.body.clone()),
+                kind::DECRYPTION_COMMIT => {
+                    let i = guardian()?;
+                    let used = set.as_ref().is_none_or(|s| s.guardians.contains(&i));
+                    let folder = if used {
+                        "decryption"
+                    } else {
+                        "decryption/unused"
+                    };
+                    put(format!("{folder}/commit-guardian-{i}.json"), w.body.clone());
+                }
+                kind::DECRYPTION_SET => put("decryption/set.json".into(), w.body.clone()),
+                kind::DECRYPTION_RESPONSE => put(
+                    format!("decryption/response-guardian-{}.json", guardian()?),
+                    w.body.clone(),
+                ),
+                kind::RESULT => {
+                    let r: ResultJson =
+                        serde_json::from_slice(&w.body).map_err(|e| fail(e.to_string()))?;
+                    put("tally.json".into(), r.tally.into_bytes());
+                    for f in r.challenged {
+                        if plain(&f.name) {
+                            return Err(fail(format!("{:?} cannot name a file", f.name)));
+                        }
+                        put(
+                            format!("challenged_ballots/{}", f.name),
+                            f.text.into_bytes(),
+                        );
+                    }
+                }
+                other => return Err(fail(format!("{other:?} is not a step of the protocol"))),
+            }
+        }
+        Ok(files)
     }
 }

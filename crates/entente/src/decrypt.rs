@@ -330,9 +330,20 @@ pub fn commit(
     threads: usize,
     progress: bool,
 ) -> Result<u32> {
+    commit_with(dir, secret, &secret.passphrase()?, threads, progress)
+}
+
+/// [`commit`] with the secret's passphrase already at hand (a guardian process that asked
+/// for it once).
+pub fn commit_with(
+    dir: &Path,
+    secret: &GuardianSecret<'_>,
+    passphrase: &SecretString,
+    threads: usize,
+    progress: bool,
+) -> Result<u32> {
     let election = Election::read(dir)?;
-    let passphrase = secret.passphrase()?;
-    let (guardian, work_factor) = secret.open(&election, &passphrase)?;
+    let (guardian, work_factor) = secret.open(&election, passphrase)?;
     let i = guardian.index();
     let batch = batch_from_record(dir, &election, threads, progress)?;
     let digest = batch_digest(&election.setup.h_e, &batch);
@@ -362,7 +373,7 @@ pub fn commit(
     };
     let sealed = store::seal_bytes(
         &Zeroizing::new(serde_json::to_vec(&state)?),
-        &passphrase,
+        passphrase,
         work_factor,
     )?;
     // The seed is kept before the commitments are published: a guardian whose commitments are
@@ -459,9 +470,19 @@ pub fn respond(
     threads: usize,
     progress: bool,
 ) -> Result<(u32, Vec<u32>)> {
+    respond_with(dir, secret, &secret.passphrase()?, threads, progress)
+}
+
+/// [`respond`] with the secret's passphrase already at hand.
+pub fn respond_with(
+    dir: &Path,
+    secret: &GuardianSecret<'_>,
+    passphrase: &SecretString,
+    threads: usize,
+    progress: bool,
+) -> Result<(u32, Vec<u32>)> {
     let election = Election::read(dir)?;
-    let passphrase = secret.passphrase()?;
-    let (guardian, _) = secret.open(&election, &passphrase)?;
+    let (guardian, _) = secret.open(&election, passphrase)?;
     let i = guardian.index();
     let state_path = secret.state_path();
     if !state_path.exists() {
@@ -473,7 +494,7 @@ pub fn respond(
     }
     let sealed = std::fs::read(&state_path)
         .with_context(|| format!("cannot read {}", state_path.display()))?;
-    let plain = store::open_bytes(&sealed, &passphrase)
+    let plain = store::open_bytes(&sealed, passphrase)
         .with_context(|| format!("cannot open {}", state_path.display()))?;
     let state: RoundState = serde_json::from_slice(&plain)
         .with_context(|| format!("{}: not a decryption round state", state_path.display()))?;

@@ -15,11 +15,9 @@ use anyhow::{Context, Result, anyhow, bail};
 use entente_core::decrypt::{DlogTable, ElectionBatch, decrypt_in_process};
 use entente_core::keys::Guardian;
 use entente_core::keys::{JointKey, KeyContext, Quorum, run_local};
-use entente_group::{Group, P4096, Scalar};
+use entente_group::{Group, P4096};
 use entente_record::ballot::{BallotState, PlaintextBallot, PlaintextContest, PlaintextSelection};
-use entente_record::election::{
-    ElectionConfigJson, ElectionInitializedJson, ElectionSetup, GuardianJson, SchnorrProofJson,
-};
+use entente_record::election::{ElectionConfigJson, ElectionInitializedJson, ElectionSetup};
 use entente_record::manifest::Manifest;
 use entente_record::{HashValue, hash::fingerprint, params};
 use rand::rngs::StdRng;
@@ -105,26 +103,30 @@ pub struct DemoOutcome {
     pub record: Option<PathBuf>,
 }
 
-/// The record files of the setup, in the conformance records' JSON.
-fn write_setup(
-    dir: &Path,
-    manifest: &[u8],
-    quorum: Quorum,
-    h_p: &HashValue,
-    h_m: &HashValue,
-    h_b: &HashValue,
-    joint: &JointKey<P4096>,
-) -> Result<()> {
-    std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+/// `constants.json`: the standard group, as the conformance records write it.
+pub fn constants_json() -> serde_json::Value {
     let c = P4096::constants();
-    let constants = serde_json::json!({
+    serde_json::json!({
         "name": "ElectionGuard 2.0 standard group, 4096 bits",
         "large_prime": entente_group::hex::encode(&c.p_bytes()),
         "small_prime": entente_group::hex::encode(&c.q_bytes()),
         "cofactor": entente_group::hex::encode(&c.r_bytes()),
         "generator": entente_group::hex::encode(&c.g_bytes()),
-    });
-    let config = ElectionConfigJson {
+    })
+}
+
+/// `election_config.json` for a manifest and n, k: H_P, H_M, H_B (spec 2.0 §3.1), chained
+/// confirmation codes starting from B_aux,0 = `baux0`.
+pub fn config_json(
+    manifest: &[u8],
+    quorum: Quorum,
+    baux0: &str,
+    created_by: &str,
+) -> Result<ElectionConfigJson> {
+    let h_p = params::standard_parameter_base_hash();
+    let h_m = params::manifest_hash(&h_p, manifest)?;
+    let h_b = params::election_base_hash(&h_p, &h_m, quorum.guardians(), quorum.quorum());
+    Ok(ElectionConfigJson {
         config_version: params::SPEC_VERSION.to_owned(),
         number_of_guardians: quorum.guardians(),
         quorum: quorum.quorum(),
@@ -132,37 +134,40 @@ fn write_setup(
         manifest_hash: h_m.to_hex(),
         election_base_hash: h_b.to_hex(),
         chain_confirmation_codes: true,
-        baux0: DEVICE.as_bytes().to_vec(),
-        metadata: serde_json::Map::from_iter([("Created by".to_owned(), "entente demo".into())]),
-    };
-    let initialized = ElectionInitializedJson {
+        baux0: baux0.as_bytes().to_vec(),
+        metadata: serde_json::Map::from_iter([("Created by".to_owned(), created_by.into())]),
+    })
+}
+
+/// `election_initialized.json` for a joint key; guardian i is named `name(i)`.
+pub fn initialized_json(
+    joint: &JointKey<P4096>,
+    name: impl Fn(u32) -> String,
+) -> ElectionInitializedJson {
+    ElectionInitializedJson {
         joint_public_key: P4096::element_to_hex(&joint.key),
         extended_base_hash: joint.extended_base_hash.to_hex(),
         guardians: joint
             .guardians
             .iter()
-            .map(|g| GuardianJson {
-                guardian_id: format!("guardian{}", g.index()),
-                x_coordinate: g.index(),
-                coefficient_proofs: g
-                    .commitments()
-                    .iter()
-                    .zip(&g.record().proofs)
-                    .map(|(k, p)| SchnorrProofJson {
-                        public_key: P4096::element_to_hex(k),
-                        challenge: p.challenge.to_hex(),
-                        response: p.response.to_hex(),
-                    })
-                    .collect(),
-            })
+            .map(|g| g.to_json(&name(g.index())))
             .collect(),
         metadata: serde_json::Map::new(),
-    };
+    }
+}
+
+/// The record files of the setup, in the conformance records' JSON.
+fn write_setup(dir: &Path, manifest: &[u8], quorum: Quorum, joint: &JointKey<P4096>) -> Result<()> {
+    let config = config_json(manifest, quorum, DEVICE, "entente demo")?;
+    let initialized = initialized_json(joint, |i| format!("guardian{i}"));
     let write = |name: &str, bytes: Vec<u8>| {
         encrypt::write_atomically(&dir.join(name), &bytes)
             .with_context(|| format!("cannot write {name}"))
     };
-    write("constants.json", serde_json::to_vec_pretty(&constants)?)?;
+    write(
+        "constants.json",
+        serde_json::to_vec_pretty(&constants_json())?,
+    )?;
     write("manifest.json", manifest.to_vec())?;
     write("election_config.json", serde_json::to_vec_pretty(&config)?)?;
     write(
@@ -275,15 +280,7 @@ pub fn run(opts: &DemoOptions) -> Result<DemoOutcome> {
             temp.path().to_path_buf()
         }
     };
-    write_setup(
-        &dir,
-        &manifest_bytes,
-        quorum,
-        &outcome.h_p,
-        &h_m,
-        &h_b,
-        &outcome.joint,
-    )?;
+    write_setup(&dir, &manifest_bytes, quorum, &outcome.joint)?;
     if let Some(passphrase) = &opts.seal_passphrase {
         let sealed = dir.join("private_data/guardians");
         std::fs::create_dir_all(&sealed)

@@ -14,10 +14,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use anyhow::{Context, Result, bail, ensure};
-use base64::Engine;
-use base64::engine::general_purpose::STANDARD as B64;
-use entente_board::note::{Checkpoint, NoteSigner, NoteVerifier};
-use entente_board::{Hash, leaf_hash, verify_inclusion};
+use entente_board::note::{NoteSigner, NoteVerifier};
 use entente_core::ballot::check_plaintext;
 use entente_group::P4096;
 use entente_record::ballot::PlaintextBallot;
@@ -27,6 +24,7 @@ use entente_server::Envelope;
 use entente_server::app::{Receipt, SETUP_FILES};
 
 use crate::board::{Key, Role};
+use crate::client::{check_receipt, next_nonce};
 use crate::encrypt::{Challenge, ballot_paths, encrypt_into_record, write_atomically};
 
 type G = P4096;
@@ -106,53 +104,6 @@ fn fetch_setup(agent: &ureq::Agent, server: &str, state: &Path) -> Result<Electi
         }
     }
     ElectionSetup::read(state).context("the election's setup from the server does not check")
-}
-
-/// The next nonce: above the last one used (kept in STATE/nonce) and the clock in µs.
-fn next_nonce(state: &Path) -> Result<u64> {
-    let path = state.join("nonce");
-    let last: u64 = match std::fs::read_to_string(&path) {
-        Ok(t) => t.trim().parse().context("STATE/nonce is not a number")?,
-        Err(_) => 0,
-    };
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_micros() as u64);
-    let next = (last + 1).max(now);
-    write_atomically(&path, next.to_string().as_bytes())?;
-    Ok(next)
-}
-
-fn hashes(list: &[String]) -> Result<Vec<Hash>> {
-    list.iter()
-        .map(|h| {
-            B64.decode(h)
-                .ok()
-                .and_then(|b| Hash::try_from(b).ok())
-                .with_context(|| format!("{h:?} is not a hash"))
-        })
-        .collect()
-}
-
-/// Checks a receipt: the checkpoint is the log's, and proves `envelope` at `index`.
-fn check_receipt(r: &Receipt, envelope: &[u8], log: &NoteVerifier) -> Result<u64> {
-    let cp = Checkpoint::open(&r.checkpoint, log)
-        .context("the receipt's checkpoint is not signed by the log")?;
-    ensure!(
-        r.inclusion.index == r.index && r.inclusion.size == cp.size,
-        "the receipt's proof is not for its own index and checkpoint"
-    );
-    verify_inclusion(
-        r.index,
-        cp.size,
-        &leaf_hash(envelope),
-        &hashes(&r.inclusion.hashes)?,
-        &cp.root,
-    )
-    .context(
-        "the receipt's inclusion proof does not verify: the server did not log the ballot as sent",
-    )?;
-    Ok(cp.size)
 }
 
 /// Encrypts `inputs` (if any) and submits every ballot of the device not yet acknowledged.

@@ -236,6 +236,36 @@ enum Command {
         /// Plaintext ballots.
         ballots: Vec<PathBuf>,
     },
+    /// A guardian on the network: one guardian per process, its secret sealed in its state
+    /// directory, every other guardian's message checked from the log before it acts.
+    Guardian {
+        #[command(subcommand)]
+        command: GuardianCommand,
+    },
+    /// The administrator's steps on the network: create the election, then close, tally and
+    /// have it decrypted. Holds no secret of the election.
+    Admin {
+        #[command(subcommand)]
+        command: AdminCommand,
+    },
+    /// Export the election record from the server's log into DIR, with the log itself as
+    /// tlog-tiles in DIR/log (its checkpoint signed by the log and cosigned by every witness of
+    /// the roles file). Needs no key: anyone can export, and `entente verify DIR` then checks
+    /// the record and that it holds what the log holds.
+    Export {
+        /// The server's URL.
+        #[arg(long)]
+        server: String,
+        /// The log's verifier key (or its .pub file).
+        #[arg(long)]
+        log: String,
+        /// Where to write the record.
+        #[arg(long)]
+        dir: PathBuf,
+        /// Seconds to wait for the witnesses' cosignatures of the whole log.
+        #[arg(long, default_value_t = 120)]
+        timeout: u64,
+    },
     /// A party's witness, run by hand.
     Witness {
         #[command(subcommand)]
@@ -409,6 +439,120 @@ enum WitnessCommand {
         /// `entente board checkpoint --db F | entente witness cosign …`).
         #[arg(default_value = "-")]
         checkpoint: PathBuf,
+    },
+}
+
+/// What every networked role command needs.
+#[derive(clap::Args)]
+struct NetArgs {
+    /// The server's URL (e.g. http://127.0.0.1:8080).
+    #[arg(long)]
+    server: String,
+    /// The log's verifier key (or its .pub file): nothing is believed unless the log proves it.
+    #[arg(long)]
+    log: String,
+    /// This role's key file (`entente keygen --name NAME`; the name is registered in the roles).
+    #[arg(long)]
+    key: PathBuf,
+    /// Read the key's passphrase from this file (else ENTENTE_PASSPHRASE, else the terminal).
+    #[arg(long)]
+    passphrase_file: Option<PathBuf>,
+    /// The state directory (secrets sealed, nonce, mirrored log, working record).
+    #[arg(long)]
+    state: PathBuf,
+    /// Seconds to wait for the others at each step.
+    #[arg(long, default_value_t = 600)]
+    timeout: u64,
+    /// Worker threads (default: all cores).
+    #[arg(long, default_value_t = 0)]
+    threads: usize,
+}
+
+impl NetArgs {
+    fn guardian(&self) -> Result<entente::guardian::GuardianOptions> {
+        entente::guardian::options(
+            &self.server,
+            &self.log,
+            &self.key,
+            self.passphrase_file.as_deref(),
+            &self.state,
+            std::time::Duration::from_secs(self.timeout),
+            self.threads,
+        )
+    }
+
+    fn admin(&self) -> Result<entente::admin::AdminOptions> {
+        Ok(entente::admin::AdminOptions {
+            client: entente::client::Client::new(&self.server, &self.log)?,
+            key: entente::board::open_key_asking(
+                &self.key,
+                self.passphrase_file.as_deref(),
+                "administrator",
+            )?,
+            state: self.state.clone(),
+            timeout: std::time::Duration::from_secs(self.timeout),
+            threads: self.threads,
+        })
+    }
+}
+
+#[derive(Subcommand)]
+enum GuardianCommand {
+    /// Make this guardian's secret polynomial (once, sealed in STATE/guardian.age) and publish
+    /// its commitments with Schnorr proofs (spec 2.0 §3.2.1).
+    Join {
+        #[command(flatten)]
+        net: NetArgs,
+    },
+    /// Run this guardian's whole key ceremony: join if needed, check every key, send each other
+    /// guardian its share encrypted to it, check the shares received and publish the verdict
+    /// (naming any guardian whose share fails), then check the joint key. Exit status 1 if the
+    /// ceremony stopped on a complaint.
+    Ceremony {
+        #[command(flatten)]
+        net: NetArgs,
+    },
+    /// Decrypt with the other guardians once the tally is on the log: check that the tally is
+    /// the product of the logged cast ballots, commit, and answer the joint challenges if the
+    /// administrator chose this guardian.
+    Decrypt {
+        #[command(flatten)]
+        net: NetArgs,
+    },
+}
+
+#[derive(Subcommand)]
+enum AdminCommand {
+    /// Publish the election (manifest, configuration for the roles' guardians with quorum k),
+    /// wait for the guardians' key ceremony and publish the joint key.
+    Create {
+        #[command(flatten)]
+        net: NetArgs,
+        /// The manifest (ElectionGuard JSON; default: the demo's).
+        #[arg(long)]
+        manifest: Option<PathBuf>,
+        /// Quorum k.
+        #[arg(long)]
+        quorum: u32,
+        /// B_aux,0 of the confirmation-code chains.
+        #[arg(long, default_value = "entente")]
+        baux0: String,
+        /// Publish the election and return without waiting for the ceremony.
+        #[arg(long)]
+        no_wait: bool,
+    },
+    /// Close the ballot box, publish the encrypted tally, fix the decrypting guardians (when
+    /// --guardians of them have committed, or at the timeout if at least k have), combine their
+    /// answers and publish the result; prints the result table.
+    Tally {
+        #[command(flatten)]
+        net: NetArgs,
+        /// The tally's name in the record.
+        #[arg(long, default_value = "tally")]
+        tally_id: String,
+        /// How many committed guardians to wait for (default: all n).
+        #[arg(long)]
+        guardians: Option<usize>,
     },
 }
 
@@ -616,6 +760,100 @@ fn run(cli: Cli) -> Result<ExitCode> {
             } else {
                 ExitCode::FAILURE
             })
+        }
+        Command::Guardian { command } => match command {
+            GuardianCommand::Join { net } => {
+                let i = entente::guardian::join(&net.guardian()?)?;
+                println!("guardian {i} joined: its key is on the log");
+                Ok(ExitCode::SUCCESS)
+            }
+            GuardianCommand::Ceremony { net } => {
+                match entente::guardian::ceremony(&net.guardian()?) {
+                    Ok(done) => {
+                        println!(
+                            "guardian {}: key ceremony done; K and H_E = {} checked",
+                            done.index, done.joint.extended_base_hash
+                        );
+                        Ok(ExitCode::SUCCESS)
+                    }
+                    Err(e) if format!("{e}").contains("key ceremony stopped") => {
+                        eprintln!("error: {e:#}");
+                        Ok(ExitCode::FAILURE)
+                    }
+                    Err(e) => Err(e),
+                }
+            }
+            GuardianCommand::Decrypt { net } => {
+                match entente::guardian::decrypt(&net.guardian()?)? {
+                    entente::guardian::DecryptDone::Responded { index, set } => {
+                        println!("guardian {index} decrypted with guardians {set:?}")
+                    }
+                    entente::guardian::DecryptDone::NotChosen { index, set } => println!(
+                        "guardian {index} committed; the decryption went ahead with guardians \
+                         {set:?}"
+                    ),
+                }
+                Ok(ExitCode::SUCCESS)
+            }
+        },
+        Command::Admin { command } => match command {
+            AdminCommand::Create {
+                net,
+                manifest,
+                quorum,
+                baux0,
+                no_wait,
+            } => {
+                let bytes = match &manifest {
+                    Some(p) => {
+                        std::fs::read(p).with_context(|| format!("cannot read {}", p.display()))?
+                    }
+                    None => demo::DEMO_MANIFEST.as_bytes().to_vec(),
+                };
+                match entente::admin::create(&net.admin()?, &bytes, quorum, &baux0, !no_wait)? {
+                    Some(joint) => {
+                        println!("election initialized: H_E = {}", joint.extended_base_hash)
+                    }
+                    None => println!("election published; the guardians' ceremony is next"),
+                }
+                Ok(ExitCode::SUCCESS)
+            }
+            AdminCommand::Tally {
+                net,
+                tally_id,
+                guardians,
+            } => {
+                let t = entente::admin::tally(&net.admin()?, &tally_id, guardians)?;
+                print!("{}", t.table);
+                println!(
+                    "{} cast ballots counted, {} challenged ballots decrypted, by guardians {:?} \
+                     (absent: {:?})",
+                    t.counted, t.challenged, t.present, t.absent
+                );
+                Ok(ExitCode::SUCCESS)
+            }
+        },
+        Command::Export {
+            server,
+            log,
+            dir,
+            timeout,
+        } => {
+            let client = entente::client::Client::new(&server, &log)?;
+            let e = entente::admin::export(&client, &dir, std::time::Duration::from_secs(timeout))?;
+            println!(
+                "{} record files written to {} from a log of {} entries; its checkpoint is \
+                 cosigned by {}",
+                e.files,
+                dir.display(),
+                e.size,
+                if e.cosigned_by.is_empty() {
+                    "no witness".to_owned()
+                } else {
+                    e.cosigned_by.join(", ")
+                }
+            );
+            Ok(ExitCode::SUCCESS)
         }
         Command::Decrypt { step } => match step {
             DecryptStep::Commit { guardian } => {

@@ -1,0 +1,357 @@
+//! `entente admin create|tally` and `entente export`: the administrator's steps of an election
+//! on the log, and the record export that anyone can run.
+//!
+//! The administrator holds no secret of the election: it publishes the manifest and
+//! configuration, the joint key once the guardians' ceremony is clean (checked by the server
+//! and by every guardian against the logged keys), closes the ballot box, publishes the
+//! encrypted tally (computed from the logged ballots; every guardian checks it), chooses the
+//! decrypting guardians among those who committed, and publishes the combined result (which
+//! the verifier checks). Its working copy of the record lives in its state directory.
+
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, Result, bail, ensure};
+use entente_board::note::{NoteSigner, SignedNote};
+use entente_board::witness::CosignatureVerifier;
+use entente_core::keys::{GuardianPublicKey, JointKey, KeyContext, Quorum};
+use entente_group::P4096;
+use entente_record::election::{ElectionConfigured, GuardianJson, parse_json};
+use entente_server::workflow::{
+    DecryptionSetJson, ElectionBody, FileJson, LogView, ResultJson, VerdictJson, kind,
+};
+
+use crate::board::{Key, Role};
+use crate::client::{Client, LOG_DIR, materialize};
+
+/// What the administrator's commands need.
+pub struct AdminOptions {
+    /// The server.
+    pub client: Client,
+    /// The administrator's signing key.
+    pub key: Key,
+    /// The state directory (`nonce`, `log/`, `record/`).
+    pub state: PathBuf,
+    /// How long to wait for the guardians at each step.
+    pub timeout: Duration,
+    /// Threads for the tally and the combination (0: all cores).
+    pub threads: usize,
+}
+
+impl AdminOptions {
+    fn signer(&self) -> Result<NoteSigner> {
+        ensure!(
+            self.key.role == Role::Log,
+            "the administrator signs with an Ed25519 signing key (`entente keygen`), not a \
+             witness key"
+        );
+        Ok(NoteSigner::new(&self.key.name, self.key.signing.clone())?)
+    }
+
+    fn log_dir(&self) -> PathBuf {
+        self.state.join(LOG_DIR)
+    }
+
+    /// The working copy of the record.
+    pub fn record_dir(&self) -> PathBuf {
+        self.state.join("record")
+    }
+}
+
+/// `entente admin create`: publishes the election (manifest, configuration for n guardians —
+/// those of the roles on the log — and quorum k), then, unless `wait` is false, waits for the
+/// key ceremony and publishes the joint key. Returns K and H_E when it waited.
+pub fn create(
+    opts: &AdminOptions,
+    manifest: &[u8],
+    quorum: u32,
+    baux0: &str,
+    wait: bool,
+) -> Result<Option<JointKey<P4096>>> {
+    let signer = opts.signer()?;
+    let m = opts.client.mirror(&opts.log_dir())?;
+    let n = m.view.roles.guardians.len() as u32;
+    let q = Quorum::new(n, quorum).with_context(|| {
+        format!("quorum {quorum} with the {n} guardians of the roles file on the log")
+    })?;
+    if m.view.of(kind::ELECTION).next().is_none() {
+        let config = crate::demo::config_json(manifest, q, baux0, "entente admin create")?;
+        let body = ElectionBody {
+            manifest: String::from_utf8(manifest.to_vec())
+                .context("the manifest is not UTF-8 text")?,
+            election_config: serde_json::to_string_pretty(&config)?,
+            constants: serde_json::to_string_pretty(&crate::demo::constants_json())?,
+        };
+        opts.client.post_step(
+            &signer,
+            &opts.state,
+            kind::ELECTION,
+            &serde_json::to_vec(&body)?,
+        )?;
+    }
+    if !wait {
+        return Ok(None);
+    }
+    initialize(opts).map(Some)
+}
+
+/// Waits for every guardian's clean verdict, computes K and H_E from the logged keys, and
+/// publishes `election_initialized.json`. A complaint stops it, naming the accused.
+pub fn initialize(opts: &AdminOptions) -> Result<JointKey<P4096>> {
+    let signer = opts.signer()?;
+    let view = opts.client.wait_for(
+        &opts.log_dir(),
+        "the guardians' key ceremony",
+        opts.timeout,
+        |m| {
+            let n = m.view.roles.guardians.len();
+            let verdicts: Vec<_> = m.view.of(kind::SHARE_VERDICT).collect();
+            for w in &verdicts {
+                let v: VerdictJson = parse_json("share verdict", &w.body)?;
+                if let Some(c) = v.complaints.first() {
+                    bail!(
+                        "the key ceremony stopped: guardian {} complains that guardian {}'s \
+                         share is bad ({}); the evidence is log entry {}",
+                        v.guardian,
+                        c.sender,
+                        c.reason,
+                        w.index
+                    );
+                }
+            }
+            Ok((verdicts.len() == n).then(|| m.view.clone()))
+        },
+    )?;
+    let configured = configured(&view)?;
+    let q = Quorum::new(
+        configured.config.number_of_guardians,
+        configured.config.quorum,
+    )?;
+    let ctx = KeyContext::standard();
+    let mut keys = Vec::new();
+    let mut names = std::collections::BTreeMap::new();
+    for w in view.of(kind::GUARDIAN_KEY) {
+        let json: GuardianJson = parse_json("guardian key", &w.body)?;
+        names.insert(json.x_coordinate, json.guardian_id.clone());
+        keys.push(
+            GuardianPublicKey::from_json(&json)?
+                .verify(&ctx, q)
+                .with_context(|| format!("log entry {}", w.index))?,
+        );
+    }
+    let joint = JointKey::combine(&ctx, &configured.h_b, keys)?;
+    if view.of(kind::ELECTION_INITIALIZED).next().is_none() {
+        let json = crate::demo::initialized_json(&joint, |i| {
+            names
+                .get(&i)
+                .cloned()
+                .unwrap_or_else(|| format!("guardian{i}"))
+        });
+        opts.client.post_step(
+            &signer,
+            &opts.state,
+            kind::ELECTION_INITIALIZED,
+            &serde_json::to_vec_pretty(&json)?,
+        )?;
+    }
+    Ok(joint)
+}
+
+fn configured(view: &LogView) -> Result<ElectionConfigured> {
+    let w = view
+        .of(kind::ELECTION)
+        .next()
+        .context("the election is not created on this log")?;
+    let body: ElectionBody = parse_json("election", &w.body)?;
+    Ok(ElectionConfigured::from_bytes(
+        body.manifest.as_bytes(),
+        body.election_config.as_bytes(),
+    )?)
+}
+
+/// What `entente admin tally` did.
+pub struct Tallied {
+    /// Cast ballots counted.
+    pub counted: usize,
+    /// Challenged ballots decrypted.
+    pub challenged: usize,
+    /// The decrypting guardians.
+    pub present: Vec<u32>,
+    /// The guardians left out.
+    pub absent: Vec<u32>,
+    /// The result table.
+    pub table: String,
+}
+
+/// `entente admin tally`: closes the ballot box, publishes the encrypted tally, waits until
+/// `wanted` guardians have committed (or `timeout`, if at least k have), fixes the decryption
+/// set, waits for its responses, combines them and publishes the result.
+pub fn tally(opts: &AdminOptions, tally_id: &str, wanted: Option<usize>) -> Result<Tallied> {
+    let signer = opts.signer()?;
+    let record = opts.record_dir();
+    let m = opts.client.mirror(&opts.log_dir())?;
+    let configured = configured(&m.view)?;
+    let (n, k) = (
+        configured.config.number_of_guardians as usize,
+        configured.config.quorum as usize,
+    );
+    if m.view.of(kind::CLOSE).next().is_none() {
+        opts.client
+            .post_step(&signer, &opts.state, kind::CLOSE, b"{}")?;
+    }
+    let m = opts.client.mirror(&opts.log_dir())?;
+    materialize(&m.view, &record)?;
+    let agg = crate::tally::run(&crate::tally::TallyOptions {
+        record: record.clone(),
+        tally_id: tally_id.to_owned(),
+        threads: opts.threads,
+        progress: false,
+    })?;
+    if let Some(r) = agg.refused.first() {
+        bail!(
+            "{} logged ballots do not check (the server should have refused them): {}: {}",
+            agg.refused.len(),
+            r.file.display(),
+            r.reason
+        );
+    }
+    let counted = agg.tally.len();
+    let challenged = agg.challenged.len();
+    if m.view.of(kind::ENCRYPTED_TALLY).next().is_none() {
+        let bytes = std::fs::read(record.join(crate::record::ENCRYPTED_TALLY))?;
+        opts.client
+            .post_step(&signer, &opts.state, kind::ENCRYPTED_TALLY, &bytes)?;
+    }
+    // The decrypting guardians: those who committed when `wanted` are in, or at the timeout.
+    let wanted = wanted.unwrap_or(n).clamp(k, n);
+    let started = Instant::now();
+    let set = opts.client.wait_for(
+        &opts.log_dir(),
+        "the guardians' decryption commitments",
+        opts.timeout + Duration::from_secs(5),
+        |m| {
+            if let Some(w) = m.view.of(kind::DECRYPTION_SET).next() {
+                return Ok(Some(
+                    parse_json::<DecryptionSetJson>("set", &w.body)?.guardians,
+                ));
+            }
+            let mut committed: Vec<u32> = m
+                .view
+                .of(kind::DECRYPTION_COMMIT)
+                .filter_map(|w| m.view.guardian_index(&w.author))
+                .collect();
+            committed.sort_unstable();
+            let late = started.elapsed() > opts.timeout;
+            Ok((committed.len() >= wanted || late && committed.len() >= k).then_some(committed))
+        },
+    )?;
+    let m = opts.client.mirror(&opts.log_dir())?;
+    if m.view.of(kind::DECRYPTION_SET).next().is_none() {
+        opts.client.post_step(
+            &signer,
+            &opts.state,
+            kind::DECRYPTION_SET,
+            &serde_json::to_vec(&DecryptionSetJson {
+                guardians: set.clone(),
+            })?,
+        )?;
+    }
+    let m = opts.client.wait_for(
+        &opts.log_dir(),
+        "the decrypting guardians' responses",
+        opts.timeout,
+        |m| {
+            let responded = m.view.of(kind::DECRYPTION_RESPONSE).count();
+            Ok((responded == set.len()).then(|| m.view.clone()))
+        },
+    )?;
+    materialize(&m, &record)?;
+    let combined = crate::decrypt::combine(&record, opts.threads, false)?;
+    if m.of(kind::RESULT).next().is_none() {
+        let tally = std::fs::read_to_string(record.join(crate::record::TALLY))?;
+        let mut files = Vec::new();
+        let dir = record.join(crate::record::CHALLENGED);
+        if dir.exists() {
+            for f in std::fs::read_dir(&dir)? {
+                let f = f?;
+                files.push(FileJson {
+                    name: f.file_name().to_string_lossy().into_owned(),
+                    text: std::fs::read_to_string(f.path())?,
+                });
+            }
+        }
+        files.sort_by(|a, b| a.name.cmp(&b.name));
+        opts.client.post_step(
+            &signer,
+            &opts.state,
+            kind::RESULT,
+            &serde_json::to_vec(&ResultJson {
+                tally,
+                challenged: files,
+            })?,
+        )?;
+    }
+    Ok(Tallied {
+        counted,
+        challenged,
+        present: combined.present,
+        absent: combined.absent,
+        table: crate::decrypt::result_table(&combined.manifest, &combined.result.tally),
+    })
+}
+
+/// What an export holds.
+pub struct Exported {
+    /// The log's size at the exported checkpoint.
+    pub size: u64,
+    /// The record files written.
+    pub files: usize,
+    /// The witnesses whose cosignatures the checkpoint carries.
+    pub cosigned_by: Vec<String>,
+}
+
+/// `entente export`: the election record from the log, under `dir`, with the log itself as
+/// tlog-tiles under `dir/log/`. Waits (up to `timeout`) for a checkpoint of the whole log
+/// cosigned by every witness of the roles file on the log.
+pub fn export(client: &Client, dir: &Path, timeout: Duration) -> Result<Exported> {
+    let log_dir = dir.join(LOG_DIR);
+    let (m, cosigned_by) = client.wait_for(
+        &log_dir,
+        "a checkpoint of the whole log cosigned by every witness",
+        timeout,
+        |m| {
+            let (status, body) = client.get("/status")?;
+            ensure!(status == 200, "GET /status: {status}");
+            let st: serde_json::Value = serde_json::from_slice(&body)?;
+            let whole = st["size"].as_u64() == Some(m.size);
+            let cosigners = cosigners(&m.note, &m.view.roles.witnesses)?;
+            Ok((whole && cosigners.len() == m.view.roles.witnesses.len())
+                .then(|| (m.view.clone(), cosigners)))
+        },
+    )?;
+    let files = materialize(&m, dir)?;
+    let size = entente_board::note::Checkpoint::open(
+        &std::fs::read_to_string(log_dir.join("checkpoint"))?,
+        client.log(),
+    )?
+    .size;
+    Ok(Exported {
+        size,
+        files,
+        cosigned_by,
+    })
+}
+
+/// The witnesses (of `witnesses`, cosignature verifier keys) whose valid cosignature `note`
+/// carries.
+pub fn cosigners(note: &str, witnesses: &[String]) -> Result<Vec<String>> {
+    SignedNote::parse(note).context("the checkpoint is not a signed note")?;
+    let mut out = Vec::new();
+    for w in witnesses {
+        let v = CosignatureVerifier::parse(w).context("a witness key of the roles file")?;
+        if v.verify(note).is_ok() {
+            out.push(v.name().to_owned());
+        }
+    }
+    Ok(out)
+}

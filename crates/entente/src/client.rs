@@ -1,0 +1,275 @@
+//! A client of the election service that trusts only the log's key: it mirrors the log as
+//! tlog-tiles (every tile and entry checked up to a checkpoint signed by the log), reads the
+//! protocol's writes from the mirror (each signature checked against the roles logged before
+//! it), and posts its own steps in signed envelopes, checking that each receipt proves the
+//! step in a signed checkpoint.
+//!
+//! Guardians, the administrator and `entente export` are built on it: none of them acts on
+//! anything the server says unless the log proves it.
+
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, Result, bail, ensure};
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD as B64;
+use entente_board::note::{Checkpoint, NoteSigner, NoteVerifier};
+use entente_board::tiles::{self, TILE_WIDTH};
+use entente_board::{Hash, leaf_hash, verify_inclusion};
+use entente_server::Envelope;
+use entente_server::app::Receipt;
+use entente_server::workflow::LogView;
+
+use crate::encrypt::write_atomically;
+
+/// The folder of a mirror (and of an exported record) that holds the log's tiles.
+pub const LOG_DIR: &str = "log";
+
+/// An HTTP client of one server, checking what it reads against the log's key.
+pub struct Client {
+    agent: ureq::Agent,
+    server: String,
+    log: NoteVerifier,
+}
+
+/// The log as of one checkpoint, checked.
+pub struct Mirrored {
+    /// The checkpoint's size.
+    pub size: u64,
+    /// The signed note, with the cosignatures it had.
+    pub note: String,
+    /// The roles and signed writes.
+    pub view: LogView,
+}
+
+fn hashes(list: &[String]) -> Result<Vec<Hash>> {
+    list.iter()
+        .map(|h| {
+            B64.decode(h)
+                .ok()
+                .and_then(|b| Hash::try_from(b).ok())
+                .with_context(|| format!("{h:?} is not a hash"))
+        })
+        .collect()
+}
+
+impl Client {
+    /// A client of `server` (e.g. `http://127.0.0.1:8080`) that checks against `log_key`.
+    pub fn new(server: &str, log_key: &str) -> Result<Self> {
+        let log = NoteVerifier::parse(&crate::board::read_vkey(log_key)?)
+            .context("--log is not the log's verifier key")?;
+        Ok(Self {
+            agent: ureq::Agent::config_builder()
+                .timeout_global(Some(Duration::from_secs(300)))
+                .http_status_as_error(false)
+                .build()
+                .into(),
+            server: server.trim_end_matches('/').to_owned(),
+            log,
+        })
+    }
+
+    /// The log's verifier.
+    pub fn log(&self) -> &NoteVerifier {
+        &self.log
+    }
+
+    /// GET a path: the status and the body.
+    pub fn get(&self, path: &str) -> Result<(u16, Vec<u8>)> {
+        let url = format!("{}{path}", self.server);
+        let mut resp = self
+            .agent
+            .get(&url)
+            .call()
+            .with_context(|| format!("GET {url}"))?;
+        let status = resp.status().as_u16();
+        let body = resp
+            .body_mut()
+            .with_config()
+            .limit(1 << 30)
+            .read_to_vec()
+            .with_context(|| format!("GET {url}"))?;
+        Ok((status, body))
+    }
+
+    fn get_ok(&self, path: &str) -> Result<Vec<u8>> {
+        let (status, body) = self.get(path)?;
+        ensure!(
+            status == 200,
+            "GET {path}: {status} {}",
+            String::from_utf8_lossy(&body)
+        );
+        Ok(body)
+    }
+
+    /// Mirrors the log into `dir` (tlog-tiles; full tiles already held are not fetched again,
+    /// and are checked again against the new checkpoint, so a rewritten history fails) and
+    /// reads it.
+    pub fn mirror(&self, dir: &Path) -> Result<Mirrored> {
+        let note =
+            String::from_utf8(self.get_ok("/checkpoint")?).context("the checkpoint is not text")?;
+        let cp = Checkpoint::open(&note, &self.log)
+            .context("the server's checkpoint is not signed by the log")?;
+        for (level, n, width) in tiles::tiles_of(cp.size) {
+            let full = width == TILE_WIDTH;
+            let path = tiles::tile_path(level, n, width);
+            if !(full && dir.join(&path).exists()) {
+                write_atomically(&dir.join(&path), &self.get_ok(&format!("/{path}"))?)?;
+            }
+            if level != 0 {
+                continue;
+            }
+            let (small, large) = (
+                tiles::bundle_path(n, width),
+                tiles::large_bundle_path(n, width),
+            );
+            if full && (dir.join(&small).exists() || dir.join(&large).exists()) {
+                continue;
+            }
+            match self.get(&format!("/{small}"))? {
+                (200, bytes) => write_atomically(&dir.join(&small), &bytes)?,
+                _ => write_atomically(&dir.join(&large), &self.get_ok(&format!("/{large}"))?)?,
+            }
+        }
+        write_atomically(&dir.join("checkpoint"), note.as_bytes())?;
+        let verified = tiles::verify_export(dir, &self.log)
+            .with_context(|| format!("the log mirrored in {} does not verify", dir.display()))?;
+        ensure!(
+            verified.checkpoint.size == cp.size,
+            "the mirror's checkpoint changed while it was read"
+        );
+        let view = LogView::read(&verified.entries).context("the log is not an election's log")?;
+        Ok(Mirrored {
+            size: cp.size,
+            note,
+            view,
+        })
+    }
+
+    /// Mirrors the log until `done` says what it waited for is there (or fails), polling;
+    /// gives up after `timeout` naming `what`.
+    pub fn wait_for<T>(
+        &self,
+        dir: &Path,
+        what: &str,
+        timeout: Duration,
+        mut done: impl FnMut(&Mirrored) -> Result<Option<T>>,
+    ) -> Result<T> {
+        let start = Instant::now();
+        let mut pause = Duration::from_millis(100);
+        loop {
+            let m = self.mirror(dir)?;
+            if let Some(t) = done(&m)? {
+                return Ok(t);
+            }
+            if start.elapsed() > timeout {
+                bail!("gave up after {} s waiting for {what}", timeout.as_secs());
+            }
+            std::thread::sleep(pause);
+            pause = (pause * 2).min(Duration::from_secs(2));
+        }
+    }
+
+    /// Posts a protocol step signed by `signer` with the next nonce of `state`, and checks the
+    /// receipt: the checkpoint is the log's and proves the envelope at the receipt's index.
+    pub fn post_step(
+        &self,
+        signer: &NoteSigner,
+        state: &Path,
+        kind: &str,
+        body: &[u8],
+    ) -> Result<Receipt> {
+        let env = Envelope::sign(signer, kind, next_nonce(state)?, body);
+        let bytes = serde_json::to_vec(&env)?;
+        let url = format!("{}/entries", self.server);
+        let mut resp = self
+            .agent
+            .post(&url)
+            .header("content-type", "application/json")
+            .send(&bytes[..])
+            .with_context(|| format!("POST {url}"))?;
+        let status = resp.status().as_u16();
+        let text = resp.body_mut().read_to_string()?;
+        ensure!(
+            status == 200,
+            "{kind}: the server answered {status}: {}",
+            serde_json::from_str::<serde_json::Value>(&text)
+                .ok()
+                .and_then(|v| v["error"].as_str().map(str::to_owned))
+                .unwrap_or(text)
+        );
+        let receipt: Receipt = serde_json::from_str(&text)
+            .with_context(|| format!("{kind}: the server's receipt is not readable"))?;
+        check_receipt(&receipt, &bytes, &self.log).with_context(|| kind.to_owned())?;
+        Ok(receipt)
+    }
+}
+
+/// Checks a receipt: the checkpoint is the log's, and proves `envelope` at its index; returns
+/// the checkpoint's size.
+pub fn check_receipt(r: &Receipt, envelope: &[u8], log: &NoteVerifier) -> Result<u64> {
+    let cp = Checkpoint::open(&r.checkpoint, log)
+        .context("the receipt's checkpoint is not signed by the log")?;
+    ensure!(
+        r.inclusion.index == r.index && r.inclusion.size == cp.size,
+        "the receipt's proof is not for its own index and checkpoint"
+    );
+    verify_inclusion(
+        r.index,
+        cp.size,
+        &leaf_hash(envelope),
+        &hashes(&r.inclusion.hashes)?,
+        &cp.root,
+    )
+    .context(
+        "the receipt's inclusion proof does not verify: the server did not log the write as sent",
+    )?;
+    Ok(cp.size)
+}
+
+/// The next nonce of a writer whose state is in `state`: above the last one used (kept in
+/// `state/nonce`) and the clock in µs, so that a writer whose state was lost still moves on.
+pub fn next_nonce(state: &Path) -> Result<u64> {
+    std::fs::create_dir_all(state).with_context(|| format!("cannot create {}", state.display()))?;
+    let path = state.join("nonce");
+    let last: u64 = match std::fs::read_to_string(&path) {
+        Ok(t) => t
+            .trim()
+            .parse()
+            .with_context(|| format!("{} is not a number", path.display()))?,
+        Err(_) => 0,
+    };
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_micros() as u64);
+    let next = (last + 1).max(now);
+    write_atomically(&path, next.to_string().as_bytes())?;
+    Ok(next)
+}
+
+/// Writes the record files the log holds under `dir` (only those that differ from what is
+/// there), and returns how many the log holds.
+pub fn materialize(view: &LogView, dir: &Path) -> Result<usize> {
+    let files = view.record_files().context("the log's record")?;
+    for (rel, bytes) in &files {
+        let path: PathBuf = dir.join(rel);
+        if std::fs::read(&path).is_ok_and(|held| held == *bytes) {
+            continue;
+        }
+        write_atomically(&path, bytes)?;
+    }
+    // A commitment moved under decryption/unused/ when the set was fixed must not stay where
+    // the decryption reads commitments.
+    let round = dir.join("decryption");
+    if let Ok(read) = std::fs::read_dir(&round) {
+        for f in read.flatten() {
+            let name = f.file_name().to_string_lossy().into_owned();
+            let rel = format!("decryption/{name}");
+            if f.path().is_file() && !files.contains_key(&rel) {
+                std::fs::remove_file(f.path())
+                    .with_context(|| format!("cannot remove {}", f.path().display()))?;
+            }
+        }
+    }
+    Ok(files.len())
+}

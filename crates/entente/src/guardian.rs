@@ -1,0 +1,484 @@
+//! `entente guardian join|ceremony|decrypt`: one guardian, one process, on the network. Its
+//! secrets (the polynomial, then the shares it received) live only in its state directory,
+//! sealed with its passphrase; it talks to the server only in the protocol's messages, and it
+//! acts on nothing the others post before it has checked it from the log (spec 2.0 §3.2, §3.6):
+//!
+//! - `join`: makes its polynomial (once) and publishes its commitments with Schnorr proofs.
+//! - `ceremony`: joins if needed; checks every other guardian's key (Verification 2); sends each
+//!   its share encrypted to that guardian's key (eq. (14)–(19)), so the server sees only
+//!   ciphertexts; decrypts and checks the shares sent to it (eq. (20), (21)) and posts its
+//!   verdict, naming any guardian whose share fails; stops if anyone complained; finally checks
+//!   that the joint key the administrator published is the product of the logged keys.
+//! - `decrypt`: once the tally is on the log, checks that it is the product of the cast ballots,
+//!   commits to its partial decryptions, and, if the administrator's decryption set includes
+//!   it, answers the joint challenges (the rounds of `entente decrypt`, through the log).
+//!
+//! State directory: `guardian.age` (the sealed secret), `nonce`, `log/` (the mirrored log),
+//! `record/` (the record files the log holds, for the decryption rounds).
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use age::secrecy::SecretString;
+use anyhow::{Context, Result, bail, ensure};
+use entente_board::note::NoteSigner;
+use entente_core::keys::{
+    Ceremony, Guardian, GuardianPublicKey, JointKey, KeyContext, KeyError, Quorum, SharesJson,
+    store,
+};
+use entente_group::{Group, P4096};
+use entente_record::election::{
+    ElectionConfigured, ElectionInitializedJson, GuardianJson, parse_json,
+};
+use entente_server::workflow::{
+    ComplaintJson, DecryptionSetJson, ElectionBody, LogView, VerdictJson, kind,
+};
+
+use crate::board::{Key, Role};
+use crate::client::{Client, LOG_DIR, Mirrored, materialize};
+use crate::encrypt::write_atomically;
+
+type G = P4096;
+
+/// What a guardian command needs.
+pub struct GuardianOptions {
+    /// The server.
+    pub client: Client,
+    /// The guardian's signing key (its name is its author name in the roles).
+    pub key: Key,
+    /// The passphrase of the key file, which also seals the guardian's secret.
+    pub passphrase: SecretString,
+    /// The scrypt work factor for the sealed secret (that of the key file).
+    pub work_factor: Option<u8>,
+    /// The state directory.
+    pub state: PathBuf,
+    /// How long to wait for the others at each step.
+    pub timeout: Duration,
+    /// Decryption threads (0: all cores).
+    pub threads: usize,
+}
+
+impl GuardianOptions {
+    fn secret_path(&self) -> PathBuf {
+        self.state.join("guardian.age")
+    }
+
+    fn log_dir(&self) -> PathBuf {
+        self.state.join(LOG_DIR)
+    }
+
+    fn record_dir(&self) -> PathBuf {
+        self.state.join("record")
+    }
+
+    fn signer(&self) -> Result<NoteSigner> {
+        ensure!(
+            self.key.role == Role::Log,
+            "a guardian signs with an Ed25519 signing key (`entente keygen --name GUARDIAN`), \
+             not a witness key"
+        );
+        Ok(NoteSigner::new(&self.key.name, self.key.signing.clone())?)
+    }
+
+    fn wait<T>(&self, what: &str, done: impl FnMut(&Mirrored) -> Result<Option<T>>) -> Result<T> {
+        tracing::info!(guardian = self.key.name, "waiting for {what}");
+        self.client
+            .wait_for(&self.log_dir(), what, self.timeout, done)
+    }
+
+    fn save(&self, guardian: &Guardian<G>) -> Result<()> {
+        let sealed = store::seal_with_work_factor(guardian, &self.passphrase, self.work_factor)
+            .context("cannot seal the guardian's secret")?;
+        write_atomically(&self.secret_path(), &sealed)
+    }
+
+    fn load(&self) -> Result<Option<Guardian<G>>> {
+        let path = self.secret_path();
+        match std::fs::read(&path) {
+            Ok(bytes) => Ok(Some(
+                store::open(&bytes, &self.passphrase)
+                    .with_context(|| format!("cannot open {}", path.display()))?,
+            )),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+            Err(e) => Err(e).with_context(|| format!("cannot read {}", path.display())),
+        }
+    }
+}
+
+/// The election as created on the log, checked, with this guardian's index.
+struct Created {
+    configured: ElectionConfigured,
+    quorum: Quorum,
+    index: u32,
+}
+
+fn created(view: &LogView, name: &str) -> Result<Option<Created>> {
+    let Some(w) = view.of(kind::ELECTION).next() else {
+        return Ok(None);
+    };
+    let body: ElectionBody = parse_json("election", &w.body)?;
+    let configured =
+        ElectionConfigured::from_bytes(body.manifest.as_bytes(), body.election_config.as_bytes())
+            .context("the election on the log does not check")?;
+    let quorum = Quorum::new(
+        configured.config.number_of_guardians,
+        configured.config.quorum,
+    )?;
+    let index = view.guardian_index(name).with_context(|| {
+        format!("{name:?} is not a guardian of this election (the roles on the log)")
+    })?;
+    Ok(Some(Created {
+        configured,
+        quorum,
+        index,
+    }))
+}
+
+/// Every guardian key on the log, each checked (Verification 2) and its index that of its
+/// author; a bad one is named.
+fn logged_keys(view: &LogView, quorum: Quorum) -> Result<Ceremony<G>> {
+    let mut ceremony = Ceremony::new(KeyContext::standard(), quorum);
+    for w in view.of(kind::GUARDIAN_KEY) {
+        let json: GuardianJson = parse_json("guardian key", &w.body)?;
+        let author = view.guardian_index(&w.author);
+        ensure!(
+            author == Some(json.x_coordinate),
+            "entry {}: {} posted the key of guardian {}",
+            w.index,
+            w.author,
+            json.x_coordinate
+        );
+        ceremony
+            .publish_key(GuardianPublicKey::from_json(&json)?)
+            .with_context(|| {
+                format!("entry {}: the key of {} does not check", w.index, w.author)
+            })?;
+    }
+    Ok(ceremony)
+}
+
+/// `entente guardian join`: this guardian's polynomial (made once, sealed) and its published
+/// key. Returns its index.
+pub fn join(opts: &GuardianOptions) -> Result<u32> {
+    let signer = opts.signer()?;
+    let name = opts.key.name.clone();
+    let c = opts.wait("the election to be created", |m| created(&m.view, &name))?;
+    let guardian = match opts.load()? {
+        Some(g) => {
+            ensure!(
+                g.index() == c.index && g.quorum() == c.quorum,
+                "{} holds guardian {} of another election",
+                opts.secret_path().display(),
+                g.index()
+            );
+            g
+        }
+        None => {
+            let g = Guardian::<G>::new(c.quorum, c.index, &mut os_rng())?;
+            // Sealed before anything is published: a key on the log always has its secret.
+            opts.save(&g)?;
+            g
+        }
+    };
+    let m = opts.client.mirror(&opts.log_dir())?;
+    let mine = m
+        .view
+        .of(kind::GUARDIAN_KEY)
+        .any(|w| w.author == opts.key.name);
+    if !mine {
+        let key = guardian.public_key(&KeyContext::standard(), &mut os_rng());
+        let verified = key.verify(&KeyContext::standard(), c.quorum)?;
+        let json = verified.to_json(&opts.key.name);
+        opts.client.post_step(
+            &signer,
+            &opts.state,
+            kind::GUARDIAN_KEY,
+            &serde_json::to_vec_pretty(&json)?,
+        )?;
+        tracing::info!(guardian = c.index, "key published");
+    }
+    Ok(c.index)
+}
+
+fn os_rng() -> impl rand::CryptoRng + rand::RngCore {
+    use rand::TryRngCore;
+    rand::rngs::OsRng.unwrap_err()
+}
+
+/// The outcome of a ceremony for one guardian.
+pub struct CeremonyDone {
+    /// Its index.
+    pub index: u32,
+    /// K and H_E, as it computed them and found them published.
+    pub joint: JointKey<G>,
+}
+
+/// `entente guardian ceremony`: the whole key ceremony for this guardian. A complaint by
+/// anyone stops it with an error naming the accused.
+pub fn ceremony(opts: &GuardianOptions) -> Result<CeremonyDone> {
+    let i = join(opts)?;
+    let signer = opts.signer()?;
+    let name = opts.key.name.clone();
+    let c = opts
+        .client
+        .mirror(&opts.log_dir())
+        .and_then(|m| created(&m.view, &name))?
+        .context("the election vanished from the log")?;
+    let n = c.quorum.guardians() as usize;
+    // Every key, checked.
+    let ceremony = opts.wait("every guardian's key", |m| {
+        let cer = logged_keys(&m.view, c.quorum)?;
+        Ok((cer.keys().count() == n).then_some(cer))
+    })?;
+    let ctx = KeyContext::standard();
+    let mut guardian = opts.load()?.context("the guardian's secret is missing")?;
+    // My shares, encrypted to each other guardian's checked key.
+    let m = opts.client.mirror(&opts.log_dir())?;
+    if !m.view.of(kind::KEY_SHARES).any(|w| w.author == name) {
+        let mut shares = Vec::with_capacity(n - 1);
+        for k in ceremony.keys().filter(|k| k.index() != i) {
+            shares.push(guardian.share_for(&ctx, k, &mut os_rng()));
+        }
+        opts.client.post_step(
+            &signer,
+            &opts.state,
+            kind::KEY_SHARES,
+            &serde_json::to_vec_pretty(&SharesJson::write(i, &shares))?,
+        )?;
+        tracing::info!(guardian = i, "shares sent");
+    }
+    // The shares sent to me, each decrypted and checked against its sender's commitments.
+    let messages = opts.wait("every guardian's shares", |m| {
+        let all: Vec<_> = m.view.of(kind::KEY_SHARES).cloned().collect();
+        Ok((all.len() == n).then_some(all))
+    })?;
+    let m = opts.client.mirror(&opts.log_dir())?;
+    if !m.view.of(kind::SHARE_VERDICT).any(|w| w.author == name) {
+        let mut complaints = Vec::new();
+        for w in &messages {
+            let sender = m.view.guardian_index(&w.author).unwrap_or(0);
+            if sender == i {
+                continue;
+            }
+            let verdict = check_share(&ceremony, &mut guardian, &ctx, w.index, sender, &w.body);
+            if let Err(reason) = verdict {
+                tracing::warn!(guardian = i, accused = sender, "{reason}");
+                complaints.push(ComplaintJson { sender, reason });
+            }
+        }
+        // The received shares are sealed before the verdict is published.
+        opts.save(&guardian)?;
+        opts.client.post_step(
+            &signer,
+            &opts.state,
+            kind::SHARE_VERDICT,
+            &serde_json::to_vec_pretty(&VerdictJson {
+                guardian: i,
+                complaints,
+            })?,
+        )?;
+    }
+    // Everyone's verdict: any complaint stops the ceremony.
+    let verdicts = opts.wait("every guardian's verdict on its shares", |m| {
+        let all: Vec<_> = m.view.of(kind::SHARE_VERDICT).cloned().collect();
+        Ok((all.len() == n).then_some(all))
+    })?;
+    let mut accusations = Vec::new();
+    for w in &verdicts {
+        let v: VerdictJson = parse_json("share verdict", &w.body)?;
+        for c in v.complaints {
+            accusations.push(format!(
+                "guardian {} ({}) says the share guardian {} sent it is bad: {} (log entry {})",
+                v.guardian, w.author, c.sender, c.reason, w.index
+            ));
+        }
+    }
+    if !accusations.is_empty() {
+        bail!(
+            "the key ceremony stopped; the evidence is on the log:\n  {}",
+            accusations.join("\n  ")
+        );
+    }
+    let guardian = opts.load()?.context("the guardian's secret is missing")?;
+    guardian
+        .key_share()
+        .context("this guardian did not keep every share")?;
+    let joint = JointKey::combine(&ctx, &c.configured.h_b, ceremony.keys().cloned().collect())?;
+    // The administrator's joint key must be the one the logged keys give.
+    let published: ElectionInitializedJson = opts.wait("the joint key", |m| {
+        m.view
+            .of(kind::ELECTION_INITIALIZED)
+            .next()
+            .map(|w| parse_json("election_initialized.json", &w.body).map_err(Into::into))
+            .transpose()
+    })?;
+    ensure!(
+        published
+            .joint_public_key
+            .eq_ignore_ascii_case(&G::element_to_hex(&joint.key))
+            && published
+                .extended_base_hash
+                .eq_ignore_ascii_case(&joint.extended_base_hash.to_hex()),
+        "the joint key on the log is not the product of the guardians' keys: do not use this \
+         election"
+    );
+    Ok(CeremonyDone { index: i, joint })
+}
+
+/// Decrypts and checks one share; the error is the complaint's reason.
+fn check_share(
+    ceremony: &Ceremony<G>,
+    guardian: &mut Guardian<G>,
+    ctx: &KeyContext,
+    entry: u64,
+    sender: u32,
+    body: &[u8],
+) -> std::result::Result<(), String> {
+    let json: SharesJson = parse_json("key shares", body).map_err(|e| e.to_string())?;
+    if json.guardian != sender {
+        return Err(format!("entry {entry} claims another sender"));
+    }
+    let shares = json.read::<G>().map_err(|e| e.to_string())?;
+    let share = shares
+        .iter()
+        .find(|s| s.recipient == guardian.index())
+        .ok_or_else(|| format!("entry {entry} holds no share for me"))?;
+    let key = ceremony.key(sender).map_err(|e| e.to_string())?;
+    match guardian.receive_share(ctx, key, share) {
+        Ok(()) => Ok(()),
+        Err(KeyError::Complaint { reason, .. }) => Err(reason.to_string()),
+        Err(e) => Err(e.to_string()),
+    }
+}
+
+/// What `entente guardian decrypt` did.
+pub enum DecryptDone {
+    /// Answered the challenges of the decryption set.
+    Responded {
+        /// This guardian.
+        index: u32,
+        /// The set.
+        set: Vec<u32>,
+    },
+    /// Committed, but the set was fixed without this guardian.
+    NotChosen {
+        /// This guardian.
+        index: u32,
+        /// The set.
+        set: Vec<u32>,
+    },
+}
+
+/// `entente guardian decrypt`: the two rounds of the decryption through the log.
+pub fn decrypt(opts: &GuardianOptions) -> Result<DecryptDone> {
+    let signer = opts.signer()?;
+    let name = opts.key.name.clone();
+    let record = opts.record_dir();
+    let secret_path = opts.secret_path();
+    opts.wait("the encrypted tally", |m| {
+        Ok(m.view
+            .of(kind::ENCRYPTED_TALLY)
+            .next()
+            .is_some()
+            .then_some(()))
+    })?;
+    let m = opts.client.mirror(&opts.log_dir())?;
+    materialize(&m.view, &record)?;
+    let secret = crate::decrypt::GuardianSecret {
+        path: &secret_path,
+        passphrase_file: None,
+    };
+    let index;
+    if let Some(w) = m
+        .view
+        .of(kind::DECRYPTION_COMMIT)
+        .find(|w| w.author == name)
+    {
+        index = m.view.guardian_index(&w.author).unwrap_or(0);
+    } else if m.view.of(kind::DECRYPTION_SET).next().is_some() {
+        bail!("the decrypting guardians were chosen before this guardian committed");
+    } else {
+        // Round 1: checks that the tally is the product of the logged cast ballots, commits.
+        index =
+            crate::decrypt::commit_with(&record, &secret, &opts.passphrase, opts.threads, false)?;
+        let file = record
+            .join(crate::decrypt::ROUND_DIR)
+            .join(format!("commit-guardian-{index}.json"));
+        let bytes =
+            std::fs::read(&file).with_context(|| format!("cannot read {}", file.display()))?;
+        opts.client
+            .post_step(&signer, &opts.state, kind::DECRYPTION_COMMIT, &bytes)?;
+        tracing::info!(guardian = index, "decryption committed");
+    }
+    let set: DecryptionSetJson =
+        opts.wait("the administrator to fix the decrypting guardians", |m| {
+            m.view
+                .of(kind::DECRYPTION_SET)
+                .next()
+                .map(|w| parse_json("decryption set", &w.body).map_err(Into::into))
+                .transpose()
+        })?;
+    if !set.guardians.contains(&index) {
+        return Ok(DecryptDone::NotChosen {
+            index,
+            set: set.guardians,
+        });
+    }
+    let m = opts.client.mirror(&opts.log_dir())?;
+    if !m
+        .view
+        .of(kind::DECRYPTION_RESPONSE)
+        .any(|w| w.author == name)
+    {
+        materialize(&m.view, &record)?;
+        let (i, answered) =
+            crate::decrypt::respond_with(&record, &secret, &opts.passphrase, opts.threads, false)?;
+        let expected: BTreeSet<u32> = set.guardians.iter().copied().collect();
+        ensure!(
+            answered.iter().copied().collect::<BTreeSet<u32>>() == expected,
+            "the commitments answered are not the decryption set's"
+        );
+        let file = record
+            .join(crate::decrypt::ROUND_DIR)
+            .join(format!("response-guardian-{i}.json"));
+        let bytes =
+            std::fs::read(&file).with_context(|| format!("cannot read {}", file.display()))?;
+        opts.client
+            .post_step(&signer, &opts.state, kind::DECRYPTION_RESPONSE, &bytes)?;
+    }
+    Ok(DecryptDone::Responded {
+        index,
+        set: set.guardians,
+    })
+}
+
+/// Opens the key file and reads the options common to the guardian commands.
+pub fn options(
+    server: &str,
+    log: &str,
+    key_file: &Path,
+    passphrase_file: Option<&Path>,
+    state: &Path,
+    timeout: Duration,
+    threads: usize,
+) -> Result<GuardianOptions> {
+    let passphrase = crate::passphrase::get(
+        passphrase_file,
+        &format!("the guardian key {}", key_file.display()),
+        false,
+    )?;
+    let key = crate::board::open_key(key_file, &passphrase)?;
+    let work_factor = std::fs::read(key_file)
+        .ok()
+        .and_then(|b| store::work_factor_of(&b));
+    Ok(GuardianOptions {
+        client: Client::new(server, log)?,
+        key,
+        passphrase,
+        work_factor,
+        state: state.to_owned(),
+        timeout,
+        threads,
+    })
+}
