@@ -330,6 +330,10 @@ pub fn export(client: &Client, dir: &Path, timeout: Duration) -> Result<Exported
         },
     )?;
     let files = materialize(&m, dir)?;
+    crate::encrypt::write_atomically(
+        &log_dir.join(crate::verify::LOG_KEY_FILE),
+        format!("{}\n", client.log_key()).as_bytes(),
+    )?;
     let size = entente_board::note::Checkpoint::open(
         &std::fs::read_to_string(log_dir.join("checkpoint"))?,
         client.log(),

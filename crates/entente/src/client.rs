@@ -30,6 +30,7 @@ pub struct Client {
     agent: ureq::Agent,
     server: String,
     log: NoteVerifier,
+    log_key: String,
 }
 
 /// The log as of one checkpoint, checked.
@@ -56,8 +57,8 @@ fn hashes(list: &[String]) -> Result<Vec<Hash>> {
 impl Client {
     /// A client of `server` (e.g. `http://127.0.0.1:8080`) that checks against `log_key`.
     pub fn new(server: &str, log_key: &str) -> Result<Self> {
-        let log = NoteVerifier::parse(&crate::board::read_vkey(log_key)?)
-            .context("--log is not the log's verifier key")?;
+        let log_key = crate::board::read_vkey(log_key)?;
+        let log = NoteVerifier::parse(&log_key).context("--log is not the log's verifier key")?;
         Ok(Self {
             agent: ureq::Agent::config_builder()
                 .timeout_global(Some(Duration::from_secs(300)))
@@ -66,12 +67,18 @@ impl Client {
                 .into(),
             server: server.trim_end_matches('/').to_owned(),
             log,
+            log_key,
         })
     }
 
     /// The log's verifier.
     pub fn log(&self) -> &NoteVerifier {
         &self.log
+    }
+
+    /// The log's verifier key as given.
+    pub fn log_key(&self) -> &str {
+        &self.log_key
     }
 
     /// GET a path: the status and the body.

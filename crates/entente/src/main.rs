@@ -141,6 +141,11 @@ enum Command {
         /// Worker threads (default: all cores).
         #[arg(long, default_value_t = 0)]
         threads: usize,
+        /// The log's verifier key (or its .pub file), for a record exported with its log
+        /// (RECORD/log/): its tiles, signatures and cosignatures are checked, and that the
+        /// record holds exactly what the log holds. Default: the key RECORD/log/key names.
+        #[arg(long)]
+        log: Option<String>,
     },
     /// Make an Ed25519 key pair for a log or a witness: the secret sealed with a passphrase in
     /// FILE, the verifier key in FILE.pub.
@@ -905,6 +910,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
             record,
             json,
             threads,
+            log,
         } => {
             let report = match entente::verify::run(&record, threads, stderr_is_terminal()) {
                 Ok(r) => r,
@@ -917,7 +923,19 @@ fn run(cli: Cli) -> Result<ExitCode> {
             if let Some(path) = json {
                 entente::verify::write_json(&report, &path)?;
             }
-            Ok(if report.holds() {
+            // A record exported from the log also holds the log: the two must agree.
+            let log = match entente::verify::check_log(&record, log.as_deref()) {
+                Ok(l) => l,
+                Err(e) => {
+                    eprintln!("error: the record's log cannot be read: {e:#}");
+                    return Ok(ExitCode::from(2));
+                }
+            };
+            if let Some(l) = &log {
+                print!("{}", l.text());
+            }
+            let log_holds = log.is_none_or(|l| l.failures.is_empty());
+            Ok(if report.holds() && log_holds {
                 ExitCode::SUCCESS
             } else {
                 ExitCode::FAILURE

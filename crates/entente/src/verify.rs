@@ -32,3 +32,169 @@ pub fn write_json(report: &Report, path: &Path) -> Result<()> {
     crate::encrypt::write_atomically(path, &serde_json::to_vec_pretty(report)?)
         .with_context(|| format!("cannot write {}", path.display()))
 }
+
+/// The file in an exported record's `log/` that names the log's verifier key the exporter
+/// trusted (a verifier may pin another with `--log`).
+pub const LOG_KEY_FILE: &str = "key";
+
+/// What the check of a record against its log found.
+pub struct LogCheck {
+    /// The log's size at its checkpoint.
+    pub size: u64,
+    /// Artifacts the log holds.
+    pub artifacts: usize,
+    /// The witnesses whose cosignatures the checkpoint carries.
+    pub cosigned_by: Vec<String>,
+    /// The witnesses of the roles file.
+    pub witnesses: usize,
+    /// Where the log's key came from.
+    pub key_from: String,
+    /// What does not hold.
+    pub failures: Vec<String>,
+}
+
+impl LogCheck {
+    /// The report's line (and the failures under it).
+    pub fn text(&self) -> String {
+        let status = if self.failures.is_empty() {
+            "PASS"
+        } else {
+            "FAIL"
+        };
+        let mut s = format!(
+            "Log: the record holds the {} artifacts of the log ({} entries, checkpoint signed by \
+             the log ({}), cosigned by {} of {} witnesses{})  {status}\n",
+            self.artifacts,
+            self.size,
+            self.key_from,
+            self.cosigned_by.len(),
+            self.witnesses,
+            if self.cosigned_by.is_empty() {
+                String::new()
+            } else {
+                format!(": {}", self.cosigned_by.join(", "))
+            }
+        );
+        for f in &self.failures {
+            s.push_str(&format!("    {f}\n"));
+        }
+        s
+    }
+}
+
+/// The record files that an export from the log writes: every file of the record but the log
+/// itself and private data.
+fn record_artifacts(dir: &Path) -> Vec<String> {
+    fn walk(root: &Path, rel: &str, out: &mut Vec<String>) {
+        let Ok(read) = std::fs::read_dir(root.join(rel)) else {
+            return;
+        };
+        for e in read.flatten() {
+            let name = e.file_name().to_string_lossy().into_owned();
+            let r = if rel.is_empty() {
+                name.clone()
+            } else {
+                format!("{rel}/{name}")
+            };
+            if rel.is_empty() && (name == crate::client::LOG_DIR || name == "private_data") {
+                continue;
+            }
+            if e.path().is_dir() {
+                walk(root, &r, out);
+            } else if name.ends_with(".json") {
+                out.push(r);
+            }
+        }
+    }
+    let mut out = Vec::new();
+    walk(dir, "", &mut out);
+    out
+}
+
+/// Checks a record exported with its log (`RECORD/log/`, tlog-tiles): the tiles verify up to a
+/// checkpoint signed by the log, every entry is a signed write of a registered role, the
+/// record holds exactly the artifacts the log holds, byte for byte, and the checkpoint is
+/// cosigned by every witness of the roles file. `None` when the record has no log.
+pub fn check_log(dir: &Path, log_key: Option<&str>) -> Result<Option<LogCheck>> {
+    let log_dir = dir.join(crate::client::LOG_DIR);
+    if !log_dir.join("checkpoint").exists() {
+        return Ok(None);
+    }
+    let (vkey, key_from) = match log_key {
+        Some(k) => (crate::board::read_vkey(k)?, "key given".to_owned()),
+        None => {
+            let path = log_dir.join(LOG_KEY_FILE);
+            let text = std::fs::read_to_string(&path).with_context(|| {
+                format!(
+                    "{} is missing: give the log's key with --log",
+                    path.display()
+                )
+            })?;
+            (
+                text.trim().to_owned(),
+                "key named by the record; pin it with --log".to_owned(),
+            )
+        }
+    };
+    let verifier = entente_board::note::NoteVerifier::parse(&vkey)
+        .context("the log's verifier key does not parse")?;
+    let mut check = LogCheck {
+        size: 0,
+        artifacts: 0,
+        cosigned_by: Vec::new(),
+        witnesses: 0,
+        key_from,
+        failures: Vec::new(),
+    };
+    let exported = match entente_board::tiles::verify_export(&log_dir, &verifier) {
+        Ok(e) => e,
+        Err(e) => {
+            check.failures.push(format!("the log does not verify: {e}"));
+            return Ok(Some(check));
+        }
+    };
+    check.size = exported.checkpoint.size;
+    let view = match entente_server::workflow::LogView::read(&exported.entries) {
+        Ok(v) => v,
+        Err(e) => {
+            check
+                .failures
+                .push(format!("the log is not an election's log: {e}"));
+            return Ok(Some(check));
+        }
+    };
+    check.witnesses = view.roles.witnesses.len();
+    check.cosigned_by = crate::admin::cosigners(&exported.note, &view.roles.witnesses)?;
+    if check.cosigned_by.len() < check.witnesses {
+        check.failures.push(format!(
+            "the checkpoint is cosigned by {} of the {} witnesses",
+            check.cosigned_by.len(),
+            check.witnesses
+        ));
+    }
+    let files = match view.record_files() {
+        Ok(f) => f,
+        Err(e) => {
+            check.failures.push(e.to_string());
+            return Ok(Some(check));
+        }
+    };
+    check.artifacts = files.len();
+    for (rel, bytes) in &files {
+        match std::fs::read(dir.join(rel)) {
+            Ok(held) if held == *bytes => {}
+            Ok(_) => check.failures.push(format!("{rel} differs from the log's")),
+            Err(_) => check
+                .failures
+                .push(format!("{rel} is on the log but not in the record")),
+        }
+    }
+    for rel in record_artifacts(dir) {
+        if !files.contains_key(&rel) {
+            check
+                .failures
+                .push(format!("{rel} is in the record but not on the log"));
+        }
+    }
+    Ok(Some(check))
+}
