@@ -157,8 +157,12 @@ pub fn initialized_json(
 }
 
 /// The record files of the setup, in the conformance records' JSON.
-fn write_setup(dir: &Path, manifest: &[u8], quorum: Quorum, joint: &JointKey<P4096>) -> Result<()> {
-    let config = config_json(manifest, quorum, DEVICE, "entente demo")?;
+pub fn write_setup(
+    dir: &Path,
+    manifest: &[u8],
+    joint: &JointKey<P4096>,
+    config: &ElectionConfigJson,
+) -> Result<()> {
     let initialized = initialized_json(joint, |i| format!("guardian{i}"));
     let write = |name: &str, bytes: Vec<u8>| {
         encrypt::write_atomically(&dir.join(name), &bytes)
@@ -169,7 +173,7 @@ fn write_setup(dir: &Path, manifest: &[u8], quorum: Quorum, joint: &JointKey<P40
         serde_json::to_vec_pretty(&constants_json())?,
     )?;
     write("manifest.json", manifest.to_vec())?;
-    write("election_config.json", serde_json::to_vec_pretty(&config)?)?;
+    write("election_config.json", serde_json::to_vec_pretty(config)?)?;
     write(
         "election_initialized.json",
         serde_json::to_vec_pretty(&initialized)?,
@@ -178,7 +182,7 @@ fn write_setup(dir: &Path, manifest: &[u8], quorum: Quorum, joint: &JointKey<P40
 }
 
 /// A random valid ballot: in each contest, usually as many choices as allowed, sometimes fewer.
-fn random_ballot(manifest: &Manifest, id: String, rng: &mut impl Rng) -> PlaintextBallot {
+pub fn random_ballot(manifest: &Manifest, id: String, rng: &mut impl Rng) -> PlaintextBallot {
     let (style, listed) = manifest
         .styles
         .iter()
@@ -280,7 +284,8 @@ pub fn run(opts: &DemoOptions) -> Result<DemoOutcome> {
             temp.path().to_path_buf()
         }
     };
-    write_setup(&dir, &manifest_bytes, quorum, &outcome.joint)?;
+    let config = config_json(&manifest_bytes, quorum, DEVICE, "entente demo")?;
+    write_setup(&dir, &manifest_bytes, &outcome.joint, &config)?;
     if let Some(passphrase) = &opts.seal_passphrase {
         let sealed = dir.join("private_data/guardians");
         std::fs::create_dir_all(&sealed)
@@ -350,7 +355,7 @@ pub fn run(opts: &DemoOptions) -> Result<DemoOutcome> {
 const TALLY_ID: &str = "riverside-demo";
 
 /// Votes per (contest, option) over the cast ballots: what the decryption must give.
-fn expected_counts(
+pub fn expected_counts(
     ballots: &[PlaintextBallot],
     challenged: &std::collections::BTreeSet<String>,
 ) -> BTreeMap<(String, String), u64> {

@@ -214,9 +214,17 @@ pub struct CeremonyDone {
     pub joint: JointKey<G>,
 }
 
-/// `entente guardian ceremony`: the whole key ceremony for this guardian. A complaint by
-/// anyone stops it with an error naming the accused.
-pub fn ceremony(opts: &GuardianOptions) -> Result<CeremonyDone> {
+/// How a key ceremony ended for one guardian.
+pub enum CeremonyOutcome {
+    /// K and H_E agreed.
+    Done(CeremonyDone),
+    /// Someone complained: what each complaint says (the evidence is on the log).
+    Stopped(Vec<String>),
+}
+
+/// `entente guardian ceremony`: the whole key ceremony for this guardian; stops at the first
+/// complaint by anyone.
+pub fn ceremony(opts: &GuardianOptions) -> Result<CeremonyOutcome> {
     let i = join(opts)?;
     let signer = opts.signer()?;
     let name = opts.key.name.clone();
@@ -279,26 +287,24 @@ pub fn ceremony(opts: &GuardianOptions) -> Result<CeremonyDone> {
             })?,
         )?;
     }
-    // Everyone's verdict: any complaint stops the ceremony.
-    let verdicts = opts.wait("every guardian's verdict on its shares", |m| {
-        let all: Vec<_> = m.view.of(kind::SHARE_VERDICT).cloned().collect();
-        Ok((all.len() == n).then_some(all))
-    })?;
-    let mut accusations = Vec::new();
-    for w in &verdicts {
-        let v: VerdictJson = parse_json("share verdict", &w.body)?;
-        for c in v.complaints {
-            accusations.push(format!(
-                "guardian {} ({}) says the share guardian {} sent it is bad: {} (log entry {})",
-                v.guardian, w.author, c.sender, c.reason, w.index
-            ));
+    // Everyone's verdict; the first complaint stops the ceremony for all.
+    let accusations = opts.wait("every guardian's verdict on its shares", |m| {
+        let mut accusations = Vec::new();
+        let mut verdicts = 0;
+        for w in m.view.of(kind::SHARE_VERDICT) {
+            verdicts += 1;
+            let v: VerdictJson = parse_json("share verdict", &w.body)?;
+            for c in v.complaints {
+                accusations.push(format!(
+                    "guardian {} ({}) says the share guardian {} sent it is bad: {} (log entry {})",
+                    v.guardian, w.author, c.sender, c.reason, w.index
+                ));
+            }
         }
-    }
+        Ok((verdicts == n || !accusations.is_empty()).then_some(accusations))
+    })?;
     if !accusations.is_empty() {
-        bail!(
-            "the key ceremony stopped; the evidence is on the log:\n  {}",
-            accusations.join("\n  ")
-        );
+        return Ok(CeremonyOutcome::Stopped(accusations));
     }
     let guardian = opts.load()?.context("the guardian's secret is missing")?;
     guardian
@@ -323,7 +329,7 @@ pub fn ceremony(opts: &GuardianOptions) -> Result<CeremonyDone> {
         "the joint key on the log is not the product of the guardians' keys: do not use this \
          election"
     );
-    Ok(CeremonyDone { index: i, joint })
+    Ok(CeremonyOutcome::Done(CeremonyDone { index: i, joint }))
 }
 
 /// Decrypts and checks one share; the error is the complaint's reason.

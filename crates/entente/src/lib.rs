@@ -11,6 +11,8 @@ pub mod demo;
 pub mod device;
 pub mod encrypt;
 pub mod guardian;
+pub mod load;
+pub mod netdemo;
 pub mod open;
 pub mod passphrase;
 pub mod progress;

@@ -18,9 +18,13 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Run an election end to end in one process: the key ceremony (K and H_E), an encryption
-    /// device that encrypts random valid ballots and challenges a few, the tally, and its
-    /// decryption by a quorum with one guardian absent; prints the result.
+    /// Run a joint election end to end on this machine, every role in its own process over
+    /// loopback: the board server (SQLite in a temporary folder), two parties' witnesses, n
+    /// guardians (two parties' and a neutral observer), the administrator and an encryption
+    /// device that casts random valid ballots and challenges a few; the tally is decrypted with
+    /// one guardian left out, the record exported with its log (cosigned by both witnesses) and
+    /// verified. Prints the time of each phase, the result and the verifier's report. With
+    /// --in-process, the same election in one process, without the board.
     Demo {
         /// Number of guardians n.
         #[arg(long, default_value_t = 5)]
@@ -43,7 +47,7 @@ enum Command {
         manifest: Option<PathBuf>,
         /// Also write each guardian's secret, passphrase-sealed, to
         /// DIR/private_data/guardians/guardian-<i>.age, for `entente decrypt` by hand.
-        #[arg(long, requires = "dir")]
+        #[arg(long, requires_all = ["dir", "in_process"])]
         seal_guardians: bool,
         /// The passphrase for --seal-guardians (else ENTENTE_PASSPHRASE, else the terminal).
         #[arg(long, requires = "seal_guardians")]
@@ -52,6 +56,10 @@ enum Command {
         /// Lower values make a stolen file cheaper to attack: for tests and throwaway demos.
         #[arg(long, requires = "seal_guardians", value_parser = clap::value_parser!(u8).range(1..=30))]
         scrypt_log_n: Option<u8>,
+        /// Run the election in one process (no server, witnesses or log): the cryptography
+        /// alone, faster.
+        #[arg(long)]
+        in_process: bool,
     },
     /// Check every *TestVector.json in DIR: one PASS/FAIL/SKIP line per file, then a summary.
     /// Exit status 0 when nothing failed, 1 when something failed, 2 when DIR cannot be read.
@@ -293,6 +301,24 @@ enum Command {
         /// With --verify: the number of rounds (each verifies the record twice).
         #[arg(long, default_value_t = 3, requires = "verify")]
         rounds: usize,
+        /// Instead, load the board server on loopback: concurrent devices submit pre-encrypted
+        /// ballots, the server is killed and restarted halfway; reports ballots per second and
+        /// p50/p99 latency, and checks that every acknowledged ballot is in the log and the
+        /// tally.
+        #[arg(long, conflicts_with = "verify")]
+        load: bool,
+        /// With --load: concurrent devices.
+        #[arg(long, default_value_t = 4, requires = "load")]
+        devices: usize,
+        /// With --load: ballots per device.
+        #[arg(long, default_value_t = 100, requires = "load")]
+        ballots: usize,
+        /// With --load: stop submitting after this many seconds.
+        #[arg(long, default_value_t = 240, requires = "load")]
+        seconds: u64,
+        /// With --load: do not kill the server halfway.
+        #[arg(long, requires = "load")]
+        no_kill: bool,
     },
 }
 
@@ -634,7 +660,21 @@ fn run(cli: Cli) -> Result<ExitCode> {
             passphrase_file,
             scrypt_log_n,
             manifest,
+            in_process,
         } => {
+            if !in_process {
+                let outcome = entente::netdemo::run(&entente::netdemo::NetDemoOptions {
+                    guardians,
+                    quorum,
+                    ballots,
+                    dir,
+                    manifest,
+                    progress: stderr_is_terminal(),
+                    threads,
+                })?;
+                print!("{}", entente::netdemo::report(&outcome));
+                return Ok(ExitCode::SUCCESS);
+            }
             let seal_passphrase = if seal_guardians {
                 Some(entente::passphrase::get(
                     passphrase_file.as_deref(),
@@ -773,19 +813,21 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 Ok(ExitCode::SUCCESS)
             }
             GuardianCommand::Ceremony { net } => {
-                match entente::guardian::ceremony(&net.guardian()?) {
-                    Ok(done) => {
+                match entente::guardian::ceremony(&net.guardian()?)? {
+                    entente::guardian::CeremonyOutcome::Done(done) => {
                         println!(
                             "guardian {}: key ceremony done; K and H_E = {} checked",
                             done.index, done.joint.extended_base_hash
                         );
                         Ok(ExitCode::SUCCESS)
                     }
-                    Err(e) if format!("{e}").contains("key ceremony stopped") => {
-                        eprintln!("error: {e:#}");
+                    entente::guardian::CeremonyOutcome::Stopped(accusations) => {
+                        eprintln!(
+                            "error: the key ceremony stopped; the evidence is on the log:\n  {}",
+                            accusations.join("\n  ")
+                        );
                         Ok(ExitCode::FAILURE)
                     }
-                    Err(e) => Err(e),
                 }
             }
             GuardianCommand::Decrypt { net } => {
@@ -1087,6 +1129,24 @@ fn run(cli: Cli) -> Result<ExitCode> {
         } => {
             let rounds = bench::verify_scaling(&record, threads, rounds)?;
             print!("{}", bench::scaling_report(&rounds, threads));
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Bench {
+            load: true,
+            devices,
+            ballots,
+            seconds,
+            no_kill,
+            ..
+        } => {
+            let report = entente::load::run(&entente::load::LoadOptions {
+                devices,
+                ballots,
+                limit: std::time::Duration::from_secs(seconds),
+                kill: !no_kill,
+                progress: stderr_is_terminal(),
+            })?;
+            print!("{}", report.text());
             Ok(ExitCode::SUCCESS)
         }
         Command::Bench { scale, .. } => {

@@ -38,6 +38,37 @@ fn admin() -> NoteSigner {
     NoteSigner::new("administrator", SigningKey::from_bytes(&[77; 32])).unwrap()
 }
 
+fn device() -> NoteSigner {
+    NoteSigner::new("booth", SigningKey::from_bytes(&[78; 32])).unwrap()
+}
+
+/// The conformance election (set up outside the log) and three of its ballots.
+fn record() -> std::path::PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../../shared/conformance/egk/records/allAvailableJson")
+}
+
+fn ballots() -> Vec<Vec<u8>> {
+    let dir = record().join("encrypted_ballots/runWorkflowAllAvailableJson");
+    let mut files: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| {
+            p.file_name()
+                .unwrap()
+                .to_str()
+                .unwrap()
+                .starts_with("eballot")
+        })
+        .collect();
+    files.sort();
+    files
+        .iter()
+        .take(3)
+        .map(|f| std::fs::read(f).unwrap())
+        .collect()
+}
+
 fn start(args: &[&str]) -> (Running, String) {
     // The witnesses' stderr is read for the alarm; the server's is left to the terminal.
     net::start(PASS, args, args[0] == "witness")
@@ -108,8 +139,11 @@ fn witnesses_cosign_the_board_and_catch_a_rewritten_history() {
     let roles = d.join("roles.json");
     std::fs::write(
         &roles,
-        serde_json::to_vec(&serde_json::json!({ "administrator": admin().verifier_key() }))
-            .unwrap(),
+        serde_json::to_vec(&serde_json::json!({
+            "administrator": admin().verifier_key(),
+            "devices": [device().verifier_key()],
+        }))
+        .unwrap(),
     )
     .unwrap();
 
@@ -141,6 +175,8 @@ fn witnesses_cosign_the_board_and_catch_a_rewritten_history() {
             s(db),
             "--roles",
             s(&roles),
+            "--record",
+            s(&record()),
             "--listen",
             "127.0.0.1:0",
             "--witness",
@@ -150,21 +186,22 @@ fn witnesses_cosign_the_board_and_catch_a_rewritten_history() {
         ])
     };
     let (mut server, addr) = serve(&db);
-    for n in 1..=3u64 {
-        let env = Envelope::sign(&admin(), "manifest", n, format!("artifact {n}").as_bytes());
+    // Entry 0 is the roles file; three ballots follow.
+    for (n, ballot) in ballots().iter().enumerate() {
+        let env = Envelope::sign(&device(), "ballot", n as u64 + 1, ballot);
         let (status, body) = http(
             &addr,
             "POST",
-            "/entries",
+            "/ballots",
             &serde_json::to_vec(&env).unwrap(),
         );
         assert_eq!(status, 200, "{}", String::from_utf8_lossy(&body));
     }
-    // Published once both parties' witnesses have cosigned the checkpoint of all three.
+    // Published once both parties' witnesses have cosigned the checkpoint of all four.
     wait_until("both cosignatures", || {
         let (_, body) = http(&addr, "GET", "/status", b"");
         let st: Value = serde_json::from_slice(&body).unwrap();
-        st["published_size"] == 3
+        st["published_size"] == 4
     });
     let (_, note) = http(&addr, "GET", "/checkpoint", b"");
     let note = String::from_utf8(note).unwrap();
@@ -177,7 +214,7 @@ fn witnesses_cosign_the_board_and_catch_a_rewritten_history() {
     server.kill().unwrap();
     server.wait().unwrap();
 
-    // The operator rewrites entry 1, rebuilds the tree, adds an entry and re-signs with the
+    // The operator rewrites a ballot (entry 2), rebuilds the tree, adds an entry and re-signs with the
     // log's own key: a history every check of the board alone would accept.
     let forged = d.join("forged.db");
     let mut board = Board::init(
@@ -190,15 +227,15 @@ fn witnesses_cosign_the_board_and_catch_a_rewritten_history() {
     )
     .unwrap();
     let original = Board::open(SqliteStorage::open(&db).unwrap()).unwrap();
-    for i in 0..3 {
+    for i in 0..4 {
         let mut e = original.entry(i).unwrap().unwrap().entry;
-        if i == 1 {
-            e.data = b"artifact 2, rewritten".to_vec();
+        if i == 2 {
+            e.data = b"ballot 2, rewritten".to_vec();
         }
         board.append(&[e]).unwrap();
     }
     board
-        .append(&[Entry::new("manifest", b"artifact 4".to_vec())])
+        .append(&[Entry::new("ballot", b"ballot 4".to_vec())])
         .unwrap();
     drop(board);
     let key = entente::board::open_key(&log_key, &PASS.to_owned().into()).unwrap();

@@ -1,0 +1,398 @@
+//! `entente bench --load`: the board server under load, on loopback. Several encryption
+//! devices (threads of this process, each with its own key and chain) submit pre-encrypted
+//! ballots at once to an `entente serve` process; halfway through, the server is killed
+//! (SIGKILL) and restarted on the same port, and the devices carry on. Reports ballots per
+//! second and the latency of an acknowledged submission (p50, p99), then checks that every
+//! acknowledged ballot is in the log at its acknowledged index, byte for byte, and in the
+//! encrypted tally computed from the log.
+//!
+//! Bounded in count (`--devices` × `--ballots`) and in time (`--seconds`): devices stop
+//! submitting when the time is up.
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use age::secrecy::SecretString;
+use anyhow::{Context, Result, ensure};
+use entente_board::note::NoteSigner;
+use entente_core::keys::{KeyContext, Quorum, run_local};
+use entente_group::P4096;
+use entente_record::ballot::PlaintextBallot;
+use entente_record::ballot::chain::BallotChainJson;
+use entente_record::election::{ElectionSetup, read_json};
+use entente_record::manifest::Manifest;
+use entente_record::tally::EncryptedTallyJson;
+use entente_server::app::Receipt;
+use entente_server::{Envelope, RolesFile};
+use rand::SeedableRng;
+use rand::rngs::StdRng;
+
+use crate::board::Role;
+use crate::client::{Client, check_receipt};
+use crate::encrypt::{Challenge, encrypt_into_record, write_atomically};
+use crate::netdemo::Stage;
+
+/// What `entente bench --load` is asked to do.
+pub struct LoadOptions {
+    /// Concurrent devices.
+    pub devices: usize,
+    /// Ballots per device.
+    pub ballots: usize,
+    /// Stop submitting after this long.
+    pub limit: Duration,
+    /// Kill and restart the server when half the ballots are acknowledged.
+    pub kill: bool,
+    /// Progress bars.
+    pub progress: bool,
+}
+
+/// What the load run measured and checked.
+pub struct LoadReport {
+    /// Ballots acknowledged.
+    pub acknowledged: usize,
+    /// Ballots submitted but not acknowledged when time ran out.
+    pub unacknowledged: usize,
+    /// Submission wall time (first submission to last answer).
+    pub wall: Duration,
+    /// Latency of acknowledged submissions: p50, p99, max.
+    pub p50: Duration,
+    /// 99th percentile.
+    pub p99: Duration,
+    /// Slowest.
+    pub max: Duration,
+    /// Whether the server was killed and restarted.
+    pub killed: bool,
+    /// The server's deepest queue seen on /status.
+    pub max_queue: u64,
+    /// The log's size at the end.
+    pub log_size: u64,
+    /// Cast ballots in the tally computed from the log.
+    pub tallied: usize,
+}
+
+impl LoadReport {
+    /// The report's text.
+    pub fn text(&self) -> String {
+        format!(
+            "{} ballots acknowledged in {:.2} s: {:.1} ballots/s\n\
+             latency of an acknowledged submission: p50 {:.1} ms, p99 {:.1} ms, max {:.1} ms\n\
+             deepest queue seen: {}\n\
+             server killed (SIGKILL) and restarted mid-load: {}\n\
+             afterwards: every acknowledged ballot is in the log ({} entries) at its index, byte \
+             for byte, and among the {} cast ballots of the tally computed from the log; {} \
+             submitted without an answer before the time limit\n",
+            self.acknowledged,
+            self.wall.as_secs_f64(),
+            self.acknowledged as f64 / self.wall.as_secs_f64().max(1e-9),
+            self.p50.as_secs_f64() * 1e3,
+            self.p99.as_secs_f64() * 1e3,
+            self.max.as_secs_f64() * 1e3,
+            self.max_queue,
+            if self.killed { "yes" } else { "no" },
+            self.log_size,
+            self.tallied,
+            self.unacknowledged,
+        )
+    }
+}
+
+/// One acknowledged ballot.
+struct Ack {
+    id: String,
+    index: u64,
+    envelope: Vec<u8>,
+    latency: Duration,
+}
+
+/// Runs the load test.
+pub fn run(opts: &LoadOptions) -> Result<LoadReport> {
+    ensure!(
+        opts.devices > 0 && opts.ballots > 0,
+        "--devices and --ballots must be positive"
+    );
+    let work = tempfile::tempdir().context("cannot create a temporary directory")?;
+    let w = work.path();
+    // The election, set up in one process (the load is on the board, not the ceremony).
+    let manifest_bytes = crate::demo::DEMO_MANIFEST.as_bytes();
+    let manifest = Manifest::from_json(manifest_bytes)?;
+    let quorum = Quorum::new(3, 2)?;
+    let record = w.join("election");
+    let config = crate::demo::config_json(manifest_bytes, quorum, "load", "entente bench --load")?;
+    let h_b = entente_record::HashValue::from_hex(&config.election_base_hash)?;
+    let (_, joint) = run_local::<P4096, _>(
+        KeyContext::standard(),
+        quorum,
+        &h_b,
+        &mut StdRng::from_os_rng(),
+    )?;
+    crate::demo::write_setup(&record, manifest_bytes, &joint, &config)?;
+    let setup = ElectionSetup::<P4096>::read(&record)?;
+
+    // Keys, roles, board.
+    let pass = format!("entente-load-{}", rand::random::<u64>());
+    let passphrase_file = w.join("passphrase");
+    write_atomically(&passphrase_file, pass.as_bytes())?;
+    let passphrase = SecretString::from(pass);
+    let keys = w.join("keys");
+    std::fs::create_dir_all(&keys)?;
+    let keygen = |file: &str, name: &str| {
+        crate::board::keygen(&keys.join(file), name, Role::Log, &passphrase, Some(4))
+            .map(|v| v.trim().to_owned())
+    };
+    keygen("log.key", "board.example/load")?;
+    let names: Vec<String> = (1..=opts.devices).map(|d| format!("booth-{d}")).collect();
+    let devices = names
+        .iter()
+        .map(|n| keygen(&format!("{n}.key"), n))
+        .collect::<Result<Vec<_>>>()?;
+    let db = w.join("board.db");
+    crate::board::init(&db, "board.example/load", &keys.join("log.key"), &[])?;
+    let roles = w.join("roles.json");
+    write_atomically(
+        &roles,
+        &serde_json::to_vec(&RolesFile {
+            devices,
+            ..RolesFile::default()
+        })?,
+    )?;
+    let log_pub = crate::board::public_path(&keys.join("log.key"));
+
+    // Every device's ballots, encrypted before the clock starts.
+    let bar = crate::progress::bar(opts.progress, opts.devices * opts.ballots, "encrypting");
+    let mut choices = StdRng::from_os_rng();
+    for name in &names {
+        let ballots: Vec<PlaintextBallot> = (1..=opts.ballots)
+            .map(|i| crate::demo::random_ballot(&manifest, format!("{name}-{i:05}"), &mut choices))
+            .collect();
+        encrypt_into_record(
+            &setup,
+            &w.join("devices"),
+            name,
+            ballots,
+            &Challenge::None,
+            0,
+            false,
+        )?;
+        bar.inc(opts.ballots as u64);
+    }
+    bar.finish_and_clear();
+
+    let stage = Stage::new(w, &passphrase_file, &log_pub);
+    let server_args = |listen: &str| -> Vec<String> {
+        [
+            "serve",
+            "--db",
+            &db.to_string_lossy(),
+            "--listen",
+            listen,
+            "--roles",
+            &roles.to_string_lossy(),
+            "--record",
+            &record.to_string_lossy(),
+            "--passphrase-file",
+            &passphrase_file.to_string_lossy(),
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect()
+    };
+    let (server, url) = stage.start_listening("server", &server_args("127.0.0.1:0"))?;
+    let addr = url.trim_start_matches("http://").to_owned();
+    let server = Arc::new(Mutex::new(Some(server)));
+    let client = Client::new(&url, &log_pub.to_string_lossy())?;
+
+    let total = opts.devices * opts.ballots;
+    let acked = Arc::new(AtomicUsize::new(0));
+    let acks: Arc<Mutex<Vec<Ack>>> = Arc::new(Mutex::new(Vec::new()));
+    let bar = crate::progress::bar(opts.progress, total, "ballots acknowledged");
+    let start = Instant::now();
+    let mut killed = false;
+    let mut max_queue = 0;
+    let unanswered = std::thread::scope(|scope| -> Result<usize> {
+        let mut handles = Vec::new();
+        for name in &names {
+            let (acks, acked, url) = (acks.clone(), acked.clone(), url.clone());
+            let key = keys.join(format!("{name}.key"));
+            let dir = w.join("devices/encrypted_ballots").join(name);
+            let log = client.log().clone();
+            let passphrase = passphrase.clone();
+            let limit = opts.limit;
+            handles.push(scope.spawn(move || -> Result<usize> {
+                let key = crate::board::open_key(&key, &passphrase)?;
+                let signer = NoteSigner::new(&key.name, key.signing)?;
+                let chain: BallotChainJson = read_json(&dir.join("ballot_chain.json"))?;
+                submit_all(
+                    &signer, &dir, &chain, &url, &log, limit, start, &acks, &acked,
+                )
+            }));
+        }
+        // Watch the queue; kill and restart the server halfway.
+        while handles.iter().any(|h| !h.is_finished()) {
+            bar.set_position(acked.load(Ordering::Relaxed) as u64);
+            if let Ok((200, body)) = client.get("/status")
+                && let Ok(v) = serde_json::from_slice::<serde_json::Value>(&body)
+            {
+                max_queue = max_queue.max(v["queue_depth"].as_u64().unwrap_or(0));
+            }
+            if opts.kill && !killed && acked.load(Ordering::Relaxed) >= total / 2 {
+                let mut guard = server.lock().map_err(|_| anyhow::anyhow!("poisoned"))?;
+                drop(guard.take()); // SIGKILL, then wait
+                let (restarted, _) =
+                    stage.start_listening("server-restarted", &server_args(&addr))?;
+                *guard = Some(restarted);
+                killed = true;
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        let mut unanswered = 0;
+        for h in handles {
+            unanswered += h
+                .join()
+                .map_err(|_| anyhow::anyhow!("a device thread panicked"))??;
+        }
+        Ok(unanswered)
+    })?;
+    let wall = start.elapsed();
+    bar.finish_and_clear();
+
+    // Every acknowledged ballot is in the log, at its index, as sent.
+    let acks = std::mem::take(&mut *acks.lock().map_err(|_| anyhow::anyhow!("poisoned"))?);
+    let mirror = w.join("mirror");
+    client.mirror(&mirror)?;
+    let exported = entente_board::tiles::verify_export(&mirror, client.log())?;
+    for a in &acks {
+        ensure!(
+            exported.entries.get(a.index as usize) == Some(&a.envelope),
+            "ballot {} was acknowledged at index {} but the log does not hold it there",
+            a.id,
+            a.index
+        );
+    }
+    // And in the tally computed from the log.
+    let view = entente_server::workflow::LogView::read(&exported.entries)?;
+    let tallied_dir = w.join("tallied");
+    crate::client::materialize(&view, &tallied_dir)?;
+    for f in [
+        "manifest.json",
+        "election_config.json",
+        "election_initialized.json",
+        "constants.json",
+    ] {
+        std::fs::copy(record.join(f), tallied_dir.join(f))?;
+    }
+    let agg = crate::tally::run(&crate::tally::TallyOptions {
+        record: tallied_dir.clone(),
+        tally_id: "load".into(),
+        threads: 0,
+        progress: false,
+    })?;
+    ensure!(
+        agg.refused.is_empty(),
+        "the log holds ballots that do not check"
+    );
+    let tally: EncryptedTallyJson = read_json(&tallied_dir.join(crate::record::ENCRYPTED_TALLY))?;
+    let counted: BTreeSet<&String> = tally.cast_ballot_ids.iter().collect();
+    for a in &acks {
+        ensure!(
+            counted.contains(&a.id),
+            "acknowledged ballot {} is not in the tally",
+            a.id
+        );
+    }
+    let mut latencies: Vec<Duration> = acks.iter().map(|a| a.latency).collect();
+    latencies.sort();
+    let pct = |p: f64| {
+        latencies
+            .get(((latencies.len() as f64 - 1.0) * p).round() as usize)
+            .copied()
+            .unwrap_or_default()
+    };
+    drop(server);
+    Ok(LoadReport {
+        acknowledged: acks.len(),
+        unacknowledged: unanswered,
+        wall,
+        p50: pct(0.50),
+        p99: pct(0.99),
+        max: latencies.last().copied().unwrap_or_default(),
+        killed,
+        max_queue,
+        log_size: exported.checkpoint.size,
+        tallied: counted.len(),
+    })
+}
+
+/// One device: submits its chain in order; a submission that fails for want of a server is
+/// tried again (with a new nonce) until the server answers. Returns how many were left without
+/// an answer when the time ran out.
+#[allow(clippy::too_many_arguments)]
+fn submit_all(
+    signer: &NoteSigner,
+    dir: &Path,
+    chain: &BallotChainJson,
+    url: &str,
+    log: &entente_board::note::NoteVerifier,
+    limit: Duration,
+    start: Instant,
+    acks: &Mutex<Vec<Ack>>,
+    acked: &AtomicUsize,
+) -> Result<usize> {
+    let agent: ureq::Agent = ureq::Agent::config_builder()
+        .timeout_global(Some(Duration::from_secs(30)))
+        .http_status_as_error(false)
+        .build()
+        .into();
+    let mut nonce = 0u64;
+    for (done, id) in chain.ballot_ids.iter().enumerate() {
+        let path: PathBuf = dir.join(format!("eballot-{id}.json"));
+        let body =
+            std::fs::read(&path).with_context(|| format!("cannot read {}", path.display()))?;
+        loop {
+            if start.elapsed() > limit {
+                return Ok(chain.ballot_ids.len() - done);
+            }
+            nonce += 1;
+            let env = Envelope::sign(signer, "ballot", nonce, &body);
+            let bytes = serde_json::to_vec(&env)?;
+            let sent = Instant::now();
+            let resp = agent
+                .post(format!("{url}/ballots"))
+                .header("content-type", "application/json")
+                .send(&bytes[..]);
+            let mut resp = match resp {
+                Ok(r) => r,
+                Err(_) => {
+                    // The server is down (killed): wait for it to come back.
+                    std::thread::sleep(Duration::from_millis(100));
+                    continue;
+                }
+            };
+            let status = resp.status().as_u16();
+            let Ok(text) = resp.body_mut().read_to_string() else {
+                continue;
+            };
+            if status == 409 && text.contains("on the board already") {
+                // Logged before the server died, its answer lost: not acknowledged to us, but
+                // on the board; the checks below do not count it as acknowledged.
+                break;
+            }
+            ensure!(status == 200, "ballot {id}: {status} {text}");
+            let receipt: Receipt = serde_json::from_str(&text)?;
+            check_receipt(&receipt, &bytes, log)?;
+            acks.lock()
+                .map_err(|_| anyhow::anyhow!("poisoned"))?
+                .push(Ack {
+                    id: id.clone(),
+                    index: receipt.index,
+                    envelope: bytes,
+                    latency: sent.elapsed(),
+                });
+            acked.fetch_add(1, Ordering::Relaxed);
+            break;
+        }
+    }
+    Ok(0)
+}

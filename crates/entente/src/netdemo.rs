@@ -1,0 +1,618 @@
+//! `entente demo`: a joint election on one machine with every role in its own process, talking
+//! over loopback exactly as they would across countries. The demo starts the board server
+//! (SQLite in a temporary folder), one witness per party, n guardian processes (two parties'
+//! guardians and a neutral observer), the administrator and an encryption device; runs the key
+//! ceremony, the voting, the tally and its decryption with one guardian left out; exports the
+//! record with its log (`log/`, checkpoint cosigned by both witnesses); and verifies it,
+//! including that the record holds exactly what the log holds. The only thing the processes
+//! share is the board, and each believes only what the log proves.
+//!
+//! The demo's orchestration is the only place that knows every key: it makes them (one
+//! throwaway passphrase, cheap scrypt) so that the demo runs unattended.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use age::secrecy::SecretString;
+use anyhow::{Context, Result, bail, ensure};
+use entente_core::keys::Quorum;
+use entente_group::P4096;
+use entente_record::ballot::PlaintextBallot;
+use entente_record::election::read_json;
+use entente_record::manifest::Manifest;
+use entente_record::tally::DecryptedTallyJson;
+use entente_server::RolesFile;
+use rand::SeedableRng;
+use rand::rngs::StdRng;
+
+use crate::board::Role;
+use crate::client::Client;
+use crate::encrypt::write_atomically;
+
+/// What `entente demo` is asked to do.
+pub struct NetDemoOptions {
+    /// n.
+    pub guardians: u32,
+    /// k.
+    pub quorum: u32,
+    /// Ballots to cast (a few are challenged).
+    pub ballots: usize,
+    /// Where to export the record (a temporary directory if none).
+    pub dir: Option<PathBuf>,
+    /// A manifest file instead of the built-in one.
+    pub manifest: Option<PathBuf>,
+    /// Progress bars.
+    pub progress: bool,
+    /// Threads for the device's encryption and the verifier (0: all cores).
+    pub threads: usize,
+}
+
+/// One phase and how long it took.
+pub struct Phase {
+    /// Its name.
+    pub name: &'static str,
+    /// Wall time.
+    pub time: Duration,
+}
+
+/// What the demo did.
+pub struct NetDemoOutcome {
+    /// The guardians' names, guardian 1 first.
+    pub guardians: Vec<String>,
+    /// n and k.
+    pub quorum: Quorum,
+    /// The guardian left out of the decryption, if any.
+    pub absent: Option<String>,
+    /// The phases in order.
+    pub phases: Vec<Phase>,
+    /// Ballots cast and challenged.
+    pub cast: usize,
+    /// Challenged ballots.
+    pub challenged: usize,
+    /// The result table.
+    pub table: String,
+    /// The verifier's report and the log check.
+    pub verification: String,
+    /// Where the record is, if kept.
+    pub record: Option<PathBuf>,
+    /// H_E.
+    pub h_e: String,
+}
+
+/// A child process of the demo, killed if the demo stops early.
+pub(crate) struct Proc {
+    name: String,
+    child: Child,
+    log: PathBuf,
+}
+
+impl Drop for Proc {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Proc {
+    /// The last lines of its log, for an error message.
+    fn tail(&self) -> String {
+        let text = std::fs::read_to_string(&self.log).unwrap_or_default();
+        let lines: Vec<&str> = text.lines().collect();
+        lines[lines.len().saturating_sub(8)..].join("\n    ")
+    }
+
+    /// Its exit, if it has exited: an error naming it if it failed.
+    fn finished(&mut self) -> Result<bool> {
+        match self.child.try_wait()? {
+            None => Ok(false),
+            Some(s) if s.success() => Ok(true),
+            Some(s) => bail!("{} stopped ({s}):\n    {}", self.name, self.tail()),
+        }
+    }
+
+    /// Its standard output once it has exited.
+    fn stdout(&self) -> String {
+        std::fs::read_to_string(self.log.with_extension("out")).unwrap_or_default()
+    }
+}
+
+/// The running demo: its folder, passphrase and processes.
+pub(crate) struct Stage {
+    dir: PathBuf,
+    passphrase_file: PathBuf,
+    server: String,
+    log_pub: PathBuf,
+}
+
+impl Stage {
+    /// A stage in `dir` whose processes read the passphrase from `passphrase_file` and check
+    /// the log with the key in `log_pub`.
+    pub(crate) fn new(
+        dir: &std::path::Path,
+        passphrase_file: &std::path::Path,
+        log_pub: &std::path::Path,
+    ) -> Self {
+        Self {
+            dir: dir.to_owned(),
+            passphrase_file: passphrase_file.to_owned(),
+            server: String::new(),
+            log_pub: log_pub.to_owned(),
+        }
+    }
+
+    fn path(&self, rel: &str) -> PathBuf {
+        self.dir.join(rel)
+    }
+
+    fn s(&self, rel: &str) -> String {
+        self.path(rel).to_string_lossy().into_owned()
+    }
+
+    /// Starts `entente ARGS` as `name`, its stdout in logs/NAME.out, its stderr in
+    /// logs/NAME.log.
+    fn spawn(&self, name: &str, args: &[String]) -> Result<Proc> {
+        let exe = std::env::current_exe().context("cannot find the entente executable")?;
+        let logs = self.path("logs");
+        std::fs::create_dir_all(&logs)?;
+        let log = logs.join(format!("{name}.log"));
+        let out = std::fs::File::create(log.with_extension("out"))?;
+        let err = std::fs::File::create(&log)?;
+        let child = Command::new(exe)
+            .args(args)
+            .env_remove(crate::passphrase::ENV)
+            .env("RUST_LOG", "info")
+            .stdin(Stdio::null())
+            .stdout(out)
+            .stderr(err)
+            .spawn()
+            .with_context(|| format!("cannot start {name}"))?;
+        Ok(Proc {
+            name: name.to_owned(),
+            child,
+            log,
+        })
+    }
+
+    /// Starts a server-like process and reads the address it listens on.
+    pub(crate) fn start_listening(&self, name: &str, args: &[String]) -> Result<(Proc, String)> {
+        let mut p = self.spawn(name, args)?;
+        let out = p.log.with_extension("out");
+        let start = Instant::now();
+        loop {
+            let text = std::fs::read_to_string(&out).unwrap_or_default();
+            if let Some(addr) = text
+                .lines()
+                .next()
+                .and_then(|l| l.trim().strip_prefix("listening on "))
+            {
+                return Ok((p, addr.to_owned()));
+            }
+            p.finished()?;
+            ensure!(
+                start.elapsed() < Duration::from_secs(60),
+                "{name} did not start listening"
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    /// The arguments every networked role takes.
+    fn net(&self, key: &str, state: &str) -> Vec<String> {
+        vec![
+            "--server".into(),
+            self.server.clone(),
+            "--log".into(),
+            self.log_pub.to_string_lossy().into_owned(),
+            "--key".into(),
+            self.s(&format!("keys/{key}.key")),
+            "--passphrase-file".into(),
+            self.passphrase_file.to_string_lossy().into_owned(),
+            "--state".into(),
+            self.s(&format!("state/{state}")),
+        ]
+    }
+}
+
+/// Waits for every process of `procs` to finish, advancing `bar` as they do; the first failure
+/// stops the demo with its log.
+fn wait_all(procs: &mut [Proc], bar: &indicatif::ProgressBar) -> Result<()> {
+    let mut done = BTreeSet::new();
+    while done.len() < procs.len() {
+        for (i, p) in procs.iter_mut().enumerate() {
+            if !done.contains(&i) && p.finished()? {
+                done.insert(i);
+                bar.inc(1);
+            }
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    Ok(())
+}
+
+/// The guardians' names: two parties' guardians in turn, and a neutral observer when n is odd.
+pub fn guardian_names(n: u32) -> Vec<String> {
+    (1..=n)
+        .map(|i| {
+            if n % 2 == 1 && i == n {
+                "guardian-observer".to_owned()
+            } else {
+                let party = if i % 2 == 1 { "harbour" } else { "highland" };
+                format!("guardian-{party}-{}", i.div_ceil(2))
+            }
+        })
+        .collect()
+}
+
+/// Runs the demo.
+pub fn run(opts: &NetDemoOptions) -> Result<NetDemoOutcome> {
+    let quorum =
+        Quorum::new(opts.guardians, opts.quorum).context("invalid --guardians / --quorum")?;
+    let manifest_bytes = match &opts.manifest {
+        None => crate::demo::DEMO_MANIFEST.as_bytes().to_vec(),
+        Some(path) => std::fs::read(path)
+            .with_context(|| format!("cannot read the manifest {}", path.display()))?,
+    };
+    let manifest = Manifest::from_json(&manifest_bytes).context("the manifest is not usable")?;
+    if let Some(d) = &opts.dir
+        && d.join("election_config.json").exists()
+    {
+        bail!(
+            "{} already holds an election record; choose an empty --dir",
+            d.display()
+        );
+    }
+    let work = tempfile::tempdir().context("cannot create a temporary directory")?;
+    let mut phases = Vec::new();
+    let mut phase_start = Instant::now();
+    let mut end_phase = |name: &'static str, start: &mut Instant| {
+        phases.push(Phase {
+            name,
+            time: start.elapsed(),
+        });
+        *start = Instant::now();
+    };
+
+    // Keys and the board. A throwaway passphrase for all (cheap scrypt: nothing here is secret
+    // beyond the demo).
+    let passphrase_file = work.path().join("passphrase");
+    let pass = format!("entente-demo-{}", rand::random::<u64>());
+    write_atomically(&passphrase_file, pass.as_bytes())?;
+    let passphrase = SecretString::from(pass);
+    let keys = work.path().join("keys");
+    std::fs::create_dir_all(&keys)?;
+    let origin = format!("entente.demo/{}", manifest.election_scope_id);
+    let keygen = |file: &str, name: &str, role: Role| {
+        crate::board::keygen(&keys.join(file), name, role, &passphrase, Some(4))
+            .map(|v| v.trim().to_owned())
+    };
+    keygen("log.key", &origin, Role::Log)?;
+    let admin = keygen("admin.key", "administrator", Role::Log)?;
+    let names = guardian_names(opts.guardians);
+    let guardians = names
+        .iter()
+        .map(|g| keygen(&format!("{g}.key"), g, Role::Log))
+        .collect::<Result<Vec<_>>>()?;
+    let device_name = "riverside-booth-1";
+    let device = keygen("device.key", device_name, Role::Log)?;
+    let parties = ["harbour", "highland"];
+    let witnesses = parties
+        .iter()
+        .map(|p| {
+            keygen(
+                &format!("witness-{p}.key"),
+                &format!("witness.{p}.example"),
+                Role::Witness,
+            )
+        })
+        .collect::<Result<Vec<_>>>()?;
+    let db = work.path().join("board.db");
+    crate::board::init(&db, &origin, &keys.join("log.key"), &witnesses)?;
+    let roles = work.path().join("roles.json");
+    write_atomically(
+        &roles,
+        &serde_json::to_vec_pretty(&RolesFile {
+            administrator: Some(admin),
+            guardians,
+            devices: vec![device],
+            witnesses: witnesses.clone(),
+        })?,
+    )?;
+    let log_pub = crate::board::public_path(&keys.join("log.key"));
+    let mut stage = Stage::new(work.path(), &passphrase_file, &log_pub);
+    let pf = passphrase_file.to_string_lossy().into_owned();
+    let mut witness_urls = Vec::new();
+    let mut running = Vec::new();
+    for p in parties {
+        let (proc, url) = stage.start_listening(
+            &format!("witness-{p}"),
+            &[
+                "witness".into(),
+                "serve".into(),
+                "--state".into(),
+                stage.s(&format!("state/witness-{p}")),
+                "--key".into(),
+                stage.s(&format!("keys/witness-{p}.key")),
+                "--passphrase-file".into(),
+                pf.clone(),
+                "--log".into(),
+                log_pub.to_string_lossy().into_owned(),
+                "--listen".into(),
+                "127.0.0.1:0".into(),
+            ],
+        )?;
+        running.push(proc);
+        witness_urls.push(url);
+    }
+    let mut server_args = vec![
+        "serve".to_owned(),
+        "--db".into(),
+        db.to_string_lossy().into_owned(),
+        "--listen".into(),
+        "127.0.0.1:0".into(),
+        "--roles".into(),
+        roles.to_string_lossy().into_owned(),
+        "--passphrase-file".into(),
+        pf.clone(),
+    ];
+    for w in &witness_urls {
+        server_args.extend(["--witness".to_owned(), w.clone()]);
+    }
+    let (server, url) = stage.start_listening("server", &server_args)?;
+    running.push(server);
+    stage.server = url;
+    let client = Client::new(&stage.server, &log_pub.to_string_lossy())?;
+    end_phase("start the board, 2 witnesses", &mut phase_start);
+
+    // The key ceremony: the administrator publishes the election and waits; each guardian runs
+    // its own process.
+    let bar = crate::progress::bar(
+        opts.progress,
+        names.len() + 1,
+        "key ceremony: guardians and administrator done",
+    );
+    let manifest_file = work.path().join("manifest.json");
+    write_atomically(&manifest_file, &manifest_bytes)?;
+    let mut admin_args = vec!["admin".to_owned(), "create".into()];
+    admin_args.extend(stage.net("admin", "admin"));
+    admin_args.extend([
+        "--quorum".into(),
+        opts.quorum.to_string(),
+        "--baux0".into(),
+        device_name.into(),
+        "--manifest".into(),
+        manifest_file.to_string_lossy().into_owned(),
+    ]);
+    let mut ceremony = vec![stage.spawn("administrator", &admin_args)?];
+    for g in &names {
+        let mut args = vec!["guardian".to_owned(), "ceremony".into()];
+        args.extend(stage.net(g, g));
+        ceremony.push(stage.spawn(g, &args)?);
+    }
+    wait_all(&mut ceremony, &bar)?;
+    bar.finish_and_clear();
+    let h_e = ceremony[0]
+        .stdout()
+        .trim()
+        .rsplit(' ')
+        .next()
+        .unwrap_or_default()
+        .to_owned();
+    end_phase("key ceremony", &mut phase_start);
+
+    // Voting: random valid ballots, about one in two hundred challenged.
+    let mut choices = StdRng::from_os_rng();
+    let ballots: Vec<PlaintextBallot> = (1..=opts.ballots)
+        .map(|i| crate::demo::random_ballot(&manifest, format!("ballot-{i:06}"), &mut choices))
+        .collect();
+    let challenged: BTreeSet<String> = ballots
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| i % 200 == 7 || *i == 0 && opts.ballots < 8)
+        .map(|(_, b)| b.ballot_id.clone())
+        .collect();
+    let expected = crate::demo::expected_counts(&ballots, &challenged);
+    let ballot_dir = work.path().join("ballots");
+    for b in &ballots {
+        write_atomically(
+            &ballot_dir.join(format!("pballot-{}.json", b.ballot_id)),
+            &serde_json::to_vec(b)?,
+        )?;
+    }
+    let before = board_size(&client)?;
+    let mut device_args = vec![
+        "device".to_owned(),
+        "--server".into(),
+        stage.server.clone(),
+        "--key".into(),
+        stage.s("keys/device.key"),
+        "--passphrase-file".into(),
+        pf.clone(),
+        "--state".into(),
+        stage.s("state/device"),
+        "--log".into(),
+        log_pub.to_string_lossy().into_owned(),
+        "--threads".into(),
+        opts.threads.to_string(),
+    ];
+    for id in &challenged {
+        device_args.extend(["--challenge".to_owned(), id.clone()]);
+    }
+    device_args.push(ballot_dir.to_string_lossy().into_owned());
+    if !ballots.is_empty() {
+        let bar =
+            crate::progress::bar(opts.progress, ballots.len(), "voting: ballots on the board");
+        let mut dev = stage.spawn(device_name, &device_args)?;
+        while !dev.finished()? {
+            bar.set_position(board_size(&client)?.saturating_sub(before));
+            std::thread::sleep(Duration::from_millis(200));
+        }
+        bar.finish_and_clear();
+    }
+    end_phase("voting", &mut phase_start);
+
+    // Tally and decryption, with one guardian (the last) left out when the quorum allows.
+    let present = if names.len() > opts.quorum as usize {
+        names.len() - 1
+    } else {
+        names.len()
+    };
+    let absent = (present < names.len()).then(|| names[names.len() - 1].clone());
+    let bar = crate::progress::bar(
+        opts.progress,
+        present + 1,
+        "tally and decryption: guardians and administrator done",
+    );
+    let mut tally_args = vec!["admin".to_owned(), "tally".into()];
+    tally_args.extend(stage.net("admin", "admin"));
+    tally_args.extend([
+        "--guardians".into(),
+        present.to_string(),
+        "--tally-id".into(),
+        "riverside-demo".into(),
+    ]);
+    let mut decryption = vec![stage.spawn("administrator-tally", &tally_args)?];
+    for g in &names[..present] {
+        let mut args = vec!["guardian".to_owned(), "decrypt".into()];
+        args.extend(stage.net(g, g));
+        decryption.push(stage.spawn(&format!("{g}-decrypt"), &args)?);
+    }
+    wait_all(&mut decryption, &bar)?;
+    bar.finish_and_clear();
+    end_phase("tally and decryption", &mut phase_start);
+
+    // The record, exported by anyone from the log once both witnesses have cosigned it.
+    let kept;
+    let record = match &opts.dir {
+        Some(d) => d.clone(),
+        None => {
+            kept = tempfile::tempdir().context("cannot create a temporary directory")?;
+            kept.path().join("record")
+        }
+    };
+    let mut export = stage.spawn(
+        "export",
+        &[
+            "export".into(),
+            "--server".into(),
+            stage.server.clone(),
+            "--log".into(),
+            log_pub.to_string_lossy().into_owned(),
+            "--dir".into(),
+            record.to_string_lossy().into_owned(),
+        ],
+    )?;
+    while !export.finished()? {
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    drop(running);
+    end_phase("export the record and its log", &mut phase_start);
+
+    // The tally must be what the plaintext ballots say.
+    let tally: DecryptedTallyJson = read_json(&record.join(crate::record::TALLY))?;
+    let tally = tally.read::<P4096>()?;
+    check_counts(&tally, &expected)?;
+    let table = crate::decrypt::result_table(&manifest, &tally);
+
+    let report = crate::verify::run(&record, opts.threads, opts.progress)
+        .context("the verifier cannot read the exported record")?;
+    let log = crate::verify::check_log(&record, Some(&log_pub.to_string_lossy()))?
+        .context("the exported record has no log")?;
+    ensure!(
+        report.holds() && log.failures.is_empty(),
+        "the exported record fails verification:\n{}{}",
+        report.text(),
+        log.text()
+    );
+    end_phase("verify", &mut phase_start);
+    Ok(NetDemoOutcome {
+        guardians: names,
+        quorum,
+        absent,
+        phases,
+        cast: ballots.len() - challenged.len(),
+        challenged: challenged.len(),
+        table,
+        verification: format!("{}{}", report.text(), log.text()),
+        record: opts.dir.clone(),
+        h_e,
+    })
+}
+
+fn board_size(client: &Client) -> Result<u64> {
+    let (status, body) = client.get("/status")?;
+    ensure!(status == 200, "GET /status: {status}");
+    let v: serde_json::Value = serde_json::from_slice(&body)?;
+    Ok(v["size"].as_u64().unwrap_or(0))
+}
+
+fn check_counts(
+    tally: &entente_record::tally::DecryptedTally<P4096>,
+    expected: &BTreeMap<(String, String), u64>,
+) -> Result<()> {
+    for c in &tally.contests {
+        for s in &c.selections {
+            let want = expected
+                .get(&(c.contest_id.clone(), s.selection_id.clone()))
+                .copied()
+                .unwrap_or(0);
+            ensure!(
+                s.decryption.value == want,
+                "contest {}, option {}: decrypted {}, the ballots say {want}",
+                c.contest_id,
+                s.selection_id,
+                s.decryption.value
+            );
+        }
+    }
+    Ok(())
+}
+
+/// The text the command prints.
+pub fn report(o: &NetDemoOutcome) -> String {
+    let n = o.quorum.guardians();
+    let k = o.quorum.quorum();
+    let mut s = String::from(
+        "Entente demo: a joint election, every role in its own process over loopback\n\n",
+    );
+    s.push_str(&format!(
+        "{n} guardians, any {k} of them can decrypt, no {} of them can read a vote:\n",
+        k.saturating_sub(1)
+    ));
+    for (i, g) in o.guardians.iter().enumerate() {
+        s.push_str(&format!("  guardian {}: {g}\n", i + 1));
+    }
+    s.push_str(&format!("H_E (extended base hash)   {}\n\n", o.h_e));
+    s.push_str(&format!(
+        "{} ballots cast and {} challenged by the device; each acknowledged only once durable, \
+         with its inclusion proof\n",
+        o.cast, o.challenged
+    ));
+    s.push_str(&format!(
+        "Decryption: {}\n\n",
+        match &o.absent {
+            Some(a) => format!("{a} stayed away; the others decrypted without it"),
+            None => "every guardian took part".to_owned(),
+        }
+    ));
+    s.push_str("Phases\n");
+    for p in &o.phases {
+        s.push_str(&format!(
+            "  {:<32} {:>8.2} s\n",
+            p.name,
+            p.time.as_secs_f64()
+        ));
+    }
+    s.push_str("\nResult\n");
+    s.push_str(&o.table);
+    s.push_str("\nThe independent verifier (entente verify) on the exported record:\n");
+    s.push_str(&o.verification);
+    if let Some(dir) = &o.record {
+        s.push_str(&format!(
+            "\nElection record and its log written to {}\n",
+            dir.display()
+        ));
+    }
+    s
+}

@@ -1,0 +1,244 @@
+//! A guardian who posts a bad share: two honest guardians run `entente guardian ceremony` in
+//! their own processes, the third guardian (played by this test) publishes a valid key but
+//! shares that cannot decrypt. The honest guardians name it, the ceremony stops for everyone
+//! (administrator included) with the evidence on the log, and the server refuses any further
+//! step of the ceremony.
+
+use std::path::Path;
+use std::process::Output;
+use std::time::{Duration, Instant};
+
+use ed25519_dalek::SigningKey;
+use entente_board::note::NoteSigner;
+use entente_core::keys::{Guardian, KeyContext, Quorum, ShareJson, SharesJson};
+use entente_group::{Group, P4096, Scalar};
+use entente_server::Envelope;
+use rand::SeedableRng;
+use serde_json::Value;
+
+mod net;
+use net::http;
+
+const PASS: &str = "bad guardian test passphrase";
+
+fn entente() -> std::process::Command {
+    net::entente(PASS)
+}
+
+fn run(args: &[&str]) -> String {
+    let out = entente().args(args).output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+fn s(p: &Path) -> &str {
+    p.to_str().unwrap()
+}
+
+fn status(addr: &str) -> Value {
+    serde_json::from_slice(&http(addr, "GET", "/status", b"").1).unwrap()
+}
+
+fn wait_for_phase(addr: &str, phase: &str) {
+    let start = Instant::now();
+    while !status(addr)["phase"].as_str().unwrap().contains(phase) {
+        assert!(
+            start.elapsed() < Duration::from_secs(60),
+            "timed out waiting for {phase:?}: {}",
+            status(addr)
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+fn post(addr: &str, env: &Envelope) -> (u16, String) {
+    let (status, body) = http(addr, "POST", "/entries", &serde_json::to_vec(env).unwrap());
+    (status, String::from_utf8(body).unwrap())
+}
+
+#[test]
+fn a_guardian_who_sends_a_bad_share_is_named_and_the_ceremony_stops() {
+    let tmp = tempfile::tempdir().unwrap();
+    let d = tmp.path();
+    let keygen = |file: &str, name: &str| {
+        run(&[
+            "keygen",
+            "--out",
+            s(&d.join(file)),
+            "--name",
+            name,
+            "--scrypt-log-n",
+            "2",
+        ])
+        .trim()
+        .to_owned()
+    };
+    keygen("log.key", "board.example/bad-guardian");
+    let admin = keygen("admin.key", "administrator");
+    let honest: Vec<String> = ["guardian-a", "guardian-b"]
+        .iter()
+        .map(|g| keygen(&format!("{g}.key"), g))
+        .collect();
+    let cheat = NoteSigner::new("guardian-c", SigningKey::from_bytes(&[31; 32])).unwrap();
+    std::fs::write(
+        d.join("roles.json"),
+        serde_json::to_vec(&serde_json::json!({
+            "administrator": admin,
+            "guardians": [honest[0], honest[1], cheat.verifier_key()],
+        }))
+        .unwrap(),
+    )
+    .unwrap();
+    let db = d.join("board.db");
+    run(&[
+        "board",
+        "init",
+        "--db",
+        s(&db),
+        "--origin",
+        "board.example/bad-guardian",
+        "--key",
+        s(&d.join("log.key")),
+    ]);
+    let (_server, addr) = net::start(
+        PASS,
+        &[
+            "serve",
+            "--db",
+            s(&db),
+            "--roles",
+            s(&d.join("roles.json")),
+            "--listen",
+            "127.0.0.1:0",
+        ],
+        false,
+    );
+    let server = format!("http://{addr}");
+    let log = d.join("log.key.pub");
+    let role = |key: &str, state: &str, cmd: &[&str]| {
+        let mut args: Vec<String> = cmd.iter().map(|a| a.to_string()).collect();
+        for a in [
+            "--server",
+            &server,
+            "--log",
+            s(&log),
+            "--key",
+            s(&d.join(key)),
+            "--state",
+            s(&d.join(state)),
+            "--timeout",
+            "60",
+        ] {
+            args.push(a.to_owned());
+        }
+        std::thread::spawn(move || entente().args(&args).output().unwrap())
+    };
+    let administrator = role("admin.key", "admin", &["admin", "create", "--quorum", "2"]);
+    let guardians: Vec<std::thread::JoinHandle<Output>> = ["guardian-a", "guardian-b"]
+        .iter()
+        .map(|g| role(&format!("{g}.key"), g, &["guardian", "ceremony"]))
+        .collect();
+
+    // The cheat joins with a valid key…
+    wait_for_phase(&addr, "guardian keys");
+    let quorum = Quorum::new(3, 2).unwrap();
+    let mut rng = rand::rngs::StdRng::seed_from_u64(7);
+    let me = Guardian::<P4096>::new(quorum, 3, &mut rng).unwrap();
+    let key = me
+        .public_key(&KeyContext::standard(), &mut rng)
+        .verify(&KeyContext::standard(), quorum)
+        .unwrap()
+        .to_json("guardian-c");
+    let env = Envelope::sign(
+        &cheat,
+        "guardian-key",
+        1,
+        &serde_json::to_vec(&key).unwrap(),
+    );
+    assert_eq!(post(&addr, &env).0, 200);
+    // …then sends shares that are well formed but encrypt nothing its recipients can use.
+    wait_for_phase(&addr, "share messages");
+    let junk = P4096::element_to_hex(&P4096::g_pow(&Scalar::from_u64(5)));
+    let shares = SharesJson {
+        guardian: 3,
+        shares: [1, 2]
+            .iter()
+            .map(|&recipient| ShareJson {
+                recipient,
+                c0: junk.clone(),
+                c1: "11".repeat(32),
+                c2: "22".repeat(32),
+            })
+            .collect(),
+    };
+    let env = Envelope::sign(
+        &cheat,
+        "key-shares",
+        2,
+        &serde_json::to_vec(&shares).unwrap(),
+    );
+    assert_eq!(post(&addr, &env).0, 200);
+
+    // Both honest guardians name guardian 3 and stop with status 1; so does the administrator.
+    for g in guardians {
+        let out = g.join().unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{stderr}");
+        assert!(stderr.contains("key ceremony stopped"), "{stderr}");
+        assert!(
+            stderr.contains("the share guardian 3 sent it is bad: MAC does not verify"),
+            "{stderr}"
+        );
+    }
+    let out = administrator.join().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success(), "{stderr}");
+    assert!(stderr.contains("guardian 3's share is bad"), "{stderr}");
+    assert!(
+        status(&addr)["phase"]
+            .as_str()
+            .unwrap()
+            .contains("key ceremony stopped")
+    );
+
+    // The server refuses to go on: the joint key cannot be published.
+    let admin_key =
+        entente::board::open_key(&d.join("admin.key"), &PASS.to_owned().into()).unwrap();
+    let admin_signer = NoteSigner::new("administrator", admin_key.signing).unwrap();
+    let env = Envelope::sign(&admin_signer, "election-initialized", u64::MAX, b"{}");
+    let (code, body) = post(&addr, &env);
+    assert_eq!(code, 409, "{body}");
+    assert!(body.contains("key ceremony has stopped"), "{body}");
+
+    // The evidence is on the log: anyone exports it, and it verifies against the log.
+    let record = d.join("record");
+    run(&[
+        "export",
+        "--server",
+        &server,
+        "--log",
+        s(&log),
+        "--dir",
+        s(&record),
+    ]);
+    let shares = std::fs::read_to_string(record.join("key_ceremony/shares-3.json")).unwrap();
+    assert!(shares.contains(&"11".repeat(32)));
+    for v in ["verdict-1.json", "verdict-2.json"] {
+        let verdict: Value =
+            serde_json::from_slice(&std::fs::read(record.join("key_ceremony").join(v)).unwrap())
+                .unwrap();
+        assert_eq!(verdict["complaints"][0]["sender"], 3, "{verdict}");
+    }
+    let out = entente()
+        .args(["verify", s(&record), "--log", s(&log)])
+        .output()
+        .unwrap();
+    // A record without a joint key is not an election the verifier can check: exit 2, saying
+    // which file is missing.
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("election_initialized.json"));
+}
