@@ -201,7 +201,7 @@ pub fn join(opts: &GuardianOptions) -> Result<u32> {
     Ok(c.index)
 }
 
-fn os_rng() -> impl rand::CryptoRng + rand::RngCore {
+fn os_rng() -> impl rand::CryptoRng {
     use rand::TryRngCore;
     rand::rngs::OsRng.unwrap_err()
 }

@@ -55,6 +55,9 @@ pub struct LoadReport {
     pub acknowledged: usize,
     /// Ballots submitted but not acknowledged when time ran out.
     pub unacknowledged: usize,
+    /// Ballots the server logged but whose answer was lost when it was killed (found on the
+    /// board when submitted again; also checked to be in the tally).
+    pub answer_lost: usize,
     /// Submission wall time (first submission to last answer).
     pub wall: Duration,
     /// Latency of acknowledged submissions: p50, p99, max.
@@ -83,6 +86,7 @@ impl LoadReport {
              server killed (SIGKILL) and restarted mid-load: {}\n\
              afterwards: every acknowledged ballot is in the log ({} entries) at its index, byte \
              for byte, and among the {} cast ballots of the tally computed from the log; {} \
+             logged with their answer lost in the kill (on the board and in the tally too); {} \
              submitted without an answer before the time limit\n",
             self.acknowledged,
             self.wall.as_secs_f64(),
@@ -94,6 +98,7 @@ impl LoadReport {
             if self.killed { "yes" } else { "no" },
             self.log_size,
             self.tallied,
+            self.answer_lost,
             self.unacknowledged,
         )
     }
@@ -207,6 +212,7 @@ pub fn run(opts: &LoadOptions) -> Result<LoadReport> {
     let total = opts.devices * opts.ballots;
     let acked = Arc::new(AtomicUsize::new(0));
     let acks: Arc<Mutex<Vec<Ack>>> = Arc::new(Mutex::new(Vec::new()));
+    let lost: Arc<Mutex<Vec<String>>> = Arc::new(Mutex::new(Vec::new()));
     let bar = crate::progress::bar(opts.progress, total, "ballots acknowledged");
     let start = Instant::now();
     let mut killed = false;
@@ -214,7 +220,7 @@ pub fn run(opts: &LoadOptions) -> Result<LoadReport> {
     let unanswered = std::thread::scope(|scope| -> Result<usize> {
         let mut handles = Vec::new();
         for name in &names {
-            let (acks, acked, url) = (acks.clone(), acked.clone(), url.clone());
+            let (acks, acked, url, lost) = (acks.clone(), acked.clone(), url.clone(), lost.clone());
             let key = keys.join(format!("{name}.key"));
             let dir = w.join("devices/encrypted_ballots").join(name);
             let log = client.log().clone();
@@ -224,9 +230,12 @@ pub fn run(opts: &LoadOptions) -> Result<LoadReport> {
                 let key = crate::board::open_key(&key, &passphrase)?;
                 let signer = NoteSigner::new(&key.name, key.signing)?;
                 let chain: BallotChainJson = read_json(&dir.join("ballot_chain.json"))?;
-                submit_all(
-                    &signer, &dir, &chain, &url, &log, limit, start, &acks, &acked,
-                )
+                let out = Outcomes {
+                    acks: &acks,
+                    acked: &acked,
+                    lost: &lost,
+                };
+                submit_all(&signer, &dir, &chain, &url, &log, limit, start, &out)
             }));
         }
         // Watch the queue; kill and restart the server halfway.
@@ -302,6 +311,13 @@ pub fn run(opts: &LoadOptions) -> Result<LoadReport> {
             a.id
         );
     }
+    let lost = std::mem::take(&mut *lost.lock().map_err(|_| anyhow::anyhow!("poisoned"))?);
+    for id in &lost {
+        ensure!(
+            counted.contains(id),
+            "ballot {id}, found on the board, is not in the tally"
+        );
+    }
     let mut latencies: Vec<Duration> = acks.iter().map(|a| a.latency).collect();
     latencies.sort();
     let pct = |p: f64| {
@@ -314,6 +330,7 @@ pub fn run(opts: &LoadOptions) -> Result<LoadReport> {
     Ok(LoadReport {
         acknowledged: acks.len(),
         unacknowledged: unanswered,
+        answer_lost: lost.len(),
         wall,
         p50: pct(0.50),
         p99: pct(0.99),
@@ -323,6 +340,13 @@ pub fn run(opts: &LoadOptions) -> Result<LoadReport> {
         log_size: exported.checkpoint.size,
         tallied: counted.len(),
     })
+}
+
+/// Where the devices put what happened to their ballots.
+struct Outcomes<'a> {
+    acks: &'a Mutex<Vec<Ack>>,
+    acked: &'a AtomicUsize,
+    lost: &'a Mutex<Vec<String>>,
 }
 
 /// One device: submits its chain in order; a submission that fails for want of a server is
@@ -337,8 +361,7 @@ fn submit_all(
     log: &entente_board::note::NoteVerifier,
     limit: Duration,
     start: Instant,
-    acks: &Mutex<Vec<Ack>>,
-    acked: &AtomicUsize,
+    out: &Outcomes<'_>,
 ) -> Result<usize> {
     let agent: ureq::Agent = ureq::Agent::config_builder()
         .timeout_global(Some(Duration::from_secs(30)))
@@ -376,13 +399,18 @@ fn submit_all(
             };
             if status == 409 && text.contains("on the board already") {
                 // Logged before the server died, its answer lost: not acknowledged to us, but
-                // on the board; the checks below do not count it as acknowledged.
+                // on the board.
+                out.lost
+                    .lock()
+                    .map_err(|_| anyhow::anyhow!("poisoned"))?
+                    .push(id.clone());
                 break;
             }
             ensure!(status == 200, "ballot {id}: {status} {text}");
             let receipt: Receipt = serde_json::from_str(&text)?;
             check_receipt(&receipt, &bytes, log)?;
-            acks.lock()
+            out.acks
+                .lock()
                 .map_err(|_| anyhow::anyhow!("poisoned"))?
                 .push(Ack {
                     id: id.clone(),
@@ -390,7 +418,7 @@ fn submit_all(
                     envelope: bytes,
                     latency: sent.elapsed(),
                 });
-            acked.fetch_add(1, Ordering::Relaxed);
+            out.acked.fetch_add(1, Ordering::Relaxed);
             break;
         }
     }

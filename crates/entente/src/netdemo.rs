@@ -59,6 +59,8 @@ pub struct Phase {
 
 /// What the demo did.
 pub struct NetDemoOutcome {
+    /// The manifest's election_scope_id.
+    pub election: String,
     /// The guardians' names, guardian 1 first.
     pub guardians: Vec<String>,
     /// n and k.
@@ -254,7 +256,10 @@ pub fn run(opts: &NetDemoOptions) -> Result<NetDemoOutcome> {
         Some(path) => std::fs::read(path)
             .with_context(|| format!("cannot read the manifest {}", path.display()))?,
     };
-    let manifest = Manifest::from_json(&manifest_bytes).context("the manifest is not usable")?;
+    let manifest = Manifest::from_json(&manifest_bytes).with_context(|| match &opts.manifest {
+        Some(p) => format!("{} is not a usable manifest", p.display()),
+        None => "the built-in manifest is not usable".to_owned(),
+    })?;
     if let Some(d) = &opts.dir
         && d.join("election_config.json").exists()
     {
@@ -527,6 +532,7 @@ pub fn run(opts: &NetDemoOptions) -> Result<NetDemoOutcome> {
     );
     end_phase("verify", &mut phase_start);
     Ok(NetDemoOutcome {
+        election: manifest.election_scope_id.clone(),
         guardians: names,
         quorum,
         absent,
@@ -573,9 +579,12 @@ fn check_counts(
 pub fn report(o: &NetDemoOutcome) -> String {
     let n = o.quorum.guardians();
     let k = o.quorum.quorum();
-    let mut s = String::from(
-        "Entente demo: a joint election, every role in its own process over loopback\n\n",
-    );
+    let mut s = if o.election == "entente-demo-2026" {
+        "Entente demo: Riverside joint election".to_owned()
+    } else {
+        format!("Entente demo: election {}", o.election)
+    };
+    s.push_str(", every role in its own process over loopback\n\n");
     s.push_str(&format!(
         "{n} guardians, any {k} of them can decrypt, no {} of them can read a vote:\n",
         k.saturating_sub(1)

@@ -13,7 +13,14 @@ fn entente(args: &[&str]) -> std::process::Output {
 fn demo_runs_a_key_ceremony_and_encrypts_ballots() {
     let dir = tempfile::tempdir().unwrap();
     let record = dir.path().join("record");
-    let out = entente(&["demo", "--ballots", "12", "--dir", record.to_str().unwrap()]);
+    let out = entente(&[
+        "demo",
+        "--in-process",
+        "--ballots",
+        "12",
+        "--dir",
+        record.to_str().unwrap(),
+    ]);
     assert!(
         out.status.success(),
         "{}",
@@ -93,11 +100,19 @@ fn demo_runs_a_key_ceremony_and_encrypts_ballots() {
     .unwrap();
     assert_eq!(chain["ballot_ids"].as_array().unwrap().len(), 12);
     // A second demo refuses to overwrite the record.
-    let out = entente(&["demo", "--ballots", "1", "--dir", record.to_str().unwrap()]);
+    let out = entente(&[
+        "demo",
+        "--in-process",
+        "--ballots",
+        "1",
+        "--dir",
+        record.to_str().unwrap(),
+    ]);
     assert!(!out.status.success());
 
     // Randomness comes from the OS: two runs give different keys.
-    let again = String::from_utf8(entente(&["demo", "--ballots", "0"]).stdout).unwrap();
+    let again =
+        String::from_utf8(entente(&["demo", "--in-process", "--ballots", "0"]).stdout).unwrap();
     assert_ne!(
         again.lines().find(|l| l.starts_with("H_E")),
         stdout.lines().find(|l| l.starts_with("H_E"))

@@ -64,6 +64,7 @@ fn guardians_decrypt_from_their_own_secret_files() {
     ok(&entente(
         &[
             "demo",
+            "--in-process",
             "--ballots",
             "8",
             "--dir",
@@ -221,7 +222,10 @@ fn the_tally_refuses_bad_and_duplicate_ballots_and_counts_the_rest() {
     let tmp = tempfile::tempdir().unwrap();
     let rec = tmp.path().join("record");
     let r = rec.to_str().unwrap();
-    ok(&entente(&["demo", "--ballots", "6", "--dir", r], None));
+    ok(&entente(
+        &["demo", "--in-process", "--ballots", "6", "--dir", r],
+        None,
+    ));
     // Decrypted already: the tally is not redone under it.
     let err = failed(&entente(&["tally", "--record", r], None));
     assert!(err.contains("already holds a decrypted tally"), "{err}");

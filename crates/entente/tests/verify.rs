@@ -51,7 +51,14 @@ fn demo_record() -> &'static Path {
     let (_, path) = RECORD.get_or_init(|| {
         let tmp = tempfile::tempdir().unwrap();
         let path = tmp.path().join("record");
-        let out = entente(&["demo", "--ballots", "6", "--dir", path.to_str().unwrap()]);
+        let out = entente(&[
+            "demo",
+            "--in-process",
+            "--ballots",
+            "6",
+            "--dir",
+            path.to_str().unwrap(),
+        ]);
         assert!(
             out.status.success(),
             "{}",
