@@ -87,8 +87,8 @@ pub struct AppState {
     /// Where the election is in its protocol. Ballots hold it for reading while they are
     /// appended, the protocol's steps for writing: no ballot lands after the ballot box closes.
     workflow: RwLock<Workflow>,
-    /// The last nonce accepted from each author.
-    nonces: Mutex<HashMap<String, u64>>,
+    /// The nonces each author used recently.
+    nonces: Mutex<HashMap<String, NonceWindow>>,
     /// Ballot ids and confirmation codes being appended (so that two submissions of one ballot
     /// at once cannot both pass the uniqueness check).
     pending: Mutex<HashSet<String>>,
@@ -164,14 +164,19 @@ impl AppState {
                 .entry
                 .data)
         };
-        // Each author's last nonce, from its last write in the log.
+        // Each author's window of recent nonces, from its last writes in the log.
         let mut nonces = HashMap::new();
         for author in roles.authors() {
             let found = reader.find("author", author).map_err(|e| e.to_string())?;
-            if let Some(&last) = found.last() {
+            let mut window = NonceWindow::default();
+            let recent = found.len().saturating_sub(NonceWindow::WIDTH as usize);
+            for &index in &found[recent..] {
                 let env: Envelope =
-                    serde_json::from_slice(&data(last)?).map_err(|e| e.to_string())?;
-                nonces.insert(author.to_owned(), env.nonce);
+                    serde_json::from_slice(&data(index)?).map_err(|e| e.to_string())?;
+                window.take(env.nonce);
+            }
+            if !found.is_empty() {
+                nonces.insert(author.to_owned(), window);
             }
         }
         // The protocol's steps, replayed in log order.
@@ -294,31 +299,69 @@ impl AppState {
     /// Refuses a replay without taking the nonce (before the write's content is checked).
     fn check_nonce(&self, author: &str, nonce: u64) -> ApiResult<()> {
         let nonces = self.nonces.lock().map_err(ApiError::internal)?;
-        match nonces.get(author).copied() {
-            Some(last) if nonce <= last => Err(AuthError::Replay {
+        match nonces.get(author) {
+            Some(w) if !w.fresh(nonce) => Err(AuthError::Replay {
                 author: author.to_owned(),
                 nonce,
-                last,
+                last: w.top,
             }
             .into()),
             _ => Ok(()),
         }
     }
 
-    /// Takes `nonce` as `author`'s next write, or refuses a replay.
+    /// Takes `nonce` as one of `author`'s writes, or refuses a replay.
     fn take_nonce(&self, author: &str, nonce: u64) -> ApiResult<()> {
         let mut nonces = self.nonces.lock().map_err(ApiError::internal)?;
-        let last = nonces.get(author).copied();
-        if let Some(last) = last.filter(|&l| nonce <= l) {
+        let window = nonces.entry(author.to_owned()).or_default();
+        if !window.fresh(nonce) {
             return Err(AuthError::Replay {
                 author: author.to_owned(),
                 nonce,
-                last,
+                last: window.top,
             }
             .into());
         }
-        nonces.insert(author.to_owned(), nonce);
+        window.take(nonce);
         Ok(())
+    }
+}
+
+/// The nonces an author has used lately, as an anti-replay window (RFC 4303 §3.4.3): the
+/// highest, and a bit for each of the [`Self::WIDTH`] nonces up to it. A nonce above the
+/// highest, or within the window and unused, is fresh; so a writer may have several writes in
+/// flight that arrive out of order, and none can be accepted twice.
+#[derive(Debug, Clone, Copy, Default)]
+struct NonceWindow {
+    top: u64,
+    /// Bit i: nonce `top - i` was used.
+    seen: u64,
+}
+
+impl NonceWindow {
+    const WIDTH: u64 = 64;
+
+    fn fresh(&self, nonce: u64) -> bool {
+        if nonce > self.top {
+            return true;
+        }
+        let age = self.top - nonce;
+        age < Self::WIDTH && self.seen & (1 << age) == 0
+    }
+
+    fn take(&mut self, nonce: u64) {
+        if nonce > self.top {
+            let shift = nonce - self.top;
+            self.seen = if shift >= Self::WIDTH {
+                0
+            } else {
+                self.seen << shift
+            };
+            self.seen |= 1;
+            self.top = nonce;
+        } else if self.top - nonce < Self::WIDTH {
+            self.seen |= 1 << (self.top - nonce);
+        }
     }
 }
 
@@ -905,4 +948,35 @@ async fn submit_entry(
         }))
     })
     .await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::NonceWindow;
+
+    #[test]
+    fn the_nonce_window_takes_each_nonce_once_in_any_order_within_its_width() {
+        let mut w = NonceWindow::default();
+        // Writes in flight arrive out of order: each is fresh once.
+        for n in [5, 3, 4, 9, 6, 8, 7] {
+            assert!(w.fresh(n), "{n}");
+            w.take(n);
+            assert!(!w.fresh(n), "{n} again");
+        }
+        for n in 3..=9 {
+            assert!(!w.fresh(n), "{n} is a replay");
+        }
+        assert!(w.fresh(2), "2 is unused and within the window");
+        // A jump beyond the window forgets what is below it: too old is refused.
+        w.take(9 + NonceWindow::WIDTH);
+        assert!(!w.fresh(9), "below the window");
+        assert!(!w.fresh(2));
+        assert!(
+            w.fresh(8 + NonceWindow::WIDTH) && w.fresh(10),
+            "unused, within the window"
+        );
+        w.take(10);
+        assert!(!w.fresh(10));
+        assert!(w.fresh(11));
+    }
 }

@@ -3,8 +3,9 @@
 //! and appends the whole envelope, so that anyone can check every write later from the log.
 //!
 //! The signed message is domain-separated and binds the author, the kind of write, a nonce
-//! that must grow with each write of the author (a replayed or reordered write is refused) and
-//! the SHA-256 of the body:
+//! that the author never uses twice (the server keeps a window of each author's recent nonces,
+//! so that a writer may have a few writes in flight, and refuses a replay) and the SHA-256 of
+//! the body:
 //!
 //! ```text
 //! entente write v1\n<author>\n<kind>\n<nonce>\n<hex SHA-256 of body>\n
@@ -27,7 +28,7 @@ pub struct Envelope {
     pub author: String,
     /// What is written ("ballot", "manifest", …).
     pub kind: String,
-    /// Larger than the author's previous write's.
+    /// Unused by the author, and above its latest write's or at most 63 below it.
     pub nonce: u64,
     /// The body, base64.
     pub body: String,
@@ -108,8 +109,10 @@ pub enum AuthError {
     /// The body or signature is not base64, or the signature does not verify.
     #[error("the signature of {0:?} does not verify")]
     BadSignature(String),
-    /// A nonce not larger than the author's last: a replayed or reordered write.
-    #[error("nonce {nonce} of {author:?} is not above its last write's ({last}): a replay")]
+    /// A nonce the author used already, or one too far below its latest: a replayed write.
+    #[error(
+        "nonce {nonce} of {author:?} was used already or is too old (its latest is {last}): a replay"
+    )]
     Replay {
         /// Who.
         author: String,

@@ -268,7 +268,7 @@ async fn the_administrator_publishes_and_anyone_reads_tiles_and_proofs() {
     // A replay of the last write: refused, nothing appended.
     assert_eq!(post(&s.app, "/entries", &env).await.0, StatusCode::CONFLICT);
     // After a restart the protocol's state and the administrator's last nonce are read back
-    // from the log: closing again is out of order, and an old nonce is a replay.
+    // from the log: closing again is out of order, and the nonce of a logged write is a replay.
     let s = open({
         let Server { dir, app } = s;
         drop(app);
@@ -281,7 +281,7 @@ async fn the_administrator_publishes_and_anyone_reads_tiles_and_proofs() {
         body["error"].as_str().unwrap().contains("closed already"),
         "{body}"
     );
-    let env = Envelope::sign(&admin(), "encrypted-tally", 1, b"{}");
+    let env = Envelope::sign(&admin(), "encrypted-tally", 2, b"{}");
     let (status, body) = post(&s.app, "/entries", &env).await;
     assert_eq!(status, StatusCode::CONFLICT, "{body}");
     assert!(body["error"].as_str().unwrap().contains("replay"), "{body}");

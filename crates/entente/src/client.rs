@@ -234,8 +234,9 @@ pub fn check_receipt(r: &Receipt, envelope: &[u8], log: &NoteVerifier) -> Result
     Ok(cp.size)
 }
 
-/// The next nonce of a writer whose state is in `state`: above the last one used (kept in
-/// `state/nonce`) and the clock in µs, so that a writer whose state was lost still moves on.
+/// The next nonce of a writer whose state is in `state`: one above the last one used (kept in
+/// `state/nonce`), so that a few writes in flight stay within the server's window; the first
+/// is the clock in µs, so that a writer whose state was lost starts above its old nonces.
 pub fn next_nonce(state: &Path) -> Result<u64> {
     std::fs::create_dir_all(state).with_context(|| format!("cannot create {}", state.display()))?;
     let path = state.join("nonce");
@@ -246,10 +247,13 @@ pub fn next_nonce(state: &Path) -> Result<u64> {
             .with_context(|| format!("{} is not a number", path.display()))?,
         Err(_) => 0,
     };
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_micros() as u64);
-    let next = (last + 1).max(now);
+    let next = if last > 0 {
+        last + 1
+    } else {
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(1, |d| d.as_micros() as u64)
+    };
     write_atomically(&path, next.to_string().as_bytes())?;
     Ok(next)
 }

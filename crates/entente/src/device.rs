@@ -45,6 +45,8 @@ pub struct DeviceOptions {
     pub threads: usize,
     /// Progress bar.
     pub progress: bool,
+    /// Ballots submitted at once (each answered before the next batch goes).
+    pub in_flight: usize,
 }
 
 /// One acknowledged ballot.
@@ -106,6 +108,26 @@ fn fetch_setup(agent: &ureq::Agent, server: &str, state: &Path) -> Result<Electi
     ElectionSetup::read(state).context("the election's setup from the server does not check")
 }
 
+/// Plaintext ballots from stdin: a JSON array of ballots, or one ballot per line.
+fn read_stdin() -> Result<Vec<PlaintextBallot>> {
+    use std::io::Read;
+    let mut text = String::new();
+    std::io::stdin()
+        .read_to_string(&mut text)
+        .context("cannot read ballots from stdin")?;
+    if text.trim_start().starts_with('[') {
+        return entente_record::election::parse_json("stdin", text.as_bytes()).map_err(Into::into);
+    }
+    text.lines()
+        .enumerate()
+        .filter(|(_, l)| !l.trim().is_empty())
+        .map(|(n, l)| {
+            entente_record::election::parse_json(&format!("stdin, line {}", n + 1), l.as_bytes())
+                .map_err(Into::into)
+        })
+        .collect()
+}
+
 /// Encrypts `inputs` (if any) and submits every ballot of the device not yet acknowledged.
 pub fn run(key: Key, opts: &DeviceOptions) -> Result<Vec<Acknowledged>> {
     ensure!(
@@ -121,10 +143,22 @@ pub fn run(key: Key, opts: &DeviceOptions) -> Result<Vec<Acknowledged>> {
     let device = key.name.clone();
     if !opts.inputs.is_empty() {
         let mut ballots = Vec::new();
-        for p in ballot_paths(&opts.inputs)? {
-            let b: PlaintextBallot = read_json(&p)?;
-            check_plaintext(&setup.manifest, &b).with_context(|| format!("{}", p.display()))?;
-            ballots.push(b);
+        let (stdin, files): (Vec<&PathBuf>, Vec<&PathBuf>) =
+            opts.inputs.iter().partition(|p| p.as_os_str() == "-");
+        if !stdin.is_empty() {
+            for (i, b) in read_stdin()?.into_iter().enumerate() {
+                check_plaintext(&setup.manifest, &b)
+                    .with_context(|| format!("stdin, ballot {} ({})", i + 1, b.ballot_id))?;
+                ballots.push(b);
+            }
+        }
+        let files: Vec<PathBuf> = files.into_iter().cloned().collect();
+        if !files.is_empty() {
+            for p in ballot_paths(&files)? {
+                let b: PlaintextBallot = read_json(&p)?;
+                check_plaintext(&setup.manifest, &b).with_context(|| format!("{}", p.display()))?;
+                ballots.push(b);
+            }
         }
         encrypt_into_record(
             &setup,
@@ -153,42 +187,82 @@ pub fn run(key: Key, opts: &DeviceOptions) -> Result<Vec<Acknowledged>> {
         .iter()
         .filter(|id| !submitted.contains(*id))
         .collect();
-    for id in pending {
-        let path = dir.join(format!("eballot-{id}.json"));
-        let body =
-            std::fs::read(&path).with_context(|| format!("cannot read {}", path.display()))?;
-        let env = Envelope::sign(&signer, "ballot", next_nonce(&opts.state)?, &body);
-        let bytes = serde_json::to_vec(&env)?;
-        let url = format!("{server}/ballots");
-        let mut resp = agent
-            .post(&url)
-            .header("content-type", "application/json")
-            .send(&bytes[..])
-            .with_context(|| format!("POST {url}"))?;
-        let status = resp.status().as_u16();
-        let text = resp.body_mut().read_to_string()?;
-        if status == 409 && text.contains("on the board already") {
-            // Acknowledged before, the answer lost: the board holds it; look it up next time.
-            tracing::warn!("ballot {id} was on the board already");
-        } else {
-            ensure!(
-                status == 200,
-                "ballot {id}: the server answered {status}: {text}"
-            );
-            let receipt: Receipt = serde_json::from_str(&text)
-                .with_context(|| format!("ballot {id}: the server's receipt is not readable"))?;
-            let checkpoint_size =
-                check_receipt(&receipt, &bytes, &log).with_context(|| format!("ballot {id}"))?;
-            acked.push(Acknowledged {
-                ballot_id: id.clone(),
-                confirmation_code: receipt.confirmation_code.unwrap_or_default(),
-                index: receipt.index,
-                checkpoint_size,
-            });
+    // In chain order, a few at a time: the server verifies the ballots in flight on its cores
+    // while this device waits (nonces may arrive out of order; the server's window takes each
+    // once). What was acknowledged is recorded before an error stops the run.
+    let url = format!("{server}/ballots");
+    for batch in pending.chunks(opts.in_flight.max(1)) {
+        let mut sent = Vec::with_capacity(batch.len());
+        for id in batch {
+            let path = dir.join(format!("eballot-{id}.json"));
+            let body =
+                std::fs::read(&path).with_context(|| format!("cannot read {}", path.display()))?;
+            let env = Envelope::sign(&signer, "ballot", next_nonce(&opts.state)?, &body);
+            sent.push(((*id).clone(), serde_json::to_vec(&env)?));
         }
-        submitted.insert(id.clone());
+        let answers: Vec<Result<(u16, String)>> = std::thread::scope(|scope| {
+            let handles: Vec<_> = sent
+                .iter()
+                .map(|(_, bytes)| {
+                    let (agent, url) = (&agent, &url);
+                    scope.spawn(move || -> Result<(u16, String)> {
+                        let mut resp = agent
+                            .post(url)
+                            .header("content-type", "application/json")
+                            .send(&bytes[..])
+                            .with_context(|| format!("POST {url}"))?;
+                        let status = resp.status().as_u16();
+                        Ok((status, resp.body_mut().read_to_string()?))
+                    })
+                })
+                .collect();
+            handles
+                .into_iter()
+                .map(|h| {
+                    h.join()
+                        .unwrap_or_else(|_| Err(anyhow::anyhow!("a submission panicked")))
+                })
+                .collect()
+        });
+        let mut failure = None;
+        for ((id, bytes), answer) in sent.iter().zip(answers) {
+            let outcome = answer.and_then(|(status, text)| {
+                if status == 409 && text.contains("on the board already") {
+                    // Acknowledged before, the answer lost: the board holds it.
+                    tracing::warn!("ballot {id} was on the board already");
+                    return Ok(None);
+                }
+                ensure!(
+                    status == 200,
+                    "ballot {id}: the server answered {status}: {text}"
+                );
+                let receipt: Receipt = serde_json::from_str(&text).with_context(|| {
+                    format!("ballot {id}: the server's receipt is not readable")
+                })?;
+                let checkpoint_size =
+                    check_receipt(&receipt, bytes, &log).with_context(|| format!("ballot {id}"))?;
+                Ok(Some(Acknowledged {
+                    ballot_id: id.clone(),
+                    confirmation_code: receipt.confirmation_code.unwrap_or_default(),
+                    index: receipt.index,
+                    checkpoint_size,
+                }))
+            });
+            match outcome {
+                Ok(ack) => {
+                    acked.extend(ack);
+                    submitted.insert(id.clone());
+                }
+                Err(e) => {
+                    failure.get_or_insert(e);
+                }
+            }
+        }
         let list: Vec<&str> = submitted.iter().map(String::as_str).collect();
         write_atomically(&submitted_path, (list.join("\n") + "\n").as_bytes())?;
+        if let Some(e) = failure {
+            return Err(e);
+        }
     }
     Ok(acked)
 }

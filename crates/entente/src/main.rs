@@ -246,7 +246,11 @@ enum Command {
         /// Encryption threads (default: all cores).
         #[arg(long, default_value_t = 0)]
         threads: usize,
-        /// Plaintext ballots.
+        /// Ballots submitted at once (the server checks them on its cores meanwhile).
+        #[arg(long, default_value_t = 4, value_parser = clap::value_parser!(u16).range(1..=64))]
+        in_flight: u16,
+        /// Plaintext ballots: files, directories of pballot-*.json, or - for stdin (a JSON
+        /// array of ballots, or one ballot per line).
         ballots: Vec<PathBuf>,
     },
     /// A guardian on the network: one guardian per process, its secret sealed in its state
@@ -1022,8 +1026,10 @@ fn run(cli: Cli) -> Result<ExitCode> {
             challenge,
             challenge_all,
             threads,
+            in_flight,
             ballots,
         } => {
+            let in_flight = usize::from(in_flight);
             let key = entente::board::open_key_asking(&key, passphrase_file.as_deref(), "device")?;
             let challenge = if challenge_all {
                 Challenge::All
@@ -1042,6 +1048,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
                     challenge,
                     threads,
                     progress: stderr_is_terminal(),
+                    in_flight,
                 },
             )?;
             for a in &acked {
