@@ -145,6 +145,15 @@ fn every_command_has_help() {
         &["decrypt", "commit", "--help"],
         &["decrypt", "respond", "--help"],
         &["decrypt", "combine", "--help"],
+        &["serve", "--help"],
+        &["device", "--help"],
+        &["guardian", "join", "--help"],
+        &["guardian", "ceremony", "--help"],
+        &["guardian", "decrypt", "--help"],
+        &["admin", "create", "--help"],
+        &["admin", "tally", "--help"],
+        &["export", "--help"],
+        &["witness", "serve", "--help"],
     ] {
         let out = entente(cmd);
         assert!(out.status.success());

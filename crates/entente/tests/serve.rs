@@ -304,4 +304,65 @@ fn a_device_encrypts_submits_and_checks_its_receipts() {
     let out = device(&[&inputs[0]]);
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("already encrypted"));
+
+    // Ballots on stdin, one per line: a mistyped one is refused before anything is encrypted,
+    // then the good ones go on.
+    let mut ballot: Value = serde_json::from_slice(&std::fs::read(&inputs[0]).unwrap()).unwrap();
+    let mut line = |id: &str, contest: &str| {
+        ballot["ballot_id"] = id.into();
+        ballot["contests"][0]["contest_id"] = contest.into();
+        serde_json::to_string(&ballot).unwrap()
+    };
+    let good = format!(
+        "{}\n{}\n",
+        line("stdin-1", "contest1"),
+        line("stdin-2", "contest1")
+    );
+    let bad = format!("{good}{}\n", line("stdin-3", "no-such-contest"));
+    let pipe = |text: String| {
+        use std::io::Write;
+        let mut child = entente()
+            .args([
+                "device",
+                "--server",
+                &format!("http://{addr}"),
+                "--key",
+                &s(&d.join("booth.key")),
+                "--state",
+                &s(&d.join("booth-state")),
+                "--log",
+                &s(&d.join("log.key.pub")),
+                "-",
+            ])
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(text.as_bytes())
+            .unwrap();
+        child.wait_with_output().unwrap()
+    };
+    let out = pipe(bad);
+    assert!(!out.status.success());
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("stdin, ballot 3 (stdin-3)"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let out = pipe(good);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        stdout.starts_with("stdin-1 ") && stdout.contains("\nstdin-2 "),
+        "{stdout}"
+    );
 }
