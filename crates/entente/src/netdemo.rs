@@ -20,7 +20,7 @@ use anyhow::{Context, Result, bail, ensure};
 use entente_core::keys::Quorum;
 use entente_group::P4096;
 use entente_record::ballot::PlaintextBallot;
-use entente_record::election::read_json;
+use entente_record::election::{ElectionInitializedJson, read_json};
 use entente_record::manifest::Manifest;
 use entente_record::tally::DecryptedTallyJson;
 use entente_server::RolesFile;
@@ -112,11 +112,6 @@ impl Proc {
             Some(s) if s.success() => Ok(true),
             Some(s) => bail!("{} stopped ({s}):\n    {}", self.name, self.tail()),
         }
-    }
-
-    /// Its standard output once it has exited.
-    fn stdout(&self) -> String {
-        std::fs::read_to_string(self.log.with_extension("out")).unwrap_or_default()
     }
 }
 
@@ -397,13 +392,6 @@ pub fn run(opts: &NetDemoOptions) -> Result<NetDemoOutcome> {
     }
     wait_all(&mut ceremony, &bar)?;
     bar.finish_and_clear();
-    let h_e = ceremony[0]
-        .stdout()
-        .trim()
-        .rsplit(' ')
-        .next()
-        .unwrap_or_default()
-        .to_owned();
     end_phase("key ceremony", &mut phase_start);
 
     // Voting: random valid ballots, about one in two hundred challenged.
@@ -514,6 +502,9 @@ pub fn run(opts: &NetDemoOptions) -> Result<NetDemoOutcome> {
     drop(running);
     end_phase("export the record and its log", &mut phase_start);
 
+    let initialized: ElectionInitializedJson =
+        read_json(&record.join("election_initialized.json"))?;
+    let h_e = initialized.extended_base_hash;
     // The tally must be what the plaintext ballots say.
     let tally: DecryptedTallyJson = read_json(&record.join(crate::record::TALLY))?;
     let tally = tally.read::<P4096>()?;
