@@ -11,6 +11,7 @@ pub mod demo;
 pub mod device;
 pub mod encrypt;
 pub mod guardian;
+pub mod html;
 pub mod load;
 pub mod netdemo;
 pub mod open;

@@ -146,6 +146,10 @@ enum Command {
         /// Also write the report as JSON to this file.
         #[arg(long)]
         json: Option<PathBuf>,
+        /// Also write the report as one self-contained HTML page (the result with a chart,
+        /// each verification, the failures, the log's checkpoint) to this file.
+        #[arg(long)]
+        html: Option<PathBuf>,
         /// Worker threads (default: all cores).
         #[arg(long, default_value_t = 0)]
         threads: usize,
@@ -955,6 +959,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Command::Verify {
             record,
             json,
+            html,
             threads,
             log,
         } => {
@@ -979,6 +984,9 @@ fn run(cli: Cli) -> Result<ExitCode> {
             };
             if let Some(l) = &log {
                 print!("{}", l.text());
+            }
+            if let Some(path) = html {
+                entente::verify::write_html(&record, &report, log.as_ref(), &path)?;
             }
             let log_holds = log.is_none_or(|l| l.failures.is_empty());
             Ok(if report.holds() && log_holds {

@@ -198,3 +198,32 @@ pub fn check_log(dir: &Path, log_key: Option<&str>) -> Result<Option<LogCheck>> 
     }
     Ok(Some(check))
 }
+
+/// The record's decrypted result with the manifest's names, if it has one that reads.
+pub fn result_of(dir: &Path) -> Option<Vec<crate::decrypt::ContestResult>> {
+    let manifest = entente_record::manifest::Manifest::from_json(
+        &std::fs::read(dir.join("manifest.json")).ok()?,
+    )
+    .ok()?;
+    let tally: entente_record::tally::DecryptedTallyJson =
+        entente_record::election::read_json(&dir.join(crate::record::TALLY)).ok()?;
+    let tally = tally.read::<entente_group::P4096>().ok()?;
+    Some(crate::decrypt::result_rows(&manifest, &tally))
+}
+
+/// Writes the HTML report of `report` (and of the record's log, if checked) to `path`.
+pub fn write_html(dir: &Path, report: &Report, log: Option<&LogCheck>, path: &Path) -> Result<()> {
+    let result = result_of(dir);
+    let checkpoint = std::fs::read_to_string(dir.join(crate::client::LOG_DIR).join("checkpoint"))
+        .unwrap_or_default();
+    let page = crate::html::report(
+        report,
+        result.as_deref(),
+        log.map(|check| crate::html::LogSection {
+            checkpoint: &checkpoint,
+            check,
+        }),
+    );
+    crate::encrypt::write_atomically(path, page.as_bytes())
+        .with_context(|| format!("cannot write {}", path.display()))
+}

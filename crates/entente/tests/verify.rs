@@ -343,3 +343,53 @@ fn malformed_records_are_refused_with_exit_status_2() {
         assert!(!stderr.contains("panicked"), "{what}: {stderr}");
     }
 }
+
+#[test]
+fn the_html_report_shows_the_result_and_the_failures_and_stands_alone() {
+    let tmp = tempfile::tempdir().unwrap();
+    let page = tmp.path().join("report.html");
+    let html = |dir: &Path| {
+        let out = entente(&[
+            "verify",
+            dir.to_str().unwrap(),
+            "--html",
+            page.to_str().unwrap(),
+        ]);
+        (out.status.code(), std::fs::read_to_string(&page).unwrap())
+    };
+    let (code, text) = html(demo_record());
+    assert_eq!(code, Some(0));
+    for expected in [
+        "<html lang=\"en\">",
+        "name=\"viewport\"",
+        "Every check holds",
+        "<h3>Mayor of Riverside</h3>",
+        "Ada Okafor",
+        "class=\"bar\"",
+        "Well-formedness of selection encryptions",
+        "not applicable",
+    ] {
+        assert!(text.contains(expected), "{expected:?} missing");
+    }
+    // Self-contained: no script, stylesheet, font, image or link from elsewhere.
+    for outside in ["<script", "<link", "<img", "http://", "https://", "url("] {
+        assert!(!text.contains(outside), "{outside:?} in the page");
+    }
+
+    // A tampered record: the page says so first, then names the failing object and equation.
+    let bad = tmp.path().join("bad");
+    copy_dir(demo_record(), &bad);
+    let f = bad.join("encrypted_ballots/riverside-booth-1/eballot-ballot-000004.json");
+    let mut v = json(&f);
+    flip_digit(&mut v["contests"][1]["selections"][2]["proof"]["proofs"][0]["response"]);
+    write(&f, &v);
+    let (code, text) = html(&bad);
+    assert_eq!(code, Some(1));
+    assert!(text.contains("Some checks fail"), "{text}");
+    assert!(text.contains("Failures in detail"), "{text}");
+    assert!(
+        text.contains("ballot ballot-000004, contest council"),
+        "{text}"
+    );
+    assert!(text.contains("FAILED"), "{text}");
+}
