@@ -315,7 +315,7 @@ pub struct Exported {
 /// cosigned by every witness of the roles file on the log.
 pub fn export(client: &Client, dir: &Path, timeout: Duration) -> Result<Exported> {
     let log_dir = dir.join(LOG_DIR);
-    let (m, cosigned_by) = client.wait_for(
+    let (m, size, cosigned_by) = client.wait_for(
         &log_dir,
         "a checkpoint of the whole log cosigned by every witness",
         timeout,
@@ -326,7 +326,7 @@ pub fn export(client: &Client, dir: &Path, timeout: Duration) -> Result<Exported
             let whole = st["size"].as_u64() == Some(m.size);
             let cosigners = cosigners(&m.note, &m.view.roles.witnesses)?;
             Ok((whole && cosigners.len() == m.view.roles.witnesses.len())
-                .then(|| (m.view.clone(), cosigners)))
+                .then(|| (m.view.clone(), m.size, cosigners)))
         },
     )?;
     let files = materialize(&m, dir)?;
@@ -334,11 +334,6 @@ pub fn export(client: &Client, dir: &Path, timeout: Duration) -> Result<Exported
         &log_dir.join(crate::verify::LOG_KEY_FILE),
         format!("{}\n", client.log_key()).as_bytes(),
     )?;
-    let size = entente_board::note::Checkpoint::open(
-        &std::fs::read_to_string(log_dir.join("checkpoint"))?,
-        client.log(),
-    )?
-    .size;
     Ok(Exported {
         size,
         files,
