@@ -171,9 +171,12 @@ impl AppState {
             let mut window = NonceWindow::default();
             let recent = found.len().saturating_sub(NonceWindow::WIDTH as usize);
             for &index in &found[recent..] {
-                let env: Envelope =
-                    serde_json::from_slice(&data(index)?).map_err(|e| e.to_string())?;
-                window.take(env.nonce);
+                // An entry indexed under an author that is not an envelope is not one of its
+                // writes (storage changed behind the server's back): it holds no nonce to keep.
+                match serde_json::from_slice::<Envelope>(&data(index)?) {
+                    Ok(env) => window.take(env.nonce),
+                    Err(e) => tracing::warn!(index, author, "not a signed write: {e}"),
+                }
             }
             if !found.is_empty() {
                 nonces.insert(author.to_owned(), window);
