@@ -26,13 +26,7 @@ fn entente() -> std::process::Command {
 }
 
 fn run(args: &[&str]) -> String {
-    let out = entente().args(args).output().unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).unwrap()
+    net::run(PASS, args)
 }
 
 fn s(p: &Path) -> &str {

@@ -20,18 +20,8 @@ use net::{Running, http};
 const PASS: &str = "witness test passphrase";
 const ORIGIN: &str = "board.example/witnessed";
 
-fn entente() -> std::process::Command {
-    net::entente(PASS)
-}
-
 fn run(args: &[&str]) -> String {
-    let out = entente().args(args).output().unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).unwrap()
+    net::run(PASS, args)
 }
 
 fn admin() -> NoteSigner {

@@ -14,6 +14,18 @@ pub fn entente(pass: &str) -> Command {
     c
 }
 
+/// Runs `entente ARGS` with passphrase `pass`; returns its stdout, failing the test (with its
+/// stderr) if it fails.
+pub fn run(pass: &str, args: &[&str]) -> String {
+    let out = entente(pass).args(args).output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
 /// A child process that is killed when dropped (also when a test fails), so that no server
 /// outlives its test.
 pub struct Running(pub Child);
