@@ -724,6 +724,8 @@ pub struct LogView {
     pub roles: RolesFile,
     /// Every signed write, in log order.
     pub writes: Vec<LoggedWrite>,
+    /// The last roles file, parsed (for guardian indices).
+    parsed: Roles,
 }
 
 /// Why a log cannot be read as an election's log.
@@ -741,21 +743,23 @@ impl LogView {
     /// must be registered by the roles before it and whose signature must verify.
     pub fn read(entries: &[Vec<u8>]) -> Result<Self, LogViewError> {
         let mut view = LogView::default();
-        let mut roles: Option<Roles> = None;
+        let mut seen_roles = false;
         for (index, data) in entries.iter().enumerate() {
             let index = index as u64;
             let fail = |reason: String| LogViewError { index, reason };
             if let Ok(file) = serde_json::from_slice::<RolesFile>(data) {
-                roles = Some(Roles::new(&file).map_err(|e| fail(e.to_string()))?);
+                view.parsed = Roles::new(&file).map_err(|e| fail(e.to_string()))?;
                 view.roles = file;
+                seen_roles = true;
                 continue;
             }
             let env: Envelope = serde_json::from_slice(data)
                 .map_err(|e| fail(format!("neither a roles file nor a signed write: {e}")))?;
-            let roles = roles
-                .as_ref()
-                .ok_or_else(|| fail("a write before any roles file".into()))?;
-            let (_, body) = roles
+            if !seen_roles {
+                return Err(fail("a write before any roles file".into()));
+            }
+            let (_, body) = view
+                .parsed
                 .check(&env, &[Role::Administrator, Role::Guardian, Role::Device])
                 .map_err(|e| fail(e.to_string()))?;
             view.writes.push(LoggedWrite {
@@ -773,9 +777,9 @@ impl LogView {
         self.writes.iter().filter(move |w| w.kind == kind)
     }
 
-    /// The guardian index of an author, by the roles file.
+    /// The guardian index of an author, by the last roles file.
     pub fn guardian_index(&self, author: &str) -> Option<u32> {
-        Roles::new(&self.roles).ok()?.guardian_index(author)
+        self.parsed.guardian_index(author)
     }
 
     /// The election record's files that the log holds, by path in the record: the setup, the

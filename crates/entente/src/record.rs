@@ -7,10 +7,8 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, anyhow};
 use entente_core::decrypt::{Combiner, share_public_key};
-use entente_core::keys::{
-    GuardianPublicKey, KeyContext, Quorum, SchnorrProof, VerifiedGuardianKey,
-};
-use entente_group::{Group, P4096, Scalar};
+use entente_core::keys::{GuardianPublicKey, KeyContext, Quorum, VerifiedGuardianKey};
+use entente_group::P4096;
 use entente_record::ballot::json::{EncryptedBallotJson, read_batch};
 use entente_record::ballot::{EncryptedBallot, PublicKey};
 use entente_record::election::{ElectionSetup, read_json};
@@ -52,31 +50,14 @@ impl Election {
             .iter()
             .enumerate()
             .map(|(gi, g)| {
-                let at = |what: &str, j: usize| {
-                    format!(
-                        "election_initialized.json: guardians[{gi}].coefficient_proofs[{j}].{what}"
-                    )
-                };
-                let mut commitments = Vec::new();
-                let mut proofs = Vec::new();
-                for (j, p) in g.coefficient_proofs.iter().enumerate() {
-                    commitments.push(
-                        G::element_from_hex(&p.public_key).with_context(|| at("public_key", j))?,
-                    );
-                    proofs.push(SchnorrProof {
-                        challenge: Scalar::from_hex(&p.challenge)
-                            .with_context(|| at("challenge", j))?,
-                        response: Scalar::from_hex(&p.response)
-                            .with_context(|| at("response", j))?,
-                    });
-                }
-                GuardianPublicKey {
-                    index: g.x_coordinate,
-                    commitments,
-                    proofs,
-                }
-                .verify(&ctx, quorum)
-                .with_context(|| format!("election_initialized.json: guardian {}", g.guardian_id))
+                GuardianPublicKey::from_json(g)
+                    .and_then(|k| k.verify(&ctx, quorum))
+                    .with_context(|| {
+                        format!(
+                            "election_initialized.json: guardians[{gi}] ({})",
+                            g.guardian_id
+                        )
+                    })
             })
             .collect::<Result<Vec<_>>>()?;
         if guardians.len() != quorum.guardians() as usize {
