@@ -92,11 +92,14 @@ pub struct AppState {
     /// Ballot ids and confirmation codes being appended (so that two submissions of one ballot
     /// at once cannot both pass the uniqueness check).
     pending: Mutex<HashSet<String>>,
+    /// The verification report served at GET /report (an `entente verify --html` file, read on
+    /// each request so that whoever refreshes it need not restart the server).
+    report: std::sync::OnceLock<PathBuf>,
 }
 
 /// An error answered to the client: a status and a sentence.
 #[derive(Debug)]
-pub struct ApiError(StatusCode, String);
+pub struct ApiError(pub(crate) StatusCode, pub(crate) String);
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
@@ -105,14 +108,14 @@ impl IntoResponse for ApiError {
 }
 
 impl ApiError {
-    fn bad(msg: impl Into<String>) -> Self {
+    pub(crate) fn bad(msg: impl Into<String>) -> Self {
         Self(StatusCode::BAD_REQUEST, msg.into())
     }
-    fn internal(msg: impl std::fmt::Display) -> Self {
+    pub(crate) fn internal(msg: impl std::fmt::Display) -> Self {
         tracing::error!("{msg}");
         Self(StatusCode::INTERNAL_SERVER_ERROR, msg.to_string())
     }
-    fn not_found(msg: impl Into<String>) -> Self {
+    pub(crate) fn not_found(msg: impl Into<String>) -> Self {
         Self(StatusCode::NOT_FOUND, msg.into())
     }
 }
@@ -141,7 +144,7 @@ impl From<AuthError> for ApiError {
     }
 }
 
-type ApiResult<T> = Result<T, ApiError>;
+pub(crate) type ApiResult<T> = Result<T, ApiError>;
 
 impl AppState {
     /// The state over the board in `db` (opened by `sequencer`'s board), with the roles and,
@@ -234,6 +237,7 @@ impl AppState {
             workflow: RwLock::new(workflow),
             nonces: Mutex::new(nonces),
             pending: Mutex::new(HashSet::new()),
+            report: std::sync::OnceLock::new(),
         });
         st.log_roles(roles_file)?;
         Ok(st)
@@ -265,6 +269,16 @@ impl AppState {
         Ok(())
     }
 
+    /// Serves the report in `file` at GET /report (set once, at start).
+    pub fn serve_report(&self, file: PathBuf) {
+        let _ = self.report.set(file);
+    }
+
+    /// The report file served at GET /report, if any.
+    pub(crate) fn report_file(&self) -> Option<&Path> {
+        self.report.get().map(PathBuf::as_path)
+    }
+
     /// The latest checkpoint the log signed (with its cosignatures so far).
     pub fn latest_checkpoint(&self) -> Result<Option<(u64, String)>, String> {
         self.read(|b| b.latest_checkpoint().map_err(ApiError::internal))
@@ -286,7 +300,7 @@ impl AppState {
     }
 
     /// Runs `f` on a read-only view of the board (blocking: call from a blocking task).
-    fn read<T>(&self, f: impl FnOnce(&Board<SqliteStorage>) -> ApiResult<T>) -> ApiResult<T> {
+    pub(crate) fn read<T>(&self, f: impl FnOnce(&Board<SqliteStorage>) -> ApiResult<T>) -> ApiResult<T> {
         let pooled = self.readers.lock().map_err(ApiError::internal)?.pop();
         let reader = match pooled {
             Some(r) => r,
@@ -393,13 +407,14 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/election/{file}", get(election_file))
         .route("/ballots", post(submit_ballot))
         .route("/entries", post(submit_entry))
+        .merge(crate::web::routes())
         // A ballot of a long general election runs to megabytes of JSON (base64 in its
         // envelope); axum's 2 MB default would refuse it.
         .layer(axum::extract::DefaultBodyLimit::max(MAX_BODY))
         .with_state(state)
 }
 
-async fn blocking<T: Send + 'static>(
+pub(crate) async fn blocking<T: Send + 'static>(
     f: impl FnOnce() -> ApiResult<T> + Send + 'static,
 ) -> ApiResult<T> {
     tokio::task::spawn_blocking(f)
@@ -630,7 +645,7 @@ async fn inclusion(
     .map(Json)
 }
 
-fn latest_size(b: &Board<SqliteStorage>) -> ApiResult<u64> {
+pub(crate) fn latest_size(b: &Board<SqliteStorage>) -> ApiResult<u64> {
     Ok(b.latest_checkpoint()
         .map_err(ApiError::internal)?
         .ok_or_else(|| ApiError::not_found("the log has signed no checkpoint yet"))?

@@ -87,6 +87,10 @@ pub struct RolesFile {
     /// The witnesses' cosignature keys (their cosignatures publish a checkpoint).
     #[serde(default)]
     pub witnesses: Vec<String>,
+    /// Who answers for each key: key name (a guardian's, a witness's…) → party, for people
+    /// reading the board. Nothing is checked against it.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub parties: BTreeMap<String, String>,
 }
 
 /// Why a write was refused.

@@ -10,6 +10,7 @@
 pub mod app;
 pub mod auth;
 pub mod cosigner;
+pub mod web;
 pub mod witness_http;
 pub mod workflow;
 

@@ -501,6 +501,7 @@ pub fn serve(
     listen: &str,
     roles: &Path,
     record: Option<&Path>,
+    report: Option<PathBuf>,
     witnesses: Vec<String>,
     key_file: Option<&Path>,
     passphrase: impl FnOnce(&Path) -> Result<SecretString>,
@@ -525,6 +526,9 @@ pub fn serve(
         entente_server::start_board(db, signer).map_err(anyhow::Error::msg)?;
     let state = entente_server::AppState::new(db, sequencer, &roles_file, election)
         .map_err(anyhow::Error::msg)?;
+    if let Some(file) = report {
+        state.serve_report(file);
+    }
     entente_server::cosigner::spawn(&state, witnesses).context("cannot start the cosigner")?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()

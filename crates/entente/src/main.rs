@@ -60,6 +60,11 @@ enum Command {
         /// alone, faster.
         #[arg(long)]
         in_process: bool,
+        /// Afterwards, keep the board and its witnesses running and serve its pages: the
+        /// voter's page (/ and /ballot/CODE), the board (/board) and the verification report
+        /// (/report). Stops at the end of input (ctrl-d) or ctrl-c.
+        #[arg(long, conflicts_with = "in_process")]
+        serve: bool,
     },
     /// Check every *TestVector.json in DIR: one PASS/FAIL/SKIP line per file, then a summary.
     /// Exit status 0 when nothing failed, 1 when something failed, 2 when DIR cannot be read.
@@ -187,7 +192,9 @@ enum Command {
     },
     /// Serve the board over HTTP: anyone reads the checkpoint, the tlog-tiles, entries, proofs
     /// and a ballot by its confirmation code (GET /checkpoint, /tile/…, /entries/I,
-    /// /proof/inclusion, /proof/consistency, /lookup?confirmation_code=, /status); the roles of
+    /// /proof/inclusion, /proof/consistency, /lookup?confirmation_code=, /status), and the
+    /// pages that check them in the browser (/ and /ballot/CODE for voters, /board,
+    /// /report); the roles of
     /// ROLES write in signed envelopes (POST /ballots from devices, checked against the
     /// election of --record before they are logged; POST /entries from the administrator).
     /// Each write is acknowledged only once durable, with its inclusion proof in a signed
@@ -206,6 +213,10 @@ enum Command {
         /// The election whose ballots are accepted (manifest, config, election initialized).
         #[arg(long)]
         record: Option<PathBuf>,
+        /// Serve this `entente verify --html` report at /report, read again on every request
+        /// (refresh it with `entente export` and `entente verify --html` as the election goes).
+        #[arg(long)]
+        report: Option<PathBuf>,
         /// A witness's tlog-witness URL prefix (its /add-checkpoint is asked to cosign every
         /// new checkpoint); repeat for each party's witness.
         #[arg(long = "witness")]
@@ -669,6 +680,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
             scrypt_log_n,
             manifest,
             in_process,
+            serve,
         } => {
             if !in_process {
                 let outcome = entente::netdemo::run(&entente::netdemo::NetDemoOptions {
@@ -679,8 +691,26 @@ fn run(cli: Cli) -> Result<ExitCode> {
                     manifest,
                     progress: stderr_is_terminal(),
                     threads,
+                    serve,
                 })?;
                 print!("{}", entente::netdemo::report(&outcome));
+                if let Some(served) = &outcome.served {
+                    let codes = outcome
+                        .record
+                        .as_ref()
+                        .map(|d| format!(" (confirmation codes: {}/encrypted_ballots/)", d.display()))
+                        .unwrap_or_default();
+                    println!(
+                        "\nServing the board at {url}\n  check a ballot:       {url}/{codes}\n  \
+                         the board:            {url}/board\n  verification report:  {url}/report\n\
+                         Stop with ctrl-d or ctrl-c.",
+                        url = served.url
+                    );
+                    use std::io::Write;
+                    std::io::stdout().flush()?;
+                    // Until the end of input: then the board and witnesses are stopped.
+                    std::io::copy(&mut std::io::stdin().lock(), &mut std::io::sink())?;
+                }
                 return Ok(ExitCode::SUCCESS);
             }
             let seal_passphrase = if seal_guardians {
@@ -1073,6 +1103,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
             listen,
             roles,
             record,
+            report,
             witnesses,
             key,
             passphrase_file,
@@ -1082,6 +1113,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 &listen,
                 &roles,
                 record.as_deref(),
+                report,
                 witnesses,
                 key.as_deref(),
                 |f| {

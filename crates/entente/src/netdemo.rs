@@ -47,6 +47,9 @@ pub struct NetDemoOptions {
     pub progress: bool,
     /// Threads for the device's encryption and the verifier (0: all cores).
     pub threads: usize,
+    /// Keep the board, its witnesses and its pages running afterwards, with the verification
+    /// report served at /report.
+    pub serve: bool,
 }
 
 /// One phase and how long it took.
@@ -81,10 +84,21 @@ pub struct NetDemoOutcome {
     pub record: Option<PathBuf>,
     /// H_E.
     pub h_e: String,
+    /// The board still running, with --serve.
+    pub served: Option<Served>,
+}
+
+/// The board, its witnesses and its folder, kept after the demo (`--serve`); dropping it stops
+/// them and removes the folder.
+pub struct Served {
+    /// The board's URL.
+    pub url: String,
+    _procs: Vec<Proc>,
+    _work: tempfile::TempDir,
 }
 
 /// A child process of the demo, killed if the demo stops early.
-pub(crate) struct Proc {
+pub struct Proc {
     name: String,
     child: Child,
     log: PathBuf,
@@ -242,6 +256,25 @@ pub fn guardian_names(n: u32) -> Vec<String> {
         .collect()
 }
 
+/// Who answers for each key of the demo: the parties' guardians and witnesses, the neutral
+/// observer, the election office's administrator and device.
+fn demo_parties(guardians: &[String], parties: &[&str], device: &str) -> BTreeMap<String, String> {
+    let mut out = BTreeMap::new();
+    for g in guardians {
+        let party = parties
+            .iter()
+            .find(|p| g.starts_with(&format!("guardian-{p}-")))
+            .map_or("neutral observer", |p| p);
+        out.insert(g.clone(), party.to_owned());
+    }
+    for p in parties {
+        out.insert(format!("witness.{p}.example"), (*p).to_owned());
+    }
+    out.insert("administrator".into(), "election office".into());
+    out.insert(device.into(), "election office".into());
+    out
+}
+
 /// Runs the demo.
 pub fn run(opts: &NetDemoOptions) -> Result<NetDemoOutcome> {
     let quorum =
@@ -317,6 +350,7 @@ pub fn run(opts: &NetDemoOptions) -> Result<NetDemoOutcome> {
             guardians,
             devices: vec![device],
             witnesses: witnesses.clone(),
+            parties: demo_parties(&names, &parties, device_name),
         })?,
     )?;
     let log_pub = crate::board::public_path(&keys.join("log.key"));
@@ -358,6 +392,10 @@ pub fn run(opts: &NetDemoOptions) -> Result<NetDemoOutcome> {
     ];
     for w in &witness_urls {
         server_args.extend(["--witness".to_owned(), w.clone()]);
+    }
+    let report_file = work.path().join("report.html");
+    if opts.serve {
+        server_args.extend(["--report".to_owned(), report_file.to_string_lossy().into_owned()]);
     }
     let (server, url) = stage.start_listening("server", &server_args)?;
     running.push(server);
@@ -499,7 +537,9 @@ pub fn run(opts: &NetDemoOptions) -> Result<NetDemoOutcome> {
     while !export.finished()? {
         std::thread::sleep(Duration::from_millis(50));
     }
-    drop(running);
+    if !opts.serve {
+        running.clear();
+    }
     end_phase("export the record and its log", &mut phase_start);
 
     let initialized: ElectionInitializedJson =
@@ -521,6 +561,9 @@ pub fn run(opts: &NetDemoOptions) -> Result<NetDemoOutcome> {
         report.text(),
         log.text()
     );
+    if opts.serve {
+        crate::verify::write_html(&record, &report, Some(&log), &report_file)?;
+    }
     end_phase("verify", &mut phase_start);
     Ok(NetDemoOutcome {
         election: manifest.election_scope_id.clone(),
@@ -534,6 +577,11 @@ pub fn run(opts: &NetDemoOptions) -> Result<NetDemoOutcome> {
         verification: format!("{}{}", report.text(), log.text()),
         record: opts.dir.clone(),
         h_e,
+        served: opts.serve.then(|| Served {
+            url: stage.server.clone(),
+            _procs: running,
+            _work: work,
+        }),
     })
 }
 

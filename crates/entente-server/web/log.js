@@ -1,0 +1,302 @@
+// Checks, in the reader's browser, what the board server claims: that an entry is in the log
+// (RFC 9162 §2.1.3 inclusion proofs over SHA-256), that the log signed the checkpoint (C2SP
+// signed-note, Ed25519) and which witnesses cosigned it (C2SP tlog-cosignature, cosignature/v1).
+// SHA-256 and Ed25519 are the browser's own (WebCrypto); nothing here comes from elsewhere.
+//
+// Every function that checks something throws a CheckError saying, in plain words, what did
+// not hold; the pages show that sentence.
+
+export class CheckError extends Error {}
+
+const te = new TextEncoder();
+const td = new TextDecoder("utf-8", { fatal: true });
+
+export function fromBase64(s) {
+  const bin = atob(s);
+  const out = new Uint8Array(bin.length);
+  for (let i = 0; i < bin.length; i++) out[i] = bin.charCodeAt(i);
+  return out;
+}
+
+export function toHex(bytes) {
+  return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+export function utf8(bytes) {
+  return td.decode(bytes);
+}
+
+function concat(...parts) {
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
+}
+
+function equal(a, b) {
+  return a.length === b.length && a.every((x, i) => x === b[i]);
+}
+
+export function haveCrypto() {
+  return Boolean(globalThis.crypto && crypto.subtle);
+}
+
+export async function sha256(bytes) {
+  return new Uint8Array(await crypto.subtle.digest("SHA-256", bytes));
+}
+
+// RFC 9162 §2.1.1: a leaf is hashed as SHA-256(0x00 ‖ entry), a node as SHA-256(0x01 ‖ l ‖ r).
+export const leafHash = (entry) => sha256(concat(Uint8Array.of(0), entry));
+const nodeHash = (l, r) => sha256(concat(Uint8Array.of(1), l, r));
+
+// RFC 9162 §2.1.3.2: the root that `proof` leads to from `leaf` at `index` in a tree of `size`
+// must be `root`.
+export async function verifyInclusion(index, size, leaf, proof, root) {
+  if (!(index < size)) throw new CheckError(`entry ${index} is beyond the tree of ${size}`);
+  let fn = BigInt(index);
+  let sn = BigInt(size) - 1n;
+  let r = leaf;
+  for (const p of proof) {
+    if (sn === 0n) throw new CheckError("the inclusion proof is too long");
+    if ((fn & 1n) === 1n || fn === sn) {
+      r = await nodeHash(p, r);
+      if ((fn & 1n) === 0n) {
+        while ((fn & 1n) === 0n && fn !== 0n) {
+          fn >>= 1n;
+          sn >>= 1n;
+        }
+      }
+    } else {
+      r = await nodeHash(r, p);
+    }
+    fn >>= 1n;
+    sn >>= 1n;
+  }
+  if (sn !== 0n) throw new CheckError("the inclusion proof is too short");
+  if (!equal(r, root)) {
+    throw new CheckError("the inclusion proof does not lead to the checkpoint's root hash");
+  }
+}
+
+const ED25519 = 0x01;
+const COSIGNATURE_V1 = 0x04;
+
+// A signed-note verifier key `<name>+<hex key id>+<base64(type ‖ public key)>`, whose id must
+// be SHA-256(name ‖ "\n" ‖ type ‖ key)[:4].
+export async function parseKey(vkey, type) {
+  // name+id+key, where the base64 key may itself hold '+'.
+  const m = /^([^+\s]+)\+([0-9a-fA-F]{8})\+(\S+)$/.exec(vkey);
+  if (!m) throw new CheckError(`${vkey} is not a verifier key`);
+  const [, name, idHex, b64] = m;
+  const typed = fromBase64(b64);
+  if (typed.length !== 33 || typed[0] !== type) {
+    throw new CheckError(`${name}'s key is not of the expected type`);
+  }
+  const pub = typed.slice(1);
+  const digest = await sha256(concat(te.encode(name + "\n"), Uint8Array.of(type), pub));
+  if (toHex(digest.slice(0, 4)) !== idHex.toLowerCase()) {
+    throw new CheckError(`${name}'s key id does not match its key`);
+  }
+  const key = await crypto.subtle.importKey("raw", pub, { name: "Ed25519" }, false, ["verify"]);
+  return { name, id: digest.slice(0, 4), idHex: toHex(digest.slice(0, 4)), key };
+}
+
+export async function ed25519Verify(key, message, signature) {
+  if (signature.length !== 64) return false;
+  return crypto.subtle.verify({ name: "Ed25519" }, key, signature, message);
+}
+
+// A signed note (C2SP signed-note): the text up to the last blank line, then lines
+// "— <name> <base64(key id ‖ signature)>".
+export function parseNote(note) {
+  const split = note.lastIndexOf("\n\n");
+  if (split < 0 || !note.endsWith("\n")) throw new CheckError("the checkpoint is not a signed note");
+  const text = note.slice(0, split + 1);
+  const signatures = [];
+  for (const line of note.slice(split + 2, -1).split("\n")) {
+    const m = /^\u2014 (\S+) (\S+)$/.exec(line);
+    if (!m) throw new CheckError("the checkpoint has a malformed signature line");
+    const raw = fromBase64(m[2]);
+    signatures.push({ name: m[1], id: raw.slice(0, 4), sig: raw.slice(4) });
+  }
+  return { text, signatures };
+}
+
+// A C2SP checkpoint body: origin, size, base64 root hash.
+export function parseCheckpoint(text) {
+  const lines = text.split("\n");
+  if (lines.length < 4 || !/^(0|[1-9][0-9]*)$/.test(lines[1])) {
+    throw new CheckError("the checkpoint is malformed");
+  }
+  const root = fromBase64(lines[2]);
+  if (root.length !== 32) throw new CheckError("the checkpoint's root hash is not 32 bytes");
+  return { origin: lines[0], size: Number(lines[1]), root };
+}
+
+// Checks a checkpoint note: the log's signature must verify (else CheckError); each witness's
+// cosignature is reported as { name, idHex, time } when valid, or { name, idHex, missing }.
+export async function openCheckpoint(note, keys) {
+  const parsed = parseNote(note);
+  const log = await parseKey(keys.log, ED25519);
+  const own = parsed.signatures.find((s) => s.name === log.name && equal(s.id, log.id));
+  if (!own || !(await ed25519Verify(log.key, te.encode(parsed.text), own.sig))) {
+    throw new CheckError(`the checkpoint is not signed by the log's key (${log.name})`);
+  }
+  const cp = parseCheckpoint(parsed.text);
+  if (cp.origin !== keys.origin) throw new CheckError("the checkpoint is of another log");
+  const witnesses = [];
+  for (const vkey of keys.witnesses) {
+    const w = await parseKey(vkey, COSIGNATURE_V1);
+    const line = parsed.signatures.find((s) => s.name === w.name && equal(s.id, w.id));
+    let ok = false;
+    let time = 0;
+    if (line && line.sig.length === 8 + 64) {
+      time = Number(new DataView(line.sig.buffer, line.sig.byteOffset, 8).getBigUint64(0));
+      // cosignature/v1 signs "cosignature/v1\ntime <t>\n" and the checkpoint body.
+      const message = te.encode(`cosignature/v1\ntime ${time}\n${parsed.text}`);
+      ok = await ed25519Verify(w.key, message, line.sig.slice(8));
+    }
+    witnesses.push(ok ? { name: w.name, idHex: w.idHex, time } : { name: w.name, idHex: w.idHex, missing: true });
+  }
+  return { ...cp, logKey: log, witnesses, note };
+}
+
+export async function getJson(path) {
+  const r = await fetch(path, { cache: "no-store" });
+  if (!r.ok) {
+    let why = `${r.status}`;
+    try {
+      why = (await r.json()).error || why;
+    } catch (_) {
+      // not JSON: keep the status
+    }
+    const e = new Error(why);
+    e.status = r.status;
+    throw e;
+  }
+  return r.json();
+}
+
+async function getText(path) {
+  const r = await fetch(path, { cache: "no-store" });
+  if (!r.ok) {
+    const e = new Error(`${path}: ${r.status}`);
+    e.status = r.status;
+    throw e;
+  }
+  return r.text();
+}
+
+// The keys this server names, remembered in this browser the first time; a change afterwards is
+// reported (the reader should then ask the parties which keys are theirs).
+export async function serverKeys() {
+  const keys = await getJson("/keys");
+  const store = `entente.keys.${keys.origin}`;
+  const seen = JSON.stringify({ log: keys.log, witnesses: keys.witnesses });
+  let changed = false;
+  try {
+    const before = localStorage.getItem(store);
+    if (before === null) localStorage.setItem(store, seen);
+    else changed = before !== seen;
+  } catch (_) {
+    // storage refused (private mode): nothing to compare with
+  }
+  return { ...keys, changed };
+}
+
+// The checkpoint to prove `index` in: the latest one every witness cosigned if it covers the
+// entry, else the latest the log signed (whose cosignatures may still be coming).
+export async function checkpointFor(keys, index) {
+  let note = null;
+  try {
+    note = await getText("/checkpoint/published");
+  } catch (e) {
+    if (e.status !== 404) throw e;
+  }
+  let cp = note === null ? null : await openCheckpoint(note, keys);
+  if (cp === null || (index !== undefined && index >= cp.size)) {
+    cp = await openCheckpoint(await getText("/checkpoint"), keys);
+  }
+  return cp;
+}
+
+// Checks that `data` (the entry's bytes) is entry `index` of the checkpoint's tree.
+export async function proveEntry(cp, index, data) {
+  const proof = await getJson(`/proof/inclusion?index=${index}&size=${cp.size}`);
+  const hashes = proof.hashes.map(fromBase64);
+  await verifyInclusion(index, cp.size, await leafHash(data), hashes, cp.root);
+}
+
+// Entry `index`, fetched and proven in the checkpoint: its bytes.
+export async function provenEntry(cp, index) {
+  const e = await getJson(`/entries/${index}`);
+  const data = fromBase64(e.data);
+  await proveEntry(cp, index, data);
+  return { index, data, appendedAt: e.appended_at };
+}
+
+// A signed write as logged: { author, kind, nonce, body (base64), signature (base64) }.
+export function openEnvelope(data) {
+  const env = JSON.parse(utf8(data));
+  return { ...env, bodyBytes: fromBase64(env.body) };
+}
+
+// spec of the write: "entente write v1\n<author>\n<kind>\n<nonce>\n<hex SHA-256 of body>\n",
+// signed with the author's Ed25519 key from the roles file.
+export async function checkWriter(env, vkey) {
+  const key = await parseKey(vkey, ED25519);
+  if (key.name !== env.author) return false;
+  const digest = toHex(await sha256(env.bodyBytes));
+  const message = te.encode(`entente write v1\n${env.author}\n${env.kind}\n${env.nonce}\n${digest}\n`);
+  return ed25519Verify(key.key, message, fromBase64(env.signature));
+}
+
+// The steps of the protocol, by kind, in log order, that the checkpoint covers.
+export async function stepsIn(cp) {
+  const steps = await getJson("/steps");
+  const by = {};
+  for (const s of steps) {
+    if (s.index < cp.size) (by[s.kind] ||= []).push(s.index);
+  }
+  return by;
+}
+
+// A manifest's names: contest id → name, selection id → candidate's name.
+export function manifestNames(manifest) {
+  const text = (t) => {
+    if (typeof t === "string") return t;
+    if (t && Array.isArray(t.text) && t.text.length) return t.text[0].value;
+    return null;
+  };
+  const candidates = new Map((manifest.candidates || []).map((c) => [c.object_id, text(c.name) || c.object_id]));
+  const contests = new Map();
+  for (const c of manifest.contests || []) {
+    const selections = new Map(
+      (c.ballot_selections || []).map((s) => [s.object_id, candidates.get(s.candidate_id) || s.candidate_id || s.object_id]),
+    );
+    contests.set(c.object_id, { name: text(c.name) || c.ballot_title || c.object_id, selections, order: c.sequence_order });
+  }
+  return { title: text(manifest.name) || manifest.election_scope_id, contests, manifest };
+}
+
+// Small DOM helpers for the pages.
+export function el(tag, attrs = {}, ...children) {
+  const e = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs)) {
+    if (k === "class") e.className = v;
+    else if (k === "text") e.textContent = v;
+    else e.setAttribute(k, v);
+  }
+  for (const c of children) {
+    if (c === null || c === undefined) continue;
+    e.append(c instanceof Node ? c : document.createTextNode(String(c)));
+  }
+  return e;
+}
+
+export function when(seconds) {
+  return new Date(seconds * 1000).toLocaleString(undefined, { dateStyle: "long", timeStyle: "medium" });
+}

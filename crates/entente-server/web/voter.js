@@ -1,0 +1,236 @@
+// The voter's page: looks up a confirmation code and checks, in this browser, that the ballot is
+// in the log, that the log signed the checkpoint and which witnesses cosigned it, and that the
+// ballot's device signed it. A challenged ballot's choices are shown from the decryption the
+// guardians published, itself proven in the log.
+
+import * as log from "./log.js";
+
+const { el } = log;
+const answer = document.getElementById("answer");
+const form = document.getElementById("lookup");
+const input = document.getElementById("code");
+
+// The record's JSON calls a challenged ballot SPOILED (the 1.9 serialization); 2.0 says
+// CHALLENGED.
+function challengedState(state) {
+  return state === "CHALLENGED" || state === "SPOILED";
+}
+
+// A code as a receipt prints it: any case, spaces or dashes between groups.
+function normalise(code) {
+  return code.replace(/[\s-]+/g, "").toLowerCase();
+}
+
+function show(...nodes) {
+  answer.replaceChildren(...nodes);
+  answer.focus();
+}
+
+function headline(kind, text) {
+  return el("p", { class: `headline ${kind}`, role: kind === "ok" ? "status" : "alert" }, text);
+}
+
+// One check: whether it held, and (for a witness yet to cosign) whether failing it is only
+// "not yet".
+function check(ok, text, pending = false) {
+  return { ok, text, pending };
+}
+
+function checkItem(c) {
+  const [cls, mark, label] = c.ok ? ["pass", "✓", "Checked: "] : c.pending ? ["pending", "…", "Not yet: "] : ["fail", "✗", "Failed: "];
+  return el("li", { class: cls }, el("span", { class: "mark", "aria-hidden": "true" }, mark), el("span", { class: "sr" }, label), c.text);
+}
+
+function row(term, ...value) {
+  return [el("dt", {}, term), el("dd", {}, ...value)];
+}
+
+async function lookup(raw) {
+  const code = normalise(raw);
+  if (!/^[0-9a-f]{64}$/.test(code)) {
+    const wrong = code.replace(/[0-9a-f]/g, "");
+    show(
+      headline("bad", "That is not a confirmation code."),
+      el(
+        "p",
+        {},
+        wrong.length
+          ? `A code has only the digits 0 to 9 and the letters a to f; yours also has “${[...new Set(wrong)].join(" ")}”. `
+          : `A code has 64 letters and digits; yours has ${code.length}. `,
+        "Check it against your receipt and type it again.",
+      ),
+    );
+    return;
+  }
+  if (!log.haveCrypto()) {
+    show(headline("bad", "This browser cannot check the proofs here."), el("p", {}, "Open this page over https (or on the machine that serves it) in an up-to-date browser."));
+    return;
+  }
+  show(el("p", { class: "working" }, "Checking…"));
+  try {
+    show(...(await checkBallot(code)));
+  } catch (e) {
+    show(headline("bad", "The check could not be completed."), el("p", {}, e instanceof log.CheckError ? e.message : `The server's answer could not be read (${e.message}). Try again in a moment.`));
+  }
+}
+
+async function checkBallot(code) {
+  const keys = await log.serverKeys();
+  let found;
+  try {
+    found = await log.getJson(`/lookup?confirmation_code=${code}`);
+  } catch (e) {
+    if (e.status === 404) {
+      return [
+        headline("bad", "No ballot with this code is on the board."),
+        el("p", {}, "Check the code against your receipt. If it is right, tell the election officials and an observer of any party: every ballot cast or challenged must be on the board."),
+        el("p", { class: "code" }, spaced(code)),
+      ];
+    }
+    throw e;
+  }
+  const index = found.index;
+  const data = log.fromBase64(found.data);
+  const cp = await log.checkpointFor(keys, index);
+  const checks = [];
+  checks.push(check(true, `The log's signature on its checkpoint (${cp.size} entries; key ${cp.logKey.idHex}).`));
+
+  let included = true;
+  let why = "";
+  try {
+    await log.proveEntry(cp, index, data);
+  } catch (e) {
+    included = false;
+    why = e instanceof log.CheckError ? e.message : `the proof could not be fetched (${e.message})`;
+  }
+  checks.push(check(included, included ? `Your ballot is entry ${index + 1} of the ${cp.size} in that checkpoint (inclusion proof).` : `The inclusion proof fails: ${why}.`));
+
+  let env = null;
+  let ballot = null;
+  try {
+    env = log.openEnvelope(data);
+    ballot = JSON.parse(log.utf8(env.bodyBytes));
+  } catch (_) {
+    // reported below
+  }
+  const codeMatches = ballot !== null && typeof ballot.confirmation_code === "string" && normalise(ballot.confirmation_code) === code && env.kind === "ballot";
+  checks.push(check(codeMatches, codeMatches ? "The entry is the ballot with your confirmation code." : "The entry the server gave is not a ballot with your code."));
+
+  // The roles in force when the ballot was logged: who may sign ballots, and each key's party.
+  const steps = await log.stepsIn(cp);
+  const rolesAt = (steps.roles || []).filter((i) => i < index).pop();
+  let roles = null;
+  if (rolesAt !== undefined) {
+    try {
+      roles = JSON.parse(log.utf8((await log.provenEntry(cp, rolesAt)).data));
+    } catch (_) {
+      roles = null;
+    }
+  }
+  const party = (name) => (roles && roles.parties && roles.parties[name]) || null;
+  if (env !== null) {
+    const vkey = roles && (roles.devices || []).find((k) => k.split("+")[0] === env.author);
+    const signed = Boolean(vkey) && (await log.checkWriter(env, vkey));
+    checks.push(check(signed, signed ? `Signed by the voting device ${env.author}, whose key the election's roles list.` : `The entry is not signed by a voting device the election's roles list (${env.author}).`));
+  }
+  const cosigned = cp.witnesses.filter((w) => !w.missing);
+  for (const w of cp.witnesses) {
+    const who = party(w.name) ? `${w.name} (${party(w.name)})` : w.name;
+    checks.push(check(!w.missing, w.missing ? `Not yet cosigned by the witness ${who}, key ${w.idHex}.` : `Cosigned by the witness ${who}, key ${w.idHex}, on ${log.when(w.time)}.`, true));
+  }
+
+  const ok = checks.every((c) => c.ok || c.pending);
+  const out = [];
+  if (!included) {
+    out.push(headline("bad", "The proof fails: this page cannot confirm that your ballot is in the log."));
+    out.push(el("p", {}, "The server's answer does not match the log it signed. Keep your receipt and tell the election officials and an observer of any party."));
+  } else if (!ok) {
+    out.push(headline("bad", "Your ballot's entry does not check out."));
+  } else {
+    out.push(headline("ok", challengedState(ballot.state) ? "Your challenged ballot is on the board." : "Your ballot is on the board."));
+  }
+  if (keys.changed) {
+    out.push(el("p", { class: "warn", role: "alert" }, "The keys this server uses are not the ones this browser saw before. Compare the key ids below with those the parties publish."));
+  }
+  if (ballot !== null) {
+    const dl = el("dl", {});
+    const challenged = challengedState(ballot.state);
+    dl.append(...row("Status", challenged ? "Challenged: not counted. It is decrypted so that you can see what the device recorded." : "Cast: it is counted in the tally."));
+    dl.append(...row("Ballot", ballot.ballot_id));
+    dl.append(...row("Encrypted", `${log.when(Number(ballot.timestamp))} by the device ${ballot.encrypting_device}`));
+    dl.append(...row("Place in the log", `Entry ${index + 1} (added ${log.when(found.appended_at)}, by the server's clock)`));
+    dl.append(...row("Confirmation code", el("span", { class: "code" }, spaced(code))));
+    dl.append(...row("Witnesses", cosigned.length ? cosigned.map((w) => w.name).join(", ") : "none yet"));
+    out.push(dl);
+  }
+  out.push(el("h2", {}, "What this browser checked"), el("ul", { class: "checks" }, ...checks.map(checkItem)));
+  if (ballot !== null && challengedState(ballot.state) && included) {
+    out.push(...(await challengedChoices(cp, steps, ballot)));
+  }
+  return out;
+}
+
+// The choices a challenged ballot encrypted: from the guardians' decryption in the `result`
+// entry, proven in the same checkpoint, matched selection by selection to this ballot's own
+// encryptions, and named from the manifest in the `election` entry.
+async function challengedChoices(cp, steps, ballot) {
+  const head = el("h2", {}, "What your challenged ballot says");
+  const resultAt = (steps.result || [])[0];
+  const electionAt = (steps.election || [])[0];
+  if (resultAt === undefined || electionAt === undefined) {
+    return [head, el("p", {}, "The guardians decrypt challenged ballots when voting closes. Come back after the result is published.")];
+  }
+  const [result, election] = await Promise.all([log.provenEntry(cp, resultAt), log.provenEntry(cp, electionAt)]);
+  const body = JSON.parse(log.utf8(log.openEnvelope(result.data).bodyBytes));
+  const names = log.manifestNames(JSON.parse(JSON.parse(log.utf8(log.openEnvelope(election.data).bodyBytes)).manifest));
+  const file = body.challenged.map((f) => JSON.parse(f.text)).find((d) => d.id === ballot.ballot_id);
+  if (!file) {
+    return [head, el("p", { class: "warn" }, "The published result has no decryption of this challenged ballot. Tell the election officials and an observer of any party.")];
+  }
+  const sameCiphertext = (a, b) => a && b && a.pad.toLowerCase() === b.pad.toLowerCase() && a.data.toLowerCase() === b.data.toLowerCase();
+  const out = [head, el("p", {}, "Decrypted by the guardians; the decryption is of this very ballot. The proofs of the decryption are checked by the verification report.")];
+  for (const contest of file.contests) {
+    const mine = (ballot.contests || []).find((c) => c.contest_id === contest.contest_id);
+    const info = names.contests.get(contest.contest_id);
+    const table = el("table", {}, el("caption", {}, info ? info.name : contest.contest_id), el("thead", {}, el("tr", {}, el("th", { scope: "col" }, "Choice"), el("th", { scope: "col" }, "Marked"))));
+    const tbody = el("tbody");
+    for (const s of contest.selections) {
+      const enc = mine && mine.selections.find((x) => x.selection_id === s.selection_id);
+      if (!sameCiphertext(enc && enc.encrypted_vote, s.encrypted_vote)) {
+        return [head, el("p", { class: "warn" }, `The published decryption is not of this ballot (selection ${s.selection_id} differs). Tell the election officials and an observer of any party.`)];
+      }
+      const name = (info && info.selections.get(s.selection_id)) || s.selection_id;
+      tbody.append(el("tr", {}, el("th", { scope: "row" }, name), el("td", {}, s.tally > 0 ? "Yes" : "No")));
+    }
+    table.append(tbody);
+    out.push(table);
+  }
+  return out;
+}
+
+// A code in groups of eight, as receipts print it.
+function spaced(code) {
+  return code.match(/.{1,8}/g).join(" ");
+}
+
+form.addEventListener("submit", (ev) => {
+  ev.preventDefault();
+  const code = normalise(input.value);
+  if (/^[0-9a-f]{64}$/.test(code)) history.pushState(null, "", `/ballot/${code}`);
+  lookup(input.value);
+});
+
+function fromAddress() {
+  const m = /^\/ballot\/([^/]+)$/.exec(location.pathname);
+  const q = new URLSearchParams(location.search).get("code");
+  const code = m ? decodeURIComponent(m[1]) : q;
+  if (code) {
+    input.value = code;
+    lookup(code);
+  } else {
+    answer.replaceChildren();
+  }
+}
+
+window.addEventListener("popstate", fromAddress);
+fromAddress();

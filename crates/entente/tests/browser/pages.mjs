@@ -1,0 +1,226 @@
+// End-to-end checks of Entente's pages in Debian's chromium (headless), driven by
+// playwright-core. Run by tests/browser.rs against a board that `entente demo --serve` keeps
+// running:
+//
+//   node pages.mjs URL CAST_CODE CHALLENGED_CODE SCREENSHOT_DIR
+//
+// Each case prints "ok <name>" or throws; the exit status is 0 only when every case held.
+
+import { chromium } from "playwright-core";
+import { mkdirSync } from "node:fs";
+import { join } from "node:path";
+
+const [url, castCode, challengedCode, shots] = process.argv.slice(2);
+if (!shots) {
+  console.error("usage: node pages.mjs URL CAST_CODE CHALLENGED_CODE SCREENSHOT_DIR");
+  process.exit(2);
+}
+mkdirSync(shots, { recursive: true });
+
+const browser = await chromium.launch({
+  executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
+  args: [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+  ],
+});
+
+const failures = [];
+let current = null; // the page of the case running, shown when it fails
+function expect(ok, what) {
+  if (!ok) throw new Error(what);
+}
+
+// A fresh page that records every request that leaves the server and every script error.
+async function newPage(viewport = { width: 1000, height: 900 }) {
+  const context = await browser.newContext({ viewport });
+  const page = await context.newPage();
+  page.outside = [];
+  page.errors = [];
+  page.on("request", (r) => {
+    if (!r.url().startsWith(url) && !r.url().startsWith("data:")) page.outside.push(r.url());
+  });
+  page.on("pageerror", (e) => page.errors.push(String(e)));
+  current = page;
+  return page;
+}
+
+async function headline(page) {
+  const h = page.locator("#answer .headline");
+  await h.waitFor({ timeout: 30000 });
+  return (await h.textContent()).trim();
+}
+
+async function done(page, name) {
+  await page.screenshot({ path: join(shots, `${name}.png`), fullPage: true });
+  expect(page.outside.length === 0, `${name}: the page reached outside its server: ${page.outside.join(", ")}`);
+  expect(page.errors.length === 0, `${name}: script errors: ${page.errors.join("; ")}`);
+  await page.context().close();
+  console.log(`ok ${name}`);
+}
+
+// The code as a receipt might print it: capitals, groups of eight with spaces and dashes.
+function asPrinted(code) {
+  return code
+    .toUpperCase()
+    .match(/.{8}/g)
+    .map((g, i) => (i % 2 ? `- ${g} ` : g))
+    .join(" ");
+}
+
+const cases = {
+  // A voter types a cast ballot's code with the keyboard alone.
+  async "voter-cast"() {
+    const page = await newPage();
+    await page.goto(`${url}/`);
+    // Through the navigation's links to the field, by the keyboard.
+    for (let i = 0; i < 8 && !(await page.evaluate(() => document.activeElement.id === "code")); i++) {
+      await page.keyboard.press("Tab");
+    }
+    expect(await page.evaluate(() => document.activeElement.id === "code"), "Tab never reaches the field");
+    await page.keyboard.type(asPrinted(castCode));
+    await page.keyboard.press("Enter");
+    const h = await headline(page);
+    expect(h === "Your ballot is on the board.", `headline: ${h}`);
+    const text = await page.locator("#answer").textContent();
+    expect(text.includes("Cast: it is counted"), "no cast status");
+    expect(text.includes("riverside-booth-1"), "no device");
+    expect(/Entry \d+/.test(text), "no log position");
+    for (const w of ["witness.harbour.example", "witness.highland.example"]) {
+      expect(text.includes(`Cosigned by the witness ${w}`), `no cosignature by ${w}`);
+    }
+    expect((await page.locator("#answer li.fail").count()) === 0, "a check failed");
+    expect(new URL(page.url()).pathname === `/ballot/${castCode}`, `address ${page.url()}`);
+    await done(page, "voter-cast");
+    // The same on a phone's screen.
+    const phone = await newPage({ width: 390, height: 844 });
+    await phone.goto(`${url}/ballot/${castCode}`);
+    expect((await headline(phone)) === "Your ballot is on the board.", "phone");
+    await done(phone, "voter-cast-phone");
+  },
+
+  // A challenged ballot's code: its status, and the choices it encrypted.
+  async "voter-challenged"() {
+    const page = await newPage();
+    await page.goto(`${url}/ballot/${encodeURIComponent(asPrinted(challengedCode))}`);
+    const h = await headline(page);
+    expect(h === "Your challenged ballot is on the board.", `headline: ${h}`);
+    const choices = page.locator("#answer table");
+    await choices.first().waitFor({ timeout: 30000 });
+    expect((await choices.count()) >= 1, "no choices");
+    const text = await page.locator("#answer").textContent();
+    expect(text.includes("Challenged: not counted"), "no challenged status");
+    expect(text.includes("the decryption is of this very ballot"), "decryption not matched to the ballot");
+    expect((await page.locator("#answer td", { hasText: "Yes" }).count()) >= 1, "no choice marked");
+    await done(page, "voter-challenged");
+  },
+
+  // A code that is on no ballot, and one mistyped.
+  async "voter-unknown"() {
+    const page = await newPage();
+    await page.goto(`${url}/`);
+    // The cast code with its first digit changed: a well-formed code on no ballot.
+    const unknown = (castCode[0] === "0" ? "1" : "0") + castCode.slice(1);
+    await page.fill("#code", unknown);
+    await page.press("#code", "Enter");
+    let h = await headline(page);
+    expect(h === "No ballot with this code is on the board.", `headline: ${h}`);
+    await done(page, "voter-unknown");
+    const typo = await newPage();
+    await typo.goto(`${url}/`);
+    await typo.fill("#code", `${castCode.slice(0, 40)} ${castCode.slice(41)}`);
+    await typo.press("#code", "Enter");
+    h = await headline(typo);
+    expect(h === "That is not a confirmation code.", `headline: ${h}`);
+    expect((await typo.locator("#answer").textContent()).includes("yours has 63"), "no length given");
+    await done(typo, "voter-mistyped");
+  },
+
+  // The server tampers with the entry it returns (the ballot's time, say): the proof must fail.
+  async "voter-tampered"() {
+    const page = await newPage();
+    await page.route("**/lookup?*", async (route) => {
+      const response = await route.fetch();
+      const found = await response.json();
+      const env = JSON.parse(Buffer.from(found.data, "base64").toString("utf8"));
+      const ballot = JSON.parse(Buffer.from(env.body, "base64").toString("utf8"));
+      ballot.timestamp += 3600;
+      env.body = Buffer.from(JSON.stringify(ballot)).toString("base64");
+      found.data = Buffer.from(JSON.stringify(env)).toString("base64");
+      await route.fulfill({ response, json: found });
+    });
+    await page.goto(`${url}/ballot/${castCode}`);
+    const h = await headline(page);
+    expect(h.startsWith("The proof fails"), `headline: ${h}`);
+    expect((await page.locator("#answer li.fail").count()) >= 1, "no failed check listed");
+    await done(page, "voter-tampered");
+  },
+
+  // The server forges its checkpoint (another root hash): the log's signature must fail.
+  async "voter-forged-checkpoint"() {
+    const page = await newPage();
+    await page.route(/\/checkpoint(\/published)?$/, async (route) => {
+      const response = await route.fetch();
+      const lines = (await response.text()).split("\n");
+      lines[2] = Buffer.alloc(32, 7).toString("base64");
+      await route.fulfill({ response, body: lines.join("\n") });
+    });
+    await page.goto(`${url}/ballot/${castCode}`);
+    const h = await headline(page);
+    expect(h === "The check could not be completed.", `headline: ${h}`);
+    expect((await page.locator("#answer").textContent()).includes("not signed by the log's key"), "no signature failure named");
+    await done(page, "voter-forged-checkpoint");
+  },
+
+  // The board: the election, the guardians and their parties, the ballots, the result.
+  async board() {
+    const page = await newPage();
+    await page.goto(`${url}/board`);
+    await page.locator("#board table.result").first().waitFor({ timeout: 30000 });
+    const text = await page.locator("#board").textContent();
+    expect(text.includes("Decrypted: the result is published."), "no status");
+    for (const w of ["guardian-harbour-1", "guardian-highland-1", "harbour", "highland", "Result", "Ballots on the board"]) {
+      expect(text.includes(w), `board lacks ${w}`);
+    }
+    expect((await page.locator("#board .bar").count()) >= 2, "no chart");
+    expect((await page.locator("#board li.pass").count()) === 2, "witnesses not both cosigned");
+    await done(page, "board");
+  },
+
+  // The verification report of the record, served by the board.
+  async report() {
+    const page = await newPage();
+    const r = await page.goto(`${url}/report`);
+    expect(r.ok(), `status ${r.status()}`);
+    const text = await page.locator("body").textContent();
+    expect(text.includes("PASS") || text.includes("hold"), "the report says nothing holds");
+    expect((await page.locator("script").count()) === 0, "the report runs a script");
+    await done(page, "report");
+  },
+};
+
+const only = process.env.ONLY;
+for (const [name, run] of Object.entries(cases)) {
+  if (only && !only.split(",").includes(name)) continue;
+  try {
+    await run();
+  } catch (e) {
+    failures.push(name);
+    console.log(`FAIL ${name}: ${e.message}`);
+    if (current && !current.isClosed()) {
+      console.log(`  the page said: ${(await current.locator("main").textContent()).replace(/\s+/g, " ").trim()}`);
+      await current.screenshot({ path: join(shots, `FAILED-${name}.png`), fullPage: true });
+    }
+  }
+}
+await browser.close();
+if (failures.length) {
+  console.log(`${failures.length} case(s) failed: ${failures.join(", ")}`);
+  process.exit(1);
+}
+console.log("all cases hold");
