@@ -300,7 +300,10 @@ impl AppState {
     }
 
     /// Runs `f` on a read-only view of the board (blocking: call from a blocking task).
-    pub(crate) fn read<T>(&self, f: impl FnOnce(&Board<SqliteStorage>) -> ApiResult<T>) -> ApiResult<T> {
+    pub(crate) fn read<T>(
+        &self,
+        f: impl FnOnce(&Board<SqliteStorage>) -> ApiResult<T>,
+    ) -> ApiResult<T> {
         let pooled = self.readers.lock().map_err(ApiError::internal)?.pop();
         let reader = match pooled {
             Some(r) => r,

@@ -113,7 +113,10 @@ async fn board() -> Response {
 /// --html` wrote it.
 async fn report(State(st): State<Arc<AppState>>) -> ApiResult<Response> {
     let Some(file) = st.report_file().map(ToOwned::to_owned) else {
-        return Ok(page(REPORT_POLICY, no_report("This server publishes no report.")));
+        return Ok(page(
+            REPORT_POLICY,
+            no_report("This server publishes no report."),
+        ));
     };
     let path = file.clone();
     let text = blocking(move || Ok(std::fs::read_to_string(path))).await?;

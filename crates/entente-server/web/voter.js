@@ -161,6 +161,8 @@ async function checkBallot(code) {
     dl.append(...row("Place in the log", `Entry ${index + 1} (added ${log.when(found.appended_at)}, by the server's clock)`));
     dl.append(...row("Confirmation code", el("span", { class: "code" }, spaced(code))));
     dl.append(...row("Witnesses", cosigned.length ? cosigned.map((w) => w.name).join(", ") : "none yet"));
+    // What failed its checks is shown as the server's word only.
+    if (!ok) out.push(el("h2", {}, "What the server's answer says (not confirmed)"));
     out.push(dl);
   }
   out.push(el("h2", {}, "What this browser checked"), el("ul", { class: "checks" }, ...checks.map(checkItem)));

@@ -493,19 +493,40 @@ pub fn witness_cosign(
     }
 }
 
-/// `entente serve`: the board over HTTP on `listen`, signing checkpoints with the log's key,
-/// taking writes from the roles in `roles` and, with `record`, ballots of that election.
-/// Prints the address it listens on (the port, when 0 was asked) as its first line.
+/// What `entente serve` serves.
+pub struct ServeOptions<'a> {
+    /// The board's database.
+    pub db: &'a Path,
+    /// The address to listen on.
+    pub listen: &'a str,
+    /// The roles file.
+    pub roles: &'a Path,
+    /// An election set up outside the log, whose ballots are taken.
+    pub record: Option<&'a Path>,
+    /// A verification report to serve at /report.
+    pub report: Option<PathBuf>,
+    /// The witnesses' tlog-witness URL prefixes.
+    pub witnesses: Vec<String>,
+    /// The log's key file (default: the one given to `board init`).
+    pub key_file: Option<&'a Path>,
+}
+
+/// `entente serve`: the board over HTTP, signing checkpoints with the log's key, taking writes
+/// from the roles and, with a record, ballots of that election. Prints the address it listens
+/// on (the port, when 0 was asked) as its first line.
 pub fn serve(
-    db: &Path,
-    listen: &str,
-    roles: &Path,
-    record: Option<&Path>,
-    report: Option<PathBuf>,
-    witnesses: Vec<String>,
-    key_file: Option<&Path>,
+    opts: ServeOptions<'_>,
     passphrase: impl FnOnce(&Path) -> Result<SecretString>,
 ) -> Result<()> {
+    let ServeOptions {
+        db,
+        listen,
+        roles,
+        record,
+        report,
+        witnesses,
+        key_file,
+    } = opts;
     let board = open_board(db)?;
     let text = std::fs::read_to_string(roles)
         .with_context(|| format!("cannot read {}", roles.display()))?;

@@ -698,7 +698,9 @@ fn run(cli: Cli) -> Result<ExitCode> {
                     let codes = outcome
                         .record
                         .as_ref()
-                        .map(|d| format!(" (confirmation codes: {}/encrypted_ballots/)", d.display()))
+                        .map(|d| {
+                            format!(" (confirmation codes: {}/encrypted_ballots/)", d.display())
+                        })
                         .unwrap_or_default();
                     println!(
                         "\nServing the board at {url}\n  check a ballot:       {url}/{codes}\n  \
@@ -1109,13 +1111,15 @@ fn run(cli: Cli) -> Result<ExitCode> {
             passphrase_file,
         } => {
             entente::board::serve(
-                &db,
-                &listen,
-                &roles,
-                record.as_deref(),
-                report,
-                witnesses,
-                key.as_deref(),
+                entente::board::ServeOptions {
+                    db: &db,
+                    listen: &listen,
+                    roles: &roles,
+                    record: record.as_deref(),
+                    report,
+                    witnesses,
+                    key_file: key.as_deref(),
+                },
                 |f| {
                     entente::passphrase::get(
                         passphrase_file.as_deref(),

@@ -395,7 +395,10 @@ pub fn run(opts: &NetDemoOptions) -> Result<NetDemoOutcome> {
     }
     let report_file = work.path().join("report.html");
     if opts.serve {
-        server_args.extend(["--report".to_owned(), report_file.to_string_lossy().into_owned()]);
+        server_args.extend([
+            "--report".to_owned(),
+            report_file.to_string_lossy().into_owned(),
+        ]);
     }
     let (server, url) = stage.start_listening("server", &server_args)?;
     running.push(server);

@@ -1,0 +1,131 @@
+//! The pages in a real browser: `entente demo --serve` runs a small election and keeps its
+//! board up; `tests/browser/pages.mjs` drives Debian's chromium (headless, through
+//! playwright-core) against it: a cast code typed with the keyboard, a challenged code with its
+//! choices, an unknown and a mistyped code, an entry and a checkpoint that the server tampers
+//! with, the board page and the served report. Screenshots of each page are saved in
+//! target/tmp/browser-screenshots/.
+//!
+//! Needs node, chromium (`apt-get install chromium`) and the pinned playwright-core
+//! (`npm ci --prefix crates/entente/tests/browser`); `.ci/run` installs them.
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+fn chromium() -> PathBuf {
+    std::env::var_os("CHROMIUM").map_or_else(|| PathBuf::from("/usr/bin/chromium"), PathBuf::from)
+}
+
+fn scripts() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/browser")
+}
+
+/// (state, lowercase confirmation code) of every ballot the record holds.
+fn codes(record: &Path) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    for device in std::fs::read_dir(record.join("encrypted_ballots")).unwrap() {
+        for f in std::fs::read_dir(device.unwrap().path()).unwrap() {
+            let v: serde_json::Value =
+                serde_json::from_slice(&std::fs::read(f.unwrap().path()).unwrap()).unwrap();
+            out.push((
+                v["state"].as_str().unwrap().to_owned(),
+                v["confirmation_code"]
+                    .as_str()
+                    .unwrap()
+                    .to_ascii_lowercase(),
+            ));
+        }
+    }
+    out
+}
+
+#[test]
+fn the_pages_check_ballots_and_the_board_in_a_real_browser() {
+    let missing: Vec<String> = [
+        (chromium(), "chromium: apt-get install chromium"),
+        (
+            scripts().join("node_modules/playwright-core"),
+            "playwright-core: npm ci --prefix crates/entente/tests/browser",
+        ),
+    ]
+    .into_iter()
+    .filter(|(p, _)| !p.exists())
+    .map(|(_, how)| how.to_owned())
+    .collect();
+    assert!(
+        missing.is_empty(),
+        "the browser tests need {} (.ci/run installs them)",
+        missing.join(" and ")
+    );
+
+    let tmp = tempfile::tempdir().unwrap();
+    let record = tmp.path().join("record");
+    let mut demo = Command::new(env!("CARGO_BIN_EXE_entente"))
+        .args([
+            "demo",
+            "--ballots",
+            "10",
+            "--guardians",
+            "3",
+            "--quorum",
+            "2",
+            "--serve",
+        ])
+        .arg("--dir")
+        .arg(&record)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .unwrap();
+    // Its stdin held open keeps the board up; dropped, the demo stops it.
+    let stdin = demo.stdin.take().unwrap();
+    let mut url = None;
+    for line in BufReader::new(demo.stdout.take().unwrap()).lines() {
+        let line = line.unwrap();
+        if let Some(u) = line.strip_prefix("Serving the board at ") {
+            url = Some(u.trim().to_owned());
+            break;
+        }
+    }
+    let url = url.expect("the demo never served its board (see its output above)");
+
+    let codes = codes(&record);
+    let cast = &codes.iter().find(|(s, _)| s == "CAST").unwrap().1;
+    let challenged = &codes.iter().find(|(s, _)| s != "CAST").unwrap().1;
+    let shots = Path::new(env!("CARGO_TARGET_TMPDIR")).join("browser-screenshots");
+    let _ = std::fs::remove_dir_all(&shots); // no screenshot of an earlier run counts
+    let out = Command::new("node")
+        .current_dir(scripts())
+        .arg("pages.mjs")
+        .args([&url, cast, challenged])
+        .arg(&shots)
+        .env("CHROMIUM", chromium())
+        .output()
+        .expect("cannot run node");
+    drop(stdin);
+    let _ = demo.wait();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    println!("{stdout}{}", String::from_utf8_lossy(&out.stderr));
+    assert!(out.status.success(), "the browser cases failed:\n{stdout}");
+    for case in [
+        "voter-cast",
+        "voter-cast-phone",
+        "voter-challenged",
+        "voter-unknown",
+        "voter-mistyped",
+        "voter-tampered",
+        "voter-forged-checkpoint",
+        "board",
+        "report",
+    ] {
+        assert!(
+            stdout.contains(&format!("ok {case}\n")),
+            "{case} did not run"
+        );
+        assert!(
+            shots.join(format!("{case}.png")).exists(),
+            "no screenshot of {case}"
+        );
+    }
+}
