@@ -547,8 +547,8 @@ pub fn serve(
         entente_server::start_board(db, signer).map_err(anyhow::Error::msg)?;
     let state = entente_server::AppState::new(db, sequencer, &roles_file, election)
         .map_err(anyhow::Error::msg)?;
-    if let Some(file) = report {
-        state.serve_report(file);
+    if let Some(file) = &report {
+        state.serve_report(file.clone());
     }
     entente_server::cosigner::spawn(&state, witnesses).context("cannot start the cosigner")?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
@@ -561,11 +561,122 @@ pub fn serve(
             .with_context(|| format!("cannot listen on {listen}"))?;
         let addr = listener.local_addr()?;
         println!("listening on http://{addr}");
+        if let Some(file) = &report {
+            let own = std::net::SocketAddr::new(
+                if addr.ip().is_unspecified() {
+                    std::net::Ipv4Addr::LOCALHOST.into()
+                } else {
+                    addr.ip()
+                },
+                addr.port(),
+            );
+            spawn_reporter(db, format!("http://{own}"), file.clone())?;
+        }
         use std::io::Write;
         std::io::stdout().flush()?;
         entente_server::serve(listener, state).await?;
         anyhow::Ok(())
     })
+}
+
+/// Keeps the report served at /report for the election's record. Each time the log holds the
+/// election's result in a checkpoint every witness cosigned, and that checkpoint is not the one
+/// last reported, it runs `entente export` and `entente verify --html` against the server, as
+/// any party would (child processes, one verification thread, so that serving goes on), and
+/// then replaces the file. The verifier reads only a whole record, so there is no report
+/// before the result.
+fn spawn_reporter(db: &Path, server: String, file: PathBuf) -> Result<()> {
+    let exe = std::env::current_exe().context("cannot find the entente executable")?;
+    let db = db.to_owned();
+    std::thread::Builder::new()
+        .name("reporter".into())
+        .spawn(move || {
+            let mut reported = None;
+            loop {
+                match report_due(&db, reported) {
+                    Ok(Some((size, log_key))) => {
+                        match make_report(&exe, &server, &log_key, &file) {
+                            Ok(()) => {
+                                tracing::info!(size, file = %file.display(), "report written");
+                                reported = Some(size);
+                            }
+                            Err(e) => tracing::warn!("cannot write the report: {e:#}"),
+                        }
+                    }
+                    Ok(None) => {}
+                    Err(e) => tracing::warn!("the reporter cannot read the board: {e:#}"),
+                }
+                std::thread::sleep(std::time::Duration::from_secs(5));
+            }
+        })
+        .context("cannot start the reporter")?;
+    Ok(())
+}
+
+/// The published size and log key, when the result is in the published checkpoint and that
+/// checkpoint was not reported yet.
+fn report_due(db: &Path, reported: Option<u64>) -> Result<Option<(u64, String)>> {
+    let board = Board::open(SqliteStorage::open_read_only(db)?)?;
+    let Some((size, _)) = board.published()? else {
+        return Ok(None);
+    };
+    let result = board.find("step", "result")?;
+    let due = result.first().is_some_and(|&i| i < size) && reported != Some(size);
+    Ok(due.then(|| (size, board.config().log_key.clone())))
+}
+
+fn make_report(exe: &Path, server: &str, log_key: &str, file: &Path) -> Result<()> {
+    let work = tempfile::tempdir().context("cannot create a temporary directory")?;
+    let record = work.path().join("record");
+    let run = |args: &[&std::ffi::OsStr], ok: &[i32]| -> Result<()> {
+        let out = std::process::Command::new(exe)
+            .args(args)
+            .env_remove(crate::passphrase::ENV)
+            .stdin(std::process::Stdio::null())
+            .output()
+            .context("cannot run entente")?;
+        ensure!(
+            out.status.code().is_some_and(|c| ok.contains(&c)),
+            "{:?} failed ({}): {}",
+            args.first(),
+            out.status,
+            String::from_utf8_lossy(&out.stderr).trim()
+        );
+        Ok(())
+    };
+    run(
+        &[
+            "export".as_ref(),
+            "--server".as_ref(),
+            server.as_ref(),
+            "--log".as_ref(),
+            log_key.as_ref(),
+            "--dir".as_ref(),
+            record.as_os_str(),
+        ],
+        &[0],
+    )?;
+    let partial = work.path().join("report.html");
+    // Status 1: verified, and something failed: the report says what, and is served all the same.
+    run(
+        &[
+            "verify".as_ref(),
+            record.as_os_str(),
+            "--log".as_ref(),
+            log_key.as_ref(),
+            "--threads".as_ref(),
+            "1".as_ref(),
+            "--html".as_ref(),
+            partial.as_os_str(),
+        ],
+        &[0, 1],
+    )?;
+    // Replaced in one rename, so that a reader never gets half a report.
+    let beside = file.with_extension("html.partial");
+    std::fs::copy(&partial, &beside)
+        .with_context(|| format!("cannot write {}", beside.display()))?;
+    std::fs::rename(&beside, file).with_context(|| format!("cannot write {}", file.display()))?;
+    Ok(())
 }
 
 /// `entente witness serve`: the witness as a tlog-witness HTTP service. Returns Ok(false)

@@ -33,6 +33,7 @@ table{border-collapse:collapse;width:100%;margin:.5rem 0}
 th,td{text-align:left;padding:.3rem .5rem;border-bottom:1px solid #ccc;vertical-align:top}
 td.n{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
 .bar{background:#1f5fa8;height:1rem;display:block;min-width:1px}
+td.chart{width:40%}
 .pass{color:#0a6b2d;font-weight:700}.fail{color:#b00020;font-weight:700}.na{color:#555}
 .verdict{padding:.75rem 1rem;border-radius:.4rem;font-size:1.1rem}
 .verdict.ok{background:#e6f4ea;border:2px solid #0a6b2d}.verdict.bad{background:#fde7e9;border:2px solid #b00020}
@@ -111,7 +112,7 @@ pub fn report(
                 let share = c.share(*votes) * 100.0;
                 h.push_str(&format!(
                     "<tr><td>{}</td><td class=\"n\">{votes}</td><td class=\"n share\">{share:.1}%</td>\
-                     <td class=\"share\" aria-hidden=\"true\"><span class=\"bar\" \
+                     <td class=\"share chart\" aria-hidden=\"true\"><span class=\"bar\" \
                      style=\"width:{share:.1}%\"></span></td></tr>\n",
                     esc(name)
                 ));

@@ -213,8 +213,10 @@ enum Command {
         /// The election whose ballots are accepted (manifest, config, election initialized).
         #[arg(long)]
         record: Option<PathBuf>,
-        /// Serve this `entente verify --html` report at /report, read again on every request
-        /// (refresh it with `entente export` and `entente verify --html` as the election goes).
+        /// Serve the verification report of the election's record at /report, kept in this
+        /// file: once the result is in a checkpoint every witness cosigned, the server exports
+        /// its record and verifies it as any party would (`entente export`, `entente verify
+        /// --html`, one thread), and again whenever that checkpoint grows.
         #[arg(long)]
         report: Option<PathBuf>,
         /// A witness's tlog-witness URL prefix (its /add-checkpoint is asked to cosign every
@@ -704,7 +706,8 @@ fn run(cli: Cli) -> Result<ExitCode> {
                         .unwrap_or_default();
                     println!(
                         "\nServing the board at {url}\n  check a ballot:       {url}/{codes}\n  \
-                         the board:            {url}/board\n  verification report:  {url}/report\n\
+                         the board:            {url}/board\n  verification report:  {url}/report \
+                         (once the board has verified its record)\n\
                          Stop with ctrl-d or ctrl-c.",
                         url = served.url
                     );

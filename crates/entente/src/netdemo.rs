@@ -564,9 +564,6 @@ pub fn run(opts: &NetDemoOptions) -> Result<NetDemoOutcome> {
         report.text(),
         log.text()
     );
-    if opts.serve {
-        crate::verify::write_html(&record, &report, Some(&log), &report_file)?;
-    }
     end_phase("verify", &mut phase_start);
     Ok(NetDemoOutcome {
         election: manifest.election_scope_id.clone(),
