@@ -1,7 +1,8 @@
 //! The service's HTTP API, driven through its router: ballots from a registered device are
 //! checked, logged and answered with an inclusion proof in a signed checkpoint; bad ballots,
 //! unknown keys, wrong signatures, replays and duplicates are refused with a 4xx and change
-//! nothing; the public reads (lookup by code, tiles, proofs, status) serve what was logged.
+//! nothing; the public reads (lookup by code, tiles, proofs, status) serve what was logged;
+//! the pages and what their scripts read are served from here alone.
 
 use std::path::Path;
 use std::sync::Arc;
@@ -60,6 +61,7 @@ fn ballots() -> Vec<Vec<u8>> {
 struct Server {
     dir: tempfile::TempDir,
     app: axum::Router,
+    state: Arc<AppState>,
 }
 
 fn server() -> Server {
@@ -92,7 +94,8 @@ fn open(dir: tempfile::TempDir) -> Server {
     let state: Arc<AppState> = AppState::new(&db, seq, &roles, Some(election)).unwrap();
     Server {
         dir,
-        app: router(state),
+        app: router(state.clone()),
+        state,
     }
 }
 
@@ -270,8 +273,8 @@ async fn the_administrator_publishes_and_anyone_reads_tiles_and_proofs() {
     // After a restart the protocol's state and the administrator's last nonce are read back
     // from the log: closing again is out of order, and the nonce of a logged write is a replay.
     let s = open({
-        let Server { dir, app } = s;
-        drop(app);
+        let Server { dir, app, state } = s;
+        drop((app, state));
         dir
     });
     let env = Envelope::sign(&admin(), "close", 3, b"{}");
@@ -341,4 +344,118 @@ async fn the_administrator_publishes_and_anyone_reads_tiles_and_proofs() {
     assert_eq!(status, StatusCode::OK);
     let (status, _) = get(&s.app, "/entries/2").await;
     assert_eq!(status, StatusCode::NOT_FOUND);
+}
+
+/// (status, content type, content security policy, body).
+async fn get_page(app: &axum::Router, path: &str) -> (StatusCode, String, String, String) {
+    let resp = app
+        .clone()
+        .oneshot(Request::get(path).body(Body::empty()).unwrap())
+        .await
+        .unwrap();
+    let header = |name: &str| {
+        resp.headers()
+            .get(name)
+            .map(|v| v.to_str().unwrap().to_owned())
+            .unwrap_or_default()
+    };
+    let (status, mime, csp) = (
+        resp.status(),
+        header("content-type"),
+        header("content-security-policy"),
+    );
+    let body = resp.into_body().collect().await.unwrap().to_bytes();
+    (status, mime, csp, String::from_utf8(body.to_vec()).unwrap())
+}
+
+/// Every `src="…"` and `href="…"` of a page.
+fn links(html: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    for attr in ["src=\"", "href=\""] {
+        for part in html.split(attr).skip(1) {
+            out.push(part.split('"').next().unwrap().to_owned());
+        }
+    }
+    out
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_pages_and_what_their_scripts_read_come_from_this_server_alone() {
+    let s = server();
+    let env = Envelope::sign(&device(), "ballot", 1, &ballots()[0]);
+    assert_eq!(post(&s.app, "/ballots", &env).await.0, StatusCode::OK);
+
+    for path in ["/", "/ballot/ABCD-0123", "/board"] {
+        let (status, mime, csp, html) = get_page(&s.app, path).await;
+        assert_eq!(status, StatusCode::OK, "{path}");
+        assert!(mime.starts_with("text/html"), "{path}: {mime}");
+        // The policy lets a page load nothing but this server's own files.
+        assert!(csp.contains("default-src 'none'") && csp.contains("script-src 'self'"));
+        assert!(!csp.contains("http") && !csp.contains('*'), "{csp}");
+        assert!(html.contains("<html lang=\"en\">") && html.contains("name=\"viewport\""));
+        let links = links(&html);
+        assert!(
+            links.iter().any(|l| l.ends_with(".js")),
+            "{path} has no script"
+        );
+        for l in links {
+            assert!(
+                l.starts_with('/') && !l.starts_with("//"),
+                "{path} links {l}"
+            );
+            if l.starts_with("/assets/") {
+                let (status, mime, _, text) = get_page(&s.app, &l).await;
+                assert_eq!(status, StatusCode::OK, "{l}");
+                assert!(mime.starts_with("text/"), "{l}: {mime}");
+                // Scripts import each other by relative paths and fetch this server's paths.
+                assert!(
+                    !text.contains("http://") && !text.contains("https://"),
+                    "{l}"
+                );
+            }
+        }
+    }
+    assert_eq!(
+        get(&s.app, "/assets/secret.key").await.0,
+        StatusCode::NOT_FOUND
+    );
+
+    // The keys a page checks with, the steps it fetches, and the published checkpoint (with no
+    // witnesses named, every checkpoint the log signs is published).
+    let (status, body) = get(&s.app, "/keys").await;
+    assert_eq!(status, StatusCode::OK);
+    let keys: Value = serde_json::from_slice(&body).unwrap();
+    assert_eq!(keys["origin"], ORIGIN);
+    assert_eq!(keys["log"], log_signer().verifier_key());
+    assert_eq!(keys["witnesses"], serde_json::json!([]));
+    let (_, body) = get(&s.app, "/steps").await;
+    assert_eq!(
+        serde_json::from_slice::<Value>(&body).unwrap(),
+        serde_json::json!([{ "index": 0, "kind": "roles" }])
+    );
+    let published = get(&s.app, "/checkpoint/published").await;
+    assert_eq!(published.0, StatusCode::OK);
+    assert_eq!(published.1, get(&s.app, "/checkpoint").await.1);
+
+    // The report: a page saying there is none, then the file as written, with no script.
+    let (status, _, _, html) = get_page(&s.app, "/report").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains("publishes no report"));
+    let file = s.dir.path().join("report.html");
+    s.state.serve_report(file.clone());
+    assert!(
+        get_page(&s.app, "/report")
+            .await
+            .3
+            .contains("No report yet")
+    );
+    std::fs::write(
+        &file,
+        "<!doctype html><title>r</title><p>Every check holds.",
+    )
+    .unwrap();
+    let (status, _, csp, html) = get_page(&s.app, "/report").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains("Every check holds."));
+    assert!(csp.contains("default-src 'none'") && !csp.contains("script-src"));
 }
