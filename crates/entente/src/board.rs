@@ -592,21 +592,27 @@ fn spawn_reporter(db: &Path, server: String, file: PathBuf) -> Result<()> {
         .name("reporter".into())
         .spawn(move || {
             let mut reported = None;
+            // After a failure, wait longer each time (up to ten minutes) before trying again.
+            let mut failures = 0u32;
             loop {
-                match report_due(&db, reported) {
-                    Ok(Some((size, log_key))) => {
-                        match make_report(&exe, &server, &log_key, &file) {
-                            Ok(()) => {
-                                tracing::info!(size, file = %file.display(), "report written");
-                                reported = Some(size);
-                            }
-                            Err(e) => tracing::warn!("cannot write the report: {e:#}"),
-                        }
+                let outcome = report_due(&db, reported).and_then(|due| match due {
+                    Some((size, log_key)) => {
+                        make_report(&exe, &server, &log_key, &file)?;
+                        tracing::info!(size, file = %file.display(), "report written");
+                        reported = Some(size);
+                        Ok(())
                     }
-                    Ok(None) => {}
-                    Err(e) => tracing::warn!("the reporter cannot read the board: {e:#}"),
+                    None => Ok(()),
+                });
+                match outcome {
+                    Ok(()) => failures = 0,
+                    Err(e) => {
+                        failures += 1;
+                        tracing::warn!("cannot write the report (attempt {failures}): {e:#}");
+                    }
                 }
-                std::thread::sleep(std::time::Duration::from_secs(5));
+                let pause = 5u64 << failures.min(7);
+                std::thread::sleep(std::time::Duration::from_secs(pause.min(600)));
             }
         })
         .context("cannot start the reporter")?;
