@@ -61,20 +61,26 @@ pub fn report(
     let mut h = String::new();
     h.push_str("<!doctype html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n");
     h.push_str("<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n");
+    // A record exported from a log is named by the log (its folder may be anyone's temporary
+    // one); any other by its folder.
+    let named = match log.as_ref().and_then(|l| l.checkpoint.lines().next()) {
+        Some(origin) if !origin.is_empty() => format!("of the log <code>{}</code>", esc(origin)),
+        _ => format!("<code>{}</code>", esc(&report.record)),
+    };
+    let title = log
+        .as_ref()
+        .and_then(|l| l.checkpoint.lines().next())
+        .unwrap_or(&report.record);
     h.push_str("<title>Verification report: ");
-    h.push_str(&esc(&report.record));
+    h.push_str(&esc(title));
     h.push_str("</title>\n<style>");
     h.push_str(STYLE);
     h.push_str("</style>\n</head>\n<body>\n<main>\n<h1>Verification report</h1>\n");
     h.push_str(&format!(
-        "<p>Election record <code>{}</code>: {} guardians, any {} of them can decrypt; {} \
+        "<p>Election record {named}: {} guardians, any {} of them can decrypt; {} \
          ballots. Checked by <code>entente verify</code> against the ElectionGuard 2.0 \
          specification in {:.1} s.</p>\n",
-        esc(&report.record),
-        report.guardians,
-        report.quorum,
-        report.ballots,
-        report.seconds
+        report.guardians, report.quorum, report.ballots, report.seconds
     ));
     let failed = report
         .checks
