@@ -84,8 +84,10 @@ const cases = {
     }
     expect(await page.evaluate(() => document.activeElement.id === "code"), "Tab never reaches the field");
     await page.keyboard.type(asPrinted(castCode));
+    const start = Date.now();
     await page.keyboard.press("Enter");
     const h = await headline(page);
+    console.log(`  the voter's page checked the ballot in ${Date.now() - start} ms`);
     expect(h === "Your ballot is on the board.", `headline: ${h}`);
     const text = await page.locator("#answer").textContent();
     expect(text.includes("Cast: it is counted"), "no cast status");
@@ -180,8 +182,10 @@ const cases = {
   // The board: the election, the guardians and their parties, the ballots, the result.
   async board() {
     const page = await newPage();
+    const start = Date.now();
     await page.goto(`${url}/board`);
     await page.locator("#board table.result").first().waitFor({ timeout: 30000 });
+    console.log(`  the board page loaded and checked its entries in ${Date.now() - start} ms`);
     const text = await page.locator("#board").textContent();
     expect(text.includes("Decrypted: the result is published."), "no status");
     for (const w of ["guardian-harbour-1", "guardian-highland-1", "harbour", "highland", "Result", "Ballots on the board"]) {
