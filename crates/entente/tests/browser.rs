@@ -2,8 +2,8 @@
 //! board up; `tests/browser/pages.mjs` drives Debian's chromium (headless, through
 //! playwright-core) against it: a cast code typed with the keyboard, a challenged code with its
 //! choices, an unknown and a mistyped code, an entry and a checkpoint that the server tampers
-//! with, the board page and the served report. Screenshots of each page are saved in
-//! target/tmp/browser-screenshots/.
+//! with, keys that changed since this browser last saw them, the board page and the served
+//! report. Screenshots of each page are saved in target/tmp/browser-screenshots/.
 //!
 //! Needs node, chromium (`apt-get install chromium`) and the pinned playwright-core
 //! (`npm ci --prefix crates/entente/tests/browser`); `.ci/run` installs them.
@@ -116,6 +116,7 @@ fn the_pages_check_ballots_and_the_board_in_a_real_browser() {
         "voter-mistyped",
         "voter-tampered",
         "voter-forged-checkpoint",
+        "voter-keys-changed",
         "board",
         "report",
     ] {

@@ -163,6 +163,19 @@ const cases = {
     await done(page, "voter-tampered");
   },
 
+  // This browser saw other keys for this log before (the server changed them): a warning.
+  async "voter-keys-changed"() {
+    const page = await newPage();
+    const origin = (await (await page.request.get(`${url}/keys`)).json()).origin;
+    await page.addInitScript((store) => localStorage.setItem(store, JSON.stringify({ log: "other", witnesses: [] })), `entente.keys.${origin}`);
+    await page.goto(`${url}/ballot/${castCode}`);
+    await headline(page);
+    const warning = page.locator("#answer .warn");
+    expect((await warning.count()) === 1, "no warning that the keys changed");
+    expect((await warning.textContent()).includes("not the ones this browser saw before"), "wrong warning");
+    await done(page, "voter-keys-changed");
+  },
+
   // The server forges its checkpoint (another root hash): the log's signature must fail.
   async "voter-forged-checkpoint"() {
     const page = await newPage();
