@@ -3,10 +3,11 @@
 //! playwright-core) against it: a cast code typed with the keyboard, a challenged code with its
 //! choices, an unknown and a mistyped code, an entry and a checkpoint that the server tampers
 //! with, keys that changed since this browser last saw them, the board page and the served
-//! report. Screenshots of each page are saved in target/tmp/browser-screenshots/.
+//! report. Every page is audited for accessibility (axe-core, WCAG 2.1 A and AA). Screenshots
+//! of each page are saved in target/tmp/browser-screenshots/.
 //!
-//! Needs node, chromium (`apt-get install chromium`) and the pinned playwright-core
-//! (`npm ci --prefix crates/entente/tests/browser`); `.ci/run` installs them.
+//! Needs node, chromium (`apt-get install chromium`) and the pinned playwright-core and
+//! axe-core (`npm ci --prefix crates/entente/tests/browser`); `.ci/run` installs them.
 
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
@@ -46,6 +47,10 @@ fn the_pages_check_ballots_and_the_board_in_a_real_browser() {
         (
             scripts().join("node_modules/playwright-core"),
             "playwright-core: npm ci --prefix crates/entente/tests/browser",
+        ),
+        (
+            scripts().join("node_modules/axe-core"),
+            "axe-core: npm ci --prefix crates/entente/tests/browser",
         ),
     ]
     .into_iter()

@@ -4,11 +4,16 @@
 //
 //   node pages.mjs URL CAST_CODE CHALLENGED_CODE SCREENSHOT_DIR
 //
-// Each case prints "ok <name>" or throws; the exit status is 0 only when every case held.
+// Each case prints "ok <name>" or throws; the exit status is 0 only when every case held. Every
+// page is also audited for accessibility (axe-core, WCAG 2.1 A and AA).
 
 import { chromium } from "playwright-core";
-import { mkdirSync } from "node:fs";
+import { mkdirSync, readFileSync } from "node:fs";
+import { createRequire } from "node:module";
 import { join } from "node:path";
+
+// axe-core, Deque's accessibility checker, audits every page against WCAG 2.1 A and AA.
+const axeSource = readFileSync(createRequire(import.meta.url).resolve("axe-core/axe.min.js"), "utf8");
 
 const [url, castCode, challengedCode, shots] = process.argv.slice(2);
 if (!shots) {
@@ -56,7 +61,30 @@ async function headline(page) {
   return (await h.textContent()).trim();
 }
 
-async function done(page, name) {
+// The page's WCAG 2.1 A/AA violations found by axe. The checker is served as if from the
+// page's own server, so that the page's Content Security Policy stays in force.
+async function audit(page, name) {
+  const at = `${url}/assets/axe-under-test.js`;
+  await page.route(at, (route) => route.fulfill({ contentType: "text/javascript", body: axeSource }));
+  await page.addScriptTag({ url: at });
+  const violations = await page.evaluate(async () => {
+    const r = await globalThis.axe.run(document, { runOnly: { type: "tag", values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"] } });
+    return r.violations.map((v) => `${v.id} (${v.impact}): ${v.help} at ${v.nodes.map((n) => n.target.join(" ")).join(", ")}`);
+  });
+  expect(violations.length === 0, `${name}: accessibility: ${violations.join("; ")}`);
+}
+
+async function done(page, name, { scriptless = false } = {}) {
+  if (scriptless) {
+    // A page whose policy allows no script at all is audited in a copy that ignores it.
+    const context = await browser.newContext({ bypassCSP: true });
+    const copy = await context.newPage();
+    await copy.goto(page.url());
+    await audit(copy, name);
+    await context.close();
+  } else {
+    await audit(page, name);
+  }
   await page.screenshot({ path: join(shots, `${name}.png`), fullPage: true });
   expect(page.outside.length === 0, `${name}: the page reached outside its server: ${page.outside.join(", ")}`);
   expect(page.errors.length === 0, `${name}: script errors: ${page.errors.join("; ")}`);
@@ -224,7 +252,7 @@ const cases = {
     expect(text.includes("Every check holds."), "the report does not say every check holds");
     expect(text.includes("cosigned by 2 of the 2 witnesses"), "the report does not check the log");
     expect((await page.locator("script").count()) === 0, "the report runs a script");
-    await done(page, "report");
+    await done(page, "report", { scriptless: true });
   },
 };
 
