@@ -99,7 +99,7 @@ pub struct AppState {
 
 /// An error answered to the client: a status and a sentence.
 #[derive(Debug)]
-pub struct ApiError(pub(crate) StatusCode, pub(crate) String);
+pub struct ApiError(StatusCode, String);
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
@@ -108,7 +108,7 @@ impl IntoResponse for ApiError {
 }
 
 impl ApiError {
-    pub(crate) fn bad(msg: impl Into<String>) -> Self {
+    fn bad(msg: impl Into<String>) -> Self {
         Self(StatusCode::BAD_REQUEST, msg.into())
     }
     pub(crate) fn internal(msg: impl std::fmt::Display) -> Self {
@@ -648,7 +648,7 @@ async fn inclusion(
     .map(Json)
 }
 
-pub(crate) fn latest_size(b: &Board<SqliteStorage>) -> ApiResult<u64> {
+fn latest_size(b: &Board<SqliteStorage>) -> ApiResult<u64> {
     Ok(b.latest_checkpoint()
         .map_err(ApiError::internal)?
         .ok_or_else(|| ApiError::not_found("the log has signed no checkpoint yet"))?

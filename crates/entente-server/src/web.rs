@@ -13,7 +13,7 @@ use std::sync::Arc;
 use axum::Json;
 use axum::Router;
 use axum::extract::{Path as UrlPath, State};
-use axum::http::{HeaderValue, StatusCode, header};
+use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use serde::Serialize;
@@ -210,12 +210,7 @@ async fn steps(State(st): State<Arc<AppState>>) -> ApiResult<Json<Vec<StepJson>>
 async fn published(State(st): State<Arc<AppState>>) -> ApiResult<Response> {
     let note = blocking(move || st.read(|b| b.published().map_err(ApiError::internal)))
         .await?
-        .ok_or_else(|| {
-            ApiError(
-                StatusCode::NOT_FOUND,
-                "no checkpoint is cosigned by every witness yet".into(),
-            )
-        })?
+        .ok_or_else(|| ApiError::not_found("no checkpoint is cosigned by every witness yet"))?
         .1;
     Ok((
         [

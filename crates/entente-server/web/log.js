@@ -264,6 +264,55 @@ export async function stepsIn(cp) {
   return by;
 }
 
+export function fromHex(hex, width) {
+  const clean = hex.length % 2 ? `0${hex}` : hex;
+  if (!/^[0-9a-fA-F]*$/.test(clean)) throw new CheckError("a value is not hexadecimal");
+  const bytes = new Uint8Array(clean.length / 2);
+  for (let i = 0; i < bytes.length; i++) bytes[i] = parseInt(clean.slice(2 * i, 2 * i + 2), 16);
+  if (width === undefined) return bytes;
+  if (bytes.length > width) throw new CheckError("a value is wider than its field");
+  const out = new Uint8Array(width);
+  out.set(bytes, width - bytes.length);
+  return out;
+}
+
+// H(key; data) = HMAC-SHA-256, spec 2.0 §5.2 eq. (105).
+async function hmac(key, data) {
+  const k = await crypto.subtle.importKey("raw", key, { name: "HMAC", hash: "SHA-256" }, false, ["sign"]);
+  return new Uint8Array(await crypto.subtle.sign("HMAC", k, data));
+}
+
+// b(x, l_p): an element of the 4096-bit group, 512 bytes big-endian (spec 2.0 §5.1.1).
+const ELEMENT_BYTES = 512;
+
+// Whether the ballot's confirmation code is the hash of its encryptions: each contest hash
+// χ_l = H(H_E; 0x23, ind_c(Λ_l), K, α_1, β_1, …, α_m, β_m) (spec 2.0 §3.4.1 eq. (57)), then
+// H(B) = H(H_E; 0x24, χ_1, …, χ_m, B_aux) (§3.4.2 eq. (58)). A contest is labelled by its
+// sequence order in 4 bytes (2.0.0), or by its id in UTF-8 under the draft layout of egk's
+// records. Returns null when it holds, else what does not.
+export async function checkConfirmationCode(ballot, hE, jointKey) {
+  const key = fromHex(hE, 32);
+  const k = fromHex(jointKey, ELEMENT_BYTES);
+  const index = (i) => Uint8Array.of(i >>> 24, (i >>> 16) & 255, (i >>> 8) & 255, i & 255);
+  const chis = [];
+  for (const c of ballot.contests) {
+    const cts = c.selections.flatMap((s) => [fromHex(s.encrypted_vote.pad, ELEMENT_BYTES), fromHex(s.encrypted_vote.data, ELEMENT_BYTES)]);
+    const stated = fromHex(c.contest_hash, 32);
+    let chi = null;
+    for (const label of [index(c.sequence_order), te.encode(c.contest_id)]) {
+      const h = await hmac(key, concat(Uint8Array.of(0x23), label, k, ...cts));
+      if (equal(h, stated)) chi = h;
+    }
+    if (chi === null) return `the hash of contest ${c.contest_id} does not match its encryptions`;
+    chis.push(chi);
+  }
+  const code = await hmac(key, concat(Uint8Array.of(0x24), ...chis, fromHex(ballot.code_baux)));
+  if (!equal(code, fromHex(ballot.confirmation_code, 32))) {
+    return "the confirmation code is not the hash of the ballot's encryptions";
+  }
+  return null;
+}
+
 // A manifest's names: contest id → name, selection id → candidate's name.
 export function manifestNames(manifest) {
   const text = (t) => {

@@ -116,8 +116,23 @@ async function checkBallot(code) {
   const codeMatches = ballot !== null && typeof ballot.confirmation_code === "string" && normalise(ballot.confirmation_code) === code && env.kind === "ballot";
   checks.push(check(codeMatches, codeMatches ? "The entry is the ballot with your confirmation code." : "The entry the server gave is not a ballot with your code."));
 
-  // The roles in force when the ballot was logged: who may sign ballots, and each key's party.
+  // The receipt's code is the hash of this ballot's encryptions under the election's key.
   const steps = await log.stepsIn(cp);
+  const initializedAt = (steps["election-initialized"] || []).find((i) => i < index);
+  if (codeMatches) {
+    let why = "the election's key is not on the board before the ballot";
+    if (initializedAt !== undefined) {
+      try {
+        const init = JSON.parse(log.utf8(log.openEnvelope((await log.provenEntry(cp, initializedAt)).data).bodyBytes));
+        why = await log.checkConfirmationCode(ballot, init.extended_base_hash, init.joint_public_key);
+      } catch (e) {
+        why = e instanceof log.CheckError ? e.message : `the ballot cannot be read (${e.message})`;
+      }
+    }
+    checks.push(check(why === null, why === null ? "Your confirmation code is the hash of this ballot's encryptions under the election's key (ElectionGuard 2.0 §3.4)." : `The code does not check: ${why}.`));
+  }
+
+  // The roles in force when the ballot was logged: who may sign ballots, and each key's party.
   const rolesAt = (steps.roles || []).filter((i) => i < index).pop();
   let roles = null;
   if (rolesAt !== undefined) {

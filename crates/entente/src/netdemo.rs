@@ -98,7 +98,7 @@ pub struct Served {
 }
 
 /// A child process of the demo, killed if the demo stops early.
-pub struct Proc {
+pub(crate) struct Proc {
     name: String,
     child: Child,
     log: PathBuf,

@@ -135,3 +135,28 @@ fn the_pages_check_ballots_and_the_board_in_a_real_browser() {
         );
     }
 }
+
+/// The pages' checking library, in node, on another implementation's records: every ballot's
+/// confirmation code is recomputed from its encryptions, and changed ones are caught.
+#[test]
+fn the_pages_recompute_the_confirmation_codes_of_another_implementations_records() {
+    let records =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/conformance/egk/records");
+    let out = Command::new("node")
+        .current_dir(scripts())
+        .arg("logjs.mjs")
+        .arg(records.join("allAvailableJson"))
+        .arg(records.join("chainedJson"))
+        .output()
+        .expect("cannot run node");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{stdout}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        stdout.starts_with("ok ") && stdout.contains("confirmation codes"),
+        "{stdout}"
+    );
+}

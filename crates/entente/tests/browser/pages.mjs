@@ -120,6 +120,7 @@ const cases = {
     const text = await page.locator("#answer").textContent();
     expect(text.includes("Cast: it is counted"), "no cast status");
     expect(text.includes("riverside-booth-1"), "no device");
+    expect(text.includes("Your confirmation code is the hash of this ballot's encryptions"), "the code was not recomputed");
     expect(/Entry \d+/.test(text), "no log position");
     for (const w of ["witness.harbour.example", "witness.highland.example"]) {
       expect(text.includes(`Cosigned by the witness ${w}`), `no cosignature by ${w}`);
@@ -171,7 +172,8 @@ const cases = {
     await done(typo, "voter-mistyped");
   },
 
-  // The server tampers with the entry it returns (the ballot's time, say): the proof must fail.
+  // The server tampers with the entry it returns (the ballot's time and one encryption): the
+  // proof, the device's signature and the confirmation code must fail.
   async "voter-tampered"() {
     const page = await newPage();
     await page.route("**/lookup?*", async (route) => {
@@ -180,6 +182,9 @@ const cases = {
       const env = JSON.parse(Buffer.from(found.data, "base64").toString("utf8"));
       const ballot = JSON.parse(Buffer.from(env.body, "base64").toString("utf8"));
       ballot.timestamp += 3600;
+      // …and one encryption: the receipt's code no longer hashes what the entry holds.
+      const vote = ballot.contests[0].selections[0].encrypted_vote;
+      vote.pad = vote.pad.slice(0, -1) + (vote.pad.endsWith("0") ? "1" : "0");
       env.body = Buffer.from(JSON.stringify(ballot)).toString("base64");
       found.data = Buffer.from(JSON.stringify(env)).toString("base64");
       await route.fulfill({ response, json: found });
@@ -187,7 +192,8 @@ const cases = {
     await page.goto(`${url}/ballot/${castCode}`);
     const h = await headline(page);
     expect(h.startsWith("The proof fails"), `headline: ${h}`);
-    expect((await page.locator("#answer li.fail").count()) >= 1, "no failed check listed");
+    expect((await page.locator("#answer li.fail").count()) >= 3, "not every failed check listed");
+    expect((await page.locator("#answer").textContent()).includes("The code does not check"), "the changed encryption went unnoticed");
     await done(page, "voter-tampered");
   },
 
