@@ -33,14 +33,21 @@ function phase(steps, verdicts) {
   if (steps["encrypted-tally"]) return "Voting closed: the guardians are decrypting the tally.";
   if (steps.close) return "Voting closed: the tally is being computed.";
   if (steps["election-initialized"]) return "Voting is open.";
-  if (verdicts.some((v) => v.complaints.length)) return "The key ceremony stopped: a guardian complained about a share (see below).";
+  if (verdicts.some((v) => v.complaints.length))
+    return "The key ceremony stopped: a guardian complained about a share (see below).";
   if (steps.election) return "Key ceremony: the guardians are making the election key.";
   return "Not set up yet.";
 }
 
 async function render() {
   if (!log.haveCrypto()) {
-    board.replaceChildren(el("p", { class: "headline bad", role: "alert" }, "This browser cannot check the proofs here: open the page over https in an up-to-date browser."));
+    board.replaceChildren(
+      el(
+        "p",
+        { class: "headline bad", role: "alert" },
+        "This browser cannot check the proofs here: open the page over https in an up-to-date browser.",
+      ),
+    );
     return;
   }
   const keys = await log.serverKeys();
@@ -57,7 +64,13 @@ async function render() {
   const party = (name) => (rolesFile.parties || {})[name] || "";
   const out = [];
   if (keys.changed) {
-    out.push(el("p", { class: "warn", role: "alert" }, "The keys this server uses are not the ones this browser saw before. Compare the key ids below with those the parties publish."));
+    out.push(
+      el(
+        "p",
+        { class: "warn", role: "alert" },
+        "The keys this server uses are not the ones this browser saw before. Compare the key ids below with those the parties publish.",
+      ),
+    );
   }
   const verdicts = verdictEntries.map(body);
   const stepCount = Object.values(steps).reduce((n, l) => n + l.length, 0);
@@ -74,8 +87,18 @@ async function render() {
     dl([
       ["Status", phase(steps, verdicts)],
       ["Ballots on the board", String(steps.election ? cp.size - stepCount : 0)],
-      ["Guardians", config ? `${config.number_of_guardians}; any ${config.quorum} of them can decrypt, fewer cannot` : "not yet named"],
-      ["Election dates", names ? `${names.manifest.start_date || "?"} to ${names.manifest.end_date || "?"}` : "not yet published"],
+      [
+        "Guardians",
+        config
+          ? `${config.number_of_guardians}; any ${config.quorum} of them can decrypt, fewer cannot`
+          : "not yet named",
+      ],
+      [
+        "Election dates",
+        names
+          ? `${names.manifest.start_date || "?"} to ${names.manifest.end_date || "?"}`
+          : "not yet published",
+      ],
     ]),
   );
 
@@ -86,22 +109,69 @@ async function render() {
   const rows = (rolesFile.guardians || []).map((vkey, i) => {
     const name = vkey.split("+")[0];
     const v = verdicts.find((x) => x.guardian === i + 1);
-    const verdict = !v ? "not yet" : v.complaints.length ? `complained about guardian ${v.complaints.map((c) => c.sender).join(", ")}: ${v.complaints.map((c) => c.reason).join("; ")}` : "all shares checked";
-    return el("tr", {}, el("th", { scope: "row" }, name), el("td", {}, party(name)), el("td", {}, posted.has(name) ? "published" : "not yet"), el("td", {}, verdict));
+    const verdict = !v
+      ? "not yet"
+      : v.complaints.length
+        ? `complained about guardian ${v.complaints.map((c) => c.sender).join(", ")}: ${v.complaints.map((c) => c.reason).join("; ")}`
+        : "all shares checked";
+    return el(
+      "tr",
+      {},
+      el("th", { scope: "row" }, name),
+      el("td", {}, party(name)),
+      el("td", {}, posted.has(name) ? "published" : "not yet"),
+      el("td", {}, verdict),
+    );
   });
   out.push(
     section(
       "Guardians",
-      el("table", {}, el("thead", {}, el("tr", {}, ...["Guardian", "Party", "Public key", "Shares received"].map((h) => el("th", { scope: "col" }, h)))), el("tbody", {}, ...rows)),
+      el(
+        "table",
+        {},
+        el(
+          "thead",
+          {},
+          el(
+            "tr",
+            {},
+            ...["Guardian", "Party", "Public key", "Shares received"].map((h) =>
+              el("th", { scope: "col" }, h),
+            ),
+          ),
+        ),
+        el("tbody", {}, ...rows),
+      ),
     ),
   );
 
   if (names) {
     const contests = [...names.contests.values()].sort((a, b) => a.order - b.order);
-    out.push(section("On the ballot", ...contests.map((c) => el("div", { class: "contest" }, el("h3", {}, c.name), el("ul", {}, ...[...c.selections.values()].map((s) => el("li", {}, s)))))));
+    out.push(
+      section(
+        "On the ballot",
+        ...contests.map((c) =>
+          el(
+            "div",
+            { class: "contest" },
+            el("h3", {}, c.name),
+            el("ul", {}, ...[...c.selections.values()].map((s) => el("li", {}, s))),
+          ),
+        ),
+      ),
+    );
   }
 
-  const cosigners = cp.witnesses.map((w) => el("li", { class: w.missing ? "pending" : "pass" }, el("span", { class: "mark", "aria-hidden": "true" }, w.missing ? "…" : "✓"), w.missing ? `${w.name}${party(w.name) ? ` (${party(w.name)})` : ""}: not yet cosigned (key ${w.idHex})` : `${w.name}${party(w.name) ? ` (${party(w.name)})` : ""}: cosigned on ${log.when(w.time)} (key ${w.idHex})`));
+  const cosigners = cp.witnesses.map((w) =>
+    el(
+      "li",
+      { class: w.missing ? "pending" : "pass" },
+      el("span", { class: "mark", "aria-hidden": "true" }, w.missing ? "…" : "✓"),
+      w.missing
+        ? `${w.name}${party(w.name) ? ` (${party(w.name)})` : ""}: not yet cosigned (key ${w.idHex})`
+        : `${w.name}${party(w.name) ? ` (${party(w.name)})` : ""}: cosigned on ${log.when(w.time)} (key ${w.idHex})`,
+    ),
+  );
   out.push(
     section(
       "The log's checkpoint",
@@ -113,7 +183,11 @@ async function render() {
       ]),
       el("h3", {}, "Witnesses"),
       el("ul", { class: "checks" }, ...cosigners),
-      el("p", {}, `Every part of this page is an entry of this checkpoint, each proven in this browser (${roles.length + election.length + guardianKeys.length + verdictEntries.length + results.length} entries).`),
+      el(
+        "p",
+        {},
+        `Every part of this page is an entry of this checkpoint, each proven in this browser (${roles.length + election.length + guardianKeys.length + verdictEntries.length + results.length} entries).`,
+      ),
     ),
   );
   board.replaceChildren(...out);
@@ -123,7 +197,9 @@ async function render() {
 // table; the bars only draw them).
 function resultSection(names, tally) {
   const parts = [];
-  const contests = [...tally.contests].sort((a, b) => (names.contests.get(a.contest_id)?.order ?? 0) - (names.contests.get(b.contest_id)?.order ?? 0));
+  const contests = [...tally.contests].sort(
+    (a, b) => (names.contests.get(a.contest_id)?.order ?? 0) - (names.contests.get(b.contest_id)?.order ?? 0),
+  );
   for (const contest of contests) {
     const info = names.contests.get(contest.contest_id);
     const total = contest.selections.reduce((n, s) => n + s.tally, 0);
@@ -134,21 +210,48 @@ function resultSection(names, tally) {
         const bar = el("span", { class: "bar", "aria-hidden": "true" });
         bar.style.width = `${(100 * s.tally) / max}%`;
         const share = total ? `${((100 * s.tally) / total).toFixed(1)}%` : "–";
-        return el("tr", {}, el("th", { scope: "row" }, (info && info.selections.get(s.selection_id)) || s.selection_id), el("td", { class: "num" }, String(s.tally)), el("td", { class: "num" }, share), el("td", { class: "chart" }, bar));
+        return el(
+          "tr",
+          {},
+          el("th", { scope: "row" }, (info && info.selections.get(s.selection_id)) || s.selection_id),
+          el("td", { class: "num" }, String(s.tally)),
+          el("td", { class: "num" }, share),
+          el("td", { class: "chart" }, bar),
+        );
       });
     parts.push(
       el(
         "table",
         { class: "result" },
         el("caption", {}, info ? info.name : contest.contest_id),
-        el("thead", {}, el("tr", {}, ...["Choice", "Votes", "Share", "Chart"].map((h) => el("th", { scope: "col" }, h)))),
+        el(
+          "thead",
+          {},
+          el("tr", {}, ...["Choice", "Votes", "Share", "Chart"].map((h) => el("th", { scope: "col" }, h))),
+        ),
         el("tbody", {}, ...rows),
       ),
     );
   }
-  return section("Result", el("p", {}, "Decrypted by the guardians from the encrypted tally of every cast ballot. The proofs are checked in the verification report."), ...parts);
+  return section(
+    "Result",
+    el(
+      "p",
+      {},
+      "Decrypted by the guardians from the encrypted tally of every cast ballot. The proofs are checked in the verification report.",
+    ),
+    ...parts,
+  );
 }
 
 render().catch((e) => {
-  board.replaceChildren(el("p", { class: "headline bad", role: "alert" }, e instanceof log.CheckError ? `The board does not check out: ${e.message}.` : `The board could not be read (${e.message}). Try again in a moment.`));
+  board.replaceChildren(
+    el(
+      "p",
+      { class: "headline bad", role: "alert" },
+      e instanceof log.CheckError
+        ? `The board does not check out: ${e.message}.`
+        : `The board could not be read (${e.message}). Try again in a moment.`,
+    ),
+  );
 });

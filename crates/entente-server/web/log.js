@@ -159,7 +159,9 @@ export async function openCheckpoint(note, keys) {
       const message = te.encode(`cosignature/v1\ntime ${time}\n${parsed.text}`);
       ok = await ed25519Verify(w.key, message, line.sig.slice(8));
     }
-    witnesses.push(ok ? { name: w.name, idHex: w.idHex, time } : { name: w.name, idHex: w.idHex, missing: true });
+    witnesses.push(
+      ok ? { name: w.name, idHex: w.idHex, time } : { name: w.name, idHex: w.idHex, missing: true },
+    );
   }
   return { ...cp, logKey: log, witnesses, note };
 }
@@ -296,7 +298,10 @@ export async function checkConfirmationCode(ballot, hE, jointKey) {
   const index = (i) => Uint8Array.of(i >>> 24, (i >>> 16) & 255, (i >>> 8) & 255, i & 255);
   const chis = [];
   for (const c of ballot.contests) {
-    const cts = c.selections.flatMap((s) => [fromHex(s.encrypted_vote.pad, ELEMENT_BYTES), fromHex(s.encrypted_vote.data, ELEMENT_BYTES)]);
+    const cts = c.selections.flatMap((s) => [
+      fromHex(s.encrypted_vote.pad, ELEMENT_BYTES),
+      fromHex(s.encrypted_vote.data, ELEMENT_BYTES),
+    ]);
     const stated = fromHex(c.contest_hash, 32);
     let chi = null;
     for (const label of [index(c.sequence_order), te.encode(c.contest_id)]) {
@@ -320,13 +325,22 @@ export function manifestNames(manifest) {
     if (t && Array.isArray(t.text) && t.text.length) return t.text[0].value;
     return null;
   };
-  const candidates = new Map((manifest.candidates || []).map((c) => [c.object_id, text(c.name) || c.object_id]));
+  const candidates = new Map(
+    (manifest.candidates || []).map((c) => [c.object_id, text(c.name) || c.object_id]),
+  );
   const contests = new Map();
   for (const c of manifest.contests || []) {
     const selections = new Map(
-      (c.ballot_selections || []).map((s) => [s.object_id, candidates.get(s.candidate_id) || s.candidate_id || s.object_id]),
+      (c.ballot_selections || []).map((s) => [
+        s.object_id,
+        candidates.get(s.candidate_id) || s.candidate_id || s.object_id,
+      ]),
     );
-    contests.set(c.object_id, { name: text(c.name) || c.ballot_title || c.object_id, selections, order: c.sequence_order });
+    contests.set(c.object_id, {
+      name: text(c.name) || c.ballot_title || c.object_id,
+      selections,
+      order: c.sequence_order,
+    });
   }
   return { title: text(manifest.name) || manifest.election_scope_id, contests, manifest };
 }

@@ -37,8 +37,18 @@ function check(ok, text, pending = false) {
 }
 
 function checkItem(c) {
-  const [cls, mark, label] = c.ok ? ["pass", "✓", "Checked: "] : c.pending ? ["pending", "…", "Not yet: "] : ["fail", "✗", "Failed: "];
-  return el("li", { class: cls }, el("span", { class: "mark", "aria-hidden": "true" }, mark), el("span", { class: "sr" }, label), c.text);
+  const [cls, mark, label] = c.ok
+    ? ["pass", "✓", "Checked: "]
+    : c.pending
+      ? ["pending", "…", "Not yet: "]
+      : ["fail", "✗", "Failed: "];
+  return el(
+    "li",
+    { class: cls },
+    el("span", { class: "mark", "aria-hidden": "true" }, mark),
+    el("span", { class: "sr" }, label),
+    c.text,
+  );
 }
 
 function row(term, ...value) {
@@ -63,14 +73,26 @@ async function lookup(raw) {
     return;
   }
   if (!log.haveCrypto()) {
-    show(headline("bad", "This browser cannot check the proofs here."), el("p", {}, "Open this page over https (or on the machine that serves it) in an up-to-date browser."));
+    show(
+      headline("bad", "This browser cannot check the proofs here."),
+      el("p", {}, "Open this page over https (or on the machine that serves it) in an up-to-date browser."),
+    );
     return;
   }
   show(el("p", { class: "working" }, "Checking…"));
   try {
     show(...(await checkBallot(code)));
   } catch (e) {
-    show(headline("bad", "The check could not be completed."), el("p", {}, e instanceof log.CheckError ? e.message : `The server's answer could not be read (${e.message}). Try again in a moment.`));
+    show(
+      headline("bad", "The check could not be completed."),
+      el(
+        "p",
+        {},
+        e instanceof log.CheckError
+          ? e.message
+          : `The server's answer could not be read (${e.message}). Try again in a moment.`,
+      ),
+    );
   }
 }
 
@@ -83,7 +105,11 @@ async function checkBallot(code) {
     if (e.status === 404) {
       return [
         headline("bad", "No ballot with this code is on the board."),
-        el("p", {}, "Check the code against your receipt. If it is right, tell the election officials and an observer of any party: every ballot cast or challenged must be on the board."),
+        el(
+          "p",
+          {},
+          "Check the code against your receipt. If it is right, tell the election officials and an observer of any party: every ballot cast or challenged must be on the board.",
+        ),
         el("p", { class: "code" }, spaced(code)),
       ];
     }
@@ -93,7 +119,9 @@ async function checkBallot(code) {
   const data = log.fromBase64(found.data);
   const cp = await log.checkpointFor(keys, index);
   const checks = [];
-  checks.push(check(true, `The log's signature on its checkpoint (${cp.size} entries; key ${cp.logKey.idHex}).`));
+  checks.push(
+    check(true, `The log's signature on its checkpoint (${cp.size} entries; key ${cp.logKey.idHex}).`),
+  );
 
   let included = true;
   let why = "";
@@ -103,7 +131,14 @@ async function checkBallot(code) {
     included = false;
     why = e instanceof log.CheckError ? e.message : `the proof could not be fetched (${e.message})`;
   }
-  checks.push(check(included, included ? `Your ballot is entry ${index + 1} of the ${cp.size} in that checkpoint (inclusion proof).` : `The inclusion proof fails: ${why}.`));
+  checks.push(
+    check(
+      included,
+      included
+        ? `Your ballot is entry ${index + 1} of the ${cp.size} in that checkpoint (inclusion proof).`
+        : `The inclusion proof fails: ${why}.`,
+    ),
+  );
 
   let env = null;
   let ballot = null;
@@ -113,23 +148,43 @@ async function checkBallot(code) {
   } catch (_) {
     // reported below
   }
-  const codeMatches = ballot !== null && typeof ballot.confirmation_code === "string" && normalise(ballot.confirmation_code) === code && env.kind === "ballot";
-  checks.push(check(codeMatches, codeMatches ? "The entry is the ballot with your confirmation code." : "The entry the server gave is not a ballot with your code."));
+  const codeMatches =
+    ballot !== null &&
+    typeof ballot.confirmation_code === "string" &&
+    normalise(ballot.confirmation_code) === code &&
+    env.kind === "ballot";
+  checks.push(
+    check(
+      codeMatches,
+      codeMatches
+        ? "The entry is the ballot with your confirmation code."
+        : "The entry the server gave is not a ballot with your code.",
+    ),
+  );
 
   // The receipt's code is the hash of this ballot's encryptions under the election's key.
   const steps = await log.stepsIn(cp);
   const initializedAt = (steps["election-initialized"] || []).find((i) => i < index);
   if (codeMatches) {
-    let why = "the election's key is not on the board before the ballot";
+    let problem = "the election's key is not on the board before the ballot";
     if (initializedAt !== undefined) {
       try {
-        const init = JSON.parse(log.utf8(log.openEnvelope((await log.provenEntry(cp, initializedAt)).data).bodyBytes));
-        why = await log.checkConfirmationCode(ballot, init.extended_base_hash, init.joint_public_key);
+        const init = JSON.parse(
+          log.utf8(log.openEnvelope((await log.provenEntry(cp, initializedAt)).data).bodyBytes),
+        );
+        problem = await log.checkConfirmationCode(ballot, init.extended_base_hash, init.joint_public_key);
       } catch (e) {
-        why = e instanceof log.CheckError ? e.message : `the ballot cannot be read (${e.message})`;
+        problem = e instanceof log.CheckError ? e.message : `the ballot cannot be read (${e.message})`;
       }
     }
-    checks.push(check(why === null, why === null ? "Your confirmation code is the hash of this ballot's encryptions under the election's key (ElectionGuard 2.0 §3.4)." : `The code does not check: ${why}.`));
+    checks.push(
+      check(
+        problem === null,
+        problem === null
+          ? "Your confirmation code is the hash of this ballot's encryptions under the election's key (ElectionGuard 2.0 §3.4)."
+          : `The code does not check: ${problem}.`,
+      ),
+    );
   }
 
   // The roles in force when the ballot was logged: who may sign ballots, and each key's party.
@@ -146,41 +201,92 @@ async function checkBallot(code) {
   if (env !== null) {
     const vkey = roles && (roles.devices || []).find((k) => k.split("+")[0] === env.author);
     const signed = Boolean(vkey) && (await log.checkWriter(env, vkey));
-    checks.push(check(signed, signed ? `Signed by the voting device ${env.author}, whose key the election's roles list.` : `The entry is not signed by a voting device the election's roles list (${env.author}).`));
+    checks.push(
+      check(
+        signed,
+        signed
+          ? `Signed by the voting device ${env.author}, whose key the election's roles list.`
+          : `The entry is not signed by a voting device the election's roles list (${env.author}).`,
+      ),
+    );
   }
   const cosigned = cp.witnesses.filter((w) => !w.missing);
   for (const w of cp.witnesses) {
     const who = party(w.name) ? `${w.name} (${party(w.name)})` : w.name;
-    checks.push(check(!w.missing, w.missing ? `Not yet cosigned by the witness ${who}, key ${w.idHex}.` : `Cosigned by the witness ${who}, key ${w.idHex}, on ${log.when(w.time)}.`, true));
+    checks.push(
+      check(
+        !w.missing,
+        w.missing
+          ? `Not yet cosigned by the witness ${who}, key ${w.idHex}.`
+          : `Cosigned by the witness ${who}, key ${w.idHex}, on ${log.when(w.time)}.`,
+        true,
+      ),
+    );
   }
 
   const ok = checks.every((c) => c.ok || c.pending);
   const out = [];
   if (!included) {
     out.push(headline("bad", "The proof fails: this page cannot confirm that your ballot is in the log."));
-    out.push(el("p", {}, "The server's answer does not match the log it signed. Keep your receipt and tell the election officials and an observer of any party."));
+    out.push(
+      el(
+        "p",
+        {},
+        "The server's answer does not match the log it signed. Keep your receipt and tell the election officials and an observer of any party.",
+      ),
+    );
   } else if (!ok) {
     out.push(headline("bad", "Your ballot's entry does not check out."));
   } else {
-    out.push(headline("ok", challengedState(ballot.state) ? "Your challenged ballot is on the board." : "Your ballot is on the board."));
+    out.push(
+      headline(
+        "ok",
+        challengedState(ballot.state)
+          ? "Your challenged ballot is on the board."
+          : "Your ballot is on the board.",
+      ),
+    );
   }
   if (keys.changed) {
-    out.push(el("p", { class: "warn", role: "alert" }, "The keys this server uses are not the ones this browser saw before. Compare the key ids below with those the parties publish."));
+    out.push(
+      el(
+        "p",
+        { class: "warn", role: "alert" },
+        "The keys this server uses are not the ones this browser saw before. Compare the key ids below with those the parties publish.",
+      ),
+    );
   }
   if (ballot !== null) {
     const dl = el("dl", {});
     const challenged = challengedState(ballot.state);
-    dl.append(...row("Status", challenged ? "Challenged: not counted. It is decrypted so that you can see what the device recorded." : "Cast: it is counted in the tally."));
+    dl.append(
+      ...row(
+        "Status",
+        challenged
+          ? "Challenged: not counted. It is decrypted so that you can see what the device recorded."
+          : "Cast: it is counted in the tally.",
+      ),
+    );
     dl.append(...row("Ballot", ballot.ballot_id));
-    dl.append(...row("Encrypted", `${log.when(Number(ballot.timestamp))} by the device ${ballot.encrypting_device}`));
-    dl.append(...row("Place in the log", `Entry ${index + 1} (added ${log.when(found.appended_at)}, by the server's clock)`));
+    dl.append(
+      ...row("Encrypted", `${log.when(Number(ballot.timestamp))} by the device ${ballot.encrypting_device}`),
+    );
+    dl.append(
+      ...row(
+        "Place in the log",
+        `Entry ${index + 1} (added ${log.when(found.appended_at)}, by the server's clock)`,
+      ),
+    );
     dl.append(...row("Confirmation code", el("span", { class: "code" }, spaced(code))));
     dl.append(...row("Witnesses", cosigned.length ? cosigned.map((w) => w.name).join(", ") : "none yet"));
     // What failed its checks is shown as the server's word only.
     if (!ok) out.push(el("h2", {}, "What the server's answer says (not confirmed)"));
     out.push(dl);
   }
-  out.push(el("h2", {}, "What this browser checked"), el("ul", { class: "checks" }, ...checks.map(checkItem)));
+  out.push(
+    el("h2", {}, "What this browser checked"),
+    el("ul", { class: "checks" }, ...checks.map(checkItem)),
+  );
   if (ballot !== null && challengedState(ballot.state) && included) {
     out.push(...(await challengedChoices(cp, steps, ballot)));
   }
@@ -195,26 +301,69 @@ async function challengedChoices(cp, steps, ballot) {
   const resultAt = (steps.result || [])[0];
   const electionAt = (steps.election || [])[0];
   if (resultAt === undefined || electionAt === undefined) {
-    return [head, el("p", {}, "The guardians decrypt challenged ballots when voting closes. Come back after the result is published.")];
+    return [
+      head,
+      el(
+        "p",
+        {},
+        "The guardians decrypt challenged ballots when voting closes. Come back after the result is published.",
+      ),
+    ];
   }
-  const [result, election] = await Promise.all([log.provenEntry(cp, resultAt), log.provenEntry(cp, electionAt)]);
+  const [result, election] = await Promise.all([
+    log.provenEntry(cp, resultAt),
+    log.provenEntry(cp, electionAt),
+  ]);
   const body = JSON.parse(log.utf8(log.openEnvelope(result.data).bodyBytes));
-  const names = log.manifestNames(JSON.parse(JSON.parse(log.utf8(log.openEnvelope(election.data).bodyBytes)).manifest));
+  const names = log.manifestNames(
+    JSON.parse(JSON.parse(log.utf8(log.openEnvelope(election.data).bodyBytes)).manifest),
+  );
   const file = body.challenged.map((f) => JSON.parse(f.text)).find((d) => d.id === ballot.ballot_id);
   if (!file) {
-    return [head, el("p", { class: "warn" }, "The published result has no decryption of this challenged ballot. Tell the election officials and an observer of any party.")];
+    return [
+      head,
+      el(
+        "p",
+        { class: "warn" },
+        "The published result has no decryption of this challenged ballot. Tell the election officials and an observer of any party.",
+      ),
+    ];
   }
-  const sameCiphertext = (a, b) => a && b && a.pad.toLowerCase() === b.pad.toLowerCase() && a.data.toLowerCase() === b.data.toLowerCase();
-  const out = [head, el("p", {}, "Decrypted by the guardians; the decryption is of this very ballot. The proofs of the decryption are checked by the verification report.")];
+  const sameCiphertext = (a, b) =>
+    a && b && a.pad.toLowerCase() === b.pad.toLowerCase() && a.data.toLowerCase() === b.data.toLowerCase();
+  const out = [
+    head,
+    el(
+      "p",
+      {},
+      "Decrypted by the guardians; the decryption is of this very ballot. The proofs of the decryption are checked by the verification report.",
+    ),
+  ];
   for (const contest of file.contests) {
     const mine = (ballot.contests || []).find((c) => c.contest_id === contest.contest_id);
     const info = names.contests.get(contest.contest_id);
-    const table = el("table", {}, el("caption", {}, info ? info.name : contest.contest_id), el("thead", {}, el("tr", {}, el("th", { scope: "col" }, "Choice"), el("th", { scope: "col" }, "Marked"))));
+    const table = el(
+      "table",
+      {},
+      el("caption", {}, info ? info.name : contest.contest_id),
+      el(
+        "thead",
+        {},
+        el("tr", {}, el("th", { scope: "col" }, "Choice"), el("th", { scope: "col" }, "Marked")),
+      ),
+    );
     const tbody = el("tbody");
     for (const s of contest.selections) {
       const enc = mine && mine.selections.find((x) => x.selection_id === s.selection_id);
       if (!sameCiphertext(enc && enc.encrypted_vote, s.encrypted_vote)) {
-        return [head, el("p", { class: "warn" }, `The published decryption is not of this ballot (selection ${s.selection_id} differs). Tell the election officials and an observer of any party.`)];
+        return [
+          head,
+          el(
+            "p",
+            { class: "warn" },
+            `The published decryption is not of this ballot (selection ${s.selection_id} differs). Tell the election officials and an observer of any party.`,
+          ),
+        ];
       }
       const name = (info && info.selections.get(s.selection_id)) || s.selection_id;
       tbody.append(el("tr", {}, el("th", { scope: "row" }, name), el("td", {}, s.tally > 0 ? "Yes" : "No")));

@@ -68,8 +68,12 @@ async function audit(page, name) {
   await page.route(at, (route) => route.fulfill({ contentType: "text/javascript", body: axeSource }));
   await page.addScriptTag({ url: at });
   const violations = await page.evaluate(async () => {
-    const r = await globalThis.axe.run(document, { runOnly: { type: "tag", values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"] } });
-    return r.violations.map((v) => `${v.id} (${v.impact}): ${v.help} at ${v.nodes.map((n) => n.target.join(" ")).join(", ")}`);
+    const r = await globalThis.axe.run(document, {
+      runOnly: { type: "tag", values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"] },
+    });
+    return r.violations.map(
+      (v) => `${v.id} (${v.impact}): ${v.help} at ${v.nodes.map((n) => n.target.join(" ")).join(", ")}`,
+    );
   });
   expect(violations.length === 0, `${name}: accessibility: ${violations.join("; ")}`);
 }
@@ -86,7 +90,10 @@ async function done(page, name, { scriptless = false } = {}) {
     await audit(page, name);
   }
   await page.screenshot({ path: join(shots, `${name}.png`), fullPage: true });
-  expect(page.outside.length === 0, `${name}: the page reached outside its server: ${page.outside.join(", ")}`);
+  expect(
+    page.outside.length === 0,
+    `${name}: the page reached outside its server: ${page.outside.join(", ")}`,
+  );
   expect(page.errors.length === 0, `${name}: script errors: ${page.errors.join("; ")}`);
   await page.context().close();
   console.log(`ok ${name}`);
@@ -120,7 +127,10 @@ const cases = {
     const text = await page.locator("#answer").textContent();
     expect(text.includes("Cast: it is counted"), "no cast status");
     expect(text.includes("riverside-booth-1"), "no device");
-    expect(text.includes("Your confirmation code is the hash of this ballot's encryptions"), "the code was not recomputed");
+    expect(
+      text.includes("Your confirmation code is the hash of this ballot's encryptions"),
+      "the code was not recomputed",
+    );
     expect(/Entry \d+/.test(text), "no log position");
     for (const w of ["witness.harbour.example", "witness.highland.example"]) {
       expect(text.includes(`Cosigned by the witness ${w}`), `no cosignature by ${w}`);
@@ -193,7 +203,10 @@ const cases = {
     const h = await headline(page);
     expect(h.startsWith("The proof fails"), `headline: ${h}`);
     expect((await page.locator("#answer li.fail").count()) >= 3, "not every failed check listed");
-    expect((await page.locator("#answer").textContent()).includes("The code does not check"), "the changed encryption went unnoticed");
+    expect(
+      (await page.locator("#answer").textContent()).includes("The code does not check"),
+      "the changed encryption went unnoticed",
+    );
     await done(page, "voter-tampered");
   },
 
@@ -201,7 +214,10 @@ const cases = {
   async "voter-keys-changed"() {
     const page = await newPage();
     const origin = (await (await page.request.get(`${url}/keys`)).json()).origin;
-    await page.addInitScript((store) => localStorage.setItem(store, JSON.stringify({ log: "other", witnesses: [] })), `entente.keys.${origin}`);
+    await page.addInitScript(
+      (store) => localStorage.setItem(store, JSON.stringify({ log: "other", witnesses: [] })),
+      `entente.keys.${origin}`,
+    );
     await page.goto(`${url}/ballot/${castCode}`);
     await headline(page);
     const warning = page.locator("#answer .warn");
@@ -222,7 +238,10 @@ const cases = {
     await page.goto(`${url}/ballot/${castCode}`);
     const h = await headline(page);
     expect(h === "The check could not be completed.", `headline: ${h}`);
-    expect((await page.locator("#answer").textContent()).includes("not signed by the log's key"), "no signature failure named");
+    expect(
+      (await page.locator("#answer").textContent()).includes("not signed by the log's key"),
+      "no signature failure named",
+    );
     await done(page, "voter-forged-checkpoint");
   },
 
@@ -235,7 +254,14 @@ const cases = {
     console.log(`  the board page loaded and checked its entries in ${Date.now() - start} ms`);
     const text = await page.locator("#board").textContent();
     expect(text.includes("Decrypted: the result is published."), "no status");
-    for (const w of ["guardian-harbour-1", "guardian-highland-1", "harbour", "highland", "Result", "Ballots on the board"]) {
+    for (const w of [
+      "guardian-harbour-1",
+      "guardian-highland-1",
+      "harbour",
+      "highland",
+      "Result",
+      "Ballots on the board",
+    ]) {
       expect(text.includes(w), `board lacks ${w}`);
     }
     expect((await page.locator("#board .bar").count()) >= 2, "no chart");
@@ -271,7 +297,9 @@ for (const [name, run] of Object.entries(cases)) {
     failures.push(name);
     console.log(`FAIL ${name}: ${e.message}`);
     if (current && !current.isClosed()) {
-      console.log(`  the page said: ${(await current.locator("main").textContent()).replace(/\s+/g, " ").trim()}`);
+      console.log(
+        `  the page said: ${(await current.locator("main").textContent()).replace(/\s+/g, " ").trim()}`,
+      );
       await current.screenshot({ path: join(shots, `FAILED-${name}.png`), fullPage: true });
     }
   }
