@@ -697,20 +697,21 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 })?;
                 print!("{}", entente::netdemo::report(&outcome));
                 if let Some(served) = &outcome.served {
-                    let codes = outcome
-                        .record
-                        .as_ref()
-                        .map(|d| {
-                            format!(" (confirmation codes: {}/encrypted_ballots/)", d.display())
-                        })
-                        .unwrap_or_default();
                     println!(
-                        "\nServing the board at {url}\n  check a ballot:       {url}/{codes}\n  \
+                        "\nServing the board at {url}\n  check a ballot:       {url}/\n  \
                          the board:            {url}/board\n  verification report:  {url}/report \
-                         (once the board has verified its record)\n\
-                         Stop with ctrl-d or ctrl-c.",
+                         (once the board has verified its record)",
                         url = served.url
                     );
+                    for (what, code) in &served.examples {
+                        println!(
+                            "  a {what} ballot:{:>w$}{}/ballot/{code}",
+                            "",
+                            served.url,
+                            w = 12 - what.len()
+                        );
+                    }
+                    println!("Stop with ctrl-d or ctrl-c.");
                     use std::io::Write;
                     std::io::stdout().flush()?;
                     // Until the end of input: then the board and witnesses are stopped.

@@ -20,6 +20,7 @@ use anyhow::{Context, Result, bail, ensure};
 use entente_core::keys::Quorum;
 use entente_group::P4096;
 use entente_record::ballot::PlaintextBallot;
+use entente_record::ballot::json::EncryptedBallotJson;
 use entente_record::election::{ElectionInitializedJson, read_json};
 use entente_record::manifest::Manifest;
 use entente_record::tally::DecryptedTallyJson;
@@ -93,6 +94,8 @@ pub struct NetDemoOutcome {
 pub struct Served {
     /// The board's URL.
     pub url: String,
+    /// ("cast" or "challenged", confirmation code) of a ballot of each kind, if any.
+    pub examples: Vec<(&'static str, String)>,
     _procs: Vec<Proc>,
     _work: tempfile::TempDir,
 }
@@ -577,12 +580,40 @@ pub fn run(opts: &NetDemoOptions) -> Result<NetDemoOutcome> {
         verification: format!("{}{}", report.text(), log.text()),
         record: opts.dir.clone(),
         h_e,
-        served: opts.serve.then(|| Served {
-            url: stage.server.clone(),
-            _procs: running,
-            _work: work,
-        }),
+        served: if opts.serve {
+            Some(Served {
+                url: stage.server.clone(),
+                examples: example_codes(&record, device_name, &ballots, &challenged)?,
+                _procs: running,
+                _work: work,
+            })
+        } else {
+            None
+        },
     })
+}
+
+/// A cast ballot's and a challenged ballot's confirmation codes, to try the voter's page with.
+fn example_codes(
+    record: &std::path::Path,
+    device: &str,
+    ballots: &[PlaintextBallot],
+    challenged: &BTreeSet<String>,
+) -> Result<Vec<(&'static str, String)>> {
+    let cast = ballots.iter().find(|b| !challenged.contains(&b.ballot_id));
+    let spoiled = ballots.iter().find(|b| challenged.contains(&b.ballot_id));
+    let mut out = Vec::new();
+    for (what, ballot) in [("cast", cast), ("challenged", spoiled)] {
+        if let Some(b) = ballot {
+            let file = record
+                .join("encrypted_ballots")
+                .join(device)
+                .join(format!("eballot-{}.json", b.ballot_id));
+            let json: EncryptedBallotJson = read_json(&file)?;
+            out.push((what, json.confirmation_code.to_ascii_lowercase()));
+        }
+    }
+    Ok(out)
 }
 
 fn board_size(client: &Client) -> Result<u64> {
