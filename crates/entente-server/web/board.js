@@ -86,7 +86,7 @@ async function render() {
   out.push(
     dl([
       ["Status", phase(steps, verdicts)],
-      ["Ballots on the board", String(steps.election ? cp.size - stepCount : 0)],
+      ["Ballots on the board (cast and challenged)", String(steps.election ? cp.size - stepCount : 0)],
       [
         "Guardians",
         config

@@ -306,7 +306,10 @@ export async function checkConfirmationCode(ballot, hE, jointKey) {
     let chi = null;
     for (const label of [index(c.sequence_order), te.encode(c.contest_id)]) {
       const h = await hmac(key, concat(Uint8Array.of(0x23), label, k, ...cts));
-      if (equal(h, stated)) chi = h;
+      if (equal(h, stated)) {
+        chi = h;
+        break;
+      }
     }
     if (chi === null) return `the hash of contest ${c.contest_id} does not match its encryptions`;
     chis.push(chi);
