@@ -697,23 +697,26 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 })?;
                 print!("{}", entente::netdemo::report(&outcome));
                 if let Some(served) = &outcome.served {
-                    println!(
+                    let mut text = format!(
                         "\nServing the board at {url}\n  check a ballot:       {url}/\n  \
                          the board:            {url}/board\n  verification report:  {url}/report \
-                         (once the board has verified its record)",
+                         (once the board has verified its record)\n",
                         url = served.url
                     );
                     for (what, code) in &served.examples {
-                        println!(
-                            "  a {what} ballot:{:>w$}{}/ballot/{code}",
-                            "",
-                            served.url,
-                            w = 12 - what.len()
-                        );
+                        let pad = " ".repeat(12 - what.len());
+                        text.push_str(&format!(
+                            "  a {what} ballot:{pad}{}/ballot/{code}\n",
+                            served.url
+                        ));
                     }
-                    println!("Stop with ctrl-d or ctrl-c.");
+                    text.push_str("Stop with ctrl-d or ctrl-c.\n");
+                    // Whoever reads the output may stop reading once the board is up: the board
+                    // is served all the same, so a closed output is no reason to stop.
                     use std::io::Write;
-                    std::io::stdout().flush()?;
+                    let mut out = std::io::stdout().lock();
+                    let _ = out.write_all(text.as_bytes()).and_then(|()| out.flush());
+                    drop(out);
                     // Until the end of input: then the board and witnesses are stopped.
                     std::io::copy(&mut std::io::stdin().lock(), &mut std::io::sink())?;
                 }

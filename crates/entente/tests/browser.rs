@@ -85,15 +85,14 @@ fn the_pages_check_ballots_and_the_board_in_a_real_browser() {
         .unwrap();
     // Its stdin held open keeps the board up; dropped, the demo stops it.
     let stdin = demo.stdin.take().unwrap();
-    let mut url = None;
-    for line in BufReader::new(demo.stdout.take().unwrap()).lines() {
-        let line = line.unwrap();
-        if let Some(u) = line.strip_prefix("Serving the board at ") {
-            url = Some(u.trim().to_owned());
-            break;
-        }
-    }
-    let url = url.expect("the demo never served its board (see its output above)");
+    let mut lines = BufReader::new(demo.stdout.take().unwrap()).lines();
+    let url = lines
+        .by_ref()
+        .map_while(Result::ok)
+        .find_map(|l| Some(l.strip_prefix("Serving the board at ")?.trim().to_owned()))
+        .expect("the demo never served its board (see its output above)");
+    // The rest of its output is read as it comes, so that it is never written to a closed pipe.
+    std::thread::spawn(move || lines.for_each(drop));
 
     let codes = codes(&record);
     let cast = &codes.iter().find(|(s, _)| s == "CAST").unwrap().1;
