@@ -18,10 +18,7 @@ function dl(rows) {
   return d;
 }
 
-// The body of a signed write in the log, parsed as JSON.
-function body(entry) {
-  return JSON.parse(log.utf8(log.openEnvelope(entry.data).bodyBytes));
-}
+const body = (entry) => log.writeBody(entry.data);
 
 async function proven(cp, indices) {
   return Promise.all((indices || []).map((i) => log.provenEntry(cp, i)));
@@ -61,7 +58,6 @@ async function render() {
     proven(cp, (steps.result || []).slice(0, 1)),
   ]);
   const rolesFile = roles.length ? JSON.parse(log.utf8(roles[0].data)) : { guardians: [], parties: {} };
-  const party = (name) => (rolesFile.parties || {})[name] || "";
   const out = [];
   if (keys.changed) {
     out.push(
@@ -118,7 +114,7 @@ async function render() {
       "tr",
       {},
       el("th", { scope: "row" }, name),
-      el("td", {}, party(name)),
+      el("td", {}, log.partyOf(rolesFile, name)),
       el("td", {}, posted.has(name) ? "published" : "not yet"),
       el("td", {}, verdict),
     );
@@ -168,8 +164,8 @@ async function render() {
       { class: w.missing ? "pending" : "pass" },
       el("span", { class: "mark", "aria-hidden": "true" }, w.missing ? "…" : "✓"),
       w.missing
-        ? `${w.name}${party(w.name) ? ` (${party(w.name)})` : ""}: not yet cosigned (key ${w.idHex})`
-        : `${w.name}${party(w.name) ? ` (${party(w.name)})` : ""}: cosigned on ${log.when(w.time)} (key ${w.idHex})`,
+        ? `${log.withParty(rolesFile, w.name)}: not yet cosigned (key ${w.idHex})`
+        : `${log.withParty(rolesFile, w.name)}: cosigned on ${log.when(w.time)} (key ${w.idHex})`,
     ),
   );
   out.push(

@@ -246,7 +246,12 @@ export function openEnvelope(data) {
   return { ...env, bodyBytes: fromBase64(env.body) };
 }
 
-// spec of the write: "entente write v1\n<author>\n<kind>\n<nonce>\n<hex SHA-256 of body>\n",
+// The body of a signed write in the log (an entry's bytes), parsed as JSON.
+export function writeBody(data) {
+  return JSON.parse(utf8(openEnvelope(data).bodyBytes));
+}
+
+// The message of a signed write: "entente write v1\n<author>\n<kind>\n<nonce>\n<hex SHA-256 of body>\n",
 // signed with the author's Ed25519 key from the roles file.
 export async function checkWriter(env, vkey) {
   const key = await parseKey(vkey, ED25519);
@@ -319,6 +324,17 @@ export async function checkConfirmationCode(ballot, hE, jointKey) {
     return "the confirmation code is not the hash of the ballot's encryptions";
   }
   return null;
+}
+
+// The party a roles file (as logged) says answers for a key name, or "".
+export function partyOf(roles, name) {
+  return (roles && roles.parties && roles.parties[name]) || "";
+}
+
+// A key name with its party, for people: "witness.harbour.example (harbour)".
+export function withParty(roles, name) {
+  const party = partyOf(roles, name);
+  return party ? `${name} (${party})` : name;
 }
 
 // A manifest's names: contest id → name, selection id → candidate's name.

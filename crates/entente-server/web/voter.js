@@ -169,9 +169,7 @@ async function checkBallot(code) {
     let problem = "the election's key is not on the board before the ballot";
     if (initializedAt !== undefined) {
       try {
-        const init = JSON.parse(
-          log.utf8(log.openEnvelope((await log.provenEntry(cp, initializedAt)).data).bodyBytes),
-        );
+        const init = log.writeBody((await log.provenEntry(cp, initializedAt)).data);
         problem = await log.checkConfirmationCode(ballot, init.extended_base_hash, init.joint_public_key);
       } catch (e) {
         problem = e instanceof log.CheckError ? e.message : `the ballot cannot be read (${e.message})`;
@@ -197,7 +195,6 @@ async function checkBallot(code) {
       roles = null;
     }
   }
-  const party = (name) => (roles && roles.parties && roles.parties[name]) || null;
   if (env !== null) {
     const vkey = roles && (roles.devices || []).find((k) => k.split("+")[0] === env.author);
     const signed = Boolean(vkey) && (await log.checkWriter(env, vkey));
@@ -212,7 +209,7 @@ async function checkBallot(code) {
   }
   const cosigned = cp.witnesses.filter((w) => !w.missing);
   for (const w of cp.witnesses) {
-    const who = party(w.name) ? `${w.name} (${party(w.name)})` : w.name;
+    const who = log.withParty(roles, w.name);
     checks.push(
       check(
         !w.missing,
@@ -314,10 +311,8 @@ async function challengedChoices(cp, steps, ballot) {
     log.provenEntry(cp, resultAt),
     log.provenEntry(cp, electionAt),
   ]);
-  const body = JSON.parse(log.utf8(log.openEnvelope(result.data).bodyBytes));
-  const names = log.manifestNames(
-    JSON.parse(JSON.parse(log.utf8(log.openEnvelope(election.data).bodyBytes)).manifest),
-  );
+  const body = log.writeBody(result.data);
+  const names = log.manifestNames(JSON.parse(log.writeBody(election.data).manifest));
   const file = body.challenged.map((f) => JSON.parse(f.text)).find((d) => d.id === ballot.ballot_id);
   if (!file) {
     return [
