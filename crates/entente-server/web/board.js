@@ -6,6 +6,7 @@
 import * as log from "./log.js";
 
 const { el } = log;
+log.keepPins();
 const board = document.getElementById("board");
 
 function section(title, ...children) {
@@ -176,6 +177,7 @@ async function render() {
         ["Entries", String(cp.size)],
         ["Root hash", el("span", { class: "code" }, log.toHex(cp.root))],
         ["Signed by the log", `key ${cp.logKey.idHex} (checked in this browser)`],
+        ...(keys.pins.length ? [["Keys your link pins", `${keys.pins.length}, all among the server's`]] : []),
       ]),
       el("h3", {}, "Witnesses"),
       el("ul", { class: "checks" }, ...cosigners),

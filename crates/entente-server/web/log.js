@@ -192,10 +192,41 @@ async function getText(path) {
   return r.text();
 }
 
-// The keys this server names, remembered in this browser the first time; a change afterwards is
+// The fingerprint of a verifier key, as a party pins it in the link it hands out: the first 16
+// bytes of SHA-256 of the key's line, in hex (128 bits: unlike a 4-byte key id, nobody can
+// grind a key to match it).
+export async function fingerprint(vkey) {
+  return toHex((await sha256(te.encode(vkey))).slice(0, 16));
+}
+
+// The fingerprints a link pins after "#pin=" (comma-separated). The fragment never reaches the
+// server.
+export function pinned() {
+  const m = /(?:^#|&)pin=([0-9a-fA-F,]+)/.exec(location.hash);
+  return m ? m[1].toLowerCase().split(",").filter(Boolean) : [];
+}
+
+// The links between the pages keep the pins of the address they were reached by.
+export function keepPins() {
+  if (!pinned().length) return;
+  for (const a of document.querySelectorAll("nav a")) a.hash = location.hash;
+}
+
+// The keys this server names. Keys the reader's link pins must all be among them, or nothing
+// is believed; others are remembered in this browser the first time, and a change afterwards is
 // reported (the reader should then ask the parties which keys are theirs).
 export async function serverKeys() {
   const keys = await getJson("/keys");
+  const pins = pinned();
+  if (pins.length) {
+    const have = await Promise.all([keys.log, ...keys.witnesses].map(fingerprint));
+    const missing = pins.filter((p) => !have.includes(p));
+    if (missing.length) {
+      throw new CheckError(
+        `the server's keys are not the ones your link names (none has the fingerprint ${missing.join(", ")})`,
+      );
+    }
+  }
   const store = `entente.keys.${keys.origin}`;
   const seen = JSON.stringify({ log: keys.log, witnesses: keys.witnesses });
   let changed = false;
@@ -206,7 +237,7 @@ export async function serverKeys() {
   } catch (_) {
     // storage refused (private mode): nothing to compare with
   }
-  return { ...keys, changed };
+  return { ...keys, changed, pins };
 }
 
 // The checkpoint to prove `index` in: the latest one every witness cosigned if it covers the

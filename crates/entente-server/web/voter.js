@@ -6,6 +6,7 @@
 import * as log from "./log.js";
 
 const { el } = log;
+log.keepPins();
 const answer = document.getElementById("answer");
 const form = document.getElementById("lookup");
 const input = document.getElementById("code");
@@ -119,6 +120,9 @@ async function checkBallot(code) {
   const data = log.fromBase64(found.data);
   const cp = await log.checkpointFor(keys, index);
   const checks = [];
+  if (keys.pins.length) {
+    checks.push(check(true, `The server's keys include the ${keys.pins.length} your link pins.`));
+  }
   checks.push(
     check(true, `The log's signature on its checkpoint (${cp.size} entries; key ${cp.logKey.idHex}).`),
   );
@@ -377,7 +381,7 @@ function spaced(code) {
 form.addEventListener("submit", (ev) => {
   ev.preventDefault();
   const code = normalise(input.value);
-  if (/^[0-9a-f]{64}$/.test(code)) history.pushState(null, "", `/ballot/${code}`);
+  if (/^[0-9a-f]{64}$/.test(code)) history.pushState(null, "", `/ballot/${code}${location.hash}`);
   lookup(input.value);
 });
 

@@ -150,6 +150,14 @@ pub fn read_vkey(arg: &str) -> Result<String> {
     Ok(arg.to_owned())
 }
 
+/// A verifier key's fingerprint, as a party pins it in the link to the pages it hands out
+/// (`/#pin=F1,F2,…`): the first 16 bytes of SHA-256 of the key's line, in hex. The pages refuse
+/// a server whose keys lack one; 128 bits, where a 4-byte key id could be ground to match.
+pub fn fingerprint(vkey: &str) -> String {
+    use sha2::Digest;
+    hex::encode(&sha2::Sha256::digest(vkey.trim().as_bytes())[..16])
+}
+
 fn open_board(db: &Path) -> Result<Board<SqliteStorage>> {
     ensure!(
         db.exists(),

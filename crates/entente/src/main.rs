@@ -710,7 +710,12 @@ fn run(cli: Cli) -> Result<ExitCode> {
                             served.url
                         ));
                     }
-                    text.push_str("Stop with ctrl-d or ctrl-c.\n");
+                    text.push_str(&format!(
+                        "  with the log's and the witnesses' keys pinned, as a party's link \
+                         would: {}/#pin={}\nStop with ctrl-d or ctrl-c.\n",
+                        served.url,
+                        served.pins.join(",")
+                    ));
                     // Whoever reads the output may stop reading once the board is up: the board
                     // is served all the same, so a closed output is no reason to stop.
                     use std::io::Write;

@@ -94,6 +94,8 @@ pub struct NetDemoOutcome {
 pub struct Served {
     /// The board's URL.
     pub url: String,
+    /// The fingerprints of the log's and the witnesses' keys, for a link that pins them.
+    pub pins: Vec<String>,
     /// ("cast" or "challenged", confirmation code) of a ballot of each kind, if any.
     pub examples: Vec<(&'static str, String)>,
     _procs: Vec<Proc>,
@@ -583,6 +585,10 @@ pub fn run(opts: &NetDemoOptions) -> Result<NetDemoOutcome> {
         served: if opts.serve {
             Some(Served {
                 url: stage.server.clone(),
+                pins: std::iter::once(crate::board::read_vkey(&log_pub.to_string_lossy())?)
+                    .chain(witnesses.iter().cloned())
+                    .map(|k| crate::board::fingerprint(&k))
+                    .collect(),
                 examples: example_codes(&record, device_name, &ballots, &challenged)?,
                 _procs: running,
                 _work: work,

@@ -2,8 +2,8 @@
 //! board up; `tests/browser/pages.mjs` drives Debian's chromium (headless, through
 //! playwright-core) against it: a cast code typed with the keyboard, a challenged code with its
 //! choices, an unknown and a mistyped code, an entry and a checkpoint that the server tampers
-//! with, keys that changed since this browser last saw them, the board page and the served
-//! report. Every page is audited for accessibility (axe-core, WCAG 2.1 A and AA). Screenshots
+//! with, keys that changed since this browser last saw them, a party's link that pins the keys
+//! (and one that pins another key), the board page and the served report. Every page is audited for accessibility (axe-core, WCAG 2.1 A and AA). Screenshots
 //! of each page are saved in target/tmp/browser-screenshots/.
 //!
 //! Needs node, chromium (`apt-get install chromium`) and the pinned playwright-core and
@@ -91,6 +91,12 @@ fn the_pages_check_ballots_and_the_board_in_a_real_browser() {
         .map_while(Result::ok)
         .find_map(|l| Some(l.strip_prefix("Serving the board at ")?.trim().to_owned()))
         .expect("the demo never served its board (see its output above)");
+    // The link with the keys pinned, as a party would hand it out.
+    let pins = lines
+        .by_ref()
+        .map_while(Result::ok)
+        .find_map(|l| Some(l.split_once("/#pin=")?.1.trim().to_owned()))
+        .expect("the demo printed no pinned link");
     // The rest of its output is read as it comes, so that it is never written to a closed pipe.
     std::thread::spawn(move || lines.for_each(drop));
 
@@ -104,6 +110,7 @@ fn the_pages_check_ballots_and_the_board_in_a_real_browser() {
         .arg("pages.mjs")
         .args([&url, cast, challenged])
         .arg(&shots)
+        .arg(&pins)
         .env("CHROMIUM", chromium())
         .output()
         .expect("cannot run node");
@@ -121,6 +128,8 @@ fn the_pages_check_ballots_and_the_board_in_a_real_browser() {
         "voter-tampered",
         "voter-forged-checkpoint",
         "voter-keys-changed",
+        "voter-pinned",
+        "voter-pinned-other-key",
         "board",
         "report",
     ] {

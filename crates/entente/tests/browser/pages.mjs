@@ -2,7 +2,10 @@
 // playwright-core. Run by tests/browser.rs against a board that `entente demo --serve` keeps
 // running:
 //
-//   node pages.mjs URL CAST_CODE CHALLENGED_CODE SCREENSHOT_DIR
+//   node pages.mjs URL CAST_CODE CHALLENGED_CODE SCREENSHOT_DIR [PINS]
+//
+// PINS: the fingerprints of the log's and witnesses' keys, as the demo prints them in its
+// pinned link (comma-separated); without them, the cases of pinned links fail.
 //
 // Each case prints "ok <name>" or throws; the exit status is 0 only when every case held. Every
 // page is also audited for accessibility (axe-core, WCAG 2.1 A and AA).
@@ -15,9 +18,9 @@ import { join } from "node:path";
 // axe-core, Deque's accessibility checker, audits every page against WCAG 2.1 A and AA.
 const axeSource = readFileSync(createRequire(import.meta.url).resolve("axe-core/axe.min.js"), "utf8");
 
-const [url, castCode, challengedCode, shots] = process.argv.slice(2);
+const [url, castCode, challengedCode, shots, pins] = process.argv.slice(2);
 if (!shots) {
-  console.error("usage: node pages.mjs URL CAST_CODE CHALLENGED_CODE SCREENSHOT_DIR");
+  console.error("usage: node pages.mjs URL CAST_CODE CHALLENGED_CODE SCREENSHOT_DIR [PINS]");
   process.exit(2);
 }
 mkdirSync(shots, { recursive: true });
@@ -224,6 +227,46 @@ const cases = {
     expect((await warning.count()) === 1, "no warning that the keys changed");
     expect((await warning.textContent()).includes("not the ones this browser saw before"), "wrong warning");
     await done(page, "voter-keys-changed");
+  },
+
+  // A party's link pins the keys: the page names the pins it checked, and keeps them when the
+  // reader follows a link to the board.
+  async "voter-pinned"() {
+    expect(pins, "no pins given");
+    const page = await newPage();
+    await page.goto(`${url}/ballot/${castCode}#pin=${pins}`);
+    const h = await headline(page);
+    expect(h === "Your ballot is on the board.", `headline: ${h}`);
+    const n = pins.split(",").length;
+    expect(
+      (await page.locator("#answer").textContent()).includes(
+        `The server's keys include the ${n} your link pins.`,
+      ),
+      "the pins are not named",
+    );
+    await page.locator("nav a", { hasText: "The board" }).press("Enter");
+    await page.locator("#board table.result").first().waitFor({ timeout: 30000 });
+    expect(page.url().endsWith(`/board#pin=${pins}`), `the board lost the pins: ${page.url()}`);
+    expect(
+      (await page.locator("#board").textContent()).includes("all among the server's"),
+      "no pins on the board",
+    );
+    await done(page, "voter-pinned");
+  },
+
+  // A link that pins a key the server does not have: nothing is believed.
+  async "voter-pinned-other-key"() {
+    expect(pins, "no pins given");
+    const other = pins.replace(/^./, (c) => (c === "0" ? "1" : "0"));
+    const page = await newPage();
+    await page.goto(`${url}/ballot/${castCode}#pin=${other}`);
+    const h = await headline(page);
+    expect(h === "The check could not be completed.", `headline: ${h}`);
+    expect(
+      (await page.locator("#answer").textContent()).includes("not the ones your link names"),
+      "the wrong pin is not named",
+    );
+    await done(page, "voter-pinned-other-key");
   },
 
   // The server forges its checkpoint (another root hash): the log's signature must fail.
