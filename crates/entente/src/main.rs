@@ -1061,9 +1061,10 @@ fn run(cli: Cli) -> Result<ExitCode> {
             };
             let vkey = entente::board::keygen(&out, &name, role, &passphrase, scrypt_log_n)?;
             eprintln!(
-                "wrote {} (sealed) and {}",
+                "wrote {} (sealed) and {}\nits fingerprint, for a link that pins it (/#pin=…): {}",
                 out.display(),
-                entente::board::public_path(&out).display()
+                entente::board::public_path(&out).display(),
+                entente::board::fingerprint(&vkey)
             );
             println!("{vkey}");
             Ok(ExitCode::SUCCESS)

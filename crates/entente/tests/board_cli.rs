@@ -56,7 +56,7 @@ fn hashes(v: &Value) -> Vec<Hash> {
 
 fn keygen(dir: &Path, file: &str, name: &str, role: &str) -> String {
     let out = dir.join(file);
-    ok(&entente(&[
+    let run = entente(&[
         "keygen",
         "--out",
         s(&out),
@@ -66,9 +66,17 @@ fn keygen(dir: &Path, file: &str, name: &str, role: &str) -> String {
         role,
         "--scrypt-log-n",
         "2",
-    ]))
-    .trim()
-    .to_owned()
+    ]);
+    let vkey = ok(&run).trim().to_owned();
+    // The fingerprint a party pins in its link: SHA-256 of the key's line, first 16 bytes.
+    use sha2::Digest;
+    let fingerprint = hex::encode(&sha2::Sha256::digest(vkey.as_bytes())[..16]);
+    assert!(
+        String::from_utf8_lossy(&run.stderr).contains(&format!("(/#pin=…): {fingerprint}\n")),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    vkey
 }
 
 #[test]
