@@ -431,14 +431,19 @@ async fn checkpoint(State(st): State<Arc<AppState>>) -> ApiResult<Response> {
         .await?
         .ok_or_else(|| ApiError::not_found("the log has signed no checkpoint yet"))?
         .1;
-    Ok((
+    Ok(note_response(note))
+}
+
+/// A signed checkpoint as served: plain text, never cached (the next one may come any moment).
+pub(crate) fn note_response(note: String) -> Response {
+    (
         [
             (header::CONTENT_TYPE, "text/plain; charset=utf-8"),
             (header::CACHE_CONTROL, "no-cache"),
         ],
         note,
     )
-        .into_response())
+        .into_response()
 }
 
 /// `<N>[.p/<W>]` of a tile path: the index and width.

@@ -18,7 +18,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use serde::Serialize;
 
-use crate::app::{ApiError, ApiResult, AppState, ROLES_KIND, blocking};
+use crate::app::{ApiError, ApiResult, AppState, ROLES_KIND, blocking, note_response};
 use crate::workflow::kind;
 
 /// What a page may load: its own server's files and reads, nothing else.
@@ -212,12 +212,5 @@ async fn published(State(st): State<Arc<AppState>>) -> ApiResult<Response> {
         .await?
         .ok_or_else(|| ApiError::not_found("no checkpoint is cosigned by every witness yet"))?
         .1;
-    Ok((
-        [
-            (header::CONTENT_TYPE, "text/plain; charset=utf-8"),
-            (header::CACHE_CONTROL, "no-cache"),
-        ],
-        note,
-    )
-        .into_response())
+    Ok(note_response(note))
 }

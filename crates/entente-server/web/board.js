@@ -60,15 +60,7 @@ async function render() {
   ]);
   const rolesFile = roles.length ? JSON.parse(log.utf8(roles[0].data)) : { guardians: [], parties: {} };
   const out = [];
-  if (keys.changed) {
-    out.push(
-      el(
-        "p",
-        { class: "warn", role: "alert" },
-        "The keys this server uses are not the ones this browser saw before. Compare the key ids below with those the parties publish.",
-      ),
-    );
-  }
+  if (keys.changed) out.push(log.keysChangedWarning());
   const verdicts = verdictEntries.map(body);
   const stepCount = Object.values(steps).reduce((n, l) => n + l.length, 0);
   let names = null;

@@ -240,6 +240,15 @@ export async function serverKeys() {
   return { ...keys, changed, pins };
 }
 
+// What a page says when the server's keys are not those this browser saw before.
+export function keysChangedWarning() {
+  return el(
+    "p",
+    { class: "warn", role: "alert" },
+    "The keys this server uses are not the ones this browser saw before. Compare the key ids below with those the parties publish.",
+  );
+}
+
 // The checkpoint to prove `index` in: the latest one every witness cosigned if it covers the
 // entry, else the latest the log signed (whose cosignatures may still be coming).
 export async function checkpointFor(keys, index) {

@@ -248,15 +248,7 @@ async function checkBallot(code) {
       ),
     );
   }
-  if (keys.changed) {
-    out.push(
-      el(
-        "p",
-        { class: "warn", role: "alert" },
-        "The keys this server uses are not the ones this browser saw before. Compare the key ids below with those the parties publish.",
-      ),
-    );
-  }
+  if (keys.changed) out.push(log.keysChangedWarning());
   if (ballot !== null) {
     const dl = el("dl", {});
     const challenged = challengedState(ballot.state);
