@@ -45,6 +45,20 @@ pub enum TilesError {
     /// The checkpoint does not verify.
     #[error("checkpoint: {0}")]
     Note(#[from] NoteError),
+    /// The checkpoint does not extend the one a client held: the log's history was rewritten
+    /// (or the client was shown another log under the same key).
+    #[error(
+        "the log's checkpoint of size {size} does not extend the checkpoint of size {held_size} \
+         held before: {reason}"
+    )]
+    Inconsistent {
+        /// The size of the checkpoint held.
+        held_size: u64,
+        /// The size of the checkpoint offered.
+        size: u64,
+        /// What does not hold.
+        reason: String,
+    },
     /// A tile or bundle is not what the checkpoint commits to.
     #[error("{path}: {reason}")]
     Mismatch {
@@ -240,7 +254,53 @@ pub struct VerifiedExport {
 pub fn verify_export(dir: &Path, log_key: &NoteVerifier) -> Result<VerifiedExport, TilesError> {
     let note_path = dir.join("checkpoint");
     let note = fs::read_to_string(&note_path).map_err(io(&note_path))?;
+    verify_tiles(dir, note, log_key, None)
+}
+
+/// [`verify_export`] of the tiles under `dir` against `note`, a checkpoint not yet stored
+/// there (a client's first look at a log).
+pub fn verify_export_note(
+    dir: &Path,
+    note: String,
+    log_key: &NoteVerifier,
+) -> Result<VerifiedExport, TilesError> {
+    verify_tiles(dir, note, log_key, None)
+}
+
+/// Checks the tiles under `dir` against `note` (a checkpoint not yet stored there) as
+/// [`verify_export`] does, and that its tree extends `held`, a checkpoint of the same log that
+/// the client accepted before: the tree of `held.size` leaves recomputed from the new tiles
+/// (partial tiles included) must have `held.root`. This is the consistency of RFC 9162 §2.1.4,
+/// checked from the tiles themselves rather than from a proof the server chooses.
+pub fn verify_extension(
+    dir: &Path,
+    note: String,
+    log_key: &NoteVerifier,
+    held: &Checkpoint,
+) -> Result<VerifiedExport, TilesError> {
+    verify_tiles(dir, note, log_key, Some(held))
+}
+
+fn verify_tiles(
+    dir: &Path,
+    note: String,
+    log_key: &NoteVerifier,
+    held: Option<&Checkpoint>,
+) -> Result<VerifiedExport, TilesError> {
     let cp = Checkpoint::open(&note, log_key)?;
+    if let Some(h) = held {
+        let inconsistent = |reason: &str| TilesError::Inconsistent {
+            held_size: h.size,
+            size: cp.size,
+            reason: reason.to_owned(),
+        };
+        if h.origin != cp.origin {
+            return Err(inconsistent("another origin"));
+        }
+        if h.size > cp.size {
+            return Err(inconsistent("the log is smaller than it was"));
+        }
+    }
     let read = |rel: &str| -> Result<Vec<u8>, TilesError> {
         let p = dir.join(rel);
         fs::read(&p).map_err(io(&p))
@@ -286,6 +346,16 @@ pub fn verify_export(dir: &Path, log_key: &NoteVerifier) -> Result<VerifiedExpor
             "tile/".into(),
             "the tiles do not hash to the checkpoint's root",
         ));
+    }
+    if let Some(h) = held
+        && root_from_levels(&levels, h.size) != h.root
+    {
+        return Err(TilesError::Inconsistent {
+            held_size: h.size,
+            size: cp.size,
+            reason: "its first entries do not hash to the root held: the history was rewritten"
+                .to_owned(),
+        });
     }
     let mut entries = Vec::with_capacity(cp.size as usize);
     for (level, n, width) in tiles_of(cp.size) {

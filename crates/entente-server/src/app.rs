@@ -2,7 +2,7 @@
 //! by confirmation code) and its signed writes (ballots from devices, artifacts from the
 //! administrator), each checked before it is appended and acknowledged only once durable.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, RwLock};
 
@@ -18,10 +18,12 @@ use entente_board::tiles::TILE_WIDTH;
 use entente_board::{Board, Entry, Hash, NodeRead, Sequencer, SqliteStorage, Storage};
 use entente_group::P4096;
 use entente_record::HashValue;
-use entente_record::ballot::PublicKey;
+use entente_record::ballot::chain::BallotChainJson;
 use entente_record::ballot::json::{EncryptedBallotJson, read_batch};
+use entente_record::ballot::{EncryptedBallot, PublicKey};
 use entente_record::election::ElectionSetup;
 use entente_record::manifest::Manifest;
+use entente_record::tally::EncryptedTallyJson;
 use rand::TryRngCore;
 use serde::{Deserialize, Serialize};
 
@@ -83,7 +85,11 @@ pub struct AppState {
     sequencer: Sequencer,
     db: PathBuf,
     readers: Mutex<Vec<Board<SqliteStorage>>>,
+    /// The log's origin line: every write's signature covers it.
+    origin: String,
     roles: Roles,
+    /// The roles file in force (the election's definition once it is on the log).
+    roles_file: RolesFile,
     /// Where the election is in its protocol. Ballots hold it for reading while they are
     /// appended, the protocol's steps for writing: no ballot lands after the ballot box closes.
     workflow: RwLock<Workflow>,
@@ -159,6 +165,7 @@ impl AppState {
     ) -> Result<Arc<Self>, String> {
         let roles = Roles::new(roles_file).map_err(|e| e.to_string())?;
         let reader = open_reader(db)?;
+        let origin = reader.config().origin.clone();
         let data = |index: u64| -> Result<Vec<u8>, String> {
             Ok(reader
                 .entry(index)
@@ -192,54 +199,60 @@ impl AppState {
         }
         steps.sort_unstable();
         let mut workflow = match election {
-            Some(e) => Workflow::with_election(e),
+            Some(e) => Workflow::with_election(e, roles_file),
             None => Workflow::new(),
         };
-        if !steps.is_empty() {
-            let logged = reader.find("step", ROLES_KIND).map_err(|e| e.to_string())?;
-            let last_roles: Option<RolesFile> = match logged.last() {
-                Some(&i) => Some(serde_json::from_slice(&data(i)?).map_err(|e| e.to_string())?),
-                None => None,
-            };
-            if let Some(before) = last_roles
-                && (before.guardians != roles_file.guardians
-                    || before.administrator != roles_file.administrator)
-            {
-                return Err(
-                    "the roles file changes the guardians or the administrator of an election \
-                     already begun on this log: refusing to start"
-                        .into(),
-                );
-            }
-        }
+        // The steps replay under the roles that were in force when they were written: the
+        // operator's roles file until the election's definition, the definition after it.
+        // A roles file that is not the definition is refused before anything is logged.
+        let mut in_force = roles_file.clone();
         for index in steps {
             let env: Envelope = serde_json::from_slice(&data(index)?).map_err(|e| e.to_string())?;
-            let (role, body) = roles
-                .check(&env, &[Role::Administrator, Role::Guardian])
+            let (role, body) = Roles::new(&in_force)
+                .and_then(|r| r.check(&origin, &env, &STEP_AUTHORS))
                 .map_err(|e| format!("entry {index} does not replay: {e}"))?;
-            let guardian = roles.guardian_index(&env.author);
+            let guardian = Roles::new(&in_force)
+                .map_err(|e| e.to_string())?
+                .guardian_index(&env.author);
             let change = workflow
-                .check(
-                    &env.kind,
-                    role,
-                    guardian,
-                    &body,
-                    roles.guardian_names().len(),
-                )
+                .check(&env.kind, (&env.author, role, guardian), &body, &in_force)
                 .map_err(|e| format!("entry {index} ({}) does not replay: {e}", env.kind))?;
             workflow.apply(change);
+            if let Some((definition, _)) = workflow.definition() {
+                in_force = definition.clone();
+            }
         }
+        if let Some((definition, _)) = workflow.definition()
+            && let Some(field) = definition.differs_from(roles_file)
+        {
+            return Err(format!(
+                "the roles file changes the {field} that the election's definition on this log \
+                 fixed: refusing to start (the election decides who writes and cosigns, not the \
+                 board's operator)"
+            ));
+        }
+        let mut logged_roles = roles_file.clone();
+        if let Some((definition, _)) = workflow.definition() {
+            // The operator may name parties for readers; who writes is the definition's.
+            logged_roles = RolesFile {
+                parties: roles_file.parties.clone(),
+                ..definition.clone()
+            };
+        }
+        let roles = Roles::new(&logged_roles).map_err(|e| e.to_string())?;
         let st = Arc::new(Self {
             sequencer,
             db: db.to_owned(),
             readers: Mutex::new(vec![reader]),
+            origin,
             roles,
+            roles_file: logged_roles.clone(),
             workflow: RwLock::new(workflow),
             nonces: Mutex::new(nonces),
             pending: Mutex::new(HashSet::new()),
             report: std::sync::OnceLock::new(),
         });
-        st.log_roles(roles_file)?;
+        st.log_roles(&logged_roles)?;
         Ok(st)
     }
 
@@ -316,25 +329,100 @@ impl AppState {
         out
     }
 
-    /// Refuses a replay without taking the nonce (before the write's content is checked).
-    fn check_nonce(&self, author: &str, nonce: u64) -> ApiResult<()> {
-        let nonces = self.nonces.lock().map_err(ApiError::internal)?;
-        match nonces.get(author) {
-            Some(w) if !w.fresh(nonce) => Err(AuthError::Replay {
-                author: author.to_owned(),
-                nonce,
-                last: w.top,
+    /// Every ballot on the log, with its author (read for the checks that involve all of
+    /// them; the server checked each before logging it, so only membership is tested again).
+    fn logged_ballots(&self) -> ApiResult<Vec<(String, EncryptedBallot<G>)>> {
+        let mut jsons = Vec::new();
+        let mut authors = Vec::new();
+        self.read(|b| {
+            let size = b.storage().size().map_err(ApiError::internal)?;
+            let mut from = 0;
+            while from < size {
+                let to = (from + TILE_WIDTH).min(size);
+                for data in b
+                    .storage()
+                    .entry_data(from, to)
+                    .map_err(ApiError::internal)?
+                {
+                    let Ok(env) = serde_json::from_slice::<Envelope>(&data) else {
+                        continue;
+                    };
+                    if env.kind != kind::BALLOT {
+                        continue;
+                    }
+                    let body = B64.decode(&env.body).map_err(ApiError::internal)?;
+                    let json: EncryptedBallotJson =
+                        serde_json::from_slice(&body).map_err(ApiError::internal)?;
+                    jsons.push(json);
+                    authors.push(env.author);
+                }
+                from = to;
             }
-            .into()),
-            _ => Ok(()),
-        }
+            Ok(())
+        })?;
+        let refs: Vec<&EncryptedBallotJson> = jsons.iter().collect();
+        let read = read_batch::<G, _>(&refs, &mut rand::rngs::OsRng.unwrap_err());
+        authors
+            .into_iter()
+            .zip(read)
+            .map(|(a, r)| Ok((a, r.map_err(ApiError::internal)?)))
+            .collect()
     }
 
-    /// Takes `nonce` as one of `author`'s writes, or refuses a replay.
-    fn take_nonce(&self, author: &str, nonce: u64) -> ApiResult<()> {
+    /// A device's closing chain lists exactly the ballots it has on the log, its last code
+    /// that of its last ballot.
+    fn check_device_chain(&self, device: &str, body: &[u8]) -> ApiResult<()> {
+        let invalid = |what: String| ApiError(StatusCode::UNPROCESSABLE_ENTITY, what);
+        let chain: BallotChainJson =
+            serde_json::from_slice(body).map_err(|e| invalid(e.to_string()))?;
+        let logged: BTreeMap<String, String> = self
+            .logged_ballots()?
+            .into_iter()
+            .filter(|(a, _)| a == device)
+            .map(|(_, b)| (b.ballot_id, b.confirmation_code.to_hex()))
+            .collect();
+        let listed: BTreeSet<&str> = chain.ballot_ids.iter().map(String::as_str).collect();
+        if listed.len() != chain.ballot_ids.len() {
+            return Err(invalid("the chain lists a ballot twice".into()));
+        }
+        if let Some(id) = listed.iter().find(|id| !logged.contains_key(**id)) {
+            return Err(invalid(format!(
+                "the chain lists ballot {id}, which device {device:?} has not submitted"
+            )));
+        }
+        if let Some(id) = logged.keys().find(|id| !listed.contains(id.as_str())) {
+            return Err(invalid(format!(
+                "the chain leaves out ballot {id}, which device {device:?} submitted"
+            )));
+        }
+        let last = chain.ballot_ids.last().and_then(|id| logged.get(id));
+        if last.is_some_and(|code| !code.eq_ignore_ascii_case(&chain.last_confirmation_code)) {
+            return Err(invalid(
+                "last_confirmation_code is not the code of the chain's last ballot".into(),
+            ));
+        }
+        Ok(())
+    }
+
+    /// The encrypted tally is the product of exactly the cast ballots on the log (eq. (62)).
+    fn check_tally(&self, body: &[u8]) -> ApiResult<()> {
+        let invalid = |what: String| ApiError(StatusCode::UNPROCESSABLE_ENTITY, what);
+        let json: EncryptedTallyJson =
+            serde_json::from_slice(body).map_err(|e| invalid(e.to_string()))?;
+        let tally = json.read::<G>().map_err(|e| invalid(e.to_string()))?;
+        let ballots: Vec<EncryptedBallot<G>> =
+            self.logged_ballots()?.into_iter().map(|(_, b)| b).collect();
+        entente_core::tally::check_is_product(&tally, &ballots)
+            .map_err(|e| invalid(format!("encrypted_tally.json: {e} (eq. (62))")))
+    }
+
+    /// Takes `nonce` as one of `author`'s writes, or refuses a replay. A protocol step
+    /// (`step`) must be above every nonce its author used: steps are written one after
+    /// another, and a step refused once can then never be logged later.
+    fn take_nonce(&self, author: &str, nonce: u64, step: bool) -> ApiResult<()> {
         let mut nonces = self.nonces.lock().map_err(ApiError::internal)?;
         let window = nonces.entry(author.to_owned()).or_default();
-        if !window.fresh(nonce) {
+        if !window.fresh(nonce) || step && window.used() && nonce <= window.top {
             return Err(AuthError::Replay {
                 author: author.to_owned(),
                 nonce,
@@ -369,6 +457,11 @@ impl NonceWindow {
         age < Self::WIDTH && self.seen & (1 << age) == 0
     }
 
+    /// Whether any nonce was taken.
+    fn used(&self) -> bool {
+        self.seen != 0 || self.top != 0
+    }
+
     fn take(&mut self, nonce: u64) {
         if nonce > self.top {
             let shift = nonce - self.top;
@@ -389,6 +482,9 @@ fn open_reader(db: &Path) -> Result<Board<SqliteStorage>, String> {
     let storage = SqliteStorage::open_read_only(db).map_err(|e| e.to_string())?;
     Board::open(storage).map_err(|e| e.to_string())
 }
+
+/// Who writes the protocol's steps (POST /entries).
+const STEP_AUTHORS: [Role; 3] = [Role::Administrator, Role::Guardian, Role::Device];
 
 /// The kind of the entries that hold the roles file (appended by the server itself).
 pub const ROLES_KIND: &str = "roles";
@@ -852,8 +948,11 @@ async fn submit_ballot(
             "POST /ballots takes writes of kind \"ballot\"",
         ));
     }
-    let (_, body) = st.roles.check(&env, &[Role::Device])?;
+    let (_, body) = st.roles.check(&st.origin, &env, &[Role::Device])?;
     blocking(move || {
+        // A signed write's nonce is spent whether or not the write is then accepted, so that
+        // nobody can hold a refused write and submit it later.
+        st.take_nonce(&env.author, env.nonce, false)?;
         // Held while the ballot is checked and appended: the ballot box cannot close meanwhile.
         let workflow = st.workflow.read().map_err(ApiError::internal)?;
         let election = workflow.open_election()?;
@@ -866,6 +965,8 @@ async fn submit_ballot(
             .pop()
             .ok_or_else(|| ApiError::internal("no ballot read"))?
             .map_err(|e| invalid(format!("ballot {}: {e}", json.ballot_id)))?;
+        workflow.check_device_open(&env.author)?;
+        workflow.check_style(&env.author, &ballot.ballot_style_id)?;
         let code = ballot.confirmation_code.to_hex().to_ascii_lowercase();
         let id = ballot.ballot_id.clone();
         entente_core::tally::verify_ballot(
@@ -911,7 +1012,6 @@ async fn submit_ballot(
             }
             Ok(())
         })?;
-        st.take_nonce(&env.author, env.nonce)?;
         let data = serde_json::to_vec(&env).map_err(ApiError::internal)?;
         let entry = Entry::new("ballot", data)
             .with_key("author", env.author.clone())
@@ -936,21 +1036,24 @@ async fn submit_entry(
     State(st): State<Arc<AppState>>,
     Json(env): Json<Envelope>,
 ) -> ApiResult<Json<Receipt>> {
-    let (role, body) = st
-        .roles
-        .check(&env, &[Role::Administrator, Role::Guardian])?;
+    let (role, body) = st.roles.check(&st.origin, &env, &STEP_AUTHORS)?;
     blocking(move || {
-        st.check_nonce(&env.author, env.nonce)?;
         let mut workflow = st.workflow.write().map_err(ApiError::internal)?;
+        // Spent even if the step is refused: see submit_ballot.
+        st.take_nonce(&env.author, env.nonce, true)?;
         let guardian = st.roles.guardian_index(&env.author);
         let change = workflow.check(
             &env.kind,
-            role,
-            guardian,
+            (&env.author, role, guardian),
             &body,
-            st.roles.guardian_names().len(),
+            &st.roles_file,
         )?;
-        st.take_nonce(&env.author, env.nonce)?;
+        // What only the log can tell: checked against the ballots on it.
+        match env.kind.as_str() {
+            kind::DEVICE_CLOSE => st.check_device_chain(&env.author, &body)?,
+            kind::ENCRYPTED_TALLY => st.check_tally(&body)?,
+            _ => {}
+        }
         let data = serde_json::to_vec(&env).map_err(ApiError::internal)?;
         let mut entry = Entry::new(env.kind.clone(), data)
             .with_key("author", env.author.clone())

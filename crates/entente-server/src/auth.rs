@@ -2,13 +2,16 @@
 //! registered for a role in the election's roles file; the server checks it before it appends,
 //! and appends the whole envelope, so that anyone can check every write later from the log.
 //!
-//! The signed message is domain-separated and binds the author, the kind of write, a nonce
-//! that the author never uses twice (the server keeps a window of each author's recent nonces,
-//! so that a writer may have a few writes in flight, and refuses a replay) and the SHA-256 of
-//! the body:
+//! The signed message is domain-separated and binds the log it is written to (its origin line:
+//! one log holds one election, so a write cannot be replayed on another election that reuses
+//! the author's key), the author, the kind of write, a nonce that the author never uses twice
+//! (the server keeps a window of each author's recent nonces, so that a device may have a few
+//! ballots in flight, and refuses a replay; a protocol step's nonce must exceed its author's
+//! previous step's, so that a step that was refused can never be logged later) and the SHA-256
+//! of the body:
 //!
 //! ```text
-//! entente write v1\n<author>\n<kind>\n<nonce>\n<hex SHA-256 of body>\n
+//! entente write v2\n<origin>\n<author>\n<kind>\n<nonce>\n<hex SHA-256 of body>\n
 //! ```
 
 use std::collections::BTreeMap;
@@ -36,19 +39,19 @@ pub struct Envelope {
     pub signature: String,
 }
 
-/// The message an envelope's signature covers.
-pub fn message(author: &str, kind: &str, nonce: u64, body: &[u8]) -> Vec<u8> {
+/// The message an envelope's signature covers, for the log of `origin`.
+pub fn message(origin: &str, author: &str, kind: &str, nonce: u64, body: &[u8]) -> Vec<u8> {
     let digest: String = Sha256::digest(body)
         .iter()
         .map(|b| format!("{b:02x}"))
         .collect();
-    format!("entente write v1\n{author}\n{kind}\n{nonce}\n{digest}\n").into_bytes()
+    format!("entente write v2\n{origin}\n{author}\n{kind}\n{nonce}\n{digest}\n").into_bytes()
 }
 
 impl Envelope {
-    /// A write signed by `signer` (the client side).
-    pub fn sign(signer: &NoteSigner, kind: &str, nonce: u64, body: &[u8]) -> Self {
-        let sig = signer.sign_bytes(&message(signer.name(), kind, nonce, body));
+    /// A write for the log of `origin`, signed by `signer` (the client side).
+    pub fn sign(signer: &NoteSigner, origin: &str, kind: &str, nonce: u64, body: &[u8]) -> Self {
+        let sig = signer.sign_bytes(&message(origin, signer.name(), kind, nonce, body));
         Self {
             author: signer.name().to_owned(),
             kind: kind.to_owned(),
@@ -91,6 +94,30 @@ pub struct RolesFile {
     /// reading the board. Nothing is checked against it.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub parties: BTreeMap<String, String>,
+    /// The ballot styles each device may issue: device key name → style ids. An election's
+    /// definition lists every device; a roles file of an election set up outside the log
+    /// (`entente serve --record`) may leave a device out, which then issues any style.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub styles: BTreeMap<String, Vec<String>>,
+}
+
+impl RolesFile {
+    /// The first part of the roles that decides who may write or cosign (administrator,
+    /// guardians, devices, witnesses) in which `other` differs from these, if any. Parties
+    /// are for readers and are not compared.
+    pub fn differs_from(&self, other: &RolesFile) -> Option<&'static str> {
+        if self.administrator != other.administrator {
+            Some("administrator")
+        } else if self.guardians != other.guardians {
+            Some("guardians")
+        } else if self.devices != other.devices {
+            Some("devices")
+        } else if self.witnesses != other.witnesses {
+            Some("witnesses")
+        } else {
+            None
+        }
+    }
 }
 
 /// Why a write was refused.
@@ -187,10 +214,15 @@ impl Roles {
         self.authors.keys().map(String::as_str)
     }
 
-    /// Checks an envelope's author, role and signature; returns the author's role and the
-    /// body. `allowed` says which roles may write this kind. (The nonce is checked where the
-    /// write is sequenced.)
-    pub fn check(&self, env: &Envelope, allowed: &[Role]) -> Result<(Role, Vec<u8>), AuthError> {
+    /// Checks an envelope's author, role and signature for the log of `origin`; returns the
+    /// author's role and the body. `allowed` says which roles may write this kind. (The nonce
+    /// is checked where the write is sequenced.)
+    pub fn check(
+        &self,
+        origin: &str,
+        env: &Envelope,
+        allowed: &[Role],
+    ) -> Result<(Role, Vec<u8>), AuthError> {
         let (role, key) = self
             .authors
             .get(&env.author)
@@ -198,8 +230,11 @@ impl Roles {
         let bad = || AuthError::BadSignature(env.author.clone());
         let body = B64.decode(&env.body).map_err(|_| bad())?;
         let sig = B64.decode(&env.signature).map_err(|_| bad())?;
-        key.verify_bytes(&message(&env.author, &env.kind, env.nonce, &body), &sig)
-            .map_err(|_| bad())?;
+        key.verify_bytes(
+            &message(origin, &env.author, &env.kind, env.nonce, &body),
+            &sig,
+        )
+        .map_err(|_| bad())?;
         if !allowed.contains(role) {
             return Err(AuthError::Forbidden {
                 author: env.author.clone(),

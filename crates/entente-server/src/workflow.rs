@@ -5,12 +5,13 @@
 //!
 //! | kind | author | when | checked here |
 //! | --- | --- | --- | --- |
-//! | `election` | administrator | first | manifest, config hashes (Verification 1.F–1.H), n = the roles' guardians, the standard group |
+//! | `election` | administrator | first | manifest, config hashes (Verification 1.F–1.H), the standard group; its definition of who writes (guardians, devices with their ballot styles, witnesses) is the roles in force |
 //! | `guardian-key` | guardian i | after `election` | its index is i; k commitments with valid Schnorr proofs (Verification 2, 3.A) |
 //! | `key-shares` | guardian i | all n keys in | one share for each other guardian, well formed (only the recipient can check it) |
-//! | `share-verdict` | guardian l | all n share messages in | accepts all, or complains about a sender: the ceremony stops |
+//! | `share-verdict` | guardian l | all n share messages in | names the election's definition (its hash); accepts all, or complains about a sender: the ceremony stops |
 //! | `election-initialized` | administrator | all n verdicts clean | K = prod K_i and H_E (Verification 3.B, 4.A) from the logged keys |
-//! | `ballot` (POST /ballots) | device | initialized, not closed | proofs, election, style, uniqueness |
+//! | `ballot` (POST /ballots) | device | initialized, not closed, device not closed | proofs, election, a style the definition lets this device issue, uniqueness |
+//! | `device-close` | device | initialized | its chain (`ballot_chain.json`) lists exactly the ballots this device has on the log; none may follow |
 //! | `close` | administrator | initialized | no ballot after it |
 //! | `encrypted-tally` | administrator | closed | for this election (the guardians check it is the product of the cast ballots) |
 //! | `decryption-commit` | guardian | tally in, no set yet | for this election and this guardian |
@@ -20,6 +21,14 @@
 //!
 //! What the server cannot check (a share's plaintext, a decryption's correctness before it is
 //! combined) is checked by the guardians and the verifier, from the same log.
+//!
+//! **Who may write is the election's, not the operator's.** The `election` entry carries the
+//! election's definition, signed by the administrator: the guardians, the devices with the
+//! ballot styles each may issue, and the witnesses whose cosignatures publish a checkpoint.
+//! Every guardian's verdict names the definition's hash, so the parties agree on it before any
+//! ballot exists. After it, a roles file that differs is refused (the server does not start
+//! on it), and a reader of the log ([`LogView`]) takes the roles from the definition, never
+//! from a later operator entry.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
@@ -28,6 +37,7 @@ use entente_core::keys::{
     GuardianPublicKey, JointKey, KeyContext, Quorum, SharesJson, VerifiedGuardianKey,
 };
 use entente_group::{Group, P4096};
+use entente_record::ballot::chain::BallotChainJson;
 use entente_record::election::{
     ElectionConfigured, ElectionInitializedJson, ElectionSetup, GuardianJson, parse_json,
 };
@@ -37,6 +47,7 @@ use thiserror::Error;
 
 use crate::app::Election;
 use crate::auth::{Envelope, Role, Roles, RolesFile};
+use sha2::{Digest, Sha256};
 
 type G = P4096;
 
@@ -54,6 +65,9 @@ pub mod kind {
     pub const ELECTION_INITIALIZED: &str = "election-initialized";
     /// An encrypted ballot (POST /ballots).
     pub const BALLOT: &str = "ballot";
+    /// A device's signed list of every ballot it submitted (its `ballot_chain.json`): no
+    /// ballot of it can then vanish from the log unnoticed, nor be added.
+    pub const DEVICE_CLOSE: &str = "device-close";
     /// The ballot box closes.
     pub const CLOSE: &str = "close";
     /// The encrypted tally.
@@ -68,12 +82,13 @@ pub mod kind {
     pub const RESULT: &str = "result";
 
     /// Every kind of the protocol but ballots, in protocol order.
-    pub const STEPS: [&str; 11] = [
+    pub const STEPS: [&str; 12] = [
         ELECTION,
         GUARDIAN_KEY,
         KEY_SHARES,
         SHARE_VERDICT,
         ELECTION_INITIALIZED,
+        DEVICE_CLOSE,
         CLOSE,
         ENCRYPTED_TALLY,
         DECRYPTION_COMMIT,
@@ -93,6 +108,18 @@ pub struct ElectionBody {
     pub election_config: String,
     /// `constants.json`.
     pub constants: String,
+    /// Who may write and cosign: the roles that are in force from this entry on (every device
+    /// with its ballot styles).
+    pub definition: RolesFile,
+}
+
+/// The hash by which guardians name the election's definition: hex SHA-256 of the `election`
+/// entry's body, as logged.
+pub fn definition_hash(election_body: &[u8]) -> String {
+    Sha256::digest(election_body)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
 }
 
 /// A complaint about a received share.
@@ -111,6 +138,8 @@ pub struct ComplaintJson {
 pub struct VerdictJson {
     /// The recipient who checked its shares.
     pub guardian: u32,
+    /// The election this guardian agrees to: [`definition_hash`] of the `election` entry.
+    pub election: String,
     /// Empty: every share checked.
     pub complaints: Vec<ComplaintJson>,
 }
@@ -178,11 +207,12 @@ pub struct Change {
 }
 
 enum Effect {
-    Election(Box<ElectionConfigured>, ElectionBody),
+    Election(Box<ElectionConfigured>, ElectionBody, String),
     Key(u32, Box<VerifiedGuardianKey<G>>, Box<GuardianJson>),
     Shares(u32),
     Verdict(u32, Option<String>),
     Initialized(Arc<Election>),
+    DeviceClose(String),
     Close,
     Tally,
     Commit(u32),
@@ -195,6 +225,11 @@ enum Effect {
 #[derive(Default)]
 pub struct Workflow {
     configured: Option<ElectionConfigured>,
+    /// The election's definition of who writes, and its hash (from the `election` entry).
+    definition: Option<(RolesFile, String)>,
+    /// Each device's ballot styles (the definition's; or, for an election set up outside the
+    /// log, the roles file's, where a device left out issues any style).
+    styles: BTreeMap<String, Vec<String>>,
     /// The setup files as the administrator published them (name, bytes).
     files: Vec<(String, Vec<u8>)>,
     quorum: Option<Quorum>,
@@ -203,6 +238,8 @@ pub struct Workflow {
     verdicts: BTreeSet<u32>,
     stopped: Option<String>,
     election: Option<Arc<Election>>,
+    /// The devices that closed their chains.
+    devices_closed: BTreeSet<String>,
     closed: bool,
     tally: bool,
     commits: BTreeSet<u32>,
@@ -242,6 +279,58 @@ fn check_constants(text: &str) -> Result<(), WorkflowError> {
     Ok(())
 }
 
+/// An election's definition of who writes (spec 2.0 leaves it to the election; Entente fixes
+/// it on the log): the same authors as the roles in force, n guardians, and every device with
+/// at least one ballot style of the manifest.
+fn check_definition(
+    definition: &RolesFile,
+    roles: &RolesFile,
+    configured: &ElectionConfigured,
+) -> Result<(), WorkflowError> {
+    if let Some(field) = roles.differs_from(definition) {
+        return Err(invalid(format!(
+            "the election's definition names other {field} than the roles in force"
+        )));
+    }
+    Roles::new(definition).map_err(invalid)?;
+    let n = configured.config.number_of_guardians as usize;
+    if definition.guardians.len() != n {
+        return Err(invalid(format!(
+            "election_config.json: number_of_guardians is {n}, the definition names {} guardians",
+            definition.guardians.len()
+        )));
+    }
+    let mut names = BTreeSet::new();
+    for key in &definition.devices {
+        let name = entente_board::note::NoteVerifier::parse(key)
+            .map_err(invalid)?
+            .name()
+            .to_owned();
+        let styles = definition.styles.get(&name).filter(|s| !s.is_empty());
+        let styles = styles.ok_or_else(|| {
+            invalid(format!(
+                "the definition gives device {name:?} no ballot style to issue"
+            ))
+        })?;
+        if let Some(s) = styles
+            .iter()
+            .find(|s| !configured.manifest.styles.contains_key(s.as_str()))
+        {
+            return Err(invalid(format!(
+                "the definition lets device {name:?} issue {s:?}, which is not a ballot style of \
+                 the manifest"
+            )));
+        }
+        names.insert(name);
+    }
+    if let Some(d) = definition.styles.keys().find(|d| !names.contains(*d)) {
+        return Err(invalid(format!(
+            "the definition gives ballot styles to {d:?}, which is not one of its devices"
+        )));
+    }
+    Ok(())
+}
+
 impl Workflow {
     /// An election not yet created.
     pub fn new() -> Self {
@@ -249,11 +338,45 @@ impl Workflow {
     }
 
     /// An election set up outside the log (`entente serve --record`): ballots are accepted
-    /// at once; the protocol's earlier steps are not on this log.
-    pub fn with_election(election: Election) -> Self {
+    /// at once, from the devices of `roles` with the styles it lists; the protocol's earlier
+    /// steps are not on this log.
+    pub fn with_election(election: Election, roles: &RolesFile) -> Self {
         Self {
             election: Some(Arc::new(election)),
+            styles: roles.styles.clone(),
             ..Self::default()
+        }
+    }
+
+    /// The election's definition of who writes (from its `election` entry), and its hash.
+    pub fn definition(&self) -> Option<(&RolesFile, &str)> {
+        self.definition.as_ref().map(|(r, h)| (r, h.as_str()))
+    }
+
+    /// Refuses a ballot from a device that closed its chain.
+    pub fn check_device_open(&self, device: &str) -> Result<(), WorkflowError> {
+        if self.devices_closed.contains(device) {
+            return Err(out_of_order(format!(
+                "device {device:?} has closed its chain: it submits no more ballots"
+            )));
+        }
+        Ok(())
+    }
+
+    /// Refuses a ballot of `style` from `device` unless the election lets that device issue
+    /// it (answered 403: a device is fixed to its polling place's styles).
+    pub fn check_style(&self, device: &str, style: &str) -> Result<(), WorkflowError> {
+        if self.definition.is_none() && !self.styles.contains_key(device) {
+            return Ok(());
+        }
+        match self.styles.get(device) {
+            Some(styles) if styles.iter().any(|s| s == style) => Ok(()),
+            Some(styles) => Err(WorkflowError::NotYours(format!(
+                "device {device:?} may issue ballot styles {styles:?}, not {style:?}"
+            ))),
+            None => Err(WorkflowError::NotYours(format!(
+                "device {device:?} is not a device of the election's definition"
+            ))),
         }
     }
 
@@ -305,14 +428,14 @@ impl Workflow {
         }
     }
 
-    /// Checks a write of `kind` by `author` (with `role`, and guardian index if a guardian).
+    /// Checks a write of `kind` by `author` with `role` (and guardian index if a guardian),
+    /// under the roles in force.
     pub fn check(
         &self,
         kind: &str,
-        role: Role,
-        guardian: Option<u32>,
+        (author, role, guardian): (&str, Role, Option<u32>),
         body: &[u8],
-        roles_guardians: usize,
+        roles: &RolesFile,
     ) -> Result<Change, WorkflowError> {
         let need = |wanted: Role| {
             if role == wanted {
@@ -349,12 +472,9 @@ impl Workflow {
                 .map_err(invalid)?;
                 let n = configured.config.number_of_guardians;
                 Quorum::new(n, configured.config.quorum).map_err(invalid)?;
-                if n as usize != roles_guardians {
-                    return Err(invalid(format!(
-                        "election_config.json: number_of_guardians is {n}, the roles register {roles_guardians} guardians"
-                    )));
-                }
-                change(Effect::Election(Box::new(configured), b))
+                check_definition(&b.definition, roles, &configured)?;
+                let hash = definition_hash(body);
+                change(Effect::Election(Box::new(configured), b, hash))
             }
             kind::GUARDIAN_KEY => {
                 need(Role::Guardian)?;
@@ -431,6 +551,15 @@ impl Workflow {
                     return Err(invalid(format!(
                         "the verdict is guardian {}'s, its author is guardian {l}",
                         json.guardian
+                    )));
+                }
+                let defined = self.definition.as_ref().map(|(_, h)| h.as_str());
+                if defined != Some(json.election.as_str()) {
+                    return Err(invalid(format!(
+                        "guardian {l}'s verdict names election {:?}, not the definition on the \
+                         log ({})",
+                        json.election,
+                        defined.unwrap_or("none")
                     )));
                 }
                 if let Some(c) = json
@@ -524,6 +653,31 @@ impl Workflow {
                 change(Effect::Initialized(Arc::new(Election::from_setup(
                     setup, files,
                 ))))
+            }
+            kind::DEVICE_CLOSE => {
+                need(Role::Device)?;
+                if self.election.is_none() {
+                    return Err(out_of_order("the election is not open yet"));
+                }
+                if self.devices_closed.contains(author) {
+                    return Err(out_of_order(format!(
+                        "device {author:?} has closed its chain already"
+                    )));
+                }
+                let chain: BallotChainJson =
+                    parse_json("ballot_chain.json", body).map_err(invalid)?;
+                if chain.encrypting_device != author {
+                    return Err(invalid(format!(
+                        "the chain is device {:?}'s, its author is {author:?}",
+                        chain.encrypting_device
+                    )));
+                }
+                let mut out = Change {
+                    effect: Effect::DeviceClose(author.to_owned()),
+                    keys: Vec::new(),
+                };
+                out.keys.push(("device".into(), author.to_owned()));
+                Ok(out)
             }
             kind::CLOSE => {
                 need(Role::Administrator)?;
@@ -662,8 +816,10 @@ impl Workflow {
     /// Applies a checked change (after its entry is durable).
     pub fn apply(&mut self, change: Change) {
         match change.effect {
-            Effect::Election(c, body) => {
+            Effect::Election(c, body, hash) => {
                 self.quorum = Quorum::new(c.config.number_of_guardians, c.config.quorum).ok();
+                self.styles = body.definition.styles.clone();
+                self.definition = Some((body.definition, hash));
                 self.configured = Some(*c);
                 self.files = vec![
                     ("manifest.json".into(), body.manifest.into_bytes()),
@@ -690,6 +846,9 @@ impl Workflow {
                 }
             }
             Effect::Initialized(e) => self.election = Some(e),
+            Effect::DeviceClose(d) => {
+                self.devices_closed.insert(d);
+            }
             Effect::Close => self.closed = true,
             Effect::Tally => self.tally = true,
             Effect::Commit(i) => {
@@ -720,12 +879,15 @@ pub struct LoggedWrite {
 /// A log read from its entries: the roles in force and every write, signatures checked.
 #[derive(Debug, Clone, Default)]
 pub struct LogView {
-    /// The last roles file on the log.
+    /// The roles in force: the election's definition once its `election` entry is logged,
+    /// before it the last roles file the operator logged.
     pub roles: RolesFile,
     /// Every signed write, in log order.
     pub writes: Vec<LoggedWrite>,
-    /// The last roles file, parsed (for guardian indices).
+    /// The roles in force, parsed (for guardian indices).
     parsed: Roles,
+    /// The election's definition hash, once defined.
+    definition: Option<String>,
 }
 
 /// Why a log cannot be read as an election's log.
@@ -739,15 +901,30 @@ pub struct LogViewError {
 }
 
 impl LogView {
-    /// Reads every entry: a roles file (logged by the server) or a signed write, whose author
-    /// must be registered by the roles before it and whose signature must verify.
-    pub fn read(entries: &[Vec<u8>]) -> Result<Self, LogViewError> {
+    /// Reads every entry of the log of `origin`: a roles file (logged by the server) or a
+    /// signed write, whose author must be registered by the roles in force before it and whose
+    /// signature must verify. Once the `election` entry defines who writes, a roles file that
+    /// changes it is the operator's attempt to change the election and fails the read, and so
+    /// does a write whose nonce was used before (a replay) or a protocol step whose nonce does
+    /// not exceed its author's previous step's (a step held back and logged late).
+    pub fn read(origin: &str, entries: &[Vec<u8>]) -> Result<Self, LogViewError> {
         let mut view = LogView::default();
         let mut seen_roles = false;
+        let mut nonces: BTreeMap<String, BTreeSet<u64>> = BTreeMap::new();
+        let mut last_step: BTreeMap<String, u64> = BTreeMap::new();
         for (index, data) in entries.iter().enumerate() {
             let index = index as u64;
             let fail = |reason: String| LogViewError { index, reason };
             if let Ok(file) = serde_json::from_slice::<RolesFile>(data) {
+                if view.definition.is_some() {
+                    if let Some(field) = view.roles.differs_from(&file) {
+                        return Err(fail(format!(
+                            "the operator's roles entry changes the {field} that the election's \
+                             definition fixed"
+                        )));
+                    }
+                    continue;
+                }
                 view.parsed = Roles::new(&file).map_err(|e| fail(e.to_string()))?;
                 view.roles = file;
                 seen_roles = true;
@@ -760,8 +937,44 @@ impl LogView {
             }
             let (_, body) = view
                 .parsed
-                .check(&env, &[Role::Administrator, Role::Guardian, Role::Device])
+                .check(
+                    origin,
+                    &env,
+                    &[Role::Administrator, Role::Guardian, Role::Device],
+                )
                 .map_err(|e| fail(e.to_string()))?;
+            if !nonces
+                .entry(env.author.clone())
+                .or_default()
+                .insert(env.nonce)
+            {
+                return Err(fail(format!(
+                    "{:?} wrote nonce {} twice: a replayed write",
+                    env.author, env.nonce
+                )));
+            }
+            if env.kind != kind::BALLOT {
+                let last = last_step.insert(env.author.clone(), env.nonce);
+                if let Some(last) = last.filter(|&l| l >= env.nonce) {
+                    return Err(fail(format!(
+                        "{:?}'s {} has nonce {}, not above its previous step's {last}: a write \
+                         held back and logged out of its order",
+                        env.author, env.kind, env.nonce
+                    )));
+                }
+            }
+            if env.kind == kind::ELECTION && view.definition.is_none() {
+                let b: ElectionBody =
+                    serde_json::from_slice(&body).map_err(|e| fail(format!("election: {e}")))?;
+                if let Some(field) = view.roles.differs_from(&b.definition) {
+                    return Err(fail(format!(
+                        "the election's definition names other {field} than the roles in force"
+                    )));
+                }
+                view.parsed = Roles::new(&b.definition).map_err(|e| fail(e.to_string()))?;
+                view.roles = b.definition;
+                view.definition = Some(definition_hash(&body));
+            }
             view.writes.push(LoggedWrite {
                 index,
                 kind: env.kind,
@@ -777,7 +990,13 @@ impl LogView {
         self.writes.iter().filter(move |w| w.kind == kind)
     }
 
-    /// The guardian index of an author, by the last roles file.
+    /// The election's definition hash ([`definition_hash`]), once its `election` entry is
+    /// logged.
+    pub fn definition(&self) -> Option<&str> {
+        self.definition.as_deref()
+    }
+
+    /// The guardian index of an author, by the roles in force.
     pub fn guardian_index(&self, author: &str) -> Option<u32> {
         self.parsed.guardian_index(author)
     }
@@ -862,6 +1081,15 @@ impl LogView {
                         w.body.clone(),
                     );
                 }
+                kind::DEVICE_CLOSE => {
+                    if plain(&w.author) {
+                        return Err(fail(format!("{:?} cannot name a folder", w.author)));
+                    }
+                    put(
+                        format!("encrypted_ballots/{}/ballot_chain.json", w.author),
+                        w.body.clone(),
+                    );
+                }
                 kind::CLOSE => {}
                 kind::ENCRYPTED_TALLY => put("encrypted_tally.json".into(), w.body.clone()),
                 kind::DECRYPTION_COMMIT => {
@@ -897,5 +1125,115 @@ impl LogView {
             }
         }
         Ok(files)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ed25519_dalek::SigningKey;
+    use entente_board::note::NoteSigner;
+
+    const ORIGIN: &str = "board.example/workflow-test";
+
+    fn signer(name: &str, seed: u8) -> NoteSigner {
+        NoteSigner::new(name, SigningKey::from_bytes(&[seed; 32])).unwrap()
+    }
+
+    /// A log of: the operator's roles, the administrator's `election` defining them, then
+    /// `after`, each entry as the log holds it.
+    fn log_with(after: Vec<Vec<u8>>) -> (Vec<Vec<u8>>, RolesFile) {
+        let admin = signer("administrator", 1);
+        let roles = RolesFile {
+            administrator: Some(admin.verifier_key()),
+            devices: vec![signer("device.booth-1", 2).verifier_key()],
+            witnesses: vec!["witness.example+01234567+AAAA".into()],
+            ..RolesFile::default()
+        };
+        let body = ElectionBody {
+            manifest: "{}".into(),
+            election_config: "{}".into(),
+            constants: "{}".into(),
+            definition: roles.clone(),
+        };
+        let env = Envelope::sign(
+            &admin,
+            ORIGIN,
+            kind::ELECTION,
+            1,
+            &serde_json::to_vec(&body).unwrap(),
+        );
+        let mut entries = vec![
+            serde_json::to_vec(&roles).unwrap(),
+            serde_json::to_vec(&env).unwrap(),
+        ];
+        entries.extend(after);
+        (entries, roles)
+    }
+
+    #[test]
+    fn a_reader_takes_the_roles_from_the_definition_and_names_an_operator_who_changes_them() {
+        let (entries, roles) = log_with(Vec::new());
+        let view = LogView::read(ORIGIN, &entries).unwrap();
+        assert_eq!(view.roles.devices, roles.devices);
+        assert!(view.definition().is_some());
+        // The same roles logged again (a restart): nothing changes.
+        let (entries, _) = log_with(vec![serde_json::to_vec(&roles).unwrap()]);
+        LogView::read(ORIGIN, &entries).unwrap();
+        // A device of the operator's own, or the witnesses dropped: the log does not read.
+        for (change, field) in [
+            (
+                RolesFile {
+                    devices: vec![
+                        roles.devices[0].clone(),
+                        signer("device.operators-own", 3).verifier_key(),
+                    ],
+                    ..roles.clone()
+                },
+                "devices",
+            ),
+            (
+                RolesFile {
+                    witnesses: Vec::new(),
+                    ..roles.clone()
+                },
+                "witnesses",
+            ),
+        ] {
+            let (entries, _) = log_with(vec![serde_json::to_vec(&change).unwrap()]);
+            let err = LogView::read(ORIGIN, &entries).unwrap_err();
+            assert_eq!(err.index, 2);
+            assert!(
+                err.reason.contains("operator's roles entry") && err.reason.contains(field),
+                "{err}"
+            );
+        }
+        // And a write by that device, however logged, is no registered author's.
+        let own = signer("device.operators-own", 3);
+        let ballot = Envelope::sign(&own, ORIGIN, kind::BALLOT, 1, b"{}");
+        let (entries, _) = log_with(vec![serde_json::to_vec(&ballot).unwrap()]);
+        let err = LogView::read(ORIGIN, &entries).unwrap_err();
+        assert!(err.reason.contains("not a registered author"), "{err}");
+    }
+
+    #[test]
+    fn a_reader_refuses_writes_for_another_log_replays_and_steps_logged_late() {
+        let (entries, _) = log_with(Vec::new());
+        let err = LogView::read("board.example/another", &entries).unwrap_err();
+        assert!(err.reason.contains("does not verify"), "{err}");
+        let admin = signer("administrator", 1);
+        let close = |nonce| {
+            serde_json::to_vec(&Envelope::sign(&admin, ORIGIN, kind::CLOSE, nonce, b"{}")).unwrap()
+        };
+        // The election was nonce 1: a step signed with nonce 1 again is a replay, and a step
+        // whose nonce is below the author's previous one was held back.
+        let (entries, _) = log_with(vec![close(1)]);
+        let err = LogView::read(ORIGIN, &entries).unwrap_err();
+        assert!(err.reason.contains("twice"), "{err}");
+        let (entries, _) = log_with(vec![close(5), close(3)]);
+        let err = LogView::read(ORIGIN, &entries).unwrap_err();
+        assert!(err.reason.contains("held back"), "{err}");
+        let (entries, _) = log_with(vec![close(2), close(3)]);
+        LogView::read(ORIGIN, &entries).unwrap();
     }
 }

@@ -144,7 +144,7 @@ fn check_receipt(r: &Receipt, env: &Envelope) {
 async fn ballots_are_checked_logged_and_proven() {
     let s = server();
     let ballots = ballots();
-    let env = Envelope::sign(&device(), "ballot", 1, &ballots[0]);
+    let env = Envelope::sign(&device(), ORIGIN, "ballot", 1, &ballots[0]);
     let (status, body) = post(&s.app, "/ballots", &env).await;
     assert_eq!(status, StatusCode::OK, "{body}");
     let receipt: Receipt = serde_json::from_value(body).unwrap();
@@ -187,7 +187,7 @@ async fn ballots_are_checked_logged_and_proven() {
     assert_eq!(status, StatusCode::BAD_REQUEST);
 
     // The same ballot again, properly signed with a new nonce: a duplicate, refused.
-    let again = Envelope::sign(&device(), "ballot", 2, &ballots[0]);
+    let again = Envelope::sign(&device(), ORIGIN, "ballot", 2, &ballots[0]);
     let (status, body) = post(&s.app, "/ballots", &again).await;
     assert_eq!(status, StatusCode::CONFLICT, "{body}");
     assert!(
@@ -198,25 +198,25 @@ async fn ballots_are_checked_logged_and_proven() {
     );
 
     // A replayed envelope (the nonce of the first) of another ballot: refused.
-    let replay = Envelope::sign(&device(), "ballot", 1, &ballots[1]);
+    let replay = Envelope::sign(&device(), ORIGIN, "ballot", 1, &ballots[1]);
     let (status, body) = post(&s.app, "/ballots", &replay).await;
     assert_eq!(status, StatusCode::CONFLICT, "{body}");
     assert!(body["error"].as_str().unwrap().contains("replay"));
 
     // A changed body under the old signature; an unknown key; the wrong role.
-    let mut forged = Envelope::sign(&device(), "ballot", 3, &ballots[1]);
+    let mut forged = Envelope::sign(&device(), ORIGIN, "ballot", 3, &ballots[1]);
     forged.body = B64.encode(&ballots[2]);
     assert_eq!(
         post(&s.app, "/ballots", &forged).await.0,
         StatusCode::UNAUTHORIZED
     );
     let stranger = NoteSigner::new("device.booth-1", SigningKey::from_bytes(&[99; 32])).unwrap();
-    let env = Envelope::sign(&stranger, "ballot", 3, &ballots[1]);
+    let env = Envelope::sign(&stranger, ORIGIN, "ballot", 3, &ballots[1]);
     assert_eq!(
         post(&s.app, "/ballots", &env).await.0,
         StatusCode::UNAUTHORIZED
     );
-    let env = Envelope::sign(&admin(), "ballot", 1, &ballots[1]);
+    let env = Envelope::sign(&admin(), ORIGIN, "ballot", 1, &ballots[1]);
     assert_eq!(
         post(&s.app, "/ballots", &env).await.0,
         StatusCode::FORBIDDEN
@@ -228,7 +228,13 @@ async fn ballots_are_checked_logged_and_proven() {
     let digits = response.as_str().unwrap().to_owned();
     let flipped = if digits.ends_with('1') { "2" } else { "1" };
     *response = Value::String(format!("{}{flipped}", &digits[..digits.len() - 1]));
-    let env = Envelope::sign(&device(), "ballot", 4, &serde_json::to_vec(&bad).unwrap());
+    let env = Envelope::sign(
+        &device(),
+        ORIGIN,
+        "ballot",
+        4,
+        &serde_json::to_vec(&bad).unwrap(),
+    );
     let (status, body) = post(&s.app, "/ballots", &env).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
     let named = bad["contests"][0]["contest_id"]
@@ -241,14 +247,14 @@ async fn ballots_are_checked_logged_and_proven() {
     assert_eq!(st["size"], 2);
 
     // Not JSON of a ballot at all.
-    let env = Envelope::sign(&device(), "ballot", 5, b"{\"ballot_id\": 7}");
+    let env = Envelope::sign(&device(), ORIGIN, "ballot", 5, b"{\"ballot_id\": 7}");
     assert_eq!(
         post(&s.app, "/ballots", &env).await.0,
         StatusCode::BAD_REQUEST
     );
 
     // The next valid ballot goes on, at index 2, with its proof.
-    let env = Envelope::sign(&device(), "ballot", 6, &ballots[1]);
+    let env = Envelope::sign(&device(), ORIGIN, "ballot", 6, &ballots[1]);
     let (status, body) = post(&s.app, "/ballots", &env).await;
     assert_eq!(status, StatusCode::OK, "{body}");
     let receipt: Receipt = serde_json::from_value(body).unwrap();
@@ -261,10 +267,10 @@ async fn the_administrator_publishes_and_anyone_reads_tiles_and_proofs() {
     let s = server();
     // With the election set up outside the log, the administrator's next step is to close the
     // ballot box; creating the election again is out of order.
-    let env = Envelope::sign(&admin(), "election", 1, b"{}");
+    let env = Envelope::sign(&admin(), ORIGIN, "election", 1, b"{}");
     let (status, body) = post(&s.app, "/entries", &env).await;
     assert_eq!(status, StatusCode::CONFLICT, "{body}");
-    let env = Envelope::sign(&admin(), "close", 2, b"{}");
+    let env = Envelope::sign(&admin(), ORIGIN, "close", 2, b"{}");
     let (status, body) = post(&s.app, "/entries", &env).await;
     assert_eq!(status, StatusCode::OK, "{body}");
     check_receipt(&serde_json::from_value(body).unwrap(), &env);
@@ -277,30 +283,31 @@ async fn the_administrator_publishes_and_anyone_reads_tiles_and_proofs() {
         drop((app, state));
         dir
     });
-    let env = Envelope::sign(&admin(), "close", 3, b"{}");
+    let env = Envelope::sign(&admin(), ORIGIN, "close", 3, b"{}");
     let (status, body) = post(&s.app, "/entries", &env).await;
     assert_eq!(status, StatusCode::CONFLICT, "{body}");
     assert!(
         body["error"].as_str().unwrap().contains("closed already"),
         "{body}"
     );
-    let env = Envelope::sign(&admin(), "encrypted-tally", 2, b"{}");
+    let env = Envelope::sign(&admin(), ORIGIN, "encrypted-tally", 2, b"{}");
     let (status, body) = post(&s.app, "/entries", &env).await;
     assert_eq!(status, StatusCode::CONFLICT, "{body}");
     assert!(body["error"].as_str().unwrap().contains("replay"), "{body}");
     // A device may not take the administrator's steps; a kind outside the protocol is refused.
-    let env = Envelope::sign(&device(), "close", 1, b"{}");
+    let env = Envelope::sign(&device(), ORIGIN, "close", 1, b"{}");
     assert_eq!(
         post(&s.app, "/entries", &env).await.0,
         StatusCode::FORBIDDEN
     );
-    let env = Envelope::sign(&admin(), "manifest", 9, b"{}");
+    let env = Envelope::sign(&admin(), ORIGIN, "manifest", 9, b"{}");
     assert_eq!(
         post(&s.app, "/entries", &env).await.0,
         StatusCode::BAD_REQUEST
     );
-    // The ballot box is closed: a valid ballot is refused and not stored.
-    let env = Envelope::sign(&device(), "ballot", 1, &ballots()[0]);
+    // The ballot box is closed: a valid ballot is refused and not stored. (Nonce 1 was spent
+    // by the device's refused `close`: a refused write spends its nonce.)
+    let env = Envelope::sign(&device(), ORIGIN, "ballot", 2, &ballots()[0]);
     let (status, body) = post(&s.app, "/ballots", &env).await;
     assert_eq!(status, StatusCode::CONFLICT, "{body}");
     assert!(body["error"].as_str().unwrap().contains("closed"), "{body}");
@@ -382,7 +389,7 @@ fn links(html: &str) -> Vec<String> {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_pages_and_what_their_scripts_read_come_from_this_server_alone() {
     let s = server();
-    let env = Envelope::sign(&device(), "ballot", 1, &ballots()[0]);
+    let env = Envelope::sign(&device(), ORIGIN, "ballot", 1, &ballots()[0]);
     assert_eq!(post(&s.app, "/ballots", &env).await.0, StatusCode::OK);
 
     for path in ["/", "/ballot/ABCD-0123", "/board"] {
@@ -458,4 +465,211 @@ async fn the_pages_and_what_their_scripts_read_come_from_this_server_alone() {
     assert_eq!(status, StatusCode::OK);
     assert!(html.contains("Every check holds."));
     assert!(csp.contains("default-src 'none'") && !csp.contains("script-src"));
+}
+
+/// The service over a new board whose roles let the device issue only `styles`.
+fn server_with_styles(styles: &[&str]) -> Server {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("board.db");
+    drop(
+        Board::init(
+            SqliteStorage::open(&db).unwrap(),
+            BoardConfig {
+                origin: ORIGIN.into(),
+                log_key: log_signer().verifier_key(),
+                witnesses: vec![],
+            },
+        )
+        .unwrap(),
+    );
+    let (seq, _thread) = entente_server::start_board(&db, log_signer()).unwrap();
+    let mut roles = RolesFile {
+        administrator: Some(admin().verifier_key()),
+        devices: vec![device().verifier_key()],
+        ..RolesFile::default()
+    };
+    roles.styles.insert(
+        device().name().to_owned(),
+        styles.iter().map(|s| s.to_string()).collect(),
+    );
+    let election = Election::read(&record()).unwrap();
+    let state: Arc<AppState> = AppState::new(&db, seq, &roles, Some(election)).unwrap();
+    Server {
+        dir,
+        app: router(state.clone()),
+        state,
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_device_issues_only_the_ballot_styles_it_is_given() {
+    let s = server_with_styles(&["another-polling-place"]);
+    let env = Envelope::sign(&device(), ORIGIN, "ballot", 1, &ballots()[0]);
+    let (status, body) = post(&s.app, "/ballots", &env).await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "{body}");
+    let error = body["error"].as_str().unwrap();
+    assert!(
+        error.contains("may issue ballot styles") && error.contains("ballotStyle"),
+        "{error}"
+    );
+    let s = server_with_styles(&["ballotStyle"]);
+    let env = Envelope::sign(&device(), ORIGIN, "ballot", 1, &ballots()[0]);
+    assert_eq!(post(&s.app, "/ballots", &env).await.0, StatusCode::OK);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_write_signed_for_another_log_is_refused_and_a_refused_write_spends_its_nonce() {
+    let s = server();
+    // The same device key, the same ballot, signed for another election's log.
+    let env = Envelope::sign(
+        &device(),
+        "board.example/another-election",
+        "ballot",
+        1,
+        &ballots()[0],
+    );
+    let (status, body) = post(&s.app, "/ballots", &env).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED, "{body}");
+    // A step refused as out of order cannot be held back and logged later: its nonce is spent,
+    // and so is every nonce below the author's latest step.
+    let early = Envelope::sign(&admin(), ORIGIN, "encrypted-tally", 7, b"{}");
+    assert_eq!(
+        post(&s.app, "/entries", &early).await.0,
+        StatusCode::CONFLICT
+    );
+    let close = Envelope::sign(&admin(), ORIGIN, "close", 8, b"{}");
+    assert_eq!(post(&s.app, "/entries", &close).await.0, StatusCode::OK);
+    let (status, body) = post(&s.app, "/entries", &early).await;
+    assert_eq!(status, StatusCode::CONFLICT, "{body}");
+    assert!(body["error"].as_str().unwrap().contains("replay"), "{body}");
+    let below = Envelope::sign(&admin(), ORIGIN, "encrypted-tally", 6, b"{}");
+    let (status, body) = post(&s.app, "/entries", &below).await;
+    assert_eq!(status, StatusCode::CONFLICT, "{body}");
+    assert!(body["error"].as_str().unwrap().contains("replay"), "{body}");
+}
+
+/// `encrypted_tally.json` of the given ballots (as the record holds them), for this election.
+fn tally_of(ballots: &[&[u8]], extra: Option<&[u8]>) -> Vec<u8> {
+    use entente_core::tally::{EncryptedTally, verify_ballot};
+    use entente_group::P4096;
+    use entente_record::ballot::json::EncryptedBallotJson;
+    use entente_record::tally::EncryptedTallyJson;
+    let election = Election::read(&record()).unwrap();
+    let mut tally = EncryptedTally::<P4096>::new(&election.manifest);
+    for b in ballots {
+        let json: EncryptedBallotJson = serde_json::from_slice(b).unwrap();
+        let verified = verify_ballot(
+            &election.h_e,
+            &election.key,
+            &election.manifest,
+            json.read::<P4096>().unwrap(),
+        )
+        .unwrap();
+        tally.add(&verified).unwrap();
+    }
+    let mut rec = tally.record("tally", &election.h_e);
+    if let Some(id) = extra {
+        rec.cast_ballot_ids
+            .push(String::from_utf8(id.to_vec()).unwrap());
+    }
+    serde_json::to_vec(&EncryptedTallyJson::write(&rec)).unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_server_logs_only_a_tally_of_exactly_the_logged_cast_ballots() {
+    let s = server();
+    let ballots = ballots();
+    for (n, b) in ballots.iter().enumerate() {
+        let env = Envelope::sign(&device(), ORIGIN, "ballot", n as u64 + 1, b);
+        assert_eq!(post(&s.app, "/ballots", &env).await.0, StatusCode::OK);
+    }
+    let close = Envelope::sign(&admin(), ORIGIN, "close", 1, b"{}");
+    assert_eq!(post(&s.app, "/entries", &close).await.0, StatusCode::OK);
+    let all: Vec<&[u8]> = ballots.iter().map(Vec::as_slice).collect();
+    let mut nonce = 1;
+    let mut refused = |tally: Vec<u8>, why: &'static str| {
+        nonce += 1;
+        let env = Envelope::sign(&admin(), ORIGIN, "encrypted-tally", nonce, &tally);
+        let app = s.app.clone();
+        async move {
+            let (status, body) = post(&app, "/entries", &env).await;
+            assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+            let error = body["error"].as_str().unwrap().to_owned();
+            assert!(error.contains(why), "{error}");
+        }
+    };
+    // One cast ballot left out.
+    refused(tally_of(&all[..2], None), "leaves out 1 cast ballots").await;
+    // A ballot counted twice (its id listed twice).
+    let first: Value = serde_json::from_slice(all[0]).unwrap();
+    let id = first["ballot_id"].as_str().unwrap().as_bytes().to_vec();
+    refused(tally_of(&all, Some(&id)), "listed twice").await;
+    // A ballot that is not on the log.
+    refused(tally_of(&all, Some(b"id-999")), "not a ballot of the log").await;
+    // The product of them all is logged.
+    let env = Envelope::sign(
+        &admin(),
+        ORIGIN,
+        "encrypted-tally",
+        10,
+        &tally_of(&all, None),
+    );
+    let (status, body) = post(&s.app, "/entries", &env).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_device_closes_with_exactly_its_logged_ballots_and_submits_none_after() {
+    let s = server();
+    let ballots = ballots();
+    let mut ids = Vec::new();
+    let mut last = String::new();
+    for (n, b) in ballots.iter().take(2).enumerate() {
+        let env = Envelope::sign(&device(), ORIGIN, "ballot", n as u64 + 1, b);
+        let (status, body) = post(&s.app, "/ballots", &env).await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        let v: Value = serde_json::from_slice(b).unwrap();
+        ids.push(v["ballot_id"].as_str().unwrap().to_owned());
+        last = v["confirmation_code"].as_str().unwrap().to_owned();
+    }
+    let chain = |ids: &[String], last: &str| {
+        serde_json::to_vec(&serde_json::json!({
+            "encrypting_device": device().name(),
+            "baux0": "00",
+            "ballot_ids": ids,
+            "last_confirmation_code": last,
+            "chaining": false,
+        }))
+        .unwrap()
+    };
+    let mut nonce = 10;
+    let mut close = |body: Vec<u8>| {
+        nonce += 1;
+        Envelope::sign(&device(), ORIGIN, "device-close", nonce, &body)
+    };
+    // A chain that leaves out a submitted ballot, or lists one never submitted: refused.
+    let (status, body) = post(&s.app, "/entries", &close(chain(&ids[..1], &last))).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert!(
+        body["error"].as_str().unwrap().contains("leaves out"),
+        "{body}"
+    );
+    let mut more = ids.clone();
+    more.push("id-999".into());
+    let (status, body) = post(&s.app, "/entries", &close(chain(&more, &last))).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert!(
+        body["error"].as_str().unwrap().contains("not submitted"),
+        "{body}"
+    );
+    // The true chain closes the device; its third ballot is then refused.
+    let (status, body) = post(&s.app, "/entries", &close(chain(&ids, &last))).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let env = Envelope::sign(&device(), ORIGIN, "ballot", 100, &ballots[2]);
+    let (status, body) = post(&s.app, "/ballots", &env).await;
+    assert_eq!(status, StatusCode::CONFLICT, "{body}");
+    assert!(
+        body["error"].as_str().unwrap().contains("closed its chain"),
+        "{body}"
+    );
 }

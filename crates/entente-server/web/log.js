@@ -291,13 +291,16 @@ export function writeBody(data) {
   return JSON.parse(utf8(openEnvelope(data).bodyBytes));
 }
 
-// The message of a signed write: "entente write v1\n<author>\n<kind>\n<nonce>\n<hex SHA-256 of body>\n",
-// signed with the author's Ed25519 key from the roles file.
-export async function checkWriter(env, vkey) {
+// The message of a signed write to the log of `origin`:
+// "entente write v2\n<origin>\n<author>\n<kind>\n<nonce>\n<hex SHA-256 of body>\n",
+// signed with the author's Ed25519 key from the election's definition.
+export async function checkWriter(env, vkey, origin) {
   const key = await parseKey(vkey, ED25519);
   if (key.name !== env.author) return false;
   const digest = toHex(await sha256(env.bodyBytes));
-  const message = te.encode(`entente write v1\n${env.author}\n${env.kind}\n${env.nonce}\n${digest}\n`);
+  const message = te.encode(
+    `entente write v2\n${origin}\n${env.author}\n${env.kind}\n${env.nonce}\n${digest}\n`,
+  );
   return ed25519Verify(key.key, message, fromBase64(env.signature));
 }
 

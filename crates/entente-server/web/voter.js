@@ -189,25 +189,30 @@ async function checkBallot(code) {
     );
   }
 
-  // The roles in force when the ballot was logged: who may sign ballots, and each key's party.
+  // Who may sign ballots is the election's definition, signed by its administrator and
+  // agreed to by every guardian (never a roles entry of the board's operator); each key's
+  // party is for readers, from the operator's last roles entry before the ballot.
   const rolesAt = (steps.roles || []).filter((i) => i < index).pop();
   let roles = null;
-  if (rolesAt !== undefined) {
-    try {
-      roles = JSON.parse(log.utf8((await log.provenEntry(cp, rolesAt)).data));
-    } catch (_) {
-      roles = null;
+  let definition = null;
+  try {
+    if (rolesAt !== undefined) roles = JSON.parse(log.utf8((await log.provenEntry(cp, rolesAt)).data));
+    const electionAt = (steps.election || [])[0];
+    if (electionAt !== undefined && electionAt < index) {
+      definition = log.writeBody((await log.provenEntry(cp, electionAt)).data).definition || null;
     }
+  } catch (_) {
+    definition = null;
   }
   if (env !== null) {
-    const vkey = roles && (roles.devices || []).find((k) => k.split("+")[0] === env.author);
-    const signed = Boolean(vkey) && (await log.checkWriter(env, vkey));
+    const vkey = definition && (definition.devices || []).find((k) => k.split("+")[0] === env.author);
+    const signed = Boolean(vkey) && (await log.checkWriter(env, vkey, cp.origin));
     checks.push(
       check(
         signed,
         signed
-          ? `Signed by the voting device ${env.author}, whose key the election's roles list.`
-          : `The entry is not signed by a voting device the election's roles list (${env.author}).`,
+          ? `Signed by the voting device ${env.author}, whose key the election's definition lists.`
+          : `The entry is not signed by a voting device the election's definition lists (${env.author}).`,
       ),
     );
   }

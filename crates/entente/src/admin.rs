@@ -17,6 +17,7 @@ use entente_board::witness::CosignatureVerifier;
 use entente_core::keys::{GuardianPublicKey, JointKey, KeyContext, Quorum};
 use entente_group::P4096;
 use entente_record::election::{ElectionConfigured, GuardianJson, parse_json};
+use entente_server::RolesFile;
 use entente_server::workflow::{
     DecryptionSetJson, ElectionBody, FileJson, LogView, ResultJson, VerdictJson, kind,
 };
@@ -58,19 +59,41 @@ impl AdminOptions {
     }
 }
 
-/// `entente admin create`: publishes the election (manifest, configuration for n guardians —
-/// those of the roles on the log — and quorum k), then, unless `wait` is false, waits for the
-/// key ceremony and publishes the joint key. Returns K and H_E when it waited.
+/// `entente admin create`: publishes the election (manifest, configuration for n guardians
+/// and quorum k, and its definition of who writes: `roles`, or those on the log, with every
+/// device given the styles `roles` lists for it or else every style of the manifest), then,
+/// unless `wait` is false, waits for the key ceremony and publishes the joint key. Returns K
+/// and H_E when it waited.
 pub fn create(
     opts: &AdminOptions,
     manifest: &[u8],
     quorum: u32,
     baux0: &str,
+    roles: Option<&RolesFile>,
     wait: bool,
 ) -> Result<Option<JointKey<P4096>>> {
     let signer = opts.signer()?;
     let m = opts.client.mirror(&opts.log_dir())?;
-    let n = m.view.roles.guardians.len() as u32;
+    let mut definition = roles.cloned().unwrap_or_else(|| m.view.roles.clone());
+    if let Some(field) = m.view.roles.differs_from(&definition) {
+        bail!(
+            "the board's operator registered other {field} than the roles given: the server \
+             would refuse this election's definition"
+        );
+    }
+    let parsed = entente_record::manifest::Manifest::from_json(manifest)
+        .context("the manifest does not read")?;
+    for key in &definition.devices {
+        let name = entente_board::note::NoteVerifier::parse(key)
+            .context("a device key of the roles")?
+            .name()
+            .to_owned();
+        definition
+            .styles
+            .entry(name)
+            .or_insert_with(|| parsed.styles.keys().cloned().collect());
+    }
+    let n = definition.guardians.len() as u32;
     let q = Quorum::new(n, quorum).with_context(|| {
         format!("quorum {quorum} with the {n} guardians of the roles file on the log")
     })?;
@@ -81,6 +104,7 @@ pub fn create(
                 .context("the manifest is not UTF-8 text")?,
             election_config: serde_json::to_string_pretty(&config)?,
             constants: serde_json::to_string_pretty(&crate::demo::constants_json())?,
+            definition,
         };
         opts.client.post_step(
             &signer,

@@ -5,7 +5,10 @@
 //! step in a signed checkpoint.
 //!
 //! Guardians, the administrator and `entente export` are built on it: none of them acts on
-//! anything the server says unless the log proves it.
+//! anything the server says unless the log proves it. Each holds the log to what it saw: the
+//! mirror keeps the last checkpoint it accepted and takes a new one only if its tree extends
+//! that one (recomputed from the tiles, partial tiles included); a rewritten history is
+//! refused, and both checkpoints are kept as evidence under `<mirror>/evidence/`.
 
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
@@ -31,6 +34,8 @@ pub struct Client {
     server: String,
     log: NoteVerifier,
     log_key: String,
+    /// The log's origin, learnt from its first signed checkpoint (every write signs it).
+    origin: std::sync::OnceLock<String>,
 }
 
 /// The log as of one checkpoint, checked.
@@ -68,7 +73,20 @@ impl Client {
             server: server.trim_end_matches('/').to_owned(),
             log,
             log_key,
+            origin: std::sync::OnceLock::new(),
         })
+    }
+
+    /// The log's origin line, from a checkpoint signed by the log.
+    pub fn origin(&self) -> Result<String> {
+        if let Some(o) = self.origin.get() {
+            return Ok(o.clone());
+        }
+        let note =
+            String::from_utf8(self.get_ok("/checkpoint")?).context("the checkpoint is not text")?;
+        let cp = Checkpoint::open(&note, &self.log)
+            .context("the server's checkpoint is not signed by the log")?;
+        Ok(self.origin.get_or_init(|| cp.origin).clone())
     }
 
     /// The log's verifier.
@@ -109,14 +127,26 @@ impl Client {
         Ok(body)
     }
 
-    /// Mirrors the log into `dir` (tlog-tiles; full tiles already held are not fetched again,
-    /// and are checked again against the new checkpoint, so a rewritten history fails) and
-    /// reads it.
+    /// Mirrors the log into `dir` (tlog-tiles; full tiles already held are not fetched again)
+    /// and reads it. The new checkpoint is taken only if its tree extends the one `dir` held
+    /// (see the module's note), so a rewritten history fails here, with its evidence kept.
     pub fn mirror(&self, dir: &Path) -> Result<Mirrored> {
+        let held_path = dir.join("checkpoint");
+        let held = match std::fs::read_to_string(&held_path) {
+            Ok(text) => Some(Checkpoint::open(&text, &self.log).with_context(|| {
+                format!(
+                    "{} is not a checkpoint of this log: this mirror belongs to another log",
+                    held_path.display()
+                )
+            })?),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
+            Err(e) => return Err(e).context(format!("cannot read {}", held_path.display())),
+        };
         let note =
             String::from_utf8(self.get_ok("/checkpoint")?).context("the checkpoint is not text")?;
         let cp = Checkpoint::open(&note, &self.log)
             .context("the server's checkpoint is not signed by the log")?;
+        let _ = self.origin.set(cp.origin.clone());
         for (level, n, width) in tiles::tiles_of(cp.size) {
             let full = width == TILE_WIDTH;
             let path = tiles::tile_path(level, n, width);
@@ -138,14 +168,24 @@ impl Client {
                 _ => write_atomically(&dir.join(&large), &self.get_ok(&format!("/{large}"))?)?,
             }
         }
-        write_atomically(&dir.join("checkpoint"), note.as_bytes())?;
-        let verified = tiles::verify_export(dir, &self.log)
-            .with_context(|| format!("the log mirrored in {} does not verify", dir.display()))?;
-        ensure!(
-            verified.checkpoint.size == cp.size,
-            "the mirror's checkpoint changed while it was read"
-        );
-        let view = LogView::read(&verified.entries).context("the log is not an election's log")?;
+        let verified = match &held {
+            Some(h) => match tiles::verify_extension(dir, note.clone(), &self.log, h) {
+                Err(e @ tiles::TilesError::Inconsistent { .. }) => {
+                    let kept = keep_evidence(dir, h.size, cp.size, &note)?;
+                    bail!(
+                        "{e}: the server rewrote the log it showed before. This client stops; \
+                         both checkpoints are kept in {} as evidence",
+                        kept.display()
+                    );
+                }
+                other => other,
+            },
+            None => tiles::verify_export_note(dir, note.clone(), &self.log),
+        }
+        .with_context(|| format!("the log mirrored in {} does not verify", dir.display()))?;
+        write_atomically(&held_path, note.as_bytes())?;
+        let view = LogView::read(&cp.origin, &verified.entries)
+            .context("the log is not an election's log")?;
         Ok(Mirrored {
             size: cp.size,
             note,
@@ -186,7 +226,7 @@ impl Client {
         kind: &str,
         body: &[u8],
     ) -> Result<Receipt> {
-        let env = Envelope::sign(signer, kind, next_nonce(state)?, body);
+        let env = Envelope::sign(signer, &self.origin()?, kind, next_nonce(state)?, body);
         let bytes = serde_json::to_vec(&env)?;
         let url = format!("{}/entries", self.server);
         let mut resp = self
@@ -210,6 +250,22 @@ impl Client {
         check_receipt(&receipt, &bytes, &self.log).with_context(|| kind.to_owned())?;
         Ok(receipt)
     }
+}
+
+/// Keeps the checkpoint held (already in `dir`) and the one offered that does not extend it,
+/// under `dir/evidence/`; returns that folder.
+fn keep_evidence(dir: &Path, held: u64, offered: u64, note: &str) -> Result<PathBuf> {
+    let evidence = dir.join("evidence");
+    let held_note = std::fs::read(dir.join("checkpoint"))?;
+    write_atomically(
+        &evidence.join(format!("held-{held}.checkpoint")),
+        &held_note,
+    )?;
+    write_atomically(
+        &evidence.join(format!("offered-{offered}.checkpoint")),
+        note.as_bytes(),
+    )?;
+    Ok(evidence)
 }
 
 /// Checks a receipt: the checkpoint is the log's, and proves `envelope` at its index; returns

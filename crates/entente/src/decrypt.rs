@@ -15,7 +15,7 @@
 //!    coefficients of the guardians present, and `tally.json` and
 //!    `challenged_ballots/dballot-<id>.json` are written.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 
 use age::secrecy::SecretString;
@@ -26,7 +26,7 @@ use entente_core::decrypt::{
 };
 use entente_core::keys::{Guardian, store};
 use entente_group::{Group, P4096, Scalar, SecretScalar};
-use entente_record::ballot::{BallotState, Ciphertext, EncryptedBallot};
+use entente_record::ballot::{BallotState, EncryptedBallot};
 use entente_record::election::read_json;
 use entente_record::manifest::Manifest;
 use entente_record::tally::{DecryptedTally, DecryptedTallyJson};
@@ -250,71 +250,18 @@ pub fn batch_from_record(
     ElectionBatch::new(tally, challenged).map_err(|e| anyhow!(e))
 }
 
-/// The encrypted tally is the product of the ballots it lists (eq. (62)), each of them a cast
-/// ballot of the record, listed once.
+/// The encrypted tally is the product of exactly the record's cast ballots (eq. (62)): the
+/// guardians refuse to decrypt anything else.
 fn check_tally_is_the_product(
     tally: &entente_record::tally::EncryptedTallyRecord<G>,
     ballots: &[EncryptedBallot<G>],
 ) -> Result<()> {
-    let by_id: HashMap<&str, &EncryptedBallot<G>> = ballots
-        .iter()
-        .filter(|b| b.state == BallotState::Cast)
-        .map(|b| (b.ballot_id.as_str(), b))
-        .collect();
-    let mut seen = BTreeSet::new();
-    let mut products: HashMap<(&str, &str), Ciphertext<G>> = HashMap::new();
-    for id in &tally.cast_ballot_ids {
-        if !seen.insert(id.as_str()) {
-            bail!("{}: ballot {id} is listed twice", record::ENCRYPTED_TALLY);
-        }
-        let b = by_id.get(id.as_str()).ok_or_else(|| {
-            anyhow!(
-                "{}: ballot {id} is not a cast ballot of this record",
-                record::ENCRYPTED_TALLY
-            )
-        })?;
-        for c in &b.contests {
-            for s in &c.selections {
-                let p = products
-                    .entry((c.contest_id.as_str(), s.selection_id.as_str()))
-                    .or_insert_with(Ciphertext::zero);
-                *p = p.add(&s.ciphertext);
-            }
-        }
-    }
-    for c in &tally.contests {
-        for s in &c.selections {
-            let expected = products
-                .remove(&(c.contest_id.as_str(), s.selection_id.as_str()))
-                .unwrap_or_else(Ciphertext::zero);
-            if expected != s.ciphertext {
-                bail!(
-                    "{}: contest {}, selection {} is not the product of the listed ballots \
-                     (eq. (62)); the guardians refuse to decrypt it",
-                    record::ENCRYPTED_TALLY,
-                    c.contest_id,
-                    s.selection_id
-                );
-            }
-        }
-    }
-    if let Some(((c, s), _)) = products.into_iter().next() {
-        bail!(
-            "{}: the listed ballots vote in contest {c}, selection {s}, which the tally lacks",
+    entente_core::tally::check_is_product(tally, ballots).map_err(|e| {
+        anyhow!(
+            "{}: {e} (eq. (62)); the guardians refuse to decrypt it",
             record::ENCRYPTED_TALLY
-        );
-    }
-    let left_out = by_id.keys().filter(|id| !seen.contains(*id)).count();
-    if left_out > 0 {
-        tracing::warn!(
-            "{left_out} cast ballots of the record are not in the tally (refused by its checks)"
-        );
-        eprintln!(
-            "warning: {left_out} cast ballots of the record are not in the encrypted tally \
-             (refused by `entente tally`)"
-        );
-    }
-    Ok(())
+        )
+    })
 }
 
 fn round_dir(dir: &Path) -> Result<PathBuf> {

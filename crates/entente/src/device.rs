@@ -47,6 +47,8 @@ pub struct DeviceOptions {
     pub progress: bool,
     /// Ballots submitted at once (each answered before the next batch goes).
     pub in_flight: usize,
+    /// Close the device's chain on the log once everything is submitted.
+    pub close: bool,
 }
 
 /// One acknowledged ballot.
@@ -139,6 +141,7 @@ pub fn run(key: Key, opts: &DeviceOptions) -> Result<Vec<Acknowledged>> {
     let log = NoteVerifier::parse(&crate::board::read_vkey(&opts.log_key)?)
         .context("--log is not the log's verifier key")?;
     let agent = agent();
+    let origin = crate::client::Client::new(server, &opts.log_key)?.origin()?;
     let setup = fetch_setup(&agent, server, &opts.state)?;
     let device = key.name.clone();
     if !opts.inputs.is_empty() {
@@ -197,7 +200,7 @@ pub fn run(key: Key, opts: &DeviceOptions) -> Result<Vec<Acknowledged>> {
             let path = dir.join(format!("eballot-{id}.json"));
             let body =
                 std::fs::read(&path).with_context(|| format!("cannot read {}", path.display()))?;
-            let env = Envelope::sign(&signer, "ballot", next_nonce(&opts.state)?, &body);
+            let env = Envelope::sign(&signer, &origin, "ballot", next_nonce(&opts.state)?, &body);
             sent.push(((*id).clone(), serde_json::to_vec(&env)?));
         }
         let answers: Vec<Result<(u16, String)>> = std::thread::scope(|scope| {
@@ -264,5 +267,38 @@ pub fn run(key: Key, opts: &DeviceOptions) -> Result<Vec<Acknowledged>> {
             return Err(e);
         }
     }
+    if opts.close {
+        close(&signer, opts, &dir)?;
+    }
     Ok(acked)
+}
+
+/// Posts the device's closing chain: every ballot it submitted, the last code, and (when the
+/// election chains codes) the closing hash of eq. (61). The server refuses it unless the log
+/// holds exactly those ballots of this device; after it, anyone who finds one missing knows
+/// the log lost it.
+fn close(signer: &NoteSigner, opts: &DeviceOptions, dir: &Path) -> Result<()> {
+    let path = dir.join("ballot_chain.json");
+    ensure!(
+        path.exists(),
+        "this device has no ballots: there is no chain to close"
+    );
+    let chain: BallotChainJson = read_json(&path)?;
+    if chain.chaining && chain.closing_hash.is_none() {
+        crate::encrypt::close(&opts.state, signer.name())?;
+    }
+    let body = std::fs::read(&path).with_context(|| format!("cannot read {}", path.display()))?;
+    let client = crate::client::Client::new(&opts.server, &opts.log_key)?;
+    client.post_step(
+        signer,
+        &opts.state,
+        entente_server::workflow::kind::DEVICE_CLOSE,
+        &body,
+    )?;
+    eprintln!(
+        "device {} closed: {} ballots, proven on the board",
+        signer.name(),
+        chain.ballot_ids.len()
+    );
+    Ok(())
 }

@@ -111,6 +111,8 @@ struct Created {
     configured: ElectionConfigured,
     quorum: Quorum,
     index: u32,
+    /// The hash of the election's definition, which this guardian's verdict agrees to.
+    definition: String,
 }
 
 fn created(view: &LogView, name: &str) -> Result<Option<Created>> {
@@ -126,12 +128,22 @@ fn created(view: &LogView, name: &str) -> Result<Option<Created>> {
         configured.config.quorum,
     )?;
     let index = view.guardian_index(name).with_context(|| {
-        format!("{name:?} is not a guardian of this election (the roles on the log)")
+        format!("{name:?} is not a guardian of this election (its definition on the log)")
     })?;
+    let definition = view
+        .definition()
+        .context("the election on the log has no definition of who writes")?
+        .to_owned();
+    tracing::info!(
+        devices = ?body.definition.styles,
+        witnesses = body.definition.witnesses.len(),
+        "the election's definition {definition}"
+    );
     Ok(Some(Created {
         configured,
         quorum,
         index,
+        definition,
     }))
 }
 
@@ -283,6 +295,7 @@ pub fn ceremony(opts: &GuardianOptions) -> Result<CeremonyOutcome> {
             kind::SHARE_VERDICT,
             &serde_json::to_vec_pretty(&VerdictJson {
                 guardian: i,
+                election: c.definition.clone(),
                 complaints,
             })?,
         )?;

@@ -112,6 +112,9 @@ struct Ack {
     latency: Duration,
 }
 
+/// The load test's log.
+const ORIGIN: &str = "board.example/load";
+
 /// Runs the load test.
 pub fn run(opts: &LoadOptions) -> Result<LoadReport> {
     ensure!(
@@ -147,14 +150,14 @@ pub fn run(opts: &LoadOptions) -> Result<LoadReport> {
         crate::board::keygen(&keys.join(file), name, Role::Log, &passphrase, Some(4))
             .map(|v| v.trim().to_owned())
     };
-    keygen("log.key", "board.example/load")?;
+    keygen("log.key", ORIGIN)?;
     let names: Vec<String> = (1..=opts.devices).map(|d| format!("booth-{d}")).collect();
     let devices = names
         .iter()
         .map(|n| keygen(&format!("{n}.key"), n))
         .collect::<Result<Vec<_>>>()?;
     let db = w.join("board.db");
-    crate::board::init(&db, "board.example/load", &keys.join("log.key"), &[])?;
+    crate::board::init(&db, ORIGIN, &keys.join("log.key"), &[])?;
     let roles = w.join("roles.json");
     write_atomically(
         &roles,
@@ -281,7 +284,7 @@ pub fn run(opts: &LoadOptions) -> Result<LoadReport> {
         );
     }
     // And in the tally computed from the log.
-    let view = entente_server::workflow::LogView::read(&exported.entries)?;
+    let view = entente_server::workflow::LogView::read(ORIGIN, &exported.entries)?;
     let tallied_dir = w.join("tallied");
     crate::client::materialize(&view, &tallied_dir)?;
     for f in [
@@ -378,7 +381,7 @@ fn submit_all(
                 return Ok(chain.ballot_ids.len() - done);
             }
             nonce += 1;
-            let env = Envelope::sign(signer, "ballot", nonce, &body);
+            let env = Envelope::sign(signer, ORIGIN, "ballot", nonce, &body);
             let bytes = serde_json::to_vec(&env)?;
             let sent = Instant::now();
             let resp = agent

@@ -7,6 +7,7 @@ use anyhow::{Context, Result};
 use clap::{Parser, Subcommand};
 use entente::encrypt::{self, Challenge, EncryptOptions};
 use entente::{bench, decrypt, demo, open, tally, testvectors};
+use entente_server::RolesFile;
 
 /// Entente: election integrity that rival parties can run together (ElectionGuard 2.0).
 #[derive(Parser)]
@@ -163,6 +164,11 @@ enum Command {
         /// record holds exactly what the log holds. Default: the key RECORD/log/key names.
         #[arg(long)]
         log: Option<String>,
+        /// A witness this verifier trusts (its cosignature verifier key, or its .pub file;
+        /// repeat for several): the election's definition must name it and the log's
+        /// checkpoint must carry its cosignature.
+        #[arg(long = "witness", value_name = "KEY")]
+        witnesses: Vec<String>,
     },
     /// Make an Ed25519 key pair for a log or a witness: the secret sealed with a passphrase in
     /// FILE, the verifier key in FILE.pub.
@@ -266,6 +272,11 @@ enum Command {
         /// Ballots submitted at once (the server checks them on its cores meanwhile).
         #[arg(long, default_value_t = 4, value_parser = clap::value_parser!(u16).range(1..=64))]
         in_flight: u16,
+        /// Then close this device: post its signed chain (`ballot_chain.json`, closed with
+        /// eq. (61) where the election chains codes), listing every ballot it submitted, so
+        /// that none can vanish from the log unnoticed; it submits no ballot after.
+        #[arg(long)]
+        close: bool,
         /// Plaintext ballots: files, directories of pballot-*.json, or - for stdin (a JSON
         /// array of ballots, or one ballot per line).
         ballots: Vec<PathBuf>,
@@ -592,6 +603,13 @@ enum AdminCommand {
         /// Publish the election and return without waiting for the ceremony.
         #[arg(long)]
         no_wait: bool,
+        /// The election's definition of who writes and cosigns, as the administrator decided
+        /// it: a roles file (administrator, guardians, devices, witnesses, and `styles`:
+        /// device name → the ballot styles it may issue; a device left out issues every style
+        /// of the manifest). The server refuses it unless its own roles agree. Default: the
+        /// roles the board's operator logged.
+        #[arg(long)]
+        roles: Option<PathBuf>,
     },
     /// Close the ballot box, publish the encrypted tally, fix the decrypting guardians (when
     /// --guardians of them have committed, or at the timeout if at least k have), combine their
@@ -902,14 +920,30 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 quorum,
                 baux0,
                 no_wait,
+                roles,
             } => {
+                let roles = roles
+                    .map(|p| -> Result<RolesFile> {
+                        let text = std::fs::read(&p)
+                            .with_context(|| format!("cannot read {}", p.display()))?;
+                        serde_json::from_slice(&text)
+                            .with_context(|| format!("{} is not a roles file", p.display()))
+                    })
+                    .transpose()?;
                 let bytes = match &manifest {
                     Some(p) => {
                         std::fs::read(p).with_context(|| format!("cannot read {}", p.display()))?
                     }
                     None => demo::DEMO_MANIFEST.as_bytes().to_vec(),
                 };
-                match entente::admin::create(&net.admin()?, &bytes, quorum, &baux0, !no_wait)? {
+                match entente::admin::create(
+                    &net.admin()?,
+                    &bytes,
+                    quorum,
+                    &baux0,
+                    roles.as_ref(),
+                    !no_wait,
+                )? {
                     Some(joint) => {
                         println!("election initialized: H_E = {}", joint.extended_base_hash)
                     }
@@ -1006,6 +1040,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
             html,
             threads,
             log,
+            witnesses,
         } => {
             let report = match entente::verify::run(&record, threads, stderr_is_terminal()) {
                 Ok(r) => r,
@@ -1019,7 +1054,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 entente::verify::write_json(&report, &path)?;
             }
             // A record exported from the log also holds the log: the two must agree.
-            let log = match entente::verify::check_log(&record, log.as_deref()) {
+            let log = match entente::verify::check_log(&record, log.as_deref(), &witnesses) {
                 Ok(l) => l,
                 Err(e) => {
                     eprintln!("error: the record's log cannot be read: {e:#}");
@@ -1080,6 +1115,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
             challenge_all,
             threads,
             in_flight,
+            close,
             ballots,
         } => {
             let in_flight = usize::from(in_flight);
@@ -1102,6 +1138,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
                     threads,
                     progress: stderr_is_terminal(),
                     in_flight,
+                    close,
                 },
             )?;
             for a in &acked {

@@ -356,6 +356,8 @@ pub fn run(opts: &NetDemoOptions) -> Result<NetDemoOutcome> {
             devices: vec![device],
             witnesses: witnesses.clone(),
             parties: demo_parties(&names, &parties, device_name),
+            // The administrator's definition gives the device every style of the manifest.
+            styles: Default::default(),
         })?,
     )?;
     let log_pub = crate::board::public_path(&keys.join("log.key"));
@@ -474,6 +476,8 @@ pub fn run(opts: &NetDemoOptions) -> Result<NetDemoOutcome> {
         log_pub.to_string_lossy().into_owned(),
         "--threads".into(),
         opts.threads.to_string(),
+        // The device signs off its ballots when it is done: none can then vanish unnoticed.
+        "--close".into(),
     ];
     for id in &challenged {
         device_args.extend(["--challenge".to_owned(), id.clone()]);
@@ -561,7 +565,7 @@ pub fn run(opts: &NetDemoOptions) -> Result<NetDemoOutcome> {
 
     let report = crate::verify::run(&record, opts.threads, opts.progress)
         .context("the verifier cannot read the exported record")?;
-    let log = crate::verify::check_log(&record, Some(&log_pub.to_string_lossy()))?
+    let log = crate::verify::check_log(&record, Some(&log_pub.to_string_lossy()), &witnesses)?
         .context("the exported record has no log")?;
     ensure!(
         report.holds() && log.failures.is_empty(),

@@ -45,12 +45,14 @@ pub struct LogCheck {
     pub artifacts: usize,
     /// The witnesses whose cosignatures the checkpoint carries.
     pub cosigned_by: Vec<String>,
-    /// The witnesses of the roles file.
+    /// The witnesses of the election's definition.
     pub witnesses: usize,
     /// Where the log's key came from.
     pub key_from: String,
     /// What does not hold.
     pub failures: Vec<String>,
+    /// What holds but limits what the log shows (e.g. a device that never closed).
+    pub notes: Vec<String>,
 }
 
 impl LogCheck {
@@ -77,6 +79,9 @@ impl LogCheck {
         );
         for f in &self.failures {
             s.push_str(&format!("    {f}\n"));
+        }
+        for n in &self.notes {
+            s.push_str(&format!("    note: {n}\n"));
         }
         s
     }
@@ -112,10 +117,13 @@ fn record_artifacts(dir: &Path) -> Vec<String> {
 }
 
 /// Checks a record exported with its log (`RECORD/log/`, tlog-tiles): the tiles verify up to a
-/// checkpoint signed by the log, every entry is a signed write of a registered role, the
-/// record holds exactly the artifacts the log holds, byte for byte, and the checkpoint is
-/// cosigned by every witness of the roles file. `None` when the record has no log.
-pub fn check_log(dir: &Path, log_key: Option<&str>) -> Result<Option<LogCheck>> {
+/// checkpoint signed by the log, every entry is a signed write of a role that the roles in
+/// force registered (the election's definition, once logged: never a later operator entry),
+/// every guardian's verdict agrees to that definition, the record holds exactly the artifacts
+/// the log holds, byte for byte, and the checkpoint is cosigned by every witness of the
+/// definition and by every witness in `pinned` (cosignature verifier keys the verifier
+/// trusts, which the definition must name). `None` when the record has no log.
+pub fn check_log(dir: &Path, log_key: Option<&str>, pinned: &[String]) -> Result<Option<LogCheck>> {
     let log_dir = dir.join(crate::client::LOG_DIR);
     if !log_dir.join("checkpoint").exists() {
         return Ok(None);
@@ -145,6 +153,7 @@ pub fn check_log(dir: &Path, log_key: Option<&str>) -> Result<Option<LogCheck>> 
         witnesses: 0,
         key_from,
         failures: Vec::new(),
+        notes: Vec::new(),
     };
     let exported = match entente_board::tiles::verify_export(&log_dir, &verifier) {
         Ok(e) => e,
@@ -154,7 +163,10 @@ pub fn check_log(dir: &Path, log_key: Option<&str>) -> Result<Option<LogCheck>> 
         }
     };
     check.size = exported.checkpoint.size;
-    let view = match entente_server::workflow::LogView::read(&exported.entries) {
+    let view = match entente_server::workflow::LogView::read(
+        &exported.checkpoint.origin,
+        &exported.entries,
+    ) {
         Ok(v) => v,
         Err(e) => {
             check
@@ -172,6 +184,27 @@ pub fn check_log(dir: &Path, log_key: Option<&str>) -> Result<Option<LogCheck>> 
             check.witnesses
         ));
     }
+    for pin in pinned {
+        let key = crate::board::read_vkey(pin)?;
+        let name = entente_board::witness::CosignatureVerifier::parse(&key)
+            .with_context(|| format!("--witness {pin} is not a witness's verifier key"))?
+            .name()
+            .to_owned();
+        if !view.roles.witnesses.contains(&key) {
+            check.failures.push(format!(
+                "the witness {name} given with --witness is not a witness of the election's \
+                 definition"
+            ));
+        } else if crate::admin::cosigners(&exported.note, std::slice::from_ref(&key))?.is_empty() {
+            check.failures.push(format!(
+                "the checkpoint is not cosigned by the witness {name} given with --witness"
+            ));
+        }
+    }
+    check.failures.extend(agreement_failures(&view));
+    let (failures, notes) = device_completeness(&view);
+    check.failures.extend(failures);
+    check.notes.extend(notes);
     let files = match view.record_files() {
         Ok(f) => f,
         Err(e) => {
@@ -197,6 +230,93 @@ pub fn check_log(dir: &Path, log_key: Option<&str>) -> Result<Option<LogCheck>> 
         }
     }
     Ok(Some(check))
+}
+
+/// Where the log's guardians do not agree to the election's definition: each verdict must name
+/// the hash of the logged `election` entry (the server refuses any other, so a failure here
+/// is the operator's).
+fn agreement_failures(view: &entente_server::workflow::LogView) -> Vec<String> {
+    use entente_server::workflow::{VerdictJson, kind};
+    let mut out = Vec::new();
+    if view.of(kind::ELECTION).next().is_none() {
+        return out;
+    }
+    for w in view.of(kind::SHARE_VERDICT) {
+        match serde_json::from_slice::<VerdictJson>(&w.body) {
+            Ok(v) if Some(v.election.as_str()) == view.definition() => {}
+            Ok(v) => out.push(format!(
+                "log entry {}: guardian {}'s verdict names another election than the log's \
+                 definition",
+                w.index, v.guardian
+            )),
+            Err(e) => out.push(format!(
+                "log entry {}: {}'s verdict does not read: {e}",
+                w.index, w.author
+            )),
+        }
+    }
+    out
+}
+
+/// Every device's ballots against its signed close (`device-close`, its chain): a ballot the
+/// close lists that the log lacks was removed from the log, which only the log's operator can
+/// do (the device signed for it), and a ballot of the device the close does not list was
+/// added behind its back. Returns the failures and, as notes, the devices of the definition
+/// that never closed (their ballots' completeness rests on their receipts alone).
+fn device_completeness(view: &entente_server::workflow::LogView) -> (Vec<String>, Vec<String>) {
+    use entente_record::ballot::chain::BallotChainJson;
+    use entente_server::workflow::kind;
+    #[derive(serde::Deserialize)]
+    struct Named {
+        ballot_id: String,
+    }
+    let (mut failures, mut notes) = (Vec::new(), Vec::new());
+    let mut closed = std::collections::BTreeSet::new();
+    for close in view.of(kind::DEVICE_CLOSE) {
+        let device = close.author.as_str();
+        closed.insert(device.to_owned());
+        let chain: BallotChainJson = match serde_json::from_slice(&close.body) {
+            Ok(c) => c,
+            Err(e) => {
+                failures.push(format!(
+                    "log entry {}: device {device}'s close does not read: {e}",
+                    close.index
+                ));
+                continue;
+            }
+        };
+        let logged: std::collections::BTreeSet<String> = view
+            .of(kind::BALLOT)
+            .filter(|w| w.author == device)
+            .filter_map(|w| serde_json::from_slice::<Named>(&w.body).ok())
+            .map(|n| n.ballot_id)
+            .collect();
+        for id in chain.ballot_ids.iter().filter(|id| !logged.contains(*id)) {
+            failures.push(format!(
+                "the log lacks ballot {id}, which device {device} submitted and listed in its \
+                 signed close (log entry {}): an acknowledged ballot was removed from the log, \
+                 which only the log's operator can do",
+                close.index
+            ));
+        }
+        for id in logged.iter().filter(|id| !chain.ballot_ids.contains(id)) {
+            failures.push(format!(
+                "the log holds ballot {id} of device {device}, which its signed close (log \
+                 entry {}) does not list",
+                close.index
+            ));
+        }
+    }
+    for key in &view.roles.devices {
+        let name = key.split('+').next().unwrap_or_default();
+        if !closed.contains(name) {
+            notes.push(format!(
+                "device {name} posted no close: that none of its ballots is missing rests on \
+                 its receipts"
+            ));
+        }
+    }
+    (failures, notes)
 }
 
 /// The record's decrypted result with the manifest's names, if it has one that reads.

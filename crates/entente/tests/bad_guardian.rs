@@ -20,6 +20,7 @@ mod net;
 use net::http;
 
 const PASS: &str = "bad guardian test passphrase";
+const ORIGIN: &str = "board.example/bad-guardian";
 
 fn entente() -> std::process::Command {
     net::entente(PASS)
@@ -71,7 +72,7 @@ fn a_guardian_who_sends_a_bad_share_is_named_and_the_ceremony_stops() {
         .trim()
         .to_owned()
     };
-    keygen("log.key", "board.example/bad-guardian");
+    keygen("log.key", ORIGIN);
     let admin = keygen("admin.key", "administrator");
     let honest: Vec<String> = ["guardian-a", "guardian-b"]
         .iter()
@@ -94,7 +95,7 @@ fn a_guardian_who_sends_a_bad_share_is_named_and_the_ceremony_stops() {
         "--db",
         s(&db),
         "--origin",
-        "board.example/bad-guardian",
+        ORIGIN,
         "--key",
         s(&d.join("log.key")),
     ]);
@@ -149,6 +150,7 @@ fn a_guardian_who_sends_a_bad_share_is_named_and_the_ceremony_stops() {
         .to_json("guardian-c");
     let env = Envelope::sign(
         &cheat,
+        ORIGIN,
         "guardian-key",
         1,
         &serde_json::to_vec(&key).unwrap(),
@@ -171,6 +173,7 @@ fn a_guardian_who_sends_a_bad_share_is_named_and_the_ceremony_stops() {
     };
     let env = Envelope::sign(
         &cheat,
+        ORIGIN,
         "key-shares",
         2,
         &serde_json::to_vec(&shares).unwrap(),
@@ -203,7 +206,13 @@ fn a_guardian_who_sends_a_bad_share_is_named_and_the_ceremony_stops() {
     let admin_key =
         entente::board::open_key(&d.join("admin.key"), &PASS.to_owned().into()).unwrap();
     let admin_signer = NoteSigner::new("administrator", admin_key.signing).unwrap();
-    let env = Envelope::sign(&admin_signer, "election-initialized", u64::MAX, b"{}");
+    let env = Envelope::sign(
+        &admin_signer,
+        ORIGIN,
+        "election-initialized",
+        u64::MAX,
+        b"{}",
+    );
     let (code, body) = post(&addr, &env);
     assert_eq!(code, 409, "{body}");
     assert!(body.contains("key ceremony has stopped"), "{body}");

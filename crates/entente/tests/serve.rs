@@ -123,7 +123,7 @@ fn devices_submit_over_loopback_and_a_killed_server_loses_nothing() {
                         .step_by(2)
                         .enumerate()
                     {
-                        let env = Envelope::sign(&device(dev), "ballot", n as u64 + 1, b);
+                        let env = Envelope::sign(&device(dev), ORIGIN, "ballot", n as u64 + 1, b);
                         let (status, body) =
                             http(addr, "POST", "/ballots", &serde_json::to_vec(&env).unwrap());
                         assert_eq!(status, 200, "{}", String::from_utf8_lossy(&body));

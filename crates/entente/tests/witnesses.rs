@@ -178,7 +178,7 @@ fn witnesses_cosign_the_board_and_catch_a_rewritten_history() {
     let (mut server, addr) = serve(&db);
     // Entry 0 is the roles file; three ballots follow.
     for (n, ballot) in ballots().iter().enumerate() {
-        let env = Envelope::sign(&device(), "ballot", n as u64 + 1, ballot);
+        let env = Envelope::sign(&device(), ORIGIN, "ballot", n as u64 + 1, ballot);
         let (status, body) = http(
             &addr,
             "POST",

@@ -2,7 +2,7 @@
 //! of the cast ballots' ciphertexts (eq. (62)). Only a [`VerifiedBallot`] can be added: one whose
 //! election, structure, proofs and hashes have been checked against the manifest.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use entente_group::Group;
 use entente_record::ballot::{BallotState, Ciphertext, EncryptedBallot, PublicKey};
@@ -42,6 +42,75 @@ pub enum TallyError {
     /// The same ballot id twice.
     #[error("ballot {0} is already in the tally")]
     Duplicate(String),
+    /// A published tally that is not the product of exactly the cast ballots (eq. (62)).
+    #[error("the encrypted tally is not the product of the cast ballots: {0}")]
+    NotTheProduct(String),
+}
+
+/// Checks that a published encrypted tally is the product (eq. (62)) of exactly the cast
+/// ballots of `ballots` (those on the log): each listed once, none left out, no challenged
+/// one, and every selection's ciphertext their product. Whoever is asked to decrypt or to log
+/// a tally checks this first, since decrypting anything else would reveal something other than
+/// the count (a subset of ballots, or a single voter's choices).
+pub fn check_is_product<G: Group>(
+    tally: &EncryptedTallyRecord<G>,
+    ballots: &[EncryptedBallot<G>],
+) -> Result<(), TallyError> {
+    let wrong = |what: String| Err(TallyError::NotTheProduct(what));
+    let by_id: BTreeMap<&str, &EncryptedBallot<G>> =
+        ballots.iter().map(|b| (b.ballot_id.as_str(), b)).collect();
+    let mut seen = BTreeSet::new();
+    let mut products: BTreeMap<(&str, &str), Ciphertext<G>> = BTreeMap::new();
+    for id in &tally.cast_ballot_ids {
+        if !seen.insert(id.as_str()) {
+            return wrong(format!("ballot {id} is listed twice"));
+        }
+        let b = match by_id.get(id.as_str()) {
+            Some(b) if b.state == BallotState::Cast => b,
+            Some(_) => return wrong(format!("ballot {id} was challenged, not cast")),
+            None => return wrong(format!("ballot {id} is not a ballot of the log")),
+        };
+        for c in &b.contests {
+            for s in &c.selections {
+                let p = products
+                    .entry((c.contest_id.as_str(), s.selection_id.as_str()))
+                    .or_insert_with(Ciphertext::zero);
+                *p = p.add(&s.ciphertext);
+            }
+        }
+    }
+    if let Some(left_out) = ballots
+        .iter()
+        .find(|b| b.state == BallotState::Cast && !seen.contains(b.ballot_id.as_str()))
+    {
+        let count = ballots
+            .iter()
+            .filter(|b| b.state == BallotState::Cast && !seen.contains(b.ballot_id.as_str()))
+            .count();
+        return wrong(format!(
+            "it leaves out {count} cast ballots, {} among them",
+            left_out.ballot_id
+        ));
+    }
+    for c in &tally.contests {
+        for s in &c.selections {
+            let expected = products
+                .remove(&(c.contest_id.as_str(), s.selection_id.as_str()))
+                .unwrap_or_else(Ciphertext::zero);
+            if expected != s.ciphertext {
+                return wrong(format!(
+                    "contest {}, selection {} is not the product of the listed ballots",
+                    c.contest_id, s.selection_id
+                ));
+            }
+        }
+    }
+    if let Some(((c, s), _)) = products.into_iter().next() {
+        return wrong(format!(
+            "the listed ballots vote in contest {c}, selection {s}, which the tally lacks"
+        ));
+    }
+    Ok(())
 }
 
 /// A ballot whose checks passed (spec 2.0 Verifications 5, 6, 7.A, 7.B, and its structure

@@ -1,0 +1,231 @@
+//! Insiders who cheat alone, each against real processes on loopback: the board's operator
+//! restarting its server with roles of its own, or rebuilding the log under the same key. Each
+//! attempt ends refused with a clear message, or with the culprit named and the evidence kept.
+//! (The server's own refusals — a device's ballot of another style, a write signed for another
+//! log, a refused write's nonce, a tally that is not the product of the logged cast ballots, a
+//! device's close that does not list its logged ballots — are in entente-server's tests.)
+
+use std::path::{Path, PathBuf};
+
+use serde_json::Value;
+
+mod net;
+
+const PASS: &str = "insiders test passphrase";
+const ORIGIN: &str = "board.example/insiders";
+
+fn run(args: &[&str]) -> String {
+    net::run(PASS, args)
+}
+
+fn s(p: &Path) -> &str {
+    p.to_str().unwrap()
+}
+
+/// Keys, a board and a roles file (two guardians, one device, one witness), in `d`.
+struct Election {
+    d: PathBuf,
+    roles: Value,
+}
+
+/// A key pair in `d` (`file`, `file.pub`); returns the verifier key.
+fn keygen(d: &Path, file: &str, name: &str, witness: bool) -> String {
+    let out = d.join(file);
+    let mut args = vec![
+        "keygen",
+        "--out",
+        s(&out),
+        "--name",
+        name,
+        "--scrypt-log-n",
+        "2",
+    ];
+    if witness {
+        args.extend(["--role", "witness"]);
+    }
+    run(&args);
+    std::fs::read_to_string(d.join(format!("{file}.pub")))
+        .unwrap()
+        .trim()
+        .to_owned()
+}
+
+impl Election {
+    fn new(d: &Path) -> Self {
+        let keygen = |file: &str, name: &str, witness: bool| keygen(d, file, name, witness);
+        keygen("log.key", ORIGIN, false);
+        let roles = serde_json::json!({
+            "administrator": keygen("admin.key", "administrator", false),
+            "guardians": [
+                keygen("guardian-a.key", "guardian-a", false),
+                keygen("guardian-b.key", "guardian-b", false),
+            ],
+            "devices": [keygen("device.key", "device.booth-1", false)],
+            "witnesses": [keygen("witness.key", "witness.harbour.example", true)],
+        });
+        let e = Self {
+            d: d.to_owned(),
+            roles,
+        };
+        e.write_roles("roles.json", &e.roles);
+        e.init("board.db");
+        e
+    }
+
+    fn write_roles(&self, file: &str, roles: &Value) -> PathBuf {
+        let path = self.d.join(file);
+        std::fs::write(&path, serde_json::to_vec(roles).unwrap()).unwrap();
+        path
+    }
+
+    fn init(&self, db: &str) {
+        run(&[
+            "board",
+            "init",
+            "--db",
+            s(&self.d.join(db)),
+            "--origin",
+            ORIGIN,
+            "--key",
+            s(&self.d.join("log.key")),
+        ]);
+    }
+
+    fn serve_args(&self, db: &str, roles: &Path) -> Vec<String> {
+        [
+            "serve",
+            "--db",
+            s(&self.d.join(db)),
+            "--roles",
+            s(roles),
+            "--key",
+            s(&self.d.join("log.key")),
+            "--listen",
+            "127.0.0.1:0",
+        ]
+        .iter()
+        .map(|a| a.to_string())
+        .collect()
+    }
+
+    fn serve(&self, db: &str, roles: &Path) -> (net::Running, String) {
+        let args = self.serve_args(db, roles);
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let (server, addr) = net::start(PASS, &args, false);
+        (server, format!("http://{addr}"))
+    }
+
+    /// The administrator publishes the election (its definition: these roles) and returns.
+    fn create(&self, server: &str, state: &str, quorum: &str) {
+        run(&[
+            "admin",
+            "create",
+            "--server",
+            server,
+            "--log",
+            s(&self.d.join("log.key.pub")),
+            "--key",
+            s(&self.d.join("admin.key")),
+            "--state",
+            s(&self.d.join(state)),
+            "--timeout",
+            "30",
+            "--quorum",
+            quorum,
+            "--no-wait",
+        ]);
+    }
+}
+
+#[test]
+fn the_operator_cannot_restart_the_board_with_other_devices_or_witnesses() {
+    let tmp = tempfile::tempdir().unwrap();
+    let e = Election::new(tmp.path());
+    let roles = e.d.join("roles.json");
+    {
+        let (_server, url) = e.serve("board.db", &roles);
+        e.create(&url, "admin", "2");
+    }
+    // A device of the operator's own, and no witnesses: the server does not start on either.
+    let mut stuffed = e.roles.clone();
+    let own = keygen(&e.d, "own-device.key", "device.operators-own", false);
+    stuffed["devices"].as_array_mut().unwrap().push(own.into());
+    let mut unwitnessed = e.roles.clone();
+    unwitnessed["witnesses"] = serde_json::json!([]);
+    for (file, roles, field) in [
+        ("stuffed.json", &stuffed, "devices"),
+        ("unwitnessed.json", &unwitnessed, "witnesses"),
+    ] {
+        let path = e.write_roles(file, roles);
+        let out = net::entente(PASS)
+            .args(e.serve_args("board.db", &path))
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(!out.status.success(), "{file}: {stderr}");
+        assert!(
+            stderr.contains(&format!("changes the {field}"))
+                && stderr.contains("election's definition"),
+            "{file}: {stderr}"
+        );
+    }
+    // The election's own roles still serve, and the definition on the log is what they say.
+    let (_server, url) = e.serve("board.db", &roles);
+    let record = e.d.join("record");
+    let out = net::entente(PASS)
+        .args([
+            "export",
+            "--server",
+            &url,
+            "--log",
+            s(&e.d.join("log.key.pub")),
+            "--dir",
+            s(&record),
+            "--timeout",
+            "1",
+        ])
+        .output()
+        .unwrap();
+    // No witness runs here, so the export waits for a cosigned checkpoint in vain: the
+    // definition's witness cannot be dropped to make it pass.
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success(), "{stderr}");
+    assert!(stderr.contains("cosigned by every witness"), "{stderr}");
+}
+
+#[test]
+fn a_client_refuses_a_rewritten_log_and_keeps_the_evidence() {
+    let tmp = tempfile::tempdir().unwrap();
+    let e = Election::new(tmp.path());
+    let roles = e.d.join("roles.json");
+    let mirror = e.d.join("mirror");
+    let log_pub = e.d.join("log.key.pub");
+    let held = {
+        let (_server, url) = e.serve("board.db", &roles);
+        e.create(&url, "admin", "2");
+        let client = entente::client::Client::new(&url, s(&log_pub)).unwrap();
+        client.mirror(&mirror).unwrap().size
+    };
+    // The operator rebuilds the log under the same key, with another election in place of the
+    // one the client saw: a log of the same size and another history.
+    e.init("rewritten.db");
+    let (_server, url) = e.serve("rewritten.db", &roles);
+    e.create(&url, "admin-again", "1");
+    let client = entente::client::Client::new(&url, s(&log_pub)).unwrap();
+    let err = format!("{:#}", client.mirror(&mirror).err().unwrap());
+    assert!(
+        err.contains(&format!("does not extend the checkpoint of size {held}"))
+            && err.contains("rewrote the log"),
+        "{err}"
+    );
+    let evidence: Vec<String> = std::fs::read_dir(mirror.join("evidence"))
+        .unwrap()
+        .map(|f| f.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert!(
+        evidence.contains(&format!("held-{held}.checkpoint")) && evidence.len() == 2,
+        "{evidence:?}"
+    );
+    // The client still holds what it saw, and refuses again.
+    assert!(client.mirror(&mirror).is_err());
+}
