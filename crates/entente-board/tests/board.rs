@@ -420,3 +420,70 @@ fn a_board_that_shows_two_witnesses_two_histories_is_caught_with_evidence() {
     let reopened = WitnessDir::open(&dir.path().join("w2"), &name, key, &[]).unwrap();
     assert_eq!(reopened.evidence_files().unwrap().len(), 1);
 }
+
+/// The checkpoint of `board` as a client parses it.
+fn parsed(note: &str) -> entente_board::note::Checkpoint {
+    let log_key = NoteVerifier::parse(&signer().verifier_key()).unwrap();
+    entente_board::note::Checkpoint::open(note, &log_key).unwrap()
+}
+
+#[test]
+fn a_checkpoint_is_taken_only_if_its_tiles_extend_the_one_held() {
+    let dir = tempfile::tempdir().unwrap();
+    let log_key = NoteVerifier::parse(&signer().verifier_key()).unwrap();
+    let mut board = new_board(&dir.path().join("board.db"), &[]);
+    let out = dir.path().join("tiles");
+    // Growth across the tile boundaries (partial to full tiles, one level up) extends.
+    let mut size = 0;
+    let mut held = None;
+    for target in [3u64, 255, 256, 257, 700] {
+        board
+            .append(&(size..target).map(entry).collect::<Vec<_>>())
+            .unwrap();
+        size = target;
+        let note = board.checkpoint(&signer()).unwrap();
+        tiles::export(&board, &out).unwrap();
+        if let Some(h) = &held {
+            tiles::verify_extension(&out, note.clone(), &log_key, h).unwrap();
+        }
+        held = Some(parsed(&note));
+    }
+    // The same key over a history that differs in one entry of the held tree's last, partial
+    // tile (entry 690 of 700, whose tile a client fetches anew), grown past the held size.
+    let held = held.unwrap();
+    let mut rewritten = new_board(&dir.path().join("rewritten.db"), &[]);
+    let changed: Vec<Entry> = (0..720)
+        .map(|i| if i == 690 { entry(9_999) } else { entry(i) })
+        .collect();
+    rewritten.append(&changed).unwrap();
+    let note = rewritten.checkpoint(&signer()).unwrap();
+    let other = dir.path().join("rewritten-tiles");
+    tiles::export(&rewritten, &other).unwrap();
+    // Its tiles verify on their own (it is a well-formed log under the key)…
+    tiles::verify_export(&other, &log_key).unwrap();
+    // …but not as an extension of what the client held.
+    let err = tiles::verify_extension(&other, note.clone(), &log_key, &held).unwrap_err();
+    assert!(
+        matches!(
+            err,
+            TilesError::Inconsistent {
+                held_size: 700,
+                size: 720,
+                ..
+            }
+        ),
+        "{err}"
+    );
+    // A smaller log is no extension either.
+    let mut small = new_board(&dir.path().join("small.db"), &[]);
+    small
+        .append(&(0..600).map(entry).collect::<Vec<_>>())
+        .unwrap();
+    let note = small.checkpoint(&signer()).unwrap();
+    let small_tiles = dir.path().join("small-tiles");
+    tiles::export(&small, &small_tiles).unwrap();
+    assert!(matches!(
+        tiles::verify_extension(&small_tiles, note, &log_key, &held),
+        Err(TilesError::Inconsistent { .. })
+    ));
+}

@@ -205,8 +205,15 @@ impl AppState {
         // The steps replay under the roles that were in force when they were written: the
         // operator's roles file until the election's definition, the definition after it.
         // A roles file that is not the definition is refused before anything is logged.
+        let roles_entries = reader.find("step", ROLES_KIND).map_err(|e| e.to_string())?;
         let mut in_force = roles_file.clone();
         for index in steps {
+            if workflow.definition().is_none()
+                && let Some(&at) = roles_entries.iter().rev().find(|&&r| r < index)
+            {
+                in_force = serde_json::from_slice(&data(at)?)
+                    .map_err(|e| format!("entry {at} is not a roles file: {e}"))?;
+            }
             let env: Envelope = serde_json::from_slice(&data(index)?).map_err(|e| e.to_string())?;
             let (role, body) = Roles::new(&in_force)
                 .and_then(|r| r.check(&origin, &env, &STEP_AUTHORS))
