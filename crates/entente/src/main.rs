@@ -1054,14 +1054,15 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 entente::verify::write_json(&report, &path)?;
             }
             // A record exported from the log also holds the log: the two must agree.
-            let log = match entente::verify::check_log(&record, log.as_deref(), &witnesses) {
+            let mut log = match entente::verify::check_log(&record, log.as_deref(), &witnesses) {
                 Ok(l) => l,
                 Err(e) => {
                     eprintln!("error: the record's log cannot be read: {e:#}");
                     return Ok(ExitCode::from(2));
                 }
             };
-            if let Some(l) = &log {
+            if let Some(l) = &mut log {
+                l.blame(&report);
                 print!("{}", l.text());
             }
             if let Some(path) = html {

@@ -53,9 +53,70 @@ pub struct LogCheck {
     pub failures: Vec<String>,
     /// What holds but limits what the log shows (e.g. a device that never closed).
     pub notes: Vec<String>,
+    /// Who wrote each protocol step (kind, log index, author) and each ballot (id → index,
+    /// device): whom a failing verification names.
+    authors: Vec<(String, u64, String)>,
+    ballots: std::collections::BTreeMap<String, (u64, String)>,
+    /// The record holds exactly the log's artifacts: what fails in it, its author wrote.
+    record_is_the_log: bool,
 }
 
 impl LogCheck {
+    /// Names, from the log, who wrote what each failing verification of `report` checked:
+    /// the administrator for the election, the joint key, the tally and the published result,
+    /// guardian i for its key, a ballot's device for the ballot. The lines go under the log's.
+    /// (Only when the record is exactly the log: a record changed after its export is the
+    /// exporter's doing, which the log check already names.)
+    pub fn blame(&mut self, report: &entente_verify::Report) {
+        use entente_server::workflow::kind;
+        if !self.record_is_the_log {
+            return;
+        }
+        for c in report
+            .checks
+            .iter()
+            .filter(|c| c.status == entente_verify::Status::Fail)
+        {
+            let step = match c.number {
+                1 => Some(kind::ELECTION),
+                2 | 3 => Some(kind::GUARDIAN_KEY),
+                4 => Some(kind::ELECTION_INITIALIZED),
+                8 => Some(kind::ENCRYPTED_TALLY),
+                9..=14 => Some(kind::RESULT),
+                _ => None,
+            };
+            let mut named = std::collections::BTreeSet::new();
+            for f in &c.failures {
+                let found = match step {
+                    Some(k) => self
+                        .authors
+                        .iter()
+                        .filter(|(kk, _, author)| {
+                            kk == k
+                                && (k != kind::GUARDIAN_KEY
+                                    || f.object.contains(author.as_str())
+                                    || c.failures.len() == 1)
+                        })
+                        .map(|(_, i, a)| format!("the {k} entry signed by {a} (log entry {i})"))
+                        .collect::<Vec<_>>(),
+                    None => self
+                        .ballots
+                        .iter()
+                        .filter(|(id, _)| f.object.contains(&format!("ballot {id}")))
+                        .map(|(id, (i, d))| {
+                            format!("ballot {id}, signed by device {d} (log entry {i})")
+                        })
+                        .collect(),
+                };
+                named.extend(found);
+            }
+            for who in named {
+                self.failures
+                    .push(format!("Verification {} fails on {who}", c.number));
+            }
+        }
+    }
+
     /// The report's line (and the failures under it).
     pub fn text(&self) -> String {
         let status = if self.failures.is_empty() {
@@ -154,6 +215,9 @@ pub fn check_log(dir: &Path, log_key: Option<&str>, pinned: &[String]) -> Result
         key_from,
         failures: Vec::new(),
         notes: Vec::new(),
+        authors: Vec::new(),
+        ballots: Default::default(),
+        record_is_the_log: false,
     };
     let exported = match entente_board::tiles::verify_export(&log_dir, &verifier) {
         Ok(e) => e,
@@ -202,6 +266,23 @@ pub fn check_log(dir: &Path, log_key: Option<&str>, pinned: &[String]) -> Result
         }
     }
     check.failures.extend(agreement_failures(&view));
+    for w in &view.writes {
+        if w.kind == entente_server::workflow::kind::BALLOT {
+            #[derive(serde::Deserialize)]
+            struct Named {
+                ballot_id: String,
+            }
+            if let Ok(n) = serde_json::from_slice::<Named>(&w.body) {
+                check
+                    .ballots
+                    .insert(n.ballot_id, (w.index, w.author.clone()));
+            }
+        } else {
+            check
+                .authors
+                .push((w.kind.clone(), w.index, w.author.clone()));
+        }
+    }
     let (failures, notes) = device_completeness(&view);
     check.failures.extend(failures);
     check.notes.extend(notes);
@@ -213,6 +294,7 @@ pub fn check_log(dir: &Path, log_key: Option<&str>, pinned: &[String]) -> Result
         }
     };
     check.artifacts = files.len();
+    let before = check.failures.len();
     for (rel, bytes) in &files {
         match std::fs::read(dir.join(rel)) {
             Ok(held) if held == *bytes => {}
@@ -229,6 +311,7 @@ pub fn check_log(dir: &Path, log_key: Option<&str>, pinned: &[String]) -> Result
                 .push(format!("{rel} is in the record but not on the log"));
         }
     }
+    check.record_is_the_log = check.failures.len() == before;
     Ok(Some(check))
 }
 
@@ -346,4 +429,83 @@ pub fn write_html(dir: &Path, report: &Report, log: Option<&LogCheck>, path: &Pa
     );
     crate::encrypt::write_atomically(path, page.as_bytes())
         .with_context(|| format!("cannot write {}", path.display()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use entente_verify::{Check, Failure, Status};
+
+    fn failing(number: u8, object: &str) -> Check {
+        Check {
+            number,
+            name: "a verification",
+            checked: 1,
+            status: Status::Fail,
+            note: None,
+            failures: vec![Failure {
+                object: object.into(),
+                equation: "does not hold".into(),
+            }],
+            more_failures: 0,
+        }
+    }
+
+    fn log_check(record_is_the_log: bool) -> LogCheck {
+        LogCheck {
+            size: 9,
+            artifacts: 8,
+            cosigned_by: Vec::new(),
+            witnesses: 0,
+            key_from: "key given".into(),
+            failures: Vec::new(),
+            notes: Vec::new(),
+            authors: vec![
+                ("election".into(), 1, "administrator".into()),
+                ("guardian-key".into(), 2, "guardian-a".into()),
+                ("guardian-key".into(), 3, "guardian-b".into()),
+                ("result".into(), 8, "administrator".into()),
+            ],
+            ballots: [
+                ("b-1".to_owned(), (5, "device.booth-1".to_owned())),
+                ("b-2".to_owned(), (6, "device.booth-2".to_owned())),
+            ]
+            .into(),
+            record_is_the_log,
+        }
+    }
+
+    fn report(checks: Vec<Check>) -> Report {
+        Report {
+            record: "rec".into(),
+            guardians: 2,
+            quorum: 2,
+            ballots: 2,
+            checks,
+            seconds: 0.0,
+            threads: 1,
+        }
+    }
+
+    #[test]
+    fn a_failing_verification_names_who_wrote_what_it_checked() {
+        let mut check = log_check(true);
+        check.blame(&report(vec![
+            failing(6, "device device.booth-2, ballot b-2, contest c-1"),
+            failing(11, "tally contest c-1"),
+            failing(2, "guardian guardian-b"),
+        ]));
+        assert_eq!(
+            check.failures,
+            [
+                "Verification 6 fails on ballot b-2, signed by device device.booth-2 (log entry 6)",
+                "Verification 11 fails on the result entry signed by administrator (log entry 8)",
+                "Verification 2 fails on the guardian-key entry signed by guardian-b (log entry 3)",
+            ]
+        );
+        // A record that differs from its log: the exporter changed it, nobody on the log did.
+        let mut check = log_check(false);
+        check.blame(&report(vec![failing(6, "ballot b-2")]));
+        assert!(check.failures.is_empty());
+    }
 }

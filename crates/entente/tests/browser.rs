@@ -26,8 +26,18 @@ fn codes(record: &Path) -> Vec<(String, String)> {
     let mut out = Vec::new();
     for device in std::fs::read_dir(record.join("encrypted_ballots")).unwrap() {
         for f in std::fs::read_dir(device.unwrap().path()).unwrap() {
+            // Beside the ballots, the device's signed close (`ballot_chain.json`).
+            let path = f.unwrap().path();
+            if !path
+                .file_name()
+                .unwrap()
+                .to_string_lossy()
+                .starts_with("eballot-")
+            {
+                continue;
+            }
             let v: serde_json::Value =
-                serde_json::from_slice(&std::fs::read(f.unwrap().path()).unwrap()).unwrap();
+                serde_json::from_slice(&std::fs::read(path).unwrap()).unwrap();
             out.push((
                 v["state"].as_str().unwrap().to_owned(),
                 v["confirmation_code"]
