@@ -92,10 +92,11 @@ impl LogCheck {
                         .authors
                         .iter()
                         .filter(|(kk, _, author)| {
+                            // Verifications 2 and 3 name a guardian by its id, which is
+                            // its key's name ("guardian NAME (index i)").
                             kk == k
                                 && (k != kind::GUARDIAN_KEY
-                                    || f.object.contains(author.as_str())
-                                    || c.failures.len() == 1)
+                                    || f.object.starts_with(&format!("guardian {author} ")))
                         })
                         .map(|(_, i, a)| format!("the {k} entry signed by {a} (log entry {i})"))
                         .collect::<Vec<_>>(),
@@ -493,7 +494,7 @@ mod tests {
         check.blame(&report(vec![
             failing(6, "device device.booth-2, ballot b-2, contest c-1"),
             failing(11, "tally contest c-1"),
-            failing(2, "guardian guardian-b"),
+            failing(2, "guardian guardian-b (index 2)"),
         ]));
         assert_eq!(
             check.failures,
