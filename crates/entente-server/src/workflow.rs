@@ -207,7 +207,7 @@ pub struct Change {
 }
 
 enum Effect {
-    Election(Box<ElectionConfigured>, ElectionBody, String),
+    Election(Box<ElectionConfigured>, Box<ElectionBody>, String),
     Key(u32, Box<VerifiedGuardianKey<G>>, Box<GuardianJson>),
     Shares(u32),
     Verdict(u32, Option<String>),
@@ -474,7 +474,7 @@ impl Workflow {
                 Quorum::new(n, configured.config.quorum).map_err(invalid)?;
                 check_definition(&b.definition, roles, &configured)?;
                 let hash = definition_hash(body);
-                change(Effect::Election(Box::new(configured), b, hash))
+                change(Effect::Election(Box::new(configured), Box::new(b), hash))
             }
             kind::GUARDIAN_KEY => {
                 need(Role::Guardian)?;
@@ -818,6 +818,7 @@ impl Workflow {
         match change.effect {
             Effect::Election(c, body, hash) => {
                 self.quorum = Quorum::new(c.config.number_of_guardians, c.config.quorum).ok();
+                let body = *body;
                 self.styles = body.definition.styles.clone();
                 self.definition = Some((body.definition, hash));
                 self.configured = Some(*c);
