@@ -65,6 +65,11 @@ struct Server {
 }
 
 fn server() -> Server {
+    open(new_board())
+}
+
+/// A new board in a temporary folder.
+fn new_board() -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("board.db");
     drop(
@@ -78,20 +83,29 @@ fn server() -> Server {
         )
         .unwrap(),
     );
-    open(dir)
+    dir
+}
+
+/// The roles of these tests: the administrator and one device.
+fn roles() -> RolesFile {
+    RolesFile {
+        administrator: Some(admin().verifier_key()),
+        devices: vec![device().verifier_key()],
+        ..RolesFile::default()
+    }
 }
 
 /// The service over the board in `dir` (as after a restart).
 fn open(dir: tempfile::TempDir) -> Server {
+    open_with(dir, &roles())
+}
+
+/// The service over the board in `dir` with `roles`.
+fn open_with(dir: tempfile::TempDir, roles: &RolesFile) -> Server {
     let db = dir.path().join("board.db");
     let (seq, _thread) = entente_server::start_board(&db, log_signer()).unwrap();
-    let roles = RolesFile {
-        administrator: Some(admin().verifier_key()),
-        devices: vec![device().verifier_key()],
-        ..RolesFile::default()
-    };
     let election = Election::read(&record()).unwrap();
-    let state: Arc<AppState> = AppState::new(&db, seq, &roles, Some(election)).unwrap();
+    let state: Arc<AppState> = AppState::new(&db, seq, roles, Some(election)).unwrap();
     Server {
         dir,
         app: router(state.clone()),
@@ -469,36 +483,12 @@ async fn the_pages_and_what_their_scripts_read_come_from_this_server_alone() {
 
 /// The service over a new board whose roles let the device issue only `styles`.
 fn server_with_styles(styles: &[&str]) -> Server {
-    let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("board.db");
-    drop(
-        Board::init(
-            SqliteStorage::open(&db).unwrap(),
-            BoardConfig {
-                origin: ORIGIN.into(),
-                log_key: log_signer().verifier_key(),
-                witnesses: vec![],
-            },
-        )
-        .unwrap(),
-    );
-    let (seq, _thread) = entente_server::start_board(&db, log_signer()).unwrap();
-    let mut roles = RolesFile {
-        administrator: Some(admin().verifier_key()),
-        devices: vec![device().verifier_key()],
-        ..RolesFile::default()
-    };
+    let mut roles = roles();
     roles.styles.insert(
         device().name().to_owned(),
         styles.iter().map(|s| s.to_string()).collect(),
     );
-    let election = Election::read(&record()).unwrap();
-    let state: Arc<AppState> = AppState::new(&db, seq, &roles, Some(election)).unwrap();
-    Server {
-        dir,
-        app: router(state.clone()),
-        state,
-    }
+    open_with(new_board(), &roles)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
