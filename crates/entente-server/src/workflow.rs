@@ -17,6 +17,7 @@
 //! | `decryption-commit` | guardian | tally in, no set yet | for this election and this guardian |
 //! | `decryption-set` | administrator | ≥ k commits | the guardians who decrypt: k or more who committed |
 //! | `decryption-response` | guardian in the set | set fixed | for this guardian (the combiner checks it) |
+//! | `decryption-exclude` | administrator | set fixed, no result | leaves out guardians of the set who answered wrongly or not at all while a quorum remains; a new round begins (new commitments, a new set), the excluded never commit again |
 //! | `result` | administrator | every response of the set in | tally.json and the challenged ballots' decryptions (the verifier checks them) |
 //!
 //! What the server cannot check (a share's plaintext, a decryption's correctness before it is
@@ -78,11 +79,13 @@ pub mod kind {
     pub const DECRYPTION_SET: &str = "decryption-set";
     /// A guardian's responses to the joint challenges.
     pub const DECRYPTION_RESPONSE: &str = "decryption-response";
+    /// Guardians of the set left out for a wrong or missing response: a new round begins.
+    pub const DECRYPTION_EXCLUDE: &str = "decryption-exclude";
     /// The decrypted tally and challenged ballots.
     pub const RESULT: &str = "result";
 
     /// Every kind of the protocol but ballots, in protocol order.
-    pub const STEPS: [&str; 12] = [
+    pub const STEPS: [&str; 13] = [
         ELECTION,
         GUARDIAN_KEY,
         KEY_SHARES,
@@ -94,6 +97,7 @@ pub mod kind {
         DECRYPTION_COMMIT,
         DECRYPTION_SET,
         DECRYPTION_RESPONSE,
+        DECRYPTION_EXCLUDE,
         RESULT,
     ];
 }
@@ -150,6 +154,27 @@ pub struct VerdictJson {
 pub struct DecryptionSetJson {
     /// The guardians whose commitments the challenges are computed from, ascending.
     pub guardians: Vec<u32>,
+}
+
+/// A guardian left out of the decryption, and why.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ExcludedJson {
+    /// The guardian.
+    pub guardian: u32,
+    /// Why: its response fails its proof (which anyone can check from the log), or it did not
+    /// answer before the administrator's deadline.
+    pub reason: String,
+}
+
+/// The body of a `decryption-exclude` write.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ExclusionJson {
+    /// The round it ends (0 for the first set).
+    pub round: u32,
+    /// Whom it leaves out.
+    pub excluded: Vec<ExcludedJson>,
 }
 
 /// A named file of a message.
@@ -218,6 +243,7 @@ enum Effect {
     Commit(u32),
     Set(Vec<u32>),
     Response(u32),
+    Exclude(BTreeMap<u32, String>),
     Result,
 }
 
@@ -245,6 +271,10 @@ pub struct Workflow {
     commits: BTreeSet<u32>,
     set: Option<Vec<u32>>,
     responses: BTreeSet<u32>,
+    /// The decryption's round: each exclusion begins a new one.
+    round: u32,
+    /// Guardians left out of the decryption, and why.
+    excluded: BTreeMap<u32, String>,
     result: bool,
 }
 
@@ -717,6 +747,11 @@ impl Workflow {
                 if self.set.is_some() {
                     return Err(out_of_order("the decrypting guardians are chosen already"));
                 }
+                if let Some(why) = self.excluded.get(&i) {
+                    return Err(WorkflowError::NotYours(format!(
+                        "guardian {i} was left out of the decryption: {why}"
+                    )));
+                }
                 if self.commits.contains(&i) {
                     return Err(out_of_order(format!("guardian {i} has committed already")));
                 }
@@ -759,6 +794,55 @@ impl Workflow {
                 }
                 self.own_message(body, i)?;
                 change(Effect::Response(i))
+            }
+            kind::DECRYPTION_EXCLUDE => {
+                need(Role::Administrator)?;
+                let set = self
+                    .set
+                    .as_ref()
+                    .ok_or_else(|| out_of_order("the decrypting guardians are not chosen yet"))?;
+                if self.result {
+                    return Err(out_of_order("the result is published already"));
+                }
+                let json: ExclusionJson = parse_json("exclusion", body).map_err(invalid)?;
+                if json.round != self.round {
+                    return Err(invalid(format!(
+                        "the exclusion ends round {}, the decryption is in round {}",
+                        json.round, self.round
+                    )));
+                }
+                let mut out = BTreeMap::new();
+                for e in &json.excluded {
+                    if !set.contains(&e.guardian) {
+                        return Err(invalid(format!(
+                            "guardian {} is not among the decrypting guardians {set:?}",
+                            e.guardian
+                        )));
+                    }
+                    if e.reason.trim().is_empty()
+                        || out.insert(e.guardian, e.reason.clone()).is_some()
+                    {
+                        return Err(invalid(format!(
+                            "guardian {} is excluded twice or without a reason",
+                            e.guardian
+                        )));
+                    }
+                }
+                if out.is_empty() {
+                    return Err(invalid("the exclusion leaves out nobody"));
+                }
+                let (n, k) = self
+                    .quorum
+                    .map_or((0, 0), |q| (q.guardians() as usize, q.quorum() as usize));
+                let left = n.saturating_sub(self.excluded.len() + out.len());
+                if left < k {
+                    return Err(invalid(format!(
+                        "leaving out guardians {:?} leaves {left} guardians, fewer than the \
+                         quorum k = {k}: the decryption cannot go on without them",
+                        out.keys().collect::<Vec<_>>()
+                    )));
+                }
+                change(Effect::Exclude(out))
             }
             kind::RESULT => {
                 need(Role::Administrator)?;
@@ -858,6 +942,13 @@ impl Workflow {
             Effect::Set(s) => self.set = Some(s),
             Effect::Response(i) => {
                 self.responses.insert(i);
+            }
+            Effect::Exclude(out) => {
+                self.excluded.extend(out);
+                self.round += 1;
+                self.commits.clear();
+                self.set = None;
+                self.responses.clear();
             }
             Effect::Result => self.result = true,
         }
@@ -1018,10 +1109,29 @@ impl LogView {
             guardian: u32,
         }
         let mut files = BTreeMap::new();
-        let set: Option<DecryptionSetJson> = self
-            .of(kind::DECRYPTION_SET)
-            .last()
-            .and_then(|w| serde_json::from_slice(&w.body).ok());
+        // The decryption's rounds (each exclusion ends one): each round's set, and the folder
+        // of its messages; the last round's are where the decryption reads them.
+        let mut sets: Vec<Option<DecryptionSetJson>> = vec![None];
+        for w in &self.writes {
+            match w.kind.as_str() {
+                kind::DECRYPTION_SET => {
+                    if let Some(last) = sets.last_mut() {
+                        *last = serde_json::from_slice(&w.body).ok();
+                    }
+                }
+                kind::DECRYPTION_EXCLUDE => sets.push(None),
+                _ => {}
+            }
+        }
+        let last_round = sets.len() - 1;
+        let folder = |round: usize| {
+            if round == last_round {
+                "decryption".to_owned()
+            } else {
+                format!("decryption/round-{round}")
+            }
+        };
+        let mut round = 0;
         let plain =
             |name: &str| name.is_empty() || name.contains(['/', '\\']) || name.starts_with('.');
         files.insert(
@@ -1095,19 +1205,28 @@ impl LogView {
                 kind::ENCRYPTED_TALLY => put("encrypted_tally.json".into(), w.body.clone()),
                 kind::DECRYPTION_COMMIT => {
                     let i = guardian()?;
-                    let used = set.as_ref().is_none_or(|s| s.guardians.contains(&i));
+                    let used = sets[round]
+                        .as_ref()
+                        .is_none_or(|s| s.guardians.contains(&i));
                     let folder = if used {
-                        "decryption"
+                        folder(round)
                     } else {
-                        "decryption/unused"
+                        format!("{}/unused", folder(round))
                     };
                     put(format!("{folder}/commit-guardian-{i}.json"), w.body.clone());
                 }
-                kind::DECRYPTION_SET => put("decryption/set.json".into(), w.body.clone()),
+                kind::DECRYPTION_SET => put(format!("{}/set.json", folder(round)), w.body.clone()),
                 kind::DECRYPTION_RESPONSE => put(
-                    format!("decryption/response-guardian-{}.json", guardian()?),
+                    format!("{}/response-guardian-{}.json", folder(round), guardian()?),
                     w.body.clone(),
                 ),
+                kind::DECRYPTION_EXCLUDE => {
+                    put(
+                        format!("decryption/round-{round}/exclusion.json"),
+                        w.body.clone(),
+                    );
+                    round += 1;
+                }
                 kind::RESULT => {
                     let r: ResultJson =
                         serde_json::from_slice(&w.body).map_err(|e| fail(e.to_string()))?;

@@ -8,6 +8,7 @@
 //! decrypting guardians among those who committed, and publishes the combined result (which
 //! the verifier checks). Its working copy of the record lives in its state directory.
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
@@ -19,7 +20,8 @@ use entente_group::P4096;
 use entente_record::election::{ElectionConfigured, GuardianJson, parse_json};
 use entente_server::RolesFile;
 use entente_server::workflow::{
-    DecryptionSetJson, ElectionBody, FileJson, LogView, ResultJson, VerdictJson, kind,
+    DecryptionSetJson, ElectionBody, ExcludedJson, ExclusionJson, FileJson, LogView, ResultJson,
+    VerdictJson, kind,
 };
 
 use crate::board::{Key, Role};
@@ -181,6 +183,20 @@ pub fn initialize(opts: &AdminOptions) -> Result<JointKey<P4096>> {
     Ok(joint)
 }
 
+/// The decryption's round now: how many exclusions the log holds.
+fn round_now(view: &LogView) -> u32 {
+    view.of(kind::DECRYPTION_EXCLUDE).count() as u32
+}
+
+/// The decryption's writes since the last exclusion (the current round's).
+fn round_writes(view: &LogView) -> Vec<&entente_server::workflow::LoggedWrite> {
+    let start = view
+        .of(kind::DECRYPTION_EXCLUDE)
+        .last()
+        .map_or(0, |w| w.index + 1);
+    view.writes.iter().filter(|w| w.index >= start).collect()
+}
+
 fn configured(view: &LogView) -> Result<ElectionConfigured> {
     let w = view
         .of(kind::ELECTION)
@@ -203,6 +219,8 @@ pub struct Tallied {
     pub present: Vec<u32>,
     /// The guardians left out.
     pub absent: Vec<u32>,
+    /// The guardians excluded for a wrong or missing response, and why.
+    pub excluded: BTreeMap<u32, String>,
     /// The result table.
     pub table: String,
 }
@@ -246,51 +264,122 @@ pub fn tally(opts: &AdminOptions, tally_id: &str, wanted: Option<usize>) -> Resu
         opts.client
             .post_step(&signer, &opts.state, kind::ENCRYPTED_TALLY, &bytes)?;
     }
-    // The decrypting guardians: those who committed when `wanted` are in, or at the timeout.
-    let wanted = wanted.unwrap_or(n).clamp(k, n);
-    let started = Instant::now();
-    let set = opts.client.wait_for(
-        &opts.log_dir(),
-        "the guardians' decryption commitments",
-        opts.timeout + Duration::from_secs(5),
-        |m| {
-            if let Some(w) = m.view.of(kind::DECRYPTION_SET).next() {
-                return Ok(Some(
-                    parse_json::<DecryptionSetJson>("set", &w.body)?.guardians,
-                ));
+    // Round after round until the result: the decrypting guardians are those who committed
+    // when `wanted` are in (or at the timeout, if a quorum has); if any of them answers wrongly
+    // or not before the timeout, they are left out on the log and the others begin again.
+    let mut excluded: BTreeMap<u32, String> = BTreeMap::new();
+    let (m, combined) = loop {
+        let view = opts.client.mirror(&opts.log_dir())?.view;
+        let round = round_now(&view);
+        let left_out: usize = view
+            .of(kind::DECRYPTION_EXCLUDE)
+            .filter_map(|w| serde_json::from_slice::<ExclusionJson>(&w.body).ok())
+            .map(|e| e.excluded.len())
+            .sum();
+        let wanted = wanted
+            .unwrap_or(n)
+            .clamp(k, n)
+            .min(n.saturating_sub(left_out));
+        let started = Instant::now();
+        let set =
+            opts.client.wait_for(
+                &opts.log_dir(),
+                "the guardians' decryption commitments",
+                opts.timeout + Duration::from_secs(5),
+                |m| {
+                    let writes = round_writes(&m.view);
+                    if let Some(w) = writes.iter().find(|w| w.kind == kind::DECRYPTION_SET) {
+                        return Ok(Some(
+                            parse_json::<DecryptionSetJson>("set", &w.body)?.guardians,
+                        ));
+                    }
+                    let mut committed: Vec<u32> = writes
+                        .iter()
+                        .filter(|w| w.kind == kind::DECRYPTION_COMMIT)
+                        .filter_map(|w| m.view.guardian_index(&w.author))
+                        .collect();
+                    committed.sort_unstable();
+                    let late = started.elapsed() > opts.timeout;
+                    Ok((committed.len() >= wanted || late && committed.len() >= k)
+                        .then_some(committed))
+                },
+            )?;
+        let m = opts.client.mirror(&opts.log_dir())?;
+        if !round_writes(&m.view)
+            .iter()
+            .any(|w| w.kind == kind::DECRYPTION_SET)
+        {
+            opts.client.post_step(
+                &signer,
+                &opts.state,
+                kind::DECRYPTION_SET,
+                &serde_json::to_vec(&DecryptionSetJson {
+                    guardians: set.clone(),
+                })?,
+            )?;
+        }
+        let answered_by = |view: &LogView| -> Vec<u32> {
+            round_writes(view)
+                .iter()
+                .filter(|w| w.kind == kind::DECRYPTION_RESPONSE)
+                .filter_map(|w| view.guardian_index(&w.author))
+                .collect()
+        };
+        let started = Instant::now();
+        let m = opts.client.wait_for(
+            &opts.log_dir(),
+            "the decrypting guardians' responses",
+            opts.timeout + Duration::from_secs(5),
+            |m| {
+                let all = answered_by(&m.view).len() == set.len();
+                Ok((all || started.elapsed() > opts.timeout).then(|| m.view.clone()))
+            },
+        )?;
+        materialize(&m, &record)?;
+        let answered = answered_by(&m);
+        if answered.len() == set.len() {
+            match crate::decrypt::combine(&record, opts.threads, false) {
+                Ok(c) => break (m, c),
+                Err(e) => tracing::warn!("the responses do not combine: {e:#}"),
             }
-            let mut committed: Vec<u32> = m
-                .view
-                .of(kind::DECRYPTION_COMMIT)
-                .filter_map(|w| m.view.guardian_index(&w.author))
-                .collect();
-            committed.sort_unstable();
-            let late = started.elapsed() > opts.timeout;
-            Ok((committed.len() >= wanted || late && committed.len() >= k).then_some(committed))
-        },
-    )?;
-    let m = opts.client.mirror(&opts.log_dir())?;
-    if m.view.of(kind::DECRYPTION_SET).next().is_none() {
+        }
+        // Who answered wrongly (each response judged on its own, as anyone can from the log),
+        // and who did not answer in time.
+        let mut out = crate::decrypt::failing_responses(&record, opts.threads)?;
+        for &i in set.iter().filter(|i| !answered.contains(i)) {
+            out.insert(
+                i,
+                format!(
+                    "it did not answer within {} s of the set being fixed",
+                    opts.timeout.as_secs()
+                ),
+            );
+        }
+        ensure!(
+            !out.is_empty(),
+            "the decryption's responses do not combine, and no guardian's response fails: \
+             the record this administrator holds is not the log's"
+        );
+        for (i, why) in &out {
+            eprintln!("guardian {i} is left out of the decryption: {why}");
+        }
         opts.client.post_step(
             &signer,
             &opts.state,
-            kind::DECRYPTION_SET,
-            &serde_json::to_vec(&DecryptionSetJson {
-                guardians: set.clone(),
+            kind::DECRYPTION_EXCLUDE,
+            &serde_json::to_vec(&ExclusionJson {
+                round,
+                excluded: out
+                    .iter()
+                    .map(|(&guardian, reason)| ExcludedJson {
+                        guardian,
+                        reason: reason.clone(),
+                    })
+                    .collect(),
             })?,
         )?;
-    }
-    let m = opts.client.wait_for(
-        &opts.log_dir(),
-        "the decrypting guardians' responses",
-        opts.timeout,
-        |m| {
-            let responded = m.view.of(kind::DECRYPTION_RESPONSE).count();
-            Ok((responded == set.len()).then(|| m.view.clone()))
-        },
-    )?;
-    materialize(&m, &record)?;
-    let combined = crate::decrypt::combine(&record, opts.threads, false)?;
+        excluded.extend(out);
+    };
     if m.of(kind::RESULT).next().is_none() {
         let tally = std::fs::read_to_string(record.join(crate::record::TALLY))?;
         let mut files = Vec::new();
@@ -320,6 +409,7 @@ pub fn tally(opts: &AdminOptions, tally_id: &str, wanted: Option<usize>) -> Resu
         challenged,
         present: combined.present,
         absent: combined.absent,
+        excluded,
         table: crate::decrypt::result_table(&combined.manifest, &combined.result.tally),
     })
 }

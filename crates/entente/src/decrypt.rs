@@ -540,34 +540,9 @@ pub fn combine(dir: &Path, threads: usize, progress: bool) -> Result<Combined> {
     combiner
         .present(&present)
         .map_err(|e| anyhow!("{e} (guardians {present:?} have committed)"))?;
-    let mut responses: BTreeMap<u32, Vec<<G as Group>::Scalar>> = BTreeMap::new();
-    for path in round_files(dir, "response-guardian-")? {
-        let file: ResponseFile = read_json(&path)?;
-        if file.format != RESPONSE_FORMAT || file.batch != digest {
-            bail!(
-                "{}: guardian {} answered another round: it must commit and respond again",
-                path.display(),
-                file.guardian
-            );
-        }
-        if file.answered != present {
-            bail!(
-                "{}: guardian {} answered the commitments of guardians {:?}, but the round has \
-                 {present:?}: it must commit and respond again",
-                path.display(),
-                file.guardian,
-                file.answered
-            );
-        }
-        let rs = file
-            .responses
-            .iter()
-            .enumerate()
-            .map(|(j, h)| {
-                Scalar::from_hex(h).with_context(|| format!("{}: responses[{j}]", path.display()))
-            })
-            .collect::<Result<Vec<_>>>()?;
-        responses.insert(file.guardian, rs);
+    let (responses, unfit) = read_responses(dir, &digest, &present)?;
+    if let Some((i, why)) = unfit.iter().next() {
+        bail!("guardian {i}'s response does not fit the round: {why}");
     }
     if let Some(missing) = present.iter().find(|i| !responses.contains_key(i)) {
         bail!("guardian {missing} has committed but not responded yet (`entente decrypt respond`)");
@@ -607,6 +582,92 @@ pub fn combine(dir: &Path, threads: usize, progress: bool) -> Result<Combined> {
         absent,
         manifest: election.setup.manifest,
     })
+}
+
+/// Responses by guardian.
+type Responses = BTreeMap<u32, Vec<<G as Group>::Scalar>>;
+
+/// Every response of the round for this batch, by guardian, and the guardians whose response
+/// file does not answer this round (another batch, other commitments than `present`'s, values
+/// that do not read), each with why.
+fn read_responses(
+    dir: &Path,
+    digest: &str,
+    present: &[u32],
+) -> Result<(Responses, BTreeMap<u32, String>)> {
+    let mut responses = Responses::new();
+    let mut unfit = BTreeMap::new();
+    for path in round_files(dir, "response-guardian-")? {
+        // The server logs a response only under its author's index, which names the file.
+        let named: Option<u32> = path
+            .file_stem()
+            .and_then(|n| n.to_str())
+            .and_then(|n| n.strip_prefix("response-guardian-"))
+            .and_then(|i| i.parse().ok());
+        let read = (|| -> Result<(u32, Vec<<G as Group>::Scalar>)> {
+            let file: ResponseFile = read_json(&path)?;
+            if file.format != RESPONSE_FORMAT || file.batch != *digest {
+                bail!("it answers another round: it must commit and respond again");
+            }
+            if file.answered != present {
+                bail!(
+                    "it answers the commitments of guardians {:?}, but the round has \
+                     {present:?}: it must commit and respond again",
+                    file.answered
+                );
+            }
+            let rs = file
+                .responses
+                .iter()
+                .enumerate()
+                .map(|(j, h)| Scalar::from_hex(h).with_context(|| format!("responses[{j}]")))
+                .collect::<Result<Vec<_>>>()?;
+            Ok((file.guardian, rs))
+        })();
+        match (read, named) {
+            (Ok((i, rs)), _) => {
+                responses.insert(i, rs);
+            }
+            (Err(e), Some(i)) => {
+                unfit.insert(i, format!("{}: {e:#}", path.display()));
+            }
+            (Err(e), None) => return Err(e.context(path.display().to_string())),
+        }
+    }
+    Ok((responses, unfit))
+}
+
+/// The guardians of the round whose responses fail their proofs, each with the item it fails
+/// on (as the record names it): the responses that are in are judged, whoever is still silent.
+pub fn failing_responses(dir: &Path, threads: usize) -> Result<BTreeMap<u32, String>> {
+    let election = Election::read(dir)?;
+    let batch = batch_from_record(dir, &election, threads, false)?;
+    let digest = batch_digest(&election.setup.h_e, &batch);
+    let (commitments, _) = read_commitments(dir, &digest, batch.targets().len())?;
+    let present: Vec<u32> = commitments.keys().copied().collect();
+    let (responses, unfit) = read_responses(dir, &digest, &present)?;
+    let combiner = election.combiner();
+    let (pool, _) = crate::progress::pool(threads)?;
+    let failing = pool.install(|| -> Result<BTreeMap<u32, usize>> {
+        let challenges = combiner
+            .challenges(batch.targets(), &commitments)
+            .map_err(|e| explain(e, &batch))?;
+        Ok(combiner.failing_responses(batch.targets(), &commitments, &challenges, &responses))
+    })?;
+    let mut out: BTreeMap<u32, String> = failing
+        .into_iter()
+        .map(|(i, item)| {
+            (
+                i,
+                format!(
+                    "its response for {} fails its proof (spec 2.0 eq. (74)/(75) or (83)/(84))",
+                    batch.describe(item)
+                ),
+            )
+        })
+        .collect();
+    out.extend(unfit);
+    Ok(out)
 }
 
 /// Writes `tally.json` and `challenged_ballots/dballot-<id>.json`.

@@ -16,7 +16,7 @@
 //! State directory: `guardian.age` (the sealed secret), `nonce`, `log/` (the mirrored log),
 //! `record/` (the record files the log holds, for the decryption rounds).
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -32,7 +32,8 @@ use entente_record::election::{
     ElectionConfigured, ElectionInitializedJson, GuardianJson, parse_json,
 };
 use entente_server::workflow::{
-    ComplaintJson, DecryptionSetJson, ElectionBody, LogView, VerdictJson, kind,
+    ComplaintJson, DecryptionSetJson, ElectionBody, ExclusionJson, LogView, LoggedWrite,
+    VerdictJson, kind,
 };
 
 use crate::board::{Key, Role};
@@ -389,12 +390,74 @@ pub enum DecryptDone {
     },
 }
 
-/// `entente guardian decrypt`: the two rounds of the decryption through the log.
+/// Where the decryption is on the log: its round (each `decryption-exclude` ends one) and the
+/// round's writes.
+struct Round<'a> {
+    number: usize,
+    writes: Vec<&'a LoggedWrite>,
+    result: bool,
+    /// Guardians left out so far, with the exclusion's log entry and why.
+    excluded: BTreeMap<u32, (u64, String)>,
+}
+
+fn round_of(view: &LogView) -> Result<Round<'_>> {
+    let mut round = Round {
+        number: 0,
+        writes: Vec::new(),
+        result: false,
+        excluded: BTreeMap::new(),
+    };
+    for w in &view.writes {
+        match w.kind.as_str() {
+            kind::DECRYPTION_EXCLUDE => {
+                let e: ExclusionJson = parse_json("exclusion", &w.body)?;
+                for x in e.excluded {
+                    round.excluded.insert(x.guardian, (w.index, x.reason));
+                }
+                round.number += 1;
+                round.writes.clear();
+            }
+            kind::DECRYPTION_COMMIT | kind::DECRYPTION_SET | kind::DECRYPTION_RESPONSE => {
+                round.writes.push(w)
+            }
+            kind::RESULT => round.result = true,
+            _ => {}
+        }
+    }
+    Ok(round)
+}
+
+impl Round<'_> {
+    fn wrote(&self, kind: &str, author: &str) -> bool {
+        self.writes
+            .iter()
+            .any(|w| w.kind == kind && w.author == author)
+    }
+
+    fn set(&self) -> Result<Option<DecryptionSetJson>> {
+        self.writes
+            .iter()
+            .find(|w| w.kind == kind::DECRYPTION_SET)
+            .map(|w| parse_json("decryption set", &w.body).map_err(Into::into))
+            .transpose()
+    }
+}
+
+/// `entente guardian decrypt`: the decryption through the log, round after round until the
+/// result is published. In each round this guardian commits afresh (new nonces: a nonce never
+/// answers two sets of challenges), and answers the challenges if the administrator put it in
+/// the round's set. A round ends with the result, or with an exclusion of guardians who
+/// answered wrongly or not at all; the others then begin the next. A guardian left out stops,
+/// saying why and where the log says so.
 pub fn decrypt(opts: &GuardianOptions) -> Result<DecryptDone> {
     let signer = opts.signer()?;
     let name = opts.key.name.clone();
     let record = opts.record_dir();
     let secret_path = opts.secret_path();
+    let secret = crate::decrypt::GuardianSecret {
+        path: &secret_path,
+        passphrase_file: None,
+    };
     opts.wait("the encrypted tally", |m| {
         Ok(m.view
             .of(kind::ENCRYPTED_TALLY)
@@ -402,73 +465,105 @@ pub fn decrypt(opts: &GuardianOptions) -> Result<DecryptDone> {
             .is_some()
             .then_some(()))
     })?;
-    let m = opts.client.mirror(&opts.log_dir())?;
-    materialize(&m.view, &record)?;
-    let secret = crate::decrypt::GuardianSecret {
-        path: &secret_path,
-        passphrase_file: None,
-    };
-    let index;
-    if let Some(w) = m
-        .view
-        .of(kind::DECRYPTION_COMMIT)
-        .find(|w| w.author == name)
-    {
-        index = m.view.guardian_index(&w.author).unwrap_or(0);
-    } else if m.view.of(kind::DECRYPTION_SET).next().is_some() {
-        bail!("the decrypting guardians were chosen before this guardian committed");
-    } else {
-        // Round 1: checks that the tally is the product of the logged cast ballots, commits.
-        index =
-            crate::decrypt::commit_with(&record, &secret, &opts.passphrase, opts.threads, false)?;
-        let file = record
-            .join(crate::decrypt::ROUND_DIR)
-            .join(format!("commit-guardian-{index}.json"));
-        let bytes =
-            std::fs::read(&file).with_context(|| format!("cannot read {}", file.display()))?;
-        opts.client
-            .post_step(&signer, &opts.state, kind::DECRYPTION_COMMIT, &bytes)?;
-        tracing::info!(guardian = index, "decryption committed");
-    }
-    let set: DecryptionSetJson =
-        opts.wait("the administrator to fix the decrypting guardians", |m| {
-            m.view
-                .of(kind::DECRYPTION_SET)
-                .next()
-                .map(|w| parse_json("decryption set", &w.body).map_err(Into::into))
-                .transpose()
+    let mut index = None;
+    let mut answered: Option<Vec<u32>> = None;
+    loop {
+        let m = opts.client.mirror(&opts.log_dir())?;
+        let round = round_of(&m.view)?;
+        if round.result {
+            let i = index.unwrap_or_else(|| m.view.guardian_index(&name).unwrap_or(0));
+            return Ok(match answered {
+                Some(set) => DecryptDone::Responded { index: i, set },
+                None => DecryptDone::NotChosen {
+                    index: i,
+                    set: round.set()?.map(|s| s.guardians).unwrap_or_default(),
+                },
+            });
+        }
+        if let Some(i) = m.view.guardian_index(&name)
+            && let Some((at, why)) = round.excluded.get(&i)
+        {
+            bail!(
+                "guardian {i} was left out of the decryption by the administrator: {why} (log \
+                 entry {at})"
+            );
+        }
+        let number = round.number;
+        if !round.wrote(kind::DECRYPTION_COMMIT, &name) {
+            if round.set()?.is_some() {
+                // The set of this round was fixed without this guardian: wait for the next
+                // round or the result.
+                wait_round_change(opts, number)?;
+                continue;
+            }
+            // Round 1 of the proof: checks that the tally is the product of exactly the
+            // logged cast ballots, then commits.
+            materialize(&m.view, &record)?;
+            let i = crate::decrypt::commit_with(
+                &record,
+                &secret,
+                &opts.passphrase,
+                opts.threads,
+                false,
+            )?;
+            index = Some(i);
+            let file = record
+                .join(crate::decrypt::ROUND_DIR)
+                .join(format!("commit-guardian-{i}.json"));
+            let bytes =
+                std::fs::read(&file).with_context(|| format!("cannot read {}", file.display()))?;
+            opts.client
+                .post_step(&signer, &opts.state, kind::DECRYPTION_COMMIT, &bytes)?;
+            tracing::info!(guardian = i, round = number, "decryption committed");
+        }
+        let set = opts.wait("the administrator to fix the decrypting guardians", |m| {
+            let r = round_of(&m.view)?;
+            if r.number != number || r.result {
+                return Ok(Some(None));
+            }
+            r.set().map(|s| s.map(Some))
         })?;
-    if !set.guardians.contains(&index) {
-        return Ok(DecryptDone::NotChosen {
-            index,
-            set: set.guardians,
-        });
+        let Some(set) = set else { continue };
+        let i = m.view.guardian_index(&name).unwrap_or(0);
+        if set.guardians.contains(&i) {
+            let m = opts.client.mirror(&opts.log_dir())?;
+            let r = round_of(&m.view)?;
+            if r.number == number && !r.wrote(kind::DECRYPTION_RESPONSE, &name) {
+                materialize(&m.view, &record)?;
+                let (i, responded) = crate::decrypt::respond_with(
+                    &record,
+                    &secret,
+                    &opts.passphrase,
+                    opts.threads,
+                    false,
+                )?;
+                let expected: BTreeSet<u32> = set.guardians.iter().copied().collect();
+                ensure!(
+                    responded.iter().copied().collect::<BTreeSet<u32>>() == expected,
+                    "the commitments answered are not the decryption set's"
+                );
+                let file = record
+                    .join(crate::decrypt::ROUND_DIR)
+                    .join(format!("response-guardian-{i}.json"));
+                let bytes = std::fs::read(&file)
+                    .with_context(|| format!("cannot read {}", file.display()))?;
+                opts.client
+                    .post_step(&signer, &opts.state, kind::DECRYPTION_RESPONSE, &bytes)?;
+                tracing::info!(guardian = i, round = number, "decryption answered");
+            }
+            answered = Some(set.guardians.clone());
+        } else {
+            answered = None;
+        }
+        wait_round_change(opts, number)?;
     }
-    let m = opts.client.mirror(&opts.log_dir())?;
-    if !m
-        .view
-        .of(kind::DECRYPTION_RESPONSE)
-        .any(|w| w.author == name)
-    {
-        materialize(&m.view, &record)?;
-        let (i, answered) =
-            crate::decrypt::respond_with(&record, &secret, &opts.passphrase, opts.threads, false)?;
-        let expected: BTreeSet<u32> = set.guardians.iter().copied().collect();
-        ensure!(
-            answered.iter().copied().collect::<BTreeSet<u32>>() == expected,
-            "the commitments answered are not the decryption set's"
-        );
-        let file = record
-            .join(crate::decrypt::ROUND_DIR)
-            .join(format!("response-guardian-{i}.json"));
-        let bytes =
-            std::fs::read(&file).with_context(|| format!("cannot read {}", file.display()))?;
-        opts.client
-            .post_step(&signer, &opts.state, kind::DECRYPTION_RESPONSE, &bytes)?;
-    }
-    Ok(DecryptDone::Responded {
-        index,
-        set: set.guardians,
+}
+
+/// Waits until the decryption leaves round `number` (an exclusion) or the result is published.
+fn wait_round_change(opts: &GuardianOptions, number: usize) -> Result<()> {
+    opts.wait("the result or a new round of the decryption", |m| {
+        let r = round_of(&m.view)?;
+        Ok((r.number != number || r.result).then_some(()))
     })
 }
 

@@ -440,6 +440,65 @@ impl<G: Group> Combiner<'_, G> {
             .collect()
     }
 
+    /// One guardian's response to one item against its commitment (eq. (74), (75); (83),
+    /// (84)): a = g^v_i K_i^c_i and b = A^v_i M_i^c_i.
+    fn check_one(
+        &self,
+        i: u32,
+        j: usize,
+        target: &Target<G>,
+        p: &PartialDecryption<G>,
+        ch: &Challenge<G>,
+        v_i: &G::Scalar,
+    ) -> Result<(), DecryptError> {
+        let (Some(c_i), Some(share_key)) = (ch.per_guardian.get(&i), self.share_keys.get(&i))
+        else {
+            return Err(DecryptError::Unpaired(i));
+        };
+        let a = G::mul(&G::vartime_g_pow(v_i), &G::vartime_pow(share_key, c_i));
+        let b = G::vartime_multi_pow(&[(target.base(), v_i), (&p.share, c_i)]);
+        if a != p.a || b != p.b {
+            return Err(DecryptError::BadShare {
+                guardian: i,
+                item: j,
+            });
+        }
+        Ok(())
+    }
+
+    /// The guardians among those who answered whose responses fail (each with its first
+    /// failing item), checked one guardian at a time so that a guardian who has not answered
+    /// does not stop the others being judged: with the silent ones, these are whom a new round
+    /// of the decryption leaves out.
+    pub fn failing_responses(
+        &self,
+        targets: &[Target<G>],
+        commitments: &Commitments<G>,
+        challenges: &[Challenge<G>],
+        responses: &BTreeMap<u32, Vec<G::Scalar>>,
+    ) -> BTreeMap<u32, usize> {
+        responses
+            .par_iter()
+            .filter_map(|(&i, r)| {
+                let Some(partials) = commitments.get(&i) else {
+                    return Some((i, 0));
+                };
+                if r.len() != targets.len()
+                    || partials.len() != targets.len()
+                    || challenges.len() != targets.len()
+                {
+                    return Some((i, 0));
+                }
+                (0..targets.len())
+                    .find(|&j| {
+                        self.check_one(i, j, &targets[j], &partials[j], &challenges[j], &r[j])
+                            .is_err()
+                    })
+                    .map(|j| (i, j))
+            })
+            .collect()
+    }
+
     fn finish_one(
         &self,
         j: usize,
@@ -451,20 +510,8 @@ impl<G: Group> Combiner<'_, G> {
     ) -> Result<Decrypted<G>, DecryptError> {
         let mut v = G::Scalar::zero();
         for (&i, partials) in commitments {
-            let p = &partials[j];
             let v_i = &responses[&i][j];
-            let (Some(c_i), Some(share_key)) = (ch.per_guardian.get(&i), self.share_keys.get(&i))
-            else {
-                return Err(DecryptError::Unpaired(i));
-            };
-            let a = G::mul(&G::vartime_g_pow(v_i), &G::vartime_pow(share_key, c_i));
-            let b = G::vartime_multi_pow(&[(target.base(), v_i), (&p.share, c_i)]);
-            if a != p.a || b != p.b {
-                return Err(DecryptError::BadShare {
-                    guardian: i,
-                    item: j,
-                });
-            }
+            self.check_one(i, j, target, &partials[j], ch, v_i)?;
             v = v.add(v_i);
         }
         match target {
