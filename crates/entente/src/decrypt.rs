@@ -637,6 +637,19 @@ fn read_responses(
     Ok((responses, unfit))
 }
 
+/// A guardian's response file with its first response changed (v + 1): a drill's wrong answer,
+/// which fails its proof like any other false response.
+pub fn drill_wrong_response(bytes: &[u8]) -> Result<Vec<u8>> {
+    let mut file: ResponseFile = serde_json::from_slice(bytes)?;
+    let first = file
+        .responses
+        .first_mut()
+        .context("a response file with no response")?;
+    let v = <G as Group>::Scalar::from_hex(first)?;
+    *first = v.add(&<G as Group>::Scalar::from_u64(1)).to_hex();
+    Ok(serde_json::to_vec_pretty(&file)?)
+}
+
 /// The guardians of the round whose responses fail their proofs, each with the item it fails
 /// on (as the record names it): the responses that are in are judged, whoever is still silent.
 pub fn failing_responses(dir: &Path, threads: usize) -> Result<BTreeMap<u32, String>> {

@@ -381,6 +381,13 @@ pub enum DecryptDone {
         /// The set.
         set: Vec<u32>,
     },
+    /// Left out for the fault it played in a drill.
+    Excluded {
+        /// This guardian.
+        index: u32,
+        /// Why, as the administrator's exclusion on the log says.
+        why: String,
+    },
     /// Committed, but the set was fixed without this guardian.
     NotChosen {
         /// This guardian.
@@ -443,13 +450,23 @@ impl Round<'_> {
     }
 }
 
+/// A fault a guardian plays on purpose, to show (in a drill, the demo and the tests) that the
+/// others finish without it and that it is named.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Drill {
+    /// Answer the challenges with a response that fails its proof.
+    WrongResponse,
+    /// Commit, then never answer.
+    Silent,
+}
+
 /// `entente guardian decrypt`: the decryption through the log, round after round until the
 /// result is published. In each round this guardian commits afresh (new nonces: a nonce never
 /// answers two sets of challenges), and answers the challenges if the administrator put it in
 /// the round's set. A round ends with the result, or with an exclusion of guardians who
 /// answered wrongly or not at all; the others then begin the next. A guardian left out stops,
 /// saying why and where the log says so.
-pub fn decrypt(opts: &GuardianOptions) -> Result<DecryptDone> {
+pub fn decrypt(opts: &GuardianOptions, drill: Option<Drill>) -> Result<DecryptDone> {
     let signer = opts.signer()?;
     let name = opts.key.name.clone();
     let record = opts.record_dir();
@@ -483,6 +500,12 @@ pub fn decrypt(opts: &GuardianOptions) -> Result<DecryptDone> {
         if let Some(i) = m.view.guardian_index(&name)
             && let Some((at, why)) = round.excluded.get(&i)
         {
+            if drill.is_some() {
+                return Ok(DecryptDone::Excluded {
+                    index: i,
+                    why: format!("{why} (log entry {at})"),
+                });
+            }
             bail!(
                 "guardian {i} was left out of the decryption by the administrator: {why} (log \
                  entry {at})"
@@ -525,7 +548,9 @@ pub fn decrypt(opts: &GuardianOptions) -> Result<DecryptDone> {
         })?;
         let Some(set) = set else { continue };
         let i = m.view.guardian_index(&name).unwrap_or(0);
-        if set.guardians.contains(&i) {
+        if set.guardians.contains(&i) && drill == Some(Drill::Silent) {
+            tracing::warn!(guardian = i, "drill: silent, this guardian does not answer");
+        } else if set.guardians.contains(&i) {
             let m = opts.client.mirror(&opts.log_dir())?;
             let r = round_of(&m.view)?;
             if r.number == number && !r.wrote(kind::DECRYPTION_RESPONSE, &name) {
@@ -545,8 +570,12 @@ pub fn decrypt(opts: &GuardianOptions) -> Result<DecryptDone> {
                 let file = record
                     .join(crate::decrypt::ROUND_DIR)
                     .join(format!("response-guardian-{i}.json"));
-                let bytes = std::fs::read(&file)
+                let mut bytes = std::fs::read(&file)
                     .with_context(|| format!("cannot read {}", file.display()))?;
+                if drill == Some(Drill::WrongResponse) {
+                    tracing::warn!(guardian = i, "drill: this guardian answers wrongly");
+                    bytes = crate::decrypt::drill_wrong_response(&bytes)?;
+                }
                 opts.client
                     .post_step(&signer, &opts.state, kind::DECRYPTION_RESPONSE, &bytes)?;
                 tracing::info!(guardian = i, round = number, "decryption answered");

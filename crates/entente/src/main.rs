@@ -66,6 +66,11 @@ enum Command {
         /// (/report). Stops at the end of input (ctrl-d) or ctrl-c.
         #[arg(long, conflicts_with = "in_process")]
         serve: bool,
+        /// A drill: guardian 1 answers the decryption wrongly and guardian 2 never answers
+        /// (the administrator waits 20 s for it); the others finish without them, and the log
+        /// and the verifier name both. Needs at least quorum + 2 guardians.
+        #[arg(long, conflicts_with = "in_process")]
+        drill: bool,
     },
     /// Check every *TestVector.json in DIR: one PASS/FAIL/SKIP line per file, then a summary.
     /// Exit status 0 when nothing failed, 1 when something failed, 2 when DIR cannot be read.
@@ -581,6 +586,10 @@ enum GuardianCommand {
     Decrypt {
         #[command(flatten)]
         net: NetArgs,
+        /// Play a fault on purpose, for a drill: answer wrongly, or never answer (the others
+        /// then finish without this guardian, and name it).
+        #[arg(long, value_enum, hide = true)]
+        drill: Option<entente::guardian::Drill>,
     },
 }
 
@@ -701,6 +710,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
             manifest,
             in_process,
             serve,
+            drill,
         } => {
             if !in_process {
                 let outcome = entente::netdemo::run(&entente::netdemo::NetDemoOptions {
@@ -712,6 +722,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
                     progress: stderr_is_terminal(),
                     threads,
                     serve,
+                    drill,
                 })?;
                 print!("{}", entente::netdemo::report(&outcome));
                 if let Some(served) = &outcome.served {
@@ -900,8 +911,11 @@ fn run(cli: Cli) -> Result<ExitCode> {
                     }
                 }
             }
-            GuardianCommand::Decrypt { net } => {
-                match entente::guardian::decrypt(&net.guardian()?)? {
+            GuardianCommand::Decrypt { net, drill } => {
+                match entente::guardian::decrypt(&net.guardian()?, drill)? {
+                    entente::guardian::DecryptDone::Excluded { index, why } => {
+                        println!("guardian {index} (drill) was left out: {why}")
+                    }
                     entente::guardian::DecryptDone::Responded { index, set } => {
                         println!("guardian {index} decrypted with guardians {set:?}")
                     }

@@ -11,7 +11,7 @@
 //! throwaway passphrase, cheap scrypt) so that the demo runs unattended.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -32,6 +32,28 @@ use crate::board::Role;
 use crate::client::Client;
 use crate::encrypt::write_atomically;
 
+/// How long a drill's administrator waits for a guardian's answer (seconds).
+const DRILL_TIMEOUT: u64 = 20;
+
+/// The exclusions of the decryption in an exported record, one line per guardian left out.
+fn exclusions(record: &Path) -> Result<Vec<String>> {
+    let mut out = Vec::new();
+    for round in 0.. {
+        let path = record.join(format!("decryption/round-{round}/exclusion.json"));
+        if !path.exists() {
+            break;
+        }
+        let e: entente_server::workflow::ExclusionJson = read_json(&path)?;
+        for x in e.excluded {
+            out.push(format!(
+                "guardian {} in round {round}: {}",
+                x.guardian, x.reason
+            ));
+        }
+    }
+    Ok(out)
+}
+
 /// What `entente demo` is asked to do.
 pub struct NetDemoOptions {
     /// n.
@@ -51,6 +73,9 @@ pub struct NetDemoOptions {
     /// Keep the board, its witnesses and its pages running afterwards, with the verification
     /// report served at /report.
     pub serve: bool,
+    /// A drill: guardian 1 answers the decryption wrongly and guardian 2 never answers; the
+    /// others finish without them, and both are named on the log and by the verifier.
+    pub drill: bool,
 }
 
 /// One phase and how long it took.
@@ -71,6 +96,9 @@ pub struct NetDemoOutcome {
     pub quorum: Quorum,
     /// The guardian left out of the decryption, if any.
     pub absent: Option<String>,
+    /// The guardians the administrator left out for a wrong or missing answer (a drill), and
+    /// why, as the log says.
+    pub excluded: Vec<String>,
     /// The phases in order.
     pub phases: Vec<Phase>,
     /// Ballots cast and challenged.
@@ -284,6 +312,13 @@ fn demo_parties(guardians: &[String], parties: &[&str], device: &str) -> BTreeMa
 pub fn run(opts: &NetDemoOptions) -> Result<NetDemoOutcome> {
     let quorum =
         Quorum::new(opts.guardians, opts.quorum).context("invalid --guardians / --quorum")?;
+    ensure!(
+        !opts.drill || opts.guardians >= opts.quorum + 2,
+        "a drill leaves two guardians out of the decryption: it needs at least quorum + 2 \
+         guardians ({} with quorum {})",
+        opts.guardians,
+        opts.quorum
+    );
     let manifest_bytes = match &opts.manifest {
         None => crate::demo::DEMO_MANIFEST.as_bytes().to_vec(),
         Some(path) => std::fs::read(path)
@@ -496,7 +531,8 @@ pub fn run(opts: &NetDemoOptions) -> Result<NetDemoOutcome> {
     end_phase("voting", &mut phase_start);
 
     // Tally and decryption, with one guardian (the last) left out when the quorum allows.
-    let present = if names.len() > opts.quorum as usize {
+    // In a drill every guardian comes, and the first two play their faults.
+    let present = if names.len() > opts.quorum as usize && !opts.drill {
         names.len() - 1
     } else {
         names.len()
@@ -515,10 +551,19 @@ pub fn run(opts: &NetDemoOptions) -> Result<NetDemoOutcome> {
         "--tally-id".into(),
         "riverside-demo".into(),
     ]);
+    if opts.drill {
+        // How long the administrator waits for an answer before leaving its guardian out.
+        tally_args.extend(["--timeout".into(), DRILL_TIMEOUT.to_string()]);
+    }
     let mut decryption = vec![stage.spawn("administrator-tally", &tally_args)?];
-    for g in &names[..present] {
+    for (i, g) in names[..present].iter().enumerate() {
         let mut args = vec!["guardian".to_owned(), "decrypt".into()];
         args.extend(stage.net(g, g));
+        match i {
+            0 if opts.drill => args.extend(["--drill".into(), "wrong-response".into()]),
+            1 if opts.drill => args.extend(["--drill".into(), "silent".into()]),
+            _ => {}
+        }
         decryption.push(stage.spawn(&format!("{g}-decrypt"), &args)?);
     }
     wait_all(&mut decryption, &bar)?;
@@ -579,6 +624,7 @@ pub fn run(opts: &NetDemoOptions) -> Result<NetDemoOutcome> {
         guardians: names,
         quorum,
         absent,
+        excluded: exclusions(&record)?,
         phases,
         cast: ballots.len() - challenged.len(),
         challenged: challenged.len(),
@@ -682,9 +728,16 @@ pub fn report(o: &NetDemoOutcome) -> String {
         "Decryption: {}\n\n",
         match &o.absent {
             Some(a) => format!("{a} stayed away; the others decrypted without it"),
-            None => "every guardian took part".to_owned(),
+            None if o.excluded.is_empty() => "every guardian took part".to_owned(),
+            None => "the others decrypted without the guardians left out below".to_owned(),
         }
     ));
+    for e in &o.excluded {
+        s.push_str(&format!("  left out: {e}\n"));
+    }
+    if !o.excluded.is_empty() {
+        s.push('\n');
+    }
     s.push_str("Phases\n");
     for p in &o.phases {
         s.push_str(&format!(
