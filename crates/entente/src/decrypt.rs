@@ -339,13 +339,13 @@ fn element(path: &Path, what: &str, hex: &str) -> Result<<G as Group>::Element> 
 
 /// Every commitment file of the round for this batch, by guardian, with its file's digest.
 fn read_commitments(
-    dir: &Path,
+    round: &Path,
     digest: &str,
     items: usize,
 ) -> Result<(Commitments<G>, BTreeMap<u32, String>)> {
     let mut commitments = Commitments::<G>::new();
     let mut digests = BTreeMap::new();
-    for path in round_files(dir, "commit-guardian-")? {
+    for path in round_files(round, "commit-guardian-")? {
         let bytes =
             std::fs::read(&path).with_context(|| format!("cannot read {}", path.display()))?;
         let file: CommitFile = read_json(&path)?;
@@ -391,8 +391,9 @@ fn read_commitments(
     Ok((commitments, digests))
 }
 
-fn round_files(dir: &Path, prefix: &str) -> Result<Vec<PathBuf>> {
-    let d = dir.join(ROUND_DIR);
+/// The files of a round's folder (`decryption/`, or an earlier round's) that start with
+/// `prefix`.
+fn round_files(d: &Path, prefix: &str) -> Result<Vec<PathBuf>> {
     if !d.exists() {
         return Ok(Vec::new());
     }
@@ -456,7 +457,8 @@ pub fn respond_with(
              `entente decrypt commit` again"
         );
     }
-    let (commitments, digests) = read_commitments(dir, &digest, batch.targets().len())?;
+    let (commitments, digests) =
+        read_commitments(&dir.join(ROUND_DIR), &digest, batch.targets().len())?;
     if digests.get(&i) != Some(&state.commitment) {
         bail!(
             "guardian {i}'s commitment file in {} is not the one it wrote: run `entente decrypt \
@@ -534,13 +536,13 @@ pub fn combine(dir: &Path, threads: usize, progress: bool) -> Result<Combined> {
     let batch = batch_from_record(dir, &election, threads, progress)?;
     let digest = batch_digest(&election.setup.h_e, &batch);
     let n = batch.targets().len();
-    let (commitments, _) = read_commitments(dir, &digest, n)?;
+    let (commitments, _) = read_commitments(&dir.join(ROUND_DIR), &digest, n)?;
     let present: Vec<u32> = commitments.keys().copied().collect();
     let combiner = election.combiner();
     combiner
         .present(&present)
         .map_err(|e| anyhow!("{e} (guardians {present:?} have committed)"))?;
-    let (responses, unfit) = read_responses(dir, &digest, &present)?;
+    let (responses, unfit) = read_responses(&dir.join(ROUND_DIR), &digest, &present)?;
     if let Some((i, why)) = unfit.iter().next() {
         bail!("guardian {i}'s response does not fit the round: {why}");
     }
@@ -591,13 +593,13 @@ type Responses = BTreeMap<u32, Vec<<G as Group>::Scalar>>;
 /// file does not answer this round (another batch, other commitments than `present`'s, values
 /// that do not read), each with why.
 fn read_responses(
-    dir: &Path,
+    round: &Path,
     digest: &str,
     present: &[u32],
 ) -> Result<(Responses, BTreeMap<u32, String>)> {
     let mut responses = Responses::new();
     let mut unfit = BTreeMap::new();
-    for path in round_files(dir, "response-guardian-")? {
+    for path in round_files(round, "response-guardian-")? {
         // The server logs a response only under its author's index, which names the file.
         let named: Option<u32> = path
             .file_stem()
@@ -650,15 +652,26 @@ pub fn drill_wrong_response(bytes: &[u8]) -> Result<Vec<u8>> {
     Ok(serde_json::to_vec_pretty(&file)?)
 }
 
-/// The guardians of the round whose responses fail their proofs, each with the item it fails
-/// on (as the record names it): the responses that are in are judged, whoever is still silent.
+/// The guardians of the record's current round (`decryption/`) whose responses fail their
+/// proofs, each with the item it fails on (as the record names it): the responses that are in
+/// are judged, whoever is still silent.
 pub fn failing_responses(dir: &Path, threads: usize) -> Result<BTreeMap<u32, String>> {
+    failing_responses_in(dir, &dir.join(ROUND_DIR), threads)
+}
+
+/// [`failing_responses`] of the round whose messages are in `round` (an earlier round's
+/// folder, `decryption/round-<r>/`, to check an exclusion after the fact).
+pub fn failing_responses_in(
+    dir: &Path,
+    round: &Path,
+    threads: usize,
+) -> Result<BTreeMap<u32, String>> {
     let election = Election::read(dir)?;
     let batch = batch_from_record(dir, &election, threads, false)?;
     let digest = batch_digest(&election.setup.h_e, &batch);
-    let (commitments, _) = read_commitments(dir, &digest, batch.targets().len())?;
+    let (commitments, _) = read_commitments(round, &digest, batch.targets().len())?;
     let present: Vec<u32> = commitments.keys().copied().collect();
-    let (responses, unfit) = read_responses(dir, &digest, &present)?;
+    let (responses, unfit) = read_responses(round, &digest, &present)?;
     let combiner = election.combiner();
     let (pool, _) = crate::progress::pool(threads)?;
     let failing = pool.install(|| -> Result<BTreeMap<u32, usize>> {

@@ -287,6 +287,9 @@ pub fn check_log(dir: &Path, log_key: Option<&str>, pinned: &[String]) -> Result
     let (failures, notes) = device_completeness(&view);
     check.failures.extend(failures);
     check.notes.extend(notes);
+    let (failures, notes) = exclusions(dir, &view);
+    check.failures.extend(failures);
+    check.notes.extend(notes);
     let files = match view.record_files() {
         Ok(f) => f,
         Err(e) => {
@@ -398,6 +401,50 @@ fn device_completeness(view: &entente_server::workflow::LogView) -> (Vec<String>
                 "device {name} posted no close: that none of its ballots is missing rests on \
                  its receipts"
             ));
+        }
+    }
+    (failures, notes)
+}
+
+/// The decryption's exclusions, each named (a note), and each checked against the round it
+/// ended: a guardian left out for its response must have a response there that fails its
+/// proof, and one left out for silence must have none. An administrator who left out a
+/// guardian whose response holds is named (a failure).
+fn exclusions(dir: &Path, view: &entente_server::workflow::LogView) -> (Vec<String>, Vec<String>) {
+    use entente_server::workflow::{ExclusionJson, kind};
+    let (mut failures, mut notes) = (Vec::new(), Vec::new());
+    for w in view.of(kind::DECRYPTION_EXCLUDE) {
+        let e: ExclusionJson = match serde_json::from_slice(&w.body) {
+            Ok(e) => e,
+            Err(err) => {
+                failures.push(format!(
+                    "log entry {}: the exclusion does not read: {err}",
+                    w.index
+                ));
+                continue;
+            }
+        };
+        let round = dir.join(format!("decryption/round-{}", e.round));
+        let failing = crate::decrypt::failing_responses_in(dir, &round, 0);
+        for x in &e.excluded {
+            notes.push(format!(
+                "guardian {} was left out of the decryption in round {} by {} (log entry {}): {}",
+                x.guardian, e.round, w.author, w.index, x.reason
+            ));
+            let answered = round
+                .join(format!("response-guardian-{}.json", x.guardian))
+                .exists();
+            match &failing {
+                Err(err) => failures.push(format!(
+                    "the exclusion of guardian {} (log entry {}) cannot be checked: {err:#}",
+                    x.guardian, w.index
+                )),
+                Ok(f) if answered && !f.contains_key(&x.guardian) => failures.push(format!(
+                    "{} left out guardian {} (log entry {}), whose response in round {} holds",
+                    w.author, x.guardian, w.index, e.round
+                )),
+                Ok(_) => {}
+            }
         }
     }
     (failures, notes)

@@ -229,3 +229,70 @@ fn a_client_refuses_a_rewritten_log_and_keeps_the_evidence() {
     // The client still holds what it saw, and refuses again.
     assert!(client.mirror(&mirror).is_err());
 }
+
+#[test]
+fn a_guardian_who_answers_wrongly_and_one_who_never_answers_cannot_stop_the_result() {
+    use entente_group::{Group, P4096, Scalar};
+    let tmp = tempfile::tempdir().unwrap();
+    let record = tmp.path().join("record");
+    // Five guardians, quorum 3: guardian 1 answers wrongly, guardian 2 never answers.
+    let out = net::entente(PASS)
+        .args([
+            "demo",
+            "--guardians",
+            "5",
+            "--quorum",
+            "3",
+            "--ballots",
+            "4",
+            "--drill",
+            "--dir",
+            s(&record),
+        ])
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{stdout}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        stdout.contains("left out: guardian 1 in round 0: its response for tally")
+            && stdout.contains("fails its proof")
+            && stdout.contains("left out: guardian 2 in round 0: it did not answer"),
+        "{stdout}"
+    );
+    // The result verifies, and the verifier names both from the log.
+    let verify = |dir: &Path| {
+        let out = net::entente(PASS)
+            .args(["verify", s(dir)])
+            .output()
+            .unwrap();
+        (
+            out.status.code(),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+        )
+    };
+    let (code, report) = verify(&record);
+    assert_eq!(code, Some(0), "{report}");
+    assert!(
+        report.contains("note: guardian 1 was left out of the decryption in round 0")
+            && report.contains("note: guardian 2 was left out of the decryption in round 0"),
+        "{report}"
+    );
+    // Had guardian 1's answer held (the drill added one to its first response), leaving it out
+    // would be the administrator's doing, and the verifier says so.
+    let response = record.join("decryption/round-0/response-guardian-1.json");
+    let mut v: Value = serde_json::from_slice(&std::fs::read(&response).unwrap()).unwrap();
+    let first = <P4096 as Group>::Scalar::from_hex(v["responses"][0].as_str().unwrap()).unwrap();
+    v["responses"][0] = first.sub(&Scalar::from_u64(1)).to_hex().into();
+    std::fs::write(&response, serde_json::to_vec_pretty(&v).unwrap()).unwrap();
+    let (code, report) = verify(&record);
+    assert_eq!(code, Some(1), "{report}");
+    assert!(
+        report.contains("administrator left out guardian 1")
+            && report.contains("whose response in round 0 holds"),
+        "{report}"
+    );
+}
