@@ -101,8 +101,7 @@ fn ceremony_with_tampered_share(
             if s == r {
                 continue;
             }
-            let mut share =
-                guardians[s].share_for(&ctx, ceremony.key(r as u32 + 1).unwrap(), &mut rng);
+            let mut share = guardians[s].share_for(&ctx, ceremony.key(r as u32 + 1).unwrap());
             if s == 1 && r == 2 {
                 tamper(&mut share, &ctx, &guardians[s], &ceremony);
             }
@@ -143,7 +142,7 @@ fn a_share_off_the_commitments_is_a_complaint_even_with_a_valid_mac() {
     let (_, err) = ceremony_with_tampered_share(|share, ctx, sender, ceremony| {
         let mut other = rng(99);
         let liar = Guardian::<G>::new(sender.quorum(), sender.index(), &mut other).unwrap();
-        *share = liar.share_for(ctx, ceremony.key(3).unwrap(), &mut other);
+        *share = liar.share_for(ctx, ceremony.key(3).unwrap());
     });
     assert_eq!(
         err,
@@ -251,4 +250,66 @@ fn secrets_round_trip_through_a_passphrase_file() {
 fn secret_scalars_do_not_print() {
     let s = SecretScalar::new(ScalarQ::from_u64(42));
     assert_eq!(format!("{s:?}"), "SecretScalar(<redacted>)");
+}
+
+#[test]
+fn a_complaint_is_settled_by_the_revealed_share_and_nonce() {
+    // Spec 2.0 §3.2.2: when l complains about i's share, i publishes P_i(l) and the nonce that
+    // encrypted it; everyone redoes the encryption and eq. (21) and decides the same way.
+    let ctx = KeyContext::standard();
+    let quorum = Quorum::new(3, 2).unwrap();
+    let mut r = rng(5);
+    let mut guardians: Vec<Guardian<G>> = (1..=3)
+        .map(|i| Guardian::new(quorum, i, &mut r).unwrap())
+        .collect();
+    let mut ceremony = Ceremony::<G>::new(ctx, quorum);
+    for g in &guardians {
+        ceremony.publish_key(g.public_key(&ctx, &mut r)).unwrap();
+    }
+    let (k1, k3) = (
+        ceremony.key(1).unwrap().clone(),
+        ceremony.key(3).unwrap().clone(),
+    );
+    // A false complaint by guardian 3 about guardian 1's good share: the reveal holds, and 3
+    // takes the revealed share.
+    let share = guardians[0].share_for(&ctx, &k3);
+    let revealed = guardians[0].reveal_for(&k3);
+    share.check_reveal(&ctx, &k1, &k3, &revealed).unwrap();
+    guardians[2]
+        .accept_revealed(&ctx, &k1, &k3, &share, &revealed)
+        .unwrap();
+    assert_eq!(guardians[2].received_shares()[&1].expose(), &revealed.value);
+    // The same share encrypted again is the same ciphertext: the nonce is derived, not drawn.
+    assert_eq!(guardians[0].share_for(&ctx, &k3), share);
+    // A reveal of another value, or with another nonce, or for a share that was junk: the
+    // accused is the liar.
+    let mut wrong = revealed.clone();
+    wrong.value = wrong.value.add(&ScalarQ::one());
+    assert_eq!(
+        share.check_reveal(&ctx, &k1, &k3, &wrong),
+        Err(KeyError::Complaint {
+            sender: 1,
+            recipient: 3,
+            reason: ComplaintReason::Reveal
+        })
+    );
+    let mut wrong = revealed.clone();
+    wrong.nonce = wrong.nonce.add(&ScalarQ::one());
+    assert!(share.check_reveal(&ctx, &k1, &k3, &wrong).is_err());
+    let mut junk = share.clone();
+    junk.c1[0] ^= 1;
+    assert!(junk.check_reveal(&ctx, &k1, &k3, &revealed).is_err());
+    // A guardian who encrypted a value off its commitments cannot reveal its way out: the value
+    // that matches the encryption fails eq. (21).
+    let liar = Guardian::<G>::new(quorum, 1, &mut rng(77)).unwrap();
+    let off = liar.share_for(&ctx, &k3);
+    let reveal = liar.reveal_for(&k3);
+    assert_eq!(
+        off.check_reveal(&ctx, &k1, &k3, &reveal),
+        Err(KeyError::Complaint {
+            sender: 1,
+            recipient: 3,
+            reason: ComplaintReason::Commitments
+        })
+    );
 }

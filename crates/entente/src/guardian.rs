@@ -259,7 +259,7 @@ pub fn ceremony(opts: &GuardianOptions) -> Result<CeremonyOutcome> {
     if !m.view.of(kind::KEY_SHARES).any(|w| w.author == name) {
         let mut shares = Vec::with_capacity(n - 1);
         for k in ceremony.keys().filter(|k| k.index() != i) {
-            shares.push(guardian.share_for(&ctx, k, &mut os_rng()));
+            shares.push(guardian.share_for(&ctx, k));
         }
         opts.client.post_step(
             &signer,

@@ -209,7 +209,7 @@ pub fn run_local<G: Group, R: CryptoRng + RngCore + ?Sized>(
             if s == r {
                 continue;
             }
-            let share = guardians[s].share_for(&ctx, ceremony.key(guardians[r].index())?, rng);
+            let share = guardians[s].share_for(&ctx, ceremony.key(guardians[r].index())?);
             let sender_key = ceremony.key(guardians[s].index())?;
             guardians[r].receive_share(&ctx, sender_key, &share)?;
             ceremony.record_share(share)?;

@@ -117,4 +117,8 @@ pub enum ComplaintReason {
     /// g^{P_i(l)} differs from the product of the commitments (eq. (21)).
     #[error("value does not match the sender's commitments (eq. (21))")]
     Commitments,
+    /// A share published to answer a complaint (§3.2.2) does not reproduce the encryption the
+    /// sender published with its nonce.
+    #[error("the published share and nonce do not reproduce the encrypted share (eq. (14)-(19))")]
+    Reveal,
 }

@@ -3,6 +3,10 @@ use std::collections::BTreeMap;
 use entente_group::{Group, Scalar, SecretScalar};
 use rand::{CryptoRng, RngCore};
 
+use entente_record::hash::hmac;
+use zeroize::{Zeroize, Zeroizing};
+
+use super::share::RevealedShare;
 use super::{
     EncryptedShare, GuardianPublicKey, KeyContext, KeyError, Quorum, SchnorrProof,
     SecretPolynomial, VerifiedGuardianKey,
@@ -126,14 +130,66 @@ impl<G: Group> Guardian<G> {
     }
 
     /// This guardian's share for another guardian, encrypted to its verified key.
-    pub fn share_for<R: CryptoRng + RngCore + ?Sized>(
+    pub fn share_for(
         &self,
         ctx: &KeyContext,
         recipient: &VerifiedGuardianKey<G>,
-        rng: &mut R,
     ) -> EncryptedShare<G> {
-        let nonce = SecretScalar::new(G::Scalar::random(rng));
-        EncryptedShare::encrypt(ctx, &self.polynomial, recipient, &nonce)
+        EncryptedShare::encrypt(
+            ctx,
+            &self.polynomial,
+            recipient,
+            &self.share_nonce(recipient),
+        )
+    }
+
+    /// xi_{i,l} of eq. (14), derived rather than drawn so that this guardian can publish it if
+    /// l complains (§3.2.2) without having stored it: HMAC-SHA-256 keyed with its secret key
+    /// a_{i,0} over a label, i, l and K_l, reduced mod q. HMAC under a secret key is a PRF, so
+    /// the nonces are unpredictable and independent, and publishing one reveals nothing of
+    /// the key or of the others.
+    fn share_nonce(&self, recipient: &VerifiedGuardianKey<G>) -> SecretScalar<G::Scalar> {
+        let key = Zeroizing::new(self.polynomial.secret_key().expose().to_bytes());
+        let mut digest = Zeroizing::new(hmac(
+            &key,
+            &[
+                b"entente share nonce v1",
+                &self.index().to_be_bytes(),
+                &recipient.index().to_be_bytes(),
+                &G::element_to_bytes(recipient.public_key()),
+            ],
+        ));
+        let nonce = SecretScalar::new(G::Scalar::from_hash(&digest));
+        digest.zeroize();
+        nonce
+    }
+
+    /// The share for `recipient` and its nonce, made public to answer its complaint
+    /// (§3.2.2): anyone can then check it against the published encryption.
+    pub fn reveal_for(&self, recipient: &VerifiedGuardianKey<G>) -> RevealedShare<G> {
+        RevealedShare {
+            sender: self.index(),
+            recipient: recipient.index(),
+            value: self.polynomial.evaluate(recipient.index()).expose().clone(),
+            nonce: self.share_nonce(recipient).expose().clone(),
+        }
+    }
+
+    /// Takes a share that its sender revealed to answer this guardian's complaint, once it
+    /// checks against the encryption the sender published (§3.2.2): the complaint is then
+    /// dismissed and the key ceremony goes on.
+    pub fn accept_revealed(
+        &mut self,
+        ctx: &KeyContext,
+        sender: &VerifiedGuardianKey<G>,
+        own_key: &VerifiedGuardianKey<G>,
+        share: &EncryptedShare<G>,
+        revealed: &RevealedShare<G>,
+    ) -> Result<(), KeyError> {
+        share.check_reveal(ctx, sender, own_key, revealed)?;
+        self.received
+            .insert(share.sender, SecretScalar::new(revealed.value.clone()));
+        Ok(())
     }
 
     /// Decrypts and verifies a share from another guardian; keeps it only if it holds.

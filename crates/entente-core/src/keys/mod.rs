@@ -20,7 +20,7 @@ pub use guardian::Guardian;
 pub use json::{ShareJson, SharesJson};
 pub use polynomial::SecretPolynomial;
 pub use schnorr::SchnorrProof;
-pub use share::EncryptedShare;
+pub use share::{EncryptedShare, RevealedShare};
 
 use entente_record::{HashValue, Revision};
 

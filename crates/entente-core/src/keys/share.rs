@@ -83,7 +83,71 @@ fn xor32(a: &[u8; 32], b: &[u8; 32]) -> [u8; 32] {
     out
 }
 
+/// A share made public to answer a complaint (spec 2.0 §3.2.2): P_i(l) with the nonce xi_{i,l}
+/// that encrypted it, so that anyone can redo the encryption and eq. (21).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RevealedShare<G: Group> {
+    /// The sending (accused) guardian i.
+    pub sender: u32,
+    /// The complaining guardian l.
+    pub recipient: u32,
+    /// P_i(l).
+    pub value: G::Scalar,
+    /// xi_{i,l}.
+    pub nonce: G::Scalar,
+}
+
 impl<G: Group> EncryptedShare<G> {
+    /// Whether a share revealed to answer a complaint is the one this encryption holds and a
+    /// valid share (§3.2.2): C_0 = g^xi, C_1 = b(P_i(l)) xor k_1 and C_2 the MAC, with k_0, k_1
+    /// from xi and the recipient's public key (eq. (14)-(19)), and g^{P_i(l)} = prod_j
+    /// K_{i,j}^{l^j} (eq. (21)). Everything here is public: variable time is fine. The
+    /// complaint is dismissed if it holds; the sender is the liar if it does not.
+    pub fn check_reveal(
+        &self,
+        ctx: &KeyContext,
+        sender: &VerifiedGuardianKey<G>,
+        recipient: &VerifiedGuardianKey<G>,
+        revealed: &RevealedShare<G>,
+    ) -> Result<(), KeyError> {
+        let complaint = |reason| KeyError::Complaint {
+            sender: self.sender,
+            recipient: self.recipient,
+            reason,
+        };
+        if (revealed.sender, revealed.recipient) != (self.sender, self.recipient)
+            || (sender.index(), recipient.index()) != (self.sender, self.recipient)
+        {
+            return Err(KeyError::MisdirectedShare {
+                sender: revealed.sender,
+                recipient: revealed.recipient,
+                why: "the revealed share is not this encryption's",
+            });
+        }
+        let alpha = G::vartime_g_pow(&revealed.nonce);
+        if alpha != self.c0 {
+            return Err(complaint(ComplaintReason::Reveal));
+        }
+        let beta = G::vartime_pow(recipient.public_key(), &revealed.nonce);
+        let keys = share_keys::<G>(
+            ctx,
+            self.sender,
+            self.recipient,
+            recipient.public_key(),
+            &alpha,
+            &beta,
+        );
+        let c1 = xor32(&revealed.value.to_bytes(), &keys.enc);
+        if c1 != self.c1 || !verify_hmac(&keys.mac, &[&G::element_to_bytes(&alpha), &c1], &self.c2)
+        {
+            return Err(complaint(ComplaintReason::Reveal));
+        }
+        if G::vartime_g_pow(&revealed.value) != sender.commitment_at(self.recipient) {
+            return Err(complaint(ComplaintReason::Commitments));
+        }
+        Ok(())
+    }
+
     /// Guardian i encrypts P_i(l) to guardian l with the nonce xi, eq. (14)–(19). The nonce and
     /// the share are secrets: both exponentiations are constant-time.
     pub fn encrypt(
