@@ -8,7 +8,9 @@
 //! | `election` | administrator | first | manifest, config hashes (Verification 1.F–1.H), the standard group; its definition of who writes (guardians, devices with their ballot styles, witnesses) is the roles in force |
 //! | `guardian-key` | guardian i | after `election` | its index is i; k commitments with valid Schnorr proofs (Verification 2, 3.A) |
 //! | `key-shares` | guardian i | all n keys in | one share for each other guardian, well formed (only the recipient can check it) |
-//! | `share-verdict` | guardian l | all n share messages in | names the election's definition (its hash); accepts all, or complains about a sender: the ceremony stops |
+//! | `share-verdict` | guardian l | all n share messages in | names the election's definition (its hash); accepts all, or complains about senders: each complaint is a dispute |
+//! | `share-reveal` | guardian i, accused | a dispute against it is open | P_i(l) and its nonce redo the published encryption and eq. (21) (§3.2.2): the complaint is dismissed; anything else is refused |
+//! | `ceremony-stop` | administrator | a dispute is open | names only accused guardians who have not settled theirs: the ceremony stops, to restart without them |
 //! | `election-initialized` | administrator | all n verdicts clean | K = prod K_i and H_E (Verification 3.B, 4.A) from the logged keys |
 //! | `ballot` (POST /ballots) | device | initialized, not closed, device not closed | proofs, election, a style the definition lets this device issue, uniqueness |
 //! | `device-close` | device | initialized | its chain (`ballot_chain.json`) lists exactly the ballots this device has on the log; none may follow |
@@ -62,6 +64,10 @@ pub mod kind {
     pub const KEY_SHARES: &str = "key-shares";
     /// A guardian's acceptance of the shares it received, or its complaints.
     pub const SHARE_VERDICT: &str = "share-verdict";
+    /// An accused guardian's share and nonce, published to settle a complaint (§3.2.2).
+    pub const SHARE_REVEAL: &str = "share-reveal";
+    /// The administrator stops a key ceremony whose accused did not settle the complaints.
+    pub const CEREMONY_STOP: &str = "ceremony-stop";
     /// K and H_E with the guardians' keys.
     pub const ELECTION_INITIALIZED: &str = "election-initialized";
     /// An encrypted ballot (POST /ballots).
@@ -85,11 +91,13 @@ pub mod kind {
     pub const RESULT: &str = "result";
 
     /// Every kind of the protocol but ballots, in protocol order.
-    pub const STEPS: [&str; 13] = [
+    pub const STEPS: [&str; 15] = [
         ELECTION,
         GUARDIAN_KEY,
         KEY_SHARES,
         SHARE_VERDICT,
+        SHARE_REVEAL,
+        CEREMONY_STOP,
         ELECTION_INITIALIZED,
         DEVICE_CLOSE,
         CLOSE,
@@ -146,6 +154,29 @@ pub struct VerdictJson {
     pub election: String,
     /// Empty: every share checked.
     pub complaints: Vec<ComplaintJson>,
+}
+
+/// The body of a `share-reveal` write: the accused guardian's share for its accuser, and the
+/// nonce that encrypted it (spec 2.0 §3.2.2).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RevealJson {
+    /// The accused sender i.
+    pub guardian: u32,
+    /// The accuser l.
+    pub recipient: u32,
+    /// P_i(l), hex.
+    pub share: String,
+    /// xi_{i,l}, hex.
+    pub nonce: String,
+}
+
+/// The body of a `ceremony-stop` write: the accused who did not settle, and why.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CeremonyStopJson {
+    /// The guardians to leave out of a restarted ceremony.
+    pub guardians: Vec<ExcludedJson>,
 }
 
 /// The body of a `decryption-set` write.
@@ -234,8 +265,10 @@ pub struct Change {
 enum Effect {
     Election(Box<ElectionConfigured>, Box<ElectionBody>, String),
     Key(u32, Box<VerifiedGuardianKey<G>>, Box<GuardianJson>),
-    Shares(u32),
-    Verdict(u32, Option<String>),
+    Shares(u32, Box<SharesJson>),
+    Verdict(u32, Vec<u32>),
+    Reveal(u32, u32),
+    CeremonyStop(String),
     Initialized(Arc<Election>),
     DeviceClose(String),
     Close,
@@ -261,7 +294,11 @@ pub struct Workflow {
     quorum: Option<Quorum>,
     keys: BTreeMap<u32, (VerifiedGuardianKey<G>, GuardianJson)>,
     shares: BTreeSet<u32>,
+    /// Each guardian's logged share message (to check a share revealed for a dispute).
+    share_messages: BTreeMap<u32, SharesJson>,
     verdicts: BTreeSet<u32>,
+    /// Open complaints: (accused, accuser).
+    disputes: BTreeSet<(u32, u32)>,
     stopped: Option<String>,
     election: Option<Arc<Election>>,
     /// The devices that closed their chains.
@@ -431,6 +468,12 @@ impl Workflow {
         if let Some(why) = &self.stopped {
             return format!("key ceremony stopped: {why}");
         }
+        if let Some((i, l)) = self.disputes.iter().next() {
+            return format!(
+                "key ceremony disputed: guardian {l} complains about guardian {i}'s share, which \
+                 guardian {i} must publish (spec 2.0 §3.2.2)"
+            );
+        }
         if self.result {
             "result published".into()
         } else if let Some(set) = &self.set {
@@ -559,7 +602,7 @@ impl Workflow {
                         "guardian {i} must send exactly one share to each other guardian ({others:?})"
                     )));
                 }
-                change(Effect::Shares(i))
+                change(Effect::Shares(i, Box::new(json)))
             }
             kind::SHARE_VERDICT => {
                 need(Role::Guardian)?;
@@ -602,20 +645,14 @@ impl Workflow {
                         c.sender
                     )));
                 }
-                let complaint = (!json.complaints.is_empty()).then(|| {
-                    json.complaints
-                        .iter()
-                        .map(|c| {
-                            format!(
-                                "guardian {l} complains that guardian {}'s share is bad ({})",
-                                c.sender, c.reason
-                            )
-                        })
-                        .collect::<Vec<_>>()
-                        .join("; ")
-                });
+                let accused: BTreeSet<u32> = json.complaints.iter().map(|c| c.sender).collect();
+                if accused.len() != json.complaints.len() {
+                    return Err(invalid(format!(
+                        "guardian {l} complains twice about one guardian"
+                    )));
+                }
                 let mut out = Change {
-                    effect: Effect::Verdict(l, complaint),
+                    effect: Effect::Verdict(l, accused.into_iter().collect()),
                     keys: Vec::new(),
                 };
                 for c in &json.complaints {
@@ -623,11 +660,67 @@ impl Workflow {
                 }
                 Ok(out)
             }
+            kind::SHARE_REVEAL => {
+                need(Role::Guardian)?;
+                let i = guardian.ok_or_else(|| invalid("the author is no guardian"))?;
+                let json: RevealJson = parse_json("share reveal", body).map_err(invalid)?;
+                if json.guardian != i {
+                    return Err(invalid(format!(
+                        "the reveal is guardian {}'s, its author is guardian {i}",
+                        json.guardian
+                    )));
+                }
+                let l = json.recipient;
+                if !self.disputes.contains(&(i, l)) {
+                    return Err(out_of_order(format!(
+                        "no complaint of guardian {l} against guardian {i} is open"
+                    )));
+                }
+                self.check_reveal(&json).map_err(|e| {
+                    invalid(format!(
+                        "guardian {i}'s share for guardian {l} does not settle the complaint: {e}"
+                    ))
+                })?;
+                change(Effect::Reveal(i, l))
+            }
+            kind::CEREMONY_STOP => {
+                need(Role::Administrator)?;
+                let json: CeremonyStopJson = parse_json("ceremony stop", body).map_err(invalid)?;
+                if json.guardians.is_empty() {
+                    return Err(invalid("the stop names no guardian"));
+                }
+                let mut why = Vec::new();
+                for g in &json.guardians {
+                    let open: Vec<u32> = self
+                        .disputes
+                        .iter()
+                        .filter(|(a, _)| *a == g.guardian)
+                        .map(|(_, l)| *l)
+                        .collect();
+                    if open.is_empty() {
+                        return Err(invalid(format!(
+                            "guardian {} has no complaint left to settle",
+                            g.guardian
+                        )));
+                    }
+                    why.push(format!(
+                        "guardian {} did not settle the complaints of guardians {open:?} ({})",
+                        g.guardian, g.reason
+                    ));
+                }
+                change(Effect::CeremonyStop(why.join("; ")))
+            }
             kind::ELECTION_INITIALIZED => {
                 need(Role::Administrator)?;
                 let n = self.guardians()?;
                 if self.election.is_some() {
                     return Err(out_of_order("the election is initialized already"));
+                }
+                if let Some((i, l)) = self.disputes.iter().next() {
+                    return Err(out_of_order(format!(
+                        "guardian {l}'s complaint against guardian {i} is not settled: guardian \
+                         {i} must publish its share (spec 2.0 §3.2.2)"
+                    )));
                 }
                 if self.verdicts.len() != n {
                     return Err(out_of_order(format!(
@@ -880,6 +973,40 @@ impl Workflow {
         }
     }
 
+    /// A share revealed for a dispute against the encryption its sender logged (§3.2.2).
+    fn check_reveal(&self, json: &RevealJson) -> Result<(), String> {
+        let (i, l) = (json.guardian, json.recipient);
+        let shares = self
+            .share_messages
+            .get(&i)
+            .ok_or("its share message is not on the log")?
+            .read::<G>()
+            .map_err(|e| e.to_string())?;
+        let share = shares
+            .iter()
+            .find(|s| s.recipient == l)
+            .ok_or("its share message holds no share for the accuser")?;
+        let key = |g: u32| {
+            self.keys
+                .get(&g)
+                .map(|(k, _)| k)
+                .ok_or(format!("guardian {g}'s key is not on the log"))
+        };
+        let scalar = |what: &str, hex: &str| {
+            <<G as Group>::Scalar as entente_group::Scalar>::from_hex(hex)
+                .map_err(|e| format!("{what}: {e}"))
+        };
+        let revealed = entente_core::keys::RevealedShare::<G> {
+            sender: i,
+            recipient: l,
+            value: scalar("share", &json.share)?,
+            nonce: scalar("nonce", &json.nonce)?,
+        };
+        share
+            .check_reveal(&KeyContext::standard(), key(i)?, key(l)?, &revealed)
+            .map_err(|e| e.to_string())
+    }
+
     fn guardians(&self) -> Result<usize, WorkflowError> {
         self.quorum
             .map(|q| q.guardians() as usize)
@@ -918,18 +1045,18 @@ impl Workflow {
             Effect::Key(i, k, j) => {
                 self.keys.insert(i, (*k, *j));
             }
-            Effect::Shares(i) => {
+            Effect::Shares(i, json) => {
                 self.shares.insert(i);
+                self.share_messages.insert(i, *json);
             }
-            Effect::Verdict(l, complaint) => {
+            Effect::Verdict(l, accused) => {
                 self.verdicts.insert(l);
-                if let Some(c) = complaint {
-                    self.stopped = Some(match self.stopped.take() {
-                        Some(before) => format!("{before}; {c}"),
-                        None => c,
-                    });
-                }
+                self.disputes.extend(accused.into_iter().map(|i| (i, l)));
             }
+            Effect::Reveal(i, l) => {
+                self.disputes.remove(&(i, l));
+            }
+            Effect::CeremonyStop(why) => self.stopped = Some(why),
             Effect::Initialized(e) => self.election = Some(e),
             Effect::DeviceClose(d) => {
                 self.devices_closed.insert(d);
@@ -1174,6 +1301,15 @@ impl LogView {
                     format!("key_ceremony/verdict-{}.json", guardian()?),
                     w.body.clone(),
                 ),
+                kind::SHARE_REVEAL => {
+                    let r: RevealJson =
+                        serde_json::from_slice(&w.body).map_err(|e| fail(e.to_string()))?;
+                    put(
+                        format!("key_ceremony/reveal-{}-to-{}.json", r.guardian, r.recipient),
+                        w.body.clone(),
+                    );
+                }
+                kind::CEREMONY_STOP => put("key_ceremony/stop.json".into(), w.body.clone()),
                 kind::ELECTION_INITIALIZED => {
                     put("election_initialized.json".into(), w.body.clone())
                 }

@@ -20,8 +20,8 @@ use entente_group::P4096;
 use entente_record::election::{ElectionConfigured, GuardianJson, parse_json};
 use entente_server::RolesFile;
 use entente_server::workflow::{
-    DecryptionSetJson, ElectionBody, ExcludedJson, ExclusionJson, FileJson, LogView, ResultJson,
-    VerdictJson, kind,
+    CeremonyStopJson, DecryptionSetJson, ElectionBody, ExcludedJson, ExclusionJson, FileJson,
+    LogView, ResultJson, RevealJson, VerdictJson, kind,
 };
 
 use crate::board::{Key, Role};
@@ -125,29 +125,73 @@ pub fn create(
 /// publishes `election_initialized.json`. A complaint stops it, naming the accused.
 pub fn initialize(opts: &AdminOptions) -> Result<JointKey<P4096>> {
     let signer = opts.signer()?;
-    let view = opts.client.wait_for(
+    // Every verdict, then every complaint settled by its accused (spec 2.0 §3.2.2); an accused
+    // who has not settled within the timeout is left out: the ceremony stops on the log.
+    let verdicts_in = |m: &crate::client::Mirrored| {
+        m.view.of(kind::SHARE_VERDICT).count() == m.view.roles.guardians.len()
+    };
+    opts.client.wait_for(
         &opts.log_dir(),
         "the guardians' key ceremony",
         opts.timeout,
+        |m| Ok(verdicts_in(m).then_some(())),
+    )?;
+    let started = Instant::now();
+    let view = opts.client.wait_for(
+        &opts.log_dir(),
+        "the guardians to settle their complaints",
+        opts.timeout + Duration::from_secs(5),
         |m| {
-            let n = m.view.roles.guardians.len();
-            let verdicts: Vec<_> = m.view.of(kind::SHARE_VERDICT).collect();
-            for w in &verdicts {
-                let v: VerdictJson = parse_json("share verdict", &w.body)?;
-                if let Some(c) = v.complaints.first() {
-                    bail!(
-                        "the key ceremony stopped: guardian {} complains that guardian {}'s \
-                         share is bad ({}); the evidence is log entry {}",
-                        v.guardian,
-                        c.sender,
-                        c.reason,
-                        w.index
-                    );
-                }
-            }
-            Ok((verdicts.len() == n).then(|| m.view.clone()))
+            let open = unsettled(&m.view)?;
+            Ok((open.is_empty() || started.elapsed() > opts.timeout).then(|| m.view.clone()))
         },
     )?;
+    if view.of(kind::CEREMONY_STOP).next().is_none() {
+        let open = unsettled(&view)?;
+        if !open.is_empty() {
+            let accused: BTreeMap<u32, Vec<u32>> =
+                open.iter().fold(BTreeMap::new(), |mut by, (i, l)| {
+                    by.entry(*i).or_insert_with(Vec::new).push(*l);
+                    by
+                });
+            opts.client.post_step(
+                &signer,
+                &opts.state,
+                kind::CEREMONY_STOP,
+                &serde_json::to_vec(&CeremonyStopJson {
+                    guardians: accused
+                        .iter()
+                        .map(|(&guardian, by)| ExcludedJson {
+                            guardian,
+                            reason: format!(
+                                "it did not publish its shares for guardians {by:?} within {} s \
+                                 of their complaints",
+                                opts.timeout.as_secs()
+                            ),
+                        })
+                        .collect(),
+                })?,
+            )?;
+        }
+    }
+    if let Some(w) = opts
+        .client
+        .mirror(&opts.log_dir())?
+        .view
+        .of(kind::CEREMONY_STOP)
+        .next()
+    {
+        let stop: CeremonyStopJson = parse_json("ceremony stop", &w.body)?;
+        bail!(
+            "the key ceremony stopped (log entry {}): {}; restart it without them",
+            w.index,
+            stop.guardians
+                .iter()
+                .map(|g| format!("guardian {}'s share is bad: {}", g.guardian, g.reason))
+                .collect::<Vec<_>>()
+                .join("; ")
+        );
+    }
     let configured = configured(&view)?;
     let q = Quorum::new(
         configured.config.number_of_guardians,
@@ -195,6 +239,20 @@ fn round_writes(view: &LogView) -> Vec<&entente_server::workflow::LoggedWrite> {
         .last()
         .map_or(0, |w| w.index + 1);
     view.writes.iter().filter(|w| w.index >= start).collect()
+}
+
+/// The complaints (accused, accuser) that no logged reveal settled.
+fn unsettled(view: &LogView) -> Result<Vec<(u32, u32)>> {
+    let mut open = Vec::new();
+    for w in view.of(kind::SHARE_VERDICT) {
+        let v: VerdictJson = parse_json("share verdict", &w.body)?;
+        open.extend(v.complaints.iter().map(|c| (c.sender, v.guardian)));
+    }
+    for w in view.of(kind::SHARE_REVEAL) {
+        let r: RevealJson = parse_json("share reveal", &w.body)?;
+        open.retain(|&d| d != (r.guardian, r.recipient));
+    }
+    Ok(open)
 }
 
 fn configured(view: &LogView) -> Result<ElectionConfigured> {

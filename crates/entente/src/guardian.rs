@@ -24,16 +24,16 @@ use age::secrecy::SecretString;
 use anyhow::{Context, Result, bail, ensure};
 use entente_board::note::NoteSigner;
 use entente_core::keys::{
-    Ceremony, Guardian, GuardianPublicKey, JointKey, KeyContext, KeyError, Quorum, SharesJson,
-    store,
+    Ceremony, Guardian, GuardianPublicKey, JointKey, KeyContext, KeyError, Quorum, RevealedShare,
+    SharesJson, store,
 };
-use entente_group::{Group, P4096};
+use entente_group::{Group, P4096, Scalar};
 use entente_record::election::{
     ElectionConfigured, ElectionInitializedJson, GuardianJson, parse_json,
 };
 use entente_server::workflow::{
-    ComplaintJson, DecryptionSetJson, ElectionBody, ExclusionJson, LogView, LoggedWrite,
-    VerdictJson, kind,
+    CeremonyStopJson, ComplaintJson, DecryptionSetJson, ElectionBody, ExclusionJson, LogView,
+    LoggedWrite, RevealJson, VerdictJson, kind,
 };
 
 use crate::board::{Key, Role};
@@ -301,26 +301,101 @@ pub fn ceremony(opts: &GuardianOptions) -> Result<CeremonyOutcome> {
             })?,
         )?;
     }
-    // Everyone's verdict; the first complaint stops the ceremony for all.
-    let accusations = opts.wait("every guardian's verdict on its shares", |m| {
-        let mut accusations = Vec::new();
-        let mut verdicts = 0;
-        for w in m.view.of(kind::SHARE_VERDICT) {
-            verdicts += 1;
-            let v: VerdictJson = parse_json("share verdict", &w.body)?;
-            for c in v.complaints {
-                accusations.push(format!(
-                    "guardian {} ({}) says the share guardian {} sent it is bad: {} (log entry {})",
-                    v.guardian, w.author, c.sender, c.reason, w.index
-                ));
-            }
-        }
-        Ok((verdicts == n || !accusations.is_empty()).then_some(accusations))
+    // Everyone's verdict, then every complaint settled (spec 2.0 §3.2.2): an accused guardian
+    // publishes the disputed share with its nonce, which the server logs only if it redoes the
+    // published encryption and eq. (21), so the complaint is dismissed and its accuser takes
+    // the share. An accused who cannot is left out by the administrator's `ceremony-stop`.
+    opts.wait("every guardian's verdict on its shares", |m| {
+        Ok((m.view.of(kind::SHARE_VERDICT).count() == n).then_some(()))
     })?;
-    if !accusations.is_empty() {
-        return Ok(CeremonyOutcome::Stopped(accusations));
+    let mut guardian = opts.load()?.context("the guardian's secret is missing")?;
+    loop {
+        let m = opts.client.mirror(&opts.log_dir())?;
+        if let Some(w) = m.view.of(kind::CEREMONY_STOP).next() {
+            let stop: CeremonyStopJson = parse_json("ceremony stop", &w.body)?;
+            let mut why = disputes(&m.view)?
+                .iter()
+                .map(|d| d.to_string())
+                .collect::<Vec<_>>();
+            why.extend(stop.guardians.iter().map(|g| {
+                format!(
+                    "the administrator stopped the ceremony to leave out guardian {}: {} (log \
+                     entry {})",
+                    g.guardian, g.reason, w.index
+                )
+            }));
+            return Ok(CeremonyOutcome::Stopped(why));
+        }
+        let open = disputes(&m.view)?;
+        for d in open.iter().filter(|d| d.accused == i) {
+            if m.view.of(kind::SHARE_REVEAL).any(|w| {
+                parse_json::<RevealJson>("share reveal", &w.body)
+                    .is_ok_and(|r| r.guardian == i && r.recipient == d.accuser)
+            }) {
+                continue;
+            }
+            let revealed = guardian.reveal_for(ceremony.key(d.accuser)?);
+            tracing::warn!(
+                guardian = i,
+                accuser = d.accuser,
+                "publishing the disputed share"
+            );
+            opts.client.post_step(
+                &signer,
+                &opts.state,
+                kind::SHARE_REVEAL,
+                &serde_json::to_vec_pretty(&RevealJson {
+                    guardian: i,
+                    recipient: d.accuser,
+                    share: revealed.value.to_hex(),
+                    nonce: revealed.nonce.to_hex(),
+                })?,
+            )?;
+        }
+        // Shares revealed to settle this guardian's own complaints: taken once they check.
+        let mut took = false;
+        for w in m.view.of(kind::SHARE_REVEAL) {
+            let r: RevealJson = parse_json("share reveal", &w.body)?;
+            if r.recipient != i || guardian.received_shares().contains_key(&r.guardian) {
+                continue;
+            }
+            let sender = ceremony.key(r.guardian)?;
+            let shares: SharesJson = m
+                .view
+                .of(kind::KEY_SHARES)
+                .find(|s| m.view.guardian_index(&s.author) == Some(r.guardian))
+                .map(|s| parse_json("key shares", &s.body))
+                .transpose()?
+                .context("the accused's shares are not on the log")?;
+            let share = shares
+                .read::<G>()?
+                .into_iter()
+                .find(|s| s.recipient == i)
+                .context("the accused sent this guardian no share")?;
+            let revealed = RevealedShare {
+                sender: r.guardian,
+                recipient: i,
+                value: Scalar::from_hex(&r.share)?,
+                nonce: Scalar::from_hex(&r.nonce)?,
+            };
+            guardian
+                .accept_revealed(&ctx, sender, ceremony.key(i)?, &share, &revealed)
+                .with_context(|| format!("log entry {}: the revealed share", w.index))?;
+            tracing::info!(guardian = i, accused = r.guardian, "complaint settled");
+            took = true;
+        }
+        if took {
+            opts.save(&guardian)?;
+        }
+        if open.is_empty() {
+            break;
+        }
+        let before = open.len();
+        opts.wait("the guardians to settle their complaints", |m| {
+            let stopped = m.view.of(kind::CEREMONY_STOP).next().is_some();
+            Ok((stopped || disputes(&m.view)?.len() < before).then_some(()))
+        })?;
     }
-    let guardian = opts.load()?.context("the guardian's secret is missing")?;
     guardian
         .key_share()
         .context("this guardian did not keep every share")?;
@@ -344,6 +419,46 @@ pub fn ceremony(opts: &GuardianOptions) -> Result<CeremonyOutcome> {
          election"
     );
     Ok(CeremonyOutcome::Done(CeremonyDone { index: i, joint }))
+}
+
+/// A complaint not yet settled: guardian `accuser` says `accused`'s share is bad.
+struct Dispute {
+    accused: u32,
+    accuser: u32,
+    reason: String,
+    at: u64,
+}
+
+impl std::fmt::Display for Dispute {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "guardian {} says the share guardian {} sent it is bad: {} (log entry {})",
+            self.accuser, self.accused, self.reason, self.at
+        )
+    }
+}
+
+/// The complaints on the log that no logged reveal settled (the server logs only reveals
+/// that settle).
+fn disputes(view: &LogView) -> Result<Vec<Dispute>> {
+    let mut open = Vec::new();
+    for w in view.of(kind::SHARE_VERDICT) {
+        let v: VerdictJson = parse_json("share verdict", &w.body)?;
+        for c in v.complaints {
+            open.push(Dispute {
+                accused: c.sender,
+                accuser: v.guardian,
+                reason: c.reason,
+                at: w.index,
+            });
+        }
+    }
+    for w in view.of(kind::SHARE_REVEAL) {
+        let r: RevealJson = parse_json("share reveal", &w.body)?;
+        open.retain(|d| (d.accused, d.accuser) != (r.guardian, r.recipient));
+    }
+    Ok(open)
 }
 
 /// Decrypts and checks one share; the error is the complaint's reason.
