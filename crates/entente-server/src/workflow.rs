@@ -10,7 +10,7 @@
 //! | `key-shares` | guardian i | all n keys in | one share for each other guardian, well formed (only the recipient can check it) |
 //! | `share-verdict` | guardian l | all n share messages in | names the election's definition (its hash); accepts all, or complains about senders: each complaint is a dispute |
 //! | `share-reveal` | guardian i, accused | a dispute against it is open | P_i(l) and its nonce redo the published encryption and eq. (21) (§3.2.2): the complaint is dismissed; anything else is refused |
-//! | `ceremony-stop` | administrator | a dispute is open | names only accused guardians who have not settled theirs: the ceremony stops, to restart without them |
+//! | `ceremony-stop` | administrator | created, not initialized | names only guardians who block the ceremony: an accused who has not settled a complaint, or one missing the step everyone waits for (its key, its shares, its verdict); the ceremony stops, to restart without them |
 //! | `election-initialized` | administrator | all n verdicts clean | K = prod K_i and H_E (Verification 3.B, 4.A) from the logged keys |
 //! | `ballot` (POST /ballots) | device | initialized, not closed, device not closed | proofs, election, a style the definition lets this device issue, uniqueness |
 //! | `device-close` | device | initialized | its chain (`ballot_chain.json`) lists exactly the ballots this device has on the log; none may follow |
@@ -685,28 +685,24 @@ impl Workflow {
             }
             kind::CEREMONY_STOP => {
                 need(Role::Administrator)?;
+                let n = self.guardians()?;
+                if self.election.is_some() {
+                    return Err(out_of_order("the election is initialized already"));
+                }
                 let json: CeremonyStopJson = parse_json("ceremony stop", body).map_err(invalid)?;
                 if json.guardians.is_empty() {
                     return Err(invalid("the stop names no guardian"));
                 }
+                let blocking = self.blocking(n);
                 let mut why = Vec::new();
                 for g in &json.guardians {
-                    let open: Vec<u32> = self
-                        .disputes
-                        .iter()
-                        .filter(|(a, _)| *a == g.guardian)
-                        .map(|(_, l)| *l)
-                        .collect();
-                    if open.is_empty() {
+                    let Some(what) = blocking.get(&g.guardian) else {
                         return Err(invalid(format!(
-                            "guardian {} has no complaint left to settle",
+                            "guardian {} does not block the ceremony",
                             g.guardian
                         )));
-                    }
-                    why.push(format!(
-                        "guardian {} did not settle the complaints of guardians {open:?} ({})",
-                        g.guardian, g.reason
-                    ));
+                    };
+                    why.push(format!("guardian {} {what} ({})", g.guardian, g.reason));
                 }
                 change(Effect::CeremonyStop(why.join("; ")))
             }
@@ -971,6 +967,45 @@ impl Workflow {
             )),
             other => Err(WorkflowError::UnknownKind(other.to_owned())),
         }
+    }
+
+    /// The guardians who hold the key ceremony up, and how: an accused with a complaint not
+    /// settled, or one missing the step everyone waits for.
+    pub fn blocking(&self, n: usize) -> BTreeMap<u32, String> {
+        let mut accusers: BTreeMap<u32, Vec<u32>> = BTreeMap::new();
+        for &(i, l) in &self.disputes {
+            accusers.entry(i).or_default().push(l);
+        }
+        let mut out: BTreeMap<u32, String> = accusers
+            .into_iter()
+            .map(|(i, by)| {
+                (
+                    i,
+                    format!("has not settled the complaints of guardians {by:?} about its share"),
+                )
+            })
+            .collect();
+        let all = 1..=n as u32;
+        let (missing, what): (Vec<u32>, &str) = if self.keys.len() < n {
+            (
+                all.filter(|i| !self.keys.contains_key(i)).collect(),
+                "has not published its key",
+            )
+        } else if self.shares.len() < n {
+            (
+                all.filter(|i| !self.shares.contains(i)).collect(),
+                "has not sent its shares",
+            )
+        } else {
+            (
+                all.filter(|i| !self.verdicts.contains(i)).collect(),
+                "has not given its verdict on its shares",
+            )
+        };
+        for i in missing {
+            out.entry(i).or_insert_with(|| what.to_owned());
+        }
+        out
     }
 
     /// A share revealed for a dispute against the encryption its sender logged (§3.2.2).

@@ -125,54 +125,40 @@ pub fn create(
 /// publishes `election_initialized.json`. A complaint stops it, naming the accused.
 pub fn initialize(opts: &AdminOptions) -> Result<JointKey<P4096>> {
     let signer = opts.signer()?;
-    // Every verdict, then every complaint settled by its accused (spec 2.0 §3.2.2); an accused
-    // who has not settled within the timeout is left out: the ceremony stops on the log.
-    let verdicts_in = |m: &crate::client::Mirrored| {
-        m.view.of(kind::SHARE_VERDICT).count() == m.view.roles.guardians.len()
-    };
-    opts.client.wait_for(
-        &opts.log_dir(),
-        "the guardians' key ceremony",
-        opts.timeout,
-        |m| Ok(verdicts_in(m).then_some(())),
-    )?;
+    // Every verdict, and every complaint settled by its accused (spec 2.0 §3.2.2). Whoever
+    // still holds the ceremony up at the timeout (an accused who has not settled, a guardian
+    // missing its key, shares or verdict) is left out: the ceremony stops on the log.
     let started = Instant::now();
     let view = opts.client.wait_for(
         &opts.log_dir(),
-        "the guardians to settle their complaints",
+        "the guardians' key ceremony",
         opts.timeout + Duration::from_secs(5),
         |m| {
-            let open = unsettled(&m.view)?;
-            Ok((open.is_empty() || started.elapsed() > opts.timeout).then(|| m.view.clone()))
+            let n = m.view.roles.guardians.len();
+            let done =
+                m.view.of(kind::SHARE_VERDICT).count() == n && unsettled(&m.view)?.is_empty();
+            let stopped = m.view.of(kind::CEREMONY_STOP).next().is_some();
+            Ok((done || stopped || started.elapsed() > opts.timeout).then(|| m.view.clone()))
         },
     )?;
-    if view.of(kind::CEREMONY_STOP).next().is_none() {
-        let open = unsettled(&view)?;
-        if !open.is_empty() {
-            let accused: BTreeMap<u32, Vec<u32>> =
-                open.iter().fold(BTreeMap::new(), |mut by, (i, l)| {
-                    by.entry(*i).or_insert_with(Vec::new).push(*l);
-                    by
-                });
-            opts.client.post_step(
-                &signer,
-                &opts.state,
-                kind::CEREMONY_STOP,
-                &serde_json::to_vec(&CeremonyStopJson {
-                    guardians: accused
-                        .iter()
-                        .map(|(&guardian, by)| ExcludedJson {
-                            guardian,
-                            reason: format!(
-                                "it did not publish its shares for guardians {by:?} within {} s \
-                                 of their complaints",
-                                opts.timeout.as_secs()
-                            ),
-                        })
-                        .collect(),
-                })?,
-            )?;
-        }
+    let n = view.roles.guardians.len();
+    let done = view.of(kind::SHARE_VERDICT).count() == n && unsettled(&view)?.is_empty();
+    if !done && view.of(kind::CEREMONY_STOP).next().is_none() {
+        let blocking = blocking(&view, n)?;
+        opts.client.post_step(
+            &signer,
+            &opts.state,
+            kind::CEREMONY_STOP,
+            &serde_json::to_vec(&CeremonyStopJson {
+                guardians: blocking
+                    .iter()
+                    .map(|(&guardian, what)| ExcludedJson {
+                        guardian,
+                        reason: format!("{what} within {} s", opts.timeout.as_secs()),
+                    })
+                    .collect(),
+            })?,
+        )?;
     }
     if let Some(w) = opts
         .client
@@ -187,7 +173,7 @@ pub fn initialize(opts: &AdminOptions) -> Result<JointKey<P4096>> {
             w.index,
             stop.guardians
                 .iter()
-                .map(|g| format!("guardian {}'s share is bad: {}", g.guardian, g.reason))
+                .map(|g| format!("guardian {}: {}", g.guardian, g.reason))
                 .collect::<Vec<_>>()
                 .join("; ")
         );
@@ -239,6 +225,46 @@ fn round_writes(view: &LogView) -> Vec<&entente_server::workflow::LoggedWrite> {
         .last()
         .map_or(0, |w| w.index + 1);
     view.writes.iter().filter(|w| w.index >= start).collect()
+}
+
+/// Who holds the key ceremony up, as the server judges it (see `Workflow::blocking`): an
+/// accused with a complaint not settled, or a guardian missing the step everyone waits for.
+fn blocking(view: &LogView, n: usize) -> Result<BTreeMap<u32, String>> {
+    let mut accusers: BTreeMap<u32, Vec<u32>> = BTreeMap::new();
+    for (i, l) in unsettled(view)? {
+        accusers.entry(i).or_default().push(l);
+    }
+    let mut out: BTreeMap<u32, String> = accusers
+        .into_iter()
+        .map(|(i, mut by)| {
+            by.sort_unstable();
+            (
+                i,
+                format!("did not settle the complaints of guardians {by:?} about its share"),
+            )
+        })
+        .collect();
+    let did = |k: &str| -> Vec<u32> {
+        view.of(k)
+            .filter_map(|w| view.guardian_index(&w.author))
+            .collect()
+    };
+    let (keys, shares, verdicts) = (
+        did(kind::GUARDIAN_KEY),
+        did(kind::KEY_SHARES),
+        did(kind::SHARE_VERDICT),
+    );
+    let (have, what) = if keys.len() < n {
+        (keys, "did not publish its key")
+    } else if shares.len() < n {
+        (shares, "did not send its shares")
+    } else {
+        (verdicts, "did not give its verdict on its shares")
+    };
+    for i in (1..=n as u32).filter(|i| !have.contains(i)) {
+        out.entry(i).or_insert_with(|| what.to_owned());
+    }
+    Ok(out)
 }
 
 /// The complaints (accused, accuser) that no logged reveal settled.

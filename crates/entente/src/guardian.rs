@@ -305,9 +305,6 @@ pub fn ceremony(opts: &GuardianOptions) -> Result<CeremonyOutcome> {
     // publishes the disputed share with its nonce, which the server logs only if it redoes the
     // published encryption and eq. (21), so the complaint is dismissed and its accuser takes
     // the share. An accused who cannot is left out by the administrator's `ceremony-stop`.
-    opts.wait("every guardian's verdict on its shares", |m| {
-        Ok((m.view.of(kind::SHARE_VERDICT).count() == n).then_some(()))
-    })?;
     let mut guardian = opts.load()?.context("the guardian's secret is missing")?;
     loop {
         let m = opts.client.mirror(&opts.log_dir())?;
@@ -387,14 +384,22 @@ pub fn ceremony(opts: &GuardianOptions) -> Result<CeremonyOutcome> {
         if took {
             opts.save(&guardian)?;
         }
-        if open.is_empty() {
+        let verdicts = m.view.of(kind::SHARE_VERDICT).count();
+        if open.is_empty() && verdicts == n {
             break;
         }
-        let before = open.len();
-        opts.wait("the guardians to settle their complaints", |m| {
-            let stopped = m.view.of(kind::CEREMONY_STOP).next().is_some();
-            Ok((stopped || disputes(&m.view)?.len() < before).then_some(()))
-        })?;
+        let before = (verdicts, open.len());
+        opts.wait(
+            "every guardian's verdict, and every complaint settled",
+            |m| {
+                let stopped = m.view.of(kind::CEREMONY_STOP).next().is_some();
+                let now = (
+                    m.view.of(kind::SHARE_VERDICT).count(),
+                    disputes(&m.view)?.len(),
+                );
+                Ok((stopped || now != before).then_some(()))
+            },
+        )?;
     }
     guardian
         .key_share()

@@ -55,109 +55,162 @@ fn post(addr: &str, env: &Envelope) -> (u16, String) {
     (status, String::from_utf8(body).unwrap())
 }
 
-#[test]
-fn a_guardian_who_sends_a_bad_share_is_named_and_the_ceremony_stops() {
-    let tmp = tempfile::tempdir().unwrap();
-    let d = tmp.path();
-    let keygen = |file: &str, name: &str| {
+/// Three guardians of an election on a served board: two honest ones (`entente guardian
+/// ceremony`, each in its own process) and the third played by the test, with the
+/// administrator (`entente admin create`) in its own process.
+struct Election {
+    _tmp: tempfile::TempDir,
+    d: std::path::PathBuf,
+    _server: net::Running,
+    addr: String,
+    server: String,
+    log: std::path::PathBuf,
+    cheat: NoteSigner,
+    guardians: Vec<std::thread::JoinHandle<Output>>,
+    administrator: std::thread::JoinHandle<Output>,
+}
+
+impl Election {
+    /// Starts it all; the administrator waits `admin_timeout` seconds for the guardians to
+    /// settle any complaint.
+    fn start(admin_timeout: &str) -> Self {
+        let tmp = tempfile::tempdir().unwrap();
+        let d = tmp.path().to_owned();
+        let keygen = |file: &str, name: &str| {
+            run(&[
+                "keygen",
+                "--out",
+                s(&d.join(file)),
+                "--name",
+                name,
+                "--scrypt-log-n",
+                "2",
+            ])
+            .trim()
+            .to_owned()
+        };
+        keygen("log.key", ORIGIN);
+        let admin = keygen("admin.key", "administrator");
+        let honest: Vec<String> = ["guardian-a", "guardian-b"]
+            .iter()
+            .map(|g| keygen(&format!("{g}.key"), g))
+            .collect();
+        let cheat = NoteSigner::new("guardian-c", SigningKey::from_bytes(&[31; 32])).unwrap();
+        std::fs::write(
+            d.join("roles.json"),
+            serde_json::to_vec(&serde_json::json!({
+                "administrator": admin,
+                "guardians": [honest[0], honest[1], cheat.verifier_key()],
+            }))
+            .unwrap(),
+        )
+        .unwrap();
+        let db = d.join("board.db");
         run(&[
-            "keygen",
-            "--out",
-            s(&d.join(file)),
-            "--name",
-            name,
-            "--scrypt-log-n",
-            "2",
-        ])
-        .trim()
-        .to_owned()
-    };
-    keygen("log.key", ORIGIN);
-    let admin = keygen("admin.key", "administrator");
-    let honest: Vec<String> = ["guardian-a", "guardian-b"]
-        .iter()
-        .map(|g| keygen(&format!("{g}.key"), g))
-        .collect();
-    let cheat = NoteSigner::new("guardian-c", SigningKey::from_bytes(&[31; 32])).unwrap();
-    std::fs::write(
-        d.join("roles.json"),
-        serde_json::to_vec(&serde_json::json!({
-            "administrator": admin,
-            "guardians": [honest[0], honest[1], cheat.verifier_key()],
-        }))
-        .unwrap(),
-    )
-    .unwrap();
-    let db = d.join("board.db");
-    run(&[
-        "board",
-        "init",
-        "--db",
-        s(&db),
-        "--origin",
-        ORIGIN,
-        "--key",
-        s(&d.join("log.key")),
-    ]);
-    let (_server, addr) = net::start(
-        PASS,
-        &[
-            "serve",
+            "board",
+            "init",
             "--db",
             s(&db),
-            "--roles",
-            s(&d.join("roles.json")),
-            "--listen",
-            "127.0.0.1:0",
-        ],
-        false,
-    );
-    let server = format!("http://{addr}");
-    let log = d.join("log.key.pub");
-    let role = |key: &str, state: &str, cmd: &[&str]| {
-        let mut args: Vec<String> = cmd.iter().map(|a| a.to_string()).collect();
-        for a in [
-            "--server",
-            &server,
-            "--log",
-            s(&log),
+            "--origin",
+            ORIGIN,
             "--key",
-            s(&d.join(key)),
-            "--state",
-            s(&d.join(state)),
-            "--timeout",
-            "60",
-        ] {
-            args.push(a.to_owned());
+            s(&d.join("log.key")),
+        ]);
+        let (server_proc, addr) = net::start(
+            PASS,
+            &[
+                "serve",
+                "--db",
+                s(&db),
+                "--roles",
+                s(&d.join("roles.json")),
+                "--listen",
+                "127.0.0.1:0",
+            ],
+            false,
+        );
+        let server = format!("http://{addr}");
+        let log = d.join("log.key.pub");
+        let role = |key: &str, state: &str, cmd: &[&str], timeout: &str| {
+            let mut args: Vec<String> = cmd.iter().map(|a| a.to_string()).collect();
+            for a in [
+                "--server",
+                &server,
+                "--log",
+                s(&log),
+                "--key",
+                s(&d.join(key)),
+                "--state",
+                s(&d.join(state)),
+                "--timeout",
+                timeout,
+            ] {
+                args.push(a.to_owned());
+            }
+            std::thread::spawn(move || entente().args(&args).output().unwrap())
+        };
+        let administrator = role(
+            "admin.key",
+            "admin",
+            &["admin", "create", "--quorum", "2"],
+            admin_timeout,
+        );
+        let guardians = ["guardian-a", "guardian-b"]
+            .iter()
+            .map(|g| role(&format!("{g}.key"), g, &["guardian", "ceremony"], "60"))
+            .collect();
+        Self {
+            _tmp: tmp,
+            d,
+            _server: server_proc,
+            addr,
+            server,
+            log,
+            cheat,
+            guardians,
+            administrator,
         }
-        std::thread::spawn(move || entente().args(&args).output().unwrap())
-    };
-    let administrator = role("admin.key", "admin", &["admin", "create", "--quorum", "2"]);
-    let guardians: Vec<std::thread::JoinHandle<Output>> = ["guardian-a", "guardian-b"]
-        .iter()
-        .map(|g| role(&format!("{g}.key"), g, &["guardian", "ceremony"]))
-        .collect();
+    }
 
-    // The cheat joins with a valid key…
-    wait_for_phase(&addr, "guardian keys");
-    let quorum = Quorum::new(3, 2).unwrap();
-    let mut rng = rand::rngs::StdRng::seed_from_u64(7);
-    let me = Guardian::<P4096>::new(quorum, 3, &mut rng).unwrap();
-    let key = me
-        .public_key(&KeyContext::standard(), &mut rng)
-        .verify(&KeyContext::standard(), quorum)
-        .unwrap()
-        .to_json("guardian-c");
-    let env = Envelope::sign(
-        &cheat,
-        ORIGIN,
-        "guardian-key",
-        1,
-        &serde_json::to_vec(&key).unwrap(),
-    );
-    assert_eq!(post(&addr, &env).0, 200);
+    /// What the log holds, read by a client that checks it.
+    fn view(&self) -> entente_server::workflow::LogView {
+        entente::client::Client::new(&self.server, s(&self.log))
+            .unwrap()
+            .mirror(&self.d.join("test-mirror"))
+            .unwrap()
+            .view
+    }
+
+    /// The cheat's key: valid, published once the election is created.
+    fn publish_cheat_key(&self) -> Guardian<P4096> {
+        wait_for_phase(&self.addr, "guardian keys");
+        let quorum = Quorum::new(3, 2).unwrap();
+        let mut rng = rand::rngs::StdRng::seed_from_u64(7);
+        let me = Guardian::<P4096>::new(quorum, 3, &mut rng).unwrap();
+        let key = me
+            .public_key(&KeyContext::standard(), &mut rng)
+            .verify(&KeyContext::standard(), quorum)
+            .unwrap()
+            .to_json("guardian-c");
+        let env = Envelope::sign(
+            &self.cheat,
+            ORIGIN,
+            "guardian-key",
+            1,
+            &serde_json::to_vec(&key).unwrap(),
+        );
+        assert_eq!(post(&self.addr, &env).0, 200);
+        me
+    }
+}
+
+#[test]
+fn a_guardian_who_sends_a_bad_share_is_named_and_the_ceremony_stops() {
+    let e = Election::start("10");
+    let (addr, server, log, d, cheat) = (&e.addr, &e.server, &e.log, &e.d, &e.cheat);
+    e.publish_cheat_key();
     // …then sends shares that are well formed but encrypt nothing its recipients can use.
-    wait_for_phase(&addr, "share messages");
+    wait_for_phase(addr, "share messages");
     let junk = P4096::element_to_hex(&P4096::g_pow(&Scalar::from_u64(5)));
     let shares = SharesJson {
         guardian: 3,
@@ -172,15 +225,21 @@ fn a_guardian_who_sends_a_bad_share_is_named_and_the_ceremony_stops() {
             .collect(),
     };
     let env = Envelope::sign(
-        &cheat,
+        cheat,
         ORIGIN,
         "key-shares",
         2,
         &serde_json::to_vec(&shares).unwrap(),
     );
-    assert_eq!(post(&addr, &env).0, 200);
+    assert_eq!(post(addr, &env).0, 200);
 
-    // Both honest guardians name guardian 3 and stop with status 1; so does the administrator.
+    // Both honest guardians name guardian 3, which cannot publish a share that settles their
+    // complaints: the administrator stops the ceremony on the log, and everyone exits 1.
+    let Election {
+        guardians,
+        administrator,
+        ..
+    } = e;
     for g in guardians {
         let out = g.join().unwrap();
         let stderr = String::from_utf8_lossy(&out.stderr);
@@ -194,7 +253,10 @@ fn a_guardian_who_sends_a_bad_share_is_named_and_the_ceremony_stops() {
     let out = administrator.join().unwrap();
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(!out.status.success(), "{stderr}");
-    assert!(stderr.contains("guardian 3's share is bad"), "{stderr}");
+    assert!(
+        stderr.contains("guardian 3: did not settle the complaints of guardians [1, 2]"),
+        "{stderr}"
+    );
     assert!(
         status(&addr)["phase"]
             .as_str()
@@ -244,4 +306,105 @@ fn a_guardian_who_sends_a_bad_share_is_named_and_the_ceremony_stops() {
     // which file is missing.
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("election_initialized.json"));
+}
+
+#[test]
+fn a_false_complaint_is_settled_by_the_accused_and_the_ceremony_goes_on() {
+    use entente_core::keys::GuardianPublicKey;
+    use entente_server::workflow::{ComplaintJson, VerdictJson};
+    let e = Election::start("60");
+    let me = e.publish_cheat_key();
+    // The cheat sends good shares to both…
+    wait_for_phase(&e.addr, "share messages");
+    let view = e.view();
+    let ctx = KeyContext::standard();
+    let quorum = Quorum::new(3, 2).unwrap();
+    let keys: Vec<_> = view
+        .of("guardian-key")
+        .map(|w| {
+            GuardianPublicKey::<P4096>::from_json(&serde_json::from_slice(&w.body).unwrap())
+                .unwrap()
+                .verify(&ctx, quorum)
+                .unwrap()
+        })
+        .filter(|k| k.index() != 3)
+        .collect();
+    let shares: Vec<_> = keys.iter().map(|k| me.share_for(&ctx, k)).collect();
+    let env = Envelope::sign(
+        &e.cheat,
+        ORIGIN,
+        "key-shares",
+        2,
+        &serde_json::to_vec(&SharesJson::write(3, &shares)).unwrap(),
+    );
+    assert_eq!(post(&e.addr, &env).0, 200);
+    // …then falsely says guardian 1's share to it is bad.
+    wait_for_phase(&e.addr, "verdicts");
+    let verdict = VerdictJson {
+        guardian: 3,
+        election: e.view().definition().unwrap().to_owned(),
+        complaints: vec![ComplaintJson {
+            sender: 1,
+            reason: "MAC does not verify (eq. (19))".into(),
+        }],
+    };
+    let env = Envelope::sign(
+        &e.cheat,
+        ORIGIN,
+        "share-verdict",
+        3,
+        &serde_json::to_vec(&verdict).unwrap(),
+    );
+    let (code, body) = post(&e.addr, &env);
+    assert_eq!(code, 200, "{body}");
+    // Only the accused answers a complaint: a reveal by anyone else is refused.
+    let bogus = serde_json::json!({
+        "guardian": 3, "recipient": 1, "share": "00".repeat(32), "nonce": "00".repeat(32),
+    });
+    let env = Envelope::sign(
+        &e.cheat,
+        ORIGIN,
+        "share-reveal",
+        4,
+        &serde_json::to_vec(&bogus).unwrap(),
+    );
+    let (code, body) = post(&e.addr, &env);
+    assert_eq!(code, 409, "{body}");
+    assert!(
+        body.contains("no complaint of guardian 1 against guardian 3"),
+        "{body}"
+    );
+    // Guardian 1 publishes the disputed share with its nonce; the server logs it because it
+    // redoes the encryption and eq. (21); the complaint is dismissed, and the ceremony ends
+    // with the joint key for everyone.
+    let (addr, server, log, mirror) = (
+        e.addr.clone(),
+        e.server.clone(),
+        e.log.clone(),
+        e.d.join("after"),
+    );
+    let Election {
+        guardians,
+        administrator,
+        ..
+    } = e;
+    for g in guardians {
+        let out = g.join().unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(out.status.success(), "{stderr}");
+    }
+    let out = administrator.join().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(status(&addr)["phase"], "open for ballots");
+    let view = entente::client::Client::new(&server, s(&log))
+        .unwrap()
+        .mirror(&mirror)
+        .unwrap()
+        .view;
+    let reveals: Vec<_> = view.of("share-reveal").map(|w| w.author.clone()).collect();
+    assert_eq!(reveals, ["guardian-a"]);
 }
