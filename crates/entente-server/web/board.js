@@ -31,8 +31,13 @@ function phase(steps, verdicts) {
   if (steps["encrypted-tally"]) return "Voting closed: the guardians are decrypting the tally.";
   if (steps.close) return "Voting closed: the tally is being computed.";
   if (steps["election-initialized"]) return "Voting is open.";
-  if (verdicts.some((v) => v.complaints.length))
-    return "The key ceremony stopped: a guardian complained about a share (see below).";
+  if (steps["ceremony-stop"])
+    return "The key ceremony stopped: the administrator left out guardians who held it up (see below).";
+  // A complaint is settled when the accused publishes the disputed share (spec 2.0 §3.2.2).
+  const settled = (steps["share-reveal"] || []).length;
+  const complaints = verdicts.reduce((n, v) => n + v.complaints.length, 0);
+  if (complaints > settled)
+    return "Key ceremony: a guardian complained about a share; the accused must publish it (see below).";
   if (steps.election) return "Key ceremony: the guardians are making the election key.";
   return "Not set up yet.";
 }

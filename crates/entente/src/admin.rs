@@ -325,7 +325,14 @@ pub fn tally(opts: &AdminOptions, tally_id: &str, wanted: Option<usize>) -> Resu
         opts.client
             .post_step(&signer, &opts.state, kind::CLOSE, b"{}")?;
     }
-    let m = opts.client.mirror(&opts.log_dir())?;
+    // The ballots tallied are those of a checkpoint every party's witness cosigned.
+    let m = opts
+        .client
+        .mirror_witnessed(&opts.log_dir(), "the closed ballot box", opts.timeout)?;
+    ensure!(
+        m.view.of(kind::CLOSE).next().is_some(),
+        "the witnessed log does not hold the ballot box's close yet"
+    );
     materialize(&m.view, &record)?;
     let agg = crate::tally::run(&crate::tally::TallyOptions {
         record: record.clone(),

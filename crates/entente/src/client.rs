@@ -39,6 +39,7 @@ pub struct Client {
 }
 
 /// The log as of one checkpoint, checked.
+#[derive(Clone)]
 pub struct Mirrored {
     /// The checkpoint's size.
     pub size: u64,
@@ -215,6 +216,22 @@ impl Client {
             std::thread::sleep(pause);
             pause = (pause * 2).min(Duration::from_secs(2));
         }
+    }
+
+    /// Mirrors the log until its checkpoint carries the cosignature of every witness of the
+    /// election's definition, and returns that mirror: what a client acts on (the tally, the
+    /// decryption) is then what every party's witness has seen, not a view the server could
+    /// show this client alone. Gives up after `timeout`, naming `what`.
+    pub fn mirror_witnessed(&self, dir: &Path, what: &str, timeout: Duration) -> Result<Mirrored> {
+        self.wait_for(
+            dir,
+            &format!("{what}: a checkpoint cosigned by every witness"),
+            timeout,
+            |m| {
+                let cosigned = crate::admin::cosigners(&m.note, &m.view.roles.witnesses)?;
+                Ok((cosigned.len() == m.view.roles.witnesses.len()).then(|| m.clone()))
+            },
+        )
     }
 
     /// Posts a protocol step signed by `signer` with the next nonce of `state`, and checks the

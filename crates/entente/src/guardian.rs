@@ -640,7 +640,13 @@ pub fn decrypt(opts: &GuardianOptions, drill: Option<Drill>) -> Result<DecryptDo
                 continue;
             }
             // Round 1 of the proof: checks that the tally is the product of exactly the
-            // logged cast ballots, then commits.
+            // logged cast ballots (of a checkpoint every party's witness cosigned), then
+            // commits.
+            let m = opts.client.mirror_witnessed(
+                &opts.log_dir(),
+                "the encrypted tally",
+                opts.timeout,
+            )?;
             materialize(&m.view, &record)?;
             let i = crate::decrypt::commit_with(
                 &record,
