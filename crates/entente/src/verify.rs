@@ -557,3 +557,107 @@ mod tests {
         assert!(check.failures.is_empty());
     }
 }
+
+#[cfg(test)]
+mod device_tests {
+    use ed25519_dalek::SigningKey;
+    use entente_board::note::NoteSigner;
+    use entente_server::workflow::{ElectionBody, LogView, kind};
+    use entente_server::{Envelope, RolesFile};
+
+    const ORIGIN: &str = "board.example/device-close";
+
+    /// A log: roles, the election defining two devices, the ballots `(device, id)`, then each
+    /// device's close listing `closes`.
+    fn log(ballots: &[(usize, &str)], closes: &[(usize, &[&str])]) -> LogView {
+        let admin = NoteSigner::new("administrator", SigningKey::from_bytes(&[1; 32])).unwrap();
+        let devices: Vec<NoteSigner> = (0..2)
+            .map(|d| {
+                NoteSigner::new(
+                    &format!("device.booth-{d}"),
+                    SigningKey::from_bytes(&[10 + d as u8; 32]),
+                )
+                .unwrap()
+            })
+            .collect();
+        let roles = RolesFile {
+            administrator: Some(admin.verifier_key()),
+            devices: devices.iter().map(|d| d.verifier_key()).collect(),
+            ..RolesFile::default()
+        };
+        let body = ElectionBody {
+            manifest: "{}".into(),
+            election_config: "{}".into(),
+            constants: "{}".into(),
+            definition: roles.clone(),
+        };
+        let sign = |who: &NoteSigner, kind: &str, nonce: u64, body: &[u8]| {
+            serde_json::to_vec(&Envelope::sign(who, ORIGIN, kind, nonce, body)).unwrap()
+        };
+        let mut entries = vec![
+            serde_json::to_vec(&roles).unwrap(),
+            sign(
+                &admin,
+                kind::ELECTION,
+                1,
+                &serde_json::to_vec(&body).unwrap(),
+            ),
+        ];
+        for (n, (d, id)) in ballots.iter().enumerate() {
+            let ballot = serde_json::json!({ "ballot_id": id });
+            entries.push(sign(
+                &devices[*d],
+                kind::BALLOT,
+                n as u64 + 1,
+                &serde_json::to_vec(&ballot).unwrap(),
+            ));
+        }
+        for (d, ids) in closes {
+            let chain = serde_json::json!({
+                "encrypting_device": devices[*d].name(),
+                "baux0": "00",
+                "ballot_ids": ids,
+                "last_confirmation_code": "00",
+                "chaining": false,
+            });
+            entries.push(sign(
+                &devices[*d],
+                kind::DEVICE_CLOSE,
+                100,
+                &serde_json::to_vec(&chain).unwrap(),
+            ));
+        }
+        LogView::read(ORIGIN, &entries).unwrap()
+    }
+
+    #[test]
+    fn a_ballot_a_device_signed_for_that_the_log_lacks_is_the_logs_loss() {
+        let (failures, notes) = super::device_completeness(&log(
+            &[(0, "b-1"), (0, "b-2"), (1, "b-3")],
+            &[(0, &["b-1", "b-2"])],
+        ));
+        assert!(failures.is_empty(), "{failures:?}");
+        assert_eq!(notes.len(), 1, "{notes:?}");
+        assert!(
+            notes[0].contains("device.booth-1 posted no close"),
+            "{notes:?}"
+        );
+        // The operator rebuilt the log without b-2 (its device's last ballot): the device's
+        // signed close still lists it, so the log is to blame, not the device.
+        let (failures, _) =
+            super::device_completeness(&log(&[(0, "b-1"), (1, "b-3")], &[(0, &["b-1", "b-2"])]));
+        assert_eq!(failures.len(), 1, "{failures:?}");
+        assert!(
+            failures[0].contains("the log lacks ballot b-2")
+                && failures[0].contains("only the log's operator can do"),
+            "{failures:?}"
+        );
+        // A ballot of the device that its close does not list.
+        let (failures, _) =
+            super::device_completeness(&log(&[(0, "b-1"), (0, "b-2")], &[(0, &["b-1"])]));
+        assert!(
+            failures[0].contains("holds ballot b-2 of device device.booth-0"),
+            "{failures:?}"
+        );
+    }
+}
