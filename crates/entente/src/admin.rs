@@ -326,13 +326,12 @@ pub fn tally(opts: &AdminOptions, tally_id: &str, wanted: Option<usize>) -> Resu
             .post_step(&signer, &opts.state, kind::CLOSE, b"{}")?;
     }
     // The ballots tallied are those of a checkpoint every party's witness cosigned.
-    let m = opts
-        .client
-        .mirror_witnessed(&opts.log_dir(), "the closed ballot box", opts.timeout)?;
-    ensure!(
-        m.view.of(kind::CLOSE).next().is_some(),
-        "the witnessed log does not hold the ballot box's close yet"
-    );
+    let m = opts.client.mirror_witnessed(
+        &opts.log_dir(),
+        "the closed ballot box",
+        opts.timeout,
+        |m| m.view.of(kind::CLOSE).next().is_some(),
+    )?;
     materialize(&m.view, &record)?;
     let agg = crate::tally::run(&crate::tally::TallyOptions {
         record: record.clone(),

@@ -132,6 +132,13 @@ impl Client {
     /// and reads it. The new checkpoint is taken only if its tree extends the one `dir` held
     /// (see the module's note), so a rewritten history fails here, with its evidence kept.
     pub fn mirror(&self, dir: &Path) -> Result<Mirrored> {
+        let note =
+            String::from_utf8(self.get_ok("/checkpoint")?).context("the checkpoint is not text")?;
+        self.mirror_note(dir, note)
+    }
+
+    /// [`Self::mirror`] to the checkpoint `note`.
+    fn mirror_note(&self, dir: &Path, note: String) -> Result<Mirrored> {
         let held_path = dir.join("checkpoint");
         let held = match std::fs::read_to_string(&held_path) {
             Ok(text) => Some(Checkpoint::open(&text, &self.log).with_context(|| {
@@ -143,8 +150,6 @@ impl Client {
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
             Err(e) => return Err(e).context(format!("cannot read {}", held_path.display())),
         };
-        let note =
-            String::from_utf8(self.get_ok("/checkpoint")?).context("the checkpoint is not text")?;
         let cp = Checkpoint::open(&note, &self.log)
             .context("the server's checkpoint is not signed by the log")?;
         let _ = self.origin.set(cp.origin.clone());
@@ -218,20 +223,50 @@ impl Client {
         }
     }
 
-    /// Mirrors the log until its checkpoint carries the cosignature of every witness of the
-    /// election's definition, and returns that mirror: what a client acts on (the tally, the
-    /// decryption) is then what every party's witness has seen, not a view the server could
-    /// show this client alone. Gives up after `timeout`, naming `what`.
-    pub fn mirror_witnessed(&self, dir: &Path, what: &str, timeout: Duration) -> Result<Mirrored> {
-        self.wait_for(
-            dir,
-            &format!("{what}: a checkpoint cosigned by every witness"),
-            timeout,
-            |m| {
+    /// Mirrors the log as of its latest checkpoint that every witness of the election's
+    /// definition cosigned (the server's `/checkpoint/published`, each cosignature checked
+    /// here), into `<dir>-witnessed` (it may be older than `dir`'s), polling until one holds
+    /// `done`: what a client acts on (the tally, the decryption, a device's close) is then
+    /// what every party's witness has seen, not a view the server could show this client
+    /// alone. Gives up after `timeout`, naming `what`.
+    pub fn mirror_witnessed(
+        &self,
+        dir: &Path,
+        what: &str,
+        timeout: Duration,
+        done: impl Fn(&Mirrored) -> bool,
+    ) -> Result<Mirrored> {
+        let mut name = dir.as_os_str().to_owned();
+        name.push("-witnessed");
+        let witnessed = PathBuf::from(name);
+        let start = Instant::now();
+        let mut pause = Duration::from_millis(100);
+        loop {
+            let (status, body) = self.get("/checkpoint/published")?;
+            // 404: no checkpoint has every cosignature yet.
+            if status == 200 {
+                let note = String::from_utf8(body).context("the checkpoint is not text")?;
+                let m = self.mirror_note(&witnessed, note)?;
                 let cosigned = crate::admin::cosigners(&m.note, &m.view.roles.witnesses)?;
-                Ok((cosigned.len() == m.view.roles.witnesses.len()).then(|| m.clone()))
-            },
-        )
+                if cosigned.len() == m.view.roles.witnesses.len() && done(&m) {
+                    return Ok(m);
+                }
+            } else if status != 404 {
+                bail!(
+                    "GET /checkpoint/published: {status} {}",
+                    String::from_utf8_lossy(&body)
+                );
+            }
+            if start.elapsed() > timeout {
+                bail!(
+                    "gave up after {} s waiting for {what} in a checkpoint cosigned by every \
+                     witness",
+                    timeout.as_secs()
+                );
+            }
+            std::thread::sleep(pause);
+            pause = (pause * 2).min(Duration::from_secs(2));
+        }
     }
 
     /// Posts a protocol step signed by `signer` with the next nonce of `state`, and checks the

@@ -273,6 +273,9 @@ pub fn run(key: Key, opts: &DeviceOptions) -> Result<Vec<Acknowledged>> {
     Ok(acked)
 }
 
+/// How long a device waits for the witnesses to cosign its close.
+const CLOSE_WITNESSED_WITHIN: Duration = Duration::from_secs(120);
+
 /// Posts the device's closing chain: every ballot it submitted, the last code, and (when the
 /// election chains codes) the closing hash of eq. (61). The server refuses it unless the log
 /// holds exactly those ballots of this device; after it, anyone who finds one missing knows
@@ -289,14 +292,22 @@ fn close(signer: &NoteSigner, opts: &DeviceOptions, dir: &Path) -> Result<()> {
     }
     let body = std::fs::read(&path).with_context(|| format!("cannot read {}", path.display()))?;
     let client = crate::client::Client::new(&opts.server, &opts.log_key)?;
-    client.post_step(
+    let receipt = client.post_step(
         signer,
         &opts.state,
         entente_server::workflow::kind::DEVICE_CLOSE,
         &body,
     )?;
+    // Done only once every party's witness has cosigned a checkpoint holding the close (and
+    // so every ballot it lists): from then on no history without them can be shown to anyone.
+    client.mirror_witnessed(
+        &opts.state.join(crate::client::LOG_DIR),
+        "the device's close",
+        CLOSE_WITNESSED_WITHIN,
+        |m| m.size > receipt.index,
+    )?;
     eprintln!(
-        "device {} closed: {} ballots, proven on the board",
+        "device {} closed: {} ballots, proven on the board and cosigned by every witness",
         signer.name(),
         chain.ballot_ids.len()
     );

@@ -646,6 +646,7 @@ pub fn decrypt(opts: &GuardianOptions, drill: Option<Drill>) -> Result<DecryptDo
                 &opts.log_dir(),
                 "the encrypted tally",
                 opts.timeout,
+                |m| m.view.of(kind::ENCRYPTED_TALLY).next().is_some(),
             )?;
             materialize(&m.view, &record)?;
             let i = crate::decrypt::commit_with(
