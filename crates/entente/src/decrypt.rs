@@ -397,7 +397,7 @@ fn round_files(d: &Path, prefix: &str) -> Result<Vec<PathBuf>> {
     if !d.exists() {
         return Ok(Vec::new());
     }
-    let mut out: Vec<PathBuf> = std::fs::read_dir(&d)
+    let mut out: Vec<PathBuf> = std::fs::read_dir(d)
         .with_context(|| format!("cannot read {}", d.display()))?
         .filter_map(|e| e.ok().map(|e| e.path()))
         .filter(|p| {

@@ -258,7 +258,7 @@ fn a_guardian_who_sends_a_bad_share_is_named_and_the_ceremony_stops() {
         "{stderr}"
     );
     assert!(
-        status(&addr)["phase"]
+        status(addr)["phase"]
             .as_str()
             .unwrap()
             .contains("key ceremony stopped")
@@ -275,7 +275,7 @@ fn a_guardian_who_sends_a_bad_share_is_named_and_the_ceremony_stops() {
         u64::MAX,
         b"{}",
     );
-    let (code, body) = post(&addr, &env);
+    let (code, body) = post(addr, &env);
     assert_eq!(code, 409, "{body}");
     assert!(body.contains("key ceremony has stopped"), "{body}");
 
@@ -284,9 +284,9 @@ fn a_guardian_who_sends_a_bad_share_is_named_and_the_ceremony_stops() {
     run(&[
         "export",
         "--server",
-        &server,
+        server,
         "--log",
-        s(&log),
+        s(log),
         "--dir",
         s(&record),
     ]);
@@ -299,7 +299,7 @@ fn a_guardian_who_sends_a_bad_share_is_named_and_the_ceremony_stops() {
         assert_eq!(verdict["complaints"][0]["sender"], 3, "{verdict}");
     }
     let out = entente()
-        .args(["verify", s(&record), "--log", s(&log)])
+        .args(["verify", s(&record), "--log", s(log)])
         .output()
         .unwrap();
     // A record without a joint key is not an election the verifier can check: exit 2, saying
