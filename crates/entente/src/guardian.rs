@@ -657,11 +657,7 @@ pub fn decrypt(opts: &GuardianOptions, drill: Option<Drill>) -> Result<DecryptDo
                 false,
             )?;
             index = Some(i);
-            let file = record
-                .join(crate::decrypt::ROUND_DIR)
-                .join(format!("commit-guardian-{i}.json"));
-            let bytes =
-                std::fs::read(&file).with_context(|| format!("cannot read {}", file.display()))?;
+            let bytes = round_file(&record, &format!("commit-guardian-{i}.json"))?;
             opts.client
                 .post_step(&signer, &opts.state, kind::DECRYPTION_COMMIT, &bytes)?;
             tracing::info!(guardian = i, round = number, "decryption committed");
@@ -694,11 +690,7 @@ pub fn decrypt(opts: &GuardianOptions, drill: Option<Drill>) -> Result<DecryptDo
                     responded.iter().copied().collect::<BTreeSet<u32>>() == expected,
                     "the commitments answered are not the decryption set's"
                 );
-                let file = record
-                    .join(crate::decrypt::ROUND_DIR)
-                    .join(format!("response-guardian-{i}.json"));
-                let mut bytes = std::fs::read(&file)
-                    .with_context(|| format!("cannot read {}", file.display()))?;
+                let mut bytes = round_file(&record, &format!("response-guardian-{i}.json"))?;
                 if drill == Some(Drill::WrongResponse) {
                     tracing::warn!(guardian = i, "drill: this guardian answers wrongly");
                     bytes = crate::decrypt::drill_wrong_response(&bytes)?;
@@ -713,6 +705,12 @@ pub fn decrypt(opts: &GuardianOptions, drill: Option<Drill>) -> Result<DecryptDo
         }
         wait_round_change(opts, number)?;
     }
+}
+
+/// A message this guardian wrote in the record's round folder, to post.
+fn round_file(record: &Path, name: &str) -> Result<Vec<u8>> {
+    let file = record.join(crate::decrypt::ROUND_DIR).join(name);
+    std::fs::read(&file).with_context(|| format!("cannot read {}", file.display()))
 }
 
 /// Waits until the decryption leaves round `number` (an exclusion) or the result is published.
