@@ -346,6 +346,42 @@ fn check_constants(text: &str) -> Result<(), WorkflowError> {
     Ok(())
 }
 
+/// The guardians who hold a key ceremony of `n` up, and how: an accused with a complaint not
+/// settled (`disputes`: (accused, accuser)), or one missing the step everyone waits for, of
+/// `done` = [guardians who published their key, sent their shares, gave their verdict]. The
+/// server checks a `ceremony-stop` against it, and the administrator writes one from it.
+pub fn ceremony_blocking(
+    n: usize,
+    done: [&BTreeSet<u32>; 3],
+    disputes: &BTreeSet<(u32, u32)>,
+) -> BTreeMap<u32, String> {
+    let mut accusers: BTreeMap<u32, Vec<u32>> = BTreeMap::new();
+    for &(i, l) in disputes {
+        accusers.entry(i).or_default().push(l);
+    }
+    let mut out: BTreeMap<u32, String> = accusers
+        .into_iter()
+        .map(|(i, by)| {
+            (
+                i,
+                format!("did not settle the complaints of guardians {by:?} about its share"),
+            )
+        })
+        .collect();
+    let steps = [
+        "did not publish its key",
+        "did not send its shares",
+        "did not give its verdict on its shares",
+    ];
+    // The first step not everyone took is the one the ceremony waits for.
+    if let Some((have, what)) = done.iter().zip(steps).find(|(have, _)| have.len() < n) {
+        for i in (1..=n as u32).filter(|i| !have.contains(i)) {
+            out.entry(i).or_insert_with(|| what.to_owned());
+        }
+    }
+    out
+}
+
 /// An election's definition of who writes (spec 2.0 leaves it to the election; Entente fixes
 /// it on the log): the same authors as the roles in force, n guardians, and every device with
 /// at least one ballot style of the manifest.
@@ -969,43 +1005,10 @@ impl Workflow {
         }
     }
 
-    /// The guardians who hold the key ceremony up, and how: an accused with a complaint not
-    /// settled, or one missing the step everyone waits for.
-    pub fn blocking(&self, n: usize) -> BTreeMap<u32, String> {
-        let mut accusers: BTreeMap<u32, Vec<u32>> = BTreeMap::new();
-        for &(i, l) in &self.disputes {
-            accusers.entry(i).or_default().push(l);
-        }
-        let mut out: BTreeMap<u32, String> = accusers
-            .into_iter()
-            .map(|(i, by)| {
-                (
-                    i,
-                    format!("has not settled the complaints of guardians {by:?} about its share"),
-                )
-            })
-            .collect();
-        let all = 1..=n as u32;
-        let (missing, what): (Vec<u32>, &str) = if self.keys.len() < n {
-            (
-                all.filter(|i| !self.keys.contains_key(i)).collect(),
-                "has not published its key",
-            )
-        } else if self.shares.len() < n {
-            (
-                all.filter(|i| !self.shares.contains(i)).collect(),
-                "has not sent its shares",
-            )
-        } else {
-            (
-                all.filter(|i| !self.verdicts.contains(i)).collect(),
-                "has not given its verdict on its shares",
-            )
-        };
-        for i in missing {
-            out.entry(i).or_insert_with(|| what.to_owned());
-        }
-        out
+    /// The guardians who hold the key ceremony up: see [`ceremony_blocking`].
+    fn blocking(&self, n: usize) -> BTreeMap<u32, String> {
+        let keys: BTreeSet<u32> = self.keys.keys().copied().collect();
+        ceremony_blocking(n, [&keys, &self.shares, &self.verdicts], &self.disputes)
     }
 
     /// A share revealed for a dispute against the encryption its sender logged (§3.2.2).

@@ -8,7 +8,7 @@
 //! decrypting guardians among those who committed, and publishes the combined result (which
 //! the verifier checks). Its working copy of the record lives in its state directory.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
@@ -21,7 +21,7 @@ use entente_record::election::{ElectionConfigured, GuardianJson, parse_json};
 use entente_server::RolesFile;
 use entente_server::workflow::{
     CeremonyStopJson, DecryptionSetJson, ElectionBody, ExcludedJson, ExclusionJson, FileJson,
-    LogView, ResultJson, RevealJson, VerdictJson, kind,
+    LogView, ResultJson, RevealJson, VerdictJson, ceremony_blocking, kind,
 };
 
 use crate::board::{Key, Role};
@@ -227,24 +227,10 @@ fn round_writes(view: &LogView) -> Vec<&entente_server::workflow::LoggedWrite> {
     view.writes.iter().filter(|w| w.index >= start).collect()
 }
 
-/// Who holds the key ceremony up, as the server judges it (see `Workflow::blocking`): an
-/// accused with a complaint not settled, or a guardian missing the step everyone waits for.
+/// Who holds the key ceremony up, judged from the log as the server judges it
+/// ([`ceremony_blocking`]).
 fn blocking(view: &LogView, n: usize) -> Result<BTreeMap<u32, String>> {
-    let mut accusers: BTreeMap<u32, Vec<u32>> = BTreeMap::new();
-    for (i, l) in unsettled(view)? {
-        accusers.entry(i).or_default().push(l);
-    }
-    let mut out: BTreeMap<u32, String> = accusers
-        .into_iter()
-        .map(|(i, mut by)| {
-            by.sort_unstable();
-            (
-                i,
-                format!("did not settle the complaints of guardians {by:?} about its share"),
-            )
-        })
-        .collect();
-    let did = |k: &str| -> Vec<u32> {
+    let did = |k: &str| -> BTreeSet<u32> {
         view.of(k)
             .filter_map(|w| view.guardian_index(&w.author))
             .collect()
@@ -254,17 +240,8 @@ fn blocking(view: &LogView, n: usize) -> Result<BTreeMap<u32, String>> {
         did(kind::KEY_SHARES),
         did(kind::SHARE_VERDICT),
     );
-    let (have, what) = if keys.len() < n {
-        (keys, "did not publish its key")
-    } else if shares.len() < n {
-        (shares, "did not send its shares")
-    } else {
-        (verdicts, "did not give its verdict on its shares")
-    };
-    for i in (1..=n as u32).filter(|i| !have.contains(i)) {
-        out.entry(i).or_insert_with(|| what.to_owned());
-    }
-    Ok(out)
+    let disputes = unsettled(view)?.into_iter().collect();
+    Ok(ceremony_blocking(n, [&keys, &shares, &verdicts], &disputes))
 }
 
 /// The complaints (accused, accuser) that no logged reveal settled.
