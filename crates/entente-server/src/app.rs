@@ -336,11 +336,10 @@ impl AppState {
         out
     }
 
-    /// Every ballot on the log, with its author (read for the checks that involve all of
-    /// them; the server checked each before logging it, so only membership is tested again).
-    fn logged_ballots(&self) -> ApiResult<Vec<(String, EncryptedBallot<G>)>> {
+    /// Every ballot on the log (read for the checks that involve all of them; the server
+    /// checked each before logging it, so only membership is tested again, in one batch).
+    fn logged_ballots(&self) -> ApiResult<Vec<EncryptedBallot<G>>> {
         let mut jsons = Vec::new();
-        let mut authors = Vec::new();
         self.read(|b| {
             let size = b.storage().size().map_err(ApiError::internal)?;
             let mut from = 0;
@@ -361,18 +360,15 @@ impl AppState {
                     let json: EncryptedBallotJson =
                         serde_json::from_slice(&body).map_err(ApiError::internal)?;
                     jsons.push(json);
-                    authors.push(env.author);
                 }
                 from = to;
             }
             Ok(())
         })?;
         let refs: Vec<&EncryptedBallotJson> = jsons.iter().collect();
-        let read = read_batch::<G, _>(&refs, &mut rand::rngs::OsRng.unwrap_err());
-        authors
+        read_batch::<G, _>(&refs, &mut rand::rngs::OsRng.unwrap_err())
             .into_iter()
-            .zip(read)
-            .map(|(a, r)| Ok((a, r.map_err(ApiError::internal)?)))
+            .map(|r| r.map_err(ApiError::internal))
             .collect()
     }
 
@@ -382,12 +378,31 @@ impl AppState {
         let invalid = |what: String| ApiError(StatusCode::UNPROCESSABLE_ENTITY, what);
         let chain: BallotChainJson =
             serde_json::from_slice(body).map_err(|e| invalid(e.to_string()))?;
-        let logged: BTreeMap<String, String> = self
-            .logged_ballots()?
-            .into_iter()
-            .filter(|(a, _)| a == device)
-            .map(|(_, b)| (b.ballot_id, b.confirmation_code.to_hex()))
-            .collect();
+        // The device's ballots by the board's index of authors, with the id and code each was
+        // indexed under when the server checked and logged it: no ballot is read again.
+        let logged: BTreeMap<String, String> = self.read(|b| {
+            let mut out = BTreeMap::new();
+            for i in b.find("author", device).map_err(ApiError::internal)? {
+                let e = b
+                    .entry(i)
+                    .map_err(ApiError::internal)?
+                    .ok_or_else(|| ApiError::internal("an indexed entry is missing"))?;
+                if e.entry.kind != kind::BALLOT {
+                    continue;
+                }
+                let key = |name: &str| {
+                    e.entry
+                        .keys
+                        .iter()
+                        .find(|(k, _)| k == name)
+                        .map(|(_, v)| v.clone())
+                };
+                if let (Some(id), Some(code)) = (key("ballot_id"), key("confirmation_code")) {
+                    out.insert(id, code);
+                }
+            }
+            Ok(out)
+        })?;
         let listed: BTreeSet<&str> = chain.ballot_ids.iter().map(String::as_str).collect();
         if listed.len() != chain.ballot_ids.len() {
             return Err(invalid("the chain lists a ballot twice".into()));
@@ -417,8 +432,7 @@ impl AppState {
         let json: EncryptedTallyJson =
             serde_json::from_slice(body).map_err(|e| invalid(e.to_string()))?;
         let tally = json.read::<G>().map_err(|e| invalid(e.to_string()))?;
-        let ballots: Vec<EncryptedBallot<G>> =
-            self.logged_ballots()?.into_iter().map(|(_, b)| b).collect();
+        let ballots = self.logged_ballots()?;
         entente_core::tally::check_is_product(&tally, &ballots)
             .map_err(|e| invalid(format!("encrypted_tally.json: {e} (eq. (62))")))
     }
@@ -451,7 +465,6 @@ impl AppState {
         let challenged: Vec<EncryptedBallot<G>> = self
             .logged_ballots()?
             .into_iter()
-            .map(|(_, b)| b)
             .filter(|b| b.state == entente_record::ballot::BallotState::Challenged)
             .collect();
         check_result(&election, &tally, &challenged, body).map_err(invalid)
