@@ -6,6 +6,9 @@
 import * as log from "./log.js";
 
 const { el } = log;
+
+// How long after an entry is added a missing cosignature stops being a wait and is a failure.
+const COSIGNATURE_OVERDUE_SECONDS = 600;
 log.keepPins();
 const answer = document.getElementById("answer");
 const form = document.getElementById("lookup");
@@ -217,17 +220,36 @@ async function checkBallot(code) {
     );
   }
   const cosigned = cp.witnesses.filter((w) => !w.missing);
+  // A witness cosigns within seconds; one still missing long after the entry was added is a
+  // failure, not a wait (the server may be hiding the entry from that party's witness).
+  const overdue = Date.now() / 1000 - found.appended_at > COSIGNATURE_OVERDUE_SECONDS;
   for (const w of cp.witnesses) {
     const who = log.withParty(roles, w.name);
     checks.push(
       check(
         !w.missing,
         w.missing
-          ? `Not yet cosigned by the witness ${who}, key ${w.idHex}.`
+          ? overdue
+            ? `Still not cosigned by the witness ${who}, key ${w.idHex}, ${Math.round(COSIGNATURE_OVERDUE_SECONDS / 60)} minutes after the entry was added.`
+            : `Not yet cosigned by the witness ${who}, key ${w.idHex}.`
           : `Cosigned by the witness ${who}, key ${w.idHex}, on ${log.when(w.time)}.`,
-        true,
+        !overdue,
       ),
     );
+  }
+  // The witnesses that count are the election's definition's, not the server's list.
+  if (definition) {
+    const shown = new Set(keys.witnesses);
+    for (const vkey of definition.witnesses || []) {
+      if (!shown.has(vkey)) {
+        checks.push(
+          check(
+            false,
+            `The election's definition names the witness ${vkey.split("+")[0]}, whose cosignature this server does not show.`,
+          ),
+        );
+      }
+    }
   }
 
   const ok = checks.every((c) => c.ok || c.pending);
