@@ -304,6 +304,83 @@ impl Client {
     }
 }
 
+impl Client {
+    /// Holds a writer's receipts to one history: the checkpoint of each receipt must be
+    /// consistent (RFC 9162 §2.1.4, a proof from the server checked here) with the largest one
+    /// this writer held before (`state/receipt-checkpoint`), which it then replaces if larger.
+    /// A server that answers two writers, or one writer twice, from two histories is caught
+    /// by the writer itself; both checkpoints are kept under `state/evidence/`.
+    pub fn hold_consistent(&self, state: &Path, note: &str) -> Result<()> {
+        let path = state.join("receipt-checkpoint");
+        let new = Checkpoint::open(note, &self.log)
+            .context("the receipt's checkpoint is not signed by the log")?;
+        let held = match std::fs::read_to_string(&path) {
+            Ok(text) => Some((
+                Checkpoint::open(&text, &self.log)
+                    .with_context(|| format!("{} is not this log's", path.display()))?,
+                text,
+            )),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
+            Err(e) => return Err(e).context(format!("cannot read {}", path.display())),
+        };
+        if let Some((h, held_note)) = &held {
+            let (small, big) = if h.size <= new.size {
+                (h, &new)
+            } else {
+                (&new, h)
+            };
+            let consistent = if small.size == big.size {
+                small.root == big.root
+            } else if small.size == 0 {
+                true
+            } else {
+                let (status, body) = self.get(&format!(
+                    "/proof/consistency?from={}&to={}",
+                    small.size, big.size
+                ))?;
+                ensure!(
+                    status == 200,
+                    "GET /proof/consistency: {status} {}",
+                    String::from_utf8_lossy(&body)
+                );
+                let proof: serde_json::Value = serde_json::from_slice(&body)?;
+                let list: Vec<String> = serde_json::from_value(proof["hashes"].clone())?;
+                entente_board::verify_consistency(
+                    small.size,
+                    big.size,
+                    &small.root,
+                    &big.root,
+                    &hashes(&list)?,
+                )
+                .is_ok()
+            };
+            if !consistent {
+                let evidence = state.join("evidence");
+                write_atomically(
+                    &evidence.join(format!("held-{}.checkpoint", h.size)),
+                    held_note.as_bytes(),
+                )?;
+                write_atomically(
+                    &evidence.join(format!("receipt-{}.checkpoint", new.size)),
+                    note.as_bytes(),
+                )?;
+                bail!(
+                    "the server's receipt of size {} is not consistent with the checkpoint of \
+                     size {} it gave before: two histories of one log. This writer stops; both \
+                     are kept in {} as evidence",
+                    new.size,
+                    h.size,
+                    evidence.display()
+                );
+            }
+            if new.size <= h.size {
+                return Ok(());
+            }
+        }
+        write_atomically(&path, note.as_bytes())
+    }
+}
+
 /// Keeps the checkpoint held (already in `dir`) and the one offered that does not extend it,
 /// under `dir/evidence/`; returns that folder.
 fn keep_evidence(dir: &Path, held: u64, offered: u64, note: &str) -> Result<PathBuf> {

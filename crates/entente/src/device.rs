@@ -141,7 +141,8 @@ pub fn run(key: Key, opts: &DeviceOptions) -> Result<Vec<Acknowledged>> {
     let log = NoteVerifier::parse(&crate::board::read_vkey(&opts.log_key)?)
         .context("--log is not the log's verifier key")?;
     let agent = agent();
-    let origin = crate::client::Client::new(server, &opts.log_key)?.origin()?;
+    let client = crate::client::Client::new(server, &opts.log_key)?;
+    let origin = client.origin()?;
     let setup = fetch_setup(&agent, server, &opts.state)?;
     let device = key.name.clone();
     if !opts.inputs.is_empty() {
@@ -244,6 +245,9 @@ pub fn run(key: Key, opts: &DeviceOptions) -> Result<Vec<Acknowledged>> {
                 })?;
                 let checkpoint_size =
                     check_receipt(&receipt, bytes, &log).with_context(|| format!("ballot {id}"))?;
+                client
+                    .hold_consistent(&opts.state, &receipt.checkpoint)
+                    .with_context(|| format!("ballot {id}"))?;
                 Ok(Some(Acknowledged {
                     ballot_id: id.clone(),
                     confirmation_code: receipt.confirmation_code.unwrap_or_default(),

@@ -200,10 +200,14 @@ fn a_client_refuses_a_rewritten_log_and_keeps_the_evidence() {
     let roles = e.d.join("roles.json");
     let mirror = e.d.join("mirror");
     let log_pub = e.d.join("log.key.pub");
+    let writer = e.d.join("writer");
     let held = {
         let (_server, url) = e.serve("board.db", &roles);
         e.create(&url, "admin", "2");
         let client = entente::client::Client::new(&url, s(&log_pub)).unwrap();
+        // A writer holds the checkpoint of its receipt, as a device does.
+        let note = String::from_utf8(client.get("/checkpoint").unwrap().1).unwrap();
+        client.hold_consistent(&writer, &note).unwrap();
         client.mirror(&mirror).unwrap().size
     };
     // The operator rebuilds the log under the same key, with another election in place of the
@@ -228,6 +232,14 @@ fn a_client_refuses_a_rewritten_log_and_keeps_the_evidence() {
     );
     // The client still holds what it saw, and refuses again.
     assert!(client.mirror(&mirror).is_err());
+    // A writer handed a receipt from the rewritten log refuses it too, keeping both.
+    let note = String::from_utf8(client.get("/checkpoint").unwrap().1).unwrap();
+    let err = format!("{:#}", client.hold_consistent(&writer, &note).unwrap_err());
+    assert!(err.contains("two histories of one log"), "{err}");
+    assert_eq!(
+        std::fs::read_dir(writer.join("evidence")).unwrap().count(),
+        2
+    );
 }
 
 #[test]
