@@ -174,6 +174,11 @@ enum Command {
         /// checkpoint must carry its cosignature.
         #[arg(long = "witness", value_name = "KEY")]
         witnesses: Vec<String>,
+        /// A checkpoint of this log that you saw before (your witness's, or the one of the last
+        /// record you verified, `RECORD/log/checkpoint`): the record's log must extend it, so a
+        /// log rebuilt under the same key since then fails.
+        #[arg(long, value_name = "CHECKPOINT")]
+        since: Option<PathBuf>,
     },
     /// Make an Ed25519 key pair for a log or a witness: the secret sealed with a passphrase in
     /// FILE, the verifier key in FILE.pub.
@@ -1055,6 +1060,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
             threads,
             log,
             witnesses,
+            since,
         } => {
             let report = match entente::verify::run(&record, threads, stderr_is_terminal()) {
                 Ok(r) => r,
@@ -1068,7 +1074,12 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 entente::verify::write_json(&report, &path)?;
             }
             // A record exported from the log also holds the log: the two must agree.
-            let mut log = match entente::verify::check_log(&record, log.as_deref(), &witnesses) {
+            let mut log = match entente::verify::check_log(
+                &record,
+                log.as_deref(),
+                &witnesses,
+                since.as_deref(),
+            ) {
                 Ok(l) => l,
                 Err(e) => {
                     eprintln!("error: the record's log cannot be read: {e:#}");

@@ -610,8 +610,9 @@ pub fn run(opts: &NetDemoOptions) -> Result<NetDemoOutcome> {
 
     let report = crate::verify::run(&record, opts.threads, opts.progress)
         .context("the verifier cannot read the exported record")?;
-    let log = crate::verify::check_log(&record, Some(&log_pub.to_string_lossy()), &witnesses)?
-        .context("the exported record has no log")?;
+    let log =
+        crate::verify::check_log(&record, Some(&log_pub.to_string_lossy()), &witnesses, None)?
+            .context("the exported record has no log")?;
     ensure!(
         report.holds() && log.failures.is_empty(),
         "the exported record fails verification:\n{}{}",

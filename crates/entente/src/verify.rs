@@ -185,7 +185,16 @@ fn record_artifacts(dir: &Path) -> Vec<String> {
 /// the log holds, byte for byte, and the checkpoint is cosigned by every witness of the
 /// definition and by every witness in `pinned` (cosignature verifier keys the verifier
 /// trusts, which the definition must name). `None` when the record has no log.
-pub fn check_log(dir: &Path, log_key: Option<&str>, pinned: &[String]) -> Result<Option<LogCheck>> {
+///
+/// With `since` (a checkpoint of this log that the verifier saw before: its witness's, or the
+/// last record it verified), the record's log must extend it, recomputed from the tiles: a log
+/// rebuilt under the same key after that checkpoint fails.
+pub fn check_log(
+    dir: &Path,
+    log_key: Option<&str>,
+    pinned: &[String],
+    since: Option<&Path>,
+) -> Result<Option<LogCheck>> {
     let log_dir = dir.join(crate::client::LOG_DIR);
     if !log_dir.join("checkpoint").exists() {
         return Ok(None);
@@ -220,7 +229,22 @@ pub fn check_log(dir: &Path, log_key: Option<&str>, pinned: &[String]) -> Result
         ballots: Default::default(),
         record_is_the_log: false,
     };
-    let exported = match entente_board::tiles::verify_export(&log_dir, &verifier) {
+    let verified = match since {
+        None => entente_board::tiles::verify_export(&log_dir, &verifier),
+        Some(path) => {
+            let held = std::fs::read_to_string(path)
+                .with_context(|| format!("cannot read {}", path.display()))?;
+            let held =
+                entente_board::note::Checkpoint::open(&held, &verifier).with_context(|| {
+                    format!("{} is not a checkpoint signed by the log", path.display())
+                })?;
+            let note_path = log_dir.join("checkpoint");
+            let note = std::fs::read_to_string(&note_path)
+                .with_context(|| format!("cannot read {}", note_path.display()))?;
+            entente_board::tiles::verify_extension(&log_dir, note, &verifier, &held)
+        }
+    };
+    let exported = match verified {
         Ok(e) => e,
         Err(e) => {
             check.failures.push(format!("the log does not verify: {e}"));

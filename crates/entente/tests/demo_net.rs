@@ -46,6 +46,16 @@ fn the_demo_runs_every_role_in_its_own_process_and_its_record_verifies_with_its_
     let (code, report) = verify(&record);
     assert_eq!(code, Some(0), "{report}");
     assert!(report.contains("Log: the record holds the"), "{report}");
+    // A verifier that saw this checkpoint before finds the record's log extends it.
+    let held = tmp.path().join("held.checkpoint");
+    std::fs::copy(record.join("log/checkpoint"), &held).unwrap();
+    let out = entente(&[
+        "verify",
+        record.to_str().unwrap(),
+        "--since",
+        held.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{:?}", out);
 
     // A ballot of the record changed after the export: the log says otherwise.
     let changed = tmp.path().join("changed");

@@ -240,6 +240,28 @@ fn a_client_refuses_a_rewritten_log_and_keeps_the_evidence() {
         std::fs::read_dir(writer.join("evidence")).unwrap().count(),
         2
     );
+    // A verifier who saw the first checkpoint (`verify --since`) refuses the rebuilt log too.
+    let rebuilt = e.d.join("rebuilt");
+    run(&[
+        "board",
+        "export",
+        "--db",
+        s(&e.d.join("rewritten.db")),
+        s(&rebuilt.join("log")),
+    ]);
+    let check = entente::verify::check_log(
+        &rebuilt,
+        Some(s(&log_pub)),
+        &[],
+        Some(&mirror.join("checkpoint")),
+    )
+    .unwrap()
+    .unwrap();
+    assert!(
+        check.failures.iter().any(|f| f.contains("does not extend")),
+        "{}",
+        check.text()
+    );
 }
 
 #[test]
