@@ -510,16 +510,29 @@ impl Workflow {
                  guardian {i} must publish (spec 2.0 §3.2.2)"
             );
         }
+        // After an exclusion: which round, and who was left out.
+        let round = if self.excluded.is_empty() {
+            String::new()
+        } else {
+            format!(
+                " (round {}; guardians {:?} left out)",
+                self.round + 1,
+                self.excluded.keys().collect::<Vec<_>>()
+            )
+        };
         if self.result {
             "result published".into()
         } else if let Some(set) = &self.set {
             format!(
-                "decrypting: {} of {} responses",
+                "decrypting: {} of {} responses{round}",
                 self.responses.len(),
                 set.len()
             )
         } else if self.tally {
-            format!("decrypting: {} guardians committed", self.commits.len())
+            format!(
+                "decrypting: {} guardians committed{round}",
+                self.commits.len()
+            )
         } else if self.closed {
             "closed: tally pending".into()
         } else if self.election.is_some() {
