@@ -554,21 +554,27 @@ pub fn check_result(
             .map_err(|e| format!("{name}: {e} (the decryption's proof fails)"))?;
         Ok(d)
     };
+    // The selections of a tally or a ballot, encrypted or decrypted (their contests and
+    // selections have the same fields), by (contest, selection).
+    macro_rules! selections {
+        ($contests:expr) => {
+            $contests
+                .iter()
+                .flat_map(|c| {
+                    c.selections.iter().map(move |s| {
+                        (
+                            (c.contest_id.as_str(), s.selection_id.as_str()),
+                            &s.ciphertext,
+                        )
+                    })
+                })
+                .collect()
+        };
+    }
     // The decrypted ciphertexts must be exactly these, selection by selection.
     type Selections<'a> = BTreeMap<(&'a str, &'a str), &'a entente_record::ballot::Ciphertext<G>>;
     let same = |name: &str, d: &DecryptedTally<G>, expected: Selections| -> Result<(), String> {
-        let got: Selections = d
-            .contests
-            .iter()
-            .flat_map(|c| {
-                c.selections.iter().map(move |s| {
-                    (
-                        (c.contest_id.as_str(), s.selection_id.as_str()),
-                        &s.ciphertext,
-                    )
-                })
-            })
-            .collect();
+        let got: Selections = selections!(d.contests);
         if !got.keys().eq(expected.keys()) {
             return Err(format!("{name} does not decrypt the selections it must"));
         }
@@ -580,22 +586,7 @@ pub fn check_result(
         }
     };
     let decrypted = read("tally.json", &result.tally)?;
-    same(
-        "tally.json",
-        &decrypted,
-        tally
-            .contests
-            .iter()
-            .flat_map(|c| {
-                c.selections.iter().map(move |s| {
-                    (
-                        (c.contest_id.as_str(), s.selection_id.as_str()),
-                        &s.ciphertext,
-                    )
-                })
-            })
-            .collect(),
-    )?;
+    same("tally.json", &decrypted, selections!(tally.contests))?;
     let mut decrypted_ids = BTreeSet::new();
     for f in &result.challenged {
         let d = read(&f.name, &f.text)?;
@@ -606,22 +597,7 @@ pub fn check_result(
         if f.name != format!("dballot-{}.json", d.id) || !decrypted_ids.insert(d.id.clone()) {
             return Err(format!("{}: not the one file of ballot {}", f.name, d.id));
         }
-        same(
-            &f.name,
-            &d,
-            ballot
-                .contests
-                .iter()
-                .flat_map(|c| {
-                    c.selections.iter().map(move |s| {
-                        (
-                            (c.contest_id.as_str(), s.selection_id.as_str()),
-                            &s.ciphertext,
-                        )
-                    })
-                })
-                .collect(),
-        )?;
+        same(&f.name, &d, selections!(ballot.contests))?;
     }
     if let Some(b) = challenged
         .iter()
