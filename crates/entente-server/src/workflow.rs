@@ -1160,6 +1160,30 @@ pub struct LogView {
     definition: Option<String>,
 }
 
+/// A complaint of the key ceremony not yet settled: guardian `accuser` says `accused`'s share
+/// is bad.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Unsettled {
+    /// The accused sender.
+    pub accused: u32,
+    /// The complaining recipient.
+    pub accuser: u32,
+    /// Why, as the complaint says.
+    pub reason: String,
+    /// The verdict's log entry.
+    pub at: u64,
+}
+
+impl std::fmt::Display for Unsettled {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "guardian {} says the share guardian {} sent it is bad: {} (log entry {})",
+            self.accuser, self.accused, self.reason, self.at
+        )
+    }
+}
+
 /// Why a log cannot be read as an election's log.
 #[derive(Debug, Error, PartialEq, Eq)]
 #[error("log entry {index}: {reason}")]
@@ -1264,6 +1288,32 @@ impl LogView {
     /// logged.
     pub fn definition(&self) -> Option<&str> {
         self.definition.as_deref()
+    }
+
+    /// The key ceremony's complaints that no logged reveal settled (the server logs only
+    /// reveals that settle), in log order.
+    pub fn unsettled_complaints(&self) -> Result<Vec<Unsettled>, LogViewError> {
+        let mut open = Vec::new();
+        for w in self.of(kind::SHARE_VERDICT) {
+            let v: VerdictJson = serde_json::from_slice(&w.body).map_err(|e| LogViewError {
+                index: w.index,
+                reason: format!("share verdict: {e}"),
+            })?;
+            open.extend(v.complaints.into_iter().map(|c| Unsettled {
+                accused: c.sender,
+                accuser: v.guardian,
+                reason: c.reason,
+                at: w.index,
+            }));
+        }
+        for w in self.of(kind::SHARE_REVEAL) {
+            let r: RevealJson = serde_json::from_slice(&w.body).map_err(|e| LogViewError {
+                index: w.index,
+                reason: format!("share reveal: {e}"),
+            })?;
+            open.retain(|d| (d.accused, d.accuser) != (r.guardian, r.recipient));
+        }
+        Ok(open)
     }
 
     /// The guardian index of an author, by the roles in force.

@@ -21,7 +21,7 @@ use entente_record::election::{ElectionConfigured, GuardianJson, parse_json};
 use entente_server::RolesFile;
 use entente_server::workflow::{
     CeremonyStopJson, DecryptionSetJson, ElectionBody, ExcludedJson, ExclusionJson, FileJson,
-    LogView, ResultJson, RevealJson, VerdictJson, ceremony_blocking, kind,
+    LogView, ResultJson, ceremony_blocking, kind,
 };
 
 use crate::board::{Key, Role};
@@ -246,16 +246,11 @@ fn blocking(view: &LogView, n: usize) -> Result<BTreeMap<u32, String>> {
 
 /// The complaints (accused, accuser) that no logged reveal settled.
 fn unsettled(view: &LogView) -> Result<Vec<(u32, u32)>> {
-    let mut open = Vec::new();
-    for w in view.of(kind::SHARE_VERDICT) {
-        let v: VerdictJson = parse_json("share verdict", &w.body)?;
-        open.extend(v.complaints.iter().map(|c| (c.sender, v.guardian)));
-    }
-    for w in view.of(kind::SHARE_REVEAL) {
-        let r: RevealJson = parse_json("share reveal", &w.body)?;
-        open.retain(|&d| d != (r.guardian, r.recipient));
-    }
-    Ok(open)
+    Ok(view
+        .unsettled_complaints()?
+        .into_iter()
+        .map(|d| (d.accused, d.accuser))
+        .collect())
 }
 
 fn configured(view: &LogView) -> Result<ElectionConfigured> {

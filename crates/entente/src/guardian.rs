@@ -310,7 +310,9 @@ pub fn ceremony(opts: &GuardianOptions) -> Result<CeremonyOutcome> {
         let m = opts.client.mirror(&opts.log_dir())?;
         if let Some(w) = m.view.of(kind::CEREMONY_STOP).next() {
             let stop: CeremonyStopJson = parse_json("ceremony stop", &w.body)?;
-            let mut why = disputes(&m.view)?
+            let mut why = m
+                .view
+                .unsettled_complaints()?
                 .iter()
                 .map(|d| d.to_string())
                 .collect::<Vec<_>>();
@@ -323,7 +325,7 @@ pub fn ceremony(opts: &GuardianOptions) -> Result<CeremonyOutcome> {
             }));
             return Ok(CeremonyOutcome::Stopped(why));
         }
-        let open = disputes(&m.view)?;
+        let open = m.view.unsettled_complaints()?;
         for d in open.iter().filter(|d| d.accused == i) {
             if m.view.of(kind::SHARE_REVEAL).any(|w| {
                 parse_json::<RevealJson>("share reveal", &w.body)
@@ -395,7 +397,7 @@ pub fn ceremony(opts: &GuardianOptions) -> Result<CeremonyOutcome> {
                 let stopped = m.view.of(kind::CEREMONY_STOP).next().is_some();
                 let now = (
                     m.view.of(kind::SHARE_VERDICT).count(),
-                    disputes(&m.view)?.len(),
+                    m.view.unsettled_complaints()?.len(),
                 );
                 Ok((stopped || now != before).then_some(()))
             },
@@ -424,46 +426,6 @@ pub fn ceremony(opts: &GuardianOptions) -> Result<CeremonyOutcome> {
          election"
     );
     Ok(CeremonyOutcome::Done(CeremonyDone { index: i, joint }))
-}
-
-/// A complaint not yet settled: guardian `accuser` says `accused`'s share is bad.
-struct Dispute {
-    accused: u32,
-    accuser: u32,
-    reason: String,
-    at: u64,
-}
-
-impl std::fmt::Display for Dispute {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(
-            f,
-            "guardian {} says the share guardian {} sent it is bad: {} (log entry {})",
-            self.accuser, self.accused, self.reason, self.at
-        )
-    }
-}
-
-/// The complaints on the log that no logged reveal settled (the server logs only reveals
-/// that settle).
-fn disputes(view: &LogView) -> Result<Vec<Dispute>> {
-    let mut open = Vec::new();
-    for w in view.of(kind::SHARE_VERDICT) {
-        let v: VerdictJson = parse_json("share verdict", &w.body)?;
-        for c in v.complaints {
-            open.push(Dispute {
-                accused: c.sender,
-                accuser: v.guardian,
-                reason: c.reason,
-                at: w.index,
-            });
-        }
-    }
-    for w in view.of(kind::SHARE_REVEAL) {
-        let r: RevealJson = parse_json("share reveal", &w.body)?;
-        open.retain(|d| (d.accused, d.accuser) != (r.guardian, r.recipient));
-    }
-    Ok(open)
 }
 
 /// Decrypts and checks one share; the error is the complaint's reason.
