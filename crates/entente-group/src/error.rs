@@ -24,4 +24,7 @@ pub enum GroupError {
     /// A scalar is not below the group order `q`.
     #[error("scalar out of range: not below q")]
     ScalarRange,
+    /// `ENTENTE_BACKEND` names no backend, or one this CPU cannot run.
+    #[error("{0}")]
+    Backend(String),
 }

@@ -14,7 +14,8 @@
 //!   [`Group::g_pow`], which use GMP's side-channel-silent `mpz_powm_sec`;
 //! - scalars are fixed-size and constant-time ([`crypto_bigint`]), and are zeroized on drop
 //!   when they hold secrets ([`SecretScalar`]).
-#![forbid(unsafe_code)]
+// `unsafe` only in `modp::simd` (the AVX-512 registers), where it is allowed and argued.
+#![deny(unsafe_code)]
 #![warn(missing_docs)]
 
 mod error;
@@ -22,8 +23,10 @@ mod group;
 pub mod hex;
 #[cfg(feature = "criterion")]
 pub mod measure;
+pub mod modp;
 pub mod p4096;
 
 pub use error::GroupError;
 pub use group::{Group, Scalar, SecretScalar};
+pub use modp::Backend;
 pub use p4096::{Element4096, P4096, ScalarQ};

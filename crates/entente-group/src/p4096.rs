@@ -1,10 +1,9 @@
 //! The ElectionGuard 2.0 standard group (spec §3.1.1): the order-q subgroup of `Z_p^*` for
 //! the 4096-bit prime p, with q = 2^256 - 189 and generator g = 2^r mod p.
 //!
-//! Elements are GMP integers (through `rug`): GMP's `mpz_powm` is the fastest 4096-bit
-//! exponentiation on this machine (1.1 ms against 1.7 ms for the pure-Rust crates), and
-//! `mpz_powm_sec` gives the constant-time path for secret exponents. Scalars are 256-bit
-//! `crypto_bigint` integers: fixed size, constant-time, zeroizable.
+//! Elements are 64 limbs in the Montgomery form of the process's backend (`modp`: AVX-512
+//! IFMA, portable 64-bit, or GMP as the reference), fully reduced, from decoding to encoding.
+//! Scalars are 256-bit `crypto_bigint` integers: fixed size, constant-time, zeroizable.
 
 use std::fmt;
 use std::sync::LazyLock;
@@ -16,6 +15,7 @@ use rug::{Assign, Integer};
 use subtle::{ConstantTimeEq, ConstantTimeLess};
 use zeroize::Zeroize;
 
+use crate::modp::{self, Backend, Kernel, Limbs, exp, with_kernel};
 use crate::{Group, GroupError, Scalar};
 
 /// Hex of p, spec 2.0 §3.1.1.
@@ -53,8 +53,6 @@ const WINDOW_BITS: usize = 10;
 const WINDOWS: usize = 256_usize.div_ceil(WINDOW_BITS);
 /// Non-trivial entries per window (digit 0 needs no entry).
 const DIGITS: usize = (1 << WINDOW_BITS) - 1;
-/// Window width of the simultaneous multi-exponentiation (Straus).
-const MULTI_WINDOW_BITS: usize = 4;
 
 /// The standard parameters as integers, for parameter validation (spec 2.0 Verification 1).
 #[derive(Debug)]
@@ -107,7 +105,8 @@ static CONSTANTS: LazyLock<Constants> = LazyLock::new(|| {
     Constants { p, q, r, g }
 });
 
-static GENERATOR: LazyLock<Element4096> = LazyLock::new(|| Element4096(CONSTANTS.g.clone()));
+static GENERATOR: LazyLock<Element4096> =
+    LazyLock::new(|| Element4096(modp::to_element_form(&modp::limbs_of(&CONSTANTS.g))));
 static G_TABLE: LazyLock<Table4096> = LazyLock::new(|| P4096::table(&GENERATOR));
 static Q_U256: LazyLock<U256> = LazyLock::new(|| U256::from_be_hex(Q_HEX));
 
@@ -122,14 +121,15 @@ impl P4096 {
     }
 }
 
-/// An element of the order-q subgroup of `Z_p^*`: always `0 < x < p` with `x^q = 1 mod p`.
+/// An element of the order-q subgroup of `Z_p^*`: always `0 < x < p` with `x^q = 1 mod p`,
+/// held in the Montgomery form of the process's backend (equal elements have equal limbs).
 #[derive(Clone, PartialEq, Eq)]
-pub struct Element4096(Integer);
+pub struct Element4096(Limbs);
 
 impl Element4096 {
     /// The element as an integer in `[1, p)`.
-    pub fn as_integer(&self) -> &Integer {
-        &self.0
+    pub fn to_integer(&self) -> Integer {
+        modp::integer_of(&modp::from_element_form(&self.0))
     }
 }
 
@@ -157,6 +157,15 @@ impl ScalarQ {
         let i = Integer::from_digits(&bytes, Order::Msf);
         bytes.zeroize();
         i
+    }
+
+    /// The exponent as little-endian 64-bit limbs. The caller wipes them when the scalar is
+    /// secret.
+    fn to_limbs(self) -> [u64; 4] {
+        let mut bytes = self.to_bytes();
+        let limbs = modp::exponent_limbs(&bytes);
+        bytes.zeroize();
+        limbs
     }
 
     /// Reduces any value below 2^256 (< 2q) into [0, q), in constant time.
@@ -250,23 +259,54 @@ fn window_digits(be: &[u8; 32]) -> impl Iterator<Item = usize> {
     })
 }
 
-fn mul_mod(a: &Integer, b: &Integer) -> Integer {
-    let mut r = Integer::from(a * b);
-    r %= &CONSTANTS.p;
-    r
-}
-
-fn square_mod(a: &mut Integer) {
-    a.square_mut();
-    *a %= &CONSTANTS.p;
-}
-
 /// Fixed-base table of one base b: entry `[i][d-1] = b^(d * 2^(w i))` for windows `i < 26` and
 /// digits `1 <= d < 2^w`, w = 10: 26598 elements (13 MiB). A 256-bit exponent then costs at
 /// most 25 modular multiplications and no squaring (fixed-base windowing, Brickell, Gordon,
 /// McCurley and Wilson; Handbook of Applied Cryptography §14.6.3, Alg. 14.109 with h = 2^w).
 pub struct Table4096 {
-    entries: Vec<Integer>,
+    entries: Vec<Limbs>,
+}
+
+static ONE: LazyLock<Element4096> = LazyLock::new(|| Element4096(modp::one_element_form()));
+static P_LIMBS: LazyLock<Limbs> = LazyLock::new(|| modp::limbs_of(&CONSTANTS.p));
+static Q_LIMBS: LazyLock<[u64; 4]> = LazyLock::new(|| modp::exponent_limbs(&Q_U256.to_be_bytes()));
+
+/// `x^q` on the process's backend, in element form.
+fn pow_q(x: &Limbs) -> Limbs {
+    with_kernel!(|k| k.store(&exp::pow_vartime(k, &k.load(x), &*Q_LIMBS)))
+}
+
+/// The fixed-base table entries of one base, in element form.
+fn build_table<K: Kernel>(k: K, base: &Limbs) -> Vec<Limbs> {
+    let mut entries = Vec::with_capacity(WINDOWS * DIGITS);
+    // b_i = b^(2^(w i)): the window's unit.
+    let mut unit = k.load(base);
+    for _ in 0..WINDOWS {
+        let mut x = unit.clone();
+        entries.push(k.store(&x));
+        for _ in 1..DIGITS {
+            x = k.mul(&x, &unit);
+            entries.push(k.store(&x));
+        }
+        // After the last digit, one more product gives b_i^(2^w) = b_{i+1}.
+        unit = k.mul(&x, &unit);
+    }
+    entries
+}
+
+fn table_pow<K: Kernel>(k: K, table: &Table4096, e: &ScalarQ) -> Limbs {
+    let mut acc: Option<K::W> = None;
+    for (window, digit) in window_digits(&e.to_bytes()).enumerate() {
+        if digit == 0 {
+            continue;
+        }
+        let entry = k.load(&table.entries[window * DIGITS + digit - 1]);
+        acc = Some(match acc {
+            None => entry,
+            Some(a) => k.mul(&a, &entry),
+        });
+    }
+    acc.map_or_else(|| ONE.0, |a| k.store(&a))
 }
 
 impl Group for P4096 {
@@ -282,36 +322,52 @@ impl Group for P4096 {
     }
 
     fn identity() -> Element4096 {
-        Element4096(Integer::from(1u32))
+        ONE.clone()
     }
 
     fn mul(a: &Element4096, b: &Element4096) -> Element4096 {
-        Element4096(mul_mod(&a.0, &b.0))
+        Element4096(with_kernel!(
+            |k| k.store(&k.mul(&k.load(&a.0), &k.load(&b.0)))
+        ))
     }
 
     fn inv(a: &Element4096) -> Element4096 {
         // An element is a unit mod the prime p (it is never 0), so the inverse exists.
-        let inv =
-            a.0.invert_ref(&CONSTANTS.p)
-                .expect("subgroup elements are units");
-        Element4096(Integer::from(inv))
+        let plain = a.to_integer();
+        let inv = plain
+            .invert_ref(&CONSTANTS.p)
+            .expect("subgroup elements are units");
+        Element4096(modp::to_element_form(&modp::limbs_of(&Integer::from(inv))))
     }
 
     fn pow(base: &Element4096, e: &ScalarQ) -> Element4096 {
-        let mut exp = e.to_integer();
-        // mpz_powm_sec: exponent positive, modulus odd (p is an odd prime).
-        let r = Integer::from(base.0.secure_pow_mod_ref(&exp, &CONSTANTS.p));
-        wipe(&mut exp);
+        if Backend::current() == Backend::Gmp {
+            let mut exp = e.to_integer();
+            // mpz_powm_sec: exponent positive, modulus odd (p is an odd prime).
+            let r = Integer::from(base.to_integer().secure_pow_mod_ref(&exp, &CONSTANTS.p));
+            wipe(&mut exp);
+            return Element4096(modp::limbs_of(&r));
+        }
+        let mut limbs = e.to_limbs();
+        let r = with_kernel!(|k| k.store(&exp::pow_secret(k, &k.load(&base.0), &limbs)));
+        limbs.zeroize();
         Element4096(r)
     }
 
     fn vartime_pow(base: &Element4096, e: &ScalarQ) -> Element4096 {
-        let exp = e.to_integer();
-        Element4096(Integer::from(
-            base.0
-                .pow_mod_ref(&exp, &CONSTANTS.p)
-                .expect("exponent is non-negative"),
-        ))
+        if Backend::current() == Backend::Gmp {
+            let r = base
+                .to_integer()
+                .pow_mod(&e.to_integer(), &CONSTANTS.p)
+                .expect("exponent is non-negative");
+            return Element4096(modp::limbs_of(&r));
+        }
+        let limbs = e.to_limbs();
+        Element4096(with_kernel!(|k| k.store(&exp::pow_vartime(
+            k,
+            &k.load(&base.0),
+            &limbs
+        ))))
     }
 
     fn vartime_g_pow(e: &ScalarQ) -> Element4096 {
@@ -319,110 +375,42 @@ impl Group for P4096 {
     }
 
     fn table(base: &Element4096) -> Table4096 {
-        let mut entries = Vec::with_capacity(WINDOWS * DIGITS);
-        // b_i = b^(2^(8i)): the window's unit.
-        let mut unit = base.0.clone();
-        for _ in 0..WINDOWS {
-            let mut x = unit.clone();
-            entries.push(x.clone());
-            for _ in 1..DIGITS {
-                x = mul_mod(&x, &unit);
-                entries.push(x.clone());
-            }
-            // After the last digit, one more multiplication gives b_i^(2^w) = b_{i+1}.
-            unit = mul_mod(&x, &unit);
+        Table4096 {
+            entries: with_kernel!(|k| build_table(k, &base.0)),
         }
-        Table4096 { entries }
     }
 
     fn vartime_table_pow(table: &Table4096, e: &ScalarQ) -> Element4096 {
-        // Two buffers reused across the product: no allocation per multiplication, which
-        // matters when every core runs this at once.
-        let mut acc = Integer::with_capacity(4096 + 64);
-        let mut product = Integer::with_capacity(2 * 4096 + 64);
-        let mut first = true;
-        for (window, digit) in window_digits(&e.to_bytes()).enumerate() {
-            if digit == 0 {
-                continue;
-            }
-            let entry = &table.entries[window * DIGITS + digit - 1];
-            if first {
-                acc.assign(entry);
-                first = false;
-            } else {
-                product.assign(&acc * entry);
-                acc.assign(&product % &CONSTANTS.p);
-            }
-        }
-        if first {
-            acc.assign(1u32);
-        }
-        Element4096(acc)
+        Element4096(with_kernel!(|k| table_pow(k, table, e)))
     }
 
     fn vartime_multi_pow(terms: &[(&Element4096, &ScalarQ)]) -> Element4096 {
-        // Straus's simultaneous exponentiation with 4-bit windows: one shared chain of 252
-        // squarings, one multiplication per non-zero digit per base, 14 per base to precompute.
         match terms {
             [] => return Self::identity(),
             [(b, e)] => return Self::vartime_pow(b, e),
             _ => {}
         }
-        const SIZE: usize = 1 << MULTI_WINDOW_BITS;
-        let precomputed: Vec<Vec<Integer>> = terms
-            .iter()
-            .map(|(b, _)| {
-                let mut powers = Vec::with_capacity(SIZE - 1);
-                powers.push(b.0.clone());
-                for k in 1..SIZE - 1 {
-                    let next = mul_mod(&powers[k - 1], &b.0);
-                    powers.push(next);
-                }
-                powers
-            })
-            .collect();
-        let exps: Vec<[u8; 32]> = terms.iter().map(|(_, e)| e.to_bytes()).collect();
-        let digit = |bytes: &[u8; 32], i: usize| -> usize {
-            // Digit i counted from the most significant nibble.
-            let byte = bytes[i / 2];
-            (if i.is_multiple_of(2) {
-                byte >> 4
-            } else {
-                byte & 0x0f
-            }) as usize
-        };
-        let mut acc: Option<Integer> = None;
-        for i in 0..64 {
-            if let Some(a) = acc.as_mut() {
-                for _ in 0..MULTI_WINDOW_BITS {
-                    square_mod(a);
-                }
-            }
-            for (powers, bytes) in precomputed.iter().zip(&exps) {
-                let d = digit(bytes, i);
-                if d != 0 {
-                    acc = Some(match acc {
-                        None => powers[d - 1].clone(),
-                        Some(a) => mul_mod(&a, &powers[d - 1]),
-                    });
-                }
-            }
-        }
-        Element4096(acc.unwrap_or_else(|| Integer::from(1u32)))
+        Element4096(with_kernel!(|k| {
+            let loaded: Vec<_> = terms
+                .iter()
+                .map(|(b, e)| (k.load(&b.0), e.to_limbs()))
+                .collect();
+            k.store(&exp::multi_pow_vartime(k, &loaded))
+        }))
     }
 
     fn write_element(e: &Element4096, out: &mut Vec<u8>) {
-        let start = out.len();
-        out.resize(start + Self::ELEMENT_BYTES, 0);
-        // Elements are below p < 2^4096, so they fit; leading bytes stay zero (spec 2.0 eq. (99)).
-        e.0.write_digits(&mut out[start..], Order::Msf);
+        // Big-endian, 512 bytes, leading zeros kept (spec 2.0 eq. (99)).
+        let plain = modp::from_element_form(&e.0);
+        out.reserve(Self::ELEMENT_BYTES);
+        for limb in plain.iter().rev() {
+            out.extend_from_slice(&limb.to_be_bytes());
+        }
     }
 
     fn element_from_bytes(bytes: &[u8]) -> Result<Element4096, GroupError> {
         let x = Self::element_from_bytes_unchecked(bytes)?;
-        let c = &*CONSTANTS;
-        let check = Integer::from(x.0.pow_mod_ref(&c.q, &c.p).expect("q is positive"));
-        if check != 1 {
+        if pow_q(&x.0) != ONE.0 {
             return Err(GroupError::NotInSubgroup);
         }
         Ok(x)
@@ -435,31 +423,35 @@ impl Group for P4096 {
                 actual: bytes.len(),
             });
         }
-        let x = Integer::from_digits(bytes, Order::Msf);
-        if x == 0 || x >= CONSTANTS.p {
+        let mut plain = [0u64; modp::LIMBS];
+        for (limb, chunk) in plain.iter_mut().zip(bytes.rchunks_exact(8)) {
+            let mut b = [0u8; 8];
+            b.copy_from_slice(chunk);
+            *limb = u64::from_be_bytes(b);
+        }
+        if plain.iter().all(|&l| l == 0) || !modp::less_than(&plain, &P_LIMBS) {
             return Err(GroupError::ElementRange);
         }
-        Ok(Element4096(x))
+        Ok(Element4096(modp::to_element_form(&plain)))
     }
 
     /// Z_p^* = Z_2 × Z_q × Z_r' with r' = (p-1)/2q prime (spec 2.0 §3.1.1): the Jacobi symbol
     /// removes the order-2 part, then y = prod x_i^{e_i} with random 128-bit e_i must satisfy
     /// y^q = 1, which fails with probability at least 1 - 2^-127 when any x_i has a component of
-    /// order r' (docs/spec-notes.md). The product is a Pippenger bucket multi-exponentiation:
-    /// about n + 2^(c+1) multiplications per c-bit window, so a few hundred elements cost a
-    /// tenth of an exponentiation each.
+    /// order r' (docs/spec-notes.md). The product is a Pippenger bucket multi-exponentiation
+    /// (`exp::multi_pow_u128`).
     fn batch_is_member<R: CryptoRng + RngCore + ?Sized>(
         elements: &[&Element4096],
         rng: &mut R,
     ) -> bool {
         let c = &*CONSTANTS;
-        if elements.iter().any(|x| x.0.jacobi(&c.p) != 1) {
+        if elements.iter().any(|x| x.to_integer().jacobi(&c.p) != 1) {
             return false;
         }
         match elements {
             [] => return true,
             // One element: the plain check is cheaper than a batch.
-            [x] => return Integer::from(x.0.pow_mod_ref(&c.q, &c.p).expect("q is positive")) == 1,
+            [x] => return pow_q(&x.0) == ONE.0,
             _ => {}
         }
         let exps: Vec<u128> = elements
@@ -475,55 +467,11 @@ impl Group for P4096 {
                 }
             })
             .collect();
-        // Window width about log2(n) - 1, so that the buckets cost no more than the elements.
-        let bits = (usize::BITS - elements.len().leading_zeros())
-            .saturating_sub(1)
-            .clamp(2, 12) as usize;
-        let windows = 128usize.div_ceil(bits);
-        let mask = (1u128 << bits) - 1;
-        let mut acc: Option<Integer> = None;
-        for w in (0..windows).rev() {
-            if let Some(a) = acc.as_mut() {
-                for _ in 0..bits {
-                    square_mod(a);
-                }
-            }
-            let mut buckets: Vec<Option<Integer>> = vec![None; 1 << bits];
-            for (x, e) in elements.iter().zip(&exps) {
-                let d = ((e >> (w * bits)) & mask) as usize;
-                if d != 0 {
-                    buckets[d] = Some(match buckets[d].take() {
-                        None => x.0.clone(),
-                        Some(b) => mul_mod(&b, &x.0),
-                    });
-                }
-            }
-            // sum_d d * bucket_d as running products from the top bucket down.
-            let mut running: Option<Integer> = None;
-            let mut total: Option<Integer> = None;
-            for b in buckets.into_iter().skip(1).rev() {
-                if let Some(b) = b {
-                    running = Some(match running {
-                        None => b,
-                        Some(r) => mul_mod(&r, &b),
-                    });
-                }
-                if let Some(r) = &running {
-                    total = Some(match total {
-                        None => r.clone(),
-                        Some(t) => mul_mod(&t, r),
-                    });
-                }
-            }
-            if let Some(t) = total {
-                acc = Some(match acc {
-                    None => t,
-                    Some(a) => mul_mod(&a, &t),
-                });
-            }
-        }
-        let y = acc.unwrap_or_else(|| Integer::from(1u32));
-        Integer::from(y.pow_mod_ref(&c.q, &c.p).expect("q is positive")) == 1
+        let y = with_kernel!(|k| {
+            let loaded: Vec<_> = elements.iter().map(|x| k.load(&x.0)).collect();
+            k.store(&exp::multi_pow_u128(k, &loaded, &exps))
+        });
+        pow_q(&y) == ONE.0
     }
 }
 

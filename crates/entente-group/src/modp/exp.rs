@@ -1,0 +1,195 @@
+//! Exponentiation algorithms, written once over a [`Kernel`] and run on whichever backend the
+//! process chose. Exponents are little-endian 64-bit limbs.
+
+use super::Kernel;
+
+/// Bit `i` of a little-endian exponent (0 beyond its end).
+fn bit(e: &[u64], i: usize) -> u64 {
+    e.get(i / 64).map_or(0, |limb| (limb >> (i % 64)) & 1)
+}
+
+fn bit_length(e: &[u64]) -> usize {
+    for (i, limb) in e.iter().enumerate().rev() {
+        if *limb != 0 {
+            return 64 * i + (64 - limb.leading_zeros() as usize);
+        }
+    }
+    0
+}
+
+/// Window width of the sliding-window exponentiation: 16 odd powers for a 256-bit exponent,
+/// about 256 squarings and 43 products.
+const SLIDING_BITS: usize = 5;
+
+/// `base^e` for a **public** exponent: left-to-right sliding windows over odd powers
+/// (Handbook of Applied Cryptography Alg. 14.85). Its time depends on e.
+pub(crate) fn pow_vartime<K: Kernel>(k: K, base: &K::W, e: &[u64]) -> K::W {
+    let bits = bit_length(e);
+    if bits == 0 {
+        return k.one();
+    }
+    // odd[i] = base^(2i+1).
+    let square = k.sqr(base);
+    let mut odd = Vec::with_capacity(1 << (SLIDING_BITS - 1));
+    odd.push(base.clone());
+    for i in 1..1 << (SLIDING_BITS - 1) {
+        let next = k.mul(&odd[i - 1], &square);
+        odd.push(next);
+    }
+    let mut acc: Option<K::W> = None;
+    let mut i = bits as isize - 1;
+    while i >= 0 {
+        if bit(e, i as usize) == 0 {
+            acc = acc.map(|a| k.sqr(&a));
+            i -= 1;
+            continue;
+        }
+        // The longest window [j, i] of at most SLIDING_BITS bits that ends in a 1.
+        let mut j = (i - SLIDING_BITS as isize + 1).max(0);
+        while bit(e, j as usize) == 0 {
+            j += 1;
+        }
+        let mut value = 0usize;
+        for b in (j..=i).rev() {
+            value = (value << 1) | bit(e, b as usize) as usize;
+        }
+        acc = Some(match acc {
+            None => odd[value >> 1].clone(),
+            Some(mut a) => {
+                for _ in j..=i {
+                    a = k.sqr(&a);
+                }
+                k.mul(&a, &odd[value >> 1])
+            }
+        });
+        i = j - 1;
+    }
+    acc.unwrap_or_else(|| k.one())
+}
+
+/// Window width of the constant-time exponentiation.
+const FIXED_BITS: usize = 4;
+
+/// `base^e` for a **secret** exponent, in constant time: fixed 4-bit windows over every digit
+/// of the exponent's full width (leading zeros included), each table entry fetched by
+/// [`Kernel::select`]'s masked scan, and products and squares whose instructions do not depend
+/// on their operands. Neither a branch nor a memory address depends on `e`.
+///
+/// Used by `P4096::pow` and `P4096::g_pow`: a guardian's secret coefficients and key share,
+/// encryption and proof nonces.
+pub(crate) fn pow_secret<K: Kernel>(k: K, base: &K::W, e: &[u64]) -> K::W {
+    let mut table = Vec::with_capacity(1 << FIXED_BITS);
+    table.push(k.one());
+    table.push(base.clone());
+    for i in 2..1 << FIXED_BITS {
+        let next = k.mul(&table[i - 1], base);
+        table.push(next);
+    }
+    let digits = 64 * e.len() / FIXED_BITS;
+    let digit = |i: usize| {
+        let bit = FIXED_BITS * i;
+        ((e[bit / 64] >> (bit % 64)) & ((1 << FIXED_BITS) - 1)) as usize
+    };
+    let mut acc = k.select(&table, digit(digits - 1));
+    for i in (0..digits - 1).rev() {
+        for _ in 0..FIXED_BITS {
+            acc = k.sqr(&acc);
+        }
+        acc = k.mul(&acc, &k.select(&table, digit(i)));
+    }
+    acc
+}
+
+/// Window width of the simultaneous multi-exponentiation.
+const MULTI_BITS: usize = 4;
+
+/// `prod base_i^e_i` for public exponents of 256 bits: Straus's simultaneous exponentiation
+/// with 4-bit windows, one shared chain of 252 squarings, one product per non-zero digit per
+/// base, 14 products per base to precompute.
+pub(crate) fn multi_pow_vartime<K: Kernel>(k: K, terms: &[(K::W, [u64; 4])]) -> K::W {
+    const SIZE: usize = 1 << MULTI_BITS;
+    let powers: Vec<Vec<K::W>> = terms
+        .iter()
+        .map(|(b, _)| {
+            let mut p = Vec::with_capacity(SIZE - 1);
+            p.push(b.clone());
+            for i in 1..SIZE - 1 {
+                let next = k.mul(&p[i - 1], b);
+                p.push(next);
+            }
+            p
+        })
+        .collect();
+    let mut acc: Option<K::W> = None;
+    for i in (0..256 / MULTI_BITS).rev() {
+        if let Some(a) = acc.as_mut() {
+            for _ in 0..MULTI_BITS {
+                *a = k.sqr(a);
+            }
+        }
+        for (p, (_, e)) in powers.iter().zip(terms) {
+            let bit = MULTI_BITS * i;
+            let d = ((e[bit / 64] >> (bit % 64)) & (SIZE as u64 - 1)) as usize;
+            if d != 0 {
+                acc = Some(match acc {
+                    None => p[d - 1].clone(),
+                    Some(a) => k.mul(&a, &p[d - 1]),
+                });
+            }
+        }
+    }
+    acc.unwrap_or_else(|| k.one())
+}
+
+/// `prod x_i^e_i` for short random exponents: Pippenger's buckets, about n + 2^(c+1) products
+/// per c-bit window, so a few hundred elements cost a tenth of an exponentiation each.
+pub(crate) fn multi_pow_u128<K: Kernel>(k: K, elements: &[K::W], exps: &[u128]) -> K::W {
+    // Window width about log2(n) - 1, so that the buckets cost no more than the elements.
+    let bits = (usize::BITS - elements.len().leading_zeros())
+        .saturating_sub(1)
+        .clamp(2, 12) as usize;
+    let windows = 128usize.div_ceil(bits);
+    let mask = (1u128 << bits) - 1;
+    let mut acc: Option<K::W> = None;
+    for w in (0..windows).rev() {
+        if let Some(a) = acc.as_mut() {
+            for _ in 0..bits {
+                *a = k.sqr(a);
+            }
+        }
+        let mut buckets: Vec<Option<K::W>> = vec![None; 1 << bits];
+        for (x, e) in elements.iter().zip(exps) {
+            let d = ((e >> (w * bits)) & mask) as usize;
+            if d != 0 {
+                buckets[d] = Some(match buckets[d].take() {
+                    None => x.clone(),
+                    Some(b) => k.mul(&b, x),
+                });
+            }
+        }
+        // sum_d d * bucket_d as running products from the top bucket down.
+        let mut running: Option<K::W> = None;
+        let mut total: Option<K::W> = None;
+        for b in buckets.into_iter().skip(1).rev() {
+            if let Some(b) = b {
+                running = Some(match running {
+                    None => b,
+                    Some(r) => k.mul(&r, &b),
+                });
+            }
+            if let Some(r) = &running {
+                total = Some(match total {
+                    None => r.clone(),
+                    Some(t) => k.mul(&t, r),
+                });
+            }
+        }
+        if let Some(t) = total {
+            acc = Some(match acc {
+                None => t,
+                Some(a) => k.mul(&a, &t),
+            });
+        }
+    }
+    acc.unwrap_or_else(|| k.one())
+}

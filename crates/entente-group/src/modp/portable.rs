@@ -1,0 +1,182 @@
+//! The portable backend: Montgomery arithmetic mod p on 64 limbs of 64 bits, R = 2^4096, in
+//! safe Rust with 128-bit products, for every CPU without AVX-512 IFMA.
+//!
+//! Written here rather than taken from a crate because the crates that do Montgomery
+//! arithmetic (crypto-bigint's `MontyForm`, num-bigint) are generic over the modulus and pay
+//! for it: the ElectionGuard prime has p ≡ −1 (mod 2^256), so the Montgomery constant
+//! −p⁻¹ mod 2^64 is 1 and each reduction digit is the accumulator's low word itself, with no
+//! multiplication on the critical path.
+//!
+//! The product is the "finely integrated product scanning" form (Koç, Acar and Kaliski, 1996):
+//! one column of a·b and m·p at a time into a three-word accumulator, so the result is written
+//! once and no partial product is stored. Values are kept fully reduced in [0, p); the final
+//! conditional subtraction is done by masks, so the running time depends on neither operand.
+
+use super::{Kernel, LIMBS, Limbs, portable_constants, select_limbs};
+
+/// The portable kernel: the working form is the element form, [0, p) times R = 2^4096.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Portable;
+
+impl Kernel for Portable {
+    type W = Limbs;
+    fn load(self, x: &Limbs) -> Limbs {
+        *x
+    }
+    fn store(self, w: &Limbs) -> Limbs {
+        *w
+    }
+    fn enter(self, x: &Limbs) -> Limbs {
+        let c = portable_constants();
+        mul(x, &c.r2, &c.p)
+    }
+    fn leave(self, w: &Limbs) -> Limbs {
+        let mut one = [0u64; LIMBS];
+        one[0] = 1;
+        mul(w, &one, &portable_constants().p)
+    }
+    fn mul(self, a: &Limbs, b: &Limbs) -> Limbs {
+        mul(a, b, &portable_constants().p)
+    }
+    fn sqr(self, a: &Limbs) -> Limbs {
+        sqr(a, &portable_constants().p)
+    }
+    fn one(self) -> Limbs {
+        portable_constants().one
+    }
+    fn select(self, table: &[Limbs], index: usize) -> Limbs {
+        select_limbs(table, index)
+    }
+}
+
+/// A three-word column accumulator: `lo` holds the low 128 bits, `hi` the overflow count.
+#[derive(Clone, Copy, Default)]
+struct Acc {
+    lo: u128,
+    hi: u64,
+}
+
+impl Acc {
+    #[inline(always)]
+    fn mac(&mut self, x: u64, y: u64) {
+        let (s, o) = self.lo.overflowing_add(u128::from(x) * u128::from(y));
+        self.lo = s;
+        self.hi += u64::from(o);
+    }
+    #[inline(always)]
+    fn add(&mut self, other: Acc) {
+        let (s, o) = self.lo.overflowing_add(other.lo);
+        self.lo = s;
+        self.hi += other.hi + u64::from(o);
+    }
+    /// `self *= 2`.
+    #[inline(always)]
+    fn double(&mut self) {
+        self.hi = (self.hi << 1) | (self.lo >> 127) as u64;
+        self.lo <<= 1;
+    }
+    /// The low word, and the accumulator shifted down by one word.
+    #[inline(always)]
+    fn shift(&mut self) -> u64 {
+        let w = self.lo as u64;
+        self.lo = (self.lo >> 64) | (u128::from(self.hi) << 64);
+        self.hi = 0;
+        w
+    }
+}
+
+/// `a·b·R⁻¹ mod p`, for a, b in [0, p): spec 2.0's group operation in Montgomery form.
+pub fn mul(a: &Limbs, b: &Limbs, p: &Limbs) -> Limbs {
+    reduce_columns(p, |k, acc| {
+        let (lo, hi) = column_range(k);
+        acc.add(dot(&a[lo..hi + 1], &b[k - hi..k - lo + 1]));
+    })
+}
+
+/// `a²·R⁻¹ mod p`: each cross product a_i·a_j (i ≠ j) is computed once and doubled.
+pub fn sqr(a: &Limbs, p: &Limbs) -> Limbs {
+    reduce_columns(p, |k, acc| {
+        let lo = column_range(k).0;
+        // The pairs j < k − j of column k.
+        let end = k.div_ceil(2);
+        if lo < end {
+            let mut cross = dot(&a[lo..end], &a[k + 1 - end..k - lo + 1]);
+            cross.double();
+            acc.add(cross);
+        }
+        if k % 2 == 0 {
+            acc.mac(a[k / 2], a[k / 2]);
+        }
+    })
+}
+
+/// The indices j with j < LIMBS and k − j < LIMBS: the products of column k.
+#[inline(always)]
+fn column_range(k: usize) -> (usize, usize) {
+    (k.saturating_sub(LIMBS - 1), k.min(LIMBS - 1))
+}
+
+/// Montgomery reduction interleaved with the product's columns: `product(k, acc)` adds column
+/// k of the product to `acc`; this adds column k of m·p, where the digit m_k makes the
+/// column's low word zero, and keeps the high half. With −p⁻¹ ≡ 1 (mod 2^64), m_k is that low
+/// word itself.
+#[inline(always)]
+fn reduce_columns(p: &Limbs, mut product: impl FnMut(usize, &mut Acc)) -> Limbs {
+    let mut m = [0u64; LIMBS];
+    let mut r = [0u64; LIMBS];
+    let mut acc = Acc::default();
+    for k in 0..LIMBS {
+        product(k, &mut acc);
+        acc.add(dot(&m[..k], &p[1..k + 1]));
+        m[k] = acc.lo as u64;
+        acc.mac(m[k], p[0]);
+        debug_assert_eq!(acc.lo as u64, 0);
+        acc.shift();
+    }
+    for k in LIMBS..2 * LIMBS - 1 {
+        product(k, &mut acc);
+        acc.add(dot(&m[k - (LIMBS - 1)..], &p[k - (LIMBS - 1)..]));
+        r[k - LIMBS] = acc.shift();
+    }
+    r[LIMBS - 1] = acc.shift();
+    // The result is below 2p (a, b < p < R); `top` is its bit 4096.
+    let top = acc.shift();
+    subtract_if_at_least(&mut r, top, p);
+    r
+}
+
+/// `sum x_j·y_(n−1−j)`: one column of a product, x read forwards and y backwards.
+#[inline(always)]
+fn dot(x: &[u64], y: &[u64]) -> Acc {
+    debug_assert_eq!(x.len(), y.len());
+    let (mut s, mut t) = (Acc::default(), Acc::default());
+    let mut pairs = x.chunks_exact(2).zip(y.rchunks_exact(2));
+    for (x, y) in &mut pairs {
+        s.mac(x[0], y[1]);
+        t.mac(x[1], y[0]);
+    }
+    if x.len() % 2 == 1 {
+        s.mac(x[x.len() - 1], y[0]);
+    }
+    s.add(t);
+    s
+}
+
+/// `r -= p` when `top·2^4096 + r ≥ p`, by masks: no branch on the value.
+#[inline(always)]
+pub(super) fn subtract_if_at_least(r: &mut Limbs, top: u64, p: &Limbs) {
+    let mut d = [0u64; LIMBS];
+    let mut borrow = 0u64;
+    for i in 0..LIMBS {
+        let (x, b1) = r[i].overflowing_sub(p[i]);
+        let (x, b2) = x.overflowing_sub(borrow);
+        d[i] = x;
+        borrow = u64::from(b1 | b2);
+    }
+    // Keep the difference when it did not borrow, or when the bit 4096 pays for the borrow.
+    let keep = (borrow ^ 1) | top;
+    let mask = keep.wrapping_neg();
+    for i in 0..LIMBS {
+        r[i] = (d[i] & mask) | (r[i] & !mask);
+    }
+}
