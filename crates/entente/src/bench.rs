@@ -1,6 +1,8 @@
-//! `entente bench`: the cost of the group operations in modexp-equivalents, measured in one
-//! run (DESIGN.md: the cost divided by that of one variable-base 4096-bit exponentiation with
-//! a 256-bit exponent, so that the ratio holds from one machine to the next).
+//! `entente bench`: the cost of the group operations in GMP-me, measured in one run (DESIGN.md:
+//! the cost divided by that of rug's `pow_mod`, a variable-base 4096-bit exponentiation with a
+//! 256-bit exponent in GMP as the `rug` crate builds it, measured in the same run: a fixed
+//! yardstick, so that the ratio holds from one machine to the next and does not shrink when
+//! Entente's own arithmetic gets faster).
 
 use entente_core::decrypt::{DecryptingGuardian, NonceSeed, Target};
 use entente_group::SecretScalar;
@@ -8,7 +10,8 @@ use std::hint::black_box;
 use std::time::{Duration, Instant};
 
 use entente_core::ballot::{ProofNonces, prove_range};
-use entente_group::{Group, P4096, Scalar, ScalarQ};
+use entente_group::modp::pow_on;
+use entente_group::{Backend, Group, P4096, Scalar, ScalarQ};
 use entente_record::ballot::PublicKey;
 use entente_record::{HashValue, Hasher};
 use rand::SeedableRng;
@@ -21,7 +24,7 @@ pub struct Measurement {
     pub name: &'static str,
     /// Time per operation: the median over the rounds.
     pub per_op: Duration,
-    /// Cost in modexp-equivalents.
+    /// Cost in GMP-me.
     pub ratio: f64,
 }
 
@@ -88,24 +91,73 @@ pub fn run(scale: usize) -> Vec<Measurement> {
     let key = [7u8; 32];
     let input = vec![0x5a_u8; 7 * 512];
 
+    // The unit: rug's pow_mod on plain integers, outside Entente's arithmetic.
+    let p = &G::constants().p;
+    let plain: Vec<rug::Integer> = bases.iter().map(|b| b.to_integer()).collect();
+    let exp_ints: Vec<rug::Integer> = exps
+        .iter()
+        .map(|e| rug::Integer::from_digits(&e.to_bytes(), rug::integer::Order::Msf))
+        .collect();
+    let exp_limbs: Vec<[u64; 4]> = exps.iter().map(|e| limbs(&e.to_bytes())).collect();
     let mut b = Bencher {
         reference: |i: usize| {
-            black_box(G::vartime_pow(&bases[i % 8], &exps[(i * 7) % n]));
+            black_box(rug::Integer::from(
+                plain[i % 8]
+                    .pow_mod_ref(&exp_ints[(i * 7) % n], p)
+                    .expect("exponent is non-negative"),
+            ));
         },
         reference_batch: 10,
         rounds: 11 * scale,
     };
+    let backend = Backend::current();
     let mut out = vec![
+        b.measure("modexp, rug pow_mod (the unit: 1 +- noise)", 10, |i| {
+            black_box(rug::Integer::from(
+                plain[(i + 3) % 8]
+                    .pow_mod_ref(&exp_ints[i % n], p)
+                    .expect("exponent is non-negative"),
+            ));
+        }),
         b.measure(
-            "modexp, variable base, 256-bit exponent (the unit: 1 +- noise)",
+            "modexp, variable base, 256-bit exponent (chosen backend)",
             10,
             |i| {
                 black_box(G::vartime_pow(&bases[(i + 3) % 8], &exps[i % n]));
             },
         ),
-        b.measure("modexp, constant time (GMP mpz_powm_sec)", 10, |i| {
+        b.measure("modexp, constant time (chosen backend)", 10, |i| {
             black_box(G::pow(&bases[i % 8], &exps[i % n]));
         }),
+        b.measure("modexp, constant time, rug secure_pow_mod", 10, |i| {
+            black_box(rug::Integer::from(
+                plain[i % 8].secure_pow_mod_ref(&exp_ints[i % n], p),
+            ));
+        }),
+    ];
+    // Every other backend this CPU runs, in the same rounds.
+    for other in [Backend::Ifma, Backend::Portable] {
+        if other == backend || !other.is_supported() {
+            continue;
+        }
+        let (vartime, secret) = match other {
+            Backend::Ifma => (
+                "modexp, variable base, ifma backend",
+                "modexp, constant time, ifma backend",
+            ),
+            _ => (
+                "modexp, variable base, portable backend",
+                "modexp, constant time, portable backend",
+            ),
+        };
+        out.push(b.measure(vartime, 10, |i| {
+            black_box(pow_on(other, &plain[(i + 3) % 8], &exp_limbs[i % n], false));
+        }));
+        out.push(b.measure(secret, 10, |i| {
+            black_box(pow_on(other, &plain[i % 8], &exp_limbs[i % n], true));
+        }));
+    }
+    out.extend([
         b.measure("fixed base g, 10-bit table", 50, |i| {
             black_box(G::vartime_g_pow(&exps[i % n]));
         }),
@@ -116,7 +168,7 @@ pub fn run(scale: usize) -> Vec<Measurement> {
                 black_box(G::vartime_table_pow(&k_table, &exps[i % n]));
             },
         ),
-    ];
+    ]);
     for (terms, name) in [
         (2usize, "multi-exponentiation, 2 terms (Straus)"),
         (3, "multi-exponentiation, 3 terms (Straus)"),
@@ -207,18 +259,76 @@ pub fn run(scale: usize) -> Vec<Measurement> {
     out
 }
 
-/// The report, one line per operation.
+/// A 256-bit exponent's little-endian limbs from its 32 big-endian bytes.
+fn limbs(be: &[u8; 32]) -> [u64; 4] {
+    std::array::from_fn(|i| {
+        let mut b = [0u8; 8];
+        b.copy_from_slice(&be[32 - 8 * (i + 1)..32 - 8 * i]);
+        u64::from_be_bytes(b)
+    })
+}
+
+/// The backend in use and the CPU, for the report's first lines.
+pub fn header() -> String {
+    let backend = Backend::current();
+    let forced = std::env::var(entente_group::modp::BACKEND_VAR)
+        .ok()
+        .filter(|v| !v.trim().is_empty());
+    format!(
+        "backend: {} ({}){}\ncpu: {}\n",
+        backend.name(),
+        backend.describe(),
+        if forced.is_some() {
+            ", forced by ENTENTE_BACKEND"
+        } else {
+            ", detected"
+        },
+        cpu_name()
+    )
+}
+
+/// The CPU's model name as the kernel reports it, with AVX-512 IFMA's presence.
+fn cpu_name() -> String {
+    let model = std::fs::read_to_string("/proc/cpuinfo")
+        .ok()
+        .and_then(|info| {
+            info.lines()
+                .find(|l| l.starts_with("model name"))
+                .and_then(|l| l.split(':').nth(1))
+                .map(|m| m.trim().to_string())
+        })
+        .unwrap_or_else(|| std::env::consts::ARCH.to_string());
+    let ifma = if Backend::Ifma.is_supported() {
+        "has"
+    } else {
+        "lacks"
+    };
+    format!("{model} ({ifma} AVX-512 IFMA)")
+}
+
+/// The report, one line per operation, and the ratios the project's goals are stated in.
 pub fn report(measurements: &[Measurement]) -> String {
-    let mut s = format!(
-        "{:<64} {:>12} {:>20}\n",
-        "operation", "time/op", "modexp-equivalents"
-    );
+    let mut s = header();
+    s.push_str(&format!(
+        "{:<64} {:>12} {:>12}\n",
+        "operation", "time/op", "GMP-me"
+    ));
     for m in measurements {
         s.push_str(&format!(
-            "{:<64} {:>9.1} µs {:>20.3}\n",
+            "{:<64} {:>9.1} µs {:>12.3}\n",
             m.name,
             m.per_op.as_secs_f64() * 1e6,
             m.ratio
+        ));
+    }
+    let find = |name: &str| measurements.iter().find(|m| m.name == name);
+    if let (Some(ct), Some(sec)) = (
+        find("modexp, constant time (chosen backend)"),
+        find("modexp, constant time, rug secure_pow_mod"),
+    ) {
+        s.push_str(&format!(
+            "constant time against rug's secure_pow_mod: {:.3}\n",
+            ct.ratio / sec.ratio
         ));
     }
     s
@@ -283,5 +393,97 @@ pub fn scaling_report(rounds: &[ScalingRound], threads: usize) -> String {
     }
     let ratio = median(rounds.iter().map(|r| r.many / r.one).collect());
     s.push_str(&format!("median ratio {ratio:.3}\n"));
+    s
+}
+
+/// One verification of `record` on `threads`, in ballots per second: what `entente bench
+/// --verify RECORD --single` prints for `verify_backends`' child processes.
+pub fn verify_once(record: &std::path::Path, threads: usize) -> anyhow::Result<f64> {
+    use anyhow::Context;
+    let opts = entente_verify::Options { threads };
+    let report = entente_verify::verify(record, opts, &entente_verify::Quiet)
+        .with_context(|| format!("verifying {}", record.display()))?;
+    anyhow::ensure!(
+        report.holds(),
+        "{} does not verify: measure a record that does",
+        record.display()
+    );
+    Ok(report.ballots as f64 / report.seconds)
+}
+
+/// One round of `verify_backends`: ballots per second on one thread with each backend.
+#[derive(Debug, Clone, Copy)]
+pub struct BackendRound {
+    /// With the process's backend.
+    pub chosen: f64,
+    /// With the backend compared.
+    pub other: f64,
+}
+
+/// Verifies `record` on one thread alternately with this process's backend and with
+/// `against`, each in a child process (the backend is fixed per process), `rounds` times.
+pub fn verify_backends(
+    record: &std::path::Path,
+    against: Backend,
+    rounds: usize,
+) -> anyhow::Result<Vec<BackendRound>> {
+    use anyhow::Context;
+    let exe = std::env::current_exe().context("finding the entente executable")?;
+    let run = |backend: Backend| -> anyhow::Result<f64> {
+        let out = std::process::Command::new(&exe)
+            .args(["bench", "--single", "--threads", "1", "--verify"])
+            .arg(record)
+            .env(entente_group::modp::BACKEND_VAR, backend.name())
+            .output()
+            .with_context(|| format!("running {}", exe.display()))?;
+        anyhow::ensure!(
+            out.status.success(),
+            "the verification with the {} backend failed: {}",
+            backend.name(),
+            String::from_utf8_lossy(&out.stderr).trim()
+        );
+        let text = String::from_utf8_lossy(&out.stdout);
+        text.trim()
+            .parse::<f64>()
+            .with_context(|| format!("reading ballots per second from {text:?}"))
+    };
+    let chosen = Backend::current();
+    (0..rounds.max(1))
+        .map(|round| {
+            eprintln!("round {} of {}…", round + 1, rounds.max(1));
+            Ok(BackendRound {
+                chosen: run(chosen)?,
+                other: run(against)?,
+            })
+        })
+        .collect()
+}
+
+/// The rounds and the median ratio of `verify_backends`.
+pub fn backends_report(rounds: &[BackendRound], against: Backend) -> String {
+    let chosen = Backend::current();
+    let mut s = header();
+    s.push_str(&format!(
+        "{:<8} {:>20} {:>20} {:>8}\n",
+        "round",
+        format!("{}, ballot/s", chosen.name()),
+        format!("{}, ballot/s", against.name()),
+        "ratio"
+    ));
+    for (i, r) in rounds.iter().enumerate() {
+        s.push_str(&format!(
+            "{:<8} {:>20.2} {:>20.2} {:>8.3}\n",
+            i + 1,
+            r.chosen,
+            r.other,
+            r.chosen / r.other
+        ));
+    }
+    let ratio = median(rounds.iter().map(|r| r.chosen / r.other).collect());
+    s.push_str(&format!(
+        "median ratio {ratio:.3} ({} against {}, one thread)\n",
+        chosen.name(),
+        against.name()
+    ));
     s
 }

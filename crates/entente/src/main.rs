@@ -326,8 +326,9 @@ enum Command {
         #[command(subcommand)]
         command: WitnessCommand,
     },
-    /// Measure the group operations in modexp-equivalents (one variable-base 4096-bit
-    /// exponentiation with a 256-bit exponent = 1), all in one run.
+    /// Measure the group operations in GMP-me (one variable-base 4096-bit exponentiation with
+    /// a 256-bit exponent by rug's pow_mod = 1), all in one run, on the arithmetic backend
+    /// chosen for this CPU (ENTENTE_BACKEND=ifma|portable|gmp forces one).
     Bench {
         /// Multiply the number of repetitions (1 takes about ten seconds).
         #[arg(long, default_value_t = 1)]
@@ -343,6 +344,15 @@ enum Command {
         /// With --verify: the number of rounds (each verifies the record twice).
         #[arg(long, default_value_t = 3, requires = "verify")]
         rounds: usize,
+        /// With --verify: instead of threads, compare backends: verify on one thread
+        /// alternately with the chosen backend and with this one (ifma, portable or gmp), each
+        /// in its own process, and report the median ratio.
+        #[arg(long, value_name = "BACKEND", requires = "verify", value_parser = parse_backend)]
+        against: Option<entente_group::Backend>,
+        /// With --verify: verify once on --threads and print ballots per second (for the
+        /// child processes of --against).
+        #[arg(long, requires = "verify", conflicts_with = "against", hide = true)]
+        single: bool,
         /// Instead, load the board server on loopback: concurrent devices submit pre-encrypted
         /// ballots, the server is killed and restarted halfway; reports ballots per second and
         /// p50/p99 latency, and checks that every acknowledged ballot is in the log and the
@@ -702,6 +712,9 @@ fn main() -> ExitCode {
 }
 
 fn run(cli: Cli) -> Result<ExitCode> {
+    // A bad ENTENTE_BACKEND is an error before any work, never a silent fallback.
+    let backend = entente_group::Backend::from_env().context("choosing the arithmetic backend")?;
+    tracing::debug!(backend = backend.name(), "arithmetic backend");
     match cli.command {
         Command::Demo {
             guardians,
@@ -1251,6 +1264,25 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Command::Bench {
             verify: Some(record),
             threads,
+            single: true,
+            ..
+        } => {
+            println!("{:.3}", bench::verify_once(&record, threads)?);
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Bench {
+            verify: Some(record),
+            against: Some(against),
+            rounds,
+            ..
+        } => {
+            let rounds = bench::verify_backends(&record, against, rounds)?;
+            print!("{}", bench::backends_report(&rounds, against));
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Bench {
+            verify: Some(record),
+            threads,
             rounds,
             ..
         } => {
@@ -1282,6 +1314,15 @@ fn run(cli: Cli) -> Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
     }
+}
+
+/// `--against`'s value: a backend this CPU can run.
+fn parse_backend(value: &str) -> std::result::Result<entente_group::Backend, String> {
+    let backend = entente_group::Backend::parse(value).map_err(|e| e.to_string())?;
+    if value.trim().is_empty() {
+        return Err("name a backend: ifma, portable or gmp".into());
+    }
+    Ok(backend)
 }
 
 fn run_board(command: BoardCommand) -> Result<ExitCode> {

@@ -265,3 +265,31 @@ pub(crate) fn exponent_limbs(be: &[u8; 32]) -> [u64; 4] {
     }
     limbs
 }
+
+/// `base^e mod p` for a base in [1, p), on the given backend whatever the process's: for
+/// benchmarks that compare the backends in one run. `secret` selects the constant-time
+/// exponentiation. `None` when this CPU cannot run the backend.
+pub fn pow_on(backend: Backend, base: &Integer, e: &[u64; 4], secret: bool) -> Option<Integer> {
+    fn run<K: Kernel>(k: K, base: &Integer, e: &[u64; 4], secret: bool) -> Integer {
+        let b = k.enter(&limbs_of(base));
+        let r = if secret {
+            exp::pow_secret(k, &b, e)
+        } else {
+            exp::pow_vartime(k, &b, e)
+        };
+        integer_of(&k.leave(&r))
+    }
+    let p = &crate::P4096::constants().p;
+    match backend {
+        Backend::Portable => Some(run(portable::Portable, base, e, secret)),
+        Backend::Ifma => simd::Ifma::detect().map(|t| run(ifma::Ifma52(t), base, e, secret)),
+        Backend::Gmp => {
+            let e = Integer::from_digits(e, Order::Lsf);
+            Some(if secret {
+                Integer::from(base.secure_pow_mod_ref(&e, p))
+            } else {
+                Integer::from(base.pow_mod_ref(&e, p).expect("e >= 0"))
+            })
+        }
+    }
+}

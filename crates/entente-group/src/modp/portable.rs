@@ -49,7 +49,10 @@ impl Kernel for Portable {
     }
 }
 
-/// A three-word column accumulator: `lo` holds the low 128 bits, `hi` the overflow count.
+/// A three-word column accumulator, a 192-bit two's complement integer: `lo` holds the low 128
+/// bits, `hi` the top word. The reduction subtracts some words (see `reduce_columns`), so a
+/// column's running sum may dip below zero; its true value stays far inside ±2^191, where
+/// wrapping arithmetic and an arithmetic shift are exact.
 #[derive(Clone, Copy, Default)]
 struct Acc {
     lo: u128,
@@ -61,13 +64,25 @@ impl Acc {
     fn mac(&mut self, x: u64, y: u64) {
         let (s, o) = self.lo.overflowing_add(u128::from(x) * u128::from(y));
         self.lo = s;
-        self.hi += u64::from(o);
+        self.hi = self.hi.wrapping_add(u64::from(o));
     }
     #[inline(always)]
     fn add(&mut self, other: Acc) {
         let (s, o) = self.lo.overflowing_add(other.lo);
         self.lo = s;
-        self.hi += other.hi + u64::from(o);
+        self.hi = self.hi.wrapping_add(other.hi).wrapping_add(u64::from(o));
+    }
+    #[inline(always)]
+    fn add_word(&mut self, x: u64) {
+        let (s, o) = self.lo.overflowing_add(u128::from(x));
+        self.lo = s;
+        self.hi = self.hi.wrapping_add(u64::from(o));
+    }
+    #[inline(always)]
+    fn sub_word(&mut self, x: u64) {
+        let (s, b) = self.lo.overflowing_sub(u128::from(x));
+        self.lo = s;
+        self.hi = self.hi.wrapping_sub(u64::from(b));
     }
     /// `self *= 2`.
     #[inline(always)]
@@ -75,12 +90,12 @@ impl Acc {
         self.hi = (self.hi << 1) | (self.lo >> 127) as u64;
         self.lo <<= 1;
     }
-    /// The low word, and the accumulator shifted down by one word.
+    /// The low word, and the accumulator shifted down by one word (arithmetically).
     #[inline(always)]
     fn shift(&mut self) -> u64 {
         let w = self.lo as u64;
         self.lo = (self.lo >> 64) | (u128::from(self.hi) << 64);
-        self.hi = 0;
+        self.hi = ((self.hi as i64) >> 63) as u64;
         w
     }
 }
@@ -89,7 +104,9 @@ impl Acc {
 pub fn mul(a: &Limbs, b: &Limbs, p: &Limbs) -> Limbs {
     reduce_columns(p, |k, acc| {
         let (lo, hi) = column_range(k);
-        acc.add(dot(&a[lo..hi + 1], &b[k - hi..k - lo + 1]));
+        if lo <= hi {
+            acc.add(dot(&a[lo..hi + 1], &b[k - hi..k - lo + 1]));
+        }
     })
 }
 
@@ -116,31 +133,61 @@ fn column_range(k: usize) -> (usize, usize) {
     (k.saturating_sub(LIMBS - 1), k.min(LIMBS - 1))
 }
 
-/// Montgomery reduction interleaved with the product's columns: `product(k, acc)` adds column
-/// k of the product to `acc`; this adds column k of m·p, where the digit m_k makes the
-/// column's low word zero, and keeps the high half. With −p⁻¹ ≡ 1 (mod 2^64), m_k is that low
-/// word itself.
+/// Limbs 0..4 and 60..64 of p are all ones: p ≡ −1 (mod 2^256), and its top 256 bits are
+/// ones (spec 2.0 §3.1.1).
+const ONES_LOW: usize = 4;
+const ONES_HIGH: usize = LIMBS - 4;
+
+/// Montgomery reduction interleaved with the product's columns (Koç, Acar and Kaliski's FIPS
+/// method): `product(k, acc)` adds column k of the product to `acc`; this adds column k of m·p
+/// and keeps the high half, with the digit m_k chosen to clear column k's low word. Because
+/// −p⁻¹ ≡ 1 (mod 2^64), m_k is that low word itself.
+///
+/// The all-ones limbs of p are not multiplied: m·(2^256 − 1) = m·2^256 − m, so the four low
+/// limbs of p add m_(k−4) − m_k to column k and the four top ones m_(k−64) − m_(k−60). Of each
+/// column's 64 products with p only the 56 middle ones remain, and subtracting m_k clears the
+/// low word with no borrow.
 #[inline(always)]
 fn reduce_columns(p: &Limbs, mut product: impl FnMut(usize, &mut Acc)) -> Limbs {
+    debug_assert!(
+        p[..ONES_LOW]
+            .iter()
+            .chain(&p[ONES_HIGH..])
+            .all(|&l| l == u64::MAX)
+    );
     let mut m = [0u64; LIMBS];
     let mut r = [0u64; LIMBS];
     let mut acc = Acc::default();
-    for k in 0..LIMBS {
+    for k in 0..2 * LIMBS {
         product(k, &mut acc);
-        acc.add(dot(&m[..k], &p[1..k + 1]));
-        m[k] = acc.lo as u64;
-        acc.mac(m[k], p[0]);
-        debug_assert_eq!(acc.lo as u64, 0);
-        acc.shift();
+        // m_j·p_(k−j) for the middle limbs ONES_LOW <= k − j < ONES_HIGH.
+        if k >= ONES_LOW {
+            let lo = k.saturating_sub(ONES_HIGH - 1);
+            let hi = (k - ONES_LOW).min(LIMBS - 1);
+            if lo <= hi {
+                acc.add(dot(&m[lo..hi + 1], &p[k - hi..k - lo + 1]));
+            }
+        }
+        if (ONES_LOW..LIMBS + ONES_LOW).contains(&k) {
+            acc.add_word(m[k - ONES_LOW]);
+        }
+        if k >= LIMBS {
+            acc.add_word(m[k - LIMBS]);
+        }
+        if (ONES_HIGH..LIMBS + ONES_HIGH).contains(&k) {
+            acc.sub_word(m[k - ONES_HIGH]);
+        }
+        if k < LIMBS {
+            m[k] = acc.lo as u64;
+            acc.sub_word(m[k]);
+            acc.shift();
+        } else {
+            r[k - LIMBS] = acc.shift();
+        }
     }
-    for k in LIMBS..2 * LIMBS - 1 {
-        product(k, &mut acc);
-        acc.add(dot(&m[k - (LIMBS - 1)..], &p[k - (LIMBS - 1)..]));
-        r[k - LIMBS] = acc.shift();
-    }
-    r[LIMBS - 1] = acc.shift();
     // The result is below 2p (a, b < p < R); `top` is its bit 4096.
     let top = acc.shift();
+    debug_assert!(top <= 1);
     subtract_if_at_least(&mut r, top, p);
     r
 }

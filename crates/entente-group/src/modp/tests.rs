@@ -281,3 +281,43 @@ fn backend_names_parse() {
     let ifma = Backend::parse("ifma");
     assert_eq!(ifma.is_ok(), Ifma::detect().is_some(), "{ifma:?}");
 }
+
+/// Products and squares of each kernel against GMP's `mpz_mul` and `mpz_mod`, in alternating
+/// rounds (median ratios). Run with `cargo test --release -p entente-group -- --ignored
+/// --nocapture kernel_speed`.
+#[test]
+#[ignore = "a measurement, not a test"]
+fn kernel_speed() {
+    use std::hint::black_box;
+    use std::time::Instant;
+    fn time<T>(n: usize, mut f: impl FnMut() -> T) -> f64 {
+        let t = Instant::now();
+        for _ in 0..n {
+            black_box(f());
+        }
+        t.elapsed().as_secs_f64() / n as f64
+    }
+    let x = Integer::from(p() - 12345u32);
+    let y = P4096::constants().g.clone();
+    let (xl, yl) = (limbs_of(&x), limbs_of(&y));
+    let k = Portable;
+    let (xw, yw) = (k.enter(&xl), k.enter(&yl));
+    let mut rows = Vec::new();
+    for _ in 0..21 {
+        let gmp = time(500, || Gmp.mul(black_box(&x), black_box(&y)));
+        let mul = time(500, || k.mul(black_box(&xw), black_box(&yw)));
+        let sqr = time(500, || k.sqr(black_box(&xw)));
+        rows.push((mul / gmp, sqr / gmp, gmp));
+    }
+    let median = |f: &dyn Fn(&(f64, f64, f64)) -> f64| {
+        let mut v: Vec<f64> = rows.iter().map(f).collect();
+        v.sort_by(f64::total_cmp);
+        v[v.len() / 2]
+    };
+    eprintln!(
+        "portable mul {:.3}, sqr {:.3} of a GMP product mod p ({:.2} µs)",
+        median(&|r| r.0),
+        median(&|r| r.1),
+        median(&|r| r.2) * 1e6
+    );
+}
