@@ -1,4 +1,4 @@
-//! Criterion benchmark of ballot encryption, reported in modexp-equivalents: the unit is one
+//! Criterion benchmark of ballot encryption, reported in GMP-me: the unit is one
 //! variable-base 4096-bit exponentiation with a 256-bit exponent, calibrated at the start of
 //! the same run (DESIGN.md), so that the figures compare across machines.
 
@@ -6,7 +6,7 @@ use std::hint::black_box;
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use entente_core::ballot::{ProofNonces, prove_range};
-use entente_group::measure::ModexpEquivalents;
+use entente_group::measure::GmpMe;
 use entente_group::{Group, P4096, Scalar, ScalarQ};
 use entente_record::HashValue;
 use entente_record::ballot::PublicKey;
@@ -15,7 +15,7 @@ use rand_chacha::ChaCha20Rng;
 
 type G = P4096;
 
-fn bench(c: &mut Criterion<ModexpEquivalents>) {
+fn bench(c: &mut Criterion<GmpMe>) {
     let mut rng = ChaCha20Rng::seed_from_u64(2);
     let key = PublicKey::<G>::new(G::vartime_g_pow(&ScalarQ::random(&mut rng)));
     let h_e = HashValue([7; 32]);

@@ -1,4 +1,4 @@
-//! Criterion benchmark of the verifier's inner loop, in modexp-equivalents (DESIGN.md): one
+//! Criterion benchmark of the verifier's inner loop, in GMP-me (DESIGN.md): one
 //! 0..1 selection of a real record (egk's allAvailable record) checked as Verification 5 asks,
 //! its range proof and the subgroup membership of α and β included, with the membership checks
 //! batched as `entente verify` does and, for comparison, one by one.
@@ -8,7 +8,7 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use entente_group::measure::ModexpEquivalents;
+use entente_group::measure::GmpMe;
 use entente_group::{Group, P4096};
 use entente_record::ballot::json::EncryptedBallotJson;
 use entente_record::ballot::{Ciphertext, EncryptedBallot, RangeProof};
@@ -46,7 +46,7 @@ fn selections() -> (ElectionSetup<G>, Vec<Selection>) {
     (setup, out)
 }
 
-fn bench(c: &mut Criterion<ModexpEquivalents>) {
+fn bench(c: &mut Criterion<GmpMe>) {
     let (setup, sel) = selections();
     let key = setup.public_key();
     let mut rng = rand::rng();

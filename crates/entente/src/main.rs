@@ -328,7 +328,7 @@ enum Command {
     },
     /// Measure the group operations in GMP-me (one variable-base 4096-bit exponentiation with
     /// a 256-bit exponent by rug's pow_mod = 1), all in one run, on the arithmetic backend
-    /// chosen for this CPU (ENTENTE_BACKEND=ifma|portable|gmp forces one).
+    /// chosen for this CPU (ENTENTE_BACKEND=ifma|portable|gmp|ifma-emulated forces one).
     Bench {
         /// Multiply the number of repetitions (1 takes about ten seconds).
         #[arg(long, default_value_t = 1)]
@@ -345,8 +345,8 @@ enum Command {
         #[arg(long, default_value_t = 3, requires = "verify")]
         rounds: usize,
         /// With --verify: instead of threads, compare backends: verify on one thread
-        /// alternately with the chosen backend and with this one (ifma, portable or gmp), each
-        /// in its own process, and report the median ratio.
+        /// alternately with the chosen backend and with this one (ifma, portable, gmp or
+        /// ifma-emulated), each in its own process, and report the median ratio.
         #[arg(long, value_name = "BACKEND", requires = "verify", value_parser = parse_backend)]
         against: Option<entente_group::Backend>,
         /// With --verify: verify once on --threads and print ballots per second (for the
@@ -1320,7 +1320,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
 fn parse_backend(value: &str) -> std::result::Result<entente_group::Backend, String> {
     let backend = entente_group::Backend::parse(value).map_err(|e| e.to_string())?;
     if value.trim().is_empty() {
-        return Err("name a backend: ifma, portable or gmp".into());
+        return Err("name a backend: ifma, portable, gmp or ifma-emulated".into());
     }
     Ok(backend)
 }

@@ -50,12 +50,10 @@ pub(crate) trait Lanes: Copy {
 }
 
 /// The lanes as an array: the reference for the registers, and the algorithm's test on CPUs
-/// without IFMA.
-#[cfg(test)]
+/// without IFMA (`ENTENTE_BACKEND=ifma-emulated` runs the whole program on it).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct Emulated([u64; 8]);
 
-#[cfg(test)]
 impl Lanes for Emulated {
     fn zero() -> Self {
         Emulated([0; 8])
@@ -212,11 +210,9 @@ pub(crate) trait MontMul52: Copy {
 }
 
 /// The product with [`Emulated`] lanes.
-#[cfg(test)]
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Emulator;
 
-#[cfg(test)]
 impl MontMul52 for Emulator {
     fn montmul(self, a: &Limbs52, b: &Limbs52, p: &Limbs52) -> Limbs52 {
         montmul::<Emulated>(a, b, p)

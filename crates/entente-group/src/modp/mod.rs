@@ -1,14 +1,16 @@
 //! Arithmetic mod the ElectionGuard prime p (spec 2.0 §3.1.1), in Montgomery form, on the
 //! fastest backend this CPU has.
 //!
-//! Three backends compute the same functions:
+//! The backends compute the same functions:
 //! - [`Backend::Ifma`]: 52-bit limbs on AVX-512 IFMA (`vpmadd52luq`/`vpmadd52huq`), R = 2^4160;
 //! - [`Backend::Portable`]: 64-bit limbs with 128-bit products in safe Rust, R = 2^4096;
-//! - [`Backend::Gmp`]: GMP through `rug`, the reference the others are tested against (R = 1).
+//! - [`Backend::Gmp`]: GMP through `rug`, the reference the others are tested against (R = 1);
+//! - [`Backend::IfmaEmulated`]: the IFMA arithmetic on plain arrays, so that the whole program
+//!   can be run through it on a CPU without IFMA (slow; only when forced).
 //!
-//! The backend is chosen once per process: `ENTENTE_BACKEND=ifma|portable|gmp` forces one,
-//! otherwise IFMA when `is_x86_feature_detected!("avx512ifma")` says the CPU has it, else
-//! portable. An element holds its value in the chosen backend's form, fully reduced into
+//! The backend is chosen once per process: `ENTENTE_BACKEND=ifma|portable|gmp|ifma-emulated`
+//! forces one, otherwise IFMA when `is_x86_feature_detected!("avx512ifma")` says the CPU has
+//! it, else portable. An element holds its value in the chosen backend's form, fully reduced into
 //! [0, p), so that equal elements have equal limbs; the exponentiations run on the backend's
 //! own working form ([`Kernel::W`]) and only convert at their ends.
 //!
@@ -47,6 +49,10 @@ macro_rules! with_kernel {
                 let $k = $crate::modp::ifma::kernel();
                 $body
             }
+            $crate::modp::Backend::IfmaEmulated => {
+                let $k = $crate::modp::ifma::Ifma52($crate::modp::ifma::Emulator);
+                $body
+            }
             $crate::modp::Backend::Gmp => {
                 let $k = $crate::modp::gmp::Gmp;
                 $body
@@ -71,6 +77,9 @@ pub enum Backend {
     Portable,
     /// GMP (`mpz_powm`, `mpz_powm_sec`): the reference.
     Gmp,
+    /// The IFMA backend's arithmetic on lanes emulated by plain arrays: slow, never chosen by
+    /// detection, for running the whole program through that arithmetic on any CPU.
+    IfmaEmulated,
 }
 
 impl fmt::Display for Backend {
@@ -89,6 +98,7 @@ impl Backend {
             Backend::Ifma => "ifma",
             Backend::Portable => "portable",
             Backend::Gmp => "gmp",
+            Backend::IfmaEmulated => "ifma-emulated",
         }
     }
 
@@ -98,6 +108,7 @@ impl Backend {
             Backend::Ifma => "AVX-512 IFMA, 52-bit limbs, Montgomery form",
             Backend::Portable => "portable 64-bit limbs, Montgomery form",
             Backend::Gmp => "GMP mpz_powm (reference)",
+            Backend::IfmaEmulated => "IFMA arithmetic on emulated lanes (for tests; slow)",
         }
     }
 
@@ -105,7 +116,7 @@ impl Backend {
     pub fn is_supported(self) -> bool {
         match self {
             Backend::Ifma => simd::Ifma::detect().is_some(),
-            Backend::Portable | Backend::Gmp => true,
+            Backend::Portable | Backend::Gmp | Backend::IfmaEmulated => true,
         }
     }
 
@@ -132,9 +143,10 @@ impl Backend {
             "ifma" => Backend::Ifma,
             "portable" => Backend::Portable,
             "gmp" => Backend::Gmp,
+            "ifma-emulated" => Backend::IfmaEmulated,
             other => {
                 return Err(GroupError::Backend(format!(
-                    "{BACKEND_VAR}={other:?} is not a backend (ifma, portable or gmp)"
+                    "{BACKEND_VAR}={other:?} is not a backend (ifma, portable, gmp or ifma-emulated)"
                 )));
             }
         };
@@ -283,6 +295,7 @@ pub fn pow_on(backend: Backend, base: &Integer, e: &[u64; 4], secret: bool) -> O
     match backend {
         Backend::Portable => Some(run(portable::Portable, base, e, secret)),
         Backend::Ifma => simd::Ifma::detect().map(|t| run(ifma::Ifma52(t), base, e, secret)),
+        Backend::IfmaEmulated => Some(run(ifma::Ifma52(ifma::Emulator), base, e, secret)),
         Backend::Gmp => {
             let e = Integer::from_digits(e, Order::Lsf);
             Some(if secret {

@@ -7,10 +7,11 @@
 //! −p⁻¹ mod 2^64 is 1 and each reduction digit is the accumulator's low word itself, with no
 //! multiplication on the critical path.
 //!
-//! The product is the "finely integrated product scanning" form (Koç, Acar and Kaliski, 1996):
-//! one column of a·b and m·p at a time into a three-word accumulator, so the result is written
-//! once and no partial product is stored. Values are kept fully reduced in [0, p); the final
-//! conditional subtraction is done by masks, so the running time depends on neither operand.
+//! A product or square is computed whole (one level of Karatsuba over column-wise products,
+//! or row-wise squares of the halves), then reduced column by column into a three-word
+//! accumulator (product scanning, Koç, Acar and Kaliski 1996), skipping p's all-ones limbs.
+//! Values are kept fully reduced in [0, p); the final conditional subtraction and the
+//! Karatsuba signs are done by masks, so the running time depends on neither operand.
 
 use super::{Kernel, LIMBS, Limbs, portable_constants, select_limbs};
 
@@ -83,12 +84,6 @@ impl Acc {
         let (s, b) = self.lo.overflowing_sub(u128::from(x));
         self.lo = s;
         self.hi = self.hi.wrapping_sub(u64::from(b));
-    }
-    /// `self *= 2`.
-    #[inline(always)]
-    fn double(&mut self) {
-        self.hi = (self.hi << 1) | (self.lo >> 127) as u64;
-        self.lo <<= 1;
     }
     /// The low word, and the accumulator shifted down by one word (arithmetically).
     #[inline(always)]
@@ -192,26 +187,43 @@ pub fn sqr(a: &Limbs, p: &Limbs) -> Limbs {
     reduce_columns(p, |k, acc| acc.add_word(t[k]))
 }
 
-/// The square of `a` into `out` (twice its length): Comba's column-wise squaring, each cross
-/// product a_i·a_j (i ≠ j) computed once and doubled.
-fn sqr_comba(a: &[u64], out: &mut [u64]) {
+/// The square of `a` into `out` (twice its length): the cross products a_i·a_j (i < j) row
+/// by row, doubled by a shift, then the squares a_i² added. Rows have no per-column set-up,
+/// which matters at this size (32 limbs, 496 cross products).
+fn sqr_rows(a: &[u64], out: &mut [u64]) {
     let n = a.len();
-    let mut acc = Acc::default();
-    for k in 0..2 * n - 1 {
-        let lo = k.saturating_sub(n - 1);
-        // The pairs j < k − j of column k.
-        let end = k.div_ceil(2);
-        if lo < end {
-            let mut cross = dot(&a[lo..end], &a[k + 1 - end..k - lo + 1]);
-            cross.double();
-            acc.add(cross);
+    out.fill(0);
+    for i in 0..n - 1 {
+        let x = a[i];
+        let mut carry = 0u64;
+        for (o, y) in out[2 * i + 1..i + n].iter_mut().zip(&a[i + 1..]) {
+            let t = u128::from(x) * u128::from(*y) + u128::from(*o) + u128::from(carry);
+            *o = t as u64;
+            carry = (t >> 64) as u64;
         }
-        if k % 2 == 0 {
-            acc.mac(a[k / 2], a[k / 2]);
-        }
-        out[k] = acc.shift();
+        out[i + n] = carry;
     }
-    out[2 * n - 1] = acc.shift();
+    // Double the cross products and add the squares, one carry chain.
+    let mut shifted_out = 0u64;
+    let mut carry = 0u128;
+    for i in 0..n {
+        let (lo, hi) = (out[2 * i], out[2 * i + 1]);
+        let d_lo = (lo << 1) | shifted_out;
+        let d_hi = (hi << 1) | (lo >> 63);
+        shifted_out = hi >> 63;
+        let sq = u128::from(a[i]) * u128::from(a[i]);
+        let t = (u128::from(d_hi) << 64 | u128::from(d_lo)).wrapping_add(sq);
+        let c1 = u128::from(t < sq);
+        let (t, c2) = t.overflowing_add(carry);
+        out[2 * i] = t as u64;
+        out[2 * i + 1] = (t >> 64) as u64;
+        carry = c1 + u128::from(c2);
+    }
+    debug_assert_eq!(
+        shifted_out | carry as u64,
+        0,
+        "a square fits twice the limbs"
+    );
 }
 
 /// a² as 128 limbs. With a = h·B + l (B = 2^2048), a² = h²·B² + (h² + l² − (h − l)²)·B + l²:
@@ -221,10 +233,10 @@ fn square_wide(a: &Limbs) -> [u64; 2 * LIMBS] {
     let (l, h) = a.split_at(HALF);
     let (d, _) = abs_diff(h, l);
     let mut t = [0u64; 2 * LIMBS];
-    sqr_comba(l, &mut t[..LIMBS]);
-    sqr_comba(h, &mut t[LIMBS..]);
+    sqr_rows(l, &mut t[..LIMBS]);
+    sqr_rows(h, &mut t[LIMBS..]);
     let mut dd = [0u64; LIMBS];
-    sqr_comba(&d, &mut dd);
+    sqr_rows(&d, &mut dd);
     add_middle(&mut t, &dd, u64::MAX);
     t
 }
