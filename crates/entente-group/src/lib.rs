@@ -11,7 +11,8 @@
 //!   and subgroup membership are checked before a value exists;
 //! - functions whose running time depends on the exponent carry `vartime` in their name and
 //!   are for public exponents only; secret exponents go through [`Group::pow`] and
-//!   [`Group::g_pow`], which use GMP's side-channel-silent `mpz_powm_sec`;
+//!   [`Group::g_pow`], which run in constant time on every backend (fixed 4-bit windows,
+//!   table entries read by a masked scan, fixed-size Montgomery arithmetic: `modp::exp`);
 //! - scalars are fixed-size and constant-time ([`crypto_bigint`]), and are zeroized on drop
 //!   when they hold secrets ([`SecretScalar`]).
 // `unsafe` only in `modp::simd` (the AVX-512 registers), where it is allowed and argued.

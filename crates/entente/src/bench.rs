@@ -274,15 +274,19 @@ pub fn header() -> String {
     let forced = std::env::var(entente_group::modp::BACKEND_VAR)
         .ok()
         .filter(|v| !v.trim().is_empty());
+    let how = match (forced, Backend::calibration()) {
+        (Some(_), _) => "forced by ENTENTE_BACKEND".to_string(),
+        (None, None) => "detected".to_string(),
+        (None, Some((_, portable, gmp))) => format!(
+            "the faster without IFMA, timed at start: portable {:.0} µs, gmp {:.0} µs",
+            portable * 1e6,
+            gmp * 1e6
+        ),
+    };
     format!(
-        "backend: {} ({}){}\ncpu: {}\n",
+        "backend: {} ({}), {how}\ncpu: {}\n",
         backend.name(),
         backend.describe(),
-        if forced.is_some() {
-            ", forced by ENTENTE_BACKEND"
-        } else {
-            ", detected"
-        },
         cpu_name()
     )
 }
@@ -334,70 +338,17 @@ pub fn report(measurements: &[Measurement]) -> String {
     s
 }
 
-/// One round of `verify_scaling`: ballots per second on one thread and on several.
+/// One round of an alternating comparison: ballots per second of each side.
 #[derive(Debug, Clone, Copy)]
-pub struct ScalingRound {
-    /// Ballots per second on one thread.
-    pub one: f64,
-    /// Ballots per second on the threads compared.
-    pub many: f64,
+pub struct PairRound {
+    /// The side measured first in the round (one thread, or the process's backend).
+    pub first: f64,
+    /// The side compared with it.
+    pub second: f64,
 }
 
-/// Verifies `record` alternately on one thread and on `threads`, `rounds` times, so that a
-/// busier or quieter moment of a shared machine touches both sides of each ratio alike.
-pub fn verify_scaling(
-    record: &std::path::Path,
-    threads: usize,
-    rounds: usize,
-) -> anyhow::Result<Vec<ScalingRound>> {
-    use anyhow::Context;
-    let run = |threads: usize| -> anyhow::Result<f64> {
-        let opts = entente_verify::Options { threads };
-        let report = entente_verify::verify(record, opts, &entente_verify::Quiet)
-            .with_context(|| format!("verifying {}", record.display()))?;
-        anyhow::ensure!(
-            report.holds(),
-            "{} does not verify: measure a record that does",
-            record.display()
-        );
-        Ok(report.ballots as f64 / report.seconds)
-    };
-    (0..rounds.max(1))
-        .map(|round| {
-            eprintln!("round {} of {}…", round + 1, rounds.max(1));
-            Ok(ScalingRound {
-                one: run(1)?,
-                many: run(threads)?,
-            })
-        })
-        .collect()
-}
-
-/// The rounds and the median ratio.
-pub fn scaling_report(rounds: &[ScalingRound], threads: usize) -> String {
-    let mut s = format!(
-        "{:<8} {:>18} {:>18} {:>8}\n",
-        "round",
-        "1 thread, ballot/s",
-        format!("{threads} threads, ballot/s"),
-        "ratio"
-    );
-    for (i, r) in rounds.iter().enumerate() {
-        s.push_str(&format!(
-            "{:<8} {:>18.2} {:>18.2} {:>8.3}\n",
-            i + 1,
-            r.one,
-            r.many,
-            r.many / r.one
-        ));
-    }
-    let ratio = median(rounds.iter().map(|r| r.many / r.one).collect());
-    s.push_str(&format!("median ratio {ratio:.3}\n"));
-    s
-}
-
-/// One verification of `record` on `threads`, in ballots per second: what `entente bench
-/// --verify RECORD --single` prints for `verify_backends`' child processes.
+/// One verification of `record` on `threads`, in ballots per second (also what `entente bench
+/// --verify RECORD --single` prints for `verify_backends`' child processes).
 pub fn verify_once(record: &std::path::Path, threads: usize) -> anyhow::Result<f64> {
     use anyhow::Context;
     let opts = entente_verify::Options { threads };
@@ -411,13 +362,35 @@ pub fn verify_once(record: &std::path::Path, threads: usize) -> anyhow::Result<f
     Ok(report.ballots as f64 / report.seconds)
 }
 
-/// One round of `verify_backends`: ballots per second on one thread with each backend.
-#[derive(Debug, Clone, Copy)]
-pub struct BackendRound {
-    /// With the process's backend.
-    pub chosen: f64,
-    /// With the backend compared.
-    pub other: f64,
+/// Runs `rounds` rounds of `first` then `second`, so that a busier or quieter moment of a
+/// shared machine touches both sides of each ratio alike.
+fn alternate(
+    rounds: usize,
+    mut first: impl FnMut() -> anyhow::Result<f64>,
+    mut second: impl FnMut() -> anyhow::Result<f64>,
+) -> anyhow::Result<Vec<PairRound>> {
+    (0..rounds.max(1))
+        .map(|round| {
+            eprintln!("round {} of {}…", round + 1, rounds.max(1));
+            Ok(PairRound {
+                first: first()?,
+                second: second()?,
+            })
+        })
+        .collect()
+}
+
+/// Verifies `record` alternately on one thread and on `threads`, `rounds` times.
+pub fn verify_scaling(
+    record: &std::path::Path,
+    threads: usize,
+    rounds: usize,
+) -> anyhow::Result<Vec<PairRound>> {
+    alternate(
+        rounds,
+        || verify_once(record, 1),
+        || verify_once(record, threads),
+    )
 }
 
 /// Verifies `record` on one thread alternately with this process's backend and with
@@ -426,7 +399,7 @@ pub fn verify_backends(
     record: &std::path::Path,
     against: Backend,
     rounds: usize,
-) -> anyhow::Result<Vec<BackendRound>> {
+) -> anyhow::Result<Vec<PairRound>> {
     use anyhow::Context;
     let exe = std::env::current_exe().context("finding the entente executable")?;
     let run = |backend: Backend| -> anyhow::Result<f64> {
@@ -448,42 +421,53 @@ pub fn verify_backends(
             .with_context(|| format!("reading ballots per second from {text:?}"))
     };
     let chosen = Backend::current();
-    (0..rounds.max(1))
-        .map(|round| {
-            eprintln!("round {} of {}…", round + 1, rounds.max(1));
-            Ok(BackendRound {
-                chosen: run(chosen)?,
-                other: run(against)?,
-            })
-        })
-        .collect()
+    alternate(rounds, || run(chosen), || run(against))
 }
 
-/// The rounds and the median ratio of `verify_backends`.
-pub fn backends_report(rounds: &[BackendRound], against: Backend) -> String {
-    let chosen = Backend::current();
-    let mut s = header();
-    s.push_str(&format!(
-        "{:<8} {:>20} {:>20} {:>8}\n",
+/// The rounds of a comparison, the ratio second/first of each, and their median.
+fn pair_report(rounds: &[PairRound], first: &str, second: &str) -> String {
+    let mut s = format!(
+        "{:<8} {:>22} {:>22} {:>8}\n",
         "round",
-        format!("{}, ballot/s", chosen.name()),
-        format!("{}, ballot/s", against.name()),
+        format!("{first}, ballot/s"),
+        format!("{second}, ballot/s"),
         "ratio"
-    ));
+    );
     for (i, r) in rounds.iter().enumerate() {
         s.push_str(&format!(
-            "{:<8} {:>20.2} {:>20.2} {:>8.3}\n",
+            "{:<8} {:>22.2} {:>22.2} {:>8.3}\n",
             i + 1,
-            r.chosen,
-            r.other,
-            r.chosen / r.other
+            r.first,
+            r.second,
+            r.second / r.first
         ));
     }
-    let ratio = median(rounds.iter().map(|r| r.chosen / r.other).collect());
-    s.push_str(&format!(
-        "median ratio {ratio:.3} ({} against {}, one thread)\n",
-        chosen.name(),
-        against.name()
+    let ratio = median(rounds.iter().map(|r| r.second / r.first).collect());
+    s.push_str(&format!("median ratio {ratio:.3}\n"));
+    s
+}
+
+/// `verify_scaling`'s report: how many times as many ballots `threads` check as one.
+pub fn scaling_report(rounds: &[PairRound], threads: usize) -> String {
+    pair_report(rounds, "1 thread", &format!("{threads} threads"))
+}
+
+/// `verify_backends`' report: how many times as many ballots the chosen backend checks as
+/// `against`, both on one thread.
+pub fn backends_report(rounds: &[PairRound], against: Backend) -> String {
+    // The ratio reads chosen/against: the rounds list the backend compared first.
+    let swapped: Vec<PairRound> = rounds
+        .iter()
+        .map(|r| PairRound {
+            first: r.second,
+            second: r.first,
+        })
+        .collect();
+    let mut s = header();
+    s.push_str(&pair_report(
+        &swapped,
+        &format!("{}, 1 thread", against.name()),
+        &format!("{}, 1 thread", Backend::current().name()),
     ));
     s
 }

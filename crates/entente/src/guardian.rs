@@ -230,7 +230,7 @@ pub struct CeremonyDone {
 /// How a key ceremony ended for one guardian.
 pub enum CeremonyOutcome {
     /// K and H_E agreed.
-    Done(CeremonyDone),
+    Done(Box<CeremonyDone>),
     /// Someone complained: what each complaint says (the evidence is on the log).
     Stopped(Vec<String>),
 }
@@ -425,7 +425,7 @@ pub fn ceremony(opts: &GuardianOptions) -> Result<CeremonyOutcome> {
         "the joint key on the log is not the product of the guardians' keys: do not use this \
          election"
     );
-    Ok(CeremonyOutcome::Done(CeremonyDone { index: i, joint }))
+    Ok(CeremonyOutcome::Done(Box::new(CeremonyDone { index: i, joint })))
 }
 
 /// Decrypts and checks one share; the error is the complaint's reason.

@@ -1,5 +1,5 @@
 //! The reference backend: plain integers mod p in GMP (R = 1). Exponentiations with a whole
-//! exponent call GMP itself (`mpz_powm`, `mpz_powm_sec`, in `p4096.rs`); the algorithms of
+//! public exponent call GMP itself (`mpz_powm`, in `p4096.rs`); the algorithms of
 //! `exp.rs` run on it only for tables, multi-exponentiation and batches.
 
 use rug::{Complete, Integer};
@@ -42,7 +42,7 @@ impl Kernel for Gmp {
         Integer::from(1u32)
     }
     /// Not constant-time: GMP integers have no fixed size to mask. Secret exponents on this
-    /// backend go to `mpz_powm_sec` (`P4096::pow`), never through `exp::pow_secret`.
+    /// backend go to the portable kernel (`P4096::pow`), never through this one.
     fn select(self, table: &[Integer], index: usize) -> Integer {
         table[index].clone()
     }

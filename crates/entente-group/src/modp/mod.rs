@@ -10,7 +10,7 @@
 //!
 //! The backend is chosen once per process: `ENTENTE_BACKEND=ifma|portable|gmp|ifma-emulated`
 //! forces one, otherwise IFMA when `is_x86_feature_detected!("avx512ifma")` says the CPU has
-//! it, else portable. An element holds its value in the chosen backend's form, fully reduced into
+//! it, else the faster of portable and GMP, timed at first use. An element holds its value in the chosen backend's form, fully reduced into
 //! [0, p), so that equal elements have equal limbs; the exponentiations run on the backend's
 //! own working form ([`Kernel::W`]) and only convert at their ends.
 //!
@@ -75,7 +75,8 @@ pub enum Backend {
     Ifma,
     /// 64-bit limbs in safe Rust, any CPU.
     Portable,
-    /// GMP (`mpz_powm`, `mpz_powm_sec`): the reference.
+    /// GMP (`mpz_powm`) for public exponents, the reference the tests compare against; secret
+    /// exponents still run on the portable constant-time code.
     Gmp,
     /// The IFMA backend's arithmetic on lanes emulated by plain arrays: slow, never chosen by
     /// detection, for running the whole program through that arithmetic on any CPU.
@@ -107,7 +108,7 @@ impl Backend {
         match self {
             Backend::Ifma => "AVX-512 IFMA, 52-bit limbs, Montgomery form",
             Backend::Portable => "portable 64-bit limbs, Montgomery form",
-            Backend::Gmp => "GMP mpz_powm (reference)",
+            Backend::Gmp => "GMP mpz_powm; secrets on the portable constant-time code",
             Backend::IfmaEmulated => "IFMA arithmetic on emulated lanes (for tests; slow)",
         }
     }
@@ -120,13 +121,74 @@ impl Backend {
         }
     }
 
-    /// The fastest backend this CPU supports.
+    /// The fastest backend this CPU supports: IFMA where the CPU has it; elsewhere the faster of
+    /// the portable backend and GMP, measured once per process (see [`Backend::calibrate`]).
     pub fn detect() -> Backend {
-        if Backend::Ifma.is_supported() {
-            Backend::Ifma
-        } else {
-            Backend::Portable
+        match Backend::calibration() {
+            None => Backend::Ifma,
+            Some((choice, _, _)) => choice,
         }
+    }
+
+    /// Without IFMA, the process's one measurement of [`Backend::calibrate`]: the faster
+    /// backend and the seconds of one exponentiation on portable and on GMP. `None` on a CPU
+    /// with IFMA, where nothing is measured.
+    pub fn calibration() -> Option<(Backend, f64, f64)> {
+        if Backend::Ifma.is_supported() {
+            return None;
+        }
+        static MEASURED: LazyLock<(Backend, f64, f64)> = LazyLock::new(|| {
+            let (choice, portable, gmp) = Backend::calibrate();
+            tracing::debug!(
+                backend = choice.name(),
+                portable_us = portable * 1e6,
+                gmp_us = gmp * 1e6,
+                "no AVX-512 IFMA: chose the faster of portable and GMP"
+            );
+            (choice, portable, gmp)
+        });
+        Some(*MEASURED)
+    }
+
+    /// Times a variable-base exponentiation on the portable backend and on GMP, alternately,
+    /// three rounds, and returns the faster by the median of the rounds' ratios with the two
+    /// median times in seconds. Without IFMA the winner depends on the CPU: GMP carries
+    /// assembly for the CPUs its build knows (AMD Zen 1–3, Intel up to Skylake) and generic C
+    /// for the others (Intel's client CPUs since Alder Lake have neither AVX-512 nor a GMP
+    /// kernel). Both compute the same values, so the choice only ever changes the speed.
+    pub fn calibrate() -> (Backend, f64, f64) {
+        use std::hint::black_box;
+        use std::time::Instant;
+        let c = crate::P4096::constants();
+        // A fixed public base and exponent: g^(q − 2).
+        let e = Integer::from(&c.q - 2u32);
+        let mut e_limbs = [0u64; 4];
+        e.write_digits(&mut e_limbs, Order::Lsf);
+        let time = |backend: Backend| {
+            let start = Instant::now();
+            black_box(pow_on(backend, black_box(&c.g), &e_limbs, false));
+            start.elapsed().as_secs_f64()
+        };
+        // One call each first: the constants' set-up is not part of the race.
+        time(Backend::Portable);
+        time(Backend::Gmp);
+        let mut rounds: Vec<(f64, f64)> = (0..3)
+            .map(|_| (time(Backend::Portable), time(Backend::Gmp)))
+            .collect();
+        let median = |v: &mut Vec<f64>| {
+            v.sort_by(f64::total_cmp);
+            v[v.len() / 2]
+        };
+        let mut ratios: Vec<f64> = rounds.iter().map(|(p, g)| p / g).collect();
+        let ratio = median(&mut ratios);
+        let portable = median(&mut rounds.iter().map(|r| r.0).collect());
+        let gmp = median(&mut rounds.iter_mut().map(|r| r.1).collect());
+        let choice = if ratio <= 1.0 {
+            Backend::Portable
+        } else {
+            Backend::Gmp
+        };
+        (choice, portable, gmp)
     }
 
     /// The backend `ENTENTE_BACKEND` asks for, or the detected one when it is unset or empty.

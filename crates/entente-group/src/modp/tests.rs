@@ -261,12 +261,15 @@ fn registers_match_their_emulation() {
 fn the_ifma_backend_is_taken_where_the_cpu_has_it() {
     let forced = std::env::var(super::BACKEND_VAR).unwrap_or_default();
     if forced.trim().is_empty() {
-        let expected = if Ifma::detect().is_some() {
-            Backend::Ifma
+        if Ifma::detect().is_some() {
+            assert_eq!(Backend::current(), Backend::Ifma);
         } else {
-            Backend::Portable
-        };
-        assert_eq!(Backend::current(), expected);
+            // Without IFMA, the faster of the two measured.
+            assert!(matches!(
+                Backend::current(),
+                Backend::Portable | Backend::Gmp
+            ));
+        }
     } else {
         assert_eq!(Backend::current().name(), forced.trim());
     }
