@@ -425,7 +425,10 @@ pub fn ceremony(opts: &GuardianOptions) -> Result<CeremonyOutcome> {
         "the joint key on the log is not the product of the guardians' keys: do not use this \
          election"
     );
-    Ok(CeremonyOutcome::Done(Box::new(CeremonyDone { index: i, joint })))
+    Ok(CeremonyOutcome::Done(Box::new(CeremonyDone {
+        index: i,
+        joint,
+    })))
 }
 
 /// Decrypts and checks one share; the error is the complaint's reason.

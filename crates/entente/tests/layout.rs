@@ -73,3 +73,63 @@ fn dependencies_point_down() {
         crates.display()
     );
 }
+
+/// The one file of the workspace allowed `unsafe` code (AVX-512 intrinsics).
+const UNSAFE_HOME: &str = "entente-group/src/modp/simd.rs";
+
+fn rust_files(dir: &Path, out: &mut Vec<std::path::PathBuf>) {
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            if path
+                .file_name()
+                .is_some_and(|n| n != "node_modules" && n != "target")
+            {
+                rust_files(&path, out);
+            }
+        } else if path.extension().is_some_and(|e| e == "rs") {
+            out.push(path);
+        }
+    }
+}
+
+/// `unsafe` lives in one module of one crate, and each block there carries the argument that
+/// makes it sound (a `SAFETY` comment above it, or above the impl whose methods it is in).
+#[test]
+fn unsafe_code_is_confined_and_argued() {
+    let crates = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let mut files = Vec::new();
+    rust_files(&crates, &mut files);
+    let mut blocks = 0;
+    for file in &files {
+        let text = std::fs::read_to_string(file).unwrap();
+        let home = file.ends_with(UNSAFE_HOME);
+        let mut argued = false;
+        for (n, line) in text.lines().enumerate() {
+            let code = line.split("//").next().unwrap_or("");
+            if line.trim_start().starts_with("// SAFETY") {
+                argued = true;
+            }
+            // Spelled in two pieces so that this line does not count itself.
+            let (block, function) = (concat!("unsafe", " {"), concat!("unsafe", " fn"));
+            let uses = code.contains(block) || code.contains(function);
+            if !uses {
+                continue;
+            }
+            assert!(
+                home,
+                "{}:{}: `unsafe` outside {UNSAFE_HOME}",
+                file.display(),
+                n + 1
+            );
+            assert!(
+                argued || code.contains(function),
+                "{}:{}: an unsafe block without a SAFETY argument above it",
+                file.display(),
+                n + 1
+            );
+            blocks += 1;
+        }
+    }
+    assert!(blocks > 0, "the AVX-512 module was not found");
+}
