@@ -75,8 +75,12 @@ const FIXED_BITS: usize = 4;
 /// [`Kernel::select`]'s masked scan, and products and squares whose instructions do not depend
 /// on their operands. Neither a branch nor a memory address depends on `e`.
 ///
-/// Used by `P4096::pow` and `P4096::g_pow`: a guardian's secret coefficients and key share,
-/// encryption and proof nonces.
+/// Used by `P4096::pow` and `P4096::g_pow`, whose callers are: a guardian's polynomial
+/// commitments g^(a_j) and Schnorr proof nonces (entente-core `keys::polynomial`,
+/// `keys::schnorr`); share encryption with its nonce and decryption with the recipient's
+/// secret key (`keys::share`); the partial decryption M_i = A^(P(i)) with its commitment nonces
+/// (`decrypt`). Ballot encryption raises g and K to its nonces through their fixed-base tables
+/// (`vartime_table_pow`), whose table addresses depend on the nonce's digits.
 pub(crate) fn pow_secret<K: Kernel>(k: K, base: &K::W, e: &[u64]) -> K::W {
     let mut table = Vec::with_capacity(1 << FIXED_BITS);
     table.push(k.one());
