@@ -120,13 +120,7 @@ const HALF: usize = LIMBS / 2;
 /// `|h − l|` and a mask of ones when h < l, computed by masks (no branch on the values).
 fn abs_diff(h: &[u64], l: &[u64]) -> ([u64; HALF], u64) {
     let mut d = [0u64; HALF];
-    let mut borrow = 0u64;
-    for i in 0..HALF {
-        let (x, b1) = h[i].overflowing_sub(l[i]);
-        let (x, b2) = x.overflowing_sub(borrow);
-        d[i] = x;
-        borrow = u64::from(b1 | b2);
-    }
+    let borrow = sub_into(h, l, &mut d);
     // Two's complement negation when h < l.
     let mask = borrow.wrapping_neg();
     let mut carry = borrow;
@@ -317,17 +311,24 @@ fn dot(x: &[u64], y: &[u64]) -> Acc {
     s
 }
 
+/// `out = x − y` over their common length; returns the borrow out (1 when x < y).
+#[inline(always)]
+fn sub_into(x: &[u64], y: &[u64], out: &mut [u64]) -> u64 {
+    let mut borrow = 0u64;
+    for ((o, a), b) in out.iter_mut().zip(x).zip(y) {
+        let (v, b1) = a.overflowing_sub(*b);
+        let (v, b2) = v.overflowing_sub(borrow);
+        *o = v;
+        borrow = u64::from(b1 | b2);
+    }
+    borrow
+}
+
 /// `r -= p` when `top·2^4096 + r ≥ p`, by masks: no branch on the value.
 #[inline(always)]
 pub(super) fn subtract_if_at_least(r: &mut Limbs, top: u64, p: &Limbs) {
     let mut d = [0u64; LIMBS];
-    let mut borrow = 0u64;
-    for i in 0..LIMBS {
-        let (x, b1) = r[i].overflowing_sub(p[i]);
-        let (x, b2) = x.overflowing_sub(borrow);
-        d[i] = x;
-        borrow = u64::from(b1 | b2);
-    }
+    let borrow = sub_into(r, p, &mut d);
     // Keep the difference when it did not borrow, or when the bit 4096 pays for the borrow.
     let keep = (borrow ^ 1) | top;
     let mask = keep.wrapping_neg();
