@@ -10,7 +10,7 @@ use std::hint::black_box;
 use std::time::{Duration, Instant};
 
 use entente_core::ballot::{ProofNonces, prove_range};
-use entente_group::modp::pow_on;
+use entente_group::modp::{exponent_limbs, pow_on};
 use entente_group::{Backend, Group, P4096, Scalar, ScalarQ};
 use entente_record::ballot::PublicKey;
 use entente_record::{HashValue, Hasher};
@@ -98,7 +98,7 @@ pub fn run(scale: usize) -> Vec<Measurement> {
         .iter()
         .map(|e| rug::Integer::from_digits(&e.to_bytes(), rug::integer::Order::Msf))
         .collect();
-    let exp_limbs: Vec<[u64; 4]> = exps.iter().map(|e| limbs(&e.to_bytes())).collect();
+    let exp_limbs: Vec<[u64; 4]> = exps.iter().map(|e| exponent_limbs(&e.to_bytes())).collect();
     let mut b = Bencher {
         reference: |i: usize| {
             black_box(rug::Integer::from(
@@ -257,15 +257,6 @@ pub fn run(scale: usize) -> Vec<Measurement> {
         }),
     );
     out
-}
-
-/// A 256-bit exponent's little-endian limbs from its 32 big-endian bytes.
-fn limbs(be: &[u8; 32]) -> [u64; 4] {
-    std::array::from_fn(|i| {
-        let mut b = [0u8; 8];
-        b.copy_from_slice(&be[32 - 8 * (i + 1)..32 - 8 * i]);
-        u64::from_be_bytes(b)
-    })
 }
 
 /// The backend in use and the CPU, for the report's first lines.
