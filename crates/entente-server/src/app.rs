@@ -25,10 +25,14 @@ use entente_record::election::ElectionSetup;
 use entente_record::manifest::Manifest;
 use entente_record::tally::EncryptedTallyJson;
 use rand::TryRngCore;
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 
-use crate::auth::{AuthError, Envelope, Role, Roles, RolesFile};
-use crate::workflow::{Workflow, WorkflowError, kind};
+use crate::workflow::{Workflow, WorkflowError};
+use entente_roles::protocol::kind;
+use entente_roles::protocol::{AuthError, Envelope, Role, Roles, RolesFile};
+use entente_roles::protocol::{
+    EntryJson, InclusionJson, MAX_BODY, ROLES_KIND, Receipt, SETUP_FILES, normalise_code,
+};
 
 type G = P4096;
 
@@ -43,14 +47,6 @@ pub struct Election {
     /// The setup files as published, for devices: (name, bytes).
     pub files: Vec<(String, Vec<u8>)>,
 }
-
-/// The files of a record that make its setup.
-pub const SETUP_FILES: [&str; 4] = [
-    "manifest.json",
-    "election_config.json",
-    "election_initialized.json",
-    "constants.json",
-];
 
 impl Election {
     /// The election of a record directory: its setup, checked (spec 2.0 1.F–1.H, 4.A), and the
@@ -543,7 +539,7 @@ pub fn check_result(
     body: &[u8],
 ) -> Result<(), String> {
     use entente_record::tally::{DecryptedTally, DecryptedTallyJson};
-    let result: crate::workflow::ResultJson =
+    let result: entente_roles::protocol::ResultJson =
         serde_json::from_slice(body).map_err(|e| format!("result: {e}"))?;
     let read = |name: &str, text: &str| -> Result<DecryptedTally<G>, String> {
         let d = serde_json::from_str::<DecryptedTallyJson>(text)
@@ -618,12 +614,6 @@ fn open_reader(db: &Path) -> Result<Board<SqliteStorage>, String> {
 
 /// Who writes the protocol's steps (POST /entries).
 const STEP_AUTHORS: [Role; 3] = [Role::Administrator, Role::Guardian, Role::Device];
-
-/// The kind of the entries that hold the roles file (appended by the server itself).
-pub const ROLES_KIND: &str = "roles";
-
-/// The largest request body accepted.
-pub const MAX_BODY: usize = 32 << 20;
 
 /// The router.
 pub fn router(state: Arc<AppState>) -> Router {
@@ -794,21 +784,6 @@ async fn large_bundle(
     Ok(octets(out))
 }
 
-/// An entry as served.
-#[derive(Debug, Serialize, Deserialize)]
-pub struct EntryJson {
-    /// Its index.
-    pub index: u64,
-    /// Its kind.
-    pub kind: String,
-    /// When it was appended (seconds since the epoch, by the server's clock).
-    pub appended_at: u64,
-    /// Its index keys.
-    pub keys: Vec<(String, String)>,
-    /// Its bytes, base64.
-    pub data: String,
-}
-
 async fn entry(
     State(st): State<Arc<AppState>>,
     UrlPath(index): UrlPath<u64>,
@@ -823,19 +798,6 @@ async fn entry(
         keys: e.entry.keys,
         data: B64.encode(e.entry.data),
     }))
-}
-
-/// An inclusion proof as served.
-#[derive(Debug, Serialize, Deserialize)]
-pub struct InclusionJson {
-    /// The entry.
-    pub index: u64,
-    /// The tree size.
-    pub size: u64,
-    /// The proof's hashes, innermost first, base64.
-    pub hashes: Vec<String>,
-    /// The log's checkpoint of that size, when it signed one.
-    pub checkpoint: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -913,16 +875,6 @@ async fn consistency(
         })
     })
     .await
-}
-
-/// A confirmation code as a receipt may print it: any case, with spaces or dashes.
-pub fn normalise_code(code: &str) -> Option<String> {
-    let hex: String = code
-        .chars()
-        .filter(|c| !c.is_whitespace() && *c != '-')
-        .collect::<String>()
-        .to_ascii_lowercase();
-    (hex.len() == 64 && hex.bytes().all(|b| b.is_ascii_hexdigit())).then_some(hex)
 }
 
 #[derive(Deserialize)]
@@ -1020,19 +972,6 @@ async fn status(State(st): State<Arc<AppState>>) -> ApiResult<Json<serde_json::V
         })
     })
     .await
-}
-
-/// The answer to an accepted write: where it is and the proof that it is there.
-#[derive(Debug, Serialize, Deserialize)]
-pub struct Receipt {
-    /// The entry's index.
-    pub index: u64,
-    /// The ballot's confirmation code (ballots only).
-    pub confirmation_code: Option<String>,
-    /// A checkpoint that includes the entry.
-    pub checkpoint: String,
-    /// The entry's inclusion proof in that checkpoint's tree.
-    pub inclusion: InclusionJson,
 }
 
 /// Appends through the sequencer (durable on return), then signs a checkpoint that covers the
@@ -1216,7 +1155,7 @@ async fn submit_entry(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::workflow::{FileJson, ResultJson};
+    use entente_roles::protocol::{FileJson, ResultJson};
 
     /// The egk record with challenged ballots: its election, logged tally and challenged
     /// ballots as the server would read them, and its published result as a `result` body.

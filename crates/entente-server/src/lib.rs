@@ -8,7 +8,6 @@
 #![warn(missing_docs)]
 
 pub mod app;
-pub mod auth;
 pub mod cosigner;
 pub mod web;
 pub mod witness_http;
@@ -22,7 +21,7 @@ use entente_board::note::NoteSigner;
 use entente_board::{Board, Sequencer, SqliteStorage};
 
 pub use app::{AppState, Election, router};
-pub use auth::{Envelope, Roles, RolesFile};
+pub use entente_roles::protocol::{Envelope, Roles, RolesFile};
 
 /// Appends waiting at once that one transaction takes at most.
 pub const MAX_BATCH: usize = 4096;

@@ -18,8 +18,9 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use serde::Serialize;
 
-use crate::app::{ApiError, ApiResult, AppState, ROLES_KIND, blocking, note_response};
-use crate::workflow::kind;
+use crate::app::{ApiError, ApiResult, AppState, blocking, note_response};
+use entente_roles::protocol::ROLES_KIND;
+use entente_roles::protocol::kind;
 
 /// What a page may load: its own server's files and reads, nothing else.
 const PAGE_POLICY: &str = "default-src 'none'; script-src 'self'; style-src 'self'; \

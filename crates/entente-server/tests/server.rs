@@ -14,7 +14,7 @@ use base64::engine::general_purpose::STANDARD as B64;
 use ed25519_dalek::SigningKey;
 use entente_board::note::{Checkpoint, NoteSigner, NoteVerifier};
 use entente_board::{Board, BoardConfig, Hash, SqliteStorage, leaf_hash, verify_inclusion};
-use entente_server::app::{InclusionJson, Receipt};
+use entente_roles::protocol::{InclusionJson, Receipt};
 use entente_server::{AppState, Election, Envelope, RolesFile, router};
 use http_body_util::BodyExt;
 use serde_json::Value;

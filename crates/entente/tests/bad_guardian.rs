@@ -12,7 +12,7 @@ use ed25519_dalek::SigningKey;
 use entente_board::note::NoteSigner;
 use entente_core::keys::{Guardian, KeyContext, Quorum, ShareJson, SharesJson};
 use entente_group::{Group, P4096, Scalar};
-use entente_server::Envelope;
+use entente_roles::protocol::Envelope;
 use rand::SeedableRng;
 use serde_json::Value;
 
@@ -173,8 +173,8 @@ impl Election {
     }
 
     /// What the log holds, read by a client that checks it.
-    fn view(&self) -> entente_server::workflow::LogView {
-        entente::client::Client::new(&self.server, s(&self.log))
+    fn view(&self) -> entente_roles::protocol::LogView {
+        entente_roles::client::Client::new(&self.server, s(&self.log))
             .unwrap()
             .mirror(&self.d.join("test-mirror"))
             .unwrap()
@@ -266,7 +266,7 @@ fn a_guardian_who_sends_a_bad_share_is_named_and_the_ceremony_stops() {
 
     // The server refuses to go on: the joint key cannot be published.
     let admin_key =
-        entente::board::open_key(&d.join("admin.key"), &PASS.to_owned().into()).unwrap();
+        entente_roles::board::open_key(&d.join("admin.key"), &PASS.to_owned().into()).unwrap();
     let admin_signer = NoteSigner::new("administrator", admin_key.signing).unwrap();
     let env = Envelope::sign(
         &admin_signer,
@@ -311,7 +311,7 @@ fn a_guardian_who_sends_a_bad_share_is_named_and_the_ceremony_stops() {
 #[test]
 fn a_false_complaint_is_settled_by_the_accused_and_the_ceremony_goes_on() {
     use entente_core::keys::GuardianPublicKey;
-    use entente_server::workflow::{ComplaintJson, VerdictJson};
+    use entente_roles::protocol::{ComplaintJson, VerdictJson};
     let e = Election::start("60");
     let me = e.publish_cheat_key();
     // The cheat sends good shares to both…
@@ -400,7 +400,7 @@ fn a_false_complaint_is_settled_by_the_accused_and_the_ceremony_goes_on() {
         String::from_utf8_lossy(&out.stderr)
     );
     assert_eq!(status(&addr)["phase"], "open for ballots");
-    let view = entente::client::Client::new(&server, s(&log))
+    let view = entente_roles::client::Client::new(&server, s(&log))
         .unwrap()
         .mirror(&mirror)
         .unwrap()

@@ -115,7 +115,7 @@ fn a_board_run_by_hand_with_two_parties_witnesses() {
     let record = Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("../../../shared/conformance/egk/records/allAvailableJson");
     // The record's ballot files, in a fixed order, as `entente tally` finds them.
-    let files = entente::record::ballot_files(&record).unwrap();
+    let files = entente_roles::record::ballot_files(&record).unwrap();
     let manifest = record.join("manifest.json");
     assert_eq!(
         ok(&entente(&[

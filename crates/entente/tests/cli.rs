@@ -168,8 +168,10 @@ fn every_command_has_help() {
 #[test]
 fn demo_runs_on_a_given_manifest_and_refuses_a_bad_one() {
     let dir = tempfile::tempdir().unwrap();
-    let mut m: serde_json::Value =
-        serde_json::from_str(include_str!("../assets/demo-manifest.json")).unwrap();
+    let mut m: serde_json::Value = serde_json::from_str(include_str!(
+        "../../entente-roles/assets/demo-manifest.json"
+    ))
+    .unwrap();
     m["election_scope_id"] = "one-measure".into();
     m["contests"]
         .as_array_mut()

@@ -204,7 +204,7 @@ fn a_client_refuses_a_rewritten_log_and_keeps_the_evidence() {
     let held = {
         let (_server, url) = e.serve("board.db", &roles);
         e.create(&url, "admin", "2");
-        let client = entente::client::Client::new(&url, s(&log_pub)).unwrap();
+        let client = entente_roles::client::Client::new(&url, s(&log_pub)).unwrap();
         // A writer holds the checkpoint of its receipt, as a device does.
         let note = String::from_utf8(client.get("/checkpoint").unwrap().1).unwrap();
         client.hold_consistent(&writer, &note).unwrap();
@@ -215,7 +215,7 @@ fn a_client_refuses_a_rewritten_log_and_keeps_the_evidence() {
     e.init("rewritten.db");
     let (_server, url) = e.serve("rewritten.db", &roles);
     e.create(&url, "admin-again", "1");
-    let client = entente::client::Client::new(&url, s(&log_pub)).unwrap();
+    let client = entente_roles::client::Client::new(&url, s(&log_pub)).unwrap();
     let err = format!("{:#}", client.mirror(&mirror).err().unwrap());
     assert!(
         err.contains(&format!("does not extend the checkpoint of size {held}"))
@@ -249,7 +249,7 @@ fn a_client_refuses_a_rewritten_log_and_keeps_the_evidence() {
         s(&e.d.join("rewritten.db")),
         s(&rebuilt.join("log")),
     ]);
-    let check = entente::verify::check_log(
+    let check = entente_roles::verify::check_log(
         &rebuilt,
         Some(s(&log_pub)),
         &[],

@@ -12,12 +12,29 @@ const ALLOWED: &[(&str, &[&str])] = &[
     ("entente-verify", &["entente-group", "entente-record"]),
     ("entente-board", &[]),
     (
+        "entente-conformance",
+        &["entente-group", "entente-record", "entente-core"],
+    ),
+    // The roles: never the server, whose clients they are (the server takes the protocol's
+    // messages from here). The verifier is the observer's and the demo's last step.
+    (
+        "entente-roles",
+        &[
+            "entente-group",
+            "entente-record",
+            "entente-core",
+            "entente-verify",
+            "entente-board",
+        ],
+    ),
+    (
         "entente-server",
         &[
             "entente-group",
             "entente-record",
             "entente-core",
             "entente-board",
+            "entente-roles",
         ],
     ),
     (
@@ -28,7 +45,9 @@ const ALLOWED: &[(&str, &[&str])] = &[
             "entente-core",
             "entente-verify",
             "entente-board",
+            "entente-roles",
             "entente-server",
+            "entente-conformance",
         ],
     ),
 ];

@@ -9,7 +9,7 @@ use base64::engine::general_purpose::STANDARD as B64;
 use ed25519_dalek::SigningKey;
 use entente_board::note::{Checkpoint, NoteSigner, NoteVerifier};
 use entente_board::{Hash, leaf_hash, verify_inclusion};
-use entente_server::Envelope;
+use entente_roles::protocol::Envelope;
 use serde_json::Value;
 
 mod net;
@@ -104,7 +104,7 @@ fn devices_submit_over_loopback_and_a_killed_server_loses_nothing() {
     let record = Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("../../../shared/conformance/egk/records/allAvailableJson");
     // The record's ballot files, in a fixed order, as `entente tally` finds them.
-    let files = entente::record::ballot_files(&record).unwrap();
+    let files = entente_roles::record::ballot_files(&record).unwrap();
     let ballots: Vec<Vec<u8>> = files.iter().map(|f| std::fs::read(f).unwrap()).collect();
     assert!(ballots.len() >= 6);
 

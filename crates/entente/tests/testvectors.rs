@@ -3,7 +3,7 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use entente::testvectors::{Outcome, check_file, summary, vector_files};
+use entente_conformance::{Outcome, check_file, summary, vector_files};
 use serde_json::Value;
 
 const IMPLEMENTED: [&str; 11] = [

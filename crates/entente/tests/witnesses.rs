@@ -11,7 +11,7 @@ use ed25519_dalek::SigningKey;
 use entente_board::note::NoteSigner;
 use entente_board::witness::CosignatureVerifier;
 use entente_board::{Board, BoardConfig, Entry, SqliteStorage};
-use entente_server::Envelope;
+use entente_roles::protocol::Envelope;
 use serde_json::Value;
 
 mod net;
@@ -228,7 +228,7 @@ fn witnesses_cosign_the_board_and_catch_a_rewritten_history() {
         .append(&[Entry::new("ballot", b"ballot 4".to_vec())])
         .unwrap();
     drop(board);
-    let key = entente::board::open_key(&log_key, &PASS.to_owned().into()).unwrap();
+    let key = entente_roles::board::open_key(&log_key, &PASS.to_owned().into()).unwrap();
     let mut board = Board::open(SqliteStorage::open(&forged).unwrap()).unwrap();
     board.set_operator_setting("key_file", s(&log_key)).unwrap();
     board

@@ -68,7 +68,7 @@ impl LogCheck {
     /// (Only when the record is exactly the log: a record changed after its export is the
     /// exporter's doing, which the log check already names.)
     pub fn blame(&mut self, report: &entente_verify::Report) {
-        use entente_server::workflow::kind;
+        use crate::protocol::kind;
         if !self.record_is_the_log {
             return;
         }
@@ -252,10 +252,8 @@ pub fn check_log(
         }
     };
     check.size = exported.checkpoint.size;
-    let view = match entente_server::workflow::LogView::read(
-        &exported.checkpoint.origin,
-        &exported.entries,
-    ) {
+    let view = match crate::protocol::LogView::read(&exported.checkpoint.origin, &exported.entries)
+    {
         Ok(v) => v,
         Err(e) => {
             check
@@ -292,7 +290,7 @@ pub fn check_log(
     }
     check.failures.extend(agreement_failures(&view));
     for w in &view.writes {
-        if w.kind == entente_server::workflow::kind::BALLOT {
+        if w.kind == crate::protocol::kind::BALLOT {
             #[derive(serde::Deserialize)]
             struct Named {
                 ballot_id: String,
@@ -346,8 +344,8 @@ pub fn check_log(
 /// Where the log's guardians do not agree to the election's definition: each verdict must name
 /// the hash of the logged `election` entry (the server refuses any other, so a failure here
 /// is the operator's).
-fn agreement_failures(view: &entente_server::workflow::LogView) -> Vec<String> {
-    use entente_server::workflow::{VerdictJson, kind};
+fn agreement_failures(view: &crate::protocol::LogView) -> Vec<String> {
+    use crate::protocol::{VerdictJson, kind};
     let mut out = Vec::new();
     if view.of(kind::ELECTION).next().is_none() {
         return out;
@@ -374,9 +372,9 @@ fn agreement_failures(view: &entente_server::workflow::LogView) -> Vec<String> {
 /// do (the device signed for it), and a ballot of the device the close does not list was
 /// added behind its back. Returns the failures and, as notes, the devices of the definition
 /// that never closed (their ballots' completeness rests on their receipts alone).
-fn device_completeness(view: &entente_server::workflow::LogView) -> (Vec<String>, Vec<String>) {
+fn device_completeness(view: &crate::protocol::LogView) -> (Vec<String>, Vec<String>) {
+    use crate::protocol::kind;
     use entente_record::ballot::chain::BallotChainJson;
-    use entente_server::workflow::kind;
     #[derive(serde::Deserialize)]
     struct Named {
         ballot_id: String,
@@ -434,8 +432,8 @@ fn device_completeness(view: &entente_server::workflow::LogView) -> (Vec<String>
 /// ended: a guardian left out for its response must have a response there that fails its
 /// proof, and one left out for silence must have none. An administrator who left out a
 /// guardian whose response holds is named (a failure).
-fn exclusions(dir: &Path, view: &entente_server::workflow::LogView) -> (Vec<String>, Vec<String>) {
-    use entente_server::workflow::{ExclusionJson, kind};
+fn exclusions(dir: &Path, view: &crate::protocol::LogView) -> (Vec<String>, Vec<String>) {
+    use crate::protocol::{ExclusionJson, kind};
     let (mut failures, mut notes) = (Vec::new(), Vec::new());
     for w in view.of(kind::DECRYPTION_EXCLUDE) {
         let e: ExclusionJson = match serde_json::from_slice(&w.body) {
@@ -584,10 +582,10 @@ mod tests {
 
 #[cfg(test)]
 mod device_tests {
+    use crate::protocol::{ElectionBody, LogView, kind};
+    use crate::protocol::{Envelope, RolesFile};
     use ed25519_dalek::SigningKey;
     use entente_board::note::NoteSigner;
-    use entente_server::workflow::{ElectionBody, LogView, kind};
-    use entente_server::{Envelope, RolesFile};
 
     const ORIGIN: &str = "board.example/device-close";
 

@@ -1,9 +1,7 @@
-//! The `entente` command line: every role of an Entente election as a subcommand.
-//! The library part holds the commands' logic so that tests can drive it directly.
+//! The roles of an Entente election as a library, each driven without the command line.
 #![forbid(unsafe_code)]
 
 pub mod admin;
-pub mod bench;
 pub mod board;
 pub mod client;
 pub mod decrypt;
@@ -17,7 +15,7 @@ pub mod netdemo;
 pub mod open;
 pub mod passphrase;
 pub mod progress;
+pub mod protocol;
 pub mod record;
 pub mod tally;
-pub mod testvectors;
 pub mod verify;

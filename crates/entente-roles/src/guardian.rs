@@ -20,6 +20,10 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+use crate::protocol::{
+    CeremonyStopJson, ComplaintJson, DecryptionSetJson, ElectionBody, ExclusionJson, LogView,
+    LoggedWrite, RevealJson, VerdictJson, kind,
+};
 use age::secrecy::SecretString;
 use anyhow::{Context, Result, bail, ensure};
 use entente_board::note::NoteSigner;
@@ -30,10 +34,6 @@ use entente_core::keys::{
 use entente_group::{Group, P4096, Scalar};
 use entente_record::election::{
     ElectionConfigured, ElectionInitializedJson, GuardianJson, parse_json,
-};
-use entente_server::workflow::{
-    CeremonyStopJson, ComplaintJson, DecryptionSetJson, ElectionBody, ExclusionJson, LogView,
-    LoggedWrite, RevealJson, VerdictJson, kind,
 };
 
 use crate::board::{Key, Role};
@@ -537,7 +537,8 @@ impl Round<'_> {
 
 /// A fault a guardian plays on purpose, to show (in a drill, the demo and the tests) that the
 /// others finish without it and that it is named.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "clap", derive(clap::ValueEnum))]
 pub enum Drill {
     /// Answer the challenges with a response that fails its proof.
     WrongResponse,

@@ -13,15 +13,15 @@
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
+use crate::protocol::Envelope;
+use crate::protocol::LogView;
+use crate::protocol::Receipt;
 use anyhow::{Context, Result, bail, ensure};
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD as B64;
 use entente_board::note::{Checkpoint, NoteSigner, NoteVerifier};
 use entente_board::tiles::{self, TILE_WIDTH};
 use entente_board::{Hash, leaf_hash, verify_inclusion};
-use entente_server::Envelope;
-use entente_server::app::Receipt;
-use entente_server::workflow::LogView;
 
 use crate::encrypt::write_atomically;
 

@@ -15,6 +15,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+use crate::protocol::RolesFile;
 use age::secrecy::SecretString;
 use anyhow::{Context, Result, bail, ensure};
 use entente_core::keys::Quorum;
@@ -24,7 +25,6 @@ use entente_record::ballot::json::EncryptedBallotJson;
 use entente_record::election::{ElectionInitializedJson, read_json};
 use entente_record::manifest::Manifest;
 use entente_record::tally::DecryptedTallyJson;
-use entente_server::RolesFile;
 use rand::SeedableRng;
 use rand::rngs::StdRng;
 
@@ -43,7 +43,7 @@ fn exclusions(record: &Path) -> Result<Vec<String>> {
         if !path.exists() {
             break;
         }
-        let e: entente_server::workflow::ExclusionJson = read_json(&path)?;
+        let e: crate::protocol::ExclusionJson = read_json(&path)?;
         for x in e.excluded {
             out.push(format!(
                 "guardian {} in round {round}: {}",

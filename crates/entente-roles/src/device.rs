@@ -13,6 +13,8 @@ use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+use crate::protocol::Envelope;
+use crate::protocol::{Receipt, SETUP_FILES};
 use anyhow::{Context, Result, bail, ensure};
 use entente_board::note::{NoteSigner, NoteVerifier};
 use entente_core::ballot::check_plaintext;
@@ -20,8 +22,6 @@ use entente_group::P4096;
 use entente_record::ballot::PlaintextBallot;
 use entente_record::ballot::chain::BallotChainJson;
 use entente_record::election::{ElectionSetup, read_json};
-use entente_server::Envelope;
-use entente_server::app::{Receipt, SETUP_FILES};
 
 use crate::board::{Key, Role};
 use crate::client::{check_receipt, next_nonce};
@@ -299,7 +299,7 @@ fn close(signer: &NoteSigner, opts: &DeviceOptions, dir: &Path) -> Result<()> {
     let receipt = client.post_step(
         signer,
         &opts.state,
-        entente_server::workflow::kind::DEVICE_CLOSE,
+        crate::protocol::kind::DEVICE_CLOSE,
         &body,
     )?;
     // Done only once every party's witness has cosigned a checkpoint holding the close (and

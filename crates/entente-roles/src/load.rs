@@ -15,6 +15,8 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use crate::protocol::Receipt;
+use crate::protocol::{Envelope, RolesFile};
 use age::secrecy::SecretString;
 use anyhow::{Context, Result, ensure};
 use entente_board::note::NoteSigner;
@@ -25,8 +27,6 @@ use entente_record::ballot::chain::BallotChainJson;
 use entente_record::election::{ElectionSetup, read_json};
 use entente_record::manifest::Manifest;
 use entente_record::tally::EncryptedTallyJson;
-use entente_server::app::Receipt;
-use entente_server::{Envelope, RolesFile};
 use rand::SeedableRng;
 use rand::rngs::StdRng;
 
@@ -284,7 +284,7 @@ pub fn run(opts: &LoadOptions) -> Result<LoadReport> {
         );
     }
     // And in the tally computed from the log.
-    let view = entente_server::workflow::LogView::read(ORIGIN, &exported.entries)?;
+    let view = crate::protocol::LogView::read(ORIGIN, &exported.entries)?;
     let tallied_dir = w.join("tallied");
     crate::client::materialize(&view, &tallied_dir)?;
     for f in [

@@ -12,17 +12,17 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
+use crate::protocol::RolesFile;
+use crate::protocol::{
+    CeremonyStopJson, DecryptionSetJson, ElectionBody, ExcludedJson, ExclusionJson, FileJson,
+    LogView, ResultJson, ceremony_blocking, kind,
+};
 use anyhow::{Context, Result, bail, ensure};
 use entente_board::note::{NoteSigner, SignedNote};
 use entente_board::witness::CosignatureVerifier;
 use entente_core::keys::{GuardianPublicKey, JointKey, KeyContext, Quorum};
 use entente_group::P4096;
 use entente_record::election::{ElectionConfigured, GuardianJson, parse_json};
-use entente_server::RolesFile;
-use entente_server::workflow::{
-    CeremonyStopJson, DecryptionSetJson, ElectionBody, ExcludedJson, ExclusionJson, FileJson,
-    LogView, ResultJson, ceremony_blocking, kind,
-};
 
 use crate::board::{Key, Role};
 use crate::client::{Client, LOG_DIR, materialize};
@@ -219,7 +219,7 @@ fn round_now(view: &LogView) -> u32 {
 }
 
 /// The decryption's writes since the last exclusion (the current round's).
-fn round_writes(view: &LogView) -> Vec<&entente_server::workflow::LoggedWrite> {
+fn round_writes(view: &LogView) -> Vec<&crate::protocol::LoggedWrite> {
     let start = view
         .of(kind::DECRYPTION_EXCLUDE)
         .last()

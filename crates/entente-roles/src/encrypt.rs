@@ -39,6 +39,20 @@ pub enum Challenge {
     Ids(BTreeSet<String>),
 }
 
+impl Challenge {
+    /// Every ballot challenged when `all`, else those of `ids` (none: every ballot cast).
+    pub fn of(all: bool, ids: impl IntoIterator<Item = String>) -> Self {
+        let ids: BTreeSet<String> = ids.into_iter().collect();
+        if all {
+            Challenge::All
+        } else if ids.is_empty() {
+            Challenge::None
+        } else {
+            Challenge::Ids(ids)
+        }
+    }
+}
+
 /// What `entente encrypt` was asked to do.
 pub struct EncryptOptions {
     /// The record directory with manifest.json, election_config.json, election_initialized.json.

@@ -20,7 +20,8 @@ use zeroize::Zeroizing;
 
 /// What a key signs: a log's checkpoints (signed-note Ed25519) or a witness's cosignatures
 /// (cosignature/v1): the two have different verifier keys.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "clap", derive(clap::ValueEnum))]
 #[serde(rename_all = "lowercase")]
 pub enum Role {
     /// A log (the board): signs checkpoints.
@@ -158,7 +159,8 @@ pub fn fingerprint(vkey: &str) -> String {
     hex::encode(&sha2::Sha256::digest(vkey.trim().as_bytes())[..16])
 }
 
-fn open_board(db: &Path) -> Result<Board<SqliteStorage>> {
+/// The board in `db`, which must exist (an empty file is not a board).
+pub fn open_board(db: &Path) -> Result<Board<SqliteStorage>> {
     ensure!(
         db.exists(),
         "{} does not exist: create the board with `entente board init`",
@@ -287,7 +289,7 @@ pub fn checkpoint(
 
 /// The log's signer for `board`: the key file given, else the one recorded at `board init`,
 /// opened with its passphrase, signing under the board's origin.
-fn log_signer(
+pub fn log_signer(
     board: &Board<SqliteStorage>,
     key_file: Option<&Path>,
     passphrase: impl FnOnce(&Path) -> Result<SecretString>,
@@ -499,242 +501,4 @@ pub fn witness_cosign(
         }
         Err(e) => Err(e.into()),
     }
-}
-
-/// What `entente serve` serves.
-pub struct ServeOptions<'a> {
-    /// The board's database.
-    pub db: &'a Path,
-    /// The address to listen on.
-    pub listen: &'a str,
-    /// The roles file.
-    pub roles: &'a Path,
-    /// An election set up outside the log, whose ballots are taken.
-    pub record: Option<&'a Path>,
-    /// A verification report to serve at /report.
-    pub report: Option<PathBuf>,
-    /// The witnesses' tlog-witness URL prefixes.
-    pub witnesses: Vec<String>,
-    /// The log's key file (default: the one given to `board init`).
-    pub key_file: Option<&'a Path>,
-}
-
-/// `entente serve`: the board over HTTP, signing checkpoints with the log's key, taking writes
-/// from the roles and, with a record, ballots of that election. Prints the address it listens
-/// on (the port, when 0 was asked) as its first line.
-pub fn serve(
-    opts: ServeOptions<'_>,
-    passphrase: impl FnOnce(&Path) -> Result<SecretString>,
-) -> Result<()> {
-    let ServeOptions {
-        db,
-        listen,
-        roles,
-        record,
-        report,
-        witnesses,
-        key_file,
-    } = opts;
-    let board = open_board(db)?;
-    let text = std::fs::read_to_string(roles)
-        .with_context(|| format!("cannot read {}", roles.display()))?;
-    let roles_file: entente_server::RolesFile = serde_json::from_str(&text)
-        .with_context(|| format!("{} is not a roles file", roles.display()))?;
-    entente_server::Roles::new(&roles_file).with_context(|| format!("{}", roles.display()))?;
-    let election = match record {
-        Some(dir) => Some(
-            entente_server::Election::read(dir)
-                .map_err(anyhow::Error::msg)
-                .with_context(|| format!("the election in {}", dir.display()))?,
-        ),
-        None => None,
-    };
-    let signer = log_signer(&board, key_file, passphrase)?;
-    drop(board);
-    let (sequencer, _thread) =
-        entente_server::start_board(db, signer).map_err(anyhow::Error::msg)?;
-    let state = entente_server::AppState::new(db, sequencer, &roles_file, election)
-        .map_err(anyhow::Error::msg)?;
-    if let Some(file) = &report {
-        state.serve_report(file.clone());
-    }
-    entente_server::cosigner::spawn(&state, witnesses).context("cannot start the cosigner")?;
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .context("cannot start the async runtime")?;
-    runtime.block_on(async {
-        let listener = tokio::net::TcpListener::bind(listen)
-            .await
-            .with_context(|| format!("cannot listen on {listen}"))?;
-        let addr = listener.local_addr()?;
-        println!("listening on http://{addr}");
-        if let Some(file) = &report {
-            let own = std::net::SocketAddr::new(
-                if addr.ip().is_unspecified() {
-                    std::net::Ipv4Addr::LOCALHOST.into()
-                } else {
-                    addr.ip()
-                },
-                addr.port(),
-            );
-            spawn_reporter(db, format!("http://{own}"), file.clone())?;
-        }
-        use std::io::Write;
-        std::io::stdout().flush()?;
-        entente_server::serve(listener, state).await?;
-        anyhow::Ok(())
-    })
-}
-
-/// Keeps the report served at /report for the election's record. Each time the log holds the
-/// election's result in a checkpoint every witness cosigned, and that checkpoint is not the one
-/// last reported, it runs `entente export` and `entente verify --html` against the server, as
-/// any party would (child processes, one verification thread, so that serving goes on), and
-/// then replaces the file. The verifier reads only a whole record, so there is no report
-/// before the result.
-fn spawn_reporter(db: &Path, server: String, file: PathBuf) -> Result<()> {
-    let exe = std::env::current_exe().context("cannot find the entente executable")?;
-    let db = db.to_owned();
-    std::thread::Builder::new()
-        .name("reporter".into())
-        .spawn(move || {
-            let mut reported = None;
-            // After a failure, wait longer each time (up to ten minutes) before trying again.
-            let mut failures = 0u32;
-            loop {
-                let outcome = report_due(&db, reported).and_then(|due| match due {
-                    Some((size, log_key)) => {
-                        make_report(&exe, &server, &log_key, &file)?;
-                        tracing::info!(size, file = %file.display(), "report written");
-                        reported = Some(size);
-                        Ok(())
-                    }
-                    None => Ok(()),
-                });
-                match outcome {
-                    Ok(()) => failures = 0,
-                    Err(e) => {
-                        failures += 1;
-                        tracing::warn!("cannot write the report (attempt {failures}): {e:#}");
-                    }
-                }
-                let pause = 5u64 << failures.min(7);
-                std::thread::sleep(std::time::Duration::from_secs(pause.min(600)));
-            }
-        })
-        .context("cannot start the reporter")?;
-    Ok(())
-}
-
-/// The published size and log key, when the result is in the published checkpoint and that
-/// checkpoint was not reported yet.
-fn report_due(db: &Path, reported: Option<u64>) -> Result<Option<(u64, String)>> {
-    let board = Board::open(SqliteStorage::open_read_only(db)?)?;
-    let Some((size, _)) = board.published()? else {
-        return Ok(None);
-    };
-    let result = board.find("step", "result")?;
-    let due = result.first().is_some_and(|&i| i < size) && reported != Some(size);
-    Ok(due.then(|| (size, board.config().log_key.clone())))
-}
-
-fn make_report(exe: &Path, server: &str, log_key: &str, file: &Path) -> Result<()> {
-    let work = tempfile::tempdir().context("cannot create a temporary directory")?;
-    let record = work.path().join("record");
-    let run = |args: &[&std::ffi::OsStr], ok: &[i32]| -> Result<()> {
-        let out = std::process::Command::new(exe)
-            .args(args)
-            .env_remove(crate::passphrase::ENV)
-            .stdin(std::process::Stdio::null())
-            .output()
-            .context("cannot run entente")?;
-        ensure!(
-            out.status.code().is_some_and(|c| ok.contains(&c)),
-            "{:?} failed ({}): {}",
-            args.first(),
-            out.status,
-            String::from_utf8_lossy(&out.stderr).trim()
-        );
-        Ok(())
-    };
-    run(
-        &[
-            "export".as_ref(),
-            "--server".as_ref(),
-            server.as_ref(),
-            "--log".as_ref(),
-            log_key.as_ref(),
-            "--dir".as_ref(),
-            record.as_os_str(),
-        ],
-        &[0],
-    )?;
-    let partial = work.path().join("report.html");
-    // Status 1: verified, and something failed: the report says what, and is served all the same.
-    run(
-        &[
-            "verify".as_ref(),
-            record.as_os_str(),
-            "--log".as_ref(),
-            log_key.as_ref(),
-            "--threads".as_ref(),
-            "1".as_ref(),
-            "--html".as_ref(),
-            partial.as_os_str(),
-        ],
-        &[0, 1],
-    )?;
-    // Replaced in one rename, so that a reader never gets half a report.
-    let beside = file.with_extension("html.partial");
-    std::fs::copy(&partial, &beside)
-        .with_context(|| format!("cannot write {}", beside.display()))?;
-    std::fs::rename(&beside, file).with_context(|| format!("cannot write {}", file.display()))?;
-    Ok(())
-}
-
-/// `entente witness serve`: the witness as a tlog-witness HTTP service. Returns Ok(false)
-/// when it stopped on a split view (the evidence kept in STATE/evidence/).
-pub fn witness_serve(state: &Path, key: Key, follow: &[String], listen: &str) -> Result<bool> {
-    ensure!(
-        key.role == Role::Witness,
-        "this is a log key; a witness serves with a witness key (`entente keygen --role witness`)"
-    );
-    let follow = follow
-        .iter()
-        .map(|f| read_vkey(f))
-        .collect::<Result<Vec<_>>>()?;
-    let dir = WitnessDir::open(state, &key.name, key.signing, &follow)?;
-    let (svc, mut alarm) = entente_server::witness_http::WitnessService::new(dir);
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .context("cannot start the async runtime")?;
-    runtime.block_on(async move {
-        let listener = tokio::net::TcpListener::bind(listen)
-            .await
-            .with_context(|| format!("cannot listen on {listen}"))?;
-        println!("listening on http://{}", listener.local_addr()?);
-        use std::io::Write;
-        std::io::stdout().flush()?;
-        let seen = alarm.clone();
-        let stop = async move {
-            tokio::select! {
-                _ = tokio::signal::ctrl_c() => {}
-                _ = alarm.wait_for(Option::is_some) => {}
-            }
-        };
-        axum::serve(listener, entente_server::witness_http::witness_router(svc))
-            .with_graceful_shutdown(stop)
-            .await?;
-        let split = seen.borrow().is_some();
-        if split {
-            eprintln!(
-                "SPLIT VIEW: the log showed this witness two histories; both signed notes are \
-                 kept in {}",
-                state.join("evidence").display()
-            );
-        }
-        anyhow::Ok(!split)
-    })
 }

@@ -1,0 +1,22 @@
+//! The election's protocol on the board, as every party reads and writes it: signed envelopes
+//! and the roles that may sign them, the kinds of step and their bodies, what the board's HTTP
+//! API answers, and the log read back as an election's. The server checks writes against it;
+//! every other role builds its writes with it and reads the log through [`LogView`].
+
+pub mod api;
+pub mod ceremony;
+pub mod envelope;
+pub mod kind;
+pub mod log_view;
+pub mod messages;
+
+pub use api::{
+    EntryJson, InclusionJson, MAX_BODY, ROLES_KIND, Receipt, SETUP_FILES, normalise_code,
+};
+pub use ceremony::ceremony_blocking;
+pub use envelope::{AuthError, Envelope, Role, Roles, RolesFile};
+pub use log_view::{LogView, LogViewError, LoggedWrite, Unsettled};
+pub use messages::{
+    CeremonyStopJson, ComplaintJson, DecryptionSetJson, ElectionBody, ExcludedJson, ExclusionJson,
+    FileJson, ResultJson, RevealJson, VerdictJson, definition_hash,
+};

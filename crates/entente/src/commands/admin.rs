@@ -1,0 +1,106 @@
+//! `entente admin create|tally`: the administrator's steps on the network.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::{Context, Result};
+use entente_roles::protocol::RolesFile;
+use entente_roles::{admin, demo};
+
+use crate::args::Net;
+
+#[derive(clap::Subcommand)]
+pub enum Command {
+    /// Publish the election (manifest, configuration for the roles' guardians with quorum k),
+    /// wait for the guardians' key ceremony and publish the joint key.
+    Create {
+        #[command(flatten)]
+        net: Net,
+        /// The manifest (ElectionGuard JSON; default: the demo's).
+        #[arg(long)]
+        manifest: Option<PathBuf>,
+        /// Quorum k.
+        #[arg(long)]
+        quorum: u32,
+        /// B_aux,0 of the confirmation-code chains.
+        #[arg(long, default_value = "entente")]
+        baux0: String,
+        /// Publish the election and return without waiting for the ceremony.
+        #[arg(long)]
+        no_wait: bool,
+        /// The election's definition of who writes and cosigns, as the administrator decided
+        /// it: a roles file (administrator, guardians, devices, witnesses, and `styles`:
+        /// device name → the ballot styles it may issue; a device left out issues every style
+        /// of the manifest). The server refuses it unless its own roles agree. Default: the
+        /// roles the board's operator logged.
+        #[arg(long)]
+        roles: Option<PathBuf>,
+    },
+    /// Close the ballot box, publish the encrypted tally, fix the decrypting guardians (when
+    /// --guardians of them have committed, or at the timeout if at least k have), combine their
+    /// answers and publish the result; prints the result table.
+    Tally {
+        #[command(flatten)]
+        net: Net,
+        /// The tally's name in the record.
+        #[arg(long, default_value = "tally")]
+        tally_id: String,
+        /// How many committed guardians to wait for (default: all n).
+        #[arg(long)]
+        guardians: Option<usize>,
+    },
+}
+
+pub fn exec(command: Command) -> Result<ExitCode> {
+    match command {
+        Command::Create {
+            net,
+            manifest,
+            quorum,
+            baux0,
+            no_wait,
+            roles,
+        } => {
+            let roles = roles
+                .map(|p| -> Result<RolesFile> {
+                    let text = std::fs::read(&p)
+                        .with_context(|| format!("cannot read {}", p.display()))?;
+                    serde_json::from_slice(&text)
+                        .with_context(|| format!("{} is not a roles file", p.display()))
+                })
+                .transpose()?;
+            let bytes = match &manifest {
+                Some(p) => {
+                    std::fs::read(p).with_context(|| format!("cannot read {}", p.display()))?
+                }
+                None => demo::DEMO_MANIFEST.as_bytes().to_vec(),
+            };
+            let admin_options = net.admin()?;
+            match admin::create(
+                &admin_options,
+                &bytes,
+                quorum,
+                &baux0,
+                roles.as_ref(),
+                !no_wait,
+            )? {
+                Some(joint) => println!("election initialized: H_E = {}", joint.extended_base_hash),
+                None => println!("election published; the guardians' ceremony is next"),
+            }
+        }
+        Command::Tally {
+            net,
+            tally_id,
+            guardians,
+        } => {
+            let t = admin::tally(&net.admin()?, &tally_id, guardians)?;
+            print!("{}", t.table);
+            println!(
+                "{} cast ballots counted, {} challenged ballots decrypted, by guardians {:?} \
+                 (absent: {:?})",
+                t.counted, t.challenged, t.present, t.absent
+            );
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}

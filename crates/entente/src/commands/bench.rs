@@ -1,0 +1,119 @@
+//! `entente bench`: the group operations in GMP-me, verification's scaling, the server's load.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use anyhow::Result;
+use entente_group::Backend;
+
+use crate::args::progress;
+use crate::bench;
+
+/// Measure the group operations in GMP-me (one variable-base 4096-bit exponentiation with
+/// a 256-bit exponent by rug's pow_mod = 1), all in one run, on the arithmetic backend
+/// chosen for this CPU (ENTENTE_BACKEND=ifma|portable|gmp|ifma-emulated forces one).
+#[derive(clap::Args)]
+pub struct Args {
+    /// Multiply the number of repetitions (1 takes about ten seconds).
+    #[arg(long, default_value_t = 1)]
+    pub scale: usize,
+    /// Instead of the group operations, measure how `entente verify` scales: verify this
+    /// record alternately on one thread and on `--threads`, and report ballots per second
+    /// and the median ratio of the rounds.
+    #[arg(long, value_name = "RECORD")]
+    pub verify: Option<PathBuf>,
+    /// With --verify: the threads compared with one.
+    #[arg(long, default_value_t = 2, requires = "verify")]
+    pub threads: usize,
+    /// With --verify: the number of rounds (each verifies the record twice).
+    #[arg(long, default_value_t = 3, requires = "verify")]
+    pub rounds: usize,
+    /// With --verify: instead of threads, compare backends: verify on one thread
+    /// alternately with the chosen backend and with this one (ifma, portable, gmp or
+    /// ifma-emulated), each in its own process, and report the median ratio.
+    #[arg(long, value_name = "BACKEND", requires = "verify", value_parser = parse_backend)]
+    pub against: Option<entente_group::Backend>,
+    /// With --verify: verify once on --threads and print ballots per second (for the
+    /// child processes of --against).
+    #[arg(long, requires = "verify", conflicts_with = "against", hide = true)]
+    pub single: bool,
+    /// Instead, load the board server on loopback: concurrent devices submit pre-encrypted
+    /// ballots, the server is killed and restarted halfway; reports ballots per second and
+    /// p50/p99 latency, and checks that every acknowledged ballot is in the log and the
+    /// tally.
+    #[arg(long, conflicts_with = "verify")]
+    pub load: bool,
+    /// With --load: concurrent devices.
+    #[arg(long, default_value_t = 4, requires = "load")]
+    pub devices: usize,
+    /// With --load: ballots per device.
+    #[arg(long, default_value_t = 100, requires = "load")]
+    pub ballots: usize,
+    /// With --load: stop submitting after this many seconds.
+    #[arg(long, default_value_t = 240, requires = "load")]
+    pub seconds: u64,
+    /// With --load: do not kill the server halfway.
+    #[arg(long, requires = "load")]
+    pub no_kill: bool,
+}
+
+pub fn exec(args: Args) -> Result<ExitCode> {
+    match args {
+        Args {
+            verify: Some(record),
+            threads,
+            single: true,
+            ..
+        } => println!("{:.3}", bench::verify_once(&record, threads)?),
+        Args {
+            verify: Some(record),
+            against: Some(against),
+            rounds,
+            ..
+        } => {
+            let rounds = bench::verify_backends(&record, against, rounds)?;
+            print!("{}", bench::backends_report(&rounds, against));
+        }
+        Args {
+            verify: Some(record),
+            threads,
+            rounds,
+            ..
+        } => {
+            let rounds = bench::verify_scaling(&record, threads, rounds)?;
+            print!("{}", bench::scaling_report(&rounds, threads));
+        }
+        Args {
+            load: true,
+            devices,
+            ballots,
+            seconds,
+            no_kill,
+            ..
+        } => {
+            let report = entente_roles::load::run(&entente_roles::load::LoadOptions {
+                devices,
+                ballots,
+                limit: Duration::from_secs(seconds),
+                kill: !no_kill,
+                progress: progress(),
+            })?;
+            print!("{}", report.text());
+        }
+        Args { scale, .. } => {
+            eprintln!("measuring (about {} s)…", 10 * scale.max(1));
+            print!("{}", bench::report(&bench::run(scale)));
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `--against`'s value: a backend this CPU can run.
+fn parse_backend(value: &str) -> Result<Backend, String> {
+    let backend = Backend::parse(value).map_err(|e| e.to_string())?;
+    if value.trim().is_empty() {
+        return Err("name a backend: ifma, portable, gmp or ifma-emulated".into());
+    }
+    Ok(backend)
+}

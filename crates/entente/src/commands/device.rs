@@ -1,0 +1,75 @@
+//! `entente device`: an encryption device on the network.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::Result;
+use entente_roles::device;
+use entente_roles::encrypt::Challenge;
+
+use crate::args::{Passphrase, Server, Threads, progress};
+
+/// An encryption device on the network: fetch the election's setup from the server,
+/// encrypt the plaintext ballots (files or directories of pballot-*.json) with this
+/// device's confirmation-code chain (kept in --state), submit each in an envelope signed
+/// with the device's key, and check each receipt's inclusion proof against a checkpoint
+/// signed by the log. Prints one line per ballot: id, confirmation code, board index.
+/// Without ballots it submits what an earlier run left pending.
+#[derive(clap::Args)]
+pub struct Args {
+    /// The device's key file (`entente keygen --name DEVICE`; the name is the device's id).
+    #[arg(long)]
+    pub key: PathBuf,
+    /// The device's state directory (setup, chain, what was submitted).
+    #[arg(long)]
+    pub state: PathBuf,
+    /// A ballot the voter challenged instead of casting (repeatable).
+    #[arg(long = "challenge", value_name = "BALLOT_ID")]
+    pub challenge: Vec<String>,
+    /// Every ballot is challenged.
+    #[arg(long, conflicts_with = "challenge")]
+    pub challenge_all: bool,
+    /// Ballots submitted at once (the server checks them on its cores meanwhile).
+    #[arg(long, default_value_t = 4, value_parser = clap::value_parser!(u16).range(1..=64))]
+    pub in_flight: u16,
+    /// Then close this device: post its signed chain (`ballot_chain.json`, closed with
+    /// eq. (61) where the election chains codes), listing every ballot it submitted, so
+    /// that none can vanish from the log unnoticed; it submits no ballot after.
+    #[arg(long)]
+    pub close: bool,
+    /// Plaintext ballots: files, directories of pballot-*.json, or - for stdin (a JSON
+    /// array of ballots, or one ballot per line).
+    pub ballots: Vec<PathBuf>,
+    #[command(flatten)]
+    pub board: Server,
+    #[command(flatten)]
+    pub passphrase: Passphrase,
+    #[command(flatten)]
+    pub threads: Threads,
+}
+
+pub fn exec(args: Args) -> Result<ExitCode> {
+    let key = args.passphrase.open_key(&args.key, "device")?;
+    let acked = device::run(
+        key,
+        &device::DeviceOptions {
+            server: args.board.server,
+            state: args.state,
+            log_key: args.board.log,
+            inputs: args.ballots,
+            challenge: Challenge::of(args.challenge_all, args.challenge),
+            threads: *args.threads,
+            progress: progress(),
+            in_flight: usize::from(args.in_flight),
+            close: args.close,
+        },
+    )?;
+    for a in &acked {
+        println!(
+            "{} {} index {} (proven in checkpoint {})",
+            a.ballot_id, a.confirmation_code, a.index, a.checkpoint_size
+        );
+    }
+    eprintln!("{} ballots submitted and proven on the board", acked.len());
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,84 @@
+//! `entente verify RECORD`: the whole election checked from its public record (and its log).
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::Result;
+use entente_roles::verify;
+
+use crate::args::{Threads, progress};
+
+/// Verify a complete ElectionGuard 2.0 election record (spec 2.0 §6, Verifications 1 to
+/// 18): one line per verification with how many objects it checked and PASS or FAIL, each
+/// failing object and equation under it, and a summary. Reads the public record only.
+/// Exit status 0 when everything holds, 1 when a check fails, 2 when the record cannot be
+/// read (the message names the file and the JSON path).
+#[derive(clap::Args)]
+pub struct Args {
+    /// The record directory.
+    pub record: PathBuf,
+    /// Also write the report as JSON to this file.
+    #[arg(long)]
+    pub json: Option<PathBuf>,
+    /// Also write the report as one self-contained HTML page (the result with a chart,
+    /// each verification, the failures, the log's checkpoint) to this file.
+    #[arg(long)]
+    pub html: Option<PathBuf>,
+    /// The log's verifier key (or its .pub file), for a record exported with its log
+    /// (RECORD/log/): its tiles, signatures and cosignatures are checked, and that the
+    /// record holds exactly what the log holds. Default: the key RECORD/log/key names.
+    #[arg(long)]
+    pub log: Option<String>,
+    /// A witness this verifier trusts (its cosignature verifier key, or its .pub file;
+    /// repeat for several): the election's definition must name it and the log's
+    /// checkpoint must carry its cosignature.
+    #[arg(long = "witness", value_name = "KEY")]
+    pub witnesses: Vec<String>,
+    /// A checkpoint of this log that you saw before (your witness's, or the one of the last
+    /// record you verified, `RECORD/log/checkpoint`): the record's log must extend it, so a
+    /// log rebuilt under the same key since then fails.
+    #[arg(long, value_name = "CHECKPOINT")]
+    pub since: Option<PathBuf>,
+    #[command(flatten)]
+    pub threads: Threads,
+}
+
+pub fn exec(args: Args) -> Result<ExitCode> {
+    let report = match verify::run(&args.record, *args.threads, progress()) {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("error: the record cannot be read: {e}");
+            return Ok(ExitCode::from(2));
+        }
+    };
+    print!("{}", report.text());
+    if let Some(path) = &args.json {
+        verify::write_json(&report, path)?;
+    }
+    // A record exported from the log also holds the log: the two must agree.
+    let mut log = match verify::check_log(
+        &args.record,
+        args.log.as_deref(),
+        &args.witnesses,
+        args.since.as_deref(),
+    ) {
+        Ok(l) => l,
+        Err(e) => {
+            eprintln!("error: the record's log cannot be read: {e:#}");
+            return Ok(ExitCode::from(2));
+        }
+    };
+    if let Some(l) = &mut log {
+        l.blame(&report);
+        print!("{}", l.text());
+    }
+    if let Some(path) = &args.html {
+        verify::write_html(&args.record, &report, log.as_ref(), path)?;
+    }
+    let log_holds = log.is_none_or(|l| l.failures.is_empty());
+    Ok(if report.holds() && log_holds {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    })
+}

@@ -1,0 +1,151 @@
+//! `entente witness serve|cosign`: a party's witness, run by hand.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::{Context, Result, ensure};
+use entente_board::witness_dir::WitnessDir;
+use entente_roles::board;
+
+use crate::args::Passphrase;
+
+/// What every witness command needs: its state, its key, and the logs it follows.
+#[derive(clap::Args)]
+pub struct WitnessArgs {
+    /// The witness's state directory (the logs it follows, what it cosigned, evidence).
+    #[arg(long)]
+    state: PathBuf,
+    /// The witness's key file (`entente keygen --role witness`).
+    #[arg(long)]
+    key: PathBuf,
+    #[command(flatten)]
+    passphrase: Passphrase,
+    /// Follow this log (its verifier key or .pub file); remembered in STATE.
+    #[arg(long = "log")]
+    logs: Vec<String>,
+}
+
+impl WitnessArgs {
+    /// The witness's key, opened with its passphrase.
+    fn open_key(&self) -> Result<board::Key> {
+        self.passphrase.open_key(&self.key, "witness")
+    }
+}
+
+#[derive(clap::Subcommand)]
+pub enum Command {
+    /// Run the witness as a service (C2SP tlog-witness, POST /add-checkpoint): it cosigns a
+    /// log's checkpoint only if it extends the one it cosigned last. On a split view it answers
+    /// as the specification says, keeps both signed notes in STATE/evidence/, and stops with
+    /// exit status 1.
+    Serve {
+        #[command(flatten)]
+        witness: WitnessArgs,
+        /// The address to listen on (port 0: any free port; the first line printed says which).
+        #[arg(long, default_value = "127.0.0.1:8081")]
+        listen: String,
+    },
+    /// Cosign a log's checkpoint by hand: it must be signed by a log this witness follows and
+    /// extend the checkpoint it cosigned last (give the consistency proof from that size). On
+    /// success the note with this witness's cosignature is printed; on a split view the
+    /// witness refuses, keeps both notes in STATE/evidence/ and exits with status 1.
+    Cosign {
+        #[command(flatten)]
+        witness: WitnessArgs,
+        /// The consistency proof (`entente board prove --from HELD --to SIZE`).
+        #[arg(long)]
+        proof: Option<PathBuf>,
+        /// The signed checkpoint (a file; "-" or nothing: stdin, as in
+        /// `entente board checkpoint --db F | entente witness cosign …`).
+        #[arg(default_value = "-")]
+        checkpoint: PathBuf,
+    },
+}
+
+pub fn exec(command: Command) -> Result<ExitCode> {
+    match command {
+        Command::Serve { witness, listen } => {
+            let key = witness.open_key()?;
+            let ok = serve(&witness.state, key, &witness.logs, &listen)?;
+            Ok(if ok {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::FAILURE
+            })
+        }
+        Command::Cosign {
+            witness,
+            proof,
+            checkpoint,
+        } => {
+            let note = if checkpoint.as_os_str() == "-" {
+                std::io::read_to_string(std::io::stdin()).context("cannot read stdin")?
+            } else {
+                std::fs::read_to_string(&checkpoint)
+                    .with_context(|| format!("cannot read {}", checkpoint.display()))?
+            };
+            let key = witness.open_key()?;
+            let (state, logs) = (&witness.state, &witness.logs);
+            match board::witness_cosign(state, key, logs, &note, proof.as_deref())? {
+                board::Cosigned::Note(n) => {
+                    print!("{n}");
+                    Ok(ExitCode::SUCCESS)
+                }
+                board::Cosigned::SplitView { reason, evidence } => {
+                    eprintln!(
+                        "SPLIT VIEW: the log showed this witness two histories ({reason}); \
+                         refused, evidence kept in {}",
+                        evidence.display()
+                    );
+                    Ok(ExitCode::FAILURE)
+                }
+            }
+        }
+    }
+}
+
+/// `entente witness serve`: the witness as a tlog-witness HTTP service. Returns Ok(false)
+/// when it stopped on a split view (the evidence kept in STATE/evidence/).
+fn serve(state: &Path, key: board::Key, follow: &[String], listen: &str) -> Result<bool> {
+    ensure!(
+        key.role == board::Role::Witness,
+        "this is a log key; a witness serves with a witness key (`entente keygen --role witness`)"
+    );
+    let follow = follow
+        .iter()
+        .map(|f| board::read_vkey(f))
+        .collect::<Result<Vec<_>>>()?;
+    let dir = WitnessDir::open(state, &key.name, key.signing, &follow)?;
+    let (svc, mut alarm) = entente_server::witness_http::WitnessService::new(dir);
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")?;
+    runtime.block_on(async move {
+        let listener = tokio::net::TcpListener::bind(listen)
+            .await
+            .with_context(|| format!("cannot listen on {listen}"))?;
+        println!("listening on http://{}", listener.local_addr()?);
+        use std::io::Write;
+        std::io::stdout().flush()?;
+        let seen = alarm.clone();
+        let stop = async move {
+            tokio::select! {
+                _ = tokio::signal::ctrl_c() => {}
+                _ = alarm.wait_for(Option::is_some) => {}
+            }
+        };
+        axum::serve(listener, entente_server::witness_http::witness_router(svc))
+            .with_graceful_shutdown(stop)
+            .await?;
+        let split = seen.borrow().is_some();
+        if split {
+            eprintln!(
+                "SPLIT VIEW: the log showed this witness two histories; both signed notes are \
+                 kept in {}",
+                state.join("evidence").display()
+            );
+        }
+        anyhow::Ok(!split)
+    })
+}
