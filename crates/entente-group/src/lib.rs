@@ -19,6 +19,7 @@
 #![deny(unsafe_code)]
 #![warn(missing_docs)]
 
+pub mod constants;
 mod error;
 mod group;
 pub mod hex;

@@ -15,32 +15,10 @@ use rug::integer::Order;
 use subtle::{ConstantTimeEq, ConstantTimeLess};
 use zeroize::Zeroize;
 
+use crate::constants::{self, Constants, Q_HEX};
 use crate::modp::portable::Portable;
 use crate::modp::{self, Backend, Kernel, Limbs, exp, with_kernel};
 use crate::{Group, GroupError, Scalar};
-
-/// Hex of p, spec 2.0 §3.1.1.
-const P_HEX: &str = concat!(
-    "FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFF",
-    "B17217F7D1CF79ABC9E3B39803F2F6AF40F343267298B62D8A0D175B8BAAFA2B",
-    "E7B876206DEBAC98559552FB4AFA1B10ED2EAE35C138214427573B291169B825",
-    "3E96CA16224AE8C51ACBDA11317C387EB9EA9BC3B136603B256FA0EC7657F74B",
-    "72CE87B19D6548CAF5DFA6BD38303248655FA1872F20E3A2DA2D97C50F3FD5C6",
-    "07F4CA11FB5BFB90610D30F88FE551A2EE569D6DFC1EFA157D2E23DE1400B396",
-    "17460775DB8990E5C943E732B479CD33CCCC4E659393514C4C1A1E0BD1D6095D",
-    "25669B333564A3376A9C7F8A5E148E82074DB6015CFE7AA30C480A5417350D2C",
-    "955D5179B1E17B9DAE313CDB6C606CB1078F735D1B2DB31B5F50B5185064C18B",
-    "4D162DB3B365853D7598A1951AE273EE5570B6C68F96983496D4E6D330AF889B",
-    "44A02554731CDC8EA17293D1228A4EF98D6F5177FBCF0755268A5C1F9538B982",
-    "61AFFD446B1CA3CF5E9222B88C66D3C5422183EDC99421090BBB16FAF3D949F2",
-    "36E02B20CEE886B905C128D53D0BD2F9621363196AF503020060E49908391A0C",
-    "57339BA2BEBA7D052AC5B61CC4E9207CEF2F0CE2D7373958D762265890445744",
-    "FB5F2DA4B751005892D356890DEFE9CAD9B9D4B713E06162A2D8FDD0DF2FD608",
-    "FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFF",
-);
-
-/// Hex of q = 2^256 - 189, spec 2.0 §3.1.1 eq. (3).
-const Q_HEX: &str = "FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFF43";
 
 /// q = 2^256 - Q_DELTA, the form `crypto_bigint`'s `*_mod_special` reductions take.
 const Q_DELTA: Limb = Limb(189);
@@ -55,59 +33,8 @@ const WINDOWS: usize = 256_usize.div_ceil(WINDOW_BITS);
 /// Non-trivial entries per window (digit 0 needs no entry).
 const DIGITS: usize = (1 << WINDOW_BITS) - 1;
 
-/// The standard parameters as integers, for parameter validation (spec 2.0 Verification 1).
-#[derive(Debug)]
-pub struct Constants {
-    /// The 4096-bit prime modulus p.
-    pub p: Integer,
-    /// The 256-bit prime order q of the subgroup.
-    pub q: Integer,
-    /// The cofactor r = (p - 1) / q.
-    pub r: Integer,
-    /// The generator g = 2^r mod p.
-    pub g: Integer,
-}
-
-impl Constants {
-    /// b(p, 512): p in its canonical encoding (spec 2.0 §5.1.1).
-    pub fn p_bytes(&self) -> Vec<u8> {
-        fixed_width(&self.p, 512)
-    }
-    /// b(q, 32) (spec 2.0 §5.1.2).
-    pub fn q_bytes(&self) -> Vec<u8> {
-        fixed_width(&self.q, 32)
-    }
-    /// b(r, 512), the cofactor.
-    pub fn r_bytes(&self) -> Vec<u8> {
-        fixed_width(&self.r, 512)
-    }
-    /// b(g, 512).
-    pub fn g_bytes(&self) -> Vec<u8> {
-        fixed_width(&self.g, 512)
-    }
-}
-
-fn fixed_width(x: &Integer, len: usize) -> Vec<u8> {
-    let mut out = vec![0u8; len];
-    x.write_digits(&mut out, Order::Msf);
-    out
-}
-
-static CONSTANTS: LazyLock<Constants> = LazyLock::new(|| {
-    let p = Integer::from_str_radix(P_HEX, 16).expect("spec constant p is valid hex");
-    let q = Integer::from_str_radix(Q_HEX, 16).expect("spec constant q is valid hex");
-    let r = Integer::from(&p - 1u32) / &q;
-    // g = 2^r mod p (spec 2.0 §3.1.1); tests pin it to the hex printed in the spec.
-    let g = Integer::from(
-        Integer::from(2u32)
-            .pow_mod_ref(&r, &p)
-            .expect("p is positive"),
-    );
-    Constants { p, q, r, g }
-});
-
 static GENERATOR: LazyLock<Element4096> =
-    LazyLock::new(|| Element4096(modp::to_element_form(&modp::limbs_of(&CONSTANTS.g))));
+    LazyLock::new(|| Element4096(modp::to_element_form(&modp::limbs_of(&constants::constants().g))));
 static G_TABLE: LazyLock<Table4096> = LazyLock::new(|| P4096::table(&GENERATOR));
 static Q_U256: LazyLock<U256> = LazyLock::new(|| U256::from_be_hex(Q_HEX));
 
@@ -118,7 +45,7 @@ pub struct P4096;
 impl P4096 {
     /// The standard constants p, q, r, g.
     pub fn constants() -> &'static Constants {
-        &CONSTANTS
+        constants::constants()
     }
 }
 
@@ -259,7 +186,7 @@ pub struct Table4096 {
 }
 
 static ONE: LazyLock<Element4096> = LazyLock::new(|| Element4096(modp::one_element_form()));
-static P_LIMBS: LazyLock<Limbs> = LazyLock::new(|| modp::limbs_of(&CONSTANTS.p));
+static P_LIMBS: LazyLock<Limbs> = LazyLock::new(|| modp::limbs_of(&constants::constants().p));
 static Q_LIMBS: LazyLock<[u64; 4]> = LazyLock::new(|| modp::exponent_limbs(&Q_U256.to_be_bytes()));
 
 /// `x^q` on the process's backend, in element form.
@@ -326,7 +253,7 @@ impl Group for P4096 {
         // An element is a unit mod the prime p (it is never 0), so the inverse exists.
         let plain = a.to_integer();
         let inv = plain
-            .invert_ref(&CONSTANTS.p)
+            .invert_ref(&constants::constants().p)
             .expect("subgroup elements are units");
         Element4096(modp::to_element_form(&modp::limbs_of(&Integer::from(inv))))
     }
@@ -350,7 +277,7 @@ impl Group for P4096 {
         if Backend::current() == Backend::Gmp {
             let r = base
                 .to_integer()
-                .pow_mod(&e.to_integer(), &CONSTANTS.p)
+                .pow_mod(&e.to_integer(), &constants::constants().p)
                 .expect("exponent is non-negative");
             return Element4096(modp::limbs_of(&r));
         }
@@ -436,7 +363,7 @@ impl Group for P4096 {
         elements: &[&Element4096],
         rng: &mut R,
     ) -> bool {
-        let c = &*CONSTANTS;
+        let c = constants::constants();
         if elements.iter().any(|x| x.to_integer().jacobi(&c.p) != 1) {
             return false;
         }

@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::ballot::json::{CiphertextJson, ContestDataJson, element, field, hash, scalar};
 use crate::ballot::{
-    BallotError, Ciphertext, ContestData, ContestDataDecryption, ContestStatus, Decryption,
+    Ciphertext, ContestData, ContestDataDecryption, ContestStatus, Decryption,
     EncryptedContestData, PublicKey,
 };
 use crate::{HashValue, RecordError};
@@ -98,7 +98,7 @@ impl<G: Group> DecryptedTally<G> {
     /// Every proof and value (Verifications 9, 10.A and 11, or 12, 13 and 14): the error names
     /// the contest and selection.
     pub fn verify(&self, h_e: &HashValue, key: &PublicKey<G>) -> Result<(), RecordError> {
-        let fail = |path: String, e: BallotError| RecordError::Field {
+        let fail = |path: String, e: RecordError| RecordError::Field {
             path,
             reason: e.to_string(),
         };

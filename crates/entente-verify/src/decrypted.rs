@@ -7,7 +7,8 @@ use std::path::{Path, PathBuf};
 
 use entente_group::P4096;
 use entente_record::ballot::json::{EncryptedBallotJson, read_batch};
-use entente_record::ballot::{BallotError, Ciphertext, ContestData, EncryptedBallot};
+use entente_record::RecordError;
+use entente_record::ballot::{Ciphertext, ContestData, EncryptedBallot};
 use entente_record::election::read_json;
 use entente_record::tally::{
     DecryptedTally, DecryptedTallyJson, EncryptedTallyJson, EncryptedTallyRecord,
@@ -124,7 +125,7 @@ pub(crate) fn check(
         .collect();
     // The proofs of 9.A/9.B and 10.A, each on its own core (a ballot of a general election has
     // hundreds of selections); the report is then assembled in the record's order.
-    let proofs: Vec<Vec<Result<(), BallotError>>> = decrypted
+    let proofs: Vec<Vec<Result<(), RecordError>>> = decrypted
         .contests
         .par_iter()
         .map(|c| {
@@ -170,7 +171,7 @@ pub(crate) fn check(
             }
             match proof {
                 Ok(()) => {}
-                Err(BallotError::DecryptedValue { value }) => v10.fail(
+                Err(RecordError::DecryptedValue { value }) => v10.fail(
                     at(),
                     format!("10.A: T is not K^t for the stated t = {value}"),
                 ),
@@ -332,7 +333,7 @@ fn check_challenged(
             }
             match ds.decryption.verify(&setup.h_e, &setup.key, &s.ciphertext) {
                 Ok(()) => {}
-                Err(BallotError::DecryptedValue { value }) => v13.fail(
+                Err(RecordError::DecryptedValue { value }) => v13.fail(
                     at(),
                     format!("13.A: S is not K^σ for the stated σ = {value}"),
                 ),

@@ -13,60 +13,17 @@
 
 mod ballots;
 mod decrypted;
+mod error;
+mod options;
 mod report;
 mod setup;
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::Instant;
 
+pub use error::ReadError;
+pub use options::{Options, Progress, Quiet};
 pub use report::{Check, Failure, Report, Status};
-use thiserror::Error;
-
-/// The record cannot be read: the error names the file and, for JSON, the path in it.
-#[derive(Debug, Error)]
-#[non_exhaustive]
-pub enum ReadError {
-    /// A file is missing, unreadable, not JSON, or holds a value its field cannot hold (a
-    /// non-hex digit, an element outside the group, …).
-    #[error("{file}: {reason}")]
-    File {
-        /// The file.
-        file: PathBuf,
-        /// What is wrong, with the JSON path.
-        reason: String,
-    },
-    /// The worker pool could not start.
-    #[error("cannot start {0} worker threads")]
-    Threads(usize),
-}
-
-impl ReadError {
-    pub(crate) fn file(file: &Path, reason: impl std::fmt::Display) -> Self {
-        Self::File {
-            file: file.to_owned(),
-            reason: reason.to_string(),
-        }
-    }
-}
-
-/// How to verify.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct Options {
-    /// Worker threads (0: one per core).
-    pub threads: usize,
-}
-
-/// Told how far the ballots have got (for a progress bar).
-pub trait Progress: Sync {
-    /// The number of ballot files found.
-    fn ballots(&self, _total: u64) {}
-    /// `n` more ballots checked.
-    fn advance(&self, _n: u64) {}
-}
-
-/// No progress shown.
-pub struct Quiet;
-impl Progress for Quiet {}
 
 /// Verifies the record in `dir`.
 pub fn verify(dir: &Path, opts: Options, progress: &dyn Progress) -> Result<Report, ReadError> {

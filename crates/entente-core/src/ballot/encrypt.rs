@@ -2,8 +2,9 @@ use std::collections::BTreeMap;
 
 use entente_group::{Group, Scalar};
 use entente_record::ballot::hashes::{self, Label};
+use entente_record::RecordError;
 use entente_record::ballot::{
-    BallotError, BallotState, ContestData, ContestStatus, EncryptedBallot, EncryptedContest,
+    BallotState, ContestData, ContestStatus, EncryptedBallot, EncryptedContest,
     EncryptedContestData, EncryptedSelection, PlaintextBallot, PublicKey, contest_data,
 };
 use entente_record::manifest::{Contest, Manifest};
@@ -68,10 +69,10 @@ pub(crate) struct ContestVotes<'m> {
 pub(crate) fn check_ballot<'m>(
     manifest: &'m Manifest,
     ballot: &PlaintextBallot,
-) -> Result<Vec<ContestVotes<'m>>, BallotError> {
+) -> Result<Vec<ContestVotes<'m>>, RecordError> {
     let b = &ballot.ballot_id;
     let listed = manifest.styles.get(&ballot.ballot_style).ok_or_else(|| {
-        BallotError::Invalid(format!(
+        RecordError::Invalid(format!(
             "ballot {b}: ballot style {:?} is not in the manifest",
             ballot.ballot_style
         ))
@@ -80,16 +81,16 @@ pub(crate) fn check_ballot<'m>(
     for (ci, pc) in ballot.contests.iter().enumerate() {
         let at = format!("ballot {b}, contests[{ci}] ({})", pc.contest_id);
         let contest = manifest.contest(&pc.contest_id).ok_or_else(|| {
-            BallotError::Invalid(format!("{at}: no such contest in the manifest"))
+            RecordError::Invalid(format!("{at}: no such contest in the manifest"))
         })?;
         if !listed.contains(&contest.id) {
-            return Err(BallotError::Invalid(format!(
+            return Err(RecordError::Invalid(format!(
                 "{at}: ballot style {:?} does not list this contest",
                 ballot.ballot_style
             )));
         }
         if pc.sequence_order != i64::from(contest.index) {
-            return Err(BallotError::Invalid(format!(
+            return Err(RecordError::Invalid(format!(
                 "{at}: sequence_order {} differs from the manifest's {}",
                 pc.sequence_order, contest.index
             )));
@@ -102,28 +103,28 @@ pub(crate) fn check_ballot<'m>(
                 .iter()
                 .position(|o| o.id == ps.selection_id)
                 .ok_or_else(|| {
-                    BallotError::Invalid(format!("{sat}: no such option in the contest"))
+                    RecordError::Invalid(format!("{sat}: no such option in the contest"))
                 })?;
             if ps.sequence_order != i64::from(contest.options[oi].index) {
-                return Err(BallotError::Invalid(format!(
+                return Err(RecordError::Invalid(format!(
                     "{sat}: sequence_order {} differs from the manifest's {}",
                     ps.sequence_order, contest.options[oi].index
                 )));
             }
             if ps.vote < 0 {
-                return Err(BallotError::Invalid(format!(
+                return Err(RecordError::Invalid(format!(
                     "{sat}: negative vote {}",
                     ps.vote
                 )));
             }
             if ps.vote > i64::from(contest.option_limit) {
-                return Err(BallotError::Invalid(format!(
+                return Err(RecordError::Invalid(format!(
                     "{sat}: vote {} is above the option selection limit R = {}",
                     ps.vote, contest.option_limit
                 )));
             }
             if votes[oi].replace(ps.vote as u32).is_some() {
-                return Err(BallotError::Invalid(format!("{sat}: option given twice")));
+                return Err(RecordError::Invalid(format!("{sat}: option given twice")));
             }
         }
         let entry = ContestVotes {
@@ -132,7 +133,7 @@ pub(crate) fn check_ballot<'m>(
             write_ins: pc.write_ins.clone(),
         };
         if given.insert(contest.id.as_str(), entry).is_some() {
-            return Err(BallotError::Invalid(format!("{at}: contest given twice")));
+            return Err(RecordError::Invalid(format!("{at}: contest given twice")));
         }
     }
     Ok(manifest
@@ -151,7 +152,7 @@ pub(crate) fn check_ballot<'m>(
 
 /// Checks a plaintext ballot against the manifest without encrypting it (see [`Encryptor`]):
 /// the same checks, so that a batch can be refused before anything is written.
-pub fn check_plaintext(manifest: &Manifest, ballot: &PlaintextBallot) -> Result<(), BallotError> {
+pub fn check_plaintext(manifest: &Manifest, ballot: &PlaintextBallot) -> Result<(), RecordError> {
     check_ballot(manifest, ballot).map(|_| ())
 }
 
@@ -208,7 +209,7 @@ impl<G: Group> Encryptor<'_, G> {
         ballot: &PlaintextBallot,
         ctx: BallotContext<'_>,
         mut proof_nonces: impl FnMut(ProofSite<'_>) -> ProofNonces<G::Scalar>,
-    ) -> Result<EncryptedBallot<G>, BallotError> {
+    ) -> Result<EncryptedBallot<G>, RecordError> {
         let contests = check_ballot(self.manifest, ballot)?;
         let mut encrypted = Vec::with_capacity(contests.len());
         for v in &contests {

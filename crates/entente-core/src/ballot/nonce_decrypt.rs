@@ -4,8 +4,9 @@
 
 use entente_group::{Group, Scalar};
 use entente_record::ballot::hashes::{self, Label};
+use entente_record::RecordError;
 use entente_record::ballot::{
-    BallotError, ContestData, EncryptedBallot, PlaintextBallot, PlaintextContest,
+    ContestData, EncryptedBallot, PlaintextBallot, PlaintextContest,
     PlaintextSelection, PublicKey,
 };
 use entente_record::{HashValue, Revision};
@@ -28,7 +29,7 @@ pub fn decrypt_with_nonce<G: Group>(
     key: &PublicKey<G>,
     ballot: &EncryptedBallot<G>,
     primary: &[u8; 32],
-) -> Result<OpenedBallot, BallotError> {
+) -> Result<OpenedBallot, RecordError> {
     let mut contests = Vec::with_capacity(ballot.contests.len());
     let mut datas = Vec::with_capacity(ballot.contests.len());
     for c in &ballot.contests {
@@ -50,7 +51,7 @@ pub fn decrypt_with_nonce<G: Group>(
                 },
             );
             if G::vartime_g_pow(&nonce) != s.ciphertext.alpha {
-                return Err(BallotError::Invalid(format!(
+                return Err(RecordError::Invalid(format!(
                     "{}: the primary nonce does not reproduce alpha",
                     at()
                 )));
@@ -61,7 +62,7 @@ pub fn decrypt_with_nonce<G: Group>(
             let vote = (0..=limit)
                 .find(|&t| key.pow(&G::Scalar::from_u64(u64::from(t))) == k_t)
                 .ok_or_else(|| {
-                    BallotError::Invalid(format!("{}: the value is not in 0..={limit}", at()))
+                    RecordError::Invalid(format!("{}: the value is not in 0..={limit}", at()))
                 })?;
             selections.push(PlaintextSelection {
                 selection_id: s.selection_id.clone(),
@@ -90,7 +91,7 @@ pub fn decrypt_with_nonce<G: Group>(
                     .ok()
             })
             .ok_or_else(|| {
-                BallotError::Invalid(format!(
+                RecordError::Invalid(format!(
                     "contest {}: the primary nonce does not open the contest data",
                     c.contest_id
                 ))

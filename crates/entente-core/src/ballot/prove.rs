@@ -3,8 +3,9 @@
 
 use entente_group::{Group, Scalar};
 use entente_record::HashValue;
+use entente_record::RecordError;
 use entente_record::ballot::{
-    BallotError, Ciphertext, ProofPair, PublicKey, RangeProof, range_challenge,
+    Ciphertext, ProofPair, PublicKey, RangeProof, range_challenge,
 };
 use rand::{CryptoRng, RngCore};
 
@@ -37,13 +38,13 @@ pub fn prove_range<G: Group>(
     limit: u32,
     nonce: &G::Scalar,
     nonces: &ProofNonces<G::Scalar>,
-) -> Result<RangeProof<G>, BallotError> {
+) -> Result<RangeProof<G>, RecordError> {
     let n = limit as usize + 1;
     if value > limit {
-        return Err(BallotError::OutOfRange { value, limit });
+        return Err(RecordError::OutOfRange { value, limit });
     }
     if nonces.u.len() != n || nonces.c.len() != n {
-        return Err(BallotError::ProofNonces {
+        return Err(RecordError::ProofNonces {
             expected: n,
             actual: nonces.u.len().min(nonces.c.len()),
         });

@@ -14,9 +14,13 @@
 
 mod dlog;
 mod election;
+mod error;
+mod target;
 
 pub use dlog::DlogTable;
 pub use election::{ElectionBatch, ElectionResult};
+pub use error::DecryptError;
+pub use target::{Decrypted, Target};
 
 use std::collections::BTreeMap;
 
@@ -26,126 +30,14 @@ use entente_record::ballot::contest_data::{
     C1Encoding, ContestDataDecryption, decryption_challenge as data_challenge,
 };
 use entente_record::ballot::{
-    Ciphertext, Decryption, EncryptedContestData, PublicKey, decryption_challenge,
+    Ciphertext, Decryption, PublicKey, decryption_challenge,
 };
 use entente_record::hash::hmac;
 use rand::{CryptoRng, RngCore};
 use rayon::prelude::*;
-use thiserror::Error;
 use zeroize::Zeroizing;
 
 use crate::keys::VerifiedGuardianKey;
-
-/// Why a decryption could not be completed.
-#[derive(Debug, Error, Clone, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum DecryptError {
-    /// Fewer guardians than the quorum.
-    #[error("{present} guardians present, the quorum is {quorum}: {} more needed", quorum - present)]
-    NotEnoughGuardians {
-        /// Present.
-        present: usize,
-        /// k.
-        quorum: usize,
-    },
-    /// A guardian the election does not know.
-    #[error("guardian {0} is not a guardian of this election")]
-    UnknownGuardian(u32),
-    /// A guardian twice.
-    #[error("guardian {0} is present twice")]
-    DuplicateGuardian(u32),
-    /// A response that does not match the guardian's commitment (eq. (74), (75) or (83), (84)).
-    #[error(
-        "guardian {guardian}'s decryption share of item {item} fails its proof (eq. (74)/(75))"
-    )]
-    BadShare {
-        /// The guardian.
-        guardian: u32,
-        /// Which item of the batch.
-        item: usize,
-    },
-    /// A guardian's message covers another number of items than the batch.
-    #[error("guardian {guardian} sent {actual} values for {expected} items")]
-    WrongCount {
-        /// The guardian.
-        guardian: u32,
-        /// The batch size.
-        expected: usize,
-        /// What it sent.
-        actual: usize,
-    },
-    /// Challenges or results that do not match the batch item for item: the caller mixed up
-    /// two batches (no guardian is at fault).
-    #[error("{actual} values for a batch of {expected} items")]
-    BatchMismatch {
-        /// The batch size.
-        expected: usize,
-        /// What was given.
-        actual: usize,
-    },
-    /// A response from a guardian who sent no commitment, or none from one who did.
-    #[error("guardian {0}: commitment and response do not pair up")]
-    Unpaired(u32),
-    /// The value is not below the bound.
-    #[error(
-        "item {item}: the decrypted value is not in 0..={bound} (not a tally of these ballots)"
-    )]
-    OutOfBound {
-        /// Which item of the batch.
-        item: usize,
-        /// The bound searched.
-        bound: u64,
-    },
-    /// Contest data whose β is proven but whose MAC does not verify: the ciphertext was not made
-    /// under this key, or was changed.
-    #[error("item {item}: the contest data does not decrypt: {reason}")]
-    ContestData {
-        /// Which item of the batch.
-        item: usize,
-        /// What failed.
-        reason: String,
-    },
-}
-
-/// One thing the guardians decrypt.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Target<G: Group> {
-    /// An ElGamal ciphertext (A, B): a tally's or a challenged ballot's selection, §3.6.1.
-    Vote(Ciphertext<G>),
-    /// A contest's hashed-ElGamal data, §3.6.4; the label and index select the MAC key.
-    ContestData {
-        /// (C_0, C_1, C_2).
-        data: EncryptedContestData<G>,
-        /// The contest's label.
-        contest_id: String,
-        /// The contest's sequence order.
-        contest_index: u32,
-    },
-}
-
-impl<G: Group> Target<G> {
-    /// The element the guardians raise to their shares: A, or C_0.
-    pub fn base(&self) -> &G::Element {
-        match self {
-            Target::Vote(ct) => &ct.alpha,
-            Target::ContestData { data, .. } => &data.c0,
-        }
-    }
-}
-
-/// A decrypted item with its proof.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Decrypted<G: Group> {
-    /// t, T = K^t and the proof (c, v).
-    Vote(Decryption<G>),
-    /// β = C_0^s with its proof, and the plaintext bytes.
-    ContestData {
-        /// β and (c, v).
-        proof: ContestDataDecryption<G>,
-        /// The decrypted bytes (numBytes of them).
-        bytes: Vec<u8>,
-    },
-}
 
 /// w_i = prod_{l in U, l != i} l / (l - i) mod q, eq. (67).
 pub fn lagrange_coefficient<S: Scalar>(i: u32, present: &[u32]) -> S {

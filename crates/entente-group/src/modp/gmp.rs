@@ -11,7 +11,7 @@ use super::{Kernel, Limbs, integer_of, limbs_of};
 pub(crate) struct Gmp;
 
 fn p() -> &'static Integer {
-    &crate::P4096::constants().p
+    &crate::constants::constants().p
 }
 
 impl Kernel for Gmp {

@@ -187,7 +187,7 @@ pub(crate) struct Constants52 {
 
 pub(crate) fn constants() -> &'static Constants52 {
     static C: LazyLock<Constants52> = LazyLock::new(|| {
-        let p = &crate::P4096::constants().p;
+        let p = &crate::constants::constants().p;
         let r = Integer::from(1u32) << 4160u32;
         let p64 = limbs_of(p);
         let mut unit = [0u64; L52];
@@ -224,11 +224,6 @@ impl MontMul52 for Emulator {
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Ifma52<M>(pub M);
 
-/// The production kernel. Only reached when [`super::Backend::current`] is IFMA, which it is
-/// only when the CPU has the instructions.
-pub(crate) fn kernel() -> Ifma52<super::simd::Ifma> {
-    Ifma52(super::simd::Ifma::detect().expect("the IFMA backend is chosen only on IFMA CPUs"))
-}
 
 impl<M: MontMul52> Kernel for Ifma52<M> {
     type W = Limbs52;

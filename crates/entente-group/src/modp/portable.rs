@@ -13,7 +13,11 @@
 //! Values are kept fully reduced in [0, p); the final conditional subtraction and the
 //! Karatsuba signs are done by masks, so the running time depends on neither operand.
 
-use super::{Kernel, LIMBS, Limbs, portable_constants, select_limbs};
+use std::sync::LazyLock;
+
+use rug::Integer;
+
+use super::{Kernel, LIMBS, Limbs, limbs_of, select_limbs};
 
 /// The portable kernel: the working form is the element form, [0, p) times R = 2^4096.
 #[derive(Debug, Clone, Copy)]
@@ -335,4 +339,24 @@ pub(super) fn subtract_if_at_least(r: &mut Limbs, top: u64, p: &Limbs) {
     for i in 0..LIMBS {
         r[i] = (d[i] & mask) | (r[i] & !mask);
     }
+}
+
+/// p, R² mod p and R mod p for the portable backend (R = 2^4096).
+pub(crate) struct PortableConstants {
+    pub p: Limbs,
+    pub r2: Limbs,
+    pub one: Limbs,
+}
+
+pub(crate) fn portable_constants() -> &'static PortableConstants {
+    static C: LazyLock<PortableConstants> = LazyLock::new(|| {
+        let p = &crate::constants::constants().p;
+        let r = Integer::from(1u32) << 4096u32;
+        PortableConstants {
+            p: limbs_of(p),
+            r2: limbs_of(&(Integer::from(&r * &r) % p)),
+            one: limbs_of(&(r % p)),
+        }
+    });
+    &C
 }

@@ -10,7 +10,7 @@
 use entente_group::Group;
 use prost::Message;
 
-use super::BallotError;
+use crate::RecordError;
 use crate::hash::{hmac, verify_hmac};
 use crate::{HashValue, Hasher};
 
@@ -151,12 +151,12 @@ impl ContestData {
     }
 
     /// Decodes the records' form. Trailing zero bytes (padding to the block size) are allowed.
-    pub fn decode(bytes: &[u8]) -> Result<Self, BallotError> {
+    pub fn decode(bytes: &[u8]) -> Result<Self, RecordError> {
         let end = bytes.iter().rposition(|&b| b != 0).map_or(0, |i| i + 1);
         let msg = ContestDataMessage::decode(&bytes[..end])
-            .map_err(|e| BallotError::ContestDataFormat(e.to_string()))?;
+            .map_err(|e| RecordError::ContestDataFormat(e.to_string()))?;
         let status = ContestStatus::try_from(msg.status).map_err(|_| {
-            BallotError::ContestDataFormat(format!("unknown status {}", msg.status))
+            RecordError::ContestDataFormat(format!("unknown status {}", msg.status))
         })?;
         Ok(Self {
             status,
@@ -268,9 +268,9 @@ impl<G: Group> EncryptedContestData<G> {
         beta: &G::Element,
         contest_id: &str,
         contest_index: u32,
-    ) -> Result<Vec<u8>, BallotError> {
+    ) -> Result<Vec<u8>, RecordError> {
         if self.c1.len() != (self.num_bytes as usize).div_ceil(32) * 32 {
-            return Err(BallotError::ContestDataFormat(format!(
+            return Err(RecordError::ContestDataFormat(format!(
                 "c1 has {} bytes, numBytes {} needs {}",
                 self.c1.len(),
                 self.num_bytes,
@@ -290,7 +290,7 @@ impl<G: Group> EncryptedContestData<G> {
                 return Ok(plain);
             }
         }
-        Err(BallotError::ContestDataMac)
+        Err(RecordError::ContestDataMac)
     }
 }
 
@@ -355,7 +355,7 @@ impl<G: Group> EncryptedContestData<G> {
         beta: &G::Element,
         challenge: &G::Scalar,
         response: &G::Scalar,
-    ) -> Result<(), BallotError> {
+    ) -> Result<(), RecordError> {
         let a = G::mul(&G::vartime_g_pow(response), &key.pow(challenge));
         let b = G::vartime_multi_pow(&[(&self.c0, response), (beta, challenge)]);
         let holds = |encoding| {
@@ -365,7 +365,7 @@ impl<G: Group> EncryptedContestData<G> {
         if holds(C1Encoding::Bytes) || holds(C1Encoding::HexText) {
             Ok(())
         } else {
-            Err(BallotError::DecryptionProof)
+            Err(RecordError::DecryptionProof)
         }
     }
 }

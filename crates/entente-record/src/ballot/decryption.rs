@@ -4,7 +4,8 @@
 
 use entente_group::{Group, Scalar};
 
-use super::{BallotError, Ciphertext, PublicKey};
+use super::{Ciphertext, PublicKey};
+use crate::RecordError;
 use crate::{HashValue, Hasher};
 
 /// Domain separation of the decryption challenge, eq. (71).
@@ -51,7 +52,7 @@ impl<G: Group> Decryption<G> {
         h_e: &HashValue,
         key: &PublicKey<G>,
         ct: &Ciphertext<G>,
-    ) -> Result<(), BallotError> {
+    ) -> Result<(), RecordError> {
         let m = G::mul(&ct.beta, &G::inv(&self.k_to_t));
         let a = G::mul(&G::vartime_g_pow(&self.response), &key.pow(&self.challenge));
         let b = G::mul(
@@ -59,10 +60,10 @@ impl<G: Group> Decryption<G> {
             &G::vartime_pow(&m, &self.challenge),
         );
         if decryption_challenge::<G>(h_e, key.element(), ct, &a, &b, &m) != self.challenge {
-            return Err(BallotError::DecryptionProof);
+            return Err(RecordError::DecryptionProof);
         }
         if key.pow(&G::Scalar::from_u64(self.value)) != self.k_to_t {
-            return Err(BallotError::DecryptedValue { value: self.value });
+            return Err(RecordError::DecryptedValue { value: self.value });
         }
         Ok(())
     }

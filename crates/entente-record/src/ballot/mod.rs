@@ -18,65 +18,8 @@ pub use plaintext::{PlaintextBallot, PlaintextContest, PlaintextSelection};
 pub use proof::{ProofPair, RangeProof, range_challenge};
 
 use entente_group::Group;
-use thiserror::Error;
 
-use crate::HashValue;
-
-/// Why a ballot, or a part of one, was refused.
-#[derive(Debug, Error, Clone, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum BallotError {
-    /// A value to prove is above its limit.
-    #[error("value {value} is above the limit {limit}")]
-    OutOfRange {
-        /// The value.
-        value: u32,
-        /// The limit R or L.
-        limit: u32,
-    },
-    /// The proof nonces do not cover the range.
-    #[error("a range proof 0..=R needs {expected} nonces, got {actual}")]
-    ProofNonces {
-        /// R + 1.
-        expected: usize,
-        /// What was given.
-        actual: usize,
-    },
-    /// A range proof with no pairs.
-    #[error("range proof has no challenge/response pairs")]
-    EmptyProof,
-    /// A range proof does not verify (the challenges do not sum to the hash, Verification 5.D / 6.D).
-    #[error(
-        "range proof fails: the challenges do not sum to the challenge hash (Verification 5/6)"
-    )]
-    ProofFails,
-    /// A range proof's range differs from the manifest's limit.
-    #[error("range proof covers 0..={actual}, the manifest says 0..={expected}")]
-    ProofRange {
-        /// R or L from the manifest.
-        expected: u32,
-        /// The proof's.
-        actual: u32,
-    },
-    /// Encrypted contest data whose MAC does not verify.
-    #[error("contest data MAC does not verify")]
-    ContestDataMac,
-    /// Contest data that does not decode.
-    #[error("contest data does not decode: {0}")]
-    ContestDataFormat(String),
-    /// A decryption proof does not verify (Verification 9.B).
-    #[error("decryption proof fails: the challenge differs (Verification 9.B)")]
-    DecryptionProof,
-    /// T is not K^t for the stated t (Verification 10.A).
-    #[error("the decrypted value {value} does not match T (Verification 10.A)")]
-    DecryptedValue {
-        /// The stated t.
-        value: u64,
-    },
-    /// A plaintext ballot or its manifest is inconsistent.
-    #[error("{0}")]
-    Invalid(String),
-}
+use crate::{HashValue, RecordError};
 
 /// Whether a ballot was cast or challenged (the records' `state`: CAST or SPOILED).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -254,10 +197,10 @@ impl<G: Group> EncryptedBallot<G> {
         revision: crate::Revision,
         h_e: &HashValue,
         key: &PublicKey<G>,
-    ) -> Result<(), BallotError> {
+    ) -> Result<(), RecordError> {
         match self.check(revision, h_e, key).1.into_iter().next() {
             None => Ok(()),
-            Some(f) => Err(BallotError::Invalid(format!(
+            Some(f) => Err(RecordError::Invalid(format!(
                 "{} (Verification {})",
                 f.describe(),
                 f.verification

@@ -3,7 +3,8 @@
 
 use entente_group::{Group, Scalar};
 
-use super::{BallotError, Ciphertext, PublicKey};
+use super::{Ciphertext, PublicKey};
+use crate::RecordError;
 use crate::{HashValue, Hasher};
 
 /// The domain-separation byte of the range-proof challenge, eq. (46), (56).
@@ -51,9 +52,9 @@ impl<G: Group> RangeProof<G> {
         h_e: &HashValue,
         key: &PublicKey<G>,
         ct: &Ciphertext<G>,
-    ) -> Result<(), BallotError> {
+    ) -> Result<(), RecordError> {
         if self.pairs.is_empty() {
-            return Err(BallotError::EmptyProof);
+            return Err(RecordError::EmptyProof);
         }
         let commitments: Vec<(G::Element, G::Element)> = self
             .pairs
@@ -79,7 +80,7 @@ impl<G: Group> RangeProof<G> {
         if sum == c {
             Ok(())
         } else {
-            Err(BallotError::ProofFails)
+            Err(RecordError::ProofFails)
         }
     }
 
