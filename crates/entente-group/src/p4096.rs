@@ -33,8 +33,11 @@ const WINDOWS: usize = 256_usize.div_ceil(WINDOW_BITS);
 /// Non-trivial entries per window (digit 0 needs no entry).
 const DIGITS: usize = (1 << WINDOW_BITS) - 1;
 
-static GENERATOR: LazyLock<Element4096> =
-    LazyLock::new(|| Element4096(modp::to_element_form(&modp::limbs_of(&constants::constants().g))));
+static GENERATOR: LazyLock<Element4096> = LazyLock::new(|| {
+    Element4096(modp::to_element_form(&modp::limbs_of(
+        &constants::constants().g,
+    )))
+});
 static G_TABLE: LazyLock<Table4096> = LazyLock::new(|| P4096::table(&GENERATOR));
 static Q_U256: LazyLock<U256> = LazyLock::new(|| U256::from_be_hex(Q_HEX));
 

@@ -9,7 +9,7 @@
 //! the verifier checks). Its working copy of the record lives in its state directory.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use crate::protocol::RolesFile;
@@ -18,8 +18,7 @@ use crate::protocol::{
     LogView, ResultJson, ceremony_blocking, kind,
 };
 use anyhow::{Context, Result, bail, ensure};
-use entente_board::note::{NoteSigner, SignedNote};
-use entente_board::witness::CosignatureVerifier;
+use entente_board::note::NoteSigner;
 use entente_core::keys::{GuardianPublicKey, JointKey, KeyContext, Quorum};
 use entente_group::P4096;
 use entente_record::election::{ElectionConfigured, GuardianJson, parse_json};
@@ -100,12 +99,12 @@ pub fn create(
         format!("quorum {quorum} with the {n} guardians of the roles file on the log")
     })?;
     if m.view.of(kind::ELECTION).next().is_none() {
-        let config = crate::demo::config_json(manifest, q, baux0, "entente admin create")?;
+        let config = crate::election::config_json(manifest, q, baux0, "entente admin create")?;
         let body = ElectionBody {
             manifest: String::from_utf8(manifest.to_vec())
                 .context("the manifest is not UTF-8 text")?,
             election_config: serde_json::to_string_pretty(&config)?,
-            constants: serde_json::to_string_pretty(&crate::demo::constants_json())?,
+            constants: serde_json::to_string_pretty(&crate::election::constants_json())?,
             definition,
         };
         opts.client.post_step(
@@ -197,7 +196,7 @@ pub fn initialize(opts: &AdminOptions) -> Result<JointKey<P4096>> {
     }
     let joint = JointKey::combine(&ctx, &configured.h_b, keys)?;
     if view.of(kind::ELECTION_INITIALIZED).next().is_none() {
-        let json = crate::demo::initialized_json(&joint, |i| {
+        let json = crate::election::initialized_json(&joint, |i| {
             names
                 .get(&i)
                 .cloned()
@@ -474,59 +473,4 @@ pub fn tally(opts: &AdminOptions, tally_id: &str, wanted: Option<usize>) -> Resu
         excluded,
         table: crate::decrypt::result_table(&combined.manifest, &combined.result.tally),
     })
-}
-
-/// What an export holds.
-pub struct Exported {
-    /// The log's size at the exported checkpoint.
-    pub size: u64,
-    /// The record files written.
-    pub files: usize,
-    /// The witnesses whose cosignatures the checkpoint carries.
-    pub cosigned_by: Vec<String>,
-}
-
-/// `entente export`: the election record from the log, under `dir`, with the log itself as
-/// tlog-tiles under `dir/log/`. Waits (up to `timeout`) for a checkpoint of the whole log
-/// cosigned by every witness of the roles file on the log.
-pub fn export(client: &Client, dir: &Path, timeout: Duration) -> Result<Exported> {
-    let log_dir = dir.join(LOG_DIR);
-    let (m, size, cosigned_by) = client.wait_for(
-        &log_dir,
-        "a checkpoint of the whole log cosigned by every witness",
-        timeout,
-        |m| {
-            let (status, body) = client.get("/status")?;
-            ensure!(status == 200, "GET /status: {status}");
-            let st: serde_json::Value = serde_json::from_slice(&body)?;
-            let whole = st["size"].as_u64() == Some(m.size);
-            let cosigners = cosigners(&m.note, &m.view.roles.witnesses)?;
-            Ok((whole && cosigners.len() == m.view.roles.witnesses.len())
-                .then(|| (m.view.clone(), m.size, cosigners)))
-        },
-    )?;
-    let files = materialize(&m, dir)?;
-    crate::encrypt::write_atomically(
-        &log_dir.join(crate::verify::LOG_KEY_FILE),
-        format!("{}\n", client.log_key()).as_bytes(),
-    )?;
-    Ok(Exported {
-        size,
-        files,
-        cosigned_by,
-    })
-}
-
-/// The witnesses (of `witnesses`, cosignature verifier keys) whose valid cosignature `note`
-/// carries.
-pub fn cosigners(note: &str, witnesses: &[String]) -> Result<Vec<String>> {
-    SignedNote::parse(note).context("the checkpoint is not a signed note")?;
-    let mut out = Vec::new();
-    for w in witnesses {
-        let v = CosignatureVerifier::parse(w).context("a witness key of the roles file")?;
-        if v.verify(note).is_ok() {
-            out.push(v.name().to_owned());
-        }
-    }
-    Ok(out)
 }

@@ -19,13 +19,18 @@ use crate::protocol::Receipt;
 use anyhow::{Context, Result, bail, ensure};
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD as B64;
-use entente_board::note::{Checkpoint, NoteSigner, NoteVerifier};
+use entente_board::note::{Checkpoint, NoteSigner, NoteVerifier, SignedNote};
 use entente_board::tiles::{self, TILE_WIDTH};
+use entente_board::witness::CosignatureVerifier;
 use entente_board::{Hash, leaf_hash, verify_inclusion};
 
-use crate::encrypt::write_atomically;
+use crate::files::write_atomically;
 
 /// The folder of a mirror (and of an exported record) that holds the log's tiles.
+/// The file in an exported record's `log/` that names the log's verifier key the exporter
+/// trusted (a verifier may pin another with `--log`).
+pub const LOG_KEY_FILE: &str = "key";
+
 pub const LOG_DIR: &str = "log";
 
 /// An HTTP client of one server, checking what it reads against the log's key.
@@ -247,7 +252,7 @@ impl Client {
             if status == 200 {
                 let note = String::from_utf8(body).context("the checkpoint is not text")?;
                 let m = self.mirror_note(&witnessed, note)?;
-                let cosigned = crate::admin::cosigners(&m.note, &m.view.roles.witnesses)?;
+                let cosigned = crate::client::cosigners(&m.note, &m.view.roles.witnesses)?;
                 if cosigned.len() == m.view.roles.witnesses.len() && done(&m) {
                     return Ok(m);
                 }
@@ -468,4 +473,18 @@ pub fn materialize(view: &LogView, dir: &Path) -> Result<usize> {
         }
     }
     Ok(files.len())
+}
+
+/// The witnesses (of `witnesses`, cosignature verifier keys) whose valid cosignature `note`
+/// carries.
+pub fn cosigners(note: &str, witnesses: &[String]) -> Result<Vec<String>> {
+    SignedNote::parse(note).context("the checkpoint is not a signed note")?;
+    let mut out = Vec::new();
+    for w in witnesses {
+        let v = CosignatureVerifier::parse(w).context("a witness key of the roles file")?;
+        if v.verify(note).is_ok() {
+            out.push(v.name().to_owned());
+        }
+    }
+    Ok(out)
 }

@@ -36,7 +36,7 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use zeroize::Zeroizing;
 
-use crate::encrypt::write_atomically;
+use crate::files::write_atomically;
 use crate::record::{self, Election};
 
 type G = P4096;

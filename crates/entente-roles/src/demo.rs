@@ -17,17 +17,15 @@ use entente_core::keys::Guardian;
 use entente_core::keys::{JointKey, KeyContext, Quorum, run_local};
 use entente_group::{Group, P4096};
 use entente_record::ballot::{BallotState, PlaintextBallot, PlaintextContest, PlaintextSelection};
-use entente_record::election::{ElectionConfigJson, ElectionInitializedJson, ElectionSetup};
+use entente_record::election::ElectionSetup;
 use entente_record::manifest::Manifest;
 use entente_record::{HashValue, hash::fingerprint, params};
 use rand::rngs::StdRng;
 use rand::seq::SliceRandom;
 use rand::{Rng, SeedableRng, TryRngCore};
 
+use crate::election::{DEMO_MANIFEST, config_json, write_setup};
 use crate::encrypt::{self, Challenge, EncryptReport};
-
-/// The demo election's manifest, hashed byte for byte into H_M (spec 2.0 §3.1.4).
-pub const DEMO_MANIFEST: &str = include_str!("../assets/demo-manifest.json");
 
 /// The demo's polling-place device: its id and B_aux,0.
 const DEVICE: &str = "riverside-booth-1";
@@ -101,84 +99,6 @@ pub struct DemoOutcome {
     pub sealed: Option<PathBuf>,
     /// Where the record is, if it was kept.
     pub record: Option<PathBuf>,
-}
-
-/// `constants.json`: the standard group, as the conformance records write it.
-pub fn constants_json() -> serde_json::Value {
-    let c = P4096::constants();
-    serde_json::json!({
-        "name": "ElectionGuard 2.0 standard group, 4096 bits",
-        "large_prime": entente_group::hex::encode(&c.p_bytes()),
-        "small_prime": entente_group::hex::encode(&c.q_bytes()),
-        "cofactor": entente_group::hex::encode(&c.r_bytes()),
-        "generator": entente_group::hex::encode(&c.g_bytes()),
-    })
-}
-
-/// `election_config.json` for a manifest and n, k: H_P, H_M, H_B (spec 2.0 §3.1), chained
-/// confirmation codes starting from B_aux,0 = `baux0`.
-pub fn config_json(
-    manifest: &[u8],
-    quorum: Quorum,
-    baux0: &str,
-    created_by: &str,
-) -> Result<ElectionConfigJson> {
-    let h_p = params::standard_parameter_base_hash();
-    let h_m = params::manifest_hash(&h_p, manifest)?;
-    let h_b = params::election_base_hash(&h_p, &h_m, quorum.guardians(), quorum.quorum());
-    Ok(ElectionConfigJson {
-        config_version: params::SPEC_VERSION.to_owned(),
-        number_of_guardians: quorum.guardians(),
-        quorum: quorum.quorum(),
-        parameter_base_hash: h_p.to_hex(),
-        manifest_hash: h_m.to_hex(),
-        election_base_hash: h_b.to_hex(),
-        chain_confirmation_codes: true,
-        baux0: baux0.as_bytes().to_vec(),
-        metadata: serde_json::Map::from_iter([("Created by".to_owned(), created_by.into())]),
-    })
-}
-
-/// `election_initialized.json` for a joint key; guardian i is named `name(i)`.
-pub fn initialized_json(
-    joint: &JointKey<P4096>,
-    name: impl Fn(u32) -> String,
-) -> ElectionInitializedJson {
-    ElectionInitializedJson {
-        joint_public_key: P4096::element_to_hex(&joint.key),
-        extended_base_hash: joint.extended_base_hash.to_hex(),
-        guardians: joint
-            .guardians
-            .iter()
-            .map(|g| g.to_json(&name(g.index())))
-            .collect(),
-        metadata: serde_json::Map::new(),
-    }
-}
-
-/// The record files of the setup, in the conformance records' JSON.
-pub fn write_setup(
-    dir: &Path,
-    manifest: &[u8],
-    joint: &JointKey<P4096>,
-    config: &ElectionConfigJson,
-) -> Result<()> {
-    let initialized = initialized_json(joint, |i| format!("guardian{i}"));
-    let write = |name: &str, bytes: Vec<u8>| {
-        encrypt::write_atomically(&dir.join(name), &bytes)
-            .with_context(|| format!("cannot write {name}"))
-    };
-    write(
-        "constants.json",
-        serde_json::to_vec_pretty(&constants_json())?,
-    )?;
-    write("manifest.json", manifest.to_vec())?;
-    write("election_config.json", serde_json::to_vec_pretty(config)?)?;
-    write(
-        "election_initialized.json",
-        serde_json::to_vec_pretty(&initialized)?,
-    )?;
-    Ok(())
 }
 
 /// A random valid ballot: in each contest, usually as many choices as allowed, sometimes fewer.
@@ -294,7 +214,10 @@ pub fn run(opts: &DemoOptions) -> Result<DemoOutcome> {
             let bytes =
                 entente_core::keys::store::seal_with_work_factor(g, passphrase, opts.scrypt_log_n)
                     .with_context(|| format!("cannot seal guardian {}'s secret", g.index()))?;
-            encrypt::write_atomically(&sealed.join(format!("guardian-{}.age", g.index())), &bytes)?;
+            crate::files::write_atomically(
+                &sealed.join(format!("guardian-{}.age", g.index())),
+                &bytes,
+            )?;
         }
         outcome.sealed = Some(sealed);
     }

@@ -25,7 +25,8 @@ use entente_record::election::{ElectionSetup, read_json};
 
 use crate::board::{Key, Role};
 use crate::client::{check_receipt, next_nonce};
-use crate::encrypt::{Challenge, ballot_paths, encrypt_into_record, write_atomically};
+use crate::encrypt::{Challenge, ballot_paths, encrypt_into_record};
+use crate::files::write_atomically;
 
 type G = P4096;
 

@@ -38,7 +38,7 @@ use entente_record::election::{
 
 use crate::board::{Key, Role};
 use crate::client::{Client, LOG_DIR, Mirrored, materialize};
-use crate::encrypt::write_atomically;
+use crate::files::write_atomically;
 
 type G = P4096;
 

@@ -32,7 +32,8 @@ use rand::rngs::StdRng;
 
 use crate::board::Role;
 use crate::client::{Client, check_receipt};
-use crate::encrypt::{Challenge, encrypt_into_record, write_atomically};
+use crate::encrypt::{Challenge, encrypt_into_record};
+use crate::files::write_atomically;
 use crate::netdemo::Stage;
 
 /// What `entente bench --load` is asked to do.
@@ -124,11 +125,12 @@ pub fn run(opts: &LoadOptions) -> Result<LoadReport> {
     let work = tempfile::tempdir().context("cannot create a temporary directory")?;
     let w = work.path();
     // The election, set up in one process (the load is on the board, not the ceremony).
-    let manifest_bytes = crate::demo::DEMO_MANIFEST.as_bytes();
+    let manifest_bytes = crate::election::DEMO_MANIFEST.as_bytes();
     let manifest = Manifest::from_json(manifest_bytes)?;
     let quorum = Quorum::new(3, 2)?;
     let record = w.join("election");
-    let config = crate::demo::config_json(manifest_bytes, quorum, "load", "entente bench --load")?;
+    let config =
+        crate::election::config_json(manifest_bytes, quorum, "load", "entente bench --load")?;
     let h_b = entente_record::HashValue::from_hex(&config.election_base_hash)?;
     let (_, joint) = run_local::<P4096, _>(
         KeyContext::standard(),
@@ -136,7 +138,7 @@ pub fn run(opts: &LoadOptions) -> Result<LoadReport> {
         &h_b,
         &mut StdRng::from_os_rng(),
     )?;
-    crate::demo::write_setup(&record, manifest_bytes, &joint, &config)?;
+    crate::election::write_setup(&record, manifest_bytes, &joint, &config)?;
     let setup = ElectionSetup::<P4096>::read(&record)?;
 
     // Keys, roles, board.

@@ -30,7 +30,7 @@ use rand::rngs::StdRng;
 
 use crate::board::Role;
 use crate::client::Client;
-use crate::encrypt::write_atomically;
+use crate::files::write_atomically;
 
 /// How long a drill's administrator waits for a guardian's answer (seconds).
 const DRILL_TIMEOUT: u64 = 20;
@@ -320,7 +320,7 @@ pub fn run(opts: &NetDemoOptions) -> Result<NetDemoOutcome> {
         opts.quorum
     );
     let manifest_bytes = match &opts.manifest {
-        None => crate::demo::DEMO_MANIFEST.as_bytes().to_vec(),
+        None => crate::election::DEMO_MANIFEST.as_bytes().to_vec(),
         Some(path) => std::fs::read(path)
             .with_context(|| format!("cannot read the manifest {}", path.display()))?,
     };
@@ -611,7 +611,7 @@ pub fn run(opts: &NetDemoOptions) -> Result<NetDemoOutcome> {
     let report = crate::verify::run(&record, opts.threads, opts.progress)
         .context("the verifier cannot read the exported record")?;
     let log =
-        crate::verify::check_log(&record, Some(&log_pub.to_string_lossy()), &witnesses, None)?
+        crate::observer::check_log(&record, Some(&log_pub.to_string_lossy()), &witnesses, None)?
             .context("the exported record has no log")?;
     ensure!(
         report.holds() && log.failures.is_empty(),

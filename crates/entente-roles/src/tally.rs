@@ -177,7 +177,7 @@ pub fn write_encrypted_tally(
     setup: &ElectionSetup<G>,
 ) -> Result<()> {
     let json = EncryptedTallyJson::write(&tally.record(tally_id, &setup.h_e));
-    crate::encrypt::write_atomically(
+    crate::files::write_atomically(
         &dir.join(record::ENCRYPTED_TALLY),
         &serde_json::to_vec_pretty(&json)?,
     )

@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD as B64;
 
-use crate::app::AppState;
+use crate::state::AppState;
 
 /// What the log knows of one witness.
 struct Witness {

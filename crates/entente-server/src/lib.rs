@@ -7,11 +7,18 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
-pub mod app;
 pub mod cosigner;
-pub mod web;
+pub mod election;
+mod proofs;
+mod reads;
+mod respond;
+pub mod result;
+mod router;
+pub mod state;
+mod web;
 pub mod witness_http;
 pub mod workflow;
+mod writes;
 
 use std::net::SocketAddr;
 use std::path::Path;
@@ -20,8 +27,10 @@ use std::sync::Arc;
 use entente_board::note::NoteSigner;
 use entente_board::{Board, Sequencer, SqliteStorage};
 
-pub use app::{AppState, Election, router};
+pub use election::Election;
 pub use entente_roles::protocol::{Envelope, Roles, RolesFile};
+pub use router::router;
+pub use state::AppState;
 
 /// Appends waiting at once that one transaction takes at most.
 pub const MAX_BATCH: usize = 4096;

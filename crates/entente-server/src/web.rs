@@ -18,7 +18,8 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use serde::Serialize;
 
-use crate::app::{ApiError, ApiResult, AppState, blocking, note_response};
+use crate::respond::{ApiError, ApiResult, blocking, note_response};
+use crate::state::AppState;
 use entente_roles::protocol::ROLES_KIND;
 use entente_roles::protocol::kind;
 

@@ -48,7 +48,7 @@ use entente_record::tally::EncryptedTallyJson;
 use serde::Deserialize;
 use thiserror::Error;
 
-use crate::app::Election;
+use crate::election::Election;
 use entente_roles::protocol::{
     CeremonyStopJson, DecryptionSetJson, ElectionBody, ExclusionJson, ResultJson, RevealJson, Role,
     Roles, RolesFile, VerdictJson, definition_hash,

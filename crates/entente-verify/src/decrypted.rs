@@ -6,8 +6,8 @@ use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
 use entente_group::P4096;
-use entente_record::ballot::json::{EncryptedBallotJson, read_batch};
 use entente_record::RecordError;
+use entente_record::ballot::json::{EncryptedBallotJson, read_batch};
 use entente_record::ballot::{Ciphertext, ContestData, EncryptedBallot};
 use entente_record::election::read_json;
 use entente_record::tally::{

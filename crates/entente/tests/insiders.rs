@@ -249,7 +249,7 @@ fn a_client_refuses_a_rewritten_log_and_keeps_the_evidence() {
         s(&e.d.join("rewritten.db")),
         s(&rebuilt.join("log")),
     ]);
-    let check = entente_roles::verify::check_log(
+    let check = entente_roles::observer::check_log(
         &rebuilt,
         Some(s(&log_pub)),
         &[],

@@ -165,7 +165,10 @@ fn modules(src: &Path) -> Vec<(Vec<String>, std::path::PathBuf)> {
                 .components()
                 .map(|c| c.as_os_str().to_string_lossy().into_owned())
                 .collect();
-            if matches!(path.last().map(String::as_str), Some("mod" | "lib" | "main")) {
+            if matches!(
+                path.last().map(String::as_str),
+                Some("mod" | "lib" | "main")
+            ) {
                 path.pop();
             }
             Some((path, file))
@@ -523,7 +526,11 @@ fn the_circle_finder_sees_each_way_of_naming_a_file() {
         files
             .iter()
             .map(|(m, text)| {
-                let path = m.split("::").filter(|s| !s.is_empty()).map(String::from).collect();
+                let path = m
+                    .split("::")
+                    .filter(|s| !s.is_empty())
+                    .map(String::from)
+                    .collect();
                 (path, (*text).to_owned())
             })
             .collect::<std::collections::BTreeMap<Vec<String>, String>>()
@@ -532,7 +539,10 @@ fn the_circle_finder_sees_each_way_of_naming_a_file() {
     let down = crate_of(&[
         ("", root),
         ("a", "use crate::{b::{self, X}, c::Y};"),
-        ("b", "use super::c::Z; // crate::a::W in a comment\nconst S: &str = \"crate::a\";"),
+        (
+            "b",
+            "use super::c::Z; // crate::a::W in a comment\nconst S: &str = \"crate::a\";",
+        ),
         ("c", "pub struct Y; pub struct Z;"),
     ]);
     assert_eq!(find_circles(&down), Vec::<String>::new());
@@ -562,7 +572,10 @@ fn the_circle_finder_sees_each_way_of_naming_a_file() {
     let files = crate_of(&[
         ("", "mod p;"),
         ("p", "mod k; pub const N: u8 = k::M;"),
-        ("p::k", "pub const M: u8 = 1;\nmod tests { use super::*; const C: char = '\\''; }"),
+        (
+            "p::k",
+            "pub const M: u8 = 1;\nmod tests { use super::*; const C: char = '\\''; }",
+        ),
     ]);
     assert_eq!(find_circles(&files), Vec::<String>::new());
 }

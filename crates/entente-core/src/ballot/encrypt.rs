@@ -1,8 +1,8 @@
 use std::collections::BTreeMap;
 
 use entente_group::{Group, Scalar};
-use entente_record::ballot::hashes::{self, Label};
 use entente_record::RecordError;
+use entente_record::ballot::hashes::{self, Label};
 use entente_record::ballot::{
     BallotState, ContestData, ContestStatus, EncryptedBallot, EncryptedContest,
     EncryptedContestData, EncryptedSelection, PlaintextBallot, PublicKey, contest_data,

@@ -3,11 +3,10 @@
 //! who challenged a ballot see what the device encrypted, without any guardian.
 
 use entente_group::{Group, Scalar};
-use entente_record::ballot::hashes::{self, Label};
 use entente_record::RecordError;
+use entente_record::ballot::hashes::{self, Label};
 use entente_record::ballot::{
-    ContestData, EncryptedBallot, PlaintextBallot, PlaintextContest,
-    PlaintextSelection, PublicKey,
+    ContestData, EncryptedBallot, PlaintextBallot, PlaintextContest, PlaintextSelection, PublicKey,
 };
 use entente_record::{HashValue, Revision};
 

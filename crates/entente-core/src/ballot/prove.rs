@@ -4,9 +4,7 @@
 use entente_group::{Group, Scalar};
 use entente_record::HashValue;
 use entente_record::RecordError;
-use entente_record::ballot::{
-    Ciphertext, ProofPair, PublicKey, RangeProof, range_challenge,
-};
+use entente_record::ballot::{Ciphertext, ProofPair, PublicKey, RangeProof, range_challenge};
 use rand::{CryptoRng, RngCore};
 
 /// The nonces of one proof: u_j for every j, and c_j for every j but the true one (whose entry

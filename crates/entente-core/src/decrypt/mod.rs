@@ -29,9 +29,7 @@ use entente_record::HashValue;
 use entente_record::ballot::contest_data::{
     C1Encoding, ContestDataDecryption, decryption_challenge as data_challenge,
 };
-use entente_record::ballot::{
-    Ciphertext, Decryption, PublicKey, decryption_challenge,
-};
+use entente_record::ballot::{Ciphertext, Decryption, PublicKey, decryption_challenge};
 use entente_record::hash::hmac;
 use rand::{CryptoRng, RngCore};
 use rayon::prelude::*;

@@ -224,7 +224,6 @@ impl MontMul52 for Emulator {
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Ifma52<M>(pub M);
 
-
 impl<M: MontMul52> Kernel for Ifma52<M> {
     type W = Limbs52;
     fn load(self, x: &Limbs) -> Limbs52 {

@@ -5,7 +5,7 @@ use std::process::ExitCode;
 
 use anyhow::{Context, Result};
 use entente_roles::protocol::RolesFile;
-use entente_roles::{admin, demo};
+use entente_roles::{admin, election};
 
 use crate::args::Net;
 
@@ -73,7 +73,7 @@ pub fn exec(command: Command) -> Result<ExitCode> {
                 Some(p) => {
                     std::fs::read(p).with_context(|| format!("cannot read {}", p.display()))?
                 }
-                None => demo::DEMO_MANIFEST.as_bytes().to_vec(),
+                None => election::DEMO_MANIFEST.as_bytes().to_vec(),
             };
             let admin_options = net.admin()?;
             match admin::create(

@@ -27,7 +27,7 @@ pub struct Args {
 
 pub fn exec(args: Args) -> Result<ExitCode> {
     let client = Client::new(&args.board.server, &args.board.log)?;
-    let e = entente_roles::admin::export(&client, &args.dir, Duration::from_secs(args.timeout))?;
+    let e = entente_roles::export::export(&client, &args.dir, Duration::from_secs(args.timeout))?;
     println!(
         "{} record files written to {} from a log of {} entries; its checkpoint is cosigned by {}",
         e.files,

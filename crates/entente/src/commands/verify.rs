@@ -4,7 +4,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::Result;
-use entente_roles::verify;
+use entente_roles::{observer, verify};
 
 use crate::args::{Threads, progress};
 
@@ -56,7 +56,7 @@ pub fn exec(args: Args) -> Result<ExitCode> {
         verify::write_json(&report, path)?;
     }
     // A record exported from the log also holds the log: the two must agree.
-    let mut log = match verify::check_log(
+    let mut log = match observer::check_log(
         &args.record,
         args.log.as_deref(),
         &args.witnesses,

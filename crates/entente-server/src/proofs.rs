@@ -1,0 +1,39 @@
+//! Inclusion and consistency proofs as the API serves them.
+
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD as B64;
+use entente_board::{Board, Hash, SqliteStorage};
+use entente_roles::protocol::InclusionJson;
+
+use crate::respond::{ApiError, ApiResult};
+
+pub(crate) fn b64s(h: &[Hash]) -> Vec<String> {
+    h.iter().map(|h| B64.encode(h)).collect()
+}
+
+pub(crate) fn proof_error(e: entente_board::BoardError) -> ApiError {
+    match e {
+        entente_board::BoardError::Proof(p) => ApiError::bad(p.to_string()),
+        other => ApiError::internal(other),
+    }
+}
+
+pub(crate) fn inclusion_of(
+    b: &Board<SqliteStorage>,
+    index: u64,
+    size: u64,
+) -> ApiResult<InclusionJson> {
+    Ok(InclusionJson {
+        index,
+        size,
+        hashes: b64s(&b.inclusion_proof(index, size).map_err(proof_error)?),
+        checkpoint: b.checkpoint_at(size).map_err(ApiError::internal)?,
+    })
+}
+
+pub(crate) fn latest_size(b: &Board<SqliteStorage>) -> ApiResult<u64> {
+    Ok(b.latest_checkpoint()
+        .map_err(ApiError::internal)?
+        .ok_or_else(|| ApiError::not_found("the log has signed no checkpoint yet"))?
+        .0)
+}
