@@ -1,4 +1,5 @@
-//! The bulletin board of an Entente election: everything any party publishes is one entry of an
+//! The bulletin board of an Entente election, a transparency log that knows nothing of elections
+//! (it depends on no other Entente crate): everything any party publishes is one entry of an
 //! append-only Merkle log in the manner of Certificate Transparency (RFC 9162), so that the
 //! operator cannot rewrite history, and (with checkpoints cosigned by each party's witness, to
 //! come) cannot show two parties two histories.

@@ -1,11 +1,14 @@
-//! `entente testvectors DIR`: checks ElectionGuard test-vector files (inputs and expected
-//! outputs, in the JSON of egk's published vectors) against Entente's implementation.
+//! Entente's conformance harness, behind `entente testvectors DIR`: checks ElectionGuard
+//! test-vector files (inputs and expected outputs, in the JSON of egk's published vectors)
+//! against Entente's implementation. It depends on `entente-group`, `entente-record` and
+//! `entente-core` only: it drives the same code the roles run.
 //!
 //! egk generated its vectors from its draft of the spec ("1.9"), whose hash layouts differ
 //! from 2.0.0 in a few places (docs/spec-notes.md). Each vector is computed under spec 2.0.0
 //! first and, if that does not reproduce it, under the draft layout; the line says which one
 //! matched. Every expected value in a vector is recomputed exactly, so a vector with any value
 //! changed fails under both.
+#![forbid(unsafe_code)]
 
 mod ballots;
 mod json;

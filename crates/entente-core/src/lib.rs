@@ -1,4 +1,6 @@
-//! The ElectionGuard 2.0 protocol, as Entente runs it.
+//! The ElectionGuard 2.0 protocol, as Entente runs it: the computations that hold secrets or make
+//! proofs (key ceremony, encryption, tally, decryption). It depends on `entente-group` and
+//! `entente-record` only.
 //!
 //! Everything here is generic over the [`entente_group::Group`] it runs in; the hashes and the
 //! record types come from [`entente_record`]. So far: the key ceremony (spec 2.0 §3.2) in

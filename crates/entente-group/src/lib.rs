@@ -1,4 +1,5 @@
-//! Prime-order groups for Entente.
+//! Prime-order groups for Entente: the arithmetic every other crate builds on. It depends on
+//! no other Entente crate.
 //!
 //! ElectionGuard 2.0 (spec §3.1.1) fixes one group: the order-`q` subgroup of `Z_p^*` for a
 //! 4096-bit prime `p` and the 256-bit prime `q = 2^256 - 189`. Protocol code never names that

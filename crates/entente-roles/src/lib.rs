@@ -1,4 +1,21 @@
-//! The roles of an Entente election as a library, each driven without the command line.
+//! The roles of an Entente election as a library: each party's part, driven by the command
+//! line, by a test or by another program (a polling-place product embedding the device, a
+//! party's own monitor) through a small API, one module per role.
+//!
+//! - [`protocol`]: the messages every party exchanges through the board (signed envelopes, the
+//!   roles that may sign them, each step's kind and body, the API's answers) and the log read
+//!   back as an election's ([`protocol::LogView`]); the server checks writes against the same.
+//! - [`client`]: the log mirror every networked role keeps, believing nothing the log's signed
+//!   checkpoints do not prove; [`admin`], [`guardian`], [`device`], [`export`] and
+//!   [`observer`] (a record's log checked against the record) on top of it.
+//! - The same roles without the network, on a record directory: [`encrypt`], [`tally`],
+//!   [`decrypt`], [`open`]; the keys and the board run by hand: [`board`].
+//! - The demo's orchestration ([`demo`] in one process, [`netdemo`] with every role in its own
+//!   process) and the server's load bench ([`load`]).
+//!
+//! It depends on `entente-group`, `entente-record`, `entente-core`, `entente-board` and the
+//! verifier (`entente-verify`, which the observer and the demo run); never on `entente-server`,
+//! whose clients the roles are.
 #![forbid(unsafe_code)]
 
 pub mod admin;

@@ -4,11 +4,16 @@
 //! administrator publishes artifacts), each write checked before it is appended, appended
 //! through the group-commit sequencer, and acknowledged only once it is durable, with its
 //! inclusion proof in a signed checkpoint.
+//!
+//! It depends on the group, the record, the protocol (`entente-core`), the board and the
+//! protocol's messages in `entente-roles`; no library depends on it, so no role can reach the
+//! operator's code.
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
 pub mod cosigner;
 pub mod election;
+mod error;
 mod proofs;
 mod reads;
 mod respond;
@@ -29,6 +34,7 @@ use entente_board::{Board, Sequencer, SqliteStorage};
 
 pub use election::Election;
 pub use entente_roles::protocol::{Envelope, Roles, RolesFile};
+pub use error::WorkflowError;
 pub use router::router;
 pub use state::AppState;
 

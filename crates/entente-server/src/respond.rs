@@ -4,7 +4,7 @@ use axum::Json;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 
-use crate::workflow::WorkflowError;
+use crate::error::WorkflowError;
 use entente_roles::protocol::AuthError;
 
 /// An error answered to the client: a status and a sentence.

@@ -1,5 +1,8 @@
 //! `entente`: the command line of an Entente election. Each subcommand is one file of
-//! `commands/`; this file parses the command line and dispatches.
+//! `commands/` with its arguments and the function that runs it; this file parses the command
+//! line and dispatches. The work is in the libraries: the roles (`entente-roles`), the verifier
+//! (`entente-verify`), the server (`entente-server`) and the conformance harness; this crate may
+//! depend on every Entente crate and no crate depends on it.
 
 mod args;
 mod bench;

@@ -579,3 +579,62 @@ fn the_circle_finder_sees_each_way_of_naming_a_file() {
     ]);
     assert_eq!(find_circles(&files), Vec::<String>::new());
 }
+
+/// Files a reader takes in at one sitting: none of the workspace's sources is longer than 800
+/// lines (Rust, and the pages' scripts, styles and markup).
+#[test]
+fn no_source_file_is_longer_than_800_lines() {
+    fn sources(dir: &Path, out: &mut Vec<std::path::PathBuf>) {
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            let name = path
+                .file_name()
+                .unwrap_or_default()
+                .to_string_lossy()
+                .into_owned();
+            if path.is_dir() {
+                if name != "node_modules" && name != "target" && !name.starts_with('.') {
+                    sources(&path, out);
+                }
+            } else if ["rs", "js", "mjs", "html", "css"]
+                .iter()
+                .any(|e| path.extension().is_some_and(|x| x == *e))
+            {
+                out.push(path);
+            }
+        }
+    }
+    let crates = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let mut files = Vec::new();
+    sources(&crates, &mut files);
+    let long: Vec<String> = files
+        .iter()
+        .filter_map(|f| {
+            let n = std::fs::read_to_string(f).unwrap().lines().count();
+            (n > 800).then(|| format!("{} ({n} lines)", f.display()))
+        })
+        .collect();
+    assert!(files.len() > 100, "only {} source files found", files.len());
+    assert!(long.is_empty(), "files longer than 800 lines: {long:?}");
+}
+
+/// The command line holds arguments and output, not the work: at most 3,000 lines of code
+/// outside its tests.
+#[test]
+fn the_command_line_stays_small() {
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let mut files = Vec::new();
+    rust_files(&src, &mut files);
+    let mut lines = 0;
+    for f in &files {
+        let text = std::fs::read_to_string(f).unwrap();
+        // A file's tests start at its `#[cfg(test)]` module, by this project's layout.
+        let code = text.split("#[cfg(test)]").next().unwrap_or("");
+        lines += code.lines().count();
+    }
+    assert!(lines > 500, "only {lines} lines found in {}", src.display());
+    assert!(
+        lines <= 3000,
+        "the command line has {lines} lines of code: move the work into a library"
+    );
+}
