@@ -219,6 +219,17 @@ impl<S: Storage> Board<S> {
         Ok(self.log().root(size)?)
     }
 
+    /// The leaf hash of entry `index` (RFC 9162 §2.1.1), as the tree holds it.
+    pub fn leaf_hash(&self, index: u64) -> Result<Hash, BoardError> {
+        let size = self.size();
+        if index >= size {
+            return Err(ProofError::IndexOutOfRange { index, size }.into());
+        }
+        self.storage
+            .node(0, index)
+            .map_err(|e| BoardError::Store(Box::new(e)))
+    }
+
     /// The inclusion proof of entry `index` in the tree of size `size` (RFC 9162 §2.1.3.1).
     pub fn inclusion_proof(&self, index: u64, size: u64) -> Result<Vec<Hash>, BoardError> {
         Ok(self.log().inclusion_proof(index, size)?)

@@ -18,6 +18,8 @@ use rand::TryRngCore;
 use serde::{Deserialize, Serialize};
 use zeroize::Zeroizing;
 
+use crate::protocol::{ConsistencyJson, InclusionJson};
+
 /// What a key signs: a log's checkpoints (signed-note Ed25519) or a witness's cosignatures
 /// (cosignature/v1): the two have different verifier keys.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -345,50 +347,19 @@ pub fn find(db: &Path, name: &str, value: &str) -> Result<Vec<u64>> {
     Ok(board.find(name, &value)?)
 }
 
-/// An inclusion proof, as `entente board prove` prints it.
-#[derive(Debug, Serialize, Deserialize)]
-pub struct InclusionProof {
-    /// The entry's index.
-    pub index: u64,
-    /// The tree size the proof is for.
-    pub size: u64,
-    /// The entry's leaf hash (base64).
-    pub leaf_hash: String,
-    /// The root of that tree (base64).
-    pub root: String,
-    /// The proof's hashes, innermost first (base64).
-    pub hashes: Vec<String>,
-    /// The log's signed checkpoint of that size, if it signed one.
-    pub checkpoint: Option<String>,
-}
-
-/// A consistency proof, as `entente board prove --from --to` prints it.
-#[derive(Debug, Serialize, Deserialize)]
-pub struct ConsistencyProof {
-    /// The smaller size.
-    pub from: u64,
-    /// The larger size.
-    pub to: u64,
-    /// The proof's hashes (base64).
-    pub hashes: Vec<String>,
-}
-
 fn b64(h: &Hash) -> String {
     B64.encode(h)
 }
 
 /// `entente board prove --index I [--size N]`.
-pub fn prove_inclusion(db: &Path, index: u64, size: Option<u64>) -> Result<InclusionProof> {
+pub fn prove_inclusion(db: &Path, index: u64, size: Option<u64>) -> Result<InclusionJson> {
     let board = open_board(db)?;
     let size = size.unwrap_or(board.size());
     let hashes = board.inclusion_proof(index, size)?;
-    let entry = board
-        .entry(index)?
-        .with_context(|| format!("no entry {index}"))?;
-    Ok(InclusionProof {
+    Ok(InclusionJson {
         index,
         size,
-        leaf_hash: b64(&entente_board::leaf_hash(&entry.entry.data)),
+        leaf_hash: b64(&board.leaf_hash(index)?),
         root: b64(&board.root(size)?),
         hashes: hashes.iter().map(b64).collect(),
         checkpoint: board.checkpoint_at(size)?,
@@ -396,11 +367,11 @@ pub fn prove_inclusion(db: &Path, index: u64, size: Option<u64>) -> Result<Inclu
 }
 
 /// `entente board prove --from M --to N`.
-pub fn prove_consistency(db: &Path, from: u64, to: Option<u64>) -> Result<ConsistencyProof> {
+pub fn prove_consistency(db: &Path, from: u64, to: Option<u64>) -> Result<ConsistencyJson> {
     let board = open_board(db)?;
     let to = to.unwrap_or(board.size());
     let hashes = board.consistency_proof(from, to)?;
-    Ok(ConsistencyProof {
+    Ok(ConsistencyJson {
         from,
         to,
         hashes: hashes.iter().map(b64).collect(),
@@ -455,7 +426,7 @@ pub fn witness_cosign(
         Some(p) => {
             let text = std::fs::read_to_string(p)
                 .with_context(|| format!("cannot read {}", p.display()))?;
-            let proof: ConsistencyProof = serde_json::from_str(&text)
+            let proof: ConsistencyJson = serde_json::from_str(&text)
                 .with_context(|| format!("{} is not a consistency proof", p.display()))?;
             let hashes = proof
                 .hashes

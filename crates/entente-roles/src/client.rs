@@ -13,9 +13,6 @@
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use crate::protocol::Envelope;
-use crate::protocol::LogView;
-use crate::protocol::Receipt;
 use anyhow::{Context, Result, bail, ensure};
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD as B64;
@@ -25,12 +22,13 @@ use entente_board::witness::CosignatureVerifier;
 use entente_board::{Hash, leaf_hash, verify_inclusion};
 
 use crate::files::write_atomically;
+use crate::protocol::{ConsistencyJson, Envelope, LogView, Receipt};
 
-/// The folder of a mirror (and of an exported record) that holds the log's tiles.
 /// The file in an exported record's `log/` that names the log's verifier key the exporter
 /// trusted (a verifier may pin another with `--log`).
 pub const LOG_KEY_FILE: &str = "key";
 
+/// The folder of a mirror (and of an exported record) that holds the log's tiles.
 pub const LOG_DIR: &str = "log";
 
 /// An HTTP client of one server, checking what it reads against the log's key.
@@ -348,8 +346,8 @@ impl Client {
                     "GET /proof/consistency: {status} {}",
                     String::from_utf8_lossy(&body)
                 );
-                let proof: serde_json::Value = serde_json::from_slice(&body)?;
-                let list: Vec<String> = serde_json::from_value(proof["hashes"].clone())?;
+                let proof: ConsistencyJson = serde_json::from_slice(&body)?;
+                let list = proof.hashes;
                 entente_board::verify_consistency(
                     small.size,
                     big.size,

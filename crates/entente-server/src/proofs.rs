@@ -26,6 +26,8 @@ pub(crate) fn inclusion_of(
     Ok(InclusionJson {
         index,
         size,
+        leaf_hash: B64.encode(b.leaf_hash(index).map_err(proof_error)?),
+        root: B64.encode(b.root(size).map_err(proof_error)?),
         hashes: b64s(&b.inclusion_proof(index, size).map_err(proof_error)?),
         checkpoint: b.checkpoint_at(size).map_err(ApiError::internal)?,
     })

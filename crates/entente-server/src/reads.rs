@@ -12,7 +12,7 @@ use entente_board::tiles::TILE_WIDTH;
 use entente_board::{Board, NodeRead, SqliteStorage, Storage};
 use serde::Deserialize;
 
-use entente_roles::protocol::{EntryJson, InclusionJson, normalise_code};
+use entente_roles::protocol::{ConsistencyJson, EntryJson, InclusionJson, normalise_code};
 
 use crate::proofs::{b64s, inclusion_of, latest_size, proof_error};
 use crate::respond::{ApiError, ApiResult, blocking, note_response};
@@ -196,7 +196,7 @@ pub(crate) struct ConsistencyQuery {
 pub(crate) async fn consistency(
     State(st): State<Arc<AppState>>,
     Query(q): Query<ConsistencyQuery>,
-) -> ApiResult<Json<serde_json::Value>> {
+) -> ApiResult<Json<ConsistencyJson>> {
     blocking(move || {
         st.read(|b| {
             let to = match q.to {
@@ -204,9 +204,11 @@ pub(crate) async fn consistency(
                 None => latest_size(b)?,
             };
             let hashes = b.consistency_proof(q.from, to).map_err(proof_error)?;
-            Ok(Json(serde_json::json!({
-                "from": q.from, "to": to, "hashes": b64s(&hashes)
-            })))
+            Ok(Json(ConsistencyJson {
+                from: q.from,
+                to,
+                hashes: b64s(&hashes),
+            }))
         })
     })
     .await

@@ -31,17 +31,34 @@ pub struct EntryJson {
     pub data: String,
 }
 
-/// An inclusion proof as served.
-#[derive(Debug, Serialize, Deserialize)]
+/// An inclusion proof, in the one shape the server's `/proof/inclusion`, its receipts,
+/// `/lookup` and `entente board prove` all use (hashes in base64).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct InclusionJson {
-    /// The entry.
+    /// The entry's index.
     pub index: u64,
-    /// The tree size.
+    /// The tree size the proof is for.
     pub size: u64,
-    /// The proof's hashes, innermost first, base64.
+    /// The entry's leaf hash (RFC 9162 §2.1.1).
+    pub leaf_hash: String,
+    /// The root of that tree.
+    pub root: String,
+    /// The proof's hashes, innermost first.
     pub hashes: Vec<String>,
-    /// The log's checkpoint of that size, when it signed one.
+    /// The log's signed checkpoint of that size, when it signed one.
     pub checkpoint: Option<String>,
+}
+
+/// A consistency proof between two sizes of the log (RFC 9162 §2.1.4), as the server's
+/// `/proof/consistency` and `entente board prove --from` give it (hashes in base64).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ConsistencyJson {
+    /// The smaller size.
+    pub from: u64,
+    /// The larger size.
+    pub to: u64,
+    /// The proof's hashes.
+    pub hashes: Vec<String>,
 }
 
 /// A confirmation code as a receipt may print it: any case, with spaces or dashes.

@@ -11,7 +11,8 @@ pub mod log_view;
 pub mod messages;
 
 pub use api::{
-    EntryJson, InclusionJson, MAX_BODY, ROLES_KIND, Receipt, SETUP_FILES, normalise_code,
+    ConsistencyJson, EntryJson, InclusionJson, MAX_BODY, ROLES_KIND, Receipt, SETUP_FILES,
+    normalise_code,
 };
 pub use ceremony::ceremony_blocking;
 pub use envelope::{AuthError, Envelope, Role, Roles, RolesFile};
