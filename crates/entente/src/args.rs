@@ -30,6 +30,18 @@ impl Passphrase {
     }
 }
 
+/// A device's part of a record: the record directory and the device's id.
+#[derive(clap::Args)]
+pub struct RecordDevice {
+    /// The election record directory (manifest.json, election_config.json,
+    /// election_initialized.json).
+    #[arg(long)]
+    pub record: PathBuf,
+    /// The encryption device's id.
+    #[arg(long)]
+    pub device: String,
+}
+
 /// How many worker threads.
 #[derive(clap::Args)]
 pub struct Threads {

@@ -4,7 +4,6 @@
 //! (administrator included) with the evidence on the log, and the server refuses any further
 //! step of the ceremony.
 
-use std::path::Path;
 use std::process::Output;
 use std::time::{Duration, Instant};
 
@@ -16,22 +15,19 @@ use entente_roles::protocol::Envelope;
 use rand::SeedableRng;
 use serde_json::Value;
 
-mod net;
-use net::http;
+mod common;
+use common::http;
+use common::s;
 
 const PASS: &str = "bad guardian test passphrase";
 const ORIGIN: &str = "board.example/bad-guardian";
 
 fn entente() -> std::process::Command {
-    net::entente(PASS)
+    common::entente(PASS)
 }
 
 fn run(args: &[&str]) -> String {
-    net::run(PASS, args)
-}
-
-fn s(p: &Path) -> &str {
-    p.to_str().unwrap()
+    common::run(PASS, args)
 }
 
 fn status(addr: &str) -> Value {
@@ -61,7 +57,7 @@ fn post(addr: &str, env: &Envelope) -> (u16, String) {
 struct Election {
     _tmp: tempfile::TempDir,
     d: std::path::PathBuf,
-    _server: net::Running,
+    _server: common::Running,
     addr: String,
     server: String,
     log: std::path::PathBuf,
@@ -116,7 +112,7 @@ impl Election {
             "--key",
             s(&d.join("log.key")),
         ]);
-        let (server_proc, addr) = net::start(
+        let (server_proc, addr) = common::start(
             PASS,
             &[
                 "serve",

@@ -4,11 +4,12 @@
 use std::path::Path;
 use std::process::{Command, Output};
 
-use base64::Engine;
-use base64::engine::general_purpose::STANDARD as B64;
 use entente_board::note::NoteVerifier;
-use entente_board::{Hash, tiles, verify_consistency, verify_inclusion};
+use entente_board::{tiles, verify_consistency, verify_inclusion};
 use serde_json::Value;
+
+mod common;
+use common::{failed_with, hash, hashes, ok, s};
 
 const PASS: &str = "correct horse battery staple";
 const ORIGIN: &str = "board.example/riverside-2026";
@@ -19,39 +20,6 @@ fn entente(args: &[&str]) -> Output {
         .env("ENTENTE_PASSPHRASE", PASS)
         .output()
         .expect("the entente binary runs")
-}
-
-fn ok(out: &Output) -> String {
-    assert!(
-        out.status.success(),
-        "stdout: {}\nstderr: {}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).into_owned()
-}
-
-fn failed(out: &Output, code: i32) -> String {
-    assert_eq!(
-        out.status.code(),
-        Some(code),
-        "stdout: {}\nstderr: {}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stderr).into_owned()
-}
-
-fn s(p: &Path) -> &str {
-    p.to_str().unwrap()
-}
-
-fn hash(v: &Value) -> Hash {
-    B64.decode(v.as_str().unwrap()).unwrap().try_into().unwrap()
-}
-
-fn hashes(v: &Value) -> Vec<Hash> {
-    v.as_array().unwrap().iter().map(hash).collect()
 }
 
 fn keygen(dir: &Path, file: &str, name: &str, role: &str) -> String {
@@ -94,7 +62,7 @@ fn a_board_run_by_hand_with_two_parties_witnesses() {
     );
     // A key file is never overwritten.
     let again = entente(&["keygen", "--out", s(&d.join("log.key")), "--name", ORIGIN]);
-    assert!(failed(&again, 2).contains("never overwritten"));
+    assert!(failed_with(&again, 2).contains("never overwritten"));
 
     let db = d.join("board.db");
     ok(&entente(&[
@@ -179,7 +147,7 @@ fn a_board_run_by_hand_with_two_parties_witnesses() {
         .trim(),
         "2"
     );
-    failed(
+    failed_with(
         &entente(&["board", "find", "--db", s(&db), "--key", "ballot_id=nobody"]),
         1,
     );
@@ -273,7 +241,7 @@ fn a_board_run_by_hand_with_two_parties_witnesses() {
         args.push(s(note).to_owned().leak());
         entente(&args)
     };
-    assert!(failed(&harbour(&[], &note4_file), 2).contains("--from 3 --to 4"));
+    assert!(failed_with(&harbour(&[], &note4_file), 2).contains("--from 3 --to 4"));
     let consistency = ok(&entente(&["board", "prove", "--db", s(&db), "--from", "3"]));
     let proof_file = d.join("3-4.json");
     std::fs::write(&proof_file, &consistency).unwrap();
@@ -316,7 +284,7 @@ fn a_board_run_by_hand_with_two_parties_witnesses() {
     ok(&harbour(&["--proof", s(&proof_file)], &honest_file));
     let forked_file = d.join("forked");
     std::fs::write(&forked_file, &forked).unwrap();
-    let err = failed(&harbour(&[], &forked_file), 1);
+    let err = failed_with(&harbour(&[], &forked_file), 1);
     assert!(err.contains("SPLIT VIEW"), "{err}");
     let evidence: Vec<_> = std::fs::read_dir(d.join("state-harbour/evidence"))
         .unwrap()
@@ -340,7 +308,7 @@ fn the_board_refuses_bad_input_and_changes_nothing() {
     let tmp = tempfile::tempdir().unwrap();
     let d = tmp.path();
     let db = d.join("board.db");
-    let err = failed(
+    let err = failed_with(
         &entente(&["board", "append", "--db", s(&db), "Cargo.toml"]),
         2,
     );
@@ -348,7 +316,7 @@ fn the_board_refuses_bad_input_and_changes_nothing() {
     keygen(d, "log.key", ORIGIN, "log");
     keygen(d, "w.key", "witness.example", "witness");
     // An origin must be a valid key name; a witness key cannot sign checkpoints.
-    let err = failed(
+    let err = failed_with(
         &entente(&[
             "board",
             "init",
@@ -363,7 +331,7 @@ fn the_board_refuses_bad_input_and_changes_nothing() {
     );
     assert!(err.contains("cannot name a log"), "{err}");
     assert!(!db.exists());
-    let err = failed(
+    let err = failed_with(
         &entente(&[
             "board",
             "init",
@@ -388,7 +356,7 @@ fn the_board_refuses_bad_input_and_changes_nothing() {
         "--key",
         s(&d.join("log.key")),
     ]));
-    let err = failed(
+    let err = failed_with(
         &entente(&[
             "board",
             "init",
@@ -405,7 +373,7 @@ fn the_board_refuses_bad_input_and_changes_nothing() {
     // A missing file among several: nothing is appended.
     let a = d.join("a.json");
     std::fs::write(&a, "{}").unwrap();
-    let err = failed(
+    let err = failed_with(
         &entente(&[
             "board",
             "append",
@@ -418,7 +386,7 @@ fn the_board_refuses_bad_input_and_changes_nothing() {
     );
     assert!(err.contains("missing.json"), "{err}");
     // Proofs outside the log are refused with a message.
-    let err = failed(
+    let err = failed_with(
         &entente(&["board", "prove", "--db", s(&db), "--index", "0"]),
         2,
     );
@@ -429,7 +397,7 @@ fn the_board_refuses_bad_input_and_changes_nothing() {
         .env("ENTENTE_PASSPHRASE", "wrong")
         .output()
         .unwrap();
-    assert!(failed(&out, 2).contains("wrong passphrase"));
+    assert!(failed_with(&out, 2).contains("wrong passphrase"));
     ok(&entente(&["board", "append", "--db", s(&db), s(&a)]));
     let note = ok(&entente(&["board", "checkpoint", "--db", s(&db)]));
     assert!(note.contains("\n1\n"), "{note}");

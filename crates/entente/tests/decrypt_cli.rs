@@ -1,10 +1,12 @@
 //! `entente tally` and `entente decrypt` as guardians run them: each guardian in its own process
 //! from its own sealed secret, two of five absent, and every way it should refuse.
 
-use std::path::Path;
 use std::process::{Command, Output};
 
 use serde_json::Value;
+
+mod common;
+use common::{failed, json, ok};
 
 fn entente(args: &[&str], passphrase: Option<&str>) -> Output {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_entente"));
@@ -13,29 +15,6 @@ fn entente(args: &[&str], passphrase: Option<&str>) -> Output {
         cmd.env("ENTENTE_PASSPHRASE", p);
     }
     cmd.output().expect("the entente binary runs")
-}
-
-fn ok(out: &Output) -> String {
-    assert!(
-        out.status.success(),
-        "stdout: {}\nstderr: {}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).into_owned()
-}
-
-fn failed(out: &Output) -> String {
-    assert!(
-        !out.status.success(),
-        "should fail: {}",
-        String::from_utf8_lossy(&out.stdout)
-    );
-    String::from_utf8_lossy(&out.stderr).into_owned()
-}
-
-fn json(path: &Path) -> Value {
-    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
 }
 
 /// (selection id, tally) of every selection of a decrypted tally.

@@ -6,6 +6,9 @@
 use std::path::Path;
 use std::process::{Command, Output};
 
+mod common;
+use common::copy_dir;
+
 fn entente(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_entente"))
         .args(args)
@@ -102,17 +105,4 @@ fn the_demo_runs_every_role_in_its_own_process_and_its_record_verifies_with_its_
     let (code, report) = verify(&forged);
     assert_eq!(code, Some(1), "{report}");
     assert!(report.contains("the log does not verify"), "{report}");
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for e in std::fs::read_dir(from).unwrap() {
-        let e = e.unwrap();
-        let target = to.join(e.file_name());
-        if e.path().is_dir() {
-            copy_dir(&e.path(), &target);
-        } else {
-            std::fs::copy(e.path(), target).unwrap();
-        }
-    }
 }

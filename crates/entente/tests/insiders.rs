@@ -9,17 +9,14 @@ use std::path::{Path, PathBuf};
 
 use serde_json::Value;
 
-mod net;
+mod common;
+use common::s;
 
 const PASS: &str = "insiders test passphrase";
 const ORIGIN: &str = "board.example/insiders";
 
 fn run(args: &[&str]) -> String {
-    net::run(PASS, args)
-}
-
-fn s(p: &Path) -> &str {
-    p.to_str().unwrap()
+    common::run(PASS, args)
 }
 
 /// Keys, a board and a roles file (two guardians, one device, one witness), in `d`.
@@ -108,10 +105,10 @@ impl Election {
         .collect()
     }
 
-    fn serve(&self, db: &str, roles: &Path) -> (net::Running, String) {
+    fn serve(&self, db: &str, roles: &Path) -> (common::Running, String) {
         let args = self.serve_args(db, roles);
         let args: Vec<&str> = args.iter().map(String::as_str).collect();
-        let (server, addr) = net::start(PASS, &args, false);
+        let (server, addr) = common::start(PASS, &args, false);
         (server, format!("http://{addr}"))
     }
 
@@ -157,7 +154,7 @@ fn the_operator_cannot_restart_the_board_with_other_devices_or_witnesses() {
         ("unwitnessed.json", &unwitnessed, "witnesses"),
     ] {
         let path = e.write_roles(file, roles);
-        let out = net::entente(PASS)
+        let out = common::entente(PASS)
             .args(e.serve_args("board.db", &path))
             .output()
             .unwrap();
@@ -172,7 +169,7 @@ fn the_operator_cannot_restart_the_board_with_other_devices_or_witnesses() {
     // The election's own roles still serve, and the definition on the log is what they say.
     let (_server, url) = e.serve("board.db", &roles);
     let record = e.d.join("record");
-    let out = net::entente(PASS)
+    let out = common::entente(PASS)
         .args([
             "export",
             "--server",
@@ -270,7 +267,7 @@ fn a_guardian_who_answers_wrongly_and_one_who_never_answers_cannot_stop_the_resu
     let tmp = tempfile::tempdir().unwrap();
     let record = tmp.path().join("record");
     // Five guardians, quorum 3: guardian 1 answers wrongly, guardian 2 never answers.
-    let out = net::entente(PASS)
+    let out = common::entente(PASS)
         .args([
             "demo",
             "--guardians",
@@ -299,7 +296,7 @@ fn a_guardian_who_answers_wrongly_and_one_who_never_answers_cannot_stop_the_resu
     );
     // The result verifies, and the verifier names both from the log.
     let verify = |dir: &Path| {
-        let out = net::entente(PASS)
+        let out = common::entente(PASS)
             .args(["verify", s(dir)])
             .output()
             .unwrap();

@@ -97,16 +97,23 @@ fn dependencies_point_down() {
 const UNSAFE_HOME: &str = "entente-group/src/modp/simd.rs";
 
 fn rust_files(dir: &Path, out: &mut Vec<std::path::PathBuf>) {
+    source_files(dir, &["rs"], out);
+}
+
+/// The files below `dir` with one of these extensions, outside `node_modules`, `target` and
+/// hidden folders.
+fn source_files(dir: &Path, extensions: &[&str], out: &mut Vec<std::path::PathBuf>) {
     for entry in std::fs::read_dir(dir).unwrap() {
         let path = entry.unwrap().path();
+        let name = path.file_name().unwrap_or_default().to_string_lossy();
         if path.is_dir() {
-            if path
-                .file_name()
-                .is_some_and(|n| n != "node_modules" && n != "target")
-            {
-                rust_files(&path, out);
+            if name != "node_modules" && name != "target" && !name.starts_with('.') {
+                source_files(&path, extensions, out);
             }
-        } else if path.extension().is_some_and(|e| e == "rs") {
+        } else if path
+            .extension()
+            .is_some_and(|x| extensions.iter().any(|e| x == *e))
+        {
             out.push(path);
         }
     }
@@ -584,29 +591,9 @@ fn the_circle_finder_sees_each_way_of_naming_a_file() {
 /// lines (Rust, and the pages' scripts, styles and markup).
 #[test]
 fn no_source_file_is_longer_than_800_lines() {
-    fn sources(dir: &Path, out: &mut Vec<std::path::PathBuf>) {
-        for entry in std::fs::read_dir(dir).unwrap() {
-            let path = entry.unwrap().path();
-            let name = path
-                .file_name()
-                .unwrap_or_default()
-                .to_string_lossy()
-                .into_owned();
-            if path.is_dir() {
-                if name != "node_modules" && name != "target" && !name.starts_with('.') {
-                    sources(&path, out);
-                }
-            } else if ["rs", "js", "mjs", "html", "css"]
-                .iter()
-                .any(|e| path.extension().is_some_and(|x| x == *e))
-            {
-                out.push(path);
-            }
-        }
-    }
     let crates = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
     let mut files = Vec::new();
-    sources(&crates, &mut files);
+    source_files(&crates, &["rs", "js", "mjs", "html", "css"], &mut files);
     let long: Vec<String> = files
         .iter()
         .filter_map(|f| {

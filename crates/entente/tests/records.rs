@@ -8,6 +8,9 @@ use entente_group::{Group, P4096, Scalar, ScalarQ};
 use entente_record::{HashValue, params};
 use serde_json::Value;
 
+mod common;
+use common::json;
+
 type G = P4096;
 
 fn records() -> Vec<PathBuf> {
@@ -20,10 +23,6 @@ fn records() -> Vec<PathBuf> {
     out.sort();
     assert!(!out.is_empty(), "no records under {}", dir.display());
     out
-}
-
-fn json(path: &Path) -> Value {
-    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
 }
 
 fn str_at<'a>(v: &'a Value, field: &str) -> &'a str {

@@ -8,18 +8,19 @@ use base64::Engine;
 use base64::engine::general_purpose::STANDARD as B64;
 use ed25519_dalek::SigningKey;
 use entente_board::note::{Checkpoint, NoteSigner, NoteVerifier};
-use entente_board::{Hash, leaf_hash, verify_inclusion};
+use entente_board::{leaf_hash, verify_inclusion};
 use entente_roles::protocol::Envelope;
 use serde_json::Value;
 
-mod net;
-use net::{Running, http};
+mod common;
+use common::hashes;
+use common::{Running, http};
 
 const PASS: &str = "serve test passphrase";
 const ORIGIN: &str = "board.example/serve-test";
 
 fn entente() -> std::process::Command {
-    net::entente(PASS)
+    common::entente(PASS)
 }
 
 fn device(i: u8) -> NoteSigner {
@@ -33,7 +34,7 @@ fn device(i: u8) -> NoteSigner {
 /// Starts the server; returns it and its address.
 fn start(db: &Path, roles: &Path, record: &Path) -> (Running, String) {
     let s = |p: &Path| p.to_str().unwrap().to_owned();
-    net::start(
+    common::start(
         PASS,
         &[
             "serve",
@@ -48,14 +49,6 @@ fn start(db: &Path, roles: &Path, record: &Path) -> (Running, String) {
         ],
         false,
     )
-}
-
-fn hashes(v: &Value) -> Vec<Hash> {
-    v.as_array()
-        .unwrap()
-        .iter()
-        .map(|h| B64.decode(h.as_str().unwrap()).unwrap().try_into().unwrap())
-        .collect()
 }
 
 #[test]

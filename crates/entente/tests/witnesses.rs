@@ -14,14 +14,15 @@ use entente_board::{Board, BoardConfig, Entry, SqliteStorage};
 use entente_roles::protocol::Envelope;
 use serde_json::Value;
 
-mod net;
-use net::{Running, http};
+mod common;
+use common::s;
+use common::{Running, http};
 
 const PASS: &str = "witness test passphrase";
 const ORIGIN: &str = "board.example/witnessed";
 
 fn run(args: &[&str]) -> String {
-    net::run(PASS, args)
+    common::run(PASS, args)
 }
 
 fn admin() -> NoteSigner {
@@ -61,7 +62,7 @@ fn ballots() -> Vec<Vec<u8>> {
 
 fn start(args: &[&str]) -> (Running, String) {
     // The witnesses' stderr is read for the alarm; the server's is left to the terminal.
-    net::start(PASS, args, args[0] == "witness")
+    common::start(PASS, args, args[0] == "witness")
 }
 
 fn wait_until(what: &str, mut done: impl FnMut() -> bool) {
@@ -73,10 +74,6 @@ fn wait_until(what: &str, mut done: impl FnMut() -> bool) {
         );
         std::thread::sleep(Duration::from_millis(100));
     }
-}
-
-fn s(p: &Path) -> &str {
-    p.to_str().unwrap()
 }
 
 #[test]

@@ -7,7 +7,7 @@ use anyhow::{Context, Result};
 use entente_record::ballot::BallotState;
 use entente_roles::encrypt::{self, Challenge, EncryptOptions};
 
-use crate::args::{Threads, progress};
+use crate::args::{RecordDevice, Threads, progress};
 
 /// Encrypt plaintext ballots as an encryption device: check each against the manifest,
 /// encrypt on all cores, chain the confirmation codes, and write
@@ -15,13 +15,8 @@ use crate::args::{Threads, progress};
 /// Prints one line per ballot: id, CAST or CHALLENGED, confirmation code.
 #[derive(clap::Args)]
 pub struct Args {
-    /// The election record directory (manifest.json, election_config.json,
-    /// election_initialized.json).
-    #[arg(long)]
-    pub record: PathBuf,
-    /// The encryption device's id.
-    #[arg(long)]
-    pub device: String,
+    #[command(flatten)]
+    pub at: RecordDevice,
     /// Challenge this ballot instead of casting it (repeatable); its primary nonce is
     /// published so that the voter can open it.
     #[arg(long = "challenge", value_name = "BALLOT_ID")]
@@ -52,8 +47,8 @@ pub fn exec(args: Args) -> Result<ExitCode> {
         );
     }
     let report = encrypt::run(&EncryptOptions {
-        record: args.record,
-        device: args.device,
+        record: args.at.record,
+        device: args.at.device,
         inputs: args.ballots,
         challenge: Challenge::of(args.challenge_all, challenge),
         threads: *args.threads,

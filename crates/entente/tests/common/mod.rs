@@ -1,9 +1,15 @@
-//! What the network tests share: the `entente` binary with a passphrase, long-running
-//! processes that are killed when a test ends (passed or failed), and a minimal HTTP client.
+//! What the command line's tests share, defined once: the `entente` binary with a passphrase,
+//! its output checked, paths and JSON files, long-running processes that are killed when a test
+//! ends (passed or failed), and a minimal HTTP client.
 
 #![allow(dead_code)] // each test file uses its own part
 
 use std::io::{BufRead, BufReader, Read, Write};
+use std::path::Path;
+use std::process::Output;
+
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD as B64;
 use std::net::TcpStream;
 use std::process::{Child, Command, Stdio};
 
@@ -93,4 +99,71 @@ pub fn http(addr: &str, method: &str, path: &str, body: &[u8]) -> (u16, Vec<u8>)
     let head = String::from_utf8_lossy(&resp[..split]).into_owned();
     let status = head.split(' ').nth(1).unwrap().parse().unwrap();
     (status, resp[split + 4..].to_vec())
+}
+
+/// A path as the `&str` an argument list takes.
+pub fn s(p: &Path) -> &str {
+    p.to_str().unwrap()
+}
+
+/// The stdout of a run that must succeed (the test fails with its output otherwise).
+pub fn ok(out: &Output) -> String {
+    assert!(
+        out.status.success(),
+        "stdout: {}\nstderr: {}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// The stderr of a run that must exit with `code`.
+pub fn failed_with(out: &Output, code: i32) -> String {
+    assert_eq!(
+        out.status.code(),
+        Some(code),
+        "stdout: {}\nstderr: {}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+/// The stderr of a run that must fail.
+pub fn failed(out: &Output) -> String {
+    assert!(
+        !out.status.success(),
+        "should fail: {}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+/// A JSON file's value.
+pub fn json(path: &Path) -> serde_json::Value {
+    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
+}
+
+/// Copies a directory tree.
+pub fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for e in std::fs::read_dir(from).unwrap() {
+        let e = e.unwrap();
+        let target = to.join(e.file_name());
+        if e.file_type().unwrap().is_dir() {
+            copy_dir(&e.path(), &target);
+        } else {
+            std::fs::copy(e.path(), target).unwrap();
+        }
+    }
+}
+
+/// A base64 hash of a proof as JSON.
+pub fn hash(v: &serde_json::Value) -> [u8; 32] {
+    B64.decode(v.as_str().unwrap()).unwrap().try_into().unwrap()
+}
+
+/// A proof's base64 hashes as JSON.
+pub fn hashes(v: &serde_json::Value) -> Vec<[u8; 32]> {
+    v.as_array().unwrap().iter().map(hash).collect()
 }
