@@ -3,11 +3,11 @@
 
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use thiserror::Error;
+use crate::error::BoardError;
 
 use crate::Hash;
-use crate::merkle::{LogError, MerkleLog, ProofError, leaf_hash, node_hash};
-use crate::note::{Checkpoint, NoteError, NoteSigner, NoteVerifier, SignedNote};
+use crate::merkle::{MerkleLog, leaf_hash, node_hash};
+use crate::note::{Checkpoint, NoteSigner, NoteVerifier, SignedNote};
 use crate::store::{Entry, Storage, StoredEntry};
 use crate::witness::CosignatureVerifier;
 
@@ -17,45 +17,6 @@ const LOG_KEY: &str = "log_key";
 const WITNESSES: &str = "witnesses";
 /// The size of the latest checkpoint every witness has cosigned.
 const PUBLISHED: &str = "published";
-
-/// Why the board refused or failed.
-#[derive(Debug, Error)]
-#[non_exhaustive]
-pub enum BoardError {
-    /// The storage failed (nothing was changed by a failed write).
-    #[error("storage: {0}")]
-    Store(Box<dyn std::error::Error + Send + Sync>),
-    /// A proof was asked outside the log.
-    #[error(transparent)]
-    Proof(#[from] ProofError),
-    /// The database is not a board (never initialised).
-    #[error("this database holds no board: run `entente board init` first")]
-    NotInitialised,
-    /// The database is a board already.
-    #[error("this database already holds the board {0:?}")]
-    AlreadyInitialised(String),
-    /// A key or note is not the one the board was created with.
-    #[error("{0}")]
-    Key(String),
-    /// A note did not parse or verify.
-    #[error(transparent)]
-    Note(#[from] NoteError),
-}
-
-impl BoardError {
-    fn store(e: impl std::error::Error + Send + Sync + 'static) -> Self {
-        Self::Store(Box::new(e))
-    }
-}
-
-impl<E: std::error::Error + Send + Sync + 'static> From<LogError<E>> for BoardError {
-    fn from(e: LogError<E>) -> Self {
-        match e {
-            LogError::Store(e) => Self::store(e),
-            LogError::Proof(p) => Self::Proof(p),
-        }
-    }
-}
 
 /// The board's identity: what `entente board init` records.
 #[derive(Debug, Clone)]
@@ -89,7 +50,7 @@ pub fn now() -> u64 {
 impl<S: Storage> Board<S> {
     /// Creates a board in an empty database.
     pub fn init(mut storage: S, config: BoardConfig) -> Result<Self, BoardError> {
-        if let Some(origin) = storage.setting(ORIGIN).map_err(BoardError::store)? {
+        if let Some(origin) = storage.setting(ORIGIN)? {
             return Err(BoardError::AlreadyInitialised(origin));
         }
         let log = NoteVerifier::parse(&config.log_key)?;
@@ -107,19 +68,13 @@ impl<S: Storage> Board<S> {
             .set_setting(LOG_KEY, &config.log_key)
             .and_then(|()| storage.set_setting(WITNESSES, &config.witnesses.join("\n")))
             // The origin last: a board whose init was cut short reads as not initialised.
-            .and_then(|()| storage.set_setting(ORIGIN, &config.origin))
-            .map_err(BoardError::store)?;
+            .and_then(|()| storage.set_setting(ORIGIN, &config.origin))?;
         Self::open(storage)
     }
 
     /// Opens the board in `storage`: O(log n) reads, whatever the log's size.
     pub fn open(storage: S) -> Result<Self, BoardError> {
-        let get = |name| {
-            storage
-                .setting(name)
-                .map_err(BoardError::store)?
-                .ok_or(BoardError::NotInitialised)
-        };
+        let get = |name| storage.setting(name)?.ok_or(BoardError::NotInitialised);
         let config = BoardConfig {
             origin: get(ORIGIN)?,
             log_key: get(LOG_KEY)?,
@@ -129,16 +84,12 @@ impl<S: Storage> Board<S> {
                 .map(str::to_owned)
                 .collect(),
         };
-        let size = storage.size().map_err(BoardError::store)?;
+        let size = storage.size()?;
         let mut frontier = vec![None; 64];
         for (level, slot) in frontier.iter_mut().enumerate() {
             if size >> level & 1 == 1 {
                 let index = (size >> level) - 1;
-                *slot = Some(
-                    storage
-                        .node(level as u32, index)
-                        .map_err(BoardError::store)?,
-                );
+                *slot = Some(storage.node(level as u32, index)?);
             }
         }
         Ok(Self {
@@ -157,16 +108,12 @@ impl<S: Storage> Board<S> {
     /// A setting of the operator's own (where its key file is, say), kept beside the board's
     /// own (in a separate namespace, so it cannot change them) and never read by the board.
     pub fn set_operator_setting(&mut self, name: &str, value: &str) -> Result<(), BoardError> {
-        self.storage
-            .set_setting(&format!("operator.{name}"), value)
-            .map_err(BoardError::store)
+        self.storage.set_setting(&format!("operator.{name}"), value)
     }
 
     /// A setting of the operator's own.
     pub fn operator_setting(&self, name: &str) -> Result<Option<String>, BoardError> {
-        self.storage
-            .setting(&format!("operator.{name}"))
-            .map_err(BoardError::store)
+        self.storage.setting(&format!("operator.{name}"))
     }
 
     /// The board's identity.
@@ -202,9 +149,7 @@ impl<S: Storage> Board<S> {
             }
             frontier[level] = Some(hash);
         }
-        self.storage
-            .append(first, entries, &nodes, now())
-            .map_err(BoardError::store)?;
+        self.storage.append(first, entries, &nodes, now())?;
         self.size = first + entries.len() as u64;
         self.frontier = frontier;
         Ok(first)
@@ -223,11 +168,9 @@ impl<S: Storage> Board<S> {
     pub fn leaf_hash(&self, index: u64) -> Result<Hash, BoardError> {
         let size = self.size();
         if index >= size {
-            return Err(ProofError::IndexOutOfRange { index, size }.into());
+            return Err(BoardError::IndexOutOfRange { index, size }.into());
         }
-        self.storage
-            .node(0, index)
-            .map_err(|e| BoardError::Store(Box::new(e)))
+        self.storage.node(0, index)
     }
 
     /// The inclusion proof of entry `index` in the tree of size `size` (RFC 9162 §2.1.3.1).
@@ -242,12 +185,12 @@ impl<S: Storage> Board<S> {
 
     /// The entry at `index`.
     pub fn entry(&self, index: u64) -> Result<Option<StoredEntry>, BoardError> {
-        self.storage.entry(index).map_err(BoardError::store)
+        self.storage.entry(index)
     }
 
     /// The indices of the entries found by `name` = `value`.
     pub fn find(&self, name: &str, value: &str) -> Result<Vec<u64>, BoardError> {
-        self.storage.find(name, value).map_err(BoardError::store)
+        self.storage.find(name, value)
     }
 
     /// The signed checkpoint of the log's current size. The log signs at most one checkpoint
@@ -262,7 +205,7 @@ impl<S: Storage> Board<S> {
             )));
         }
         let size = self.size;
-        if let Some(note) = self.storage.checkpoint(size).map_err(BoardError::store)? {
+        if let Some(note) = self.storage.checkpoint(size)? {
             return Ok(note);
         }
         let cp = Checkpoint {
@@ -270,21 +213,17 @@ impl<S: Storage> Board<S> {
             size,
             root: self.root(size)?,
         };
-        self.storage
-            .record_checkpoint(size, &cp.sign(signer))
-            .map_err(BoardError::store)
+        self.storage.record_checkpoint(size, &cp.sign(signer))
     }
 
     /// The latest checkpoint the log has signed, with the cosignatures it has gathered.
     pub fn latest_checkpoint(&self) -> Result<Option<(u64, String)>, BoardError> {
-        self.storage
-            .checkpoint_below(u64::MAX)
-            .map_err(BoardError::store)
+        self.storage.checkpoint_below(u64::MAX)
     }
 
     /// The checkpoint signed for `size`.
     pub fn checkpoint_at(&self, size: u64) -> Result<Option<String>, BoardError> {
-        self.storage.checkpoint(size).map_err(BoardError::store)
+        self.storage.checkpoint(size)
     }
 
     /// Adds the valid cosignatures of the board's witnesses found in `note` (a copy of one of
@@ -293,13 +232,9 @@ impl<S: Storage> Board<S> {
     pub fn add_cosignatures(&mut self, note: &str) -> Result<Vec<String>, BoardError> {
         let offered = SignedNote::parse(note)?;
         let cp = Checkpoint::parse(&offered.text)?;
-        let recorded = self
-            .storage
-            .checkpoint(cp.size)
-            .map_err(BoardError::store)?
-            .ok_or_else(|| {
-                BoardError::Key(format!("the log signed no checkpoint of size {}", cp.size))
-            })?;
+        let recorded = self.storage.checkpoint(cp.size)?.ok_or_else(|| {
+            BoardError::Key(format!("the log signed no checkpoint of size {}", cp.size))
+        })?;
         let mut stored = SignedNote::parse(&recorded)?;
         if stored.text != offered.text {
             return Err(BoardError::Key(format!(
@@ -337,14 +272,10 @@ impl<S: Storage> Board<S> {
         }
         if !added.is_empty() {
             let note = stored.render();
-            self.storage
-                .update_checkpoint(cp.size, &note)
-                .map_err(BoardError::store)?;
+            self.storage.update_checkpoint(cp.size, &note)?;
             let published = self.published()?.map_or(0, |p| p.0);
             if cp.size >= published && self.missing_cosignatures(&note)?.is_empty() {
-                self.storage
-                    .set_setting(PUBLISHED, &cp.size.to_string())
-                    .map_err(BoardError::store)?;
+                self.storage.set_setting(PUBLISHED, &cp.size.to_string())?;
             }
         }
         Ok(added)
@@ -368,8 +299,7 @@ impl<S: Storage> Board<S> {
     pub fn published(&self) -> Result<Option<(u64, String)>, BoardError> {
         let Some(size) = self
             .storage
-            .setting(PUBLISHED)
-            .map_err(BoardError::store)?
+            .setting(PUBLISHED)?
             .and_then(|s| s.parse::<u64>().ok())
         else {
             // A board whose policy names no witness publishes every checkpoint it signs.

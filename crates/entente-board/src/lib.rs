@@ -11,6 +11,7 @@
 #![warn(missing_docs)]
 
 pub mod board;
+mod error;
 pub mod merkle;
 pub mod note;
 pub mod sequencer;
@@ -19,10 +20,11 @@ pub mod tiles;
 pub mod witness;
 pub mod witness_dir;
 
-pub use board::{Board, BoardConfig, BoardError};
+pub use board::{Board, BoardConfig};
+pub use error::BoardError;
 pub use merkle::{
-    Hash, LogError, MemoryStore, MerkleLog, NodeRead, NodeStore, ProofError, empty_root, leaf_hash,
-    node_hash, verify_consistency, verify_inclusion,
+    Hash, MemoryStore, MerkleLog, NodeRead, NodeStore, empty_root, leaf_hash, node_hash,
+    verify_consistency, verify_inclusion,
 };
-pub use sequencer::{Sequencer, SequencerError};
-pub use store::{Entry, SqliteError, SqliteStorage, Storage, StoredEntry};
+pub use sequencer::Sequencer;
+pub use store::{Entry, SqliteStorage, Storage, StoredEntry};

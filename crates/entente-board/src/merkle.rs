@@ -10,8 +10,8 @@
 //! tree with append-only complete-subtree nodes is what the board's SQLite store needs, and the
 //! crates we looked at either keep the whole tree in memory or hash without RFC 9162's prefixes.
 
+use crate::error::BoardError;
 use sha2::{Digest, Sha256};
-use thiserror::Error;
 
 /// A SHA-256 value.
 pub type Hash = [u8; 32];
@@ -38,58 +38,19 @@ pub fn empty_root() -> Hash {
     Sha256::digest([]).into()
 }
 
-/// Why a proof was not given or does not verify.
-#[derive(Debug, Error, Clone, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum ProofError {
-    /// A leaf index at or beyond the tree size.
-    #[error("leaf {index} is not in a tree of {size} entries")]
-    IndexOutOfRange {
-        /// The index.
-        index: u64,
-        /// The tree size.
-        size: u64,
-    },
-    /// A tree size the log has not reached, or sizes in the wrong order.
-    #[error("no tree of size {size}: the log has {log_size} entries")]
-    SizeOutOfRange {
-        /// The size asked for.
-        size: u64,
-        /// The log's size.
-        log_size: u64,
-    },
-    /// Consistency asked from 0 or from a larger tree to a smaller one.
-    #[error("consistency is defined from a size in 1..={second} to {second}, not from {first}")]
-    BadSizes {
-        /// The first size.
-        first: u64,
-        /// The second size.
-        second: u64,
-    },
-    /// The proof does not lead to the expected root(s).
-    #[error("the proof does not verify")]
-    Mismatch,
-    /// The proof has the wrong number of hashes.
-    #[error("the proof has the wrong length")]
-    Length,
-}
-
 /// Where the complete-subtree hashes are read from. Nodes are written once and never changed.
 pub trait NodeRead {
-    /// The store's own error.
-    type Error: std::error::Error + Send + Sync + 'static;
     /// How many leaves the log holds.
-    fn size(&self) -> Result<u64, Self::Error>;
+    fn size(&self) -> Result<u64, BoardError>;
     /// The hash of the complete subtree at (level, index); the caller only asks for written ones.
-    fn node(&self, level: u32, index: u64) -> Result<Hash, Self::Error>;
+    fn node(&self, level: u32, index: u64) -> Result<Hash, BoardError>;
 }
 
 impl<T: NodeRead> NodeRead for &T {
-    type Error = T::Error;
-    fn size(&self) -> Result<u64, Self::Error> {
+    fn size(&self) -> Result<u64, BoardError> {
         (**self).size()
     }
-    fn node(&self, level: u32, index: u64) -> Result<Hash, Self::Error> {
+    fn node(&self, level: u32, index: u64) -> Result<Hash, BoardError> {
         (**self).node(level, index)
     }
 }
@@ -97,7 +58,7 @@ impl<T: NodeRead> NodeRead for &T {
 /// A node store that appends one leaf at a time (the board's storage appends in batches).
 pub trait NodeStore: NodeRead {
     /// Writes the nodes completed by one append and the new size, all or nothing.
-    fn append(&mut self, nodes: &[(u32, u64, Hash)], new_size: u64) -> Result<(), Self::Error>;
+    fn append(&mut self, nodes: &[(u32, u64, Hash)], new_size: u64) -> Result<(), BoardError>;
 }
 
 /// A store in memory: one vector of hashes per level.
@@ -107,55 +68,34 @@ pub struct MemoryStore {
     size: u64,
 }
 
-/// A node asked of a [`MemoryStore`] that it does not hold.
-#[derive(Debug, Error)]
-#[error("no node at level {level}, index {index}")]
-pub struct MissingNode {
-    level: u32,
-    index: u64,
-}
-
 impl NodeRead for MemoryStore {
-    type Error = MissingNode;
-    fn size(&self) -> Result<u64, MissingNode> {
+    fn size(&self) -> Result<u64, BoardError> {
         Ok(self.size)
     }
-    fn node(&self, level: u32, index: u64) -> Result<Hash, MissingNode> {
+    fn node(&self, level: u32, index: u64) -> Result<Hash, BoardError> {
         self.levels
             .get(level as usize)
             .and_then(|l| usize::try_from(index).ok().and_then(|i| l.get(i)))
             .copied()
-            .ok_or(MissingNode { level, index })
+            .ok_or(BoardError::MissingNode { level, index })
     }
 }
 
 impl NodeStore for MemoryStore {
-    fn append(&mut self, nodes: &[(u32, u64, Hash)], new_size: u64) -> Result<(), MissingNode> {
+    fn append(&mut self, nodes: &[(u32, u64, Hash)], new_size: u64) -> Result<(), BoardError> {
         for &(level, index, hash) in nodes {
             let l = level as usize;
             if self.levels.len() <= l {
                 self.levels.resize_with(l + 1, Vec::new);
             }
             if self.levels[l].len() as u64 != index {
-                return Err(MissingNode { level, index });
+                return Err(BoardError::MissingNode { level, index });
             }
             self.levels[l].push(hash);
         }
         self.size = new_size;
         Ok(())
     }
-}
-
-/// Errors of a log: its store's, or a request it cannot answer.
-#[derive(Debug, Error)]
-#[non_exhaustive]
-pub enum LogError<E: std::error::Error + 'static> {
-    /// The store failed.
-    #[error("storage: {0}")]
-    Store(#[source] E),
-    /// The request is outside the log.
-    #[error(transparent)]
-    Proof(#[from] ProofError),
 }
 
 /// The largest power of two smaller than n (n ≥ 2), the split point k of RFC 9162 §2.1.1.
@@ -171,23 +111,23 @@ pub struct MerkleLog<S: NodeRead> {
 
 impl<S: NodeStore> MerkleLog<S> {
     /// Appends an entry (its bytes); returns its index.
-    pub fn append(&mut self, entry: &[u8]) -> Result<u64, LogError<S::Error>> {
+    pub fn append(&mut self, entry: &[u8]) -> Result<u64, BoardError> {
         self.append_leaf_hash(leaf_hash(entry))
     }
 
     /// Appends a leaf by its hash: the leaf node, then every subtree it completes.
-    pub fn append_leaf_hash(&mut self, leaf: Hash) -> Result<u64, LogError<S::Error>> {
+    pub fn append_leaf_hash(&mut self, leaf: Hash) -> Result<u64, BoardError> {
         let n = self.size()?;
         let mut nodes = vec![(0u32, n, leaf)];
         let (mut level, mut index, mut hash) = (0u32, n, leaf);
         while !index.is_multiple_of(2) {
-            let left = self.store.node(level, index - 1).map_err(LogError::Store)?;
+            let left = self.store.node(level, index - 1)?;
             hash = node_hash(&left, &hash);
             level += 1;
             index /= 2;
             nodes.push((level, index, hash));
         }
-        self.store.append(&nodes, n + 1).map_err(LogError::Store)?;
+        self.store.append(&nodes, n + 1)?;
         Ok(n)
     }
 }
@@ -204,18 +144,15 @@ impl<S: NodeRead> MerkleLog<S> {
     }
 
     /// The number of entries.
-    pub fn size(&self) -> Result<u64, LogError<S::Error>> {
-        self.store.size().map_err(LogError::Store)
+    pub fn size(&self) -> Result<u64, BoardError> {
+        self.store.size()
     }
 
     /// MTH(D[start:end]) for 0 ≤ start < end ≤ size, from O(log n) stored nodes.
-    fn subtree(&self, start: u64, end: u64) -> Result<Hash, LogError<S::Error>> {
+    fn subtree(&self, start: u64, end: u64) -> Result<Hash, BoardError> {
         let n = end - start;
         if n.is_power_of_two() && start.is_multiple_of(n) {
-            return self
-                .store
-                .node(n.trailing_zeros(), start / n)
-                .map_err(LogError::Store);
+            return self.store.node(n.trailing_zeros(), start / n);
         }
         let k = split(n);
         Ok(node_hash(
@@ -224,16 +161,16 @@ impl<S: NodeRead> MerkleLog<S> {
         ))
     }
 
-    fn check_size(&self, size: u64) -> Result<(), LogError<S::Error>> {
+    fn check_size(&self, size: u64) -> Result<(), BoardError> {
         let log_size = self.size()?;
         if size > log_size {
-            return Err(ProofError::SizeOutOfRange { size, log_size }.into());
+            return Err(BoardError::SizeOutOfRange { size, log_size }.into());
         }
         Ok(())
     }
 
     /// The root of the tree of the first `size` entries (RFC 9162 §2.1.1).
-    pub fn root(&self, size: u64) -> Result<Hash, LogError<S::Error>> {
+    pub fn root(&self, size: u64) -> Result<Hash, BoardError> {
         self.check_size(size)?;
         if size == 0 {
             return Ok(empty_root());
@@ -243,23 +180,17 @@ impl<S: NodeRead> MerkleLog<S> {
 
     /// The inclusion proof of entry `index` in the tree of size `size`: PATH(m, D[n]) of
     /// RFC 9162 §2.1.3.1, innermost sibling first.
-    pub fn inclusion_proof(&self, index: u64, size: u64) -> Result<Vec<Hash>, LogError<S::Error>> {
+    pub fn inclusion_proof(&self, index: u64, size: u64) -> Result<Vec<Hash>, BoardError> {
         self.check_size(size)?;
         if index >= size {
-            return Err(ProofError::IndexOutOfRange { index, size }.into());
+            return Err(BoardError::IndexOutOfRange { index, size }.into());
         }
         let mut out = Vec::new();
         self.path(index, 0, size, &mut out)?;
         Ok(out)
     }
 
-    fn path(
-        &self,
-        m: u64,
-        start: u64,
-        end: u64,
-        out: &mut Vec<Hash>,
-    ) -> Result<(), LogError<S::Error>> {
+    fn path(&self, m: u64, start: u64, end: u64, out: &mut Vec<Hash>) -> Result<(), BoardError> {
         let n = end - start;
         if n == 1 {
             return Ok(());
@@ -277,14 +208,10 @@ impl<S: NodeRead> MerkleLog<S> {
 
     /// The consistency proof from the tree of size `first` to the tree of size `second`:
     /// PROOF(m, D[n]) of RFC 9162 §2.1.4.1 (empty when the sizes are equal).
-    pub fn consistency_proof(
-        &self,
-        first: u64,
-        second: u64,
-    ) -> Result<Vec<Hash>, LogError<S::Error>> {
+    pub fn consistency_proof(&self, first: u64, second: u64) -> Result<Vec<Hash>, BoardError> {
         self.check_size(second)?;
         if first == 0 || first > second {
-            return Err(ProofError::BadSizes { first, second }.into());
+            return Err(BoardError::BadSizes { first, second }.into());
         }
         let mut out = Vec::new();
         if first < second {
@@ -300,7 +227,7 @@ impl<S: NodeRead> MerkleLog<S> {
         end: u64,
         whole: bool,
         out: &mut Vec<Hash>,
-    ) -> Result<(), LogError<S::Error>> {
+    ) -> Result<(), BoardError> {
         let n = end - start;
         if m == n {
             if !whole {
@@ -327,15 +254,15 @@ pub fn verify_inclusion(
     leaf: &Hash,
     proof: &[Hash],
     root: &Hash,
-) -> Result<(), ProofError> {
+) -> Result<(), BoardError> {
     if index >= size {
-        return Err(ProofError::IndexOutOfRange { index, size });
+        return Err(BoardError::IndexOutOfRange { index, size });
     }
     let (mut fn_, mut sn) = (index, size - 1);
     let mut r = *leaf;
     for p in proof {
         if sn == 0 {
-            return Err(ProofError::Length);
+            return Err(BoardError::ProofLength);
         }
         if fn_ & 1 == 1 || fn_ == sn {
             r = node_hash(p, &r);
@@ -352,10 +279,10 @@ pub fn verify_inclusion(
         sn >>= 1;
     }
     if sn != 0 {
-        return Err(ProofError::Length);
+        return Err(BoardError::ProofLength);
     }
     if r != *root {
-        return Err(ProofError::Mismatch);
+        return Err(BoardError::ProofMismatch);
     }
     Ok(())
 }
@@ -367,17 +294,17 @@ pub fn verify_consistency(
     first_root: &Hash,
     second_root: &Hash,
     proof: &[Hash],
-) -> Result<(), ProofError> {
+) -> Result<(), BoardError> {
     if first == 0 || first > second {
-        return Err(ProofError::BadSizes { first, second });
+        return Err(BoardError::BadSizes { first, second });
     }
     if first == second {
         return if proof.is_empty() && first_root == second_root {
             Ok(())
         } else if !proof.is_empty() {
-            Err(ProofError::Length)
+            Err(BoardError::ProofLength)
         } else {
-            Err(ProofError::Mismatch)
+            Err(BoardError::ProofMismatch)
         };
     }
     let mut path: Vec<Hash> = Vec::with_capacity(proof.len() + 1);
@@ -386,7 +313,7 @@ pub fn verify_consistency(
     }
     path.extend_from_slice(proof);
     let Some((first_hash, rest)) = path.split_first() else {
-        return Err(ProofError::Length);
+        return Err(BoardError::ProofLength);
     };
     let (mut fn_, mut sn) = (first - 1, second - 1);
     while fn_ & 1 == 1 {
@@ -396,7 +323,7 @@ pub fn verify_consistency(
     let (mut fr, mut sr) = (*first_hash, *first_hash);
     for c in rest {
         if sn == 0 {
-            return Err(ProofError::Length);
+            return Err(BoardError::ProofLength);
         }
         if fn_ & 1 == 1 || fn_ == sn {
             fr = node_hash(c, &fr);
@@ -414,10 +341,10 @@ pub fn verify_consistency(
         sn >>= 1;
     }
     if sn != 0 {
-        return Err(ProofError::Length);
+        return Err(BoardError::ProofLength);
     }
     if fr != *first_root || sr != *second_root {
-        return Err(ProofError::Mismatch);
+        return Err(BoardError::ProofMismatch);
     }
     Ok(())
 }

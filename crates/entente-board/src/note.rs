@@ -4,11 +4,11 @@
 //! Written here on `ed25519-dalek` and `base64`: the format is a few lines of text, and owning it
 //! lets the board check exactly what the specifications require of every line.
 
+use crate::error::BoardError;
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD as B64;
 use ed25519_dalek::{Signature, Signer, SigningKey, Verifier, VerifyingKey};
 use sha2::{Digest, Sha256};
-use thiserror::Error;
 
 use crate::Hash;
 
@@ -16,24 +16,6 @@ use crate::Hash;
 const ED25519: u8 = 0x01;
 /// U+2014 EM DASH and a space: how every signature line begins.
 const DASH: &str = "\u{2014} ";
-
-/// Why a note or checkpoint was refused.
-#[derive(Debug, Error, Clone, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum NoteError {
-    /// The text breaks the signed-note or checkpoint syntax.
-    #[error("malformed note: {0}")]
-    Malformed(String),
-    /// A key name with a space, a plus sign, or nothing in it.
-    #[error("invalid key name {0:?}")]
-    KeyName(String),
-    /// A verifier key that does not parse.
-    #[error("invalid verifier key: {0}")]
-    VerifierKey(String),
-    /// The note carries no valid signature by the key.
-    #[error("no valid signature by {0}")]
-    NotSigned(String),
-}
 
 /// The 4-byte key id of signed-note: SHA-256(name ‖ 0x0A ‖ type ‖ public key)[:4].
 pub fn key_id(name: &str, signature_type: u8, public_key: &[u8]) -> [u8; 4] {
@@ -45,9 +27,9 @@ pub fn key_id(name: &str, signature_type: u8, public_key: &[u8]) -> [u8; 4] {
     [d[0], d[1], d[2], d[3]]
 }
 
-fn check_name(name: &str) -> Result<(), NoteError> {
+fn check_name(name: &str) -> Result<(), BoardError> {
     if name.is_empty() || name.chars().any(|c| c.is_whitespace() || c == '+') {
-        return Err(NoteError::KeyName(name.to_owned()));
+        return Err(BoardError::KeyName(name.to_owned()));
     }
     Ok(())
 }
@@ -60,7 +42,7 @@ pub struct NoteSigner {
 
 impl NoteSigner {
     /// A signer named `name` (no spaces, no '+').
-    pub fn new(name: &str, key: SigningKey) -> Result<Self, NoteError> {
+    pub fn new(name: &str, key: SigningKey) -> Result<Self, BoardError> {
         check_name(name)?;
         Ok(Self {
             name: name.to_owned(),
@@ -86,7 +68,7 @@ impl NoteSigner {
         &self.name
     }
 
-    fn check_name_of(name: &str) -> Result<(), NoteError> {
+    fn check_name_of(name: &str) -> Result<(), BoardError> {
         check_name(name)
     }
 
@@ -119,8 +101,8 @@ pub struct NoteVerifier {
 
 impl NoteVerifier {
     /// Parses `<name>+<hex key id>+<base64(0x01 ‖ public key)>`; the id must match the key.
-    pub fn parse(vkey: &str) -> Result<Self, NoteError> {
-        let bad = |why: &str| NoteError::VerifierKey(format!("{why} in {vkey:?}"));
+    pub fn parse(vkey: &str) -> Result<Self, BoardError> {
+        let bad = |why: &str| BoardError::VerifierKey(format!("{why} in {vkey:?}"));
         let mut parts = vkey.splitn(3, '+');
         let (Some(name), Some(id), Some(key)) = (parts.next(), parts.next(), parts.next()) else {
             return Err(bad("expected name+id+key"));
@@ -156,7 +138,7 @@ impl NoteVerifier {
 
     /// The verifier key of the same public key under another name (a log signs its
     /// checkpoints under its origin, whatever the key was first called).
-    pub fn renamed(&self, name: &str) -> Result<String, NoteError> {
+    pub fn renamed(&self, name: &str) -> Result<String, BoardError> {
         NoteSigner::check_name_of(name)?;
         let public = self.key.to_bytes();
         let mut typed = vec![ED25519];
@@ -170,12 +152,12 @@ impl NoteVerifier {
 
     /// Checks that `signature` is this key's Ed25519 signature of `message` (strict
     /// verification: no malleable or small-order encodings).
-    pub fn verify_bytes(&self, message: &[u8], signature: &[u8]) -> Result<(), NoteError> {
+    pub fn verify_bytes(&self, message: &[u8], signature: &[u8]) -> Result<(), BoardError> {
         let sig = Signature::from_slice(signature)
-            .map_err(|_| NoteError::NotSigned(self.name.clone()))?;
+            .map_err(|_| BoardError::NotSigned(self.name.clone()))?;
         self.key
             .verify_strict(message, &sig)
-            .map_err(|_| NoteError::NotSigned(self.name.clone()))
+            .map_err(|_| BoardError::NotSigned(self.name.clone()))
     }
 }
 
@@ -190,8 +172,8 @@ pub struct SignedNote {
 
 impl SignedNote {
     /// Parses a signed note: text, a blank line, then signature lines.
-    pub fn parse(note: &str) -> Result<Self, NoteError> {
-        let bad = |why: &str| NoteError::Malformed(why.to_owned());
+    pub fn parse(note: &str) -> Result<Self, BoardError> {
+        let bad = |why: &str| BoardError::MalformedNote(why.to_owned());
         if note.chars().any(|c| (c as u32) < 0x20 && c != '\n') {
             return Err(bad("control characters other than newline"));
         }
@@ -242,8 +224,8 @@ impl SignedNote {
 
     /// Whether `verifier` signed the text: its first line with the verifier's name and key id
     /// decides (a bad signature by a known key rejects the note).
-    pub fn verify(&self, verifier: &NoteVerifier) -> Result<(), NoteError> {
-        let not = || NoteError::NotSigned(verifier.name.clone());
+    pub fn verify(&self, verifier: &NoteVerifier) -> Result<(), BoardError> {
+        let not = || BoardError::NotSigned(verifier.name.clone());
         let (_, _, sig) = self
             .signatures
             .iter()
@@ -280,8 +262,8 @@ impl Checkpoint {
     }
 
     /// Parses a checkpoint text (extension lines after the root are allowed and ignored).
-    pub fn parse(text: &str) -> Result<Self, NoteError> {
-        let bad = |why: &str| NoteError::Malformed(format!("checkpoint: {why}"));
+    pub fn parse(text: &str) -> Result<Self, BoardError> {
+        let bad = |why: &str| BoardError::MalformedNote(format!("checkpoint: {why}"));
         let mut lines = text.split('\n');
         let origin = lines
             .next()
@@ -315,7 +297,7 @@ impl Checkpoint {
     }
 
     /// Opens a signed checkpoint: the log's signature must verify, then the body is parsed.
-    pub fn open(note: &str, log: &NoteVerifier) -> Result<Self, NoteError> {
+    pub fn open(note: &str, log: &NoteVerifier) -> Result<Self, BoardError> {
         let n = SignedNote::parse(note)?;
         n.verify(log)?;
         Self::parse(&n.text)

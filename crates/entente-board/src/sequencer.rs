@@ -8,23 +8,11 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc::{self, Receiver, Sender, SyncSender};
 use std::thread::JoinHandle;
 
-use thiserror::Error;
+use crate::error::BoardError;
 
-use crate::board::{Board, BoardError};
+use crate::board::Board;
 use crate::note::NoteSigner;
 use crate::store::{Entry, Storage};
-
-/// Why an append through the sequencer failed.
-#[derive(Debug, Error)]
-#[non_exhaustive]
-pub enum SequencerError {
-    /// The batch holding this append failed: none of its entries was appended.
-    #[error("the append failed: {0}")]
-    Failed(String),
-    /// The sequencer has stopped.
-    #[error("the board's sequencer has stopped")]
-    Stopped,
-}
 
 /// The bytes of entries one transaction takes at most (beyond what one writer hands in).
 const MAX_BATCH_BYTES: usize = 64 << 20;
@@ -77,43 +65,43 @@ impl Sequencer {
 
     /// Appends `entries` (as one unit: consecutive indices); returns the first index once they
     /// are durable.
-    pub fn append(&self, entries: Vec<Entry>) -> Result<u64, SequencerError> {
+    pub fn append(&self, entries: Vec<Entry>) -> Result<u64, BoardError> {
         let (reply, answer) = mpsc::sync_channel(1);
         let n = entries.len();
         self.queued.fetch_add(n, Ordering::Relaxed);
         if self.tx.send(Request::Append(entries, reply)).is_err() {
             self.queued.fetch_sub(n, Ordering::Relaxed);
-            return Err(SequencerError::Stopped);
+            return Err(BoardError::SequencerStopped);
         }
         answer
             .recv()
-            .map_err(|_| SequencerError::Stopped)?
-            .map_err(SequencerError::Failed)
+            .map_err(|_| BoardError::SequencerStopped)?
+            .map_err(BoardError::AppendFailed)
     }
 
     /// The signed checkpoint of everything appended so far.
-    pub fn checkpoint(&self) -> Result<String, SequencerError> {
+    pub fn checkpoint(&self) -> Result<String, BoardError> {
         let (reply, answer) = mpsc::sync_channel(1);
         self.tx
             .send(Request::Checkpoint(reply))
-            .map_err(|_| SequencerError::Stopped)?;
+            .map_err(|_| BoardError::SequencerStopped)?;
         answer
             .recv()
-            .map_err(|_| SequencerError::Stopped)?
-            .map_err(SequencerError::Failed)
+            .map_err(|_| BoardError::SequencerStopped)?
+            .map_err(BoardError::AppendFailed)
     }
 
     /// Adds the valid cosignatures of the board's witnesses in `note` to its checkpoint (see
     /// [`Board::add_cosignatures`]); returns the witnesses added.
-    pub fn add_cosignatures(&self, note: String) -> Result<Vec<String>, SequencerError> {
+    pub fn add_cosignatures(&self, note: String) -> Result<Vec<String>, BoardError> {
         let (reply, answer) = mpsc::sync_channel(1);
         self.tx
             .send(Request::Cosignatures(note, reply))
-            .map_err(|_| SequencerError::Stopped)?;
+            .map_err(|_| BoardError::SequencerStopped)?;
         answer
             .recv()
-            .map_err(|_| SequencerError::Stopped)?
-            .map_err(SequencerError::Failed)
+            .map_err(|_| BoardError::SequencerStopped)?
+            .map_err(BoardError::AppendFailed)
     }
 
     /// Entries waiting to be appended.

@@ -6,8 +6,8 @@
 use std::path::Path;
 use std::time::Duration;
 
+use crate::error::BoardError;
 use rusqlite::{Connection, OpenFlags, OptionalExtension, params};
-use thiserror::Error;
 
 use crate::Hash;
 use crate::merkle::NodeRead;
@@ -65,49 +65,29 @@ pub trait Storage: NodeRead {
         entries: &[Entry],
         nodes: &[(u32, u64, Hash)],
         appended_at: u64,
-    ) -> Result<(), Self::Error>;
+    ) -> Result<(), BoardError>;
     /// The entry at `index`.
-    fn entry(&self, index: u64) -> Result<Option<StoredEntry>, Self::Error>;
+    fn entry(&self, index: u64) -> Result<Option<StoredEntry>, BoardError>;
     /// The bytes of the entries `start..end` (for static export), in order.
-    fn entry_data(&self, start: u64, end: u64) -> Result<Vec<Vec<u8>>, Self::Error>;
+    fn entry_data(&self, start: u64, end: u64) -> Result<Vec<Vec<u8>>, BoardError>;
     /// The nodes at `level` with indices `start..end`, in order.
-    fn nodes(&self, level: u32, start: u64, end: u64) -> Result<Vec<Hash>, Self::Error>;
+    fn nodes(&self, level: u32, start: u64, end: u64) -> Result<Vec<Hash>, BoardError>;
     /// The indices of the entries found by `name` = `value`, in order.
-    fn find(&self, name: &str, value: &str) -> Result<Vec<u64>, Self::Error>;
+    fn find(&self, name: &str, value: &str) -> Result<Vec<u64>, BoardError>;
     /// Records the signed checkpoint for `size` unless one is recorded already; returns the
     /// one recorded (so that the log never hands out two notes for one size).
-    fn record_checkpoint(&mut self, size: u64, note: &str) -> Result<String, Self::Error>;
+    fn record_checkpoint(&mut self, size: u64, note: &str) -> Result<String, BoardError>;
     /// Replaces the note recorded for `size` by one that carries more signatures on the same
     /// body (the caller checks that it does).
-    fn update_checkpoint(&mut self, size: u64, note: &str) -> Result<(), Self::Error>;
+    fn update_checkpoint(&mut self, size: u64, note: &str) -> Result<(), BoardError>;
     /// The checkpoint recorded for `size`.
-    fn checkpoint(&self, size: u64) -> Result<Option<String>, Self::Error>;
+    fn checkpoint(&self, size: u64) -> Result<Option<String>, BoardError>;
     /// The recorded checkpoint of the largest size below `size` (`u64::MAX`: the latest).
-    fn checkpoint_below(&self, size: u64) -> Result<Option<(u64, String)>, Self::Error>;
+    fn checkpoint_below(&self, size: u64) -> Result<Option<(u64, String)>, BoardError>;
     /// A setting of the log (origin, key, witness policy).
-    fn setting(&self, name: &str) -> Result<Option<String>, Self::Error>;
+    fn setting(&self, name: &str) -> Result<Option<String>, BoardError>;
     /// Sets a setting.
-    fn set_setting(&mut self, name: &str, value: &str) -> Result<(), Self::Error>;
-}
-
-/// A failure of the SQLite storage.
-#[derive(Debug, Error)]
-#[non_exhaustive]
-pub enum SqliteError {
-    /// SQLite said no.
-    #[error("{0}")]
-    Sqlite(#[from] rusqlite::Error),
-    /// The database holds something the board never writes.
-    #[error("the database is damaged: {0}")]
-    Damaged(String),
-    /// A node asked for is not stored.
-    #[error("no tree node at level {level}, index {index}")]
-    MissingNode {
-        /// The level.
-        level: u32,
-        /// The index.
-        index: u64,
-    },
+    fn set_setting(&mut self, name: &str, value: &str) -> Result<(), BoardError>;
 }
 
 /// The board in one SQLite file, in WAL mode with `synchronous = FULL`: a commit returns only
@@ -146,22 +126,22 @@ CREATE TABLE IF NOT EXISTS checkpoints (
 );
 ";
 
-fn to_sql(n: u64) -> Result<i64, SqliteError> {
-    i64::try_from(n).map_err(|_| SqliteError::Damaged(format!("{n} is beyond SQLite's integers")))
+fn to_sql(n: u64) -> Result<i64, BoardError> {
+    i64::try_from(n).map_err(|_| BoardError::Damaged(format!("{n} is beyond SQLite's integers")))
 }
 
-fn from_sql(n: i64) -> Result<u64, SqliteError> {
-    u64::try_from(n).map_err(|_| SqliteError::Damaged(format!("negative index {n}")))
+fn from_sql(n: i64) -> Result<u64, BoardError> {
+    u64::try_from(n).map_err(|_| BoardError::Damaged(format!("negative index {n}")))
 }
 
-fn hash_of(blob: Vec<u8>) -> Result<Hash, SqliteError> {
+fn hash_of(blob: Vec<u8>) -> Result<Hash, BoardError> {
     blob.try_into()
-        .map_err(|b: Vec<u8>| SqliteError::Damaged(format!("a {}-byte node hash", b.len())))
+        .map_err(|b: Vec<u8>| BoardError::Damaged(format!("a {}-byte node hash", b.len())))
 }
 
 impl SqliteStorage {
     /// Opens (creating if need be) the database at `path` for reading and writing.
-    pub fn open(path: &Path) -> Result<Self, SqliteError> {
+    pub fn open(path: &Path) -> Result<Self, BoardError> {
         let conn = Connection::open(path)?;
         // WAL: readers do not block the writer; FULL: a commit is on disk when it returns.
         conn.pragma_update(None, "journal_mode", "WAL")?;
@@ -173,7 +153,7 @@ impl SqliteStorage {
 
     /// Opens the database at `path` for reading only (a reader beside the writer: WAL lets it
     /// see each committed state without blocking appends).
-    pub fn open_read_only(path: &Path) -> Result<Self, SqliteError> {
+    pub fn open_read_only(path: &Path) -> Result<Self, BoardError> {
         let conn = Connection::open_with_flags(
             path,
             OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
@@ -184,9 +164,7 @@ impl SqliteStorage {
 }
 
 impl NodeRead for SqliteStorage {
-    type Error = SqliteError;
-
-    fn size(&self) -> Result<u64, SqliteError> {
+    fn size(&self) -> Result<u64, BoardError> {
         let max: Option<i64> = self
             .conn
             .prepare_cached("SELECT max(idx) FROM entries")?
@@ -194,13 +172,13 @@ impl NodeRead for SqliteStorage {
         max.map_or(Ok(0), |m| from_sql(m).map(|m| m + 1))
     }
 
-    fn node(&self, level: u32, index: u64) -> Result<Hash, SqliteError> {
+    fn node(&self, level: u32, index: u64) -> Result<Hash, BoardError> {
         let blob: Option<Vec<u8>> = self
             .conn
             .prepare_cached("SELECT hash FROM nodes WHERE level = ?1 AND idx = ?2")?
             .query_row(params![level, to_sql(index)?], |r| r.get(0))
             .optional()?;
-        hash_of(blob.ok_or(SqliteError::MissingNode { level, index })?)
+        hash_of(blob.ok_or(BoardError::MissingNode { level, index })?)
     }
 }
 
@@ -211,7 +189,7 @@ impl Storage for SqliteStorage {
         entries: &[Entry],
         nodes: &[(u32, u64, Hash)],
         appended_at: u64,
-    ) -> Result<(), SqliteError> {
+    ) -> Result<(), BoardError> {
         let tx = self.conn.transaction()?;
         {
             let mut put_entry = tx.prepare_cached(
@@ -238,7 +216,7 @@ impl Storage for SqliteStorage {
         Ok(())
     }
 
-    fn entry(&self, index: u64) -> Result<Option<StoredEntry>, SqliteError> {
+    fn entry(&self, index: u64) -> Result<Option<StoredEntry>, BoardError> {
         let idx = to_sql(index)?;
         let row: Option<(String, i64, Vec<u8>)> = self
             .conn
@@ -260,7 +238,7 @@ impl Storage for SqliteStorage {
         }))
     }
 
-    fn entry_data(&self, start: u64, end: u64) -> Result<Vec<Vec<u8>>, SqliteError> {
+    fn entry_data(&self, start: u64, end: u64) -> Result<Vec<Vec<u8>>, BoardError> {
         Ok(self
             .conn
             .prepare_cached("SELECT data FROM entries WHERE idx >= ?1 AND idx < ?2 ORDER BY idx")?
@@ -268,7 +246,7 @@ impl Storage for SqliteStorage {
             .collect::<Result<Vec<_>, _>>()?)
     }
 
-    fn nodes(&self, level: u32, start: u64, end: u64) -> Result<Vec<Hash>, SqliteError> {
+    fn nodes(&self, level: u32, start: u64, end: u64) -> Result<Vec<Hash>, BoardError> {
         let blobs: Vec<Vec<u8>> = self
             .conn
             .prepare_cached(
@@ -279,7 +257,7 @@ impl Storage for SqliteStorage {
         blobs.into_iter().map(hash_of).collect()
     }
 
-    fn find(&self, name: &str, value: &str) -> Result<Vec<u64>, SqliteError> {
+    fn find(&self, name: &str, value: &str) -> Result<Vec<u64>, BoardError> {
         let found: Vec<i64> = self
             .conn
             .prepare_cached(
@@ -290,7 +268,7 @@ impl Storage for SqliteStorage {
         found.into_iter().map(from_sql).collect()
     }
 
-    fn record_checkpoint(&mut self, size: u64, note: &str) -> Result<String, SqliteError> {
+    fn record_checkpoint(&mut self, size: u64, note: &str) -> Result<String, BoardError> {
         let tx = self.conn.transaction()?;
         tx.prepare_cached("INSERT OR IGNORE INTO checkpoints (size, note) VALUES (?1, ?2)")?
             .execute(params![to_sql(size)?, note])?;
@@ -301,20 +279,18 @@ impl Storage for SqliteStorage {
         Ok(stored)
     }
 
-    fn update_checkpoint(&mut self, size: u64, note: &str) -> Result<(), SqliteError> {
+    fn update_checkpoint(&mut self, size: u64, note: &str) -> Result<(), BoardError> {
         let changed = self
             .conn
             .prepare_cached("UPDATE checkpoints SET note = ?2 WHERE size = ?1")?
             .execute(params![to_sql(size)?, note])?;
         if changed != 1 {
-            return Err(SqliteError::Damaged(format!(
-                "no checkpoint of size {size}"
-            )));
+            return Err(BoardError::Damaged(format!("no checkpoint of size {size}")));
         }
         Ok(())
     }
 
-    fn checkpoint(&self, size: u64) -> Result<Option<String>, SqliteError> {
+    fn checkpoint(&self, size: u64) -> Result<Option<String>, BoardError> {
         Ok(self
             .conn
             .prepare_cached("SELECT note FROM checkpoints WHERE size = ?1")?
@@ -322,7 +298,7 @@ impl Storage for SqliteStorage {
             .optional()?)
     }
 
-    fn checkpoint_below(&self, size: u64) -> Result<Option<(u64, String)>, SqliteError> {
+    fn checkpoint_below(&self, size: u64) -> Result<Option<(u64, String)>, BoardError> {
         let below = i64::try_from(size).unwrap_or(i64::MAX);
         let row: Option<(i64, String)> = self
             .conn
@@ -334,7 +310,7 @@ impl Storage for SqliteStorage {
         row.map(|(s, n)| Ok((from_sql(s)?, n))).transpose()
     }
 
-    fn setting(&self, name: &str) -> Result<Option<String>, SqliteError> {
+    fn setting(&self, name: &str) -> Result<Option<String>, BoardError> {
         Ok(self
             .conn
             .prepare_cached("SELECT value FROM settings WHERE name = ?1")?
@@ -342,7 +318,7 @@ impl Storage for SqliteStorage {
             .optional()?)
     }
 
-    fn set_setting(&mut self, name: &str, value: &str) -> Result<(), SqliteError> {
+    fn set_setting(&mut self, name: &str, value: &str) -> Result<(), BoardError> {
         self.conn
             .prepare_cached(
                 "INSERT INTO settings (name, value) VALUES (?1, ?2)

@@ -11,66 +11,21 @@
 
 use std::fs;
 use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
-use thiserror::Error;
+use crate::error::BoardError;
 
 use crate::Hash;
-use crate::board::{Board, BoardError};
+use crate::board::Board;
 use crate::merkle::{leaf_hash, node_hash};
-use crate::note::{Checkpoint, NoteError, NoteVerifier};
+use crate::note::{Checkpoint, NoteVerifier};
 use crate::store::Storage;
 
 /// Hashes per full tile (tile height 8).
 pub const TILE_WIDTH: u64 = 256;
 
-/// Why an export failed or does not verify.
-#[derive(Debug, Error)]
-#[non_exhaustive]
-pub enum TilesError {
-    /// Reading the board failed.
-    #[error(transparent)]
-    Board(#[from] BoardError),
-    /// Writing or reading a file failed.
-    #[error("{path}: {source}")]
-    Io {
-        /// The file.
-        path: PathBuf,
-        /// What went wrong.
-        source: std::io::Error,
-    },
-    /// The board has signed no checkpoint to export.
-    #[error("the log has signed no checkpoint yet: run `entente board checkpoint` first")]
-    NoCheckpoint,
-    /// The checkpoint does not verify.
-    #[error("checkpoint: {0}")]
-    Note(#[from] NoteError),
-    /// The checkpoint does not extend the one a client held: the log's history was rewritten
-    /// (or the client was shown another log under the same key).
-    #[error(
-        "the log's checkpoint of size {size} does not extend the checkpoint of size {held_size} \
-         held before: {reason}"
-    )]
-    Inconsistent {
-        /// The size of the checkpoint held.
-        held_size: u64,
-        /// The size of the checkpoint offered.
-        size: u64,
-        /// What does not hold.
-        reason: String,
-    },
-    /// A tile or bundle is not what the checkpoint commits to.
-    #[error("{path}: {reason}")]
-    Mismatch {
-        /// The file.
-        path: String,
-        /// What does not hold.
-        reason: String,
-    },
-}
-
-fn io(path: &Path) -> impl FnOnce(std::io::Error) -> TilesError + '_ {
-    move |source| TilesError::Io {
+fn io(path: &Path) -> impl FnOnce(std::io::Error) -> BoardError + '_ {
+    move |source| BoardError::Io {
         path: path.to_owned(),
         source,
     }
@@ -130,7 +85,7 @@ pub fn tiles_of(size: u64) -> Vec<(u32, u64, u64)> {
     out
 }
 
-fn write_file(dir: &Path, rel: &str, bytes: &[u8]) -> Result<(), TilesError> {
+fn write_file(dir: &Path, rel: &str, bytes: &[u8]) -> Result<(), BoardError> {
     let path = dir.join(rel);
     if let Some(parent) = path.parent() {
         fs::create_dir_all(parent).map_err(io(parent))?;
@@ -157,8 +112,8 @@ pub struct Exported {
 /// Exports the board's latest checkpoint (with its cosignatures) and every tile and entry
 /// bundle it needs into `dir`. Full tiles already in `dir` are kept (they never change), so
 /// exporting again after more appends writes only what is new.
-pub fn export<S: Storage>(board: &Board<S>, dir: &Path) -> Result<Exported, TilesError> {
-    let (size, note) = board.latest_checkpoint()?.ok_or(TilesError::NoCheckpoint)?;
+pub fn export<S: Storage>(board: &Board<S>, dir: &Path) -> Result<Exported, BoardError> {
+    let (size, note) = board.latest_checkpoint()?.ok_or(BoardError::NoCheckpoint)?;
     let mut out = Exported {
         size,
         ..Exported::default()
@@ -174,11 +129,9 @@ pub fn export<S: Storage>(board: &Board<S>, dir: &Path) -> Result<Exported, Tile
             continue;
         }
         // A tile hash at level L is the node of merkle level 8L.
-        let hashes = store
-            .nodes(8 * level, n * TILE_WIDTH, n * TILE_WIDTH + width)
-            .map_err(|e| BoardError::Store(Box::new(e)))?;
+        let hashes = store.nodes(8 * level, n * TILE_WIDTH, n * TILE_WIDTH + width)?;
         if hashes.len() as u64 != width {
-            return Err(TilesError::Mismatch {
+            return Err(BoardError::Mismatch {
                 path,
                 reason: format!("the board holds {} of its {width} hashes", hashes.len()),
             });
@@ -186,9 +139,7 @@ pub fn export<S: Storage>(board: &Board<S>, dir: &Path) -> Result<Exported, Tile
         write_file(dir, &path, &hashes.concat())?;
         out.written += 1;
         if level == 0 {
-            let data = store
-                .entry_data(n * TILE_WIDTH, n * TILE_WIDTH + width)
-                .map_err(|e| BoardError::Store(Box::new(e)))?;
+            let data = store.entry_data(n * TILE_WIDTH, n * TILE_WIDTH + width)?;
             let small = data.iter().all(|d| d.len() <= usize::from(u16::MAX));
             let mut bundle = Vec::with_capacity(data.iter().map(|d| d.len() + 4).sum());
             for d in &data {
@@ -214,8 +165,8 @@ pub fn export<S: Storage>(board: &Board<S>, dir: &Path) -> Result<Exported, Tile
 }
 
 /// Parses a bundle: 16-bit lengths (`wide` false) or 32-bit ones.
-fn parse_bundle(bytes: &[u8], wide: bool, path: &str) -> Result<Vec<Vec<u8>>, TilesError> {
-    let bad = |reason: &str| TilesError::Mismatch {
+fn parse_bundle(bytes: &[u8], wide: bool, path: &str) -> Result<Vec<Vec<u8>>, BoardError> {
+    let bad = |reason: &str| BoardError::Mismatch {
         path: path.to_owned(),
         reason: reason.to_owned(),
     };
@@ -251,7 +202,7 @@ pub struct VerifiedExport {
 /// Checks an export as a client would that trusts only the log's key: the checkpoint's
 /// signature, every tile against the tiles above it up to the checkpoint's root, and every
 /// entry against its leaf hash. Returns the entries.
-pub fn verify_export(dir: &Path, log_key: &NoteVerifier) -> Result<VerifiedExport, TilesError> {
+pub fn verify_export(dir: &Path, log_key: &NoteVerifier) -> Result<VerifiedExport, BoardError> {
     let note_path = dir.join("checkpoint");
     let note = fs::read_to_string(&note_path).map_err(io(&note_path))?;
     verify_tiles(dir, note, log_key, None)
@@ -263,7 +214,7 @@ pub fn verify_export_note(
     dir: &Path,
     note: String,
     log_key: &NoteVerifier,
-) -> Result<VerifiedExport, TilesError> {
+) -> Result<VerifiedExport, BoardError> {
     verify_tiles(dir, note, log_key, None)
 }
 
@@ -277,7 +228,7 @@ pub fn verify_extension(
     note: String,
     log_key: &NoteVerifier,
     held: &Checkpoint,
-) -> Result<VerifiedExport, TilesError> {
+) -> Result<VerifiedExport, BoardError> {
     verify_tiles(dir, note, log_key, Some(held))
 }
 
@@ -286,10 +237,10 @@ fn verify_tiles(
     note: String,
     log_key: &NoteVerifier,
     held: Option<&Checkpoint>,
-) -> Result<VerifiedExport, TilesError> {
-    let cp = Checkpoint::open(&note, log_key)?;
+) -> Result<VerifiedExport, BoardError> {
+    let cp = Checkpoint::open(&note, log_key).map_err(|e| BoardError::Checkpoint(Box::new(e)))?;
     if let Some(h) = held {
-        let inconsistent = |reason: &str| TilesError::Inconsistent {
+        let inconsistent = |reason: &str| BoardError::Inconsistent {
             held_size: h.size,
             size: cp.size,
             reason: reason.to_owned(),
@@ -301,11 +252,11 @@ fn verify_tiles(
             return Err(inconsistent("the log is smaller than it was"));
         }
     }
-    let read = |rel: &str| -> Result<Vec<u8>, TilesError> {
+    let read = |rel: &str| -> Result<Vec<u8>, BoardError> {
         let p = dir.join(rel);
         fs::read(&p).map_err(io(&p))
     };
-    let mismatch = |path: String, reason: &str| TilesError::Mismatch {
+    let mismatch = |path: String, reason: &str| BoardError::Mismatch {
         path,
         reason: reason.to_owned(),
     };
@@ -350,7 +301,7 @@ fn verify_tiles(
     if let Some(h) = held
         && root_from_levels(&levels, h.size) != h.root
     {
-        return Err(TilesError::Inconsistent {
+        return Err(BoardError::Inconsistent {
             held_size: h.size,
             size: cp.size,
             reason: "its first entries do not hash to the root held: the history was rewritten"

@@ -6,14 +6,14 @@
 
 use std::collections::BTreeMap;
 
+use crate::error::BoardError;
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD as B64;
 use ed25519_dalek::{Signature, Signer, SigningKey, Verifier, VerifyingKey};
-use thiserror::Error;
 
+use crate::Hash;
 use crate::merkle::verify_consistency;
-use crate::note::{Checkpoint, NoteError, NoteVerifier, SignedNote, key_id};
-use crate::{Hash, ProofError};
+use crate::note::{Checkpoint, NoteVerifier, SignedNote, key_id};
 
 /// The signature type of cosignature/v1 keys in key ids.
 const COSIGNATURE_V1: u8 = 0x04;
@@ -23,38 +23,10 @@ fn cosigned_message(body: &str, time: u64) -> String {
     format!("cosignature/v1\ntime {time}\n{body}")
 }
 
-/// Why a witness refused a checkpoint.
-#[derive(Debug, Error, Clone, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum WitnessError {
-    /// The note is not a checkpoint signed by the log's key.
-    #[error("not a checkpoint signed by a known log: {0}")]
-    Note(#[from] NoteError),
-    /// The witness follows no log of this origin.
-    #[error("this witness follows no log {0:?}")]
-    UnknownLog(String),
-    /// The old size is larger than the checkpoint's.
-    #[error("the old size {old} is larger than the checkpoint's size {size}")]
-    OldSize {
-        /// The old size sent.
-        old: u64,
-        /// The checkpoint's size.
-        size: u64,
-    },
-    /// The submitter's idea of the witness's size is not the witness's.
-    #[error("the witness holds size {held}, not {claimed}")]
-    Conflict {
-        /// What the witness holds.
-        held: u64,
-        /// What the request said.
-        claimed: u64,
-    },
-    /// The consistency proof does not verify.
-    #[error("the consistency proof does not verify: {0}")]
-    Proof(#[from] ProofError),
-    /// Evidence of a split view: kept by the witness.
-    #[error("split view: {0}")]
-    SplitView(String),
+/// A note or checkpoint error, as a witness reports it: the note is not a checkpoint signed by
+/// a log it follows.
+fn not_from_known_log(e: BoardError) -> BoardError {
+    BoardError::NotFromKnownLog(Box::new(e))
 }
 
 /// Two signed checkpoints of one log that cannot both be true.
@@ -109,14 +81,14 @@ impl Witness {
 
     /// Takes `note` as the latest checkpoint this witness cosigned for its log (a witness
     /// restarting from its saved state). The note must be signed by a log it follows.
-    pub fn restore(&mut self, note: &str) -> Result<(), WitnessError> {
-        let parsed = SignedNote::parse(note)?;
+    pub fn restore(&mut self, note: &str) -> Result<(), BoardError> {
+        let parsed = SignedNote::parse(note).map_err(not_from_known_log)?;
         let origin = parsed.text.split('\n').next().unwrap_or("").to_owned();
         let log = self
             .logs
             .get(&origin)
-            .ok_or(WitnessError::UnknownLog(origin.clone()))?;
-        let cp = Checkpoint::open(note, log)?;
+            .ok_or(BoardError::UnknownLog(origin.clone()))?;
+        let cp = Checkpoint::open(note, log).map_err(not_from_known_log)?;
         self.latest.insert(origin, (cp, note.to_owned()));
         Ok(())
     }
@@ -143,14 +115,14 @@ impl Witness {
         old_size: u64,
         proof: &[Hash],
         time: u64,
-    ) -> Result<String, WitnessError> {
-        let parsed = SignedNote::parse(note)?;
+    ) -> Result<String, BoardError> {
+        let parsed = SignedNote::parse(note).map_err(not_from_known_log)?;
         let origin = parsed.text.split('\n').next().unwrap_or("").to_owned();
         let log = self
             .logs
             .get(&origin)
-            .ok_or_else(|| WitnessError::UnknownLog(origin.clone()))?;
-        let cp = Checkpoint::open(note, log)?;
+            .ok_or_else(|| BoardError::UnknownLog(origin.clone()))?;
+        let cp = Checkpoint::open(note, log).map_err(not_from_known_log)?;
         let held = self.latest.get(&origin);
         if let Some((h, held_note)) = held
             && cp.size == h.size
@@ -161,20 +133,20 @@ impl Witness {
                 offered: note.to_owned(),
             };
             self.evidence.push(evidence);
-            return Err(WitnessError::SplitView(format!(
+            return Err(BoardError::SplitView(format!(
                 "two roots for size {}",
                 cp.size
             )));
         }
         if old_size > cp.size {
-            return Err(WitnessError::OldSize {
+            return Err(BoardError::OldSize {
                 old: old_size,
                 size: cp.size,
             });
         }
         let held_size = held.map_or(0, |(h, _)| h.size);
         if old_size != held_size {
-            return Err(WitnessError::Conflict {
+            return Err(BoardError::Conflict {
                 held: held_size,
                 claimed: old_size,
             });
@@ -184,7 +156,7 @@ impl Witness {
         {
             match verify_consistency(h.size, cp.size, &h.root, &cp.root, proof) {
                 Ok(()) => {}
-                Err(ProofError::Mismatch) => {
+                Err(BoardError::ProofMismatch) => {
                     let evidence = Evidence {
                         held: held_note.clone(),
                         offered: note.to_owned(),
@@ -194,12 +166,14 @@ impl Witness {
                         cp.size, h.size
                     );
                     self.evidence.push(evidence);
-                    return Err(WitnessError::SplitView(why));
+                    return Err(BoardError::SplitView(why));
                 }
-                Err(e) => return Err(WitnessError::Proof(e)),
+                Err(e) => return Err(BoardError::ConsistencyFails(Box::new(e))),
             }
         } else if held.is_none() && !proof.is_empty() {
-            return Err(WitnessError::Proof(ProofError::Length));
+            return Err(BoardError::ConsistencyFails(Box::new(
+                BoardError::ProofLength,
+            )));
         }
         let line = self.cosign(&cp, time);
         self.latest.insert(origin, (cp, note.to_owned()));
@@ -226,8 +200,8 @@ pub struct CosignatureVerifier {
 
 impl CosignatureVerifier {
     /// Parses a cosignature/v1 verifier key.
-    pub fn parse(vkey: &str) -> Result<Self, NoteError> {
-        let bad = || NoteError::VerifierKey(vkey.to_owned());
+    pub fn parse(vkey: &str) -> Result<Self, BoardError> {
+        let bad = || BoardError::VerifierKey(vkey.to_owned());
         let mut parts = vkey.splitn(3, '+');
         let (Some(name), Some(id), Some(key)) = (parts.next(), parts.next(), parts.next()) else {
             return Err(bad());
@@ -257,8 +231,8 @@ impl CosignatureVerifier {
 
     /// Whether the signed checkpoint note carries a valid cosignature by this witness; returns
     /// its time.
-    pub fn verify(&self, note: &str) -> Result<u64, NoteError> {
-        let not = || NoteError::NotSigned(self.name.clone());
+    pub fn verify(&self, note: &str) -> Result<u64, BoardError> {
+        let not = || BoardError::NotSigned(self.name.clone());
         let parsed = SignedNote::parse(note)?;
         let (_, _, raw) = parsed
             .signatures

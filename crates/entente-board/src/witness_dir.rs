@@ -8,48 +8,23 @@ use std::fs;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
+use crate::error::BoardError;
 use ed25519_dalek::SigningKey;
 use sha2::{Digest, Sha256};
-use thiserror::Error;
 
 use crate::Hash;
-use crate::note::{NoteError, NoteVerifier, SignedNote};
-use crate::witness::{Witness, WitnessError};
+use crate::note::{NoteVerifier, SignedNote};
+use crate::witness::Witness;
 
-/// Why the witness's state could not be used.
-#[derive(Debug, Error)]
-#[non_exhaustive]
-pub enum WitnessDirError {
-    /// Reading or writing the state failed.
-    #[error("{path}: {source}")]
-    Io {
-        /// The file.
-        path: PathBuf,
-        /// What went wrong.
-        source: std::io::Error,
-    },
-    /// The state holds something that does not parse or verify.
-    #[error("{path}: {reason}")]
-    Damaged {
-        /// The file.
-        path: PathBuf,
-        /// What is wrong.
-        reason: String,
-    },
-    /// The witness refused the checkpoint.
-    #[error(transparent)]
-    Refused(#[from] WitnessError),
-}
-
-fn io(path: &Path) -> impl FnOnce(std::io::Error) -> WitnessDirError + '_ {
-    move |source| WitnessDirError::Io {
+fn io(path: &Path) -> impl FnOnce(std::io::Error) -> BoardError + '_ {
+    move |source| BoardError::Io {
         path: path.to_owned(),
         source,
     }
 }
 
 /// Writes `bytes` to `path` durably: a temporary file, fsync, rename, fsync of the directory.
-fn write_durably(path: &Path, bytes: &[u8]) -> Result<(), WitnessDirError> {
+fn write_durably(path: &Path, bytes: &[u8]) -> Result<(), BoardError> {
     let dir = path.parent().unwrap_or(Path::new("."));
     fs::create_dir_all(dir).map_err(io(dir))?;
     let tmp = path.with_extension("tmp");
@@ -76,7 +51,7 @@ impl WitnessDir {
         name: &str,
         key: SigningKey,
         follow: &[String],
-    ) -> Result<Self, WitnessDirError> {
+    ) -> Result<Self, BoardError> {
         fs::create_dir_all(dir).map_err(io(dir))?;
         let logs_path = dir.join("logs");
         let mut vkeys: Vec<String> = match fs::read_to_string(&logs_path) {
@@ -94,7 +69,7 @@ impl WitnessDir {
                 vkeys.push(v.clone());
             }
         }
-        let damaged = |path: &Path, e: NoteError| WitnessDirError::Damaged {
+        let damaged = |path: &Path, e: BoardError| BoardError::StateDamaged {
             path: path.to_owned(),
             reason: e.to_string(),
         };
@@ -116,7 +91,7 @@ impl WitnessDir {
                 let note = fs::read_to_string(&path).map_err(io(&path))?;
                 witness
                     .restore(&note)
-                    .map_err(|e| WitnessDirError::Damaged {
+                    .map_err(|e| BoardError::StateDamaged {
                         path: path.clone(),
                         reason: e.to_string(),
                     })?;
@@ -147,12 +122,12 @@ impl WitnessDir {
         old_size: u64,
         proof: &[Hash],
         time: u64,
-    ) -> Result<String, WitnessDirError> {
+    ) -> Result<String, BoardError> {
         let evidence_before = self.witness.evidence().len();
         match self.witness.add_checkpoint(note, old_size, proof, time) {
             Ok(line) => {
                 let origin = SignedNote::parse(note)
-                    .map_err(WitnessError::from)?
+                    .map_err(|e| BoardError::NotFromKnownLog(Box::new(e)))?
                     .text
                     .split('\n')
                     .next()
@@ -183,7 +158,7 @@ impl WitnessDir {
     }
 
     /// The evidence files kept so far.
-    pub fn evidence_files(&self) -> Result<Vec<PathBuf>, WitnessDirError> {
+    pub fn evidence_files(&self) -> Result<Vec<PathBuf>, BoardError> {
         let dir = self.dir.join("evidence");
         if !dir.exists() {
             return Ok(Vec::new());

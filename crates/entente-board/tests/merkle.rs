@@ -5,7 +5,7 @@
 
 use std::cell::Cell;
 
-use entente_board::merkle::MissingNode;
+use entente_board::BoardError;
 use entente_board::{
     Hash, MemoryStore, MerkleLog, NodeRead, NodeStore, empty_root, leaf_hash, node_hash,
     verify_consistency, verify_inclusion,
@@ -171,18 +171,17 @@ struct Counting {
 }
 
 impl NodeRead for Counting {
-    type Error = MissingNode;
-    fn size(&self) -> Result<u64, MissingNode> {
+    fn size(&self) -> Result<u64, BoardError> {
         self.inner.size()
     }
-    fn node(&self, level: u32, index: u64) -> Result<Hash, MissingNode> {
+    fn node(&self, level: u32, index: u64) -> Result<Hash, BoardError> {
         self.reads.set(self.reads.get() + 1);
         self.inner.node(level, index)
     }
 }
 
 impl NodeStore for Counting {
-    fn append(&mut self, nodes: &[(u32, u64, Hash)], size: u64) -> Result<(), MissingNode> {
+    fn append(&mut self, nodes: &[(u32, u64, Hash)], size: u64) -> Result<(), BoardError> {
         self.inner.append(nodes, size)
     }
 }

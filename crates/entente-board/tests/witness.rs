@@ -2,8 +2,9 @@
 //! the evidence when a log shows it two histories.
 
 use ed25519_dalek::SigningKey;
+use entente_board::BoardError;
 use entente_board::note::{Checkpoint, NoteSigner, NoteVerifier};
-use entente_board::witness::{CosignatureVerifier, Witness, WitnessError};
+use entente_board::witness::{CosignatureVerifier, Witness};
 use entente_board::{MemoryStore, MerkleLog};
 
 const ORIGIN: &str = "board.example/riverside";
@@ -52,7 +53,7 @@ fn a_witness_cosigns_consistent_growth_and_catches_split_views() {
     let proof = log.consistency_proof(5, 10).unwrap();
     assert!(matches!(
         w.add_checkpoint(&n10, 4, &proof, 1_700_000_001),
-        Err(WitnessError::Conflict {
+        Err(BoardError::Conflict {
             held: 5,
             claimed: 4
         })
@@ -69,24 +70,24 @@ fn a_witness_cosigns_consistent_growth_and_catches_split_views() {
     let f10 = checkpoint(&forked, 10, &signer);
     assert!(matches!(
         w.add_checkpoint(&f10, 10, &[], 1_700_000_002),
-        Err(WitnessError::SplitView(_))
+        Err(BoardError::SplitView(_))
     ));
     let f12 = checkpoint(&forked, 12, &signer);
     let fproof = forked.consistency_proof(10, 12).unwrap();
     assert!(matches!(
         w.add_checkpoint(&f12, 10, &fproof, 1_700_000_003),
-        Err(WitnessError::SplitView(_))
+        Err(BoardError::SplitView(_))
     ));
     // A smaller tree after a larger one is refused (400 or 409 in tlog-witness), but is no
     // evidence: a log may show an old checkpoint again.
     let n8 = checkpoint(&log, 8, &signer);
     assert!(matches!(
         w.add_checkpoint(&n8, 10, &[], 1_700_000_004),
-        Err(WitnessError::OldSize { old: 10, size: 8 })
+        Err(BoardError::OldSize { old: 10, size: 8 })
     ));
     assert!(matches!(
         w.add_checkpoint(&n8, 0, &[], 1_700_000_004),
-        Err(WitnessError::Conflict {
+        Err(BoardError::Conflict {
             held: 10,
             claimed: 0
         })
@@ -118,6 +119,6 @@ fn a_witness_cosigns_consistent_growth_and_catches_split_views() {
     .sign(&other);
     assert!(matches!(
         w.add_checkpoint(&foreign, 0, &[], 6),
-        Err(WitnessError::UnknownLog(o)) if o == "other.example/log"
+        Err(BoardError::UnknownLog(o)) if o == "other.example/log"
     ));
 }

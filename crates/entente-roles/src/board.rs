@@ -9,9 +9,10 @@ use anyhow::{Context, Result, bail, ensure};
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD as B64;
 use ed25519_dalek::SigningKey;
+use entente_board::BoardError;
 use entente_board::note::{Checkpoint, NoteSigner, NoteVerifier, SignedNote};
 use entente_board::witness::Witness;
-use entente_board::witness_dir::{WitnessDir, WitnessDirError};
+use entente_board::witness_dir::WitnessDir;
 use entente_board::{Board, BoardConfig, Entry, Hash, SqliteStorage, tiles};
 use entente_core::keys::store::{open_bytes, seal_bytes};
 use rand::TryRngCore;
@@ -456,14 +457,14 @@ pub fn witness_cosign(
     let time = entente_board::board::now();
     match dir.add_checkpoint(note, old_size, &hashes, time) {
         Ok(line) => Ok(Cosigned::Note(format!("{note}{line}"))),
-        Err(WitnessDirError::Refused(entente_board::witness::WitnessError::SplitView(reason))) => {
+        Err(BoardError::SplitView(reason)) => {
             let evidence = dir
                 .evidence_files()?
                 .pop()
                 .unwrap_or_else(|| state.join("evidence"));
             Ok(Cosigned::SplitView { reason, evidence })
         }
-        Err(WitnessDirError::Refused(entente_board::witness::WitnessError::UnknownLog(o))) => {
+        Err(BoardError::UnknownLog(o)) => {
             bail!(
                 "this witness follows no log {o:?}: give the log's verifier key with --log \
                  (it is remembered in {})",

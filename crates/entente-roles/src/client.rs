@@ -179,7 +179,7 @@ impl Client {
         }
         let verified = match &held {
             Some(h) => match tiles::verify_extension(dir, note.clone(), &self.log, h) {
-                Err(e @ tiles::TilesError::Inconsistent { .. }) => {
+                Err(e @ entente_board::BoardError::Inconsistent { .. }) => {
                     let kept = keep_evidence(dir, h.size, cp.size, &note)?;
                     bail!(
                         "{e}: the server rewrote the log it showed before. This client stops; \

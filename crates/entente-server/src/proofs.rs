@@ -13,7 +13,7 @@ pub(crate) fn b64s(h: &[Hash]) -> Vec<String> {
 
 pub(crate) fn proof_error(e: entente_board::BoardError) -> ApiError {
     match e {
-        entente_board::BoardError::Proof(p) => ApiError::bad(p.to_string()),
+        p if p.is_outside_the_log() => ApiError::bad(p.to_string()),
         other => ApiError::internal(other),
     }
 }

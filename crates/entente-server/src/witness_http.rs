@@ -13,10 +13,9 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::post;
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD as B64;
+use entente_board::BoardError;
 use entente_board::Hash;
-use entente_board::note::NoteError;
-use entente_board::witness::WitnessError;
-use entente_board::witness_dir::{WitnessDir, WitnessDirError};
+use entente_board::witness_dir::WitnessDir;
 use tokio::sync::watch;
 
 /// The witness service's state.
@@ -102,24 +101,24 @@ async fn add_checkpoint(State(svc): State<Arc<WitnessService>>, body: Bytes) -> 
     };
     match outcome {
         Ok(line) => text(StatusCode::OK, line),
-        Err(WitnessDirError::Refused(e)) => match e {
-            WitnessError::UnknownLog(o) => text(
+        Err(e) => match e {
+            BoardError::UnknownLog(o) => text(
                 StatusCode::NOT_FOUND,
                 format!("this witness follows no log {o:?}\n"),
             ),
-            WitnessError::Note(NoteError::NotSigned(_)) => text(
+            BoardError::NotFromKnownLog(note) if matches!(*note, BoardError::NotSigned(_)) => text(
                 StatusCode::FORBIDDEN,
                 "no signature by a key this witness trusts for the log\n".into(),
             ),
-            WitnessError::Note(e) => text(StatusCode::BAD_REQUEST, format!("{e}\n")),
-            WitnessError::OldSize { .. } => text(StatusCode::BAD_REQUEST, format!("{e}\n")),
-            WitnessError::Conflict { held, .. } => (
+            BoardError::NotFromKnownLog(note) => text(StatusCode::BAD_REQUEST, format!("{note}\n")),
+            e @ BoardError::OldSize { .. } => text(StatusCode::BAD_REQUEST, format!("{e}\n")),
+            BoardError::Conflict { held, .. } => (
                 StatusCode::CONFLICT,
                 [(header::CONTENT_TYPE, "text/x.tlog.size")],
                 format!("{held}\n"),
             )
                 .into_response(),
-            WitnessError::SplitView(why) => {
+            BoardError::SplitView(why) => {
                 let msg = format!("SPLIT VIEW: the log showed this witness two histories: {why}");
                 tracing::error!("{msg}; the evidence is kept");
                 let _ = svc.alarm.send(Some(msg.clone()));
@@ -132,15 +131,16 @@ async fn add_checkpoint(State(svc): State<Arc<WitnessService>>, body: Bytes) -> 
                 };
                 text(status, format!("{msg}\n"))
             }
-            WitnessError::Proof(p) => text(
+            BoardError::ConsistencyFails(p) => text(
                 StatusCode::UNPROCESSABLE_ENTITY,
                 format!("the consistency proof does not verify: {p}\n"),
             ),
+            // The witness's own state failed it: not the submitter's doing.
+            e @ (BoardError::Io { .. } | BoardError::StateDamaged { .. }) => {
+                tracing::error!("witness state: {e}");
+                text(StatusCode::INTERNAL_SERVER_ERROR, format!("{e}\n"))
+            }
             other => text(StatusCode::BAD_REQUEST, format!("{other}\n")),
         },
-        Err(e) => {
-            tracing::error!("witness state: {e}");
-            text(StatusCode::INTERNAL_SERVER_ERROR, format!("{e}\n"))
-        }
     }
 }
