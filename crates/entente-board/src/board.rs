@@ -161,26 +161,26 @@ impl<S: Storage> Board<S> {
 
     /// The root of the tree of the first `size` entries.
     pub fn root(&self, size: u64) -> Result<Hash, BoardError> {
-        Ok(self.log().root(size)?)
+        self.log().root(size)
     }
 
     /// The leaf hash of entry `index` (RFC 9162 §2.1.1), as the tree holds it.
     pub fn leaf_hash(&self, index: u64) -> Result<Hash, BoardError> {
         let size = self.size();
         if index >= size {
-            return Err(BoardError::IndexOutOfRange { index, size }.into());
+            return Err(BoardError::IndexOutOfRange { index, size });
         }
         self.storage.node(0, index)
     }
 
     /// The inclusion proof of entry `index` in the tree of size `size` (RFC 9162 §2.1.3.1).
     pub fn inclusion_proof(&self, index: u64, size: u64) -> Result<Vec<Hash>, BoardError> {
-        Ok(self.log().inclusion_proof(index, size)?)
+        self.log().inclusion_proof(index, size)
     }
 
     /// The consistency proof from size `first` to size `second` (RFC 9162 §2.1.4.1).
     pub fn consistency_proof(&self, first: u64, second: u64) -> Result<Vec<Hash>, BoardError> {
-        Ok(self.log().consistency_proof(first, second)?)
+        self.log().consistency_proof(first, second)
     }
 
     /// The entry at `index`.

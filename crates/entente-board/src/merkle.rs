@@ -164,7 +164,7 @@ impl<S: NodeRead> MerkleLog<S> {
     fn check_size(&self, size: u64) -> Result<(), BoardError> {
         let log_size = self.size()?;
         if size > log_size {
-            return Err(BoardError::SizeOutOfRange { size, log_size }.into());
+            return Err(BoardError::SizeOutOfRange { size, log_size });
         }
         Ok(())
     }
@@ -183,7 +183,7 @@ impl<S: NodeRead> MerkleLog<S> {
     pub fn inclusion_proof(&self, index: u64, size: u64) -> Result<Vec<Hash>, BoardError> {
         self.check_size(size)?;
         if index >= size {
-            return Err(BoardError::IndexOutOfRange { index, size }.into());
+            return Err(BoardError::IndexOutOfRange { index, size });
         }
         let mut out = Vec::new();
         self.path(index, 0, size, &mut out)?;
@@ -211,7 +211,7 @@ impl<S: NodeRead> MerkleLog<S> {
     pub fn consistency_proof(&self, first: u64, second: u64) -> Result<Vec<Hash>, BoardError> {
         self.check_size(second)?;
         if first == 0 || first > second {
-            return Err(BoardError::BadSizes { first, second }.into());
+            return Err(BoardError::BadSizes { first, second });
         }
         let mut out = Vec::new();
         if first < second {

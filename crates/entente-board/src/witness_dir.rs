@@ -152,7 +152,7 @@ impl WitnessDir {
                     );
                     write_durably(&path, text.as_bytes())?;
                 }
-                Err(e.into())
+                Err(e)
             }
         }
     }
