@@ -13,5 +13,8 @@
 
 pub mod ballot;
 pub mod decrypt;
+mod error;
 pub mod keys;
 pub mod tally;
+
+pub use error::CoreError;

@@ -1,8 +1,8 @@
 //! Threshold decryption (spec 2.0 §3.6) after a real key ceremony, with guardians absent.
 
+use entente_core::CoreError;
 use entente_core::decrypt::{
-    Combiner, DecryptError, DecryptingGuardian, DlogTable, decrypt_vote_in_process,
-    share_public_key,
+    Combiner, DecryptingGuardian, DlogTable, decrypt_vote_in_process, share_public_key,
 };
 use entente_core::keys::{KeyContext, Quorum, run_local};
 use entente_group::{P4096, Scalar, ScalarQ, SecretScalar};
@@ -66,7 +66,7 @@ fn any_quorum_decrypts_a_tally_and_fewer_cannot() {
         .unwrap();
     assert_eq!(
         err,
-        DecryptError::NotEnoughGuardians {
+        CoreError::NotEnoughGuardians {
             present: 2,
             quorum: 3
         }
@@ -81,7 +81,7 @@ fn any_quorum_decrypts_a_tally_and_fewer_cannot() {
         .unwrap();
     assert_eq!(
         err,
-        DecryptError::BadShare {
+        CoreError::BadShare {
             guardian: 4,
             item: 0
         }
@@ -92,7 +92,7 @@ fn any_quorum_decrypts_a_tally_and_fewer_cannot() {
     let err = decrypt_vote_in_process(&combiner, &present(&[1, 2, 3]), &tally, &small, &mut rng)
         .err()
         .unwrap();
-    assert_eq!(err, DecryptError::OutOfBound { item: 0, bound: 5 });
+    assert_eq!(err, CoreError::OutOfBound { item: 0, bound: 5 });
 
     // A published decryption with another value or a changed proof does not verify.
     let mut d =
@@ -107,7 +107,7 @@ fn any_quorum_decrypts_a_tally_and_fewer_cannot() {
     let twice = present(&[1, 1, 2]);
     assert_eq!(
         decrypt_vote_in_process(&combiner, &twice, &tally, &dlog, &mut rng).err(),
-        Some(DecryptError::DuplicateGuardian(1))
+        Some(CoreError::DuplicateGuardian(1))
     );
 }
 
@@ -249,7 +249,7 @@ fn contest_data_and_batches_decrypt_with_proofs() {
         combiner
             .finish(&targets, &commitments, &challenges, &responses, &dlog)
             .err(),
-        Some(DecryptError::BadShare {
+        Some(CoreError::BadShare {
             guardian: 3,
             item: 1
         })
@@ -261,13 +261,13 @@ fn contest_data_and_batches_decrypt_with_proofs() {
         combiner
             .finish(&targets, &commitments, &challenges, &missing, &dlog)
             .err(),
-        Some(DecryptError::Unpaired(1))
+        Some(CoreError::Unpaired(1))
     );
     let mut short = honest.clone();
     short.get_mut(&1).unwrap().pop();
     assert!(matches!(
         combiner.finish(&targets, &commitments, &challenges, &short, &dlog),
-        Err(DecryptError::WrongCount { guardian: 1, .. })
+        Err(CoreError::WrongCount { guardian: 1, .. })
     ));
     assert!(
         combiner
@@ -279,7 +279,7 @@ fn contest_data_and_batches_decrypt_with_proofs() {
     alone.remove(&3);
     assert_eq!(
         combiner.challenges(&targets, &alone).err(),
-        Some(DecryptError::NotEnoughGuardians {
+        Some(CoreError::NotEnoughGuardians {
             present: 1,
             quorum: 2
         })

@@ -1,8 +1,8 @@
 //! The key ceremony end to end, its complaints and its refusals (spec 2.0 §3.2).
 
+use entente_core::CoreError;
 use entente_core::keys::{
-    Ceremony, ComplaintReason, EncryptedShare, Guardian, KeyContext, KeyError, Quorum, run_local,
-    store,
+    Ceremony, ComplaintReason, EncryptedShare, Guardian, KeyContext, Quorum, run_local, store,
 };
 use entente_group::{Group, P4096, Scalar, ScalarQ, SecretScalar};
 use entente_record::HashValue;
@@ -85,7 +85,7 @@ fn five_guardians_quorum_three() {
 /// 2 sends to guardian 3; returns the ceremony and the first error.
 fn ceremony_with_tampered_share(
     tamper: impl Fn(&mut EncryptedShare<G>, &KeyContext, &Guardian<G>, &Ceremony<G>),
-) -> (Ceremony<G>, KeyError) {
+) -> (Ceremony<G>, CoreError) {
     let ctx = KeyContext::standard();
     let quorum = Quorum::new(3, 2).unwrap();
     let mut rng = rng(2);
@@ -120,7 +120,7 @@ fn a_share_with_a_broken_mac_is_a_complaint_against_its_sender() {
     let (ceremony, err) = ceremony_with_tampered_share(|share, _, _, _| share.c1[0] ^= 1);
     assert_eq!(
         err,
-        KeyError::Complaint {
+        CoreError::Complaint {
             sender: 2,
             recipient: 3,
             reason: ComplaintReason::Mac
@@ -132,7 +132,7 @@ fn a_share_with_a_broken_mac_is_a_complaint_against_its_sender() {
     assert_eq!(ceremony.shares().count(), 3);
     assert!(matches!(
         ceremony.finish(&HashValue([0; 32])),
-        Err(KeyError::Incomplete { .. })
+        Err(CoreError::Incomplete { .. })
     ));
 }
 
@@ -146,7 +146,7 @@ fn a_share_off_the_commitments_is_a_complaint_even_with_a_valid_mac() {
     });
     assert_eq!(
         err,
-        KeyError::Complaint {
+        CoreError::Complaint {
             sender: 2,
             recipient: 3,
             reason: ComplaintReason::Commitments
@@ -156,15 +156,21 @@ fn a_share_off_the_commitments_is_a_complaint_even_with_a_valid_mac() {
 
 #[test]
 fn bad_ceremony_inputs_are_refused() {
-    assert_eq!(Quorum::new(3, 0), Err(KeyError::QuorumRange { n: 3, k: 0 }));
-    assert_eq!(Quorum::new(3, 4), Err(KeyError::QuorumRange { n: 3, k: 4 }));
-    assert_eq!(Quorum::new(0, 0), Err(KeyError::GuardianCount { n: 0 }));
+    assert_eq!(
+        Quorum::new(3, 0),
+        Err(CoreError::QuorumRange { n: 3, k: 0 })
+    );
+    assert_eq!(
+        Quorum::new(3, 4),
+        Err(CoreError::QuorumRange { n: 3, k: 4 })
+    );
+    assert_eq!(Quorum::new(0, 0), Err(CoreError::GuardianCount { n: 0 }));
     let quorum = Quorum::new(3, 2).unwrap();
     let ctx = KeyContext::standard();
     let mut rng = rng(3);
     assert_eq!(
         Guardian::<G>::new(quorum, 4, &mut rng).err(),
-        Some(KeyError::IndexRange { index: 4, n: 3 })
+        Some(CoreError::IndexRange { index: 4, n: 3 })
     );
 
     let g1 = Guardian::<G>::new(quorum, 1, &mut rng).unwrap();
@@ -176,7 +182,7 @@ fn bad_ceremony_inputs_are_refused() {
     forged.proofs[1].response = forged.proofs[1].response.add(&ScalarQ::one());
     assert_eq!(
         ceremony.publish_key(forged).err(),
-        Some(KeyError::InvalidProof {
+        Some(CoreError::InvalidProof {
             index: 1,
             coefficient: 1
         })
@@ -186,7 +192,7 @@ fn bad_ceremony_inputs_are_refused() {
     moved.index = 2;
     assert_eq!(
         ceremony.publish_key(moved).err(),
-        Some(KeyError::InvalidProof {
+        Some(CoreError::InvalidProof {
             index: 2,
             coefficient: 0
         })
@@ -195,12 +201,12 @@ fn bad_ceremony_inputs_are_refused() {
     short.commitments.pop();
     assert!(matches!(
         ceremony.publish_key(short),
-        Err(KeyError::CoefficientCount { index: 1, .. })
+        Err(CoreError::CoefficientCount { index: 1, .. })
     ));
     ceremony.publish_key(key.clone()).unwrap();
     assert_eq!(
         ceremony.publish_key(key.clone()).err(),
-        Some(KeyError::DuplicateIndex { index: 1 })
+        Some(CoreError::DuplicateIndex { index: 1 })
     );
     assert_eq!(ceremony.keys().count(), 1);
 
@@ -213,7 +219,7 @@ fn bad_ceremony_inputs_are_refused() {
             vec![verified.clone(), verified]
         )
         .err(),
-        Some(KeyError::DuplicateIndex { index: 1 })
+        Some(CoreError::DuplicateIndex { index: 1 })
     );
 }
 
@@ -238,7 +244,7 @@ fn secrets_round_trip_through_a_passphrase_file() {
     let wrong = age::secrecy::SecretString::from("battery staple".to_owned());
     assert!(matches!(
         store::open::<G>(&sealed, &wrong),
-        Err(store::StoreError::Decrypt(_))
+        Err(CoreError::SecretDecrypt(_))
     ));
     let mut corrupt = sealed.clone();
     let last = corrupt.len() - 1;
@@ -287,7 +293,7 @@ fn a_complaint_is_settled_by_the_revealed_share_and_nonce() {
     wrong.value = wrong.value.add(&ScalarQ::one());
     assert_eq!(
         share.check_reveal(&ctx, &k1, &k3, &wrong),
-        Err(KeyError::Complaint {
+        Err(CoreError::Complaint {
             sender: 1,
             recipient: 3,
             reason: ComplaintReason::Reveal
@@ -306,7 +312,7 @@ fn a_complaint_is_settled_by_the_revealed_share_and_nonce() {
     let reveal = liar.reveal_for(&k3);
     assert_eq!(
         off.check_reveal(&ctx, &k1, &k3, &reveal),
-        Err(KeyError::Complaint {
+        Err(CoreError::Complaint {
             sender: 1,
             recipient: 3,
             reason: ComplaintReason::Commitments

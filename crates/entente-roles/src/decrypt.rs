@@ -15,14 +15,15 @@
 //!    coefficients of the guardians present, and `tally.json` and
 //!    `challenged_ballots/dballot-<id>.json` are written.
 
+use entente_core::CoreError;
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 
 use age::secrecy::SecretString;
 use anyhow::{Context, Result, anyhow, bail};
 use entente_core::decrypt::{
-    Commitments, DecryptError, DecryptingGuardian, DlogTable, ElectionBatch, ElectionResult,
-    NonceSeed, PartialDecryption, Target, share_public_key,
+    Commitments, DecryptingGuardian, DlogTable, ElectionBatch, ElectionResult, NonceSeed,
+    PartialDecryption, Target, share_public_key,
 };
 use entente_core::keys::{Guardian, store};
 use entente_group::{Group, P4096, Scalar, SecretScalar};
@@ -499,18 +500,18 @@ pub fn respond_with(
 }
 
 /// A decryption error with the item named as the record names it.
-fn explain(e: DecryptError, batch: &ElectionBatch<G>) -> anyhow::Error {
+fn explain(e: CoreError, batch: &ElectionBatch<G>) -> anyhow::Error {
     match e {
-        DecryptError::BadShare { guardian, item } => anyhow!(
+        CoreError::BadShare { guardian, item } => anyhow!(
             "guardian {guardian}'s decryption share of {} fails its proof (spec 2.0 eq. (74)/(75) \
              or (83)/(84)): its decryption is refused",
             batch.describe(item)
         ),
-        DecryptError::OutOfBound { item, bound } => anyhow!(
+        CoreError::OutOfBound { item, bound } => anyhow!(
             "{}: the decrypted value is not in 0..={bound}: not a tally of these ballots",
             batch.describe(item)
         ),
-        DecryptError::ContestData { item, reason } => {
+        CoreError::ContestData { item, reason } => {
             anyhow!("{}: {reason}", batch.describe(item))
         }
         other => anyhow!(other),

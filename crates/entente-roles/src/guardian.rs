@@ -16,6 +16,7 @@
 //! State directory: `guardian.age` (the sealed secret), `nonce`, `log/` (the mirrored log),
 //! `record/` (the record files the log holds, for the decryption rounds).
 
+use entente_core::CoreError;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -28,8 +29,8 @@ use age::secrecy::SecretString;
 use anyhow::{Context, Result, bail, ensure};
 use entente_board::note::NoteSigner;
 use entente_core::keys::{
-    Ceremony, Guardian, GuardianPublicKey, JointKey, KeyContext, KeyError, Quorum, RevealedShare,
-    SharesJson, store,
+    Ceremony, Guardian, GuardianPublicKey, JointKey, KeyContext, Quorum, RevealedShare, SharesJson,
+    store,
 };
 use entente_group::{Group, P4096, Scalar};
 use entente_record::election::{
@@ -452,7 +453,7 @@ fn check_share(
     let key = ceremony.key(sender).map_err(|e| e.to_string())?;
     match guardian.receive_share(ctx, key, share) {
         Ok(()) => Ok(()),
-        Err(KeyError::Complaint { reason, .. }) => Err(reason.to_string()),
+        Err(CoreError::Complaint { reason, .. }) => Err(reason.to_string()),
         Err(e) => Err(e.to_string()),
     }
 }

@@ -4,12 +4,13 @@
 //! fails a check, or whose id occurs more than once, is refused and named; the others are
 //! counted all the same.
 
+use entente_core::CoreError;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use anyhow::{Result, bail};
-use entente_core::tally::{EncryptedTally, TallyError, VerifiedBallot, verify_ballot};
+use entente_core::tally::{EncryptedTally, VerifiedBallot, verify_ballot};
 use entente_group::P4096;
 use entente_record::ballot::{BallotState, EncryptedBallot};
 use entente_record::election::ElectionSetup;
@@ -106,7 +107,7 @@ pub fn aggregate(
             Checked::Refused(r) => refused.push(r),
             Checked::Ok(v) if twice.contains(&v.ballot().ballot_id) => refused.push(Refused {
                 file: f.clone(),
-                reason: TallyError::Duplicate(v.ballot().ballot_id.clone()).to_string()
+                reason: CoreError::DuplicateBallot(v.ballot().ballot_id.clone()).to_string()
                     + " (the id occurs in more than one file; no copy is counted)",
             }),
             Checked::Ok(v) => match v.ballot().state {

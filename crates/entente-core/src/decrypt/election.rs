@@ -3,6 +3,7 @@
 //! (§3.6.5, §3.6.4), in a fixed order that every guardian and the combiner derive from the
 //! record alone. The results are assembled into the record's decrypted tally and ballots.
 
+use crate::CoreError;
 use entente_group::Group;
 use entente_record::ballot::{BallotState, Ciphertext, ContestData, EncryptedBallot};
 use entente_record::tally::{
@@ -10,7 +11,7 @@ use entente_record::tally::{
     EncryptedTallyRecord,
 };
 
-use super::{DecryptError, Decrypted, Target};
+use super::{Decrypted, Target};
 
 /// The batch: the tally, the challenged ballots, and the items in order.
 pub struct ElectionBatch<G: Group> {
@@ -145,9 +146,9 @@ impl<G: Group> ElectionBatch<G> {
 
     /// Puts the decrypted items back into the record's shape. Contest data that decrypts but
     /// does not decode is an error naming the item.
-    pub fn assemble(&self, results: Vec<Decrypted<G>>) -> Result<ElectionResult<G>, DecryptError> {
+    pub fn assemble(&self, results: Vec<Decrypted<G>>) -> Result<ElectionResult<G>, CoreError> {
         if results.len() != self.targets.len() {
-            return Err(DecryptError::BatchMismatch {
+            return Err(CoreError::BatchMismatch {
                 expected: self.targets.len(),
                 actual: results.len(),
             });
@@ -171,7 +172,7 @@ impl<G: Group> ElectionBatch<G> {
                         contest_data: None,
                     })
                 })
-                .collect::<Result<_, DecryptError>>()?,
+                .collect::<Result<_, CoreError>>()?,
         };
         let mut challenged = Vec::with_capacity(self.challenged.len());
         for b in &self.challenged {
@@ -184,14 +185,12 @@ impl<G: Group> ElectionBatch<G> {
                     .collect::<Result<_, _>>()?;
                 let contest_data = match items.next() {
                     Some((j, Decrypted::ContestData { proof, bytes })) => DecryptedContestData {
-                        data: ContestData::decode(&bytes).map_err(|e| {
-                            DecryptError::ContestData {
-                                item: j,
-                                reason: format!(
-                                    "ballot {}, contest {}: {e}",
-                                    b.ballot_id, c.contest_id
-                                ),
-                            }
+                        data: ContestData::decode(&bytes).map_err(|e| CoreError::ContestData {
+                            item: j,
+                            reason: format!(
+                                "ballot {}, contest {}: {e}",
+                                b.ballot_id, c.contest_id
+                            ),
                         })?,
                         encrypted: c.contest_data.clone(),
                         proof,
@@ -220,7 +219,7 @@ fn take_vote<G: Group>(
     items: &mut impl Iterator<Item = (usize, Decrypted<G>)>,
     id: &str,
     ct: &Ciphertext<G>,
-) -> Result<DecryptedSelection<G>, DecryptError> {
+) -> Result<DecryptedSelection<G>, CoreError> {
     match items.next() {
         Some((_, Decrypted::Vote(d))) => Ok(DecryptedSelection {
             selection_id: id.to_owned(),
@@ -231,8 +230,8 @@ fn take_vote<G: Group>(
     }
 }
 
-fn mismatch(item: Option<usize>) -> DecryptError {
-    DecryptError::ContestData {
+fn mismatch(item: Option<usize>) -> CoreError {
+    CoreError::ContestData {
         item: item.unwrap_or(usize::MAX),
         reason: "the results are not in the batch's order".into(),
     }

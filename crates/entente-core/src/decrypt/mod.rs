@@ -14,14 +14,13 @@
 
 mod dlog;
 mod election;
-mod error;
 mod target;
 
 pub use dlog::DlogTable;
 pub use election::{ElectionBatch, ElectionResult};
-pub use error::DecryptError;
 pub use target::{Decrypted, Target};
 
+use crate::CoreError;
 use std::collections::BTreeMap;
 
 use entente_group::{Group, Scalar, SecretScalar};
@@ -198,19 +197,19 @@ impl<G: Group> Combiner<'_, G> {
     pub fn present<'p>(
         &self,
         guardians: impl IntoIterator<Item = &'p u32>,
-    ) -> Result<Vec<u32>, DecryptError> {
+    ) -> Result<Vec<u32>, CoreError> {
         let mut present: Vec<u32> = Vec::new();
         for &i in guardians {
             if !self.share_keys.contains_key(&i) {
-                return Err(DecryptError::UnknownGuardian(i));
+                return Err(CoreError::UnknownGuardian(i));
             }
             if present.contains(&i) {
-                return Err(DecryptError::DuplicateGuardian(i));
+                return Err(CoreError::DuplicateGuardian(i));
             }
             present.push(i);
         }
         if present.len() < self.quorum {
-            return Err(DecryptError::NotEnoughGuardians {
+            return Err(CoreError::NotEnoughGuardians {
                 present: present.len(),
                 quorum: self.quorum,
             });
@@ -225,11 +224,11 @@ impl<G: Group> Combiner<'_, G> {
         &self,
         targets: &[Target<G>],
         commitments: &Commitments<G>,
-    ) -> Result<Vec<Challenge<G>>, DecryptError> {
+    ) -> Result<Vec<Challenge<G>>, CoreError> {
         let present = self.present(commitments.keys())?;
         for (&i, partials) in commitments {
             if partials.len() != targets.len() {
-                return Err(DecryptError::WrongCount {
+                return Err(CoreError::WrongCount {
                     guardian: i,
                     expected: targets.len(),
                     actual: partials.len(),
@@ -300,13 +299,13 @@ impl<G: Group> Combiner<'_, G> {
         challenges: &[Challenge<G>],
         responses: &BTreeMap<u32, Vec<G::Scalar>>,
         dlog: &DlogTable<G>,
-    ) -> Result<Vec<Decrypted<G>>, DecryptError> {
+    ) -> Result<Vec<Decrypted<G>>, CoreError> {
         for (&i, r) in responses {
             let Some(p) = commitments.get(&i) else {
-                return Err(DecryptError::Unpaired(i));
+                return Err(CoreError::Unpaired(i));
             };
             if r.len() != p.len() || r.len() != targets.len() {
-                return Err(DecryptError::WrongCount {
+                return Err(CoreError::WrongCount {
                     guardian: i,
                     expected: targets.len(),
                     actual: r.len(),
@@ -314,10 +313,10 @@ impl<G: Group> Combiner<'_, G> {
             }
         }
         if let Some(&i) = commitments.keys().find(|i| !responses.contains_key(i)) {
-            return Err(DecryptError::Unpaired(i));
+            return Err(CoreError::Unpaired(i));
         }
         if challenges.len() != targets.len() {
-            return Err(DecryptError::BatchMismatch {
+            return Err(CoreError::BatchMismatch {
                 expected: targets.len(),
                 actual: challenges.len(),
             });
@@ -340,15 +339,15 @@ impl<G: Group> Combiner<'_, G> {
         p: &PartialDecryption<G>,
         ch: &Challenge<G>,
         v_i: &G::Scalar,
-    ) -> Result<(), DecryptError> {
+    ) -> Result<(), CoreError> {
         let (Some(c_i), Some(share_key)) = (ch.per_guardian.get(&i), self.share_keys.get(&i))
         else {
-            return Err(DecryptError::Unpaired(i));
+            return Err(CoreError::Unpaired(i));
         };
         let a = G::mul(&G::vartime_g_pow(v_i), &G::vartime_pow(share_key, c_i));
         let b = G::vartime_multi_pow(&[(target.base(), v_i), (&p.share, c_i)]);
         if a != p.a || b != p.b {
-            return Err(DecryptError::BadShare {
+            return Err(CoreError::BadShare {
                 guardian: i,
                 item: j,
             });
@@ -397,7 +396,7 @@ impl<G: Group> Combiner<'_, G> {
         ch: &Challenge<G>,
         responses: &BTreeMap<u32, Vec<G::Scalar>>,
         dlog: &DlogTable<G>,
-    ) -> Result<Decrypted<G>, DecryptError> {
+    ) -> Result<Decrypted<G>, CoreError> {
         let mut v = G::Scalar::zero();
         for (&i, partials) in commitments {
             let v_i = &responses[&i][j];
@@ -407,7 +406,7 @@ impl<G: Group> Combiner<'_, G> {
         match target {
             Target::Vote(ct) => {
                 let k_to_t = G::mul(&ct.beta, &G::inv(&ch.combined));
-                let value = dlog.find(&k_to_t).ok_or(DecryptError::OutOfBound {
+                let value = dlog.find(&k_to_t).ok_or(CoreError::OutOfBound {
                     item: j,
                     bound: dlog.bound(),
                 })?;
@@ -431,7 +430,7 @@ impl<G: Group> Combiner<'_, G> {
                         contest_id,
                         *contest_index,
                     )
-                    .map_err(|e| DecryptError::ContestData {
+                    .map_err(|e| CoreError::ContestData {
                         item: j,
                         reason: e.to_string(),
                     })?;
@@ -456,7 +455,7 @@ pub fn decrypt_in_process<G: Group, R: CryptoRng + RngCore + ?Sized>(
     targets: &[Target<G>],
     dlog: &DlogTable<G>,
     rng: &mut R,
-) -> Result<Vec<Decrypted<G>>, DecryptError> {
+) -> Result<Vec<Decrypted<G>>, CoreError> {
     combiner.present(guardians.iter().map(|g| &g.index))?;
     let seeds: Vec<NonceSeed> = guardians.iter().map(|_| NonceSeed::random(rng)).collect();
     let commitments: Commitments<G> = guardians
@@ -486,7 +485,7 @@ pub fn decrypt_vote_in_process<G: Group, R: CryptoRng + RngCore + ?Sized>(
     ct: &Ciphertext<G>,
     dlog: &DlogTable<G>,
     rng: &mut R,
-) -> Result<Decryption<G>, DecryptError> {
+) -> Result<Decryption<G>, CoreError> {
     let mut out = decrypt_in_process(combiner, guardians, &[Target::Vote(ct.clone())], dlog, rng)?;
     match out.pop() {
         Some(Decrypted::Vote(d)) => Ok(d),

@@ -1,3 +1,4 @@
+use crate::CoreError;
 use std::collections::BTreeMap;
 
 use entente_group::Group;
@@ -5,9 +6,7 @@ use entente_record::{HashValue, Revision, params};
 use rand::{CryptoRng, RngCore};
 use tracing::{debug, info};
 
-use super::{
-    EncryptedShare, Guardian, GuardianPublicKey, KeyContext, KeyError, Quorum, VerifiedGuardianKey,
-};
+use super::{EncryptedShare, Guardian, GuardianPublicKey, KeyContext, Quorum, VerifiedGuardianKey};
 
 impl<G: Group> GuardianPublicKey<G> {
     /// Checks a published key: index in range, k commitments and k proofs, every proof valid
@@ -16,7 +15,7 @@ impl<G: Group> GuardianPublicKey<G> {
         self,
         ctx: &KeyContext,
         quorum: Quorum,
-    ) -> Result<VerifiedGuardianKey<G>, KeyError> {
+    ) -> Result<VerifiedGuardianKey<G>, CoreError> {
         quorum.check_index(self.index)?;
         let k = quorum.quorum() as usize;
         for (what, actual) in [
@@ -24,7 +23,7 @@ impl<G: Group> GuardianPublicKey<G> {
             ("proofs", self.proofs.len()),
         ] {
             if actual != k {
-                return Err(KeyError::CoefficientCount {
+                return Err(CoreError::CoefficientCount {
                     index: self.index,
                     what,
                     expected: k,
@@ -36,7 +35,7 @@ impl<G: Group> GuardianPublicKey<G> {
             proof.verify(ctx, self.index, j as u32, commitment)?;
         }
         if self.commitments[0] == G::identity() {
-            return Err(KeyError::TrivialKey { index: self.index });
+            return Err(CoreError::TrivialKey { index: self.index });
         }
         Ok(VerifiedGuardianKey(self))
     }
@@ -60,10 +59,10 @@ impl<G: Group> JointKey<G> {
         ctx: &KeyContext,
         h_b: &HashValue,
         mut guardians: Vec<VerifiedGuardianKey<G>>,
-    ) -> Result<Self, KeyError> {
+    ) -> Result<Self, CoreError> {
         guardians.sort_by_key(|g| g.index());
         if let Some(w) = guardians.windows(2).find(|w| w[0].index() == w[1].index()) {
-            return Err(KeyError::DuplicateIndex {
+            return Err(CoreError::DuplicateIndex {
                 index: w[0].index(),
             });
         }
@@ -71,7 +70,7 @@ impl<G: Group> JointKey<G> {
             .iter()
             .fold(G::identity(), |acc, g| G::mul(&acc, g.public_key()));
         if key == G::identity() {
-            return Err(KeyError::TrivialJointKey);
+            return Err(CoreError::TrivialJointKey);
         }
         let extended_base_hash = match ctx.revision {
             Revision::V2_0_0 => params::extended_base_hash::<G>(h_b, &key),
@@ -124,10 +123,10 @@ impl<G: Group> Ceremony<G> {
     pub fn publish_key(
         &mut self,
         key: GuardianPublicKey<G>,
-    ) -> Result<&VerifiedGuardianKey<G>, KeyError> {
+    ) -> Result<&VerifiedGuardianKey<G>, CoreError> {
         let index = key.index;
         if self.keys.contains_key(&index) {
-            return Err(KeyError::DuplicateIndex { index });
+            return Err(CoreError::DuplicateIndex { index });
         }
         let verified = key.verify(&self.ctx, self.quorum)?;
         debug!(guardian = index, "guardian key verified");
@@ -135,8 +134,8 @@ impl<G: Group> Ceremony<G> {
     }
 
     /// A published key.
-    pub fn key(&self, index: u32) -> Result<&VerifiedGuardianKey<G>, KeyError> {
-        self.keys.get(&index).ok_or_else(|| KeyError::Incomplete {
+    pub fn key(&self, index: u32) -> Result<&VerifiedGuardianKey<G>, CoreError> {
+        self.keys.get(&index).ok_or_else(|| CoreError::Incomplete {
             missing: format!("guardian {index} has not published a key"),
         })
     }
@@ -147,11 +146,11 @@ impl<G: Group> Ceremony<G> {
     }
 
     /// Records a share that its recipient has decrypted and verified.
-    pub fn record_share(&mut self, share: EncryptedShare<G>) -> Result<(), KeyError> {
+    pub fn record_share(&mut self, share: EncryptedShare<G>) -> Result<(), CoreError> {
         self.key(share.sender)?;
         self.key(share.recipient)?;
         if share.sender == share.recipient {
-            return Err(KeyError::MisdirectedShare {
+            return Err(CoreError::MisdirectedShare {
                 sender: share.sender,
                 recipient: share.recipient,
                 why: "a guardian does not send a share to itself",
@@ -167,15 +166,15 @@ impl<G: Group> Ceremony<G> {
     }
 
     /// Once every key and every share is in: K and H_E.
-    pub fn finish(&self, h_b: &HashValue) -> Result<JointKey<G>, KeyError> {
+    pub fn finish(&self, h_b: &HashValue) -> Result<JointKey<G>, CoreError> {
         let n = self.quorum.guardians() as usize;
         if self.keys.len() != n {
-            return Err(KeyError::Incomplete {
+            return Err(CoreError::Incomplete {
                 missing: format!("{} of {n} guardian keys published", self.keys.len()),
             });
         }
         if self.shares.len() != n * (n - 1) {
-            return Err(KeyError::Incomplete {
+            return Err(CoreError::Incomplete {
                 missing: format!("{} of {} shares accepted", self.shares.len(), n * (n - 1)),
             });
         }
@@ -191,7 +190,7 @@ pub fn run_local<G: Group, R: CryptoRng + RngCore + ?Sized>(
     quorum: Quorum,
     h_b: &HashValue,
     rng: &mut R,
-) -> Result<(Vec<Guardian<G>>, JointKey<G>), KeyError> {
+) -> Result<(Vec<Guardian<G>>, JointKey<G>), CoreError> {
     let mut guardians = (1..=quorum.guardians())
         .map(|i| Guardian::new(quorum, i, rng))
         .collect::<Result<Vec<_>, _>>()?;

@@ -1,8 +1,7 @@
 //! What every guardian's key is bound to: the key context and the quorum.
 
+use crate::CoreError;
 use entente_record::{HashValue, Revision};
-
-use super::KeyError;
 
 /// Everything the key-ceremony hashes are bound to: the parameter base hash H_P and the byte
 /// layout in use.
@@ -33,12 +32,12 @@ pub struct Quorum {
 
 impl Quorum {
     /// Checks 1 <= k <= n and that indices fit the spec's 31-bit bound.
-    pub fn new(n: u32, k: u32) -> Result<Self, KeyError> {
+    pub fn new(n: u32, k: u32) -> Result<Self, CoreError> {
         if n == 0 || n >= 1 << 31 {
-            return Err(KeyError::GuardianCount { n });
+            return Err(CoreError::GuardianCount { n });
         }
         if k == 0 || k > n {
-            return Err(KeyError::QuorumRange { n, k });
+            return Err(CoreError::QuorumRange { n, k });
         }
         Ok(Self { n, k })
     }
@@ -51,9 +50,9 @@ impl Quorum {
         self.k
     }
     /// Checks that `index` names a guardian: 1 <= index <= n.
-    pub fn check_index(&self, index: u32) -> Result<(), KeyError> {
+    pub fn check_index(&self, index: u32) -> Result<(), CoreError> {
         if index == 0 || index > self.n {
-            return Err(KeyError::IndexRange { index, n: self.n });
+            return Err(CoreError::IndexRange { index, n: self.n });
         }
         Ok(())
     }

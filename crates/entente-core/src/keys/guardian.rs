@@ -1,3 +1,4 @@
+use crate::CoreError;
 use std::collections::BTreeMap;
 
 use entente_group::{Group, Scalar, SecretScalar};
@@ -8,8 +9,8 @@ use zeroize::{Zeroize, Zeroizing};
 
 use super::share::RevealedShare;
 use super::{
-    EncryptedShare, GuardianPublicKey, KeyContext, KeyError, Quorum, SchnorrProof,
-    SecretPolynomial, VerifiedGuardianKey,
+    EncryptedShare, GuardianPublicKey, KeyContext, Quorum, SchnorrProof, SecretPolynomial,
+    VerifiedGuardianKey,
 };
 
 /// One guardian's secrets: its polynomial and the verified shares it has received. Lives only
@@ -26,7 +27,7 @@ impl<G: Group> Guardian<G> {
         quorum: Quorum,
         index: u32,
         rng: &mut R,
-    ) -> Result<Self, KeyError> {
+    ) -> Result<Self, CoreError> {
         quorum.check_index(index)?;
         Ok(Self {
             quorum,
@@ -39,10 +40,10 @@ impl<G: Group> Guardian<G> {
     pub fn from_polynomial(
         quorum: Quorum,
         polynomial: SecretPolynomial<G>,
-    ) -> Result<Self, KeyError> {
+    ) -> Result<Self, CoreError> {
         quorum.check_index(polynomial.index())?;
         if polynomial.degree_plus_one() != quorum.quorum() as usize {
-            return Err(KeyError::CoefficientCount {
+            return Err(CoreError::CoefficientCount {
                 index: polynomial.index(),
                 what: "polynomial",
                 expected: quorum.quorum() as usize,
@@ -61,10 +62,10 @@ impl<G: Group> Guardian<G> {
         quorum: Quorum,
         polynomial: SecretPolynomial<G>,
         received: BTreeMap<u32, SecretScalar<G::Scalar>>,
-    ) -> Result<Self, KeyError> {
+    ) -> Result<Self, CoreError> {
         let mut g = Self::from_polynomial(quorum, polynomial)?;
         if let Some(&own) = received.keys().find(|&&s| s == g.index()) {
-            return Err(KeyError::MisdirectedShare {
+            return Err(CoreError::MisdirectedShare {
                 sender: own,
                 recipient: own,
                 why: "a guardian does not send a share to itself",
@@ -185,7 +186,7 @@ impl<G: Group> Guardian<G> {
         own_key: &VerifiedGuardianKey<G>,
         share: &EncryptedShare<G>,
         revealed: &RevealedShare<G>,
-    ) -> Result<(), KeyError> {
+    ) -> Result<(), CoreError> {
         share.check_reveal(ctx, sender, own_key, revealed)?;
         self.received
             .insert(share.sender, SecretScalar::new(revealed.value.clone()));
@@ -198,9 +199,9 @@ impl<G: Group> Guardian<G> {
         ctx: &KeyContext,
         sender: &VerifiedGuardianKey<G>,
         share: &EncryptedShare<G>,
-    ) -> Result<(), KeyError> {
+    ) -> Result<(), CoreError> {
         if share.sender == self.index() {
-            return Err(KeyError::MisdirectedShare {
+            return Err(CoreError::MisdirectedShare {
                 sender: share.sender,
                 recipient: share.recipient,
                 why: "a guardian does not send a share to itself",
@@ -213,10 +214,10 @@ impl<G: Group> Guardian<G> {
 
     /// The guardian's key share P(i) = sum_j P_j(i) mod q, spec 2.0 eq. (22), once the shares
     /// of all n - 1 other guardians are in.
-    pub fn key_share(&self) -> Result<SecretScalar<G::Scalar>, KeyError> {
+    pub fn key_share(&self) -> Result<SecretScalar<G::Scalar>, CoreError> {
         let expected = self.quorum.guardians() as usize - 1;
         if self.received.len() != expected {
-            return Err(KeyError::Incomplete {
+            return Err(CoreError::Incomplete {
                 missing: format!(
                     "guardian {} has {} of the {} shares it needs",
                     self.index(),

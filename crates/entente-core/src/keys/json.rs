@@ -3,19 +3,20 @@
 //! board. Reading checks the form of every value; the proofs are checked by
 //! [`GuardianPublicKey::verify`] and the shares by their recipient.
 
+use crate::CoreError;
 use entente_group::{Group, Scalar};
 use entente_record::election::{GuardianJson, SchnorrProofJson};
 use serde::{Deserialize, Serialize};
 
-use super::{EncryptedShare, GuardianPublicKey, KeyError, SchnorrProof, VerifiedGuardianKey};
+use super::{EncryptedShare, GuardianPublicKey, SchnorrProof, VerifiedGuardianKey};
 
-fn encoding(object: String) -> impl FnOnce(entente_group::GroupError) -> KeyError {
-    move |source| KeyError::Encoding { object, source }
+fn encoding(object: String) -> impl FnOnce(entente_group::GroupError) -> CoreError {
+    move |source| CoreError::Encoding { object, source }
 }
 
 impl<G: Group> GuardianPublicKey<G> {
     /// Reads a guardian's commitments and proofs (not yet verified).
-    pub fn from_json(json: &GuardianJson) -> Result<Self, KeyError> {
+    pub fn from_json(json: &GuardianJson) -> Result<Self, CoreError> {
         let mut commitments = Vec::with_capacity(json.coefficient_proofs.len());
         let mut proofs = Vec::with_capacity(json.coefficient_proofs.len());
         for (j, p) in json.coefficient_proofs.iter().enumerate() {
@@ -84,7 +85,7 @@ pub struct SharesJson {
     pub shares: Vec<ShareJson>,
 }
 
-fn bytes32(object: String, hex: &str) -> Result<[u8; 32], KeyError> {
+fn bytes32(object: String, hex: &str) -> Result<[u8; 32], CoreError> {
     entente_group::hex::decode_array::<32>(hex).map_err(encoding(object))
 }
 
@@ -106,7 +107,7 @@ impl SharesJson {
     }
 
     /// Reads the shares (their form only: their recipients check them).
-    pub fn read<G: Group>(&self) -> Result<Vec<EncryptedShare<G>>, KeyError> {
+    pub fn read<G: Group>(&self) -> Result<Vec<EncryptedShare<G>>, CoreError> {
         self.shares
             .iter()
             .map(|s| {

@@ -6,8 +6,8 @@
 //! types: a guardian's process holds the first, the board the second.
 
 mod ceremony;
+mod complaint;
 mod context;
-mod error;
 mod guardian;
 mod json;
 mod polynomial;
@@ -17,8 +17,8 @@ mod share;
 pub mod store;
 
 pub use ceremony::{Ceremony, JointKey, run_local};
+pub use complaint::ComplaintReason;
 pub use context::{KeyContext, Quorum};
-pub use error::{ComplaintReason, KeyError};
 pub use guardian::Guardian;
 pub use json::{ShareJson, SharesJson};
 pub use polynomial::SecretPolynomial;

@@ -1,7 +1,6 @@
+use crate::CoreError;
 use entente_group::{Group, Scalar, SecretScalar};
 use rand::{CryptoRng, RngCore};
-
-use super::KeyError;
 
 /// A guardian's secret polynomial P_i(x) = sum_j a_{i,j} x^j mod q, spec 2.0 §3.2.2 eq. (9).
 /// The constant term a_{i,0} is the guardian's secret key s_i. Zeroized on drop.
@@ -24,9 +23,9 @@ impl<G: Group> SecretPolynomial<G> {
     pub fn from_coefficients(
         index: u32,
         coefficients: Vec<SecretScalar<G::Scalar>>,
-    ) -> Result<Self, KeyError> {
+    ) -> Result<Self, CoreError> {
         if coefficients.is_empty() {
-            return Err(KeyError::CoefficientCount {
+            return Err(CoreError::CoefficientCount {
                 index,
                 what: "polynomial",
                 expected: 1,

@@ -1,7 +1,8 @@
+use crate::CoreError;
 use entente_group::{Group, Scalar, SecretScalar};
 use entente_record::keys;
 
-use super::{KeyContext, KeyError};
+use super::KeyContext;
 
 /// A Schnorr proof of knowledge of a_{i,j} with K_{i,j} = g^{a_{i,j}}: the challenge c_{i,j}
 /// and the response v_{i,j} (spec 2.0 §3.2.2).
@@ -52,7 +53,7 @@ impl<G: Group> SchnorrProof<G> {
         index: u32,
         coefficient: u32,
         commitment: &G::Element,
-    ) -> Result<(), KeyError> {
+    ) -> Result<(), CoreError> {
         if keys::coefficient_proof_holds::<G>(
             &ctx.h_p,
             ctx.revision,
@@ -64,7 +65,7 @@ impl<G: Group> SchnorrProof<G> {
         ) {
             Ok(())
         } else {
-            Err(KeyError::InvalidProof {
+            Err(CoreError::InvalidProof {
                 index,
                 coefficient: coefficient as usize,
             })

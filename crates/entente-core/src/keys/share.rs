@@ -1,12 +1,13 @@
 //! Encryption of key shares between guardians: hashed ElGamal with a MAC, spec 2.0 §3.2.2
 //! eq. (14)–(21).
 
+use crate::CoreError;
 use entente_group::{Group, Scalar, SecretScalar};
 use entente_record::hash::{hmac, verify_hmac};
 use entente_record::{HashValue, Hasher, domain};
 use zeroize::{Zeroize, Zeroizing};
 
-use super::{ComplaintReason, KeyContext, KeyError, SecretPolynomial, VerifiedGuardianKey};
+use super::{ComplaintReason, KeyContext, SecretPolynomial, VerifiedGuardianKey};
 
 /// E_l(P_i(l)) = (C_{i,l,0}, C_{i,l,1}, C_{i,l,2}), eq. (18): guardian i's share for guardian l.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -109,8 +110,8 @@ impl<G: Group> EncryptedShare<G> {
         sender: &VerifiedGuardianKey<G>,
         recipient: &VerifiedGuardianKey<G>,
         revealed: &RevealedShare<G>,
-    ) -> Result<(), KeyError> {
-        let complaint = |reason| KeyError::Complaint {
+    ) -> Result<(), CoreError> {
+        let complaint = |reason| CoreError::Complaint {
             sender: self.sender,
             recipient: self.recipient,
             reason,
@@ -118,7 +119,7 @@ impl<G: Group> EncryptedShare<G> {
         if (revealed.sender, revealed.recipient) != (self.sender, self.recipient)
             || (sender.index(), recipient.index()) != (self.sender, self.recipient)
         {
-            return Err(KeyError::MisdirectedShare {
+            return Err(CoreError::MisdirectedShare {
                 sender: revealed.sender,
                 recipient: revealed.recipient,
                 why: "the revealed share is not this encryption's",
@@ -180,22 +181,22 @@ impl<G: Group> EncryptedShare<G> {
         ctx: &KeyContext,
         recipient: &SecretPolynomial<G>,
         sender: &VerifiedGuardianKey<G>,
-    ) -> Result<SecretScalar<G::Scalar>, KeyError> {
+    ) -> Result<SecretScalar<G::Scalar>, CoreError> {
         if self.recipient != recipient.index() {
-            return Err(KeyError::MisdirectedShare {
+            return Err(CoreError::MisdirectedShare {
                 sender: self.sender,
                 recipient: self.recipient,
                 why: "addressed to another guardian",
             });
         }
         if self.sender != sender.index() {
-            return Err(KeyError::MisdirectedShare {
+            return Err(CoreError::MisdirectedShare {
                 sender: self.sender,
                 recipient: self.recipient,
                 why: "the sender's key given is another guardian's",
             });
         }
-        let complaint = |reason| KeyError::Complaint {
+        let complaint = |reason| CoreError::Complaint {
             sender: self.sender,
             recipient: self.recipient,
             reason,

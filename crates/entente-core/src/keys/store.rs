@@ -2,6 +2,7 @@
 //! (scrypt + ChaCha20-Poly1305, the age v1 format). Nothing here is home-made cryptography:
 //! age authenticates the whole file, so a stored secret is either read back exactly or refused.
 
+use crate::CoreError;
 use std::collections::BTreeMap;
 use std::io::{Read, Write};
 use std::iter;
@@ -9,35 +10,11 @@ use std::iter;
 use age::secrecy::SecretString;
 use entente_group::{Group, Scalar, SecretScalar};
 use serde::{Deserialize, Serialize};
-use thiserror::Error;
 use zeroize::Zeroizing;
 
-use super::{Guardian, KeyError, Quorum, SecretPolynomial};
+use super::{Guardian, Quorum, SecretPolynomial};
 
 const FORMAT: &str = "entente-guardian-secret/1";
-
-/// Why a guardian's secret file could not be written or read.
-#[derive(Debug, Error)]
-#[non_exhaustive]
-pub enum StoreError {
-    /// The passphrase is wrong, or the file is not an age passphrase file.
-    #[error(
-        "cannot decrypt the guardian secret (wrong passphrase, or not an Entente secret file): {0}"
-    )]
-    Decrypt(#[from] age::DecryptError),
-    /// Encryption failed.
-    #[error("cannot encrypt the guardian secret: {0}")]
-    Encrypt(#[from] age::EncryptError),
-    /// Reading or writing the bytes failed.
-    #[error("guardian secret I/O: {0}")]
-    Io(#[from] std::io::Error),
-    /// The decrypted content is not a guardian secret of this format.
-    #[error("guardian secret content is malformed: {0}")]
-    Format(String),
-    /// The content decrypted but describes an impossible guardian.
-    #[error("guardian secret content is invalid: {0}")]
-    Invalid(#[from] KeyError),
-}
 
 #[derive(Serialize, Deserialize)]
 struct SecretFile {
@@ -55,7 +32,7 @@ struct SecretFile {
 pub fn seal<G: Group>(
     guardian: &Guardian<G>,
     passphrase: &SecretString,
-) -> Result<Vec<u8>, StoreError> {
+) -> Result<Vec<u8>, CoreError> {
     seal_with_work_factor(guardian, passphrase, None)
 }
 
@@ -64,7 +41,7 @@ pub fn seal_with_work_factor<G: Group>(
     guardian: &Guardian<G>,
     passphrase: &SecretString,
     work_factor: Option<u8>,
-) -> Result<Vec<u8>, StoreError> {
+) -> Result<Vec<u8>, CoreError> {
     let content = SecretFile {
         format: FORMAT.to_owned(),
         group: G::NAME.to_owned(),
@@ -84,7 +61,7 @@ pub fn seal_with_work_factor<G: Group>(
             .collect(),
     };
     let plain = Zeroizing::new(
-        serde_json::to_vec(&content).map_err(|e| StoreError::Format(e.to_string()))?,
+        serde_json::to_vec(&content).map_err(|e| CoreError::SecretFormat(e.to_string()))?,
     );
     seal_bytes(&plain, passphrase, work_factor)
 }
@@ -96,16 +73,17 @@ pub fn seal_bytes(
     plain: &[u8],
     passphrase: &SecretString,
     work_factor: Option<u8>,
-) -> Result<Vec<u8>, StoreError> {
+) -> Result<Vec<u8>, CoreError> {
     let mut recipient = age::scrypt::Recipient::new(passphrase.clone());
     if let Some(w) = work_factor {
         recipient.set_work_factor(w);
     }
-    let encryptor = age::Encryptor::with_recipients(iter::once(&recipient as &dyn age::Recipient))?;
+    let encryptor = age::Encryptor::with_recipients(iter::once(&recipient as &dyn age::Recipient))
+        .map_err(|e| CoreError::SecretEncrypt(e.to_string()))?;
     let mut out = Vec::new();
-    let mut writer = encryptor.wrap_output(&mut out)?;
-    writer.write_all(plain)?;
-    writer.finish()?;
+    let mut writer = encryptor.wrap_output(&mut out).map_err(io)?;
+    writer.write_all(plain).map_err(io)?;
+    writer.finish().map_err(io)?;
     Ok(out)
 }
 
@@ -125,59 +103,75 @@ pub fn work_factor_of(sealed: &[u8]) -> Option<u8> {
         .and_then(|n| n.parse().ok())
 }
 
+/// Reading or writing a secret's bytes failed.
+fn io(e: std::io::Error) -> CoreError {
+    CoreError::SecretIo(e.to_string())
+}
+
+/// The sealed file does not open with this passphrase.
+fn decrypt(e: age::DecryptError) -> CoreError {
+    CoreError::SecretDecrypt(e.to_string())
+}
+
 /// Decrypts what [`seal_bytes`] sealed; a wrong passphrase or a changed file is refused.
 pub fn open_bytes(
     bytes: &[u8],
     passphrase: &SecretString,
-) -> Result<Zeroizing<Vec<u8>>, StoreError> {
-    let decryptor = age::Decryptor::new(bytes)?;
+) -> Result<Zeroizing<Vec<u8>>, CoreError> {
+    let decryptor = age::Decryptor::new(bytes).map_err(decrypt)?;
     let identity = age::scrypt::Identity::new(passphrase.clone());
-    let mut reader = decryptor.decrypt(iter::once(&identity as &dyn age::Identity))?;
+    let mut reader = decryptor
+        .decrypt(iter::once(&identity as &dyn age::Identity))
+        .map_err(decrypt)?;
     let mut plain = Zeroizing::new(Vec::new());
-    reader.read_to_end(&mut plain)?;
+    reader.read_to_end(&mut plain).map_err(io)?;
     Ok(plain)
 }
 
 /// Decrypts and checks a guardian's secrets.
-pub fn open<G: Group>(bytes: &[u8], passphrase: &SecretString) -> Result<Guardian<G>, StoreError> {
+pub fn open<G: Group>(bytes: &[u8], passphrase: &SecretString) -> Result<Guardian<G>, CoreError> {
     let plain = open_bytes(bytes, passphrase)?;
     let content: SecretFile =
-        serde_json::from_slice(&plain).map_err(|e| StoreError::Format(e.to_string()))?;
+        serde_json::from_slice(&plain).map_err(|e| CoreError::SecretFormat(e.to_string()))?;
     if content.format != FORMAT {
-        return Err(StoreError::Format(format!(
+        return Err(CoreError::SecretFormat(format!(
             "format is {:?}, expected {FORMAT:?}",
             content.format
         )));
     }
     if content.group != G::NAME {
-        return Err(StoreError::Format(format!(
+        return Err(CoreError::SecretFormat(format!(
             "secret is for group {:?}, expected {:?}",
             content.group,
             G::NAME
         )));
     }
-    let scalar = |what: String, hex: &str| {
-        G::Scalar::from_hex(hex)
-            .map(SecretScalar::new)
-            .map_err(|source| KeyError::Encoding {
-                object: what,
-                source,
-            })
+    // The content decrypted: whatever it describes wrongly is an invalid secret.
+    let restore = || -> Result<Guardian<G>, CoreError> {
+        let scalar = |what: String, hex: &str| {
+            G::Scalar::from_hex(hex)
+                .map(SecretScalar::new)
+                .map_err(|source| CoreError::Encoding {
+                    object: what,
+                    source,
+                })
+        };
+        let quorum = Quorum::new(content.guardians, content.quorum)?;
+        let coefficients = content
+            .coefficients
+            .iter()
+            .enumerate()
+            .map(|(j, h)| scalar(format!("coefficient {j}"), h))
+            .collect::<Result<Vec<_>, _>>()?;
+        let polynomial = SecretPolynomial::from_coefficients(content.index, coefficients)?;
+        let mut received = BTreeMap::new();
+        for (sender, h) in &content.received_shares {
+            quorum.check_index(*sender)?;
+            received.insert(*sender, scalar(format!("share from guardian {sender}"), h)?);
+        }
+        Guardian::restore(quorum, polynomial, received)
     };
-    let quorum = Quorum::new(content.guardians, content.quorum)?;
-    let coefficients = content
-        .coefficients
-        .iter()
-        .enumerate()
-        .map(|(j, h)| scalar(format!("coefficient {j}"), h))
-        .collect::<Result<Vec<_>, _>>()?;
-    let polynomial = SecretPolynomial::from_coefficients(content.index, coefficients)?;
-    let mut received = BTreeMap::new();
-    for (sender, h) in &content.received_shares {
-        quorum.check_index(*sender)?;
-        received.insert(*sender, scalar(format!("share from guardian {sender}"), h)?);
-    }
-    Ok(Guardian::restore(quorum, polynomial, received)?)
+    restore().map_err(|e| CoreError::SecretInvalid(Box::new(e)))
 }
 
 #[cfg(test)]

@@ -2,6 +2,7 @@
 //! of the cast ballots' ciphertexts (eq. (62)). Only a [`VerifiedBallot`] can be added: one whose
 //! election, structure, proofs and hashes have been checked against the manifest.
 
+use crate::CoreError;
 use std::collections::{BTreeMap, BTreeSet};
 
 use entente_group::Group;
@@ -9,43 +10,6 @@ use entente_record::ballot::{BallotState, Ciphertext, EncryptedBallot, PublicKey
 use entente_record::manifest::Manifest;
 pub use entente_record::tally::{EncryptedTallyRecord, TallyContest, TallySelection};
 use entente_record::{HashValue, Revision};
-use thiserror::Error;
-
-/// Why a ballot was not taken into a tally. Every variant names the ballot.
-#[derive(Debug, Error, Clone, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum TallyError {
-    /// The ballot belongs to another election (its election_id is not H_E).
-    #[error("ballot {0}: belongs to another election (election_id is not this H_E)")]
-    OtherElection(String),
-    /// The ballot does not match the manifest.
-    #[error("ballot {ballot}: {what}")]
-    Structure {
-        /// The ballot.
-        ballot: String,
-        /// What does not match.
-        what: String,
-    },
-    /// A proof or hash of the ballot does not hold.
-    #[error("ballot {ballot}, contest {contest}: {what}")]
-    Invalid {
-        /// The ballot.
-        ballot: String,
-        /// The contest.
-        contest: String,
-        /// What failed.
-        what: String,
-    },
-    /// A challenged ballot offered to the tally.
-    #[error("ballot {0} was challenged; challenged ballots are never counted")]
-    Challenged(String),
-    /// The same ballot id twice.
-    #[error("ballot {0} is already in the tally")]
-    Duplicate(String),
-    /// A published tally that is not the product of exactly the cast ballots (eq. (62)).
-    #[error("the encrypted tally is not the product of the cast ballots: {0}")]
-    NotTheProduct(String),
-}
 
 /// Checks that a published encrypted tally is the product (eq. (62)) of exactly the cast
 /// ballots of `ballots` (those on the log): each listed once, none left out, no challenged
@@ -55,8 +19,8 @@ pub enum TallyError {
 pub fn check_is_product<G: Group>(
     tally: &EncryptedTallyRecord<G>,
     ballots: &[EncryptedBallot<G>],
-) -> Result<(), TallyError> {
-    let wrong = |what: String| Err(TallyError::NotTheProduct(what));
+) -> Result<(), CoreError> {
+    let wrong = |what: String| Err(CoreError::NotTheProduct(what));
     let by_id: BTreeMap<&str, &EncryptedBallot<G>> =
         ballots.iter().map(|b| (b.ballot_id.as_str(), b)).collect();
     let mut seen = BTreeSet::new();
@@ -134,18 +98,18 @@ pub fn verify_ballot<G: Group>(
     key: &PublicKey<G>,
     manifest: &Manifest,
     ballot: EncryptedBallot<G>,
-) -> Result<VerifiedBallot<G>, TallyError> {
+) -> Result<VerifiedBallot<G>, CoreError> {
     let id = ballot.ballot_id.clone();
-    let structure = |what: String| TallyError::Structure {
+    let structure = |what: String| CoreError::BallotStructure {
         ballot: id.clone(),
         what,
     };
     if ballot.election_id.is_some_and(|e| e != *h_e) {
-        return Err(TallyError::OtherElection(id));
+        return Err(CoreError::OtherElection(id));
     }
     if let Some(f) = ballot.structure_failures(manifest).into_iter().next() {
         return Err(match f.contest {
-            Some(contest) => TallyError::Invalid {
+            Some(contest) => CoreError::BallotInvalid {
                 ballot: id,
                 contest,
                 what: match f.selection {
@@ -200,13 +164,13 @@ impl<G: Group> EncryptedTally<G> {
 
     /// Adds a verified cast ballot (eq. (62)). A challenged ballot or a ballot id already
     /// counted is refused, and the tally is unchanged.
-    pub fn add(&mut self, ballot: &VerifiedBallot<G>) -> Result<(), TallyError> {
+    pub fn add(&mut self, ballot: &VerifiedBallot<G>) -> Result<(), CoreError> {
         let b = &ballot.0;
         if b.state == BallotState::Challenged {
-            return Err(TallyError::Challenged(b.ballot_id.clone()));
+            return Err(CoreError::ChallengedBallot(b.ballot_id.clone()));
         }
         if self.counted.contains(&b.ballot_id) {
-            return Err(TallyError::Duplicate(b.ballot_id.clone()));
+            return Err(CoreError::DuplicateBallot(b.ballot_id.clone()));
         }
         for c in &b.contests {
             // The verified ballot's contests are the manifest's, so the lookup cannot miss.
@@ -227,9 +191,9 @@ impl<G: Group> EncryptedTally<G> {
 
     /// Joins a tally of other ballots into this one (for a parallel fold): a ballot counted in
     /// both is refused and neither tally is changed.
-    pub fn merge(mut self, other: Self) -> Result<Self, TallyError> {
+    pub fn merge(mut self, other: Self) -> Result<Self, CoreError> {
         if let Some(id) = other.counted.intersection(&self.counted).next() {
-            return Err(TallyError::Duplicate(id.clone()));
+            return Err(CoreError::DuplicateBallot(id.clone()));
         }
         for (t, o) in self.contests.iter_mut().zip(&other.contests) {
             for (ts, os) in t.selections.iter_mut().zip(&o.selections) {
