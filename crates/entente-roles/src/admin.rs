@@ -12,12 +12,12 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
+use crate::error::{Context, Result, bail, ensure};
 use crate::protocol::RolesFile;
 use crate::protocol::{
     CeremonyStopJson, DecryptionSetJson, ElectionBody, ExcludedJson, ExclusionJson, FileJson,
     LogView, ResultJson, ceremony_blocking, kind,
 };
-use anyhow::{Context, Result, bail, ensure};
 use entente_board::note::NoteSigner;
 use entente_core::keys::{GuardianPublicKey, JointKey, KeyContext, Quorum};
 use entente_group::P4096;
@@ -401,7 +401,9 @@ pub fn tally(opts: &AdminOptions, tally_id: &str, wanted: Option<usize>) -> Resu
         if answered.len() == set.len() {
             match crate::decrypt::combine(&record, opts.threads, false) {
                 Ok(c) => break (m, c),
-                Err(e) => tracing::warn!("the responses do not combine: {e:#}"),
+                Err(e) => {
+                    tracing::warn!("the responses do not combine: {}", crate::error::report(&e))
+                }
             }
         }
         // Who answered wrongly (each response judged on its own, as anyone can from the log),

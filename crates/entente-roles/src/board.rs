@@ -4,8 +4,8 @@
 
 use std::path::{Path, PathBuf};
 
+use crate::error::{Context, Result, bail, ensure};
 use age::secrecy::SecretString;
-use anyhow::{Context, Result, bail, ensure};
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD as B64;
 use ed25519_dalek::SigningKey;
@@ -223,7 +223,7 @@ pub fn init(db: &Path, origin: &str, key_file: &Path, witnesses: &[String]) -> R
             p.push(suffix);
             let _ = std::fs::remove_file(PathBuf::from(p));
         }
-        return Err(e.context(format!("cannot create the board in {}", db.display())));
+        return Err(e).context(format!("cannot create the board in {}", db.display()));
     }
     Ok(log_key)
 }

@@ -19,8 +19,8 @@ use entente_core::CoreError;
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 
+use crate::error::{Context, Result, RolesError, bail, refused};
 use age::secrecy::SecretString;
-use anyhow::{Context, Result, anyhow, bail};
 use entente_core::decrypt::{
     Commitments, DecryptingGuardian, DlogTable, ElectionBatch, ElectionResult, NonceSeed,
     PartialDecryption, Target, share_public_key,
@@ -209,7 +209,7 @@ pub fn batch_from_record(
                 })
                 .collect::<Result<_, String>>()
         })
-        .map_err(|e| anyhow!(e))?;
+        .map_err(|e| refused!("{e}"))?;
     bar.finish_and_clear();
     check_tally_is_the_product(&tally, &ballots)?;
     let cast_encryptions: HashMap<Vec<u8>, &str> = ballots
@@ -248,7 +248,7 @@ pub fn batch_from_record(
         }
         challenged.push(b.clone());
     }
-    ElectionBatch::new(tally, challenged).map_err(|e| anyhow!(e))
+    ElectionBatch::new(tally, challenged).map_err(|e| refused!("{e}"))
 }
 
 /// The encrypted tally is the product of exactly the record's cast ballots (eq. (62)): the
@@ -258,7 +258,7 @@ fn check_tally_is_the_product(
     ballots: &[EncryptedBallot<G>],
 ) -> Result<()> {
     entente_core::tally::check_is_product(tally, ballots).map_err(|e| {
-        anyhow!(
+        refused!(
             "{}: {e} (eq. (62)); the guardians refuse to decrypt it",
             record::ENCRYPTED_TALLY
         )
@@ -473,7 +473,7 @@ pub fn respond_with(
         .install(|| combiner.challenges(batch.targets(), &commitments))
         .map_err(|e| explain(e, &batch))?;
     let seed_bytes: [u8; 32] = entente_group::hex::decode_array(&state.seed)
-        .map_err(|e| anyhow!("{}: seed: {e}", state_path.display()))?;
+        .map_err(|e| refused!("{}: seed: {e}", state_path.display()))?;
     let seed = NonceSeed::from_bytes(seed_bytes);
     // The seed goes before any answer leaves: a crash here costs a new commit, never a nonce
     // used twice.
@@ -500,21 +500,21 @@ pub fn respond_with(
 }
 
 /// A decryption error with the item named as the record names it.
-fn explain(e: CoreError, batch: &ElectionBatch<G>) -> anyhow::Error {
+fn explain(e: CoreError, batch: &ElectionBatch<G>) -> RolesError {
     match e {
-        CoreError::BadShare { guardian, item } => anyhow!(
+        CoreError::BadShare { guardian, item } => refused!(
             "guardian {guardian}'s decryption share of {} fails its proof (spec 2.0 eq. (74)/(75) \
              or (83)/(84)): its decryption is refused",
             batch.describe(item)
         ),
-        CoreError::OutOfBound { item, bound } => anyhow!(
+        CoreError::OutOfBound { item, bound } => refused!(
             "{}: the decrypted value is not in 0..={bound}: not a tally of these ballots",
             batch.describe(item)
         ),
         CoreError::ContestData { item, reason } => {
-            anyhow!("{}: {reason}", batch.describe(item))
+            refused!("{}: {reason}", batch.describe(item))
         }
-        other => anyhow!(other),
+        other => refused!("{other}"),
     }
 }
 
@@ -542,7 +542,7 @@ pub fn combine(dir: &Path, threads: usize, progress: bool) -> Result<Combined> {
     let combiner = election.combiner();
     combiner
         .present(&present)
-        .map_err(|e| anyhow!("{e} (guardians {present:?} have committed)"))?;
+        .map_err(|e| refused!("{e} (guardians {present:?} have committed)"))?;
     let (responses, unfit) = read_responses(&dir.join(ROUND_DIR), &digest, &present)?;
     if let Some((i, why)) = unfit.iter().next() {
         bail!("guardian {i}'s response does not fit the round: {why}");
@@ -632,9 +632,12 @@ fn read_responses(
                 responses.insert(i, rs);
             }
             (Err(e), Some(i)) => {
-                unfit.insert(i, format!("{}: {e:#}", path.display()));
+                unfit.insert(
+                    i,
+                    format!("{}: {}", path.display(), crate::error::report(&e)),
+                );
             }
-            (Err(e), None) => return Err(e.context(path.display().to_string())),
+            (Err(e), None) => return Err(e).context(path.display().to_string()),
         }
     }
     Ok((responses, unfit))

@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 
 use std::collections::BTreeMap;
 
-use anyhow::{Context, Result, anyhow, bail};
+use crate::error::{Context, Result, bail, refused};
 use entente_core::decrypt::{DlogTable, ElectionBatch, decrypt_in_process};
 use entente_core::keys::Guardian;
 use entente_core::keys::{JointKey, KeyContext, Quorum, run_local};
@@ -192,7 +192,7 @@ pub fn run(opts: &DemoOptions) -> Result<DemoOutcome> {
     let dir = match &opts.dir {
         Some(d) => {
             if d.join("election_config.json").exists() {
-                anyhow::bail!(
+                bail!(
                     "{} already holds an election record; choose an empty --dir",
                     d.display()
                 );
@@ -332,7 +332,7 @@ fn tally_and_decrypt(
         .map(|g| crate::decrypt::in_process(g))
         .collect::<Result<Vec<_>>>()?;
     let batch = ElectionBatch::new(agg.tally.record(TALLY_ID, &setup.h_e), agg.challenged)
-        .map_err(|e| anyhow!(e))?;
+        .map_err(|e| refused!("{e}"))?;
     let max_limit = setup
         .manifest
         .contests

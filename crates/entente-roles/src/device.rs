@@ -13,9 +13,9 @@ use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+use crate::error::{Context, Result, bail, ensure, refused};
 use crate::protocol::Envelope;
 use crate::protocol::{Receipt, SETUP_FILES};
-use anyhow::{Context, Result, bail, ensure};
 use entente_board::note::{NoteSigner, NoteVerifier};
 use entente_core::ballot::check_plaintext;
 use entente_group::P4096;
@@ -225,7 +225,7 @@ pub fn run(key: Key, opts: &DeviceOptions) -> Result<Vec<Acknowledged>> {
                 .into_iter()
                 .map(|h| {
                     h.join()
-                        .unwrap_or_else(|_| Err(anyhow::anyhow!("a submission panicked")))
+                        .unwrap_or_else(|_| Err(refused!("a submission panicked")))
                 })
                 .collect()
         });

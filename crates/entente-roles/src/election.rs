@@ -1,7 +1,7 @@
 //! The election's setup as its administrator publishes it: the manifest (the demo's built in),
 //! the configuration, the constants and, after the key ceremony, the election initialized.
 
-use anyhow::{Context, Result};
+use crate::error::{Context, Result};
 use entente_core::keys::{JointKey, Quorum};
 use entente_group::{Group, P4096};
 use entente_record::election::{ElectionConfigJson, ElectionInitializedJson};

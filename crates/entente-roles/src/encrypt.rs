@@ -12,7 +12,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use anyhow::{Context, Result, anyhow, bail};
+use crate::error::{Context, Result, bail, refused};
 use entente_core::ballot::{BallotContext, Encryptor, ProofNonces, check_plaintext};
 use entente_group::P4096;
 use entente_record::ballot::chain::BallotChainJson;
@@ -188,7 +188,7 @@ impl ChainState {
             // Follow B_aux from the last listed code.
             loop {
                 let last = HashValue::from_hex(&json.last_confirmation_code)
-                    .map_err(|e| anyhow!("{}: last_confirmation_code: {e}", path.display()))?;
+                    .map_err(|e| refused!("{}: last_confirmation_code: {e}", path.display()))?;
                 let aux = hashes::chain_aux(&last, json.ballot_ids.is_empty(), &device_info);
                 let Some((id, code)) = orphans.remove(&hex::encode_upper(&aux)) else {
                     break;
@@ -348,7 +348,7 @@ pub fn encrypt_into_record(
         .with_context(|| format!("cannot create {}", device_dir.display()))?;
     let mut written = Vec::with_capacity(encrypted.len());
     let mut last = HashValue::from_hex(&chain.json.last_confirmation_code)
-        .map_err(|e| anyhow!("ballot_chain.json: last_confirmation_code: {e}"))?;
+        .map_err(|e| refused!("ballot_chain.json: last_confirmation_code: {e}"))?;
     for (mut ballot, primary) in encrypted {
         ballot.code_baux = if chain.json.chaining {
             hashes::chain_aux(&last, chain.json.ballot_ids.is_empty(), &chain.device_info)
@@ -412,7 +412,7 @@ pub fn close(record: &Path, device: &str) -> Result<HashValue> {
         bail!("the election does not chain confirmation codes; there is nothing to close");
     }
     let last = HashValue::from_hex(&chain.json.last_confirmation_code)
-        .map_err(|e| anyhow!("ballot_chain.json: last_confirmation_code: {e}"))?;
+        .map_err(|e| refused!("ballot_chain.json: last_confirmation_code: {e}"))?;
     let closing = hashes::chain_close(&setup.h_e, &last, &chain.device_info);
     chain.json.closing_hash = Some(closing.to_hex());
     write_atomically(

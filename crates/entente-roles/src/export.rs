@@ -4,7 +4,7 @@
 use std::path::Path;
 use std::time::Duration;
 
-use anyhow::{Result, ensure};
+use crate::error::{Result, ensure};
 
 use crate::client::{Client, LOG_DIR, cosigners, materialize};
 

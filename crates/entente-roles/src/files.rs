@@ -2,7 +2,7 @@
 
 use std::path::Path;
 
-use anyhow::{Context, Result, anyhow};
+use crate::error::{Context, Result, refused};
 
 /// Writes a file so that it is either wholly there or not at all: a temporary file in the same
 /// directory, synced, then renamed over the target.
@@ -10,7 +10,7 @@ pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
     use std::io::Write;
     let dir = path
         .parent()
-        .ok_or_else(|| anyhow!("{} has no directory", path.display()))?;
+        .ok_or_else(|| refused!("{} has no directory", path.display()))?;
     std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
     let tmp = dir.join(format!(
         ".{}.tmp",

@@ -21,12 +21,12 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+use crate::error::{Context, Result, bail, ensure};
 use crate::protocol::{
     CeremonyStopJson, ComplaintJson, DecryptionSetJson, ElectionBody, ExclusionJson, LogView,
     LoggedWrite, RevealJson, VerdictJson, kind,
 };
 use age::secrecy::SecretString;
-use anyhow::{Context, Result, bail, ensure};
 use entente_board::note::NoteSigner;
 use entente_core::keys::{
     Ceremony, Guardian, GuardianPublicKey, JointKey, KeyContext, Quorum, RevealedShare, SharesJson,

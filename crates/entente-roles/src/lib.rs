@@ -26,6 +26,7 @@ pub mod demo;
 pub mod device;
 pub mod election;
 pub mod encrypt;
+pub mod error;
 pub mod export;
 pub mod files;
 pub mod guardian;
@@ -40,3 +41,5 @@ pub mod protocol;
 pub mod record;
 pub mod tally;
 pub mod verify;
+
+pub use error::{Result, RolesError};

@@ -15,10 +15,10 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use crate::error::{Context, Result, ensure, refused};
 use crate::protocol::Receipt;
 use crate::protocol::{Envelope, RolesFile};
 use age::secrecy::SecretString;
-use anyhow::{Context, Result, ensure};
 use entente_board::note::NoteSigner;
 use entente_core::keys::{KeyContext, Quorum, run_local};
 use entente_group::P4096;
@@ -252,7 +252,7 @@ pub fn run(opts: &LoadOptions) -> Result<LoadReport> {
                 max_queue = max_queue.max(v["queue_depth"].as_u64().unwrap_or(0));
             }
             if opts.kill && !killed && acked.load(Ordering::Relaxed) >= total / 2 {
-                let mut guard = server.lock().map_err(|_| anyhow::anyhow!("poisoned"))?;
+                let mut guard = server.lock().map_err(|_| refused!("poisoned"))?;
                 drop(guard.take()); // SIGKILL, then wait
                 let (restarted, _) =
                     stage.start_listening("server-restarted", &server_args(&addr))?;
@@ -265,7 +265,7 @@ pub fn run(opts: &LoadOptions) -> Result<LoadReport> {
         for h in handles {
             unanswered += h
                 .join()
-                .map_err(|_| anyhow::anyhow!("a device thread panicked"))??;
+                .map_err(|_| refused!("a device thread panicked"))??;
         }
         Ok(unanswered)
     })?;
@@ -273,7 +273,7 @@ pub fn run(opts: &LoadOptions) -> Result<LoadReport> {
     bar.finish_and_clear();
 
     // Every acknowledged ballot is in the log, at its index, as sent.
-    let acks = std::mem::take(&mut *acks.lock().map_err(|_| anyhow::anyhow!("poisoned"))?);
+    let acks = std::mem::take(&mut *acks.lock().map_err(|_| refused!("poisoned"))?);
     let mirror = w.join("mirror");
     client.mirror(&mirror)?;
     let exported = entente_board::tiles::verify_export(&mirror, client.log())?;
@@ -316,7 +316,7 @@ pub fn run(opts: &LoadOptions) -> Result<LoadReport> {
             a.id
         );
     }
-    let lost = std::mem::take(&mut *lost.lock().map_err(|_| anyhow::anyhow!("poisoned"))?);
+    let lost = std::mem::take(&mut *lost.lock().map_err(|_| refused!("poisoned"))?);
     for id in &lost {
         ensure!(
             counted.contains(id),
@@ -407,7 +407,7 @@ fn submit_all(
                 // on the board.
                 out.lost
                     .lock()
-                    .map_err(|_| anyhow::anyhow!("poisoned"))?
+                    .map_err(|_| refused!("poisoned"))?
                     .push(id.clone());
                 break;
             }
@@ -416,7 +416,7 @@ fn submit_all(
             check_receipt(&receipt, &bytes, log)?;
             out.acks
                 .lock()
-                .map_err(|_| anyhow::anyhow!("poisoned"))?
+                .map_err(|_| refused!("poisoned"))?
                 .push(Ack {
                     id: id.clone(),
                     index: receipt.index,

@@ -15,9 +15,9 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+use crate::error::{Context, Result, bail, ensure};
 use crate::protocol::RolesFile;
 use age::secrecy::SecretString;
-use anyhow::{Context, Result, bail, ensure};
 use entente_core::keys::Quorum;
 use entente_group::P4096;
 use entente_record::ballot::PlaintextBallot;

@@ -4,7 +4,7 @@
 
 use std::path::Path;
 
-use anyhow::{Context, Result};
+use crate::error::{Context, Result};
 
 use crate::client::LOG_KEY_FILE;
 
@@ -429,8 +429,10 @@ fn exclusions(dir: &Path, view: &crate::protocol::LogView) -> (Vec<String>, Vec<
                 .exists();
             match &failing {
                 Err(err) => failures.push(format!(
-                    "the exclusion of guardian {} (log entry {}) cannot be checked: {err:#}",
-                    x.guardian, w.index
+                    "the exclusion of guardian {} (log entry {}) cannot be checked: {}",
+                    x.guardian,
+                    w.index,
+                    crate::error::report(err)
                 )),
                 Ok(f) if answered && !f.contains_key(&x.guardian) => failures.push(format!(
                     "{} left out guardian {} (log entry {}), whose response in round {} holds",

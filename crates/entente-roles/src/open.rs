@@ -4,7 +4,7 @@
 use std::fmt::Write as _;
 use std::path::Path;
 
-use anyhow::{Context, Result, anyhow, bail};
+use crate::error::{Context, Result, bail, refused};
 use entente_core::ballot::{OpenedBallot, decrypt_with_nonce};
 use entente_group::P4096;
 use entente_record::Revision;
@@ -21,7 +21,7 @@ pub fn run(ballot_file: &Path, record: &Path) -> Result<String> {
     let json: EncryptedBallotJson = read_json(ballot_file)?;
     let ballot: EncryptedBallot<G> = json
         .read()
-        .map_err(|e| anyhow!("{}: {e}", ballot_file.display()))?;
+        .map_err(|e| refused!("{}: {e}", ballot_file.display()))?;
     if ballot.state != BallotState::Challenged {
         bail!(
             "ballot {} was cast, not challenged: its nonce is erased and it cannot be opened",
@@ -31,9 +31,9 @@ pub fn run(ballot_file: &Path, record: &Path) -> Result<String> {
     let nonce_hex = json
         .primary_nonce
         .as_deref()
-        .ok_or_else(|| anyhow!("ballot {} carries no primary nonce", ballot.ballot_id))?;
+        .ok_or_else(|| refused!("ballot {} carries no primary nonce", ballot.ballot_id))?;
     let primary: [u8; 32] = entente_group::hex::decode_array(nonce_hex)
-        .map_err(|e| anyhow!("{}: primary_nonce: {e}", ballot_file.display()))?;
+        .map_err(|e| refused!("{}: primary_nonce: {e}", ballot_file.display()))?;
     if ballot.election_id.is_some_and(|id| id != setup.h_e) {
         bail!(
             "ballot {} belongs to another election (its election_id is not H_E)",

@@ -6,8 +6,8 @@
 use std::io::IsTerminal;
 use std::path::Path;
 
+use crate::error::{Context, Result, bail};
 use age::secrecy::SecretString;
-use anyhow::{Context, Result, bail};
 use zeroize::Zeroizing;
 
 /// The environment variable read when no file is given.

@@ -1,7 +1,7 @@
 //! What every long command shares: a worker pool of the size asked for, and a progress bar on
 //! stderr that is hidden when stderr is not a terminal.
 
-use anyhow::Result;
+use crate::error::{Result, RolesError};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 /// A pool of `threads` workers (0: one per core) and its size.
@@ -13,7 +13,8 @@ pub fn pool(threads: usize) -> Result<(rayon::ThreadPool, usize)> {
     };
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(threads)
-        .build()?;
+        .build()
+        .map_err(RolesError::other)?;
     Ok((pool, threads))
 }
 

@@ -5,7 +5,7 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use anyhow::{Context, Result, anyhow};
+use crate::error::{Context, Result, refused};
 use entente_core::decrypt::{Combiner, share_public_key};
 use entente_core::keys::{GuardianPublicKey, KeyContext, Quorum, VerifiedGuardianKey};
 use entente_group::P4096;
@@ -61,7 +61,7 @@ impl Election {
             })
             .collect::<Result<Vec<_>>>()?;
         if guardians.len() != quorum.guardians() as usize {
-            return Err(anyhow!(
+            return Err(refused!(
                 "election_initialized.json lists {} guardians, the config says {}",
                 guardians.len(),
                 quorum.guardians()
@@ -154,12 +154,12 @@ pub fn read_ballots(files: &[PathBuf]) -> Vec<Result<EncryptedBallot<G>, String>
 pub fn read_encrypted_tally(dir: &Path) -> Result<EncryptedTallyRecord<G>> {
     let path = dir.join(ENCRYPTED_TALLY);
     if !path.exists() {
-        return Err(anyhow!(
+        return Err(refused!(
             "{} has no {ENCRYPTED_TALLY}: run `entente tally --record {}` first",
             dir.display(),
             dir.display()
         ));
     }
     let json: EncryptedTallyJson = read_json(&path)?;
-    json.read().map_err(|e| anyhow!("{}: {e}", path.display()))
+    json.read().map_err(|e| refused!("{}: {e}", path.display()))
 }

@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use anyhow::{Result, bail};
+use crate::error::{Result, bail};
 use entente_core::tally::{EncryptedTally, VerifiedBallot, verify_ballot};
 use entente_group::P4096;
 use entente_record::ballot::{BallotState, EncryptedBallot};

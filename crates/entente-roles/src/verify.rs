@@ -3,7 +3,7 @@
 
 use std::path::Path;
 
-use anyhow::{Context, Result};
+use crate::error::{Context, Result};
 use entente_verify::{Options, Progress, ReadError, Report};
 
 use crate::observer::LogCheck;

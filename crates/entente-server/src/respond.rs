@@ -5,7 +5,7 @@ use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 
 use crate::error::WorkflowError;
-use entente_roles::protocol::AuthError;
+use entente_roles::RolesError;
 
 /// An error answered to the client: a status and a sentence.
 #[derive(Debug)]
@@ -42,12 +42,12 @@ impl From<WorkflowError> for ApiError {
     }
 }
 
-impl From<AuthError> for ApiError {
-    fn from(e: AuthError) -> Self {
+impl From<RolesError> for ApiError {
+    fn from(e: RolesError) -> Self {
         let status = match e {
-            AuthError::UnknownAuthor(_) | AuthError::BadSignature(_) => StatusCode::UNAUTHORIZED,
-            AuthError::Forbidden { .. } => StatusCode::FORBIDDEN,
-            AuthError::Replay { .. } => StatusCode::CONFLICT,
+            RolesError::UnknownAuthor(_) | RolesError::BadSignature(_) => StatusCode::UNAUTHORIZED,
+            RolesError::Forbidden { .. } => StatusCode::FORBIDDEN,
+            RolesError::Replay { .. } => StatusCode::CONFLICT,
             _ => StatusCode::BAD_REQUEST,
         };
         Self(status, e.to_string())

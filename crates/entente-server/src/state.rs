@@ -17,9 +17,10 @@ use entente_record::tally::EncryptedTallyJson;
 use rand::TryRngCore;
 
 use crate::workflow::Workflow;
+use entente_roles::RolesError;
 use entente_roles::protocol::ROLES_KIND;
 use entente_roles::protocol::kind;
-use entente_roles::protocol::{AuthError, Envelope, Role, Roles, RolesFile};
+use entente_roles::protocol::{Envelope, Role, Roles, RolesFile};
 
 use crate::election::Election;
 use crate::proofs::proof_error;
@@ -376,7 +377,7 @@ impl AppState {
         let mut nonces = self.nonces.lock().map_err(ApiError::internal)?;
         let window = nonces.entry(author.to_owned()).or_default();
         if !window.fresh(nonce) || step && window.used() && nonce <= window.top {
-            return Err(AuthError::Replay {
+            return Err(RolesError::Replay {
                 author: author.to_owned(),
                 nonce,
                 last: window.top,

@@ -16,7 +16,7 @@ pub struct Passphrase {
 
 impl Passphrase {
     /// The passphrase of `what`, asked for once (twice when `new`, to confirm it).
-    pub fn get(&self, what: &str, new: bool) -> Result<age::secrecy::SecretString> {
+    pub fn get(&self, what: &str, new: bool) -> entente_roles::Result<age::secrecy::SecretString> {
         passphrase::get(self.passphrase_file.as_deref(), what, new)
     }
 
@@ -26,7 +26,11 @@ impl Passphrase {
         file: &std::path::Path,
         role: &str,
     ) -> Result<entente_roles::board::Key> {
-        entente_roles::board::open_key_asking(file, self.passphrase_file.as_deref(), role)
+        Ok(entente_roles::board::open_key_asking(
+            file,
+            self.passphrase_file.as_deref(),
+            role,
+        )?)
     }
 }
 
@@ -93,6 +97,7 @@ impl Net {
             Duration::from_secs(self.timeout),
             *self.threads,
         )
+        .map_err(Into::into)
     }
 
     /// The administrator's options.

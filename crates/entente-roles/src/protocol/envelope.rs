@@ -16,12 +16,12 @@
 
 use std::collections::BTreeMap;
 
+use crate::error::RolesError;
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD as B64;
 use entente_board::note::{NoteSigner, NoteVerifier};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
-use thiserror::Error;
 
 /// A write as sent and as logged.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -120,43 +120,6 @@ impl RolesFile {
     }
 }
 
-/// Why a write was refused.
-#[derive(Debug, Error, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum AuthError {
-    /// The author has no registered key.
-    #[error("{0:?} is not a registered author")]
-    UnknownAuthor(String),
-    /// The author's role may not write this.
-    #[error("{author:?} ({role:?}) may not write {kind:?}")]
-    Forbidden {
-        /// Who.
-        author: String,
-        /// Their role.
-        role: Role,
-        /// What they tried to write.
-        kind: String,
-    },
-    /// The body or signature is not base64, or the signature does not verify.
-    #[error("the signature of {0:?} does not verify")]
-    BadSignature(String),
-    /// A nonce the author used already, or one too far below its latest: a replayed write.
-    #[error(
-        "nonce {nonce} of {author:?} was used already or is too old (its latest is {last}): a replay"
-    )]
-    Replay {
-        /// Who.
-        author: String,
-        /// The nonce sent.
-        nonce: u64,
-        /// The last nonce accepted.
-        last: u64,
-    },
-    /// The roles file holds a key that does not parse.
-    #[error("the roles file: {0}")]
-    BadRoles(String),
-}
-
 /// The registered authors.
 #[derive(Debug, Clone, Default)]
 pub struct Roles {
@@ -169,7 +132,7 @@ pub struct Roles {
 
 impl Roles {
     /// The authors of a roles file.
-    pub fn new(file: &RolesFile) -> Result<Self, AuthError> {
+    pub fn new(file: &RolesFile) -> Result<Self, RolesError> {
         let mut authors = BTreeMap::new();
         let all = file
             .administrator
@@ -178,10 +141,12 @@ impl Roles {
             .chain(file.guardians.iter().map(|k| (Role::Guardian, k)))
             .chain(file.devices.iter().map(|k| (Role::Device, k)));
         for (role, vkey) in all {
-            let v = NoteVerifier::parse(vkey).map_err(|e| AuthError::BadRoles(e.to_string()))?;
+            let v = NoteVerifier::parse(vkey).map_err(|e| RolesError::BadRoles(e.to_string()))?;
             let name = v.name().to_owned();
             if authors.insert(name.clone(), (role, v)).is_some() {
-                return Err(AuthError::BadRoles(format!("{name:?} is registered twice")));
+                return Err(RolesError::BadRoles(format!(
+                    "{name:?} is registered twice"
+                )));
             }
         }
         let guardians = file
@@ -222,12 +187,12 @@ impl Roles {
         origin: &str,
         env: &Envelope,
         allowed: &[Role],
-    ) -> Result<(Role, Vec<u8>), AuthError> {
+    ) -> Result<(Role, Vec<u8>), RolesError> {
         let (role, key) = self
             .authors
             .get(&env.author)
-            .ok_or_else(|| AuthError::UnknownAuthor(env.author.clone()))?;
-        let bad = || AuthError::BadSignature(env.author.clone());
+            .ok_or_else(|| RolesError::UnknownAuthor(env.author.clone()))?;
+        let bad = || RolesError::BadSignature(env.author.clone());
         let body = B64.decode(&env.body).map_err(|_| bad())?;
         let sig = B64.decode(&env.signature).map_err(|_| bad())?;
         key.verify_bytes(
@@ -236,7 +201,7 @@ impl Roles {
         )
         .map_err(|_| bad())?;
         if !allowed.contains(role) {
-            return Err(AuthError::Forbidden {
+            return Err(RolesError::Forbidden {
                 author: env.author.clone(),
                 role: *role,
                 kind: env.kind.clone(),

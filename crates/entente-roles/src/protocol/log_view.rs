@@ -2,8 +2,8 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use crate::error::RolesError;
 use serde::Deserialize;
-use thiserror::Error;
 
 use super::envelope::{Envelope, Role, Roles, RolesFile};
 use super::kind;
@@ -62,16 +62,6 @@ impl std::fmt::Display for Unsettled {
     }
 }
 
-/// Why a log cannot be read as an election's log.
-#[derive(Debug, Error, PartialEq, Eq)]
-#[error("log entry {index}: {reason}")]
-pub struct LogViewError {
-    /// The entry.
-    pub index: u64,
-    /// What is wrong with it.
-    pub reason: String,
-}
-
 impl LogView {
     /// Reads every entry of the log of `origin`: a roles file (logged by the server) or a
     /// signed write, whose author must be registered by the roles in force before it and whose
@@ -79,14 +69,14 @@ impl LogView {
     /// changes it is the operator's attempt to change the election and fails the read, and so
     /// does a write whose nonce was used before (a replay) or a protocol step whose nonce does
     /// not exceed its author's previous step's (a step held back and logged late).
-    pub fn read(origin: &str, entries: &[Vec<u8>]) -> Result<Self, LogViewError> {
+    pub fn read(origin: &str, entries: &[Vec<u8>]) -> Result<Self, RolesError> {
         let mut view = LogView::default();
         let mut seen_roles = false;
         let mut nonces: BTreeMap<String, BTreeSet<u64>> = BTreeMap::new();
         let mut last_step: BTreeMap<String, u64> = BTreeMap::new();
         for (index, data) in entries.iter().enumerate() {
             let index = index as u64;
-            let fail = |reason: String| LogViewError { index, reason };
+            let fail = |reason: String| RolesError::LogEntry { index, reason };
             if let Ok(file) = serde_json::from_slice::<RolesFile>(data) {
                 if view.definition.is_some() {
                     if let Some(field) = view.roles.differs_from(&file) {
@@ -170,13 +160,14 @@ impl LogView {
 
     /// The key ceremony's complaints that no logged reveal settled (the server logs only
     /// reveals that settle), in log order.
-    pub fn unsettled_complaints(&self) -> Result<Vec<Unsettled>, LogViewError> {
+    pub fn unsettled_complaints(&self) -> Result<Vec<Unsettled>, RolesError> {
         let mut open = Vec::new();
         for w in self.of(kind::SHARE_VERDICT) {
-            let v: VerdictJson = serde_json::from_slice(&w.body).map_err(|e| LogViewError {
-                index: w.index,
-                reason: format!("share verdict: {e}"),
-            })?;
+            let v: VerdictJson =
+                serde_json::from_slice(&w.body).map_err(|e| RolesError::LogEntry {
+                    index: w.index,
+                    reason: format!("share verdict: {e}"),
+                })?;
             open.extend(v.complaints.into_iter().map(|c| Unsettled {
                 accused: c.sender,
                 accuser: v.guardian,
@@ -185,10 +176,11 @@ impl LogView {
             }));
         }
         for w in self.of(kind::SHARE_REVEAL) {
-            let r: RevealJson = serde_json::from_slice(&w.body).map_err(|e| LogViewError {
-                index: w.index,
-                reason: format!("share reveal: {e}"),
-            })?;
+            let r: RevealJson =
+                serde_json::from_slice(&w.body).map_err(|e| RolesError::LogEntry {
+                    index: w.index,
+                    reason: format!("share reveal: {e}"),
+                })?;
             open.retain(|d| (d.accused, d.accuser) != (r.guardian, r.recipient));
         }
         Ok(open)
@@ -204,7 +196,7 @@ impl LogView {
     /// (`encrypted_ballots/<device>/eballot-<id>.json`), the tally, the decryption's messages
     /// (`decryption/`; commitments of guardians left out of the decryption set under
     /// `decryption/unused/`) and the result. The same function makes an export and checks one.
-    pub fn record_files(&self) -> Result<BTreeMap<String, Vec<u8>>, LogViewError> {
+    pub fn record_files(&self) -> Result<BTreeMap<String, Vec<u8>>, RolesError> {
         #[derive(Deserialize)]
         struct Named {
             ballot_id: String,
@@ -245,11 +237,11 @@ impl LogView {
             serde_json::to_vec_pretty(&self.roles).unwrap_or_default(),
         );
         for w in &self.writes {
-            let fail = |reason: String| LogViewError {
+            let fail = |reason: String| RolesError::LogEntry {
                 index: w.index,
                 reason,
             };
-            let guardian = || -> Result<u32, LogViewError> {
+            let guardian = || -> Result<u32, RolesError> {
                 serde_json::from_slice::<Indexed>(&w.body)
                     .map(|i| i.guardian)
                     .map_err(|e| fail(format!("{}: {e}", w.kind)))
@@ -370,6 +362,25 @@ mod tests {
     use ed25519_dalek::SigningKey;
     use entente_board::note::NoteSigner;
 
+    /// The entry and reason of a log that does not read (any other error fails the test).
+    struct Refusal {
+        index: u64,
+        reason: String,
+    }
+
+    impl std::fmt::Display for Refusal {
+        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            write!(f, "log entry {}: {}", self.index, self.reason)
+        }
+    }
+
+    fn refusal(e: RolesError) -> Refusal {
+        match e {
+            RolesError::LogEntry { index, reason } => Refusal { index, reason },
+            other => panic!("not a log entry's refusal: {other}"),
+        }
+    }
+
     const ORIGIN: &str = "board.example/workflow-test";
 
     fn signer(name: &str, seed: u8) -> NoteSigner {
@@ -437,7 +448,7 @@ mod tests {
             ),
         ] {
             let (entries, _) = log_with(vec![serde_json::to_vec(&change).unwrap()]);
-            let err = LogView::read(ORIGIN, &entries).unwrap_err();
+            let err = refusal(LogView::read(ORIGIN, &entries).unwrap_err());
             assert_eq!(err.index, 2);
             assert!(
                 err.reason.contains("operator's roles entry") && err.reason.contains(field),
@@ -448,14 +459,14 @@ mod tests {
         let own = signer("device.operators-own", 3);
         let ballot = Envelope::sign(&own, ORIGIN, kind::BALLOT, 1, b"{}");
         let (entries, _) = log_with(vec![serde_json::to_vec(&ballot).unwrap()]);
-        let err = LogView::read(ORIGIN, &entries).unwrap_err();
+        let err = refusal(LogView::read(ORIGIN, &entries).unwrap_err());
         assert!(err.reason.contains("not a registered author"), "{err}");
     }
 
     #[test]
     fn a_reader_refuses_writes_for_another_log_replays_and_steps_logged_late() {
         let (entries, _) = log_with(Vec::new());
-        let err = LogView::read("board.example/another", &entries).unwrap_err();
+        let err = refusal(LogView::read("board.example/another", &entries).unwrap_err());
         assert!(err.reason.contains("does not verify"), "{err}");
         let admin = signer("administrator", 1);
         let close = |nonce| {
@@ -464,10 +475,10 @@ mod tests {
         // The election was nonce 1: a step signed with nonce 1 again is a replay, and a step
         // whose nonce is below the author's previous one was held back.
         let (entries, _) = log_with(vec![close(1)]);
-        let err = LogView::read(ORIGIN, &entries).unwrap_err();
+        let err = refusal(LogView::read(ORIGIN, &entries).unwrap_err());
         assert!(err.reason.contains("twice"), "{err}");
         let (entries, _) = log_with(vec![close(5), close(3)]);
-        let err = LogView::read(ORIGIN, &entries).unwrap_err();
+        let err = refusal(LogView::read(ORIGIN, &entries).unwrap_err());
         assert!(err.reason.contains("held back"), "{err}");
         let (entries, _) = log_with(vec![close(2), close(3)]);
         LogView::read(ORIGIN, &entries).unwrap();

@@ -15,8 +15,8 @@ pub use api::{
     normalise_code,
 };
 pub use ceremony::ceremony_blocking;
-pub use envelope::{AuthError, Envelope, Role, Roles, RolesFile};
-pub use log_view::{LogView, LogViewError, LoggedWrite, Unsettled};
+pub use envelope::{Envelope, Role, Roles, RolesFile};
+pub use log_view::{LogView, LoggedWrite, Unsettled};
 pub use messages::{
     CeremonyStopJson, ComplaintJson, DecryptionSetJson, ElectionBody, ExcludedJson, ExclusionJson,
     FileJson, ResultJson, RevealJson, VerdictJson, definition_hash,

@@ -92,7 +92,7 @@ struct ServeOptions<'a> {
 /// on (the port, when 0 was asked) as its first line.
 fn serve(
     opts: ServeOptions<'_>,
-    passphrase: impl FnOnce(&Path) -> Result<SecretString>,
+    passphrase: impl FnOnce(&Path) -> entente_roles::Result<SecretString>,
 ) -> Result<()> {
     let ServeOptions {
         db,

@@ -114,7 +114,7 @@ fn serve(state: &Path, key: board::Key, follow: &[String], listen: &str) -> Resu
     let follow = follow
         .iter()
         .map(|f| board::read_vkey(f))
-        .collect::<Result<Vec<_>>>()?;
+        .collect::<entente_roles::Result<Vec<_>>>()?;
     let dir = WitnessDir::open(state, &key.name, key.signing, &follow)?;
     let (svc, mut alarm) = entente_server::witness_http::WitnessService::new(dir);
     let runtime = tokio::runtime::Builder::new_multi_thread()
