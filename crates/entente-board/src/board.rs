@@ -166,7 +166,8 @@ impl<S: Storage> Board<S> {
 
     /// The leaf hash of entry `index` (RFC 9162 §2.1.1), as the tree holds it.
     pub fn leaf_hash(&self, index: u64) -> Result<Hash, BoardError> {
-        let size = self.size();
+        // The stored size, not this handle's: a reader sees what writers appended since.
+        let size = self.storage.size()?;
         if index >= size {
             return Err(BoardError::IndexOutOfRange { index, size });
         }

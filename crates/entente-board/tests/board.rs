@@ -484,3 +484,34 @@ fn a_checkpoint_is_taken_only_if_its_tiles_extend_the_one_held() {
         Err(BoardError::Inconsistent { .. })
     ));
 }
+
+/// A reader opened before entries were appended still proves them: its leaf hash, root and
+/// inclusion proof come from what is stored, not from what it saw when it opened.
+#[test]
+fn a_reader_proves_entries_appended_after_it_opened() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("board.db");
+    let mut writer = new_board(&path, &[]);
+    let reader = Board::open(SqliteStorage::open_read_only(&path).unwrap()).unwrap();
+    assert!(reader.leaf_hash(0).is_err_and(|e| e.is_outside_the_log()));
+    writer
+        .append(&[
+            Entry::new("ballot", b"first".to_vec()),
+            Entry::new("ballot", b"second".to_vec()),
+        ])
+        .unwrap();
+    assert_eq!(
+        reader.leaf_hash(1).unwrap(),
+        entente_board::leaf_hash(b"second")
+    );
+    let proof = reader.inclusion_proof(1, 2).unwrap();
+    entente_board::verify_inclusion(
+        1,
+        2,
+        &reader.leaf_hash(1).unwrap(),
+        &proof,
+        &reader.root(2).unwrap(),
+    )
+    .unwrap();
+    assert!(reader.leaf_hash(2).is_err_and(|e| e.is_outside_the_log()));
+}

@@ -6,7 +6,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use anyhow::{Context, Result, anyhow, bail};
+use crate::error::{At, Result, differs};
 use entente_core::ballot::{BallotContext, Encryptor, ProofNonces, ProofSite, decrypt_with_nonce};
 use entente_record::ballot::hashes::{self, Label};
 use entente_record::ballot::json::EncryptedBallotJson;
@@ -39,12 +39,12 @@ fn manifest_of(ballots: &[serde_json::Value]) -> Result<(Manifest, Vec<Plaintext
     let mut plain = Vec::new();
     for (bi, b) in ballots.iter().enumerate() {
         let ballot: PlaintextBallot =
-            serde_json::from_value(b.clone()).with_context(|| format!("ballots[{bi}]"))?;
+            serde_json::from_value(b.clone()).at(|| format!("ballots[{bi}]"))?;
         let limits: VectorLimits =
-            serde_json::from_value(b.clone()).with_context(|| format!("ballots[{bi}]"))?;
+            serde_json::from_value(b.clone()).at(|| format!("ballots[{bi}]"))?;
         for (pc, limit) in ballot.contests.iter().zip(&limits.contests) {
             if pc.contest_id != limit.contest_id {
-                bail!("ballots[{bi}]: contest order differs");
+                return Err(differs!("ballots[{bi}]: contest order differs"));
             }
             let entry = contests
                 .entry((pc.sequence_order, pc.contest_id.clone()))
@@ -61,7 +61,7 @@ fn manifest_of(ballots: &[serde_json::Value]) -> Result<(Manifest, Vec<Plaintext
                     entry.options.push(ContestOption {
                         id: s.selection_id.clone(),
                         index: u32::try_from(s.sequence_order)
-                            .map_err(|_| anyhow!("ballots[{bi}]: negative sequence_order"))?,
+                            .map_err(|_| differs!("ballots[{bi}]: negative sequence_order"))?,
                         candidate: None,
                     });
                 }
@@ -257,9 +257,9 @@ pub fn check_encryption(v: &EncryptionVector, revision: Revision) -> Result<()> 
             },
         );
         if let Some(k) = missing {
-            bail!("{at}: the vector gives no proof nonces for {k:?}");
+            return Err(differs!("{at}: the vector gives no proof nonces for {k:?}"));
         }
-        let encrypted = encrypted.with_context(|| at.clone())?;
+        let encrypted = encrypted.at(|| at.clone())?;
         for (ci, (ec, c)) in exp.contests.iter().zip(&encrypted.contests).enumerate() {
             let cat = format!("{at}.contests[{ci}]");
             expect_eq(&format!("{cat}.contestId"), &c.contest_id, &ec.contest_id)?;
@@ -314,7 +314,7 @@ pub fn check_encryption(v: &EncryptionVector, revision: Revision) -> Result<()> 
                 )?;
                 s.proof
                     .verify(&h_e, &key, &s.ciphertext)
-                    .with_context(|| format!("{sat}: Verification 5"))?;
+                    .at(|| format!("{sat}: Verification 5"))?;
             }
             expect_proof(
                 &format!("{cat}.expected_proof"),
@@ -323,7 +323,7 @@ pub fn check_encryption(v: &EncryptionVector, revision: Revision) -> Result<()> 
             )?;
             c.proof
                 .verify(&h_e, &key, &c.total())
-                .with_context(|| format!("{cat}: Verification 6"))?;
+                .at(|| format!("{cat}: Verification 6"))?;
         }
     }
     Ok(())
@@ -379,7 +379,7 @@ pub fn check_codes(v: &CodeVector, revision: Revision) -> Result<()> {
                 .enumerate()
                 .map(|(i, &x)| {
                     u8::try_from(x.rem_euclid(256))
-                        .map_err(|_| anyhow!("configBaux0[{i}]: {x} is not a byte"))
+                        .map_err(|_| differs!("configBaux0[{i}]: {x} is not a byte"))
                 })
                 .collect::<Result<Vec<u8>>>()
         })
@@ -401,16 +401,15 @@ pub fn check_codes(v: &CodeVector, revision: Revision) -> Result<()> {
         let at = format!("expected_encrypted_ballots[{bi}]");
         expect_eq(&format!("{at}.ballotId"), &exp.ballot_id, &ballot.ballot_id)?;
         let primary = bytes32(&format!("{at}.ballotNonce"), &exp.ballot_nonce)?;
-        let aux =
-            hex::decode(&exp.code_baux).with_context(|| format!("{at}.codeBaux is not hex"))?;
+        let aux = hex::decode(&exp.code_baux).at(|| format!("{at}.codeBaux is not hex"))?;
         if let (Some(d), Some(prev)) = (&device, &previous) {
             let expected_aux = hashes::chain_aux(prev, bi == 0, d);
             if aux != expected_aux {
-                bail!(
+                return Err(differs!(
                     "{at}.codeBaux: the chain gives {}, vector says {}",
                     hex::encode_upper(&expected_aux),
                     exp.code_baux
-                );
+                ));
             }
         }
         let encrypted: EncryptedBallot<G> = encryptor
@@ -424,7 +423,7 @@ pub fn check_codes(v: &CodeVector, revision: Revision) -> Result<()> {
                 },
                 |site| ProofNonces::random(site.limit(), &mut rng),
             )
-            .with_context(|| at.clone())?;
+            .at(|| at.clone())?;
         for (ci, (ec, c)) in exp.contests.iter().zip(&encrypted.contests).enumerate() {
             let cat = format!("{at}.contests[{ci}]");
             expect_eq(&format!("{cat}.contestId"), &c.contest_id, &ec.contest_id)?;
@@ -470,10 +469,10 @@ pub fn check_nonce_decryption(v: &NonceVector, revision: Revision) -> Result<()>
     let ballot: EncryptedBallot<G> = v
         .encrypted_ballot
         .read()
-        .map_err(|e| anyhow!("encrypted_ballot.{e}"))?;
+        .map_err(|e| differs!("encrypted_ballot.{e}"))?;
     ballot
         .verify_proofs_and_codes(revision, &h_e, &key)
-        .context("encrypted_ballot")?;
+        .at(|| "encrypted_ballot".to_string())?;
 
     let opened = decrypt_with_nonce(revision, &h_e, &key, &ballot, &primary)?;
     let expected = &v.expected_decrypted_ballot;
@@ -513,19 +512,19 @@ pub fn check_nonce_decryption(v: &NonceVector, revision: Revision) -> Result<()>
                 &e.selection_id,
             )?;
             if g.vote != e.vote {
-                bail!(
+                return Err(differs!(
                     "{sat}.vote: the nonce opens {}, vector says {}",
                     g.vote,
                     e.vote
-                );
+                ));
             }
         }
         if got.write_ins != exp.write_ins {
-            bail!(
+            return Err(differs!(
                 "{at}.write_ins: the nonce opens {:?}, vector says {:?}",
                 got.write_ins,
                 exp.write_ins
-            );
+            ));
         }
     }
     Ok(())

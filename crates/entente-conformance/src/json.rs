@@ -1,7 +1,7 @@
 //! Reading the vectors' values: every hex string becomes a checked element, scalar or hash,
 //! and every error names the JSON path of the value.
 
-use anyhow::{Context, Result, anyhow};
+use crate::error::{At, Result, differs};
 use entente_core::keys::{Guardian, KeyContext, Quorum, SecretPolynomial};
 use entente_group::{Group, P4096, Scalar, ScalarQ, SecretScalar};
 use entente_record::HashValue;
@@ -15,16 +15,16 @@ pub fn parse<T: DeserializeOwned>(text: &str) -> Result<T> {
     let de = &mut serde_json::Deserializer::from_str(text);
     serde_path_to_error::deserialize(de).map_err(|e| {
         let path = e.path().to_string();
-        anyhow!("at {path}: {}", e.into_inner())
+        differs!("at {path}: {}", e.into_inner())
     })
 }
 
 pub fn element(path: &str, hex: &str) -> Result<<G as Group>::Element> {
-    G::element_from_hex(hex).with_context(|| format!("{path} is not a valid group element"))
+    G::element_from_hex(hex).at(|| format!("{path} is not a valid group element"))
 }
 
 pub fn scalar(path: &str, hex: &str) -> Result<ScalarQ> {
-    ScalarQ::from_hex(hex).with_context(|| format!("{path} is not a valid integer mod q"))
+    ScalarQ::from_hex(hex).at(|| format!("{path} is not a valid integer mod q"))
 }
 
 pub fn secret(path: &str, hex: &str) -> Result<SecretScalar<ScalarQ>> {
@@ -64,15 +64,15 @@ pub fn guardian(
 ) -> Result<Guardian<G>> {
     let coefficients = secrets(&format!("{path}.polynomial_coefficients"), coefficients)?;
     let polynomial = SecretPolynomial::from_coefficients(coordinate, coefficients)?;
-    Guardian::from_polynomial(quorum, polynomial).with_context(|| format!("{path}.coordinate"))
+    Guardian::from_polynomial(quorum, polynomial).at(|| format!("{path}.coordinate"))
 }
 
 pub fn hash(path: &str, hex: &str) -> Result<HashValue> {
-    HashValue::from_hex(hex).with_context(|| format!("{path} is not a 32-byte hash"))
+    HashValue::from_hex(hex).at(|| format!("{path} is not a 32-byte hash"))
 }
 
 pub fn bytes32(path: &str, hex: &str) -> Result<[u8; 32]> {
-    entente_group::hex::decode_array(hex).with_context(|| format!("{path} is not 32 bytes of hex"))
+    entente_group::hex::decode_array(hex).at(|| format!("{path} is not 32 bytes of hex"))
 }
 
 /// A value as the vectors write it, for comparison and for messages.
@@ -134,7 +134,7 @@ pub fn expect_eq<T: PartialEq + Shown + ?Sized>(
     if computed == expected {
         Ok(())
     } else {
-        Err(anyhow!(
+        Err(differs!(
             "{path}: computed {}, vector says {}",
             abbreviated(computed.shown()),
             abbreviated(expected.shown())

@@ -1,7 +1,7 @@
 //! `KeyCeremonyTestVector.json`: commitments and Schnorr proofs (spec 2.0 §3.2.2 eq. (10)–(12)),
 //! the joint key K (eq. (8)) and H_E (eq. (23)).
 
-use anyhow::{Context, Result};
+use crate::error::{At, Result};
 use entente_core::keys::{GuardianPublicKey, JointKey, SchnorrProof};
 use entente_record::Revision;
 use serde::Deserialize;
@@ -84,7 +84,7 @@ pub fn check(v: &Vector, revision: Revision) -> Result<()> {
         verified.push(
             published
                 .verify(&ctx, quorum)
-                .context(at("expected_proofs"))?,
+                .at(|| at("expected_proofs").to_string())?,
         );
     }
     let h_b = hash("election_base_hash", &v.election_base_hash)?;

@@ -11,16 +11,19 @@
 #![forbid(unsafe_code)]
 
 mod ballots;
+mod error;
 mod json;
 mod key_ceremony;
 mod parameters;
 mod share_encryption;
 mod tally;
 
+pub use error::ConformanceError;
+
 use std::fmt;
 use std::path::{Path, PathBuf};
 
-use anyhow::{Context, Result, bail};
+use crate::error::{Result, differs};
 use entente_record::Revision;
 
 /// The result for one file.
@@ -85,15 +88,17 @@ pub fn check_file(path: &Path) -> FileResult {
         Some(why) => Outcome::Skip(why.to_owned()),
         None => match run_check(name, path) {
             Ok(revision) => Outcome::Pass(revision),
-            Err(e) => Outcome::Fail(format!("{e:#}")),
+            Err(e) => Outcome::Fail(e.to_string()),
         },
     };
     FileResult { file, outcome }
 }
 
 fn run_check(name: &str, path: &Path) -> Result<Revision> {
-    let text =
-        std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
+    let text = std::fs::read_to_string(path).map_err(|e| ConformanceError::Unreadable {
+        path: path.to_owned(),
+        reason: e.to_string(),
+    })?;
     match name {
         "ParametersTestVector" => parameters::check(&json::parse(&text)?),
         "KeyCeremonyTestVector" => {
@@ -120,7 +125,7 @@ fn run_check(name: &str, path: &Path) -> Result<Revision> {
         "DecryptBallotTestVector" => {
             either_revision(&text, &json::parse(&text)?, tally::check_ballot_decryption)
         }
-        _ => bail!("no check for {name}"),
+        _ => return Err(differs!("no check for {name}")),
     }
 }
 
@@ -145,13 +150,16 @@ fn either_revision<T>(
     } else {
         (v2, draft, Revision::EgkDraft1_9)
     };
-    bail!("{first:#} (under the {} layout: {second:#})", other.name())
+    Err(differs!(
+        "{first} (under the {} layout: {second})",
+        other.name()
+    ))
 }
 
 /// Every `*TestVector.json` in `dir`, sorted by name.
 pub fn vector_files(dir: &Path) -> Result<Vec<PathBuf>> {
     let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
-        .with_context(|| format!("cannot read directory {}", dir.display()))?
+        .map_err(|e| differs!("cannot read directory {}: {e}", dir.display()))?
         .filter_map(|e| e.ok().map(|e| e.path()))
         .filter(|p| {
             p.is_file()
@@ -162,7 +170,7 @@ pub fn vector_files(dir: &Path) -> Result<Vec<PathBuf>> {
         .collect();
     files.sort();
     if files.is_empty() {
-        bail!("no *TestVector.json files in {}", dir.display());
+        return Err(ConformanceError::NoVectors(dir.to_owned()));
     }
     Ok(files)
 }

@@ -1,6 +1,6 @@
 //! `ParametersTestVector.json`: H_P (spec 2.0 §3.1.2 eq. (4)) and H_B (§3.1.5 eq. (7)).
 
-use anyhow::{Result, bail};
+use crate::error::{Result, differs};
 use entente_core::keys::Quorum;
 use entente_group::P4096;
 use entente_record::{Revision, params};
@@ -56,13 +56,19 @@ pub fn check(v: &Vector) -> Result<Revision> {
     ] {
         match value {
             Ok(bytes) if *bytes == standard => {}
-            Ok(_) => bail!("{path} is not the spec 2.0 standard value (§3.1.1)"),
-            Err(e) => bail!("{path}: {e}"),
+            Ok(_) => {
+                return Err(differs!(
+                    "{path} is not the spec 2.0 standard value (§3.1.1)"
+                ));
+            }
+            Err(e) => return Err(differs!("{path}: {e}")),
         }
     }
     let version = &v.parameter_base_hash.protocol_version;
     let Some(ver) = params::version_bytes(version) else {
-        bail!("parameter_base_hash.protocolVersion {version:?} is longer than 32 bytes");
+        return Err(differs!(
+            "parameter_base_hash.protocolVersion {version:?} is longer than 32 bytes"
+        ));
     };
     let (p, q, g) = (p?, q?, g?);
     let h_p = params::parameter_base_hash(&ver, &p, &q, &g);
@@ -88,7 +94,9 @@ pub fn check(v: &Vector) -> Result<Revision> {
         Revision::V2_0_0
     } else {
         let (Some(date), Some(info)) = (&e.date, &e.jurisdiction_info) else {
-            bail!("election_base_hash.expected: computed {v2:?}, vector says {expected:?}");
+            return Err(differs!(
+                "election_base_hash.expected: computed {v2:?}, vector says {expected:?}"
+            ));
         };
         let draft = params::election_base_hash_egk_draft(
             &h_p,

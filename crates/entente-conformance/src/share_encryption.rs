@@ -4,7 +4,7 @@
 
 use std::collections::BTreeMap;
 
-use anyhow::{Context, Result, anyhow, bail};
+use crate::error::{At, Result, differs};
 use entente_core::keys::{EncryptedShare, Guardian, VerifiedGuardianKey};
 use entente_record::Revision;
 use rand::SeedableRng;
@@ -82,13 +82,13 @@ pub fn check(v: &Vector, revision: Revision) -> Result<()> {
             .iter()
             .position(|o| o.coordinate == gv.coordinate)
         {
-            bail!(
+            return Err(differs!(
                 "guardians[{gi}].coordinate {} is also guardians[{other}]'s",
                 gv.coordinate
-            );
+            ));
         }
         if guardians.insert(gv.name.clone(), guardian).is_some() {
-            bail!("guardians[{gi}].name {:?} appears twice", gv.name);
+            return Err(differs!("guardians[{gi}].name {:?} appears twice", gv.name));
         }
         keys.insert(gv.name.clone(), key);
     }
@@ -103,7 +103,7 @@ pub fn check(v: &Vector, revision: Revision) -> Result<()> {
         let recipient = &received.name;
         let recipient_key = keys
             .get(recipient)
-            .ok_or_else(|| anyhow!("{}: no guardian named {recipient:?}", at("name")))?
+            .ok_or_else(|| differs!("{}: no guardian named {recipient:?}", at("name")))?
             .clone();
         expect_eq(
             &at("expected_shares (count)"),
@@ -115,7 +115,7 @@ pub fn check(v: &Vector, revision: Revision) -> Result<()> {
             expect_eq(&s("secretShareFor"), &sv.secret_share_for, recipient)?;
             let sender_name = &sv.polynomial_owner;
             let sender = guardians.get(sender_name).ok_or_else(|| {
-                anyhow!(
+                differs!(
                     "{}: no guardian named {sender_name:?}",
                     s("polynomialOwner")
                 )
@@ -135,7 +135,7 @@ pub fn check(v: &Vector, revision: Revision) -> Result<()> {
                 .get(sender_name.as_str())
                 .and_then(|n| n.get(recipient))
                 .ok_or_else(|| {
-                    anyhow!(
+                    differs!(
                         "{}: no share nonce from {sender_name:?} for {recipient:?}",
                         s("polynomialOwner")
                     )
@@ -163,9 +163,9 @@ pub fn check(v: &Vector, revision: Revision) -> Result<()> {
             let sender_key = keys[sender_name].clone();
             guardians
                 .get_mut(recipient)
-                .ok_or_else(|| anyhow!("{}: no guardian named {recipient:?}", at("name")))?
+                .ok_or_else(|| differs!("{}: no guardian named {recipient:?}", at("name")))?
                 .receive_share(&ctx, &sender_key, &expected)
-                .with_context(|| s("encryptedCoordinate"))?;
+                .at(|| s("encryptedCoordinate"))?;
         }
         let share = guardians[recipient].key_share()?;
         expect_eq(

@@ -5,7 +5,7 @@
 
 use std::collections::BTreeMap;
 
-use anyhow::{Context, Result, anyhow, bail};
+use crate::error::{At, Result, differs};
 use entente_core::decrypt::{
     Combiner, Decrypted, DecryptingGuardian, DlogTable, Target, decrypt_in_process,
     decrypt_vote_in_process,
@@ -123,13 +123,15 @@ pub fn check_aggregation(v: &AggregationVector, revision: Revision) -> Result<()
                     },
                 );
                 if G::vartime_g_pow(&xi) != ct.alpha {
-                    bail!("{at}.pad: not g^xi for the ballot's nonce");
+                    return Err(differs!("{at}.pad: not g^xi for the ballot's nonce"));
                 }
                 if ![0u64, 1]
                     .iter()
                     .any(|&t| key.pow(&xi.add(&ScalarQ::from_u64(t))) == ct.beta)
                 {
-                    bail!("{at}.data: neither K^xi nor K^(xi + 1) for the ballot's nonce");
+                    return Err(differs!(
+                        "{at}.data: neither K^xi nor K^(xi + 1) for the ballot's nonce"
+                    ));
                 }
                 let e = sums
                     .entry((c.contest_id.clone(), s.selection_id.clone()))
@@ -142,9 +144,9 @@ pub fn check_aggregation(v: &AggregationVector, revision: Revision) -> Result<()
     let ids: Vec<&String> = v.encrypted_ballots.iter().map(|b| &b.ballot_id).collect();
     let expected_ids: Vec<&String> = t.cast_ballot_ids.iter().collect();
     if ids != expected_ids {
-        bail!(
+        return Err(differs!(
             "expected_encrypted_tally.cast_ballot_ids: {expected_ids:?}, the ballots are {ids:?}"
-        );
+        ));
     }
     let mut seen = 0;
     for (ci, c) in t.contests.iter().enumerate() {
@@ -154,7 +156,7 @@ pub fn check_aggregation(v: &AggregationVector, revision: Revision) -> Result<()
             let expected = s.encrypted_vote.read(&at)?;
             let computed = sums
                 .get(&(c.contest_id.clone(), s.selection_id.clone()))
-                .ok_or_else(|| anyhow!("{at}: no ballot has this selection"))?;
+                .ok_or_else(|| differs!("{at}: no ballot has this selection"))?;
             expect_eq(&format!("{at}.pad"), &computed.alpha, &expected.alpha)?;
             expect_eq(&format!("{at}.data"), &computed.beta, &expected.beta)?;
             seen += 1;
@@ -191,10 +193,10 @@ fn guardians_of<'a>(
     let mut commitments = Vec::new();
     for (ti, t) in trustees.iter().enumerate() {
         if t.polynomial_coefficients.len() != k {
-            bail!(
+            return Err(differs!(
                 "trustees[{ti}].polynomial_coefficients: {} coefficients, the others have {k}",
                 t.polynomial_coefficients.len()
-            );
+            ));
         }
         let c = t
             .polynomial_coefficients
@@ -244,7 +246,7 @@ fn guardians_of<'a>(
             &share_key,
         )?;
         if share_keys.insert(i, share_key).is_some() {
-            bail!("trustees[{ti}].xCoordinate {i} appears twice");
+            return Err(differs!("trustees[{ti}].xCoordinate {i} appears twice"));
         }
         if takes_part(t) {
             present.push(DecryptingGuardian::new(i, SecretScalar::new(share)));
@@ -328,14 +330,14 @@ pub fn check_tally_decryption(v: &TallyDecryptionVector, _: Revision) -> Result<
                 "encrypted_tally.contests[{ci}].selections[{si}].encrypted_vote"
             ))?;
             let d = decrypt_vote_in_process(&combiner, &present, &ct, &dlog, &mut rng)
-                .with_context(|| at.clone())?;
-            d.verify(&h_e, &key, &ct).with_context(|| at.clone())?;
+                .at(|| at.clone())?;
+            d.verify(&h_e, &key, &ct).at(|| at.clone())?;
             if d.value != es.expected_decrypted_vote {
-                bail!(
+                return Err(differs!(
                     "{at}.expected_decrypted_vote: decrypted {}, vector says {}",
                     d.value,
                     es.expected_decrypted_vote
-                );
+                ));
             }
         }
     }
@@ -406,11 +408,11 @@ pub fn check_ballot_decryption(v: &DecryptBallotVector, revision: Revision) -> R
     let ballot: EncryptedBallot<G> = v
         .encrypted_ballot
         .read()
-        .map_err(|e| anyhow!("encrypted_ballot.{e}"))?;
+        .map_err(|e| differs!("encrypted_ballot.{e}"))?;
     // The ballot itself: proofs (Verifications 5, 6), contest hashes and confirmation code (7).
     ballot
         .verify_proofs_and_codes(revision, &h_e, &key)
-        .context("encrypted_ballot")?;
+        .at(|| "encrypted_ballot".to_string())?;
     let dlog = DlogTable::new(&key, 64);
     let mut rng = StdRng::from_os_rng();
     let e = &v.expected_decrypted_ballot;
@@ -458,15 +460,15 @@ pub fn check_ballot_decryption(v: &DecryptBallotVector, revision: Revision) -> R
             };
             stated
                 .verify(&h_e, &key, &s.ciphertext)
-                .with_context(|| format!("{at}: the vector's decryption"))?;
+                .at(|| format!("{at}: the vector's decryption"))?;
             let ours = decrypt_vote_in_process(&combiner, &present, &s.ciphertext, &dlog, &mut rng)
-                .with_context(|| at.clone())?;
+                .at(|| at.clone())?;
             if ours.value != es.tally {
-                bail!(
+                return Err(differs!(
                     "{at}.tally: decrypted {}, vector says {}",
                     ours.value,
                     es.tally
-                );
+                ));
             }
             expect_eq(&format!("{at}.b_over_m"), &ours.k_to_t, &stated.k_to_t)?;
         }
@@ -482,25 +484,29 @@ pub fn check_ballot_decryption(v: &DecryptBallotVector, revision: Revision) -> R
             };
             let Some(Decrypted::ContestData { proof, .. }) =
                 decrypt_in_process(&combiner, &present, &[target], &dlog, &mut rng)
-                    .with_context(|| dat.clone())?
+                    .at(|| dat.clone())?
                     .pop()
             else {
-                bail!("{dat}: contest data did not decrypt as contest data");
+                return Err(differs!(
+                    "{dat}: contest data did not decrypt as contest data"
+                ));
             };
             expect_eq(&format!("{dat}.beta"), &proof.beta, &beta)?;
             c.contest_data
                 .verify_decryption(&h_e, &key, &proof.beta, &proof.challenge, &proof.response)
-                .with_context(|| format!("{dat}: our proof"))?;
+                .at(|| format!("{dat}: our proof"))?;
             let ecd = &d.encrypted_contest_data;
             let stated_c1 =
-                hex::decode(&ecd.c1).with_context(|| format!("{dat}.encrypted_contest_data.c1"))?;
+                hex::decode(&ecd.c1).at(|| format!("{dat}.encrypted_contest_data.c1"))?;
             if element(&format!("{dat}.encrypted_contest_data.c0"), &ecd.c0)? != c.contest_data.c0
                 || stated_c1 != c.contest_data.c1
                 || super::json::bytes32(&format!("{dat}.encrypted_contest_data.c2"), &ecd.c2)?
                     != c.contest_data.c2
                 || ecd.num_bytes != c.contest_data.num_bytes
             {
-                bail!("{dat}.encrypted_contest_data differs from the ballot's");
+                return Err(differs!(
+                    "{dat}.encrypted_contest_data differs from the ballot's"
+                ));
             }
             // The vector's proof of β, Verification 11 (egk hashes C_1 as hex text there).
             c.contest_data
@@ -511,28 +517,28 @@ pub fn check_ballot_decryption(v: &DecryptBallotVector, revision: Revision) -> R
                     &scalar(&format!("{dat}.proof.challenge"), &d.proof.challenge)?,
                     &scalar(&format!("{dat}.proof.response"), &d.proof.response)?,
                 )
-                .with_context(|| format!("{dat}.proof"))?;
+                .at(|| format!("{dat}.proof"))?;
             let plain = c
                 .contest_data
                 .decrypt_with_beta(&h_e, key.element(), &beta, &c.contest_id, c.sequence_order)
-                .with_context(|| dat.clone())?;
-            let data = ContestData::decode(&plain).with_context(|| dat.clone())?;
+                .at(|| dat.clone())?;
+            let data = ContestData::decode(&plain).at(|| dat.clone())?;
             let status = format!("{:?}", data.status);
             let expected_status = d.contest_data.status.replace('_', "").to_lowercase();
             if status.to_lowercase() != expected_status {
-                bail!(
+                return Err(differs!(
                     "{dat}.contest_data.status: decrypted {status}, vector says {}",
                     d.contest_data.status
-                );
+                ));
             }
             if data.over_votes != d.contest_data.over_votes
                 || data.write_ins != d.contest_data.write_ins
             {
-                bail!(
+                return Err(differs!(
                     "{dat}.contest_data: decrypted {data:?}, vector says over_votes {:?}, write_ins {:?}",
                     d.contest_data.over_votes,
                     d.contest_data.write_ins
-                );
+                ));
             }
         }
     }

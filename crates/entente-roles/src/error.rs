@@ -6,7 +6,7 @@ use std::fmt::Display;
 
 use thiserror::Error;
 
-use crate::protocol::Role;
+use crate::protocol::role::Role;
 
 /// Why a role refused or failed.
 #[derive(Debug, Error)]

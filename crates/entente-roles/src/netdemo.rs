@@ -579,21 +579,11 @@ pub fn run(opts: &NetDemoOptions) -> Result<NetDemoOutcome> {
             kept.path().join("record")
         }
     };
-    let mut export = stage.spawn(
-        "export",
-        &[
-            "export".into(),
-            "--server".into(),
-            stage.server.clone(),
-            "--log".into(),
-            log_pub.to_string_lossy().into_owned(),
-            "--dir".into(),
-            record.to_string_lossy().into_owned(),
-        ],
-    )?;
-    while !export.finished()? {
-        std::thread::sleep(Duration::from_millis(50));
-    }
+    // Any party can export: here the demo does it itself, through the same client a party's
+    // tool would use, believing only what the log proves.
+    let exporter = Client::new(&stage.server, &log_pub.to_string_lossy())?;
+    crate::export::export(&exporter, &record, Duration::from_secs(120))
+        .context("the record cannot be exported from the log")?;
     if !opts.serve {
         running.clear();
     }

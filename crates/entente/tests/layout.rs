@@ -625,3 +625,47 @@ fn the_command_line_stays_small() {
         "the command line has {lines} lines of code: move the work into a library"
     );
 }
+
+/// Each library crate has one error type, an enum (thiserror), so that a caller matches on one
+/// type per crate; the command line adds context with anyhow instead.
+#[test]
+fn each_library_has_one_error_enum() {
+    let crates = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let mut libraries = 0;
+    for entry in std::fs::read_dir(&crates).unwrap() {
+        let dir = entry.unwrap().path();
+        if !dir.join("src/lib.rs").is_file() {
+            continue;
+        }
+        libraries += 1;
+        let mut files = Vec::new();
+        rust_files(&dir.join("src"), &mut files);
+        let mut errors = Vec::new();
+        for f in &files {
+            let text = std::fs::read_to_string(f).unwrap();
+            let lines: Vec<&str> = text.lines().collect();
+            for (n, line) in lines.iter().enumerate() {
+                let derives_error = line.trim_start().starts_with("#[derive(")
+                    && line
+                        .split(|c: char| !c.is_alphanumeric())
+                        .any(|w| w == "Error");
+                if !derives_error {
+                    continue;
+                }
+                // The item the derive is on: the next line that is not an attribute.
+                if let Some(item) = lines[n + 1..]
+                    .iter()
+                    .find(|l| !l.trim_start().starts_with("#["))
+                {
+                    errors.push(format!("{}: {}", f.display(), item.trim()));
+                }
+            }
+        }
+        assert!(
+            errors.len() == 1 && errors[0].contains(" enum "),
+            "{} must have one error enum, not {errors:#?}",
+            dir.display()
+        );
+    }
+    assert!(libraries >= 8, "only {libraries} library crates found");
+}

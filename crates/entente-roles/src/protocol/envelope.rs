@@ -16,6 +16,7 @@
 
 use std::collections::BTreeMap;
 
+use super::role::Role;
 use crate::error::RolesError;
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD as B64;
@@ -62,17 +63,6 @@ impl Envelope {
     }
 }
 
-/// A role that may write.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Role {
-    /// Runs the election: manifest, configuration, the other roles.
-    Administrator,
-    /// A guardian.
-    Guardian,
-    /// An encryption device.
-    Device,
-}
 
 /// The election's roles file: each role's verifier keys (signed-note Ed25519 form; the key's
 /// name is the author's name).

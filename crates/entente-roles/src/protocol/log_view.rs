@@ -5,7 +5,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use crate::error::RolesError;
 use serde::Deserialize;
 
-use super::envelope::{Envelope, Role, Roles, RolesFile};
+use super::envelope::{Envelope, Roles, RolesFile};
+use super::role::Role;
 use super::kind;
 use super::messages::{
     DecryptionSetJson, ElectionBody, ResultJson, RevealJson, VerdictJson, definition_hash,

@@ -9,13 +9,15 @@ pub mod envelope;
 pub mod kind;
 pub mod log_view;
 pub mod messages;
+pub mod role;
 
 pub use api::{
     ConsistencyJson, EntryJson, InclusionJson, MAX_BODY, ROLES_KIND, Receipt, SETUP_FILES,
     normalise_code,
 };
 pub use ceremony::ceremony_blocking;
-pub use envelope::{Envelope, Role, Roles, RolesFile};
+pub use envelope::{Envelope, Roles, RolesFile};
+pub use role::Role;
 pub use log_view::{LogView, LoggedWrite, Unsettled};
 pub use messages::{
     CeremonyStopJson, ComplaintJson, DecryptionSetJson, ElectionBody, ExcludedJson, ExclusionJson,
