@@ -473,6 +473,6 @@ pub fn tally(opts: &AdminOptions, tally_id: &str, wanted: Option<usize>) -> Resu
         present: combined.present,
         absent: combined.absent,
         excluded,
-        table: crate::decrypt::result_table(&combined.manifest, &combined.result.tally),
+        table: crate::result::result_table(&combined.manifest, &combined.result.tally),
     })
 }

@@ -389,7 +389,7 @@ fn tally_and_decrypt(
         present: present_ids,
         decrypt_time,
         challenged: result.challenged.len(),
-        table: crate::decrypt::result_table(&setup.manifest, &result.tally),
+        table: crate::result::result_table(&setup.manifest, &result.tally),
     })
 }
 

@@ -6,8 +6,8 @@
 
 use entente_verify::{Report, Status};
 
-use crate::decrypt::ContestResult;
 use crate::observer::LogCheck;
+use crate::result::ContestResult;
 
 /// Escapes text for HTML content and attribute values. Written here because these five
 /// replacements are the whole of it; a template engine would bring far more than it saves.

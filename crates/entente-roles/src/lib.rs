@@ -39,6 +39,7 @@ pub mod passphrase;
 pub mod progress;
 pub mod protocol;
 pub mod record;
+pub mod result;
 pub mod tally;
 pub mod verify;
 

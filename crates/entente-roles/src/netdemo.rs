@@ -596,7 +596,7 @@ pub fn run(opts: &NetDemoOptions) -> Result<NetDemoOutcome> {
     let tally: DecryptedTallyJson = read_json(&record.join(crate::record::TALLY))?;
     let tally = tally.read::<P4096>()?;
     check_counts(&tally, &expected)?;
-    let table = crate::decrypt::result_table(&manifest, &tally);
+    let table = crate::result::result_table(&manifest, &tally);
 
     let report = crate::verify::run(&record, opts.threads, opts.progress)
         .context("the verifier cannot read the exported record")?;

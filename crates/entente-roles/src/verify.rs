@@ -36,7 +36,7 @@ pub fn write_json(report: &Report, path: &Path) -> Result<()> {
 }
 
 /// The record's decrypted result with the manifest's names, if it has one that reads.
-pub fn result_of(dir: &Path) -> Option<Vec<crate::decrypt::ContestResult>> {
+pub fn result_of(dir: &Path) -> Option<Vec<crate::result::ContestResult>> {
     let manifest = entente_record::manifest::Manifest::from_json(
         &std::fs::read(dir.join("manifest.json")).ok()?,
     )
@@ -44,7 +44,7 @@ pub fn result_of(dir: &Path) -> Option<Vec<crate::decrypt::ContestResult>> {
     let tally: entente_record::tally::DecryptedTallyJson =
         entente_record::election::read_json(&dir.join(crate::record::TALLY)).ok()?;
     let tally = tally.read::<entente_group::P4096>().ok()?;
-    Some(crate::decrypt::result_rows(&manifest, &tally))
+    Some(crate::result::result_rows(&manifest, &tally))
 }
 
 /// Writes the HTML report of `report` (and of the record's log, if checked) to `path`.

@@ -96,8 +96,10 @@ fn dependencies_point_down() {
 /// The one file of the workspace allowed `unsafe` code (AVX-512 intrinsics).
 const UNSAFE_HOME: &str = "entente-group/src/modp/simd.rs";
 
-fn rust_files(dir: &Path, out: &mut Vec<std::path::PathBuf>) {
-    source_files(dir, &["rs"], out);
+fn rust_files(dir: &Path) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    source_files(dir, &["rs"], &mut out);
+    out
 }
 
 /// The files below `dir` with one of these extensions, outside `node_modules`, `target` and
@@ -124,8 +126,7 @@ fn source_files(dir: &Path, extensions: &[&str], out: &mut Vec<std::path::PathBu
 #[test]
 fn unsafe_code_is_confined_and_argued() {
     let crates = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
-    let mut files = Vec::new();
-    rust_files(&crates, &mut files);
+    let files = rust_files(&crates);
     let mut blocks = 0;
     for file in &files {
         let text = std::fs::read_to_string(file).unwrap();
@@ -162,9 +163,7 @@ fn unsafe_code_is_confined_and_argued() {
 
 /// A crate's source files by module path (`["protocol", "kind"]` for `src/protocol/kind.rs`).
 fn modules(src: &Path) -> Vec<(Vec<String>, std::path::PathBuf)> {
-    let mut files = Vec::new();
-    rust_files(src, &mut files);
-    files
+    rust_files(src)
         .into_iter()
         .filter_map(|file| {
             let rel = file.strip_prefix(src).ok()?.with_extension("");
@@ -610,8 +609,7 @@ fn no_source_file_is_longer_than_800_lines() {
 #[test]
 fn the_command_line_stays_small() {
     let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
-    let mut files = Vec::new();
-    rust_files(&src, &mut files);
+    let files = rust_files(&src);
     let mut lines = 0;
     for f in &files {
         let text = std::fs::read_to_string(f).unwrap();
@@ -638,8 +636,7 @@ fn each_library_has_one_error_enum() {
             continue;
         }
         libraries += 1;
-        let mut files = Vec::new();
-        rust_files(&dir.join("src"), &mut files);
+        let files = rust_files(&dir.join("src"));
         let mut errors = Vec::new();
         for f in &files {
             let text = std::fs::read_to_string(f).unwrap();

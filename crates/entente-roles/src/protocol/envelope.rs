@@ -63,7 +63,6 @@ impl Envelope {
     }
 }
 
-
 /// The election's roles file: each role's verifier keys (signed-note Ed25519 form; the key's
 /// name is the author's name).
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]

@@ -6,11 +6,11 @@ use crate::error::RolesError;
 use serde::Deserialize;
 
 use super::envelope::{Envelope, Roles, RolesFile};
-use super::role::Role;
 use super::kind;
 use super::messages::{
     DecryptionSetJson, ElectionBody, ResultJson, RevealJson, VerdictJson, definition_hash,
 };
+use super::role::Role;
 
 /// One write of the log, its signature checked against the roles logged before it.
 #[derive(Debug, Clone)]

@@ -17,9 +17,9 @@ pub use api::{
 };
 pub use ceremony::ceremony_blocking;
 pub use envelope::{Envelope, Roles, RolesFile};
-pub use role::Role;
 pub use log_view::{LogView, LoggedWrite, Unsettled};
 pub use messages::{
     CeremonyStopJson, ComplaintJson, DecryptionSetJson, ElectionBody, ExcludedJson, ExclusionJson,
     FileJson, ResultJson, RevealJson, VerdictJson, definition_hash,
 };
+pub use role::Role;

@@ -4,7 +4,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::Result;
-use entente_roles::{decrypt, record};
+use entente_roles::{decrypt, record, result};
 
 use crate::args::{Passphrase, Threads, progress};
 
@@ -75,10 +75,7 @@ pub fn exec(step: Step) -> Result<ExitCode> {
                 "Decrypted by guardians {:?} (absent: {:?}); every share's proof checked\n",
                 out.present, out.absent
             );
-            print!(
-                "{}",
-                decrypt::result_table(&out.manifest, &out.result.tally)
-            );
+            print!("{}", result::result_table(&out.manifest, &out.result.tally));
             println!(
                 "\n{} challenged ballots decrypted; written to {} and {}",
                 out.result.challenged.len(),
