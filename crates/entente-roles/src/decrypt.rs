@@ -30,7 +30,7 @@ use entente_group::{Group, P4096, Scalar, SecretScalar};
 use entente_record::ballot::{BallotState, EncryptedBallot};
 use entente_record::election::read_json;
 use entente_record::manifest::Manifest;
-use entente_record::tally::{DecryptedTally, DecryptedTallyJson};
+use entente_record::tally::DecryptedTallyJson;
 use rand::TryRngCore;
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
