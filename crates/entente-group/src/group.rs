@@ -103,6 +103,15 @@ pub trait Group: Sized + Copy + Debug + Eq + Send + Sync + 'static {
     fn vartime_table_pow(table: &Self::Table, e: &Self::Scalar) -> Self::Element;
     /// `prod base_i^e_i` computed simultaneously, for public exponents.
     fn vartime_multi_pow(terms: &[(&Self::Element, &Self::Scalar)]) -> Self::Element;
+    /// `base^e` for each public exponent of `exps`, the work they have in common done once.
+    fn vartime_pow_many(base: &Self::Element, exps: &[&Self::Scalar]) -> Vec<Self::Element>;
+    /// [`Group::vartime_pow_many`] of a base decoded without its membership check
+    /// ([`Group::element_from_bytes_unchecked`]), with that check done on the way: `None` when
+    /// the base is not in the order-q subgroup. Exact, not probabilistic.
+    fn vartime_pow_many_checked(
+        base: &Self::Element,
+        exps: &[&Self::Scalar],
+    ) -> Option<Vec<Self::Element>>;
 
     /// The canonical fixed-width encoding, appended to `out`.
     fn write_element(e: &Self::Element, out: &mut Vec<u8>);

@@ -113,3 +113,47 @@ fn batch_membership_finds_any_non_member() {
         assert!(!P4096::batch_is_member(&[bad], &mut rng));
     }
 }
+
+/// One squaring chain gives the same powers as separate exponentiations, for any exponents
+/// (0, 1, q - 1, random), and its membership check is exact: members pass, an element of order
+/// 2q (-x) and one outside the order-q subgroup (9) fail, whatever the exponents.
+#[test]
+fn shared_chain_powers_and_membership() {
+    use rand::SeedableRng;
+    let mut rng = rand_chacha::ChaCha20Rng::seed_from_u64(256);
+    let q_minus_1 = ScalarQ::zero().sub(&ScalarQ::one());
+    for round in 0..6 {
+        let base = P4096::vartime_g_pow(&ScalarQ::random(&mut rng));
+        let mut exps = vec![ScalarQ::zero(), ScalarQ::one(), q_minus_1.clone()];
+        exps.extend((0..round).map(|_| ScalarQ::random(&mut rng)));
+        let refs: Vec<&ScalarQ> = exps.iter().collect();
+        let separate: Vec<_> = exps.iter().map(|e| P4096::vartime_pow(&base, e)).collect();
+        assert_eq!(P4096::vartime_pow_many(&base, &refs), separate);
+        assert_eq!(
+            P4096::vartime_pow_many_checked(&base, &refs),
+            Some(separate)
+        );
+        assert_eq!(
+            P4096::vartime_pow_many_checked(&base, &[]),
+            Some(Vec::new())
+        );
+    }
+    let mut nine = vec![0u8; P4096::ELEMENT_BYTES];
+    *nine.last_mut().unwrap() = 9;
+    let nine = P4096::element_from_bytes_unchecked(&nine).unwrap();
+    let p_minus_1 = {
+        let mut bytes = P4096::constants().p_bytes();
+        *bytes.last_mut().unwrap() -= 1;
+        P4096::element_from_bytes_unchecked(&bytes).unwrap()
+    };
+    let c = ScalarQ::random(&mut rng);
+    for bad in [&nine, &p_minus_1] {
+        assert_eq!(P4096::vartime_pow_many_checked(bad, &[&c, &c]), None);
+        assert_eq!(P4096::vartime_pow_many_checked(bad, &[]), None);
+        // The powers themselves are still right: only the membership fails.
+        assert_eq!(
+            P4096::vartime_pow_many(bad, &[&c]),
+            vec![P4096::vartime_pow(bad, &c)]
+        );
+    }
+}

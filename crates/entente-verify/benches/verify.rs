@@ -89,6 +89,17 @@ fn bench(c: &mut Criterion<GmpMe>) {
         },
     );
     g.bench_function(
+        "one 0..1 selection: range proof with the membership of α, β from its chains",
+        |b| {
+            let mut i = 0usize;
+            b.iter(|| {
+                i += 1;
+                let (ct, proof) = &sel[i % sel.len()];
+                black_box(proof.verify_checked(&setup.h_e, &key, ct).is_ok())
+            })
+        },
+    );
+    g.bench_function(
         "reference: one variable-base exponentiation (= 1 by construction)",
         |b| {
             let mut i = 0usize;

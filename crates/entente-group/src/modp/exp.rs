@@ -107,6 +107,69 @@ pub(crate) fn pow_secret<K: Kernel>(k: K, base: &K::W, e: &[u64]) -> K::W {
 /// Window width of the simultaneous multi-exponentiation.
 const MULTI_BITS: usize = 4;
 
+/// Digit width of the shared-chain exponentiation.
+const CHAIN_BITS: usize = 4;
+
+/// `base^e` for each **public** exponent of `exps` (at most 256 bits each), from one squaring
+/// chain (Yao's method, Handbook of Applied Cryptography Alg. 14.109, 4-bit digits), and
+/// `base^(2^256)`, the chain's end. The 256 squarings, the bulk of an exponentiation, are shared:
+/// each exponent costs one product per non-zero digit (at most 63) and 30 to combine its digit
+/// buckets, so two exponents cost about 0.7 of two separate exponentiations, and the chain's end
+/// gives the membership identity of `P4096::vartime_pow_many_checked` for five more products.
+pub(crate) fn pow_many_vartime<K: Kernel>(
+    k: K,
+    base: &K::W,
+    exps: &[[u64; 4]],
+) -> (Vec<K::W>, K::W) {
+    const DIGITS: usize = 256 / CHAIN_BITS;
+    // chain[i] = base^(2^(4i)); a 4-bit digit never straddles two 64-bit limbs.
+    let mut chain = Vec::with_capacity(DIGITS);
+    let mut x = base.clone();
+    for _ in 0..DIGITS {
+        let next = (0..CHAIN_BITS).fold(x.clone(), |y, _| k.sqr(&y));
+        chain.push(x);
+        x = next;
+    }
+    let powers = exps
+        .iter()
+        .map(|e| {
+            // buckets[d] = the product of the chain's entries where e's digit is d, so that
+            // base^e = prod_d buckets[d]^d.
+            let mut buckets: Vec<Option<K::W>> = vec![None; 1 << CHAIN_BITS];
+            for (i, entry) in chain.iter().enumerate() {
+                let bit = i * CHAIN_BITS;
+                let d = ((e[bit / 64] >> (bit % 64)) & ((1 << CHAIN_BITS) - 1)) as usize;
+                if d != 0 {
+                    buckets[d] = Some(match buckets[d].take() {
+                        None => entry.clone(),
+                        Some(b) => k.mul(&b, entry),
+                    });
+                }
+            }
+            // prod_d buckets[d]^d as a running product from the top digit down: each bucket
+            // enters `running` once and is then counted in `total` d times.
+            let mut running: Option<K::W> = None;
+            let mut total: Option<K::W> = None;
+            for bucket in buckets.iter().skip(1).rev() {
+                if let Some(b) = bucket {
+                    running = Some(match running {
+                        None => b.clone(),
+                        Some(r) => k.mul(&r, b),
+                    });
+                }
+                if let Some(r) = &running {
+                    total = Some(match total {
+                        None => r.clone(),
+                        Some(t) => k.mul(&t, r),
+                    });
+                }
+            }
+            total.unwrap_or_else(|| k.one())
+        })
+        .collect();
+    (powers, x)
+}
+
 /// `prod base_i^e_i` for public exponents of 256 bits: Straus's simultaneous exponentiation
 /// with 4-bit windows, one shared chain of 252 squarings, one product per non-zero digit per
 /// base, 14 products per base to precompute.

@@ -53,22 +53,55 @@ impl<G: Group> RangeProof<G> {
         key: &PublicKey<G>,
         ct: &Ciphertext<G>,
     ) -> Result<(), RecordError> {
+        // α and β are each raised to every c_j: one squaring chain per base.
+        let challenges: Vec<&G::Scalar> = self.pairs.iter().map(|p| &p.challenge).collect();
+        let alpha_c = G::vartime_pow_many(&ct.alpha, &challenges);
+        let beta_c = G::vartime_pow_many(&ct.beta, &challenges);
+        self.verify_with(h_e, key, ct, &alpha_c, &beta_c)
+    }
+
+    /// [`RangeProof::verify`] of a ciphertext decoded without its membership check
+    /// (`Group::element_from_bytes_unchecked`), with that check done exactly by the same chains
+    /// that raise α and β to the challenges (`Group::vartime_pow_many_checked`): Verification
+    /// 5.A / 6.A and 5.B–5.D / 6.B–6.D for little more than the proof alone.
+    pub fn verify_checked(
+        &self,
+        h_e: &HashValue,
+        key: &PublicKey<G>,
+        ct: &Ciphertext<G>,
+    ) -> Result<(), RecordError> {
+        let challenges: Vec<&G::Scalar> = self.pairs.iter().map(|p| &p.challenge).collect();
+        let not_in_group = |path: &str| RecordError::NotInGroup { path: path.into() };
+        let alpha_c = G::vartime_pow_many_checked(&ct.alpha, &challenges)
+            .ok_or_else(|| not_in_group("ciphertext.pad"))?;
+        let beta_c = G::vartime_pow_many_checked(&ct.beta, &challenges)
+            .ok_or_else(|| not_in_group("ciphertext.data"))?;
+        self.verify_with(h_e, key, ct, &alpha_c, &beta_c)
+    }
+
+    /// The check of eq. (46) / (56) from α^{c_j} and β^{c_j}.
+    fn verify_with(
+        &self,
+        h_e: &HashValue,
+        key: &PublicKey<G>,
+        ct: &Ciphertext<G>,
+        alpha_c: &[G::Element],
+        beta_c: &[G::Element],
+    ) -> Result<(), RecordError> {
         if self.pairs.is_empty() {
             return Err(RecordError::EmptyProof);
         }
         let commitments: Vec<(G::Element, G::Element)> = self
             .pairs
             .iter()
+            .zip(alpha_c.iter().zip(beta_c))
             .enumerate()
-            .map(|(j, p)| {
-                let a = G::mul(
-                    &G::vartime_g_pow(&p.response),
-                    &G::vartime_pow(&ct.alpha, &p.challenge),
-                );
+            .map(|(j, (p, (alpha_cj, beta_cj)))| {
+                let a = G::mul(&G::vartime_g_pow(&p.response), alpha_cj);
                 let w = p
                     .response
                     .sub(&G::Scalar::from_u64(j as u64).mul(&p.challenge));
-                let b = G::mul(&key.pow(&w), &G::vartime_pow(&ct.beta, &p.challenge));
+                let b = G::mul(&key.pow(&w), beta_cj);
                 (a, b)
             })
             .collect();
