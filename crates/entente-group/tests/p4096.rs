@@ -124,7 +124,7 @@ fn shared_chain_powers_and_membership() {
     let q_minus_1 = ScalarQ::zero().sub(&ScalarQ::one());
     for round in 0..6 {
         let base = P4096::vartime_g_pow(&ScalarQ::random(&mut rng));
-        let mut exps = vec![ScalarQ::zero(), ScalarQ::one(), q_minus_1.clone()];
+        let mut exps = vec![ScalarQ::zero(), ScalarQ::one(), q_minus_1];
         exps.extend((0..round).map(|_| ScalarQ::random(&mut rng)));
         let refs: Vec<&ScalarQ> = exps.iter().collect();
         let separate: Vec<_> = exps.iter().map(|e| P4096::vartime_pow(&base, e)).collect();
