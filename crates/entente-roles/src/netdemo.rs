@@ -86,6 +86,32 @@ pub struct Phase {
     pub time: Duration,
 }
 
+/// The demo's phases: each announced on stderr as it starts and timed when it ends, so that
+/// whoever watches (a terminal, a CI log, a pipe) sees where the election is.
+#[derive(Default)]
+struct Phases {
+    done: Vec<Phase>,
+    current: Option<(&'static str, Instant)>,
+}
+
+impl Phases {
+    /// Ends the current phase, if any, and starts `name`.
+    fn start(&mut self, name: &'static str) {
+        self.finish();
+        eprintln!("demo: {name}…");
+        self.current = Some((name, Instant::now()));
+    }
+
+    /// Ends the current phase.
+    fn finish(&mut self) {
+        if let Some((name, start)) = self.current.take() {
+            let time = start.elapsed();
+            eprintln!("demo: {name} took {:.1} s", time.as_secs_f64());
+            self.done.push(Phase { name, time });
+        }
+    }
+}
+
 /// What the demo did.
 pub struct NetDemoOutcome {
     /// The manifest's election_scope_id.
@@ -337,15 +363,8 @@ pub fn run(opts: &NetDemoOptions) -> Result<NetDemoOutcome> {
         );
     }
     let work = tempfile::tempdir().context("cannot create a temporary directory")?;
-    let mut phases = Vec::new();
-    let mut phase_start = Instant::now();
-    let mut end_phase = |name: &'static str, start: &mut Instant| {
-        phases.push(Phase {
-            name,
-            time: start.elapsed(),
-        });
-        *start = Instant::now();
-    };
+    let mut phases = Phases::default();
+    phases.start("start the board, 2 witnesses");
 
     // Keys and the board. A throwaway passphrase for all (cheap scrypt: nothing here is secret
     // beyond the demo).
@@ -446,7 +465,7 @@ pub fn run(opts: &NetDemoOptions) -> Result<NetDemoOutcome> {
     running.push(server);
     stage.server = url;
     let client = Client::new(&stage.server, &log_pub.to_string_lossy())?;
-    end_phase("start the board, 2 witnesses", &mut phase_start);
+    phases.start("key ceremony");
 
     // The key ceremony: the administrator publishes the election and waits; each guardian runs
     // its own process.
@@ -475,7 +494,7 @@ pub fn run(opts: &NetDemoOptions) -> Result<NetDemoOutcome> {
     }
     wait_all(&mut ceremony, &bar)?;
     bar.finish_and_clear();
-    end_phase("key ceremony", &mut phase_start);
+    phases.start("voting");
 
     // Voting: random valid ballots, about one in two hundred challenged.
     let mut choices = StdRng::from_os_rng();
@@ -528,7 +547,7 @@ pub fn run(opts: &NetDemoOptions) -> Result<NetDemoOutcome> {
         }
         bar.finish_and_clear();
     }
-    end_phase("voting", &mut phase_start);
+    phases.start("tally and decryption");
 
     // Tally and decryption, with one guardian (the last) left out when the quorum allows.
     // In a drill every guardian comes, and the first two play their faults.
@@ -568,7 +587,7 @@ pub fn run(opts: &NetDemoOptions) -> Result<NetDemoOutcome> {
     }
     wait_all(&mut decryption, &bar)?;
     bar.finish_and_clear();
-    end_phase("tally and decryption", &mut phase_start);
+    phases.start("export the record and its log");
 
     // The record, exported by anyone from the log once both witnesses have cosigned it.
     let kept;
@@ -587,7 +606,7 @@ pub fn run(opts: &NetDemoOptions) -> Result<NetDemoOutcome> {
     if !opts.serve {
         running.clear();
     }
-    end_phase("export the record and its log", &mut phase_start);
+    phases.start("verify");
 
     let initialized: ElectionInitializedJson =
         read_json(&record.join("election_initialized.json"))?;
@@ -609,14 +628,14 @@ pub fn run(opts: &NetDemoOptions) -> Result<NetDemoOutcome> {
         report.text(),
         log.text()
     );
-    end_phase("verify", &mut phase_start);
+    phases.finish();
     Ok(NetDemoOutcome {
         election: manifest.election_scope_id.clone(),
         guardians: names,
         quorum,
         absent,
         excluded: exclusions(&record)?,
-        phases,
+        phases: phases.done,
         cast: ballots.len() - challenged.len(),
         challenged: challenged.len(),
         table,
