@@ -24,6 +24,10 @@ use entente_board::{Hash, leaf_hash, verify_inclusion};
 use crate::files::write_atomically;
 use crate::protocol::{ConsistencyJson, Envelope, LogView, Receipt};
 
+/// The longest pause between two polls of the log while a role waits for the others: a step
+/// is seen at most this long after it is logged (each poll reads only what is new).
+const MAX_POLL_PAUSE: Duration = Duration::from_millis(500);
+
 /// The file in an exported record's `log/` that names the log's verifier key the exporter
 /// trusted (a verifier may pin another with `--log`).
 pub const LOG_KEY_FILE: &str = "key";
@@ -222,7 +226,7 @@ impl Client {
                 bail!("gave up after {} s waiting for {what}", timeout.as_secs());
             }
             std::thread::sleep(pause);
-            pause = (pause * 2).min(Duration::from_secs(2));
+            pause = (pause * 2).min(MAX_POLL_PAUSE);
         }
     }
 
@@ -268,7 +272,7 @@ impl Client {
                 );
             }
             std::thread::sleep(pause);
-            pause = (pause * 2).min(Duration::from_secs(2));
+            pause = (pause * 2).min(MAX_POLL_PAUSE);
         }
     }
 
