@@ -24,7 +24,7 @@ pub struct Args {
     #[arg(long, default_value_t = 3)]
     pub quorum: u32,
     /// Number of ballots to encrypt.
-    #[arg(long, default_value_t = 1000)]
+    #[arg(long, default_value_t = 150)]
     pub ballots: usize,
     /// Write the election record here (default: a temporary directory, removed after).
     #[arg(long)]
