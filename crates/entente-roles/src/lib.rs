@@ -9,7 +9,8 @@
 //!   checkpoints do not prove; [`admin`], [`guardian`], [`device`], [`export`] and
 //!   [`observer`] (a record's log checked against the record) on top of it.
 //! - The same roles without the network, on a record directory: [`encrypt`], [`tally`],
-//!   [`decrypt`], [`open`]; the keys and the board run by hand: [`board`].
+//!   [`decrypt`], [`open`], and the decrypted tally as people read it ([`result`]); the keys and
+//!   the board run by hand: [`board`]; the election's setup JSON: [`election`].
 //! - The demo's orchestration ([`demo`] in one process, [`netdemo`] with every role in its own
 //!   process) and the server's load bench ([`load`]).
 //!
