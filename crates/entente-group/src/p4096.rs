@@ -47,8 +47,8 @@ pub struct P4096;
 
 impl P4096 {
     /// `base^e` for each exponent from one squaring chain (`modp::exp::pow_many_vartime`), and
-    /// when `check`, whether `base` is in the order-q subgroup (false when not asked). Since q = 2^256 − 189 (spec 2.0 §3.1.1, eq. (3)),
-    /// for base ≠ 0 in Z_p, base^q = 1 exactly when base^(2^256) = base^189 (the two equations
+    /// when `check`, whether `base` is in the order-q subgroup (false when not asked). Since
+    /// q = 2^256 − 189 (spec 2.0 §3.1.1, eq. (3)), for base ≠ 0 in Z_p, base^q = 1 exactly when base^(2^256) = base^189 (the two equations
     /// differ by the invertible factor base^189); base^(2^256) is the chain's end and base^189
     /// seven squarings and five products more. Elements are never 0 (decoding refuses it).
     fn chain_powers(
