@@ -195,8 +195,11 @@ pub struct VerifiedExport {
     pub checkpoint: Checkpoint,
     /// The signed note as served (with any cosignatures).
     pub note: String,
-    /// Every entry, in order, each checked against its leaf hash.
+    /// Every entry from index `first` on, in order, each checked against its leaf hash.
     pub entries: Vec<Vec<u8>>,
+    /// The index of `entries[0]`: 0, or the entries a client already held
+    /// ([`verify_extension_after`]).
+    pub first: u64,
 }
 
 /// Checks an export as a client would that trusts only the log's key: the checkpoint's
@@ -205,7 +208,7 @@ pub struct VerifiedExport {
 pub fn verify_export(dir: &Path, log_key: &NoteVerifier) -> Result<VerifiedExport, BoardError> {
     let note_path = dir.join("checkpoint");
     let note = fs::read_to_string(&note_path).map_err(io(&note_path))?;
-    verify_tiles(dir, note, log_key, None)
+    verify_tiles(dir, note, log_key, None, 0)
 }
 
 /// [`verify_export`] of the tiles under `dir` against `note`, a checkpoint not yet stored
@@ -215,7 +218,7 @@ pub fn verify_export_note(
     note: String,
     log_key: &NoteVerifier,
 ) -> Result<VerifiedExport, BoardError> {
-    verify_tiles(dir, note, log_key, None)
+    verify_tiles(dir, note, log_key, None, 0)
 }
 
 /// Checks the tiles under `dir` against `note` (a checkpoint not yet stored there) as
@@ -229,7 +232,20 @@ pub fn verify_extension(
     log_key: &NoteVerifier,
     held: &Checkpoint,
 ) -> Result<VerifiedExport, BoardError> {
-    verify_tiles(dir, note, log_key, Some(held))
+    verify_tiles(dir, note, log_key, Some(held), 0)
+}
+
+/// [`verify_extension`] for a client that already holds the first `held.size` entries, checked
+/// against `held`: their bundles are not read again (the tree's consistency with `held`, checked
+/// from the tiles, proves that those entries are unchanged), and only the entries from index
+/// `held.size` on are returned, each checked against its leaf hash.
+pub fn verify_extension_after(
+    dir: &Path,
+    note: String,
+    log_key: &NoteVerifier,
+    held: &Checkpoint,
+) -> Result<VerifiedExport, BoardError> {
+    verify_tiles(dir, note, log_key, Some(held), held.size)
 }
 
 fn verify_tiles(
@@ -237,6 +253,7 @@ fn verify_tiles(
     note: String,
     log_key: &NoteVerifier,
     held: Option<&Checkpoint>,
+    known: u64,
 ) -> Result<VerifiedExport, BoardError> {
     let cp = Checkpoint::open(&note, log_key).map_err(|e| BoardError::Checkpoint(Box::new(e)))?;
     if let Some(h) = held {
@@ -308,9 +325,9 @@ fn verify_tiles(
                 .to_owned(),
         });
     }
-    let mut entries = Vec::with_capacity(cp.size as usize);
+    let mut entries = Vec::with_capacity(cp.size.saturating_sub(known) as usize);
     for (level, n, width) in tiles_of(cp.size) {
-        if level != 0 {
+        if level != 0 || n * TILE_WIDTH + width <= known {
             continue;
         }
         let (path, wide) = if dir.join(bundle_path(n, width)).exists() {
@@ -323,6 +340,9 @@ fn verify_tiles(
             return Err(mismatch(path, "holds the wrong number of entries"));
         }
         for (i, e) in bundle.into_iter().enumerate() {
+            if n * TILE_WIDTH + (i as u64) < known {
+                continue;
+            }
             if leaf_hash(&e) != levels[0][(n * TILE_WIDTH) as usize + i] {
                 return Err(mismatch(
                     path.clone(),
@@ -339,6 +359,7 @@ fn verify_tiles(
         checkpoint: cp,
         note,
         entries,
+        first: known,
     })
 }
 

@@ -49,7 +49,7 @@ fn a_proof_checked_with_membership_accepts_what_verify_accepts_and_names_a_non_m
             alpha: ct.alpha.clone(),
             beta: negated(&ct.beta),
         };
-        for (bad, path) in [(bad_alpha, "ciphertext.pad"), (bad_beta, "ciphertext.data")] {
+        for (bad, path) in [(bad_alpha, "pad"), (bad_beta, "data")] {
             assert_eq!(
                 proof.verify_checked(&h_e, &key, &bad),
                 Err(RecordError::NotInGroup { path: path.into() })

@@ -20,6 +20,7 @@ use crate::protocol::{
 };
 use entente_board::note::NoteSigner;
 use entente_core::keys::{GuardianPublicKey, JointKey, KeyContext, Quorum};
+use entente_core::tally::EncryptedTally;
 use entente_group::P4096;
 use entente_record::election::{ElectionConfigured, GuardianJson, parse_json};
 
@@ -304,27 +305,27 @@ pub fn tally(opts: &AdminOptions, tally_id: &str, wanted: Option<usize>) -> Resu
         |m| m.view.of(kind::CLOSE).next().is_some(),
     )?;
     materialize(&m.view, &record)?;
-    let agg = crate::tally::run(&crate::tally::TallyOptions {
-        record: record.clone(),
-        tally_id: tally_id.to_owned(),
-        threads: opts.threads,
-        progress: false,
-    })?;
-    if let Some(r) = agg.refused.first() {
-        bail!(
-            "{} logged ballots do not check (the server should have refused them): {}: {}",
-            agg.refused.len(),
-            r.file.display(),
-            r.reason
-        );
-    }
-    let counted = agg.tally.len();
-    let challenged = agg.challenged.len();
+    // One pass over the logged ballots: their product is the tally, and the same reading serves
+    // every round of the decryption. The ballots are not checked again: the server checked each
+    // before it logged it, every guardian checks the product (and, unless told to trust the
+    // server, each ballot), and every verifier checks everything.
+    let election = crate::record::Election::read(&record)?;
+    let files = crate::record::ballot_files(&record)?;
+    let logged = crate::record::Logged::read(&files, None, opts.threads, false)?;
+    let counted = logged
+        .ballots
+        .iter()
+        .filter(|b| b.state == entente_record::ballot::BallotState::Cast)
+        .count();
+    let challenged = logged.challenged.len();
     if m.view.of(kind::ENCRYPTED_TALLY).next().is_none() {
+        let tally = EncryptedTally::of_logged(&election.setup.manifest, &logged.ballots)?;
+        crate::tally::write_encrypted_tally(&record, &tally, tally_id, &election.setup)?;
         let bytes = std::fs::read(record.join(crate::record::ENCRYPTED_TALLY))?;
         opts.client
             .post_step(&signer, &opts.state, kind::ENCRYPTED_TALLY, &bytes)?;
     }
+    let prepared = crate::decrypt::Prepared::from_logged(&record, election, &logged)?;
     // Round after round until the result: the decrypting guardians are those who committed
     // when `wanted` are in (or at the timeout, if a quorum has); if any of them answers wrongly
     // or not before the timeout, they are left out on the log and the others begin again.
@@ -399,7 +400,7 @@ pub fn tally(opts: &AdminOptions, tally_id: &str, wanted: Option<usize>) -> Resu
         materialize(&m, &record)?;
         let answered = answered_by(&m);
         if answered.len() == set.len() {
-            match crate::decrypt::combine(&record, opts.threads, false) {
+            match crate::decrypt::combine_prepared(&record, &prepared, opts.threads) {
                 Ok(c) => break (m, c),
                 Err(e) => {
                     tracing::warn!("the responses do not combine: {}", crate::error::report(&e))
@@ -408,7 +409,7 @@ pub fn tally(opts: &AdminOptions, tally_id: &str, wanted: Option<usize>) -> Resu
         }
         // Who answered wrongly (each response judged on its own, as anyone can from the log),
         // and who did not answer in time.
-        let mut out = crate::decrypt::failing_responses(&record, opts.threads)?;
+        let mut out = crate::decrypt::failing_responses_prepared(&record, &prepared, opts.threads)?;
         for &i in set.iter().filter(|i| !answered.contains(i)) {
             out.insert(
                 i,

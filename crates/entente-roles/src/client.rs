@@ -13,7 +13,7 @@
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use crate::error::{Context, Result, bail, ensure};
+use crate::error::{Context, Result, bail, ensure, refused};
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD as B64;
 use entente_board::note::{Checkpoint, NoteSigner, NoteVerifier, SignedNote};
@@ -43,6 +43,12 @@ pub struct Client {
     log_key: String,
     /// The log's origin, learnt from its first signed checkpoint (every write signs it).
     origin: std::sync::OnceLock<String>,
+    /// The receipt checkpoint each writer's state holds ([`Client::hold_deferred`]), and
+    /// whether it is newer than its `receipt-checkpoint` file.
+    held: std::sync::Mutex<std::collections::HashMap<PathBuf, (String, bool)>>,
+    /// Each mirror's checkpoint and view as this client last verified them: a poll that finds
+    /// the same tree reads nothing again, and a grown tree reads only its new entries.
+    mirrors: std::sync::Mutex<std::collections::HashMap<PathBuf, (Checkpoint, LogView)>>,
 }
 
 /// The log as of one checkpoint, checked.
@@ -82,6 +88,8 @@ impl Client {
             log,
             log_key,
             origin: std::sync::OnceLock::new(),
+            held: Default::default(),
+            mirrors: Default::default(),
         })
     }
 
@@ -147,19 +155,66 @@ impl Client {
     /// [`Self::mirror`] to the checkpoint `note`.
     fn mirror_note(&self, dir: &Path, note: String) -> Result<Mirrored> {
         let held_path = dir.join("checkpoint");
-        let held = match std::fs::read_to_string(&held_path) {
-            Ok(text) => Some(Checkpoint::open(&text, &self.log).with_context(|| {
+        let held_text = match std::fs::read_to_string(&held_path) {
+            Ok(text) => Some(text),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
+            Err(e) => return Err(e).context(format!("cannot read {}", held_path.display())),
+        };
+        let held = match &held_text {
+            Some(text) => Some(Checkpoint::open(text, &self.log).with_context(|| {
                 format!(
                     "{} is not a checkpoint of this log: this mirror belongs to another log",
                     held_path.display()
                 )
             })?),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
-            Err(e) => return Err(e).context(format!("cannot read {}", held_path.display())),
+            None => None,
         };
         let cp = Checkpoint::open(&note, &self.log)
             .context("the server's checkpoint is not signed by the log")?;
         let _ = self.origin.set(cp.origin.clone());
+        // What this client verified of this mirror before, if the held file is still that.
+        let cached = self
+            .mirrors
+            .lock()
+            .map_err(|_| refused!("a mirror's cache was left half-updated"))?
+            .remove(dir)
+            .filter(|(c, _)| held.as_ref().is_some_and(|h| same_tree(h, c)));
+        if let Some((c, view)) = cached {
+            if same_tree(&c, &cp) {
+                // The same tree, perhaps with other cosignatures: nothing to read again.
+                if held_text.as_deref() != Some(note.as_str()) {
+                    write_atomically(&held_path, note.as_bytes())?;
+                }
+                return self.remember(dir, cp, note, view);
+            }
+            self.fetch_tiles(dir, &cp)?;
+            return self.extend_mirror(dir, note, cp, c, view);
+        }
+        self.fetch_tiles(dir, &cp)?;
+        let verified = match &held {
+            Some(h) => match tiles::verify_extension(dir, note.clone(), &self.log, h) {
+                Err(e @ entente_board::BoardError::Inconsistent { .. }) => {
+                    let kept = keep_evidence(dir, h.size, cp.size, &note)?;
+                    bail!(
+                        "{e}: the server rewrote the log it showed before. This client stops; \
+                         both checkpoints are kept in {} as evidence",
+                        kept.display()
+                    );
+                }
+                other => other,
+            },
+            None => tiles::verify_export_note(dir, note.clone(), &self.log),
+        }
+        .with_context(|| format!("the log mirrored in {} does not verify", dir.display()))?;
+        write_atomically(&held_path, note.as_bytes())?;
+        let view = LogView::read(&cp.origin, &verified.entries)
+            .context("the log is not an election's log")?;
+        self.remember(dir, cp, note, view)
+    }
+
+    /// Fetches the tiles and entry bundles of `cp` that `dir` lacks (a partial tile always,
+    /// since it grows).
+    fn fetch_tiles(&self, dir: &Path, cp: &Checkpoint) -> Result<()> {
         for (level, n, width) in tiles::tiles_of(cp.size) {
             let full = width == TILE_WIDTH;
             let path = tiles::tile_path(level, n, width);
@@ -181,29 +236,60 @@ impl Client {
                 _ => write_atomically(&dir.join(&large), &self.get_ok(&format!("/{large}"))?)?,
             }
         }
-        let verified = match &held {
-            Some(h) => match tiles::verify_extension(dir, note.clone(), &self.log, h) {
-                Err(e @ entente_board::BoardError::Inconsistent { .. }) => {
-                    let kept = keep_evidence(dir, h.size, cp.size, &note)?;
-                    bail!(
-                        "{e}: the server rewrote the log it showed before. This client stops; \
-                         both checkpoints are kept in {} as evidence",
-                        kept.display()
-                    );
-                }
-                other => other,
-            },
-            None => tiles::verify_export_note(dir, note.clone(), &self.log),
+        Ok(())
+    }
+
+    /// A mirror grown from `held` (whose entries `view` has read) to `cp`: the tree must
+    /// extend `held`, and only the new entries are read.
+    fn extend_mirror(
+        &self,
+        dir: &Path,
+        note: String,
+        cp: Checkpoint,
+        held: Checkpoint,
+        mut view: LogView,
+    ) -> Result<Mirrored> {
+        let verified = match tiles::verify_extension_after(dir, note.clone(), &self.log, &held) {
+            Err(e @ entente_board::BoardError::Inconsistent { .. }) => {
+                let kept = keep_evidence(dir, held.size, cp.size, &note)?;
+                bail!(
+                    "{e}: the server rewrote the log it showed before. This client stops; both \
+                     checkpoints are kept in {} as evidence",
+                    kept.display()
+                );
+            }
+            other => other,
         }
         .with_context(|| format!("the log mirrored in {} does not verify", dir.display()))?;
-        write_atomically(&held_path, note.as_bytes())?;
-        let view = LogView::read(&cp.origin, &verified.entries)
+        ensure!(
+            verified.first == view.len(),
+            "the mirror in {} read entries out of order",
+            dir.display()
+        );
+        write_atomically(&dir.join("checkpoint"), note.as_bytes())?;
+        view.extend(&cp.origin, &verified.entries)
             .context("the log is not an election's log")?;
-        Ok(Mirrored {
+        self.remember(dir, cp, note, view)
+    }
+
+    /// Keeps `view` as the mirror's verified state, and returns it.
+    fn remember(
+        &self,
+        dir: &Path,
+        cp: Checkpoint,
+        note: String,
+        view: LogView,
+    ) -> Result<Mirrored> {
+        let m = Mirrored {
             size: cp.size,
             note,
-            view,
-        })
+            view: view.clone(),
+        };
+        self.mirrors
+            .lock()
+            .map_err(|_| refused!("a mirror's cache was left half-updated"))?
+            .insert(dir.to_owned(), (cp, view));
+        Ok(m)
     }
 
     /// Mirrors the log until `done` says what it waited for is there (or fails), polling;
@@ -318,17 +404,38 @@ impl Client {
     /// A server that answers two writers, or one writer twice, from two histories is caught
     /// by the writer itself; both checkpoints are kept under `state/evidence/`.
     pub fn hold_consistent(&self, state: &Path, note: &str) -> Result<()> {
+        self.hold_deferred(state, note)?;
+        self.save_held(state)
+    }
+
+    /// [`Client::hold_consistent`], keeping the larger checkpoint in memory only, until
+    /// [`Client::save_held`]: a writer with many receipts in a row (a device) saves it now and
+    /// then, with what it records of its acknowledged writes.
+    pub fn hold_deferred(&self, state: &Path, note: &str) -> Result<()> {
         let path = state.join("receipt-checkpoint");
         let new = Checkpoint::open(note, &self.log)
             .context("the receipt's checkpoint is not signed by the log")?;
-        let held = match std::fs::read_to_string(&path) {
-            Ok(text) => Some((
+        let remembered = self
+            .held
+            .lock()
+            .map_err(|_| refused!("a writer's held checkpoint was left half-updated"))?
+            .get(state)
+            .map(|(text, _)| text.clone());
+        let text = match remembered {
+            Some(text) => Some(text),
+            None => match std::fs::read_to_string(&path) {
+                Ok(text) => Some(text),
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
+                Err(e) => return Err(e).context(format!("cannot read {}", path.display())),
+            },
+        };
+        let held = match text {
+            Some(text) => Some((
                 Checkpoint::open(&text, &self.log)
                     .with_context(|| format!("{} is not this log's", path.display()))?,
                 text,
             )),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
-            Err(e) => return Err(e).context(format!("cannot read {}", path.display())),
+            None => None,
         };
         if let Some((h, held_note)) = &held {
             let (small, big) = if h.size <= new.size {
@@ -384,8 +491,33 @@ impl Client {
                 return Ok(());
             }
         }
-        write_atomically(&path, note.as_bytes())
+        self.held
+            .lock()
+            .map_err(|_| refused!("a writer's held checkpoint was left half-updated"))?
+            .insert(state.to_owned(), (note.to_owned(), true));
+        Ok(())
     }
+
+    /// Writes the checkpoint [`Client::hold_deferred`] holds for `state` to its
+    /// `receipt-checkpoint` file, if it is newer.
+    pub fn save_held(&self, state: &Path) -> Result<()> {
+        let mut held = self
+            .held
+            .lock()
+            .map_err(|_| refused!("a writer's held checkpoint was left half-updated"))?;
+        if let Some((note, dirty)) = held.get_mut(state)
+            && *dirty
+        {
+            write_atomically(&state.join("receipt-checkpoint"), note.as_bytes())?;
+            *dirty = false;
+        }
+        Ok(())
+    }
+}
+
+/// Whether two checkpoints name one tree.
+fn same_tree(a: &Checkpoint, b: &Checkpoint) -> bool {
+    a.origin == b.origin && a.size == b.size && a.root == b.root
 }
 
 /// Keeps the checkpoint held (already in `dir`) and the one offered that does not extend it,
@@ -430,6 +562,13 @@ pub fn check_receipt(r: &Receipt, envelope: &[u8], log: &NoteVerifier) -> Result
 /// `state/nonce`), so that a few writes in flight stay within the server's window; the first
 /// is the clock in µs, so that a writer whose state was lost starts above its old nonces.
 pub fn next_nonce(state: &Path) -> Result<u64> {
+    reserve_nonces(state, 1).map(|r| r.start)
+}
+
+/// Reserves `count` nonces at once (one write of the state's `nonce` file, its high-water
+/// mark): a writer with many writes in a row (a device) signs them from the range. Nonces left
+/// unused after a crash are skipped, never reused.
+pub fn reserve_nonces(state: &Path, count: u64) -> Result<std::ops::Range<u64>> {
     std::fs::create_dir_all(state).with_context(|| format!("cannot create {}", state.display()))?;
     let path = state.join("nonce");
     let last: u64 = match std::fs::read_to_string(&path) {
@@ -446,8 +585,9 @@ pub fn next_nonce(state: &Path) -> Result<u64> {
             .duration_since(std::time::UNIX_EPOCH)
             .map_or(1, |d| d.as_micros() as u64)
     };
-    write_atomically(&path, next.to_string().as_bytes())?;
-    Ok(next)
+    let end = next.saturating_add(count.max(1));
+    write_atomically(&path, (end - 1).to_string().as_bytes())?;
+    Ok(next..end)
 }
 
 /// Writes the record files the log holds under `dir` (only those that differ from what is

@@ -27,18 +27,17 @@ use entente_core::decrypt::{
 };
 use entente_core::keys::{Guardian, store};
 use entente_group::{Group, P4096, Scalar, SecretScalar};
-use entente_record::ballot::{BallotState, EncryptedBallot};
+use entente_record::ballot::BallotState;
 use entente_record::election::read_json;
 use entente_record::manifest::Manifest;
 use entente_record::tally::DecryptedTallyJson;
 use rand::TryRngCore;
-use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use zeroize::Zeroizing;
 
 use crate::files::write_atomically;
-use crate::record::{self, Election};
+use crate::record::{self, Election, Logged};
 
 type G = P4096;
 
@@ -179,90 +178,82 @@ fn sha256_hex(bytes: &[u8]) -> String {
     entente_group::hex::encode(&Sha256::digest(bytes))
 }
 
-/// What the guardians are asked to decrypt, from the record, checked: the encrypted tally must be
-/// the product of the cast ballots it lists, each a cast ballot of the record, and no challenged
-/// ballot may reuse an encryption of a cast one.
-pub fn batch_from_record(
-    dir: &Path,
-    election: &Election,
-    threads: usize,
-    progress: bool,
-) -> Result<ElectionBatch<G>> {
-    let tally = record::read_encrypted_tally(dir)?;
-    if tally.election_id != election.setup.h_e {
-        bail!(
-            "{}: election_id is not this election's H_E",
-            record::ENCRYPTED_TALLY
-        );
+/// What a decryption works on, read and checked once per process (a guardian reads each ballot
+/// once per election, not once per round): the record's election, and the batch the guardians
+/// are asked to decrypt, with the digest that names it.
+pub struct Prepared {
+    /// The record's setup and guardians.
+    pub election: Election,
+    /// The tally and the challenged ballots.
+    pub batch: ElectionBatch<G>,
+    digest: String,
+}
+
+impl Prepared {
+    /// Reads the record in `dir`: its election, its encrypted tally and every ballot, checked
+    /// as [`Prepared::from_logged`] says.
+    pub fn read(dir: &Path, threads: usize, progress: bool) -> Result<Self> {
+        let election = Election::read(dir)?;
+        let logged = Logged::read(&record::ballot_files(dir)?, None, threads, progress)?;
+        Self::from_logged(dir, election, &logged)
     }
-    let files = record::ballot_files(dir)?;
-    let (pool, _) = crate::progress::pool(threads)?;
-    let bar = crate::progress::bar(progress, files.len(), "reading ballots");
-    let ballots: Vec<EncryptedBallot<G>> = pool
-        .install(|| {
-            files
-                .par_chunks(record::MEMBERSHIP_BATCH)
-                .flat_map_iter(|part| {
-                    let read = record::read_ballots(part);
-                    bar.inc(part.len() as u64);
-                    read
-                })
-                .collect::<Result<_, String>>()
-        })
-        .map_err(|e| refused!("{e}"))?;
-    bar.finish_and_clear();
-    check_tally_is_the_product(&tally, &ballots)?;
-    let cast_encryptions: HashMap<Vec<u8>, &str> = ballots
-        .iter()
-        .filter(|b| b.state == BallotState::Cast)
-        .flat_map(|b| {
-            b.contests.iter().flat_map(move |c| {
-                c.selections.iter().map(move |s| {
-                    (
-                        G::element_to_bytes(&s.ciphertext.alpha),
-                        b.ballot_id.as_str(),
-                    )
+
+    /// The batch of the record's encrypted tally and `logged`'s challenged ballots, checked:
+    /// the tally must be the product of exactly the cast ballots of `logged` (eq. (62)), and no
+    /// challenged ballot may reuse an encryption of a cast one.
+    pub fn from_logged(dir: &Path, election: Election, logged: &Logged) -> Result<Self> {
+        let tally = record::read_encrypted_tally(dir)?;
+        if tally.election_id != election.setup.h_e {
+            bail!(
+                "{}: election_id is not this election's H_E",
+                record::ENCRYPTED_TALLY
+            );
+        }
+        entente_core::tally::check_is_product(&tally, &logged.ballots).map_err(|e| {
+            refused!(
+                "{}: {e} (eq. (62)); the guardians refuse to decrypt it",
+                record::ENCRYPTED_TALLY
+            )
+        })?;
+        let cast_encryptions: HashMap<Vec<u8>, &str> = logged
+            .ballots
+            .iter()
+            .filter(|b| b.state == BallotState::Cast)
+            .flat_map(|b| {
+                b.contests.iter().flat_map(move |(_, selections)| {
+                    selections
+                        .iter()
+                        .map(move |(_, ct)| (G::element_to_bytes(&ct.alpha), b.ballot_id.as_str()))
                 })
             })
-        })
-        .collect();
-    let mut challenged = Vec::new();
-    for b in &ballots {
-        if b.state != BallotState::Challenged {
-            continue;
-        }
-        for c in &b.contests {
-            for s in &c.selections {
-                if let Some(cast) = cast_encryptions.get(&G::element_to_bytes(&s.ciphertext.alpha))
-                {
-                    bail!(
-                        "challenged ballot {} reuses an encryption of cast ballot {cast} \
-                         (contest {}, selection {}): decrypting it would reveal a vote; \
-                         the guardians refuse",
-                        b.ballot_id,
-                        c.contest_id,
-                        s.selection_id
-                    );
+            .collect();
+        for b in &logged.challenged {
+            for c in &b.contests {
+                for s in &c.selections {
+                    if let Some(cast) =
+                        cast_encryptions.get(&G::element_to_bytes(&s.ciphertext.alpha))
+                    {
+                        bail!(
+                            "challenged ballot {} reuses an encryption of cast ballot {cast} \
+                             (contest {}, selection {}): decrypting it would reveal a vote; \
+                             the guardians refuse",
+                            b.ballot_id,
+                            c.contest_id,
+                            s.selection_id
+                        );
+                    }
                 }
             }
         }
-        challenged.push(b.clone());
+        let batch =
+            ElectionBatch::new(tally, logged.challenged.clone()).map_err(|e| refused!("{e}"))?;
+        let digest = batch_digest(&election.setup.h_e, &batch);
+        Ok(Self {
+            election,
+            batch,
+            digest,
+        })
     }
-    ElectionBatch::new(tally, challenged).map_err(|e| refused!("{e}"))
-}
-
-/// The encrypted tally is the product of exactly the record's cast ballots (eq. (62)): the
-/// guardians refuse to decrypt anything else.
-fn check_tally_is_the_product(
-    tally: &entente_record::tally::EncryptedTallyRecord<G>,
-    ballots: &[EncryptedBallot<G>],
-) -> Result<()> {
-    entente_core::tally::check_is_product(tally, ballots).map_err(|e| {
-        refused!(
-            "{}: {e} (eq. (62)); the guardians refuse to decrypt it",
-            record::ENCRYPTED_TALLY
-        )
-    })
 }
 
 fn round_dir(dir: &Path) -> Result<PathBuf> {
@@ -290,11 +281,22 @@ pub fn commit_with(
     threads: usize,
     progress: bool,
 ) -> Result<u32> {
-    let election = Election::read(dir)?;
-    let (guardian, work_factor) = secret.open(&election, passphrase)?;
+    let prepared = Prepared::read(dir, threads, progress)?;
+    commit_prepared(dir, &prepared, secret, passphrase, threads)
+}
+
+/// [`commit_with`] on a batch already read and checked.
+pub fn commit_prepared(
+    dir: &Path,
+    prepared: &Prepared,
+    secret: &GuardianSecret<'_>,
+    passphrase: &SecretString,
+    threads: usize,
+) -> Result<u32> {
+    let (election, batch) = (&prepared.election, &prepared.batch);
+    let (guardian, work_factor) = secret.open(election, passphrase)?;
     let i = guardian.index();
-    let batch = batch_from_record(dir, &election, threads, progress)?;
-    let digest = batch_digest(&election.setup.h_e, &batch);
+    let digest = prepared.digest.clone();
     let seed = NonceSeed::random(&mut rand::rngs::OsRng.unwrap_err());
     let (pool, _) = crate::progress::pool(threads)?;
     let partials = pool.install(|| guardian.commit(batch.targets(), &seed));
@@ -430,8 +432,20 @@ pub fn respond_with(
     threads: usize,
     progress: bool,
 ) -> Result<(u32, Vec<u32>)> {
-    let election = Election::read(dir)?;
-    let (guardian, _) = secret.open(&election, passphrase)?;
+    let prepared = Prepared::read(dir, threads, progress)?;
+    respond_prepared(dir, &prepared, secret, passphrase, threads)
+}
+
+/// [`respond_with`] on a batch already read and checked.
+pub fn respond_prepared(
+    dir: &Path,
+    prepared: &Prepared,
+    secret: &GuardianSecret<'_>,
+    passphrase: &SecretString,
+    threads: usize,
+) -> Result<(u32, Vec<u32>)> {
+    let (election, batch) = (&prepared.election, &prepared.batch);
+    let (guardian, _) = secret.open(election, passphrase)?;
     let i = guardian.index();
     let state_path = secret.state_path();
     if !state_path.exists() {
@@ -450,8 +464,7 @@ pub fn respond_with(
     if state.format != STATE_FORMAT || state.guardian != i {
         bail!("{} is not guardian {i}'s round state", state_path.display());
     }
-    let batch = batch_from_record(dir, &election, threads, progress)?;
-    let digest = batch_digest(&election.setup.h_e, &batch);
+    let digest = prepared.digest.clone();
     if digest != state.batch {
         bail!(
             "the record's tally or challenged ballots changed since guardian {i} committed: run \
@@ -471,7 +484,7 @@ pub fn respond_with(
     let (pool, _) = crate::progress::pool(threads)?;
     let challenges = pool
         .install(|| combiner.challenges(batch.targets(), &commitments))
-        .map_err(|e| explain(e, &batch))?;
+        .map_err(|e| explain(e, batch))?;
     let seed_bytes: [u8; 32] = entente_group::hex::decode_array(&state.seed)
         .map_err(|e| refused!("{}: seed: {e}", state_path.display()))?;
     let seed = NonceSeed::from_bytes(seed_bytes);
@@ -533,17 +546,20 @@ pub struct Combined {
 /// Checks every guardian's answers, combines them and writes `tally.json` and
 /// `challenged_ballots/`.
 pub fn combine(dir: &Path, threads: usize, progress: bool) -> Result<Combined> {
-    let election = Election::read(dir)?;
-    let batch = batch_from_record(dir, &election, threads, progress)?;
-    let digest = batch_digest(&election.setup.h_e, &batch);
+    combine_prepared(dir, &Prepared::read(dir, threads, progress)?, threads)
+}
+
+/// [`combine`] on a batch already read and checked.
+pub fn combine_prepared(dir: &Path, prepared: &Prepared, threads: usize) -> Result<Combined> {
+    let (election, batch, digest) = (&prepared.election, &prepared.batch, &prepared.digest);
     let n = batch.targets().len();
-    let (commitments, _) = read_commitments(&dir.join(ROUND_DIR), &digest, n)?;
+    let (commitments, _) = read_commitments(&dir.join(ROUND_DIR), digest, n)?;
     let present: Vec<u32> = commitments.keys().copied().collect();
     let combiner = election.combiner();
     combiner
         .present(&present)
         .map_err(|e| refused!("{e} (guardians {present:?} have committed)"))?;
-    let (responses, unfit) = read_responses(&dir.join(ROUND_DIR), &digest, &present)?;
+    let (responses, unfit) = read_responses(&dir.join(ROUND_DIR), digest, &present)?;
     if let Some((i, why)) = unfit.iter().next() {
         bail!("guardian {i}'s response does not fit the round: {why}");
     }
@@ -570,8 +586,8 @@ pub fn combine(dir: &Path, threads: usize, progress: bool) -> Result<Combined> {
             &dlog,
         )
     });
-    let results = results.map_err(|e| explain(e, &batch))?;
-    let result = batch.assemble(results).map_err(|e| explain(e, &batch))?;
+    let results = results.map_err(|e| explain(e, batch))?;
+    let result = batch.assemble(results).map_err(|e| explain(e, batch))?;
     write_result(dir, &result)?;
     let absent = election
         .guardians
@@ -583,7 +599,7 @@ pub fn combine(dir: &Path, threads: usize, progress: bool) -> Result<Combined> {
         result,
         present,
         absent,
-        manifest: election.setup.manifest,
+        manifest: election.setup.manifest.clone(),
     })
 }
 
@@ -663,6 +679,21 @@ pub fn failing_responses(dir: &Path, threads: usize) -> Result<BTreeMap<u32, Str
     failing_responses_in(dir, &dir.join(ROUND_DIR), threads)
 }
 
+/// [`failing_responses`] on a batch already read and checked.
+pub fn failing_responses_prepared(
+    dir: &Path,
+    prepared: &Prepared,
+    threads: usize,
+) -> Result<BTreeMap<u32, String>> {
+    failing_in(
+        &prepared.election,
+        &prepared.batch,
+        &prepared.digest,
+        &dir.join(ROUND_DIR),
+        threads,
+    )
+}
+
 /// [`failing_responses`] of the round whose messages are in `round` (an earlier round's
 /// folder, `decryption/round-<r>/`, to check an exclusion after the fact).
 pub fn failing_responses_in(
@@ -670,18 +701,26 @@ pub fn failing_responses_in(
     round: &Path,
     threads: usize,
 ) -> Result<BTreeMap<u32, String>> {
-    let election = Election::read(dir)?;
-    let batch = batch_from_record(dir, &election, threads, false)?;
-    let digest = batch_digest(&election.setup.h_e, &batch);
-    let (commitments, _) = read_commitments(round, &digest, batch.targets().len())?;
+    let p = Prepared::read(dir, threads, false)?;
+    failing_in(&p.election, &p.batch, &p.digest, round, threads)
+}
+
+fn failing_in(
+    election: &Election,
+    batch: &ElectionBatch<G>,
+    digest: &str,
+    round: &Path,
+    threads: usize,
+) -> Result<BTreeMap<u32, String>> {
+    let (commitments, _) = read_commitments(round, digest, batch.targets().len())?;
     let present: Vec<u32> = commitments.keys().copied().collect();
-    let (responses, unfit) = read_responses(round, &digest, &present)?;
+    let (responses, unfit) = read_responses(round, digest, &present)?;
     let combiner = election.combiner();
     let (pool, _) = crate::progress::pool(threads)?;
     let failing = pool.install(|| -> Result<BTreeMap<u32, usize>> {
         let challenges = combiner
             .challenges(batch.targets(), &commitments)
-            .map_err(|e| explain(e, &batch))?;
+            .map_err(|e| explain(e, batch))?;
         Ok(combiner.failing_responses(batch.targets(), &commitments, &challenges, &responses))
     })?;
     let mut out: BTreeMap<u32, String> = failing

@@ -13,7 +13,7 @@ use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use crate::error::{Context, Result, bail, ensure, refused};
+use crate::error::{Context, Result, bail, ensure};
 use crate::protocol::Envelope;
 use crate::protocol::{Receipt, SETUP_FILES};
 use entente_board::note::{NoteSigner, NoteVerifier};
@@ -24,7 +24,7 @@ use entente_record::ballot::chain::BallotChainJson;
 use entente_record::election::{ElectionSetup, read_json};
 
 use crate::board::{Key, Role};
-use crate::client::{check_receipt, next_nonce};
+use crate::client::{check_receipt, reserve_nonces};
 use crate::encrypt::{Challenge, ballot_paths, encrypt_into_record};
 use crate::files::write_atomically;
 
@@ -192,45 +192,65 @@ pub fn run(key: Key, opts: &DeviceOptions) -> Result<Vec<Acknowledged>> {
         .iter()
         .filter(|id| !submitted.contains(*id))
         .collect();
-    // In chain order, a few at a time: the server verifies the ballots in flight on its cores
-    // while this device waits (nonces may arrive out of order; the server's window takes each
-    // once). What was acknowledged is recorded before an error stops the run.
+    // In chain order, `in_flight` at a time: as soon as one is answered the next is sent, so
+    // the server always has ballots to verify on its cores while this device waits (nonces may
+    // arrive out of order; the server's window takes each once). The receipts are checked here,
+    // one by one, and what was acknowledged is recorded before an error stops the run.
     let url = format!("{server}/ballots");
-    for batch in pending.chunks(opts.in_flight.max(1)) {
-        let mut sent = Vec::with_capacity(batch.len());
-        for id in batch {
-            let path = dir.join(format!("eballot-{id}.json"));
-            let body =
-                std::fs::read(&path).with_context(|| format!("cannot read {}", path.display()))?;
-            let env = Envelope::sign(&signer, &origin, "ballot", next_nonce(&opts.state)?, &body);
-            sent.push(((*id).clone(), serde_json::to_vec(&env)?));
+    let next = std::sync::Mutex::new((0usize, 0..0u64));
+    let stop = std::sync::atomic::AtomicBool::new(false);
+    let mut failure = None;
+    let (tx, rx) = std::sync::mpsc::channel::<(String, Vec<u8>, Result<(u16, String)>)>();
+    std::thread::scope(|scope| -> Result<()> {
+        for _ in 0..opts.in_flight.max(1) {
+            let tx = tx.clone();
+            let (agent, url, next, stop, signer) = (&agent, &url, &next, &stop, &signer);
+            let (pending, dir, origin, state) = (&pending, &dir, &origin, &opts.state);
+            scope.spawn(move || {
+                while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                    // Taken and signed in turn, so that nonces follow the chain's order.
+                    let (id, signed) = {
+                        let Ok(mut guard) = next.lock() else { break };
+                        let (n, nonces) = &mut *guard;
+                        let Some(&id) = pending.get(*n) else { break };
+                        *n += 1;
+                        let path = dir.join(format!("eballot-{id}.json"));
+                        let signed = std::fs::read(&path)
+                            .with_context(|| format!("cannot read {}", path.display()))
+                            .and_then(|body| {
+                                if nonces.is_empty() {
+                                    *nonces = reserve_nonces(state, NONCES_AT_ONCE)?;
+                                }
+                                let nonce = nonces.next().unwrap_or_default();
+                                let env = Envelope::sign(signer, origin, "ballot", nonce, &body);
+                                Ok(serde_json::to_vec(&env)?)
+                            });
+                        (id.clone(), signed)
+                    };
+                    let (bytes, answer) = match signed {
+                        Ok(bytes) => {
+                            let answer = agent
+                                .post(url)
+                                .header("content-type", "application/json")
+                                .send(&bytes[..])
+                                .with_context(|| format!("POST {url}"))
+                                .and_then(|mut resp| {
+                                    let status = resp.status().as_u16();
+                                    Ok((status, resp.body_mut().read_to_string()?))
+                                });
+                            (bytes, answer)
+                        }
+                        Err(e) => (Vec::new(), Err(e)),
+                    };
+                    if tx.send((id, bytes, answer)).is_err() {
+                        break;
+                    }
+                }
+            });
         }
-        let answers: Vec<Result<(u16, String)>> = std::thread::scope(|scope| {
-            let handles: Vec<_> = sent
-                .iter()
-                .map(|(_, bytes)| {
-                    let (agent, url) = (&agent, &url);
-                    scope.spawn(move || -> Result<(u16, String)> {
-                        let mut resp = agent
-                            .post(url)
-                            .header("content-type", "application/json")
-                            .send(&bytes[..])
-                            .with_context(|| format!("POST {url}"))?;
-                        let status = resp.status().as_u16();
-                        Ok((status, resp.body_mut().read_to_string()?))
-                    })
-                })
-                .collect();
-            handles
-                .into_iter()
-                .map(|h| {
-                    h.join()
-                        .unwrap_or_else(|_| Err(refused!("a submission panicked")))
-                })
-                .collect()
-        });
-        let mut failure = None;
-        for ((id, bytes), answer) in sent.iter().zip(answers) {
+        drop(tx);
+        let mut unsaved = 0;
+        for (id, bytes, answer) in rx {
             let outcome = answer.and_then(|(status, text)| {
                 if status == 409 && text.contains("on the board already") {
                     // Acknowledged before, the answer lost: the board holds it.
@@ -244,10 +264,10 @@ pub fn run(key: Key, opts: &DeviceOptions) -> Result<Vec<Acknowledged>> {
                 let receipt: Receipt = serde_json::from_str(&text).with_context(|| {
                     format!("ballot {id}: the server's receipt is not readable")
                 })?;
-                let checkpoint_size =
-                    check_receipt(&receipt, bytes, &log).with_context(|| format!("ballot {id}"))?;
+                let checkpoint_size = check_receipt(&receipt, &bytes, &log)
+                    .with_context(|| format!("ballot {id}"))?;
                 client
-                    .hold_consistent(&opts.state, &receipt.checkpoint)
+                    .hold_deferred(&opts.state, &receipt.checkpoint)
                     .with_context(|| format!("ballot {id}"))?;
                 Ok(Some(Acknowledged {
                     ballot_id: id.clone(),
@@ -259,23 +279,43 @@ pub fn run(key: Key, opts: &DeviceOptions) -> Result<Vec<Acknowledged>> {
             match outcome {
                 Ok(ack) => {
                     acked.extend(ack);
-                    submitted.insert(id.clone());
+                    submitted.insert(id);
+                    unsaved += 1;
                 }
                 Err(e) => {
+                    stop.store(true, std::sync::atomic::Ordering::Relaxed);
                     failure.get_or_insert(e);
                 }
             }
+            if unsaved >= SAVE_EVERY {
+                client.save_held(&opts.state)?;
+                save_submitted(&submitted_path, &submitted)?;
+                unsaved = 0;
+            }
         }
-        let list: Vec<&str> = submitted.iter().map(String::as_str).collect();
-        write_atomically(&submitted_path, (list.join("\n") + "\n").as_bytes())?;
-        if let Some(e) = failure {
-            return Err(e);
-        }
+        Ok(())
+    })?;
+    client.save_held(&opts.state)?;
+    save_submitted(&submitted_path, &submitted)?;
+    if let Some(e) = failure {
+        return Err(e);
     }
     if opts.close {
         close(&signer, opts, &dir)?;
     }
     Ok(acked)
+}
+
+/// Acknowledged ballots between two saves of the `submitted` list (each save is durable, and
+/// a ballot acknowledged but not yet saved is only sent again, and answered 409, after a crash).
+const SAVE_EVERY: usize = 16;
+
+/// Nonces a device reserves with one write of its `nonce` file.
+const NONCES_AT_ONCE: u64 = 64;
+
+fn save_submitted(path: &Path, submitted: &BTreeSet<String>) -> Result<()> {
+    let list: Vec<&str> = submitted.iter().map(String::as_str).collect();
+    write_atomically(path, (list.join("\n") + "\n").as_bytes())
 }
 
 /// How long a device waits for the witnesses to cosign its close.

@@ -59,6 +59,9 @@ pub struct GuardianOptions {
     pub timeout: Duration,
     /// Decryption threads (0: all cores).
     pub threads: usize,
+    /// Whether `decrypt` checks every logged ballot itself (proofs, membership, codes), or
+    /// relies on the server's check before it logged each one (and on `entente verify`).
+    pub check_ballots: bool,
 }
 
 impl GuardianOptions {
@@ -571,6 +574,8 @@ pub fn decrypt(opts: &GuardianOptions, drill: Option<Drill>) -> Result<DecryptDo
     })?;
     let mut index = None;
     let mut answered: Option<Vec<u32>> = None;
+    // The ballots and the tally, read and checked once: the log cannot change them later.
+    let mut prepared: Option<crate::decrypt::Prepared> = None;
     loop {
         let m = opts.client.mirror(&opts.log_dir())?;
         let round = round_of(&m.view)?;
@@ -616,13 +621,18 @@ pub fn decrypt(opts: &GuardianOptions, drill: Option<Drill>) -> Result<DecryptDo
                 |m| m.view.of(kind::ENCRYPTED_TALLY).next().is_some(),
             )?;
             materialize(&m.view, &record)?;
-            let i = crate::decrypt::commit_with(
+            let p = match prepared.take() {
+                Some(p) => p,
+                None => prepare(opts, &record)?,
+            };
+            let i = crate::decrypt::commit_prepared(
                 &record,
+                &p,
                 &secret,
                 &opts.passphrase,
                 opts.threads,
-                false,
             )?;
+            prepared = Some(p);
             index = Some(i);
             let bytes = round_file(&record, &format!("commit-guardian-{i}.json"))?;
             opts.client
@@ -645,13 +655,19 @@ pub fn decrypt(opts: &GuardianOptions, drill: Option<Drill>) -> Result<DecryptDo
             let r = round_of(&m.view)?;
             if r.number == number && !r.wrote(kind::DECRYPTION_RESPONSE, &name) {
                 materialize(&m.view, &record)?;
-                let (i, responded) = crate::decrypt::respond_with(
+                let p = match prepared.take() {
+                    Some(p) => p,
+                    None => prepare(opts, &record)?,
+                };
+                let responded = crate::decrypt::respond_prepared(
                     &record,
+                    &p,
                     &secret,
                     &opts.passphrase,
                     opts.threads,
-                    false,
-                )?;
+                );
+                prepared = Some(p);
+                let (i, responded) = responded?;
                 let expected: BTreeSet<u32> = set.guardians.iter().copied().collect();
                 ensure!(
                     responded.iter().copied().collect::<BTreeSet<u32>>() == expected,
@@ -672,6 +688,18 @@ pub fn decrypt(opts: &GuardianOptions, drill: Option<Drill>) -> Result<DecryptDo
         }
         wait_round_change(opts, number)?;
     }
+}
+
+/// The decryption's batch from the guardian's copy of the log, each ballot read once and, if
+/// the guardian checks the ballots itself, checked in full; refused unless the tally is the
+/// product of the logged cast ballots.
+fn prepare(opts: &GuardianOptions, record: &Path) -> Result<crate::decrypt::Prepared> {
+    let election = crate::record::Election::read(record)?;
+    let files = crate::record::ballot_files(record)?;
+    let check = opts.check_ballots.then_some(&election.setup);
+    let logged = crate::record::Logged::read(&files, check, opts.threads, false)
+        .context("a logged ballot does not check: this guardian refuses to decrypt")?;
+    crate::decrypt::Prepared::from_logged(record, election, &logged)
 }
 
 /// A message this guardian wrote in the record's round folder, to post.
@@ -715,5 +743,6 @@ pub fn options(
         state: state.to_owned(),
         timeout,
         threads,
+        check_ballots: true,
     })
 }

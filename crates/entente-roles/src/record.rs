@@ -8,12 +8,14 @@ use std::path::{Path, PathBuf};
 use crate::error::{Context, Result, refused};
 use entente_core::decrypt::{Combiner, share_public_key};
 use entente_core::keys::{GuardianPublicKey, KeyContext, Quorum, VerifiedGuardianKey};
+use entente_core::tally::verify_ballot;
 use entente_group::P4096;
 use entente_record::ballot::json::{EncryptedBallotJson, read_batch};
-use entente_record::ballot::{EncryptedBallot, PublicKey};
+use entente_record::ballot::{BallotCiphertexts, BallotState, EncryptedBallot, PublicKey};
 use entente_record::election::{ElectionSetup, read_json};
 use entente_record::tally::{EncryptedTallyJson, EncryptedTallyRecord};
 use rand::TryRngCore;
+use rayon::prelude::*;
 
 type G = P4096;
 
@@ -123,31 +125,99 @@ pub fn ballot_files(dir: &Path) -> Result<Vec<PathBuf>> {
     Ok(out)
 }
 
-/// How many ballot files share one batched membership test when read.
-pub const MEMBERSHIP_BATCH: usize = 8;
+/// The ballots of a record as a tally's product and a decryption need them, from one pass over
+/// the files: every ballot's ciphertexts (read for range only, `UncheckedBallot`: they are
+/// only ever multiplied into a product compared with a checked tally), and the challenged
+/// ballots whole, with every element's subgroup membership proven, since each is decrypted.
+pub struct Logged {
+    /// Every ballot's id, state and ciphertexts, in file order.
+    pub ballots: Vec<BallotCiphertexts<G>>,
+    /// The challenged ballots, membership checked.
+    pub challenged: Vec<EncryptedBallot<G>>,
+}
 
-/// Reads a few ballot files (at most [`MEMBERSHIP_BATCH`] at a time, for one batched test of
-/// their elements' subgroup membership, `Group::batch_is_member`, instead of one exponentiation
-/// each). Each result is the ballot or why it cannot be read, naming the file and JSON path.
-pub fn read_ballots(files: &[PathBuf]) -> Vec<Result<EncryptedBallot<G>, String>> {
-    let jsons: Vec<Result<EncryptedBallotJson, String>> = files
-        .iter()
-        .map(|f| read_json::<EncryptedBallotJson>(f).map_err(|e| e.to_string()))
-        .collect();
-    let ok: Vec<&EncryptedBallotJson> = jsons.iter().filter_map(|j| j.as_ref().ok()).collect();
-    let mut read = read_batch::<G, _>(&ok, &mut rand::rngs::OsRng.unwrap_err()).into_iter();
-    jsons
-        .into_iter()
-        .zip(files)
-        .map(|(j, f)| match j {
-            Err(e) => Err(e),
-            Ok(_) => match read.next() {
-                Some(Ok(b)) => Ok(b),
-                Some(Err(e)) => Err(format!("{}: {e}", f.display())),
-                None => Err(format!("{}: not read", f.display())),
-            },
+/// A challenged ballot as [`Logged::read`] met it: checked already, or to read with its
+/// membership.
+enum Challenged {
+    Checked(Box<EncryptedBallot<G>>),
+    Json(Box<EncryptedBallotJson>),
+}
+
+impl Logged {
+    /// Reads `files` on the pool's threads; the first file that does not read is the error,
+    /// naming it and the JSON path. With `check`, every ballot is also checked in full for that
+    /// election (`verify_ballot`: structure, proofs, membership, codes), and the first that
+    /// fails is the error.
+    pub fn read(
+        files: &[PathBuf],
+        check: Option<&ElectionSetup<G>>,
+        threads: usize,
+        progress: bool,
+    ) -> Result<Self> {
+        let (pool, _) = crate::progress::pool(threads)?;
+        let what = if check.is_some() {
+            "checking ballots"
+        } else {
+            "reading ballots"
+        };
+        let bar = crate::progress::bar(progress, files.len(), what);
+        let key = check.map(ElectionSetup::public_key);
+        type One = (BallotCiphertexts<G>, Option<Challenged>);
+        let read: Vec<One> = pool
+            .install(|| {
+                files
+                    .par_iter()
+                    .map(|f| {
+                        let json =
+                            read_json::<EncryptedBallotJson>(f).map_err(|e| e.to_string())?;
+                        let b = json
+                            .read_unchecked::<G>()
+                            .map_err(|e| format!("{}: {e}", f.display()))?;
+                        bar.inc(1);
+                        let challenged = b.state() == BallotState::Challenged;
+                        match (check, &key) {
+                            (Some(setup), Some(key)) => {
+                                let mut rng = rand::rngs::OsRng.unwrap_err();
+                                let v =
+                                    verify_ballot(&setup.h_e, key, &setup.manifest, b, &mut rng)
+                                        .map_err(|e| format!("{}: {e}", f.display()))?;
+                                let b = v.ballot();
+                                let keep =
+                                    challenged.then(|| Challenged::Checked(Box::new(b.clone())));
+                                Ok((BallotCiphertexts::of(b), keep))
+                            }
+                            _ => Ok((
+                                b.ciphertexts(),
+                                challenged.then(|| Challenged::Json(Box::new(json))),
+                            )),
+                        }
+                    })
+                    .collect::<Result<_, String>>()
+            })
+            .map_err(|e| refused!("{e}"))?;
+        bar.finish_and_clear();
+        let (ballots, kept): (Vec<_>, Vec<_>) = read.into_iter().unzip();
+        let mut challenged = Vec::new();
+        let mut jsons = Vec::new();
+        for c in kept.into_iter().flatten() {
+            match c {
+                Challenged::Checked(b) => challenged.push(*b),
+                Challenged::Json(j) => jsons.push(*j),
+            }
+        }
+        // Decrypted one by one, so their elements' membership is proven (in one batch).
+        let refs: Vec<&EncryptedBallotJson> = jsons.iter().collect();
+        for (b, j) in read_batch::<G, _>(&refs, &mut rand::rngs::OsRng.unwrap_err())
+            .into_iter()
+            .zip(&jsons)
+        {
+            challenged.push(b.map_err(|e| refused!("challenged ballot {}: {e}", j.ballot_id))?);
+        }
+        Ok(Self {
+            ballots,
+            challenged,
         })
-        .collect()
+    }
 }
 
 /// `encrypted_tally.json`.

@@ -12,9 +12,11 @@ use std::time::{Duration, Instant};
 use crate::error::{Result, bail};
 use entente_core::tally::{EncryptedTally, VerifiedBallot, verify_ballot};
 use entente_group::P4096;
+use entente_record::ballot::json::EncryptedBallotJson;
 use entente_record::ballot::{BallotState, EncryptedBallot};
-use entente_record::election::ElectionSetup;
+use entente_record::election::{ElectionSetup, read_json};
 use entente_record::tally::EncryptedTallyJson;
+use rand::TryRngCore;
 use rayon::prelude::*;
 
 use crate::record;
@@ -60,29 +62,30 @@ pub fn aggregate(
     let (pool, threads) = crate::progress::pool(threads)?;
     let bar = crate::progress::bar(progress, files.len(), "checking ballots");
     let start = Instant::now();
-    // Ballots are read in small groups whose membership is proven in one batched test.
+    // Each ballot read for range, its elements' membership proven by its proofs' chains.
     let checked: Vec<Checked> = pool.install(|| {
         files
-            .par_chunks(record::MEMBERSHIP_BATCH)
-            .flat_map_iter(|part| {
-                let read = record::read_ballots(part);
-                read.into_iter()
-                    .zip(part)
-                    .map(|(b, f)| {
-                        let out = match b.and_then(|b| {
-                            verify_ballot(&setup.h_e, &key, &setup.manifest, b)
-                                .map_err(|e| e.to_string())
-                        }) {
-                            Ok(v) => Checked::Ok(Box::new(v)),
-                            Err(reason) => Checked::Refused(Refused {
-                                file: f.clone(),
-                                reason,
-                            }),
-                        };
-                        bar.inc(1);
-                        out
+            .par_iter()
+            .map(|f| {
+                let out = match read_json::<EncryptedBallotJson>(f)
+                    .map_err(|e| e.to_string())
+                    .and_then(|j| {
+                        j.read_unchecked::<G>()
+                            .map_err(|e| format!("{}: {e}", f.display()))
                     })
-                    .collect::<Vec<_>>()
+                    .and_then(|b| {
+                        let mut rng = rand::rngs::OsRng.unwrap_err();
+                        verify_ballot(&setup.h_e, &key, &setup.manifest, b, &mut rng)
+                            .map_err(|e| e.to_string())
+                    }) {
+                    Ok(v) => Checked::Ok(Box::new(v)),
+                    Err(reason) => Checked::Refused(Refused {
+                        file: f.clone(),
+                        reason,
+                    }),
+                };
+                bar.inc(1);
+                out
             })
             .collect()
     });

@@ -238,7 +238,7 @@ impl AppState {
 
     /// Every ballot on the log (read for the checks that involve all of them; the server
     /// checked each before logging it, so only membership is tested again, in one batch).
-    pub(crate) fn logged_ballots(&self) -> ApiResult<Vec<EncryptedBallot<G>>> {
+    pub(crate) fn logged_ballots(&self) -> ApiResult<Vec<EncryptedBallotJson>> {
         let mut jsons = Vec::new();
         self.read(|b| {
             let size = b.storage().size().map_err(ApiError::internal)?;
@@ -265,11 +265,7 @@ impl AppState {
             }
             Ok(())
         })?;
-        let refs: Vec<&EncryptedBallotJson> = jsons.iter().collect();
-        read_batch::<G, _>(&refs, &mut rand::rngs::OsRng.unwrap_err())
-            .into_iter()
-            .map(|r| r.map_err(ApiError::internal))
-            .collect()
+        Ok(jsons)
     }
 
     /// A device's closing chain lists exactly the ballots it has on the log, its last code
@@ -332,7 +328,14 @@ impl AppState {
         let json: EncryptedTallyJson =
             serde_json::from_slice(body).map_err(|e| invalid(e.to_string()))?;
         let tally = json.read::<G>().map_err(|e| invalid(e.to_string()))?;
-        let ballots = self.logged_ballots()?;
+        // Their ciphertexts only: this server checked each ballot before it logged it, and a
+        // product equal to the (checked) tally needs no membership of its factors.
+        let ballots = self
+            .logged_ballots()?
+            .iter()
+            .map(|j| j.read_unchecked::<G>().map(|b| b.ciphertexts()))
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(ApiError::internal)?;
         entente_core::tally::check_is_product(&tally, &ballots)
             .map_err(|e| invalid(format!("encrypted_tally.json: {e} (eq. (62))")))
     }
@@ -362,11 +365,13 @@ impl AppState {
             .map_err(ApiError::internal)?
             .read::<G>()
             .map_err(ApiError::internal)?;
-        let challenged: Vec<EncryptedBallot<G>> = self
-            .logged_ballots()?
-            .into_iter()
-            .filter(|b| b.state == entente_record::ballot::BallotState::Challenged)
-            .collect();
+        let jsons = self.logged_ballots()?;
+        let refs: Vec<&EncryptedBallotJson> = jsons.iter().filter(|j| j.state != "CAST").collect();
+        let challenged: Vec<EncryptedBallot<G>> =
+            read_batch::<G, _>(&refs, &mut rand::rngs::OsRng.unwrap_err())
+                .into_iter()
+                .collect::<Result<_, _>>()
+                .map_err(ApiError::internal)?;
         check_result(&election, &tally, &challenged, body).map_err(invalid)
     }
 

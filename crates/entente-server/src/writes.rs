@@ -8,7 +8,7 @@ use axum::http::StatusCode;
 use entente_board::Entry;
 use entente_board::note::{Checkpoint, SignedNote};
 use entente_group::P4096;
-use entente_record::ballot::json::{EncryptedBallotJson, read_batch};
+use entente_record::ballot::json::EncryptedBallotJson;
 use rand::TryRngCore;
 
 use entente_roles::protocol::kind;
@@ -78,21 +78,21 @@ pub(crate) async fn submit_ballot(
         let json: EncryptedBallotJson = serde_json::from_slice(&body)
             .map_err(|e| ApiError::bad(format!("the ballot is not an encrypted ballot: {e}")))?;
         let invalid = |what: String| ApiError(StatusCode::UNPROCESSABLE_ENTITY, what);
-        // Subgroup membership of all the ballot's elements in one randomized test (as the
-        // verifier reads ballots) instead of one exponentiation per element.
-        let ballot = read_batch::<G, _>(&[&json], &mut rand::rngs::OsRng.unwrap_err())
-            .pop()
-            .ok_or_else(|| ApiError::internal("no ballot read"))?
+        // Read for range here; the subgroup membership of its elements is proven by the
+        // exponentiations its proofs need (`UncheckedBallot::check`).
+        let ballot = json
+            .read_unchecked::<G>()
             .map_err(|e| invalid(format!("ballot {}: {e}", json.ballot_id)))?;
         workflow.check_device_open(&env.author)?;
-        workflow.check_style(&env.author, &ballot.ballot_style_id)?;
-        let code = ballot.confirmation_code.to_hex().to_ascii_lowercase();
-        let id = ballot.ballot_id.clone();
+        workflow.check_style(&env.author, ballot.ballot_style_id())?;
+        let code = ballot.confirmation_code().to_hex().to_ascii_lowercase();
+        let id = ballot.ballot_id().to_owned();
         entente_core::tally::verify_ballot(
             &election.h_e,
             &election.key,
             &election.manifest,
             ballot,
+            &mut rand::rngs::OsRng.unwrap_err(),
         )
         .map_err(|e| invalid(e.to_string()))?;
         // Unique id and code: reserved while in flight, then checked against the log.

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 
 use entente_group::P4096;
 use entente_record::ballot::chain::BallotChainJson;
-use entente_record::ballot::json::{EncryptedBallotJson, read_batch};
+use entente_record::ballot::json::{EncryptedBallotJson, UncheckedBallot};
 use entente_record::ballot::{BallotState, Ciphertext, EncryptedBallot, hashes};
 use entente_record::election::read_json;
 use entente_record::tally::EncryptedTallyRecord;
@@ -24,8 +24,6 @@ type G = P4096;
 /// Ballots read and checked at a time: enough to keep every core busy, few enough that memory
 /// does not grow with the record.
 pub(crate) const CHUNK: usize = 256;
-/// Ballots whose elements share one batched membership test.
-const MEMBERSHIP_BATCH: usize = 8;
 
 /// What the ballot pass found.
 pub(crate) struct BallotPass {
@@ -137,9 +135,15 @@ struct Checked {
     v7: Check,
 }
 
-fn check_one(setup: &Setup, device: &str, ballot: EncryptedBallot<G>) -> Checked {
+/// A ballot's own checks, Verification 5.A first: the first element out of the subgroup is the
+/// error (its JSON path), and the ballot is not checked further.
+fn check_one(
+    setup: &Setup,
+    device: &str,
+    ballot: UncheckedBallot<G>,
+) -> Result<Checked, RecordError> {
     let (mut v5, mut v6, mut v7) = (Check::new(5), Check::new(6), Check::new(7));
-    let who = format!("device {device}, ballot {}", ballot.ballot_id);
+    let who = format!("device {device}, ballot {}", ballot.ballot_id());
     let mut record = |f: entente_record::ballot::BallotFailure| {
         let object = match (&f.contest, &f.selection) {
             (Some(c), Some(s)) => format!("{who}, contest {c}, selection {s}"),
@@ -152,6 +156,11 @@ fn check_one(setup: &Setup, device: &str, ballot: EncryptedBallot<G>) -> Checked
             _ => v7.fail(object, f.what),
         }
     };
+    let structure = ballot.structure_failures(&setup.manifest);
+    // Membership of α, β from the proofs' squaring chains, the other elements batched.
+    let mut rng = rand::rngs::OsRng.unwrap_err();
+    let (ballot, counts, failures) =
+        ballot.check(Revision::V2_0_0, &setup.h_e, &setup.key, &mut rng)?;
     if ballot.election_id.is_some_and(|e| e != setup.h_e) {
         record(entente_record::ballot::BallotFailure {
             verification: 7,
@@ -160,14 +169,12 @@ fn check_one(setup: &Setup, device: &str, ballot: EncryptedBallot<G>) -> Checked
             what: "its election_id is not this election's H_E".into(),
         });
     }
-    let structure = ballot.structure_failures(&setup.manifest);
     structure.into_iter().for_each(&mut record);
-    let (counts, failures) = ballot.check(Revision::V2_0_0, &setup.h_e, &setup.key);
     failures.into_iter().for_each(&mut record);
     v5.checked = counts.selections;
     v6.checked = counts.contests;
     v7.checked = 1;
-    Checked { ballot, v5, v6, v7 }
+    Ok(Checked { ballot, v5, v6, v7 })
 }
 
 /// What is kept of a ballot id or confirmation code to find repeats: 128 bits of its SHA-256,
@@ -181,9 +188,6 @@ pub(crate) fn id_key(id: &str) -> IdKey {
     k.copy_from_slice(&d[..16]);
     k
 }
-
-/// A ballot file as read: its device, file and ballot.
-type Read<'a> = (usize, &'a PathBuf, EncryptedBallot<G>);
 
 /// A ballot file as checked.
 enum Outcome<'a> {
@@ -245,52 +249,30 @@ pub(crate) fn check_all(
     let h_0 = hashes::chain_start(&setup.h_e, &setup.baux0);
 
     for chunk in work.chunks(CHUNK) {
-        // Read, with the elements' membership proven in batches, then check, all in parallel.
+        // Read for range, then checked, all in parallel, membership included (`check_one`).
         // A ballot with an element of Z_p outside the subgroup fails 5.A and is not checked
         // further; anything unreadable stops the verification.
         let mut checked: Vec<(usize, &PathBuf, Checked)> = Vec::with_capacity(chunk.len());
-        let parts: Vec<Vec<Outcome<'_>>> = chunk
-            .par_chunks(MEMBERSHIP_BATCH)
-            .map(|part| {
-                let jsons = part
-                    .iter()
-                    .map(|(_, f)| {
-                        read_json::<EncryptedBallotJson>(f).map_err(|e| ReadError::file(f, e))
-                    })
-                    .collect::<Result<Vec<_>, _>>()?;
-                let refs: Vec<&EncryptedBallotJson> = jsons.iter().collect();
-                let mut rng = rand::rngs::OsRng.unwrap_err();
-                read_batch::<G, _>(&refs, &mut rng)
-                    .into_iter()
-                    .zip(part)
-                    .zip(&jsons)
-                    .map(|((b, (d, f)), json)| match b {
-                        Ok(b) => Ok(Ok((*d, *f, b))),
-                        Err(RecordError::NotInGroup { path }) => Ok(Err(Outcome::NotInGroup {
-                            device: *d,
-                            id: json.ballot_id.clone(),
-                            path,
-                        })),
-                        Err(e) => Err(ReadError::file(f, e)),
-                    })
-                    .collect::<Result<Vec<Result<Read<'_>, Outcome<'_>>>, _>>()
-                    // Checked in the same task, so that no core waits for the whole chunk to
-                    // be read; rayon shares the ballots of a busy task with an idle core.
-                    .map(|read| {
-                        read.into_par_iter()
-                            .map(|o| match o {
-                                Ok((d, f, b)) => Outcome::Checked(
-                                    d,
-                                    f,
-                                    Box::new(check_one(setup, &devices[d].name, b)),
-                                ),
-                                Err(not_read) => not_read,
-                            })
-                            .collect()
-                    })
+        let parts: Vec<Outcome<'_>> = chunk
+            .par_iter()
+            .map(|(d, f)| {
+                let json =
+                    read_json::<EncryptedBallotJson>(f).map_err(|e| ReadError::file(f, e))?;
+                let b = json
+                    .read_unchecked::<G>()
+                    .map_err(|e| ReadError::file(f, e))?;
+                Ok(match check_one(setup, &devices[*d].name, b) {
+                    Ok(c) => Outcome::Checked(*d, f, Box::new(c)),
+                    Err(RecordError::NotInGroup { path }) => Outcome::NotInGroup {
+                        device: *d,
+                        id: json.ballot_id.clone(),
+                        path,
+                    },
+                    Err(e) => return Err(ReadError::file(f, e)),
+                })
             })
             .collect::<Result<_, _>>()?;
-        for o in parts.into_iter().flatten() {
+        for o in parts {
             match o {
                 Outcome::Checked(d, f, c) => checked.push((d, f, *c)),
                 Outcome::NotInGroup { device, id, path } => {

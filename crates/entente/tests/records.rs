@@ -452,8 +452,8 @@ fn record_tally_aggregates_and_decrypts(name: &str) {
     };
     use entente_core::tally::{EncryptedTally, verify_ballot};
     use entente_group::SecretScalar;
+    use entente_record::ballot::BallotState;
     use entente_record::ballot::json::EncryptedBallotJson;
-    use entente_record::ballot::{BallotState, EncryptedBallot};
     use entente_record::election::ElectionSetup;
     use entente_record::tally::{DecryptedTally, DecryptedTallyJson, EncryptedTallyJson};
     use rand::SeedableRng;
@@ -479,11 +479,11 @@ fn record_tally_aggregates_and_decrypts(name: &str) {
     let verified: Vec<_> = files
         .par_iter()
         .map(|f| {
-            let b: EncryptedBallot<G> = serde_json::from_value::<EncryptedBallotJson>(json(f))
+            let b = serde_json::from_value::<EncryptedBallotJson>(json(f))
                 .unwrap()
-                .read()
+                .read_unchecked::<G>()
                 .unwrap();
-            verify_ballot(&setup.h_e, &key, &setup.manifest, b).unwrap()
+            verify_ballot(&setup.h_e, &key, &setup.manifest, b, &mut rand::rng()).unwrap()
         })
         .collect();
     let (cast, challenged): (Vec<_>, Vec<_>) = verified

@@ -6,7 +6,10 @@ use crate::CoreError;
 use std::collections::{BTreeMap, BTreeSet};
 
 use entente_group::Group;
-use entente_record::ballot::{BallotState, Ciphertext, EncryptedBallot, PublicKey};
+use entente_record::ballot::json::UncheckedBallot;
+use entente_record::ballot::{
+    BallotCiphertexts, BallotState, Ciphertext, EncryptedBallot, PublicKey,
+};
 use entente_record::manifest::Manifest;
 pub use entente_record::tally::{EncryptedTallyRecord, TallyContest, TallySelection};
 use entente_record::{HashValue, Revision};
@@ -18,10 +21,10 @@ use entente_record::{HashValue, Revision};
 /// the count (a subset of ballots, or a single voter's choices).
 pub fn check_is_product<G: Group>(
     tally: &EncryptedTallyRecord<G>,
-    ballots: &[EncryptedBallot<G>],
+    ballots: &[BallotCiphertexts<G>],
 ) -> Result<(), CoreError> {
     let wrong = |what: String| Err(CoreError::NotTheProduct(what));
-    let by_id: BTreeMap<&str, &EncryptedBallot<G>> =
+    let by_id: BTreeMap<&str, &BallotCiphertexts<G>> =
         ballots.iter().map(|b| (b.ballot_id.as_str(), b)).collect();
     let mut seen = BTreeSet::new();
     let mut products: BTreeMap<(&str, &str), Ciphertext<G>> = BTreeMap::new();
@@ -34,12 +37,12 @@ pub fn check_is_product<G: Group>(
             Some(_) => return wrong(format!("ballot {id} was challenged, not cast")),
             None => return wrong(format!("ballot {id} is not a ballot of the log")),
         };
-        for c in &b.contests {
-            for s in &c.selections {
+        for (contest, selections) in &b.contests {
+            for (selection, ct) in selections {
                 let p = products
-                    .entry((c.contest_id.as_str(), s.selection_id.as_str()))
+                    .entry((contest.as_str(), selection.as_str()))
                     .or_insert_with(Ciphertext::zero);
-                *p = p.add(&s.ciphertext);
+                *p = p.add(ct);
             }
         }
     }
@@ -93,18 +96,19 @@ impl<G: Group> VerifiedBallot<G> {
 /// contests in manifest order, every option in order, the proofs' ranges (R, L) and the proofs
 /// themselves, the contest hashes and the confirmation code (with the ballot's own B_aux; the
 /// chain is a device-level check).
-pub fn verify_ballot<G: Group>(
+pub fn verify_ballot<G: Group, R: rand::CryptoRng + rand::RngCore + ?Sized>(
     h_e: &HashValue,
     key: &PublicKey<G>,
     manifest: &Manifest,
-    ballot: EncryptedBallot<G>,
+    ballot: UncheckedBallot<G>,
+    rng: &mut R,
 ) -> Result<VerifiedBallot<G>, CoreError> {
-    let id = ballot.ballot_id.clone();
+    let id = ballot.ballot_id().to_owned();
     let structure = |what: String| CoreError::BallotStructure {
         ballot: id.clone(),
         what,
     };
-    if ballot.election_id.is_some_and(|e| e != *h_e) {
+    if ballot.election_id().is_some_and(|e| e != h_e) {
         return Err(CoreError::OtherElection(id));
     }
     if let Some(f) = ballot.structure_failures(manifest).into_iter().next() {
@@ -120,9 +124,17 @@ pub fn verify_ballot<G: Group>(
             None => structure(f.what),
         });
     }
-    ballot
-        .verify_proofs_and_codes(Revision::V2_0_0, h_e, key)
+    // Membership of every element (5.A) with the proofs' own exponentiations.
+    let (ballot, _, failures) = ballot
+        .check(Revision::V2_0_0, h_e, key, rng)
         .map_err(|e| structure(e.to_string()))?;
+    if let Some(f) = failures.into_iter().next() {
+        return Err(structure(format!(
+            "{} (Verification {})",
+            f.describe(),
+            f.verification
+        )));
+    }
     Ok(VerifiedBallot(ballot))
 }
 
@@ -160,6 +172,51 @@ impl<G: Group> EncryptedTally<G> {
             cast_ballot_ids: Vec::new(),
             counted: BTreeSet::new(),
         }
+    }
+
+    /// The product (eq. (62)) of the cast ballots of a log, in the log's order, from their
+    /// ciphertexts alone: what the administrator publishes without checking each ballot again.
+    /// It relies on the board's check of every ballot before it logged it; every guardian checks
+    /// that the tally is this product before decrypting, and every verifier checks each ballot.
+    /// A ballot id twice, or a contest or selection the manifest lacks, is refused.
+    pub fn of_logged<'a>(
+        manifest: &Manifest,
+        ballots: impl IntoIterator<Item = &'a BallotCiphertexts<G>>,
+    ) -> Result<Self, CoreError> {
+        let mut t = Self::new(manifest);
+        for b in ballots {
+            if b.state != BallotState::Cast {
+                continue;
+            }
+            if !t.counted.insert(b.ballot_id.clone()) {
+                return Err(CoreError::DuplicateBallot(b.ballot_id.clone()));
+            }
+            for (contest, selections) in &b.contests {
+                let structure = |what: String| CoreError::BallotStructure {
+                    ballot: b.ballot_id.clone(),
+                    what,
+                };
+                let tc = t
+                    .contests
+                    .iter_mut()
+                    .find(|tc| &tc.contest_id == contest)
+                    .ok_or_else(|| structure(format!("contest {contest} is not the manifest's")))?;
+                for (selection, ct) in selections {
+                    let ts = tc
+                        .selections
+                        .iter_mut()
+                        .find(|ts| &ts.selection_id == selection)
+                        .ok_or_else(|| {
+                            structure(format!(
+                                "contest {contest} has no selection {selection} in the manifest"
+                            ))
+                        })?;
+                    ts.ciphertext = ts.ciphertext.add(ct);
+                }
+            }
+            t.cast_ballot_ids.push(b.ballot_id.clone());
+        }
+        Ok(t)
     }
 
     /// Adds a verified cast ballot (eq. (62)). A challenged ballot or a ballot id already

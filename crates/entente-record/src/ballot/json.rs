@@ -10,8 +10,8 @@ use entente_group::{Group, Scalar};
 use serde::{Deserialize, Serialize};
 
 use super::{
-    BallotState, Ciphertext, EncryptedBallot, EncryptedContest, EncryptedContestData,
-    EncryptedSelection, ProofPair, RangeProof,
+    BallotCiphertexts, BallotCounts, BallotFailure, BallotState, Ciphertext, EncryptedBallot,
+    EncryptedContest, EncryptedContestData, EncryptedSelection, ProofPair, PublicKey, RangeProof,
 };
 use crate::{HashValue, RecordError};
 
@@ -349,6 +349,105 @@ impl EncryptedBallotJson {
             is_preencrypt: b.is_preencrypt,
             primary_nonce: None,
         }
+    }
+}
+
+/// A ballot whose elements were read for range only (1 ≤ x < p, `Group::element_from_bytes_unchecked`),
+/// not yet for membership of the order-q subgroup. Nothing but [`UncheckedBallot::check`], which
+/// proves that membership on the way, turns it into an [`EncryptedBallot`]; its ciphertexts
+/// alone ([`UncheckedBallot::ciphertexts`]) serve a product compared with a checked tally.
+#[derive(Debug, Clone)]
+pub struct UncheckedBallot<G: Group>(EncryptedBallot<G>);
+
+impl<G: Group> From<EncryptedBallot<G>> for UncheckedBallot<G> {
+    /// A ballot already checked is in particular one whose membership is still to prove.
+    fn from(b: EncryptedBallot<G>) -> Self {
+        Self(b)
+    }
+}
+
+impl EncryptedBallotJson {
+    /// The ballot with every value checked as [`EncryptedBallotJson::read`] checks it except the
+    /// subgroup membership of its elements, which [`UncheckedBallot::check`] proves with the
+    /// exponentiations its proofs need anyway.
+    pub fn read_unchecked<G: Group>(&self) -> Result<UncheckedBallot<G>, RecordError> {
+        self.read_as(Membership::Deferred).map(UncheckedBallot)
+    }
+}
+
+impl<G: Group> UncheckedBallot<G> {
+    /// The ballot's id.
+    pub fn ballot_id(&self) -> &str {
+        &self.0.ballot_id
+    }
+
+    /// Cast or challenged.
+    pub fn state(&self) -> BallotState {
+        self.0.state
+    }
+
+    /// The ballot's style.
+    pub fn ballot_style_id(&self) -> &str {
+        &self.0.ballot_style_id
+    }
+
+    /// The ballot's confirmation code H_C (checked against its contests by
+    /// [`UncheckedBallot::check`]).
+    pub fn confirmation_code(&self) -> &HashValue {
+        &self.0.confirmation_code
+    }
+
+    /// The ballot's election id, if it names one.
+    pub fn election_id(&self) -> Option<&HashValue> {
+        self.0.election_id.as_ref()
+    }
+
+    /// [`EncryptedBallot::structure_failures`]: the structure needs no membership.
+    pub fn structure_failures(&self, manifest: &crate::manifest::Manifest) -> Vec<BallotFailure> {
+        self.0.structure_failures(manifest)
+    }
+
+    /// The ciphertexts of the selections, for a product that is compared with a checked tally
+    /// (eq. (62)): equal products need no membership of their factors.
+    pub fn ciphertexts(&self) -> BallotCiphertexts<G> {
+        BallotCiphertexts::of(&self.0)
+    }
+
+    /// Verification 5.A for every element, then [`EncryptedBallot::check`]: each selection's α
+    /// and β exactly by the squaring chains of its range proof (`Group::vartime_pow_many_checked`,
+    /// five products more than the proof), the contest data's C_0 and the serial number, which
+    /// no proof raises, in one batched test (`Group::batch_is_member`). The first element out of
+    /// the subgroup is the error ([`RecordError::NotInGroup`], with its JSON path), and the rest
+    /// of the ballot is not checked; otherwise the ballot, now checked, with its counts and the
+    /// other checks' failures.
+    #[allow(clippy::type_complexity)]
+    pub fn check<R: rand::CryptoRng + rand::RngCore + ?Sized>(
+        self,
+        revision: crate::Revision,
+        h_e: &HashValue,
+        key: &PublicKey<G>,
+        rng: &mut R,
+    ) -> Result<(EncryptedBallot<G>, BallotCounts, Vec<BallotFailure>), RecordError> {
+        let others: Vec<(String, &G::Element)> = self
+            .0
+            .elements()
+            .filter(|(path, _)| !path.contains(".encrypted_vote."))
+            .collect();
+        let refs: Vec<&G::Element> = others.iter().map(|(_, e)| *e).collect();
+        if !G::batch_is_member(&refs, rng) {
+            let outside = others
+                .iter()
+                .find(|(_, e)| G::element_from_bytes(&G::element_to_bytes(e)).is_err());
+            // Every element alone a member means the batch erred (probability 2^-127).
+            if let Some((path, _)) = outside {
+                return Err(RecordError::NotInGroup { path: path.clone() });
+            }
+        }
+        let (counts, failures) = self
+            .0
+            .check_with(revision, h_e, key, true)
+            .map_err(|path| RecordError::NotInGroup { path })?;
+        Ok((self.0, counts, failures))
     }
 }
 

@@ -71,6 +71,44 @@ impl<G: Group> EncryptedContest<G> {
     }
 }
 
+/// What a tally's product (eq. (62)) takes of a ballot: its id, its state and its selections'
+/// ciphertexts, contest by contest.
+#[derive(Debug, Clone)]
+pub struct BallotCiphertexts<G: Group> {
+    /// The ballot's id.
+    pub ballot_id: String,
+    /// Cast or challenged.
+    pub state: BallotState,
+    /// (contest id, its selections), in the ballot's order.
+    pub contests: Vec<(String, Vec<SelectionCiphertext<G>>)>,
+}
+
+/// A selection's id and ciphertext.
+pub type SelectionCiphertext<G> = (String, Ciphertext<G>);
+
+impl<G: Group> BallotCiphertexts<G> {
+    /// The ciphertexts of `b`.
+    pub fn of(b: &EncryptedBallot<G>) -> Self {
+        Self {
+            ballot_id: b.ballot_id.clone(),
+            state: b.state,
+            contests: b
+                .contests
+                .iter()
+                .map(|c| {
+                    (
+                        c.contest_id.clone(),
+                        c.selections
+                            .iter()
+                            .map(|s| (s.selection_id.clone(), s.ciphertext.clone()))
+                            .collect(),
+                    )
+                })
+                .collect(),
+        }
+    }
+}
+
 /// Which part of a ballot a check failed on, for the message.
 fn at(contest: &str, selection: Option<&str>) -> String {
     match selection {
@@ -132,21 +170,59 @@ impl<G: Group> EncryptedBallot<G> {
         h_e: &HashValue,
         key: &PublicKey<G>,
     ) -> (BallotCounts, Vec<BallotFailure>) {
+        match self.check_with(revision, h_e, key, false) {
+            Ok(out) => out,
+            // Only the chains' membership test stops a check, and it is not asked for here.
+            Err(path) => (
+                BallotCounts::default(),
+                vec![BallotFailure::new(
+                    5,
+                    None,
+                    None,
+                    format!("5.A: {path} is not in Z_p^r"),
+                )],
+            ),
+        }
+    }
+
+    /// [`EncryptedBallot::check`]; with `membership`, every selection's α and β is also proven
+    /// in the group by the squaring chains its range proof raises them on
+    /// (`RangeProof::verify_checked`), and the first that is not stops the check: its JSON path
+    /// is the error.
+    pub(crate) fn check_with(
+        &self,
+        revision: crate::Revision,
+        h_e: &HashValue,
+        key: &PublicKey<G>,
+        membership: bool,
+    ) -> Result<(BallotCounts, Vec<BallotFailure>), String> {
         let mut counts = BallotCounts::default();
         let mut failures = Vec::new();
-        for c in &self.contests {
-            for s in &c.selections {
+        for (ci, c) in self.contests.iter().enumerate() {
+            for (si, s) in c.selections.iter().enumerate() {
                 counts.selections += 1;
-                if let Err(e) = s.proof.verify(h_e, key, &s.ciphertext) {
-                    failures.push(BallotFailure::new(
+                let verified = if membership {
+                    s.proof.verify_checked(h_e, key, &s.ciphertext)
+                } else {
+                    s.proof.verify(h_e, key, &s.ciphertext)
+                };
+                match verified {
+                    Ok(()) => {}
+                    Err(RecordError::NotInGroup { path }) => {
+                        return Err(format!(
+                            "contests[{ci}].selections[{si}].encrypted_vote.{path}"
+                        ));
+                    }
+                    Err(e) => failures.push(BallotFailure::new(
                         5,
                         Some(&c.contest_id),
                         Some(&s.selection_id),
                         format!("5.D: {e}"),
-                    ));
+                    )),
                 }
             }
             counts.contests += 1;
+            // The product of members is a member: (ᾱ, β̄) needs no test of its own.
             if let Err(e) = c.proof.verify(h_e, key, &c.total()) {
                 failures.push(BallotFailure::new(
                     6,
@@ -188,7 +264,7 @@ impl<G: Group> EncryptedBallot<G> {
                     .into(),
             ));
         }
-        (counts, failures)
+        Ok((counts, failures))
     }
 
     /// [`EncryptedBallot::check`], stopping at the first failure.

@@ -73,9 +73,9 @@ impl<G: Group> RangeProof<G> {
         let challenges: Vec<&G::Scalar> = self.pairs.iter().map(|p| &p.challenge).collect();
         let not_in_group = |path: &str| RecordError::NotInGroup { path: path.into() };
         let alpha_c = G::vartime_pow_many_checked(&ct.alpha, &challenges)
-            .ok_or_else(|| not_in_group("ciphertext.pad"))?;
+            .ok_or_else(|| not_in_group("pad"))?;
         let beta_c = G::vartime_pow_many_checked(&ct.beta, &challenges)
-            .ok_or_else(|| not_in_group("ciphertext.data"))?;
+            .ok_or_else(|| not_in_group("data"))?;
         self.verify_with(h_e, key, ct, &alpha_c, &beta_c)
     }
 

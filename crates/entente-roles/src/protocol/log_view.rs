@@ -37,6 +37,14 @@ pub struct LogView {
     parsed: Roles,
     /// The election's definition hash, once defined.
     definition: Option<String>,
+    /// Entries read so far.
+    read: u64,
+    /// Whether a roles file came before.
+    seen_roles: bool,
+    /// Every nonce of each author.
+    nonces: BTreeMap<String, BTreeSet<u64>>,
+    /// Each author's last protocol step's nonce.
+    last_step: BTreeMap<String, u64>,
 }
 
 /// A complaint of the key ceremony not yet settled: guardian `accuser` says `accused`'s share
@@ -72,11 +80,17 @@ impl LogView {
     /// not exceed its author's previous step's (a step held back and logged late).
     pub fn read(origin: &str, entries: &[Vec<u8>]) -> Result<Self, RolesError> {
         let mut view = LogView::default();
-        let mut seen_roles = false;
-        let mut nonces: BTreeMap<String, BTreeSet<u64>> = BTreeMap::new();
-        let mut last_step: BTreeMap<String, u64> = BTreeMap::new();
-        for (index, data) in entries.iter().enumerate() {
-            let index = index as u64;
+        view.extend(origin, entries)?;
+        Ok(view)
+    }
+
+    /// Reads the entries that follow those read so far, as [`LogView::read`] reads a log. On an
+    /// error the view is left part-read: the caller drops it.
+    pub fn extend(&mut self, origin: &str, entries: &[Vec<u8>]) -> Result<(), RolesError> {
+        let view = self;
+        for data in entries {
+            let index = view.read;
+            view.read += 1;
             let fail = |reason: String| RolesError::LogEntry { index, reason };
             if let Ok(file) = serde_json::from_slice::<RolesFile>(data) {
                 if view.definition.is_some() {
@@ -90,12 +104,12 @@ impl LogView {
                 }
                 view.parsed = Roles::new(&file).map_err(|e| fail(e.to_string()))?;
                 view.roles = file;
-                seen_roles = true;
+                view.seen_roles = true;
                 continue;
             }
             let env: Envelope = serde_json::from_slice(data)
                 .map_err(|e| fail(format!("neither a roles file nor a signed write: {e}")))?;
-            if !seen_roles {
+            if !view.seen_roles {
                 return Err(fail("a write before any roles file".into()));
             }
             let (_, body) = view
@@ -106,7 +120,8 @@ impl LogView {
                     &[Role::Administrator, Role::Guardian, Role::Device],
                 )
                 .map_err(|e| fail(e.to_string()))?;
-            if !nonces
+            if !view
+                .nonces
                 .entry(env.author.clone())
                 .or_default()
                 .insert(env.nonce)
@@ -117,7 +132,7 @@ impl LogView {
                 )));
             }
             if env.kind != kind::BALLOT {
-                let last = last_step.insert(env.author.clone(), env.nonce);
+                let last = view.last_step.insert(env.author.clone(), env.nonce);
                 if let Some(last) = last.filter(|&l| l >= env.nonce) {
                     return Err(fail(format!(
                         "{:?}'s {} has nonce {}, not above its previous step's {last}: a write \
@@ -145,7 +160,17 @@ impl LogView {
                 body,
             });
         }
-        Ok(view)
+        Ok(())
+    }
+
+    /// How many entries were read.
+    pub fn len(&self) -> u64 {
+        self.read
+    }
+
+    /// Whether no entry was read.
+    pub fn is_empty(&self) -> bool {
+        self.read == 0
     }
 
     /// The writes of one kind.

@@ -23,12 +23,19 @@ pub enum Command {
         #[command(flatten)]
         net: Net,
     },
-    /// Decrypt with the other guardians once the tally is on the log: check that the tally is
-    /// the product of the logged cast ballots, commit, and answer the joint challenges if the
+    /// Decrypt with the other guardians once the tally is on the log: check every logged
+    /// ballot (proofs, membership, codes) and that the tally is the product of the cast ones,
+    /// reading each ballot once, then commit, and answer the joint challenges if the
     /// administrator chose this guardian.
     Decrypt {
         #[command(flatten)]
         net: Net,
+        /// Do not check each logged ballot's proofs: rely on the server, which checks every
+        /// ballot before it logs it. A ballot it should have refused is then named only by
+        /// `entente verify`, after the decryption. The tally is still checked to be the
+        /// product of the logged cast ballots.
+        #[arg(long)]
+        trust_server_checks: bool,
         /// Play a fault on purpose, for a drill: answer wrongly, or never answer (the others
         /// then finish without this guardian, and name it).
         #[arg(long, value_enum, hide = true)]
@@ -55,7 +62,17 @@ pub fn exec(command: Command) -> Result<ExitCode> {
                 return Ok(ExitCode::FAILURE);
             }
         },
-        Command::Decrypt { net, drill } => match guardian::decrypt(&net.guardian()?, drill)? {
+        Command::Decrypt {
+            net,
+            trust_server_checks,
+            drill,
+        } => match guardian::decrypt(
+            &guardian::GuardianOptions {
+                check_ballots: !trust_server_checks,
+                ..net.guardian()?
+            },
+            drill,
+        )? {
             DecryptDone::Excluded { index, why } => {
                 println!("guardian {index} (drill) was left out: {why}")
             }
