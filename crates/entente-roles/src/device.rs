@@ -297,6 +297,13 @@ pub fn run(key: Key, opts: &DeviceOptions) -> Result<Vec<Acknowledged>> {
     })?;
     client.save_held(&opts.state)?;
     save_submitted(&submitted_path, &submitted)?;
+    // Answered in any order; reported in the chain's.
+    let position: std::collections::HashMap<&str, usize> = pending
+        .iter()
+        .enumerate()
+        .map(|(i, id)| (id.as_str(), i))
+        .collect();
+    acked.sort_by_key(|a| position.get(a.ballot_id.as_str()).copied());
     if let Some(e) = failure {
         return Err(e);
     }

@@ -349,6 +349,9 @@ pub fn encrypt_into_record(
     let mut written = Vec::with_capacity(encrypted.len());
     let mut last = HashValue::from_hex(&chain.json.last_confirmation_code)
         .map_err(|e| refused!("ballot_chain.json: last_confirmation_code: {e}"))?;
+    // The codes in chain order (each B_aux holds the previous code), then the files written on
+    // every core: serializing and syncing a ballot costs more than its hashes.
+    let mut files = Vec::with_capacity(encrypted.len());
     for (mut ballot, primary) in encrypted {
         ballot.code_baux = if chain.json.chaining {
             hashes::chain_aux(&last, chain.json.ballot_ids.is_empty(), &chain.device_info)
@@ -370,24 +373,29 @@ pub fn encrypt_into_record(
         } else {
             BallotState::Cast
         };
-        let mut json = EncryptedBallotJson::write(&ballot);
-        // A challenged ballot reveals its primary nonce; a cast one's is erased (dropped here,
-        // zeroized by Zeroizing) and never written.
-        if challenged {
-            json.primary_nonce = Some(hex::encode_upper(primary.as_ref()));
-        }
-        drop(primary);
-        let path = device_dir.join(format!("eballot-{}.json", ballot.ballot_id));
-        write_atomically(&path, &serde_json::to_vec_pretty(&json)?)?;
         last = ballot.confirmation_code;
         chain.json.ballot_ids.push(ballot.ballot_id.clone());
         chain.json.last_confirmation_code = last.to_hex();
         written.push(Written {
-            ballot_id: ballot.ballot_id,
+            ballot_id: ballot.ballot_id.clone(),
             state: ballot.state,
             confirmation_code: last,
         });
+        // A challenged ballot reveals its primary nonce; a cast one's is erased (dropped here,
+        // zeroized by Zeroizing) and never written.
+        let nonce = challenged.then(|| hex::encode_upper(primary.as_ref()));
+        drop(primary);
+        files.push((ballot, nonce));
     }
+    let (pool, _) = crate::progress::pool(threads)?;
+    pool.install(|| {
+        files.par_iter().try_for_each(|(ballot, nonce)| {
+            let mut json = EncryptedBallotJson::write(ballot);
+            json.primary_nonce = nonce.clone();
+            let path = device_dir.join(format!("eballot-{}.json", ballot.ballot_id));
+            write_atomically(&path, &serde_json::to_vec_pretty(&json)?)
+        })
+    })?;
     write_atomically(
         &device_dir.join("ballot_chain.json"),
         &serde_json::to_vec_pretty(&chain.json)?,
