@@ -21,12 +21,26 @@ fn bit_length(e: &[u64]) -> usize {
 /// about 256 squarings and 43 products.
 const SLIDING_BITS: usize = 5;
 
+/// Exponents of at most this many bits skip the sliding window's table of 16 odd powers.
+const SHORT_BITS: usize = 16;
+
 /// `base^e` for a **public** exponent: left-to-right sliding windows over odd powers
 /// (Handbook of Applied Cryptography Alg. 14.85). Its time depends on e.
 pub(crate) fn pow_vartime<K: Kernel>(k: K, base: &K::W, e: &[u64]) -> K::W {
     let bits = bit_length(e);
     if bits == 0 {
         return k.one();
+    }
+    if bits <= SHORT_BITS {
+        // A short exponent (189 for the membership identity): left-to-right binary, no table.
+        let mut acc = base.clone();
+        for i in (0..bits - 1).rev() {
+            acc = k.sqr(&acc);
+            if bit(e, i) == 1 {
+                acc = k.mul(&acc, base);
+            }
+        }
+        return acc;
     }
     // odd[i] = base^(2i+1).
     let square = k.sqr(base);
