@@ -1,19 +1,20 @@
 //! `entente device`: an encryption device on the network. It fetches the election's setup from
 //! the server (and checks it: the hashes that bind manifest, config and key), encrypts the
-//! plaintext ballots locally with its confirmation-code chain kept in its state directory,
-//! submits each one in an envelope signed with its key, and checks each receipt: the inclusion
-//! proof of its ballot in a checkpoint signed by the log.
+//! plaintext ballots locally with its confirmation-code chain kept in its state directory (a
+//! few at a time, submitting those encrypted before meanwhile), submits each one in an
+//! envelope signed with its key, and checks each receipt: the inclusion proof of its ballot in
+//! a checkpoint signed by the log.
 //!
 //! Its state directory holds the setup as fetched, `encrypted_ballots/<device>/` (the chain, as
 //! `entente encrypt` keeps it), `submitted` (ids acknowledged by the server) and `nonce`
-//! (the last nonce used). A device that stops between encrypting and submitting submits what
+//! (the last nonce reserved). A device that stops between encrypting and submitting submits what
 //! is pending when it runs again; a ballot the server already holds counts as submitted.
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use crate::error::{Context, Result, bail, ensure};
+use crate::error::{Context, Result, bail, ensure, refused};
 use crate::protocol::Envelope;
 use crate::protocol::{Receipt, SETUP_FILES};
 use entente_board::note::{NoteSigner, NoteVerifier};
@@ -25,7 +26,7 @@ use entente_record::election::{ElectionSetup, read_json};
 
 use crate::board::{Key, Role};
 use crate::client::{check_receipt, reserve_nonces};
-use crate::encrypt::{Challenge, ballot_paths, encrypt_into_record};
+use crate::encrypt::{Challenge, ballot_paths, check_inputs, encrypt_with_key, open_chain};
 use crate::files::write_atomically;
 
 type G = P4096;
@@ -146,8 +147,8 @@ pub fn run(key: Key, opts: &DeviceOptions) -> Result<Vec<Acknowledged>> {
     let origin = client.origin()?;
     let setup = fetch_setup(&agent, server, &opts.state)?;
     let device = key.name.clone();
+    let mut ballots = Vec::new();
     if !opts.inputs.is_empty() {
-        let mut ballots = Vec::new();
         let (stdin, files): (Vec<&PathBuf>, Vec<&PathBuf>) =
             opts.inputs.iter().partition(|p| p.as_os_str() == "-");
         if !stdin.is_empty() {
@@ -165,67 +166,137 @@ pub fn run(key: Key, opts: &DeviceOptions) -> Result<Vec<Acknowledged>> {
                 ballots.push(b);
             }
         }
-        encrypt_into_record(
-            &setup,
-            &opts.state,
-            &device,
-            ballots,
-            &opts.challenge,
-            opts.threads,
-            opts.progress,
-        )?;
+        // Everything that would stop the encryption halfway is refused before any of it.
+        check_inputs(&setup, &opts.state, &device, &ballots, &opts.challenge)?;
     }
     let dir = opts.state.join("encrypted_ballots").join(&device);
-    let chain: BallotChainJson = match read_json(&dir.join("ballot_chain.json")) {
-        Ok(c) => c,
-        Err(_) => return Ok(Vec::new()),
-    };
     let submitted_path = opts.state.join("submitted");
     let mut submitted: BTreeSet<String> = std::fs::read_to_string(&submitted_path)
         .map(|t| t.lines().map(str::to_owned).collect())
         .unwrap_or_default();
+    // An earlier run's ballots not yet acknowledged go first, in chain order.
+    let earlier: Vec<String> = match read_json::<BallotChainJson>(&dir.join("ballot_chain.json")) {
+        Ok(c) => c
+            .ballot_ids
+            .into_iter()
+            .filter(|id| !submitted.contains(id))
+            .collect(),
+        Err(_) if ballots.is_empty() => return Ok(Vec::new()),
+        Err(_) => Vec::new(),
+    };
+    let order: std::collections::HashMap<String, usize> = earlier
+        .iter()
+        .cloned()
+        .chain(ballots.iter().map(|b| b.ballot_id.clone()))
+        .enumerate()
+        .map(|(i, id)| (id, i))
+        .collect();
     let signer = NoteSigner::new(&device, key.signing)?;
     let mut acked = Vec::new();
-    // In chain order, so that the board holds each device's chain in order.
-    let pending: Vec<&String> = chain
-        .ballot_ids
-        .iter()
-        .filter(|id| !submitted.contains(*id))
-        .collect();
-    // In chain order, `in_flight` at a time: as soon as one is answered the next is sent, so
-    // the server always has ballots to verify on its cores while this device waits (nonces may
-    // arrive out of order; the server's window takes each once). The receipts are checked here,
-    // one by one, and what was acknowledged is recorded before an error stops the run.
+    // The ballots are encrypted a few at a time while those encrypted before are submitted, in
+    // chain order, `in_flight` at a time: as soon as one is answered the next is sent, so the
+    // server always has ballots to verify on its cores (nonces may arrive out of order; the
+    // server's window takes each once). The receipts are checked here, one by one, and what was
+    // acknowledged is recorded before an error stops the run.
+    let queue = std::sync::Mutex::new(Queue {
+        ids: earlier.into(),
+        encrypting: !ballots.is_empty(),
+        failed: None,
+        nonces: 0..0,
+    });
+    let ready = std::sync::Condvar::new();
     let url = format!("{server}/ballots");
-    let next = std::sync::Mutex::new((0usize, 0..0u64));
     let stop = std::sync::atomic::AtomicBool::new(false);
     let mut failure = None;
     let (tx, rx) = std::sync::mpsc::channel::<(String, Vec<u8>, Result<(u16, String)>)>();
+    // Read once, then kept by the encryption as it adds ballots.
+    let mut chain = match ballots.is_empty() {
+        true => None,
+        false => Some(open_chain(&setup, &opts.state, &device)?),
+    };
     std::thread::scope(|scope| -> Result<()> {
+        if let Some(mut chain) = chain.take() {
+            let (queue, ready, stop, setup, device) = (&queue, &ready, &stop, &setup, &device);
+            let ballots = &ballots;
+            scope.spawn(move || {
+                let bar = crate::progress::bar(opts.progress, ballots.len(), "encrypting");
+                let key = setup.public_key();
+                let result = ballots.chunks(ENCRYPT_AT_ONCE).try_for_each(|chunk| {
+                    if stop.load(std::sync::atomic::Ordering::Relaxed) {
+                        return Ok(());
+                    }
+                    let challenge = match &opts.challenge {
+                        Challenge::Ids(ids) => Challenge::Ids(
+                            chunk
+                                .iter()
+                                .filter(|b| ids.contains(&b.ballot_id))
+                                .map(|b| b.ballot_id.clone())
+                                .collect(),
+                        ),
+                        other => other.clone(),
+                    };
+                    let report = encrypt_with_key(
+                        setup,
+                        &key,
+                        &mut chain,
+                        device,
+                        chunk.to_vec(),
+                        &challenge,
+                        opts.threads,
+                        false,
+                    )?;
+                    bar.inc(chunk.len() as u64);
+                    let mut q = queue
+                        .lock()
+                        .map_err(|_| refused!("the device's queue was left half-updated"))?;
+                    q.ids
+                        .extend(report.ballots.into_iter().map(|w| w.ballot_id));
+                    ready.notify_all();
+                    Ok(())
+                });
+                bar.finish_and_clear();
+                if let Ok(mut q) = queue.lock() {
+                    q.encrypting = false;
+                    q.failed = result.err();
+                }
+                ready.notify_all();
+            });
+        }
         for _ in 0..opts.in_flight.max(1) {
             let tx = tx.clone();
-            let (agent, url, next, stop, signer) = (&agent, &url, &next, &stop, &signer);
-            let (pending, dir, origin, state) = (&pending, &dir, &origin, &opts.state);
+            let (agent, url, queue, ready, stop, signer) =
+                (&agent, &url, &queue, &ready, &stop, &signer);
+            let (dir, origin, state) = (&dir, &origin, &opts.state);
             scope.spawn(move || {
                 while !stop.load(std::sync::atomic::Ordering::Relaxed) {
                     // Taken and signed in turn, so that nonces follow the chain's order.
                     let (id, signed) = {
-                        let Ok(mut guard) = next.lock() else { break };
-                        let (n, nonces) = &mut *guard;
-                        let Some(&id) = pending.get(*n) else { break };
-                        *n += 1;
+                        let Ok(mut q) = queue.lock() else { break };
+                        let id = loop {
+                            if let Some(id) = q.ids.pop_front() {
+                                break Some(id);
+                            }
+                            if !q.encrypting || stop.load(std::sync::atomic::Ordering::Relaxed) {
+                                break None;
+                            }
+                            q = match ready.wait(q) {
+                                Ok(q) => q,
+                                Err(_) => return,
+                            };
+                        };
+                        let Some(id) = id else { break };
                         let path = dir.join(format!("eballot-{id}.json"));
                         let signed = std::fs::read(&path)
                             .with_context(|| format!("cannot read {}", path.display()))
                             .and_then(|body| {
-                                if nonces.is_empty() {
-                                    *nonces = reserve_nonces(state, NONCES_AT_ONCE)?;
+                                if q.nonces.is_empty() {
+                                    q.nonces = reserve_nonces(state, NONCES_AT_ONCE)?;
                                 }
-                                let nonce = nonces.next().unwrap_or_default();
+                                let nonce = q.nonces.next().unwrap_or_default();
                                 let env = Envelope::sign(signer, origin, "ballot", nonce, &body);
                                 Ok(serde_json::to_vec(&env)?)
                             });
-                        (id.clone(), signed)
+                        (id, signed)
                     };
                     let (bytes, answer) = match signed {
                         Ok(bytes) => {
@@ -284,6 +355,7 @@ pub fn run(key: Key, opts: &DeviceOptions) -> Result<Vec<Acknowledged>> {
                 }
                 Err(e) => {
                     stop.store(true, std::sync::atomic::Ordering::Relaxed);
+                    ready.notify_all();
                     failure.get_or_insert(e);
                 }
             }
@@ -298,13 +370,12 @@ pub fn run(key: Key, opts: &DeviceOptions) -> Result<Vec<Acknowledged>> {
     client.save_held(&opts.state)?;
     save_submitted(&submitted_path, &submitted)?;
     // Answered in any order; reported in the chain's.
-    let position: std::collections::HashMap<&str, usize> = pending
-        .iter()
-        .enumerate()
-        .map(|(i, id)| (id.as_str(), i))
-        .collect();
-    acked.sort_by_key(|a| position.get(a.ballot_id.as_str()).copied());
-    if let Some(e) = failure {
+    acked.sort_by_key(|a| order.get(&a.ballot_id).copied());
+    let encrypting = queue
+        .into_inner()
+        .map_err(|_| refused!("the device's queue was left half-updated"))?
+        .failed;
+    if let Some(e) = failure.or(encrypting) {
         return Err(e);
     }
     if opts.close {
@@ -316,6 +387,21 @@ pub fn run(key: Key, opts: &DeviceOptions) -> Result<Vec<Acknowledged>> {
 /// Acknowledged ballots between two saves of the `submitted` list (each save is durable, and
 /// a ballot acknowledged but not yet saved is only sent again, and answered 409, after a crash).
 const SAVE_EVERY: usize = 16;
+
+/// Ballots a device encrypts at once while it submits those encrypted before.
+const ENCRYPT_AT_ONCE: usize = 16;
+
+/// What the device's encryption hands to its submitters.
+struct Queue {
+    /// Encrypted, in chain order, not yet sent.
+    ids: std::collections::VecDeque<String>,
+    /// Whether more are being encrypted.
+    encrypting: bool,
+    /// Why the encryption stopped, if it failed.
+    failed: Option<crate::error::RolesError>,
+    /// Nonces reserved and not yet used.
+    nonces: std::ops::Range<u64>,
+}
 
 /// Nonces a device reserves with one write of its `nonce` file.
 const NONCES_AT_ONCE: u64 = 64;

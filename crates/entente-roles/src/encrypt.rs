@@ -18,7 +18,7 @@ use entente_group::P4096;
 use entente_record::ballot::chain::BallotChainJson;
 use entente_record::ballot::hashes;
 use entente_record::ballot::json::EncryptedBallotJson;
-use entente_record::ballot::{BallotState, EncryptedBallot, PlaintextBallot};
+use entente_record::ballot::{BallotState, EncryptedBallot, PlaintextBallot, PublicKey};
 use entente_record::election::{ElectionSetup, read_json};
 use entente_record::{HashValue, Revision};
 use rand::TryRngCore;
@@ -308,13 +308,47 @@ pub fn encrypt_into_record(
     threads: usize,
     progress: bool,
 ) -> Result<EncryptReport> {
+    check_inputs(setup, record, device, &ballots, challenge)?;
+    let key = setup.public_key();
+    let mut chain = open_chain(setup, record, device)?;
+    encrypt_with_key(
+        setup, &key, &mut chain, device, ballots, challenge, threads, progress,
+    )
+}
+
+/// A device's chain of confirmation codes open for more ballots: read once (with any ballot
+/// file written but not yet listed), then kept as [`encrypt_with_key`] adds ballots.
+pub struct OpenChain {
+    state: ChainState,
+    dir: PathBuf,
+}
+
+/// Opens the chain of `device` in the record (a new one if it has none).
+pub fn open_chain(setup: &ElectionSetup<G>, record: &Path, device: &str) -> Result<OpenChain> {
+    let dir = record.join("encrypted_ballots").join(device);
+    Ok(OpenChain {
+        state: ChainState::load(&dir, device, setup)?,
+        dir,
+    })
+}
+
+/// What [`encrypt_into_record`] refuses before it encrypts anything: a device name that is not
+/// a plain name, a ballot id that cannot name a file, is given twice or was encrypted on the
+/// device before, a `--challenge` id not among the inputs.
+pub fn check_inputs(
+    setup: &ElectionSetup<G>,
+    record: &Path,
+    device: &str,
+    ballots: &[PlaintextBallot],
+    challenge: &Challenge,
+) -> Result<()> {
     if device.is_empty() || device.contains(['/', '\\']) || device.starts_with('.') {
         bail!("--device {device:?}: a device id must be a plain name (it names a directory)");
     }
     let device_dir = record.join("encrypted_ballots").join(device);
-    let mut chain = ChainState::load(&device_dir, device, setup)?;
+    let chain = ChainState::load(&device_dir, device, setup)?;
     let mut seen = BTreeSet::new();
-    for b in &ballots {
+    for b in ballots {
         if b.ballot_id.is_empty() || b.ballot_id.contains(['/', '\\']) {
             bail!("ballot_id {:?} cannot name a file", b.ballot_id);
         }
@@ -334,11 +368,28 @@ pub fn encrypt_into_record(
         bail!("--challenge {unknown}: no such ballot among the inputs");
     }
 
-    let key = setup.public_key();
+    Ok(())
+}
+
+/// [`encrypt_into_record`] with K's fixed-base table built already (a device that encrypts
+/// its ballots a few at a time builds it once).
+#[allow(clippy::too_many_arguments)]
+pub fn encrypt_with_key(
+    setup: &ElectionSetup<G>,
+    key: &PublicKey<G>,
+    chain: &mut OpenChain,
+    device: &str,
+    ballots: Vec<PlaintextBallot>,
+    challenge: &Challenge,
+    threads: usize,
+    progress: bool,
+) -> Result<EncryptReport> {
+    let device_dir = chain.dir.clone();
+    let chain = &mut chain.state;
     let encryptor = Encryptor {
         revision: Revision::V2_0_0,
         h_e: setup.h_e,
-        key: &key,
+        key,
         manifest: &setup.manifest,
     };
     let (encrypted, encrypt_time, threads) =
@@ -374,6 +425,7 @@ pub fn encrypt_into_record(
             BallotState::Cast
         };
         last = ballot.confirmation_code;
+        chain.ids.insert(ballot.ballot_id.clone());
         chain.json.ballot_ids.push(ballot.ballot_id.clone());
         chain.json.last_confirmation_code = last.to_hex();
         written.push(Written {
