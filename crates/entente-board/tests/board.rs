@@ -442,6 +442,11 @@ fn a_checkpoint_is_taken_only_if_its_tiles_extend_the_one_held() {
         tiles::export(&board, &out).unwrap();
         if let Some(h) = &held {
             tiles::verify_extension(&out, note.clone(), &log_key, h).unwrap();
+            // A client that holds the first entries reads only the new ones.
+            let grown = tiles::verify_extension_after(&out, note.clone(), &log_key, h).unwrap();
+            assert_eq!(grown.first, h.size);
+            let new: Vec<Vec<u8>> = (h.size..target).map(|i| entry(i).data).collect();
+            assert_eq!(grown.entries, new);
         }
         held = Some(parsed(&note));
     }
@@ -458,19 +463,24 @@ fn a_checkpoint_is_taken_only_if_its_tiles_extend_the_one_held() {
     tiles::export(&rewritten, &other).unwrap();
     // Its tiles verify on their own (it is a well-formed log under the key)…
     tiles::verify_export(&other, &log_key).unwrap();
-    // …but not as an extension of what the client held.
-    let err = tiles::verify_extension(&other, note.clone(), &log_key, &held).unwrap_err();
-    assert!(
-        matches!(
-            err,
-            BoardError::Inconsistent {
-                held_size: 700,
-                size: 720,
-                ..
-            }
-        ),
-        "{err}"
-    );
+    // …but not as an extension of what the client held, whether it reads every entry again
+    // or only those after the ones it holds.
+    for err in [
+        tiles::verify_extension(&other, note.clone(), &log_key, &held).unwrap_err(),
+        tiles::verify_extension_after(&other, note.clone(), &log_key, &held).unwrap_err(),
+    ] {
+        assert!(
+            matches!(
+                err,
+                BoardError::Inconsistent {
+                    held_size: 700,
+                    size: 720,
+                    ..
+                }
+            ),
+            "{err}"
+        );
+    }
     // A smaller log is no extension either.
     let mut small = new_board(&dir.path().join("small.db"), &[]);
     small

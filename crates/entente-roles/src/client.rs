@@ -192,17 +192,12 @@ impl Client {
         }
         self.fetch_tiles(dir, &cp)?;
         let verified = match &held {
-            Some(h) => match tiles::verify_extension(dir, note.clone(), &self.log, h) {
-                Err(e @ entente_board::BoardError::Inconsistent { .. }) => {
-                    let kept = keep_evidence(dir, h.size, cp.size, &note)?;
-                    bail!(
-                        "{e}: the server rewrote the log it showed before. This client stops; \
-                         both checkpoints are kept in {} as evidence",
-                        kept.display()
-                    );
-                }
-                other => other,
-            },
+            Some(h) => rewritten(
+                dir,
+                h,
+                &note,
+                tiles::verify_extension(dir, note.clone(), &self.log, h),
+            )?,
             None => tiles::verify_export_note(dir, note.clone(), &self.log),
         }
         .with_context(|| format!("the log mirrored in {} does not verify", dir.display()))?;
@@ -249,17 +244,12 @@ impl Client {
         held: Checkpoint,
         mut view: LogView,
     ) -> Result<Mirrored> {
-        let verified = match tiles::verify_extension_after(dir, note.clone(), &self.log, &held) {
-            Err(e @ entente_board::BoardError::Inconsistent { .. }) => {
-                let kept = keep_evidence(dir, held.size, cp.size, &note)?;
-                bail!(
-                    "{e}: the server rewrote the log it showed before. This client stops; both \
-                     checkpoints are kept in {} as evidence",
-                    kept.display()
-                );
-            }
-            other => other,
-        }
+        let verified = rewritten(
+            dir,
+            &held,
+            &note,
+            tiles::verify_extension_after(dir, note.clone(), &self.log, &held),
+        )?
         .with_context(|| format!("the log mirrored in {} does not verify", dir.display()))?;
         ensure!(
             verified.first == view.len(),
@@ -512,6 +502,27 @@ impl Client {
             *dirty = false;
         }
         Ok(())
+    }
+}
+
+/// A mirror's check of growth from `held` to `note`, with a rewritten history turned into the
+/// client's refusal: both checkpoints kept under `dir/evidence/`. Other outcomes pass through.
+fn rewritten(
+    dir: &Path,
+    held: &Checkpoint,
+    note: &str,
+    checked: Result<tiles::VerifiedExport, entente_board::BoardError>,
+) -> Result<Result<tiles::VerifiedExport, entente_board::BoardError>> {
+    match checked {
+        Err(e @ entente_board::BoardError::Inconsistent { size, .. }) => {
+            let kept = keep_evidence(dir, held.size, size, note)?;
+            bail!(
+                "{e}: the server rewrote the log it showed before. This client stops; both \
+                 checkpoints are kept in {} as evidence",
+                kept.display()
+            )
+        }
+        other => Ok(other),
     }
 }
 

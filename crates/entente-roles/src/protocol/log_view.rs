@@ -509,4 +509,28 @@ mod tests {
         let (entries, _) = log_with(vec![close(2), close(3)]);
         LogView::read(ORIGIN, &entries).unwrap();
     }
+
+    #[test]
+    fn a_view_extended_entry_by_entry_is_the_view_read_at_once_and_keeps_refusing() {
+        let (entries, _) = log_with(vec![]);
+        let whole = LogView::read(ORIGIN, &entries).unwrap();
+        for split in 0..=entries.len() {
+            let mut view = LogView::read(ORIGIN, &entries[..split]).unwrap();
+            view.extend(ORIGIN, &entries[split..]).unwrap();
+            assert_eq!(view.len(), whole.len());
+            assert_eq!(view.definition(), whole.definition());
+            let kinds = |v: &LogView| v.writes.iter().map(|w| w.index).collect::<Vec<_>>();
+            assert_eq!(kinds(&view), kinds(&whole));
+        }
+        // What it read before still counts: a replay of an earlier nonce, read later, fails.
+        let admin = signer("administrator", 1);
+        let close = |nonce| {
+            serde_json::to_vec(&Envelope::sign(&admin, ORIGIN, kind::CLOSE, nonce, b"{}")).unwrap()
+        };
+        let mut view = LogView::read(ORIGIN, &entries).unwrap();
+        view.extend(ORIGIN, &[close(2)]).unwrap();
+        let err = refusal(view.extend(ORIGIN, &[close(2)]).unwrap_err());
+        assert!(err.reason.contains("twice"), "{err}");
+        assert_eq!(err.index, entries.len() as u64 + 1);
+    }
 }
