@@ -47,7 +47,7 @@ pub struct DeviceOptions {
     pub threads: usize,
     /// Progress bar.
     pub progress: bool,
-    /// Ballots submitted at once (each answered before the next batch goes).
+    /// Ballots in flight at once (the next goes as soon as one is answered).
     pub in_flight: usize,
     /// Close the device's chain on the log once everything is submitted.
     pub close: bool,
@@ -210,15 +210,18 @@ pub fn run(key: Key, opts: &DeviceOptions) -> Result<Vec<Acknowledged>> {
     let mut failure = None;
     let (tx, rx) = std::sync::mpsc::channel::<(String, Vec<u8>, Result<(u16, String)>)>();
     // Read once, then kept by the encryption as it adds ballots.
-    let mut chain = match ballots.is_empty() {
-        true => None,
-        false => Some(open_chain(&setup, &opts.state, &device)?),
+    let mut chain = if ballots.is_empty() {
+        None
+    } else {
+        Some(open_chain(&setup, &opts.state, &device)?)
     };
     std::thread::scope(|scope| -> Result<()> {
         if let Some(mut chain) = chain.take() {
             let (queue, ready, stop, setup, device) = (&queue, &ready, &stop, &setup, &device);
             let ballots = &ballots;
             scope.spawn(move || {
+                // However this thread ends, even by a panic, the submitters stop waiting for it.
+                let _done = Finished { queue, ready };
                 let bar = crate::progress::bar(opts.progress, ballots.len(), "encrypting");
                 let key = setup.public_key();
                 let result = ballots.chunks(ENCRYPT_AT_ONCE).try_for_each(|chunk| {
@@ -256,10 +259,8 @@ pub fn run(key: Key, opts: &DeviceOptions) -> Result<Vec<Acknowledged>> {
                 });
                 bar.finish_and_clear();
                 if let Ok(mut q) = queue.lock() {
-                    q.encrypting = false;
                     q.failed = result.err();
                 }
-                ready.notify_all();
             });
         }
         for _ in 0..opts.in_flight.max(1) {
@@ -401,6 +402,25 @@ struct Queue {
     failed: Option<crate::error::RolesError>,
     /// Nonces reserved and not yet used.
     nonces: std::ops::Range<u64>,
+}
+
+/// Marks the encryption finished when dropped, and wakes the submitters.
+struct Finished<'a> {
+    queue: &'a std::sync::Mutex<Queue>,
+    ready: &'a std::sync::Condvar,
+}
+
+impl Drop for Finished<'_> {
+    fn drop(&mut self) {
+        // A poisoned queue is taken all the same: the flag is all that is written.
+        let mut q = self
+            .queue
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        q.encrypting = false;
+        drop(q);
+        self.ready.notify_all();
+    }
 }
 
 /// Nonces a device reserves with one write of its `nonce` file.
