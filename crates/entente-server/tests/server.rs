@@ -664,3 +664,57 @@ async fn a_device_closes_with_exactly_its_logged_ballots_and_submits_none_after(
         "{body}"
     );
 }
+
+#[tokio::test]
+async fn indices_and_sizes_out_of_range_are_the_client_s_error_never_the_server_s() {
+    let s = server();
+    let size: u64 = {
+        let (status, body) = get(&s.app, "/checkpoint").await;
+        assert_eq!(status, StatusCode::OK);
+        let text = String::from_utf8(body).unwrap();
+        text.lines().nth(1).unwrap().parse().unwrap()
+    };
+    let huge = i64::MAX as u64 + 1;
+    for (path, expected) in [
+        (format!("/entries/{size}"), StatusCode::NOT_FOUND),
+        (format!("/entries/{huge}"), StatusCode::NOT_FOUND),
+        (format!("/entries/{}", u64::MAX), StatusCode::NOT_FOUND),
+        (
+            format!("/proof/inclusion?index={huge}&size={size}"),
+            StatusCode::BAD_REQUEST,
+        ),
+        (
+            format!("/proof/inclusion?index=0&size={huge}"),
+            StatusCode::BAD_REQUEST,
+        ),
+        (
+            format!("/proof/consistency?from=1&to={huge}"),
+            StatusCode::BAD_REQUEST,
+        ),
+        (
+            format!("/proof/consistency?from={huge}&to=1"),
+            StatusCode::BAD_REQUEST,
+        ),
+        (
+            "/tile/0/x999/x999/x999/x999/x999/x999/999".to_owned(),
+            StatusCode::NOT_FOUND,
+        ),
+        (
+            "/tile/entries/x999/x999/x999/x999/x999/x999/999".to_owned(),
+            StatusCode::NOT_FOUND,
+        ),
+    ] {
+        let (status, body) = get(&s.app, &path).await;
+        assert_eq!(
+            status,
+            expected,
+            "{path}: {}",
+            String::from_utf8_lossy(&body)
+        );
+        let text = String::from_utf8_lossy(&body);
+        assert!(!text.contains("damaged"), "{path}: {text}");
+    }
+    // Numbers that are no u64 at all are refused as such.
+    let (status, _) = get(&s.app, "/entries/18446744073709551616").await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+}
