@@ -151,6 +151,28 @@ impl SqliteStorage {
         Ok(Self { conn })
     }
 
+    /// Opens the board already in the database at `path` for reading and writing. Nothing is
+    /// written to a file that holds no board (a new empty file, another program's database):
+    /// it is refused as it is, before the journal mode or the schema would change it.
+    pub fn open_existing(path: &Path) -> Result<Self, BoardError> {
+        let conn = Connection::open_with_flags(
+            path,
+            OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )?;
+        conn.busy_timeout(Duration::from_secs(30))?;
+        let tables: i64 = conn.query_row(
+            "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name IN ('entries', \
+             'settings')",
+            [],
+            |r| r.get(0),
+        )?;
+        if tables != 2 {
+            return Err(BoardError::NotInitialised);
+        }
+        drop(conn);
+        Self::open(path)
+    }
+
     /// Opens the database at `path` for reading only (a reader beside the writer: WAL lets it
     /// see each committed state without blocking appends).
     pub fn open_read_only(path: &Path) -> Result<Self, BoardError> {

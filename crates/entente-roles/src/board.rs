@@ -169,8 +169,8 @@ pub fn open_board(db: &Path) -> Result<Board<SqliteStorage>> {
         "{} does not exist: create the board with `entente board init`",
         db.display()
     );
-    let storage =
-        SqliteStorage::open(db).with_context(|| format!("cannot open {}", db.display()))?;
+    let storage = SqliteStorage::open_existing(db)
+        .with_context(|| format!("cannot open {}", db.display()))?;
     Board::open(storage).with_context(|| format!("{}", db.display()))
 }
 

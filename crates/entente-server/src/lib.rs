@@ -52,7 +52,7 @@ pub fn start_board(
     ),
     String,
 > {
-    let storage = SqliteStorage::open(db).map_err(|e| format!("{}: {e}", db.display()))?;
+    let storage = SqliteStorage::open_existing(db).map_err(|e| format!("{}: {e}", db.display()))?;
     let board = Board::open(storage).map_err(|e| format!("{}: {e}", db.display()))?;
     if signer.verifier_key() != board.config().log_key {
         return Err(format!(

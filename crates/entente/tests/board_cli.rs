@@ -313,6 +313,29 @@ fn the_board_refuses_bad_input_and_changes_nothing() {
         2,
     );
     assert!(err.contains("board init"), "{err}");
+    // A file that holds no board (empty, or another program's database) is refused as it is:
+    // nothing is written into it.
+    let empty = d.join("empty.db");
+    std::fs::write(&empty, b"").unwrap();
+    let err = failed_with(
+        &entente(&["board", "append", "--db", s(&empty), "Cargo.toml"]),
+        2,
+    );
+    assert!(err.contains("holds no board"), "{err}");
+    assert_eq!(std::fs::read(&empty).unwrap(), b"");
+    let other = d.join("other.db");
+    {
+        let c = rusqlite::Connection::open(&other).unwrap();
+        c.execute_batch("CREATE TABLE notes (t TEXT); INSERT INTO notes VALUES ('mine');")
+            .unwrap();
+    }
+    let before = std::fs::read(&other).unwrap();
+    let err = failed_with(
+        &entente(&["board", "append", "--db", s(&other), "Cargo.toml"]),
+        2,
+    );
+    assert!(err.contains("holds no board"), "{err}");
+    assert_eq!(std::fs::read(&other).unwrap(), before);
     keygen(d, "log.key", ORIGIN, "log");
     keygen(d, "w.key", "witness.example", "witness");
     // An origin must be a valid key name; a witness key cannot sign checkpoints.
