@@ -25,6 +25,10 @@ pub enum BoardError {
         index: u64,
     },
 
+    /// Another process holds the board (see [`crate::BoardLock`]), or its lock cannot be taken.
+    #[error("{0}")]
+    Busy(String),
+
     // The board.
     /// The database is not a board (never initialised).
     #[error("this database holds no board: run `entente board init` first")]

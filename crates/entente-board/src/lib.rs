@@ -12,6 +12,7 @@
 
 pub mod board;
 mod error;
+pub mod lock;
 pub mod merkle;
 pub mod note;
 pub mod sequencer;
@@ -22,6 +23,7 @@ pub mod witness_dir;
 
 pub use board::{Board, BoardConfig};
 pub use error::BoardError;
+pub use lock::BoardLock;
 pub use merkle::{
     Hash, MemoryStore, MerkleLog, NodeRead, NodeStore, empty_root, leaf_hash, node_hash,
     verify_consistency, verify_inclusion,

@@ -174,6 +174,14 @@ pub fn open_board(db: &Path) -> Result<Board<SqliteStorage>> {
     Board::open(storage).with_context(|| format!("{}", db.display()))
 }
 
+/// The board's lock for a writer by hand ([`entente_board::BoardLock::write`]): refused while
+/// a server serves the board, waiting (and saying so) behind another writer.
+fn write_lock(db: &Path) -> Result<entente_board::BoardLock> {
+    Ok(entente_board::BoardLock::write(db, |who| {
+        eprintln!("{} is {who}; waiting…", db.display())
+    })?)
+}
+
 /// The setting that remembers which key file signs the board's checkpoints.
 const KEY_FILE: &str = "key_file";
 
@@ -256,6 +264,7 @@ fn keys_of(path: &Path, data: &[u8]) -> Vec<(String, String)> {
 /// `entente board append`: each file's bytes are one entry, byte for byte, all appended in one
 /// durable transaction (all or none). Returns the first index and the count.
 pub fn append(db: &Path, kind: &str, files: &[PathBuf]) -> Result<(u64, u64)> {
+    let _lock = write_lock(db)?;
     ensure!(!files.is_empty(), "no files to append");
     let mut board = open_board(db)?;
     let entries = files
@@ -282,6 +291,7 @@ pub fn checkpoint(
     key_file: Option<&Path>,
     passphrase: impl FnOnce(&Path) -> Result<SecretString>,
 ) -> Result<String> {
+    let _lock = write_lock(db)?;
     let mut board = open_board(db)?;
     if let Some(note) = board.checkpoint_at(board.size())? {
         return Ok(note);
@@ -314,6 +324,7 @@ pub fn log_signer(
 /// `entente board cosign`: adds the cosignatures of the board's witnesses found in notes;
 /// returns the witnesses added and those the latest checkpoint still lacks.
 pub fn add_cosignatures(db: &Path, notes: &[PathBuf]) -> Result<(Vec<String>, Vec<String>)> {
+    let _lock = write_lock(db)?;
     let mut board = open_board(db)?;
     let mut added = Vec::new();
     for n in notes {

@@ -424,6 +424,18 @@ fn the_board_refuses_bad_input_and_changes_nothing() {
     ok(&entente(&["board", "append", "--db", s(&db), s(&a)]));
     let note = ok(&entente(&["board", "checkpoint", "--db", s(&db)]));
     assert!(note.contains("\n1\n"), "{note}");
+    // Two writers by hand at once take turns on the board's lock: every append succeeds.
+    std::thread::scope(|scope| {
+        for _ in 0..2 {
+            scope.spawn(|| {
+                for _ in 0..6 {
+                    ok(&entente(&["board", "append", "--db", s(&db), s(&a)]));
+                }
+            });
+        }
+    });
+    let note = ok(&entente(&["board", "checkpoint", "--db", s(&db)]));
+    assert!(note.contains("\n13\n"), "{note}");
     ok(&entente(&[
         "board",
         "export",

@@ -14,7 +14,7 @@ use serde_json::Value;
 
 mod common;
 use common::hashes;
-use common::{Running, http};
+use common::{Running, http, ok};
 
 const PASS: &str = "serve test passphrase";
 const ORIGIN: &str = "board.example/serve-test";
@@ -173,8 +173,35 @@ fn devices_submit_over_loopback_and_a_killed_server_loses_nothing() {
     let st: Value = serde_json::from_slice(&body).unwrap();
     // The ballots and the roles file the server logged when it first started.
     assert_eq!(st["size"].as_u64().unwrap(), ballots.len() as u64 + 1);
+    // While it serves, the board has one writer: an append by hand and a second server are
+    // refused, naming the process that serves it, and nothing is appended.
+    let extra = db.with_file_name("extra.json");
+    std::fs::write(&extra, b"{}").unwrap();
+    let s = |p: &Path| p.to_str().unwrap().to_owned();
+    let pid = server.id();
+    let out = entente()
+        .args(["board", "append", "--db", &s(&db), &s(&extra)])
+        .output()
+        .unwrap();
+    let err = common::failed_with(&out, 2);
+    assert!(err.contains(&format!("served by process {pid}")), "{err}");
+    let out = entente()
+        .args(["serve", "--db", &s(&db), "--listen", "127.0.0.1:0"])
+        .args(["--roles", &s(&roles), "--record", &s(&record)])
+        .output()
+        .unwrap();
+    let err = common::failed_with(&out, 2);
+    assert!(err.contains(&format!("served by process {pid}")), "{err}");
+    let (_, body) = http(&addr, "GET", "/status", b"");
+    let st: Value = serde_json::from_slice(&body).unwrap();
+    assert_eq!(st["size"].as_u64().unwrap(), ballots.len() as u64 + 1);
     server.kill().unwrap();
     server.wait().unwrap();
+    // Once it is gone (killed: the kernel releases its lock), a writer by hand may append.
+    ok(&entente()
+        .args(["board", "append", "--db", &s(&db), &s(&extra)])
+        .output()
+        .unwrap());
 }
 
 #[test]

@@ -103,6 +103,8 @@ fn serve(
         witnesses,
         key_file,
     } = opts;
+    // Held for as long as this process serves: no other process writes the board meanwhile.
+    let _lock = entente_board::BoardLock::serve(db)?;
     let board = board::open_board(db)?;
     let text = std::fs::read_to_string(roles)
         .with_context(|| format!("cannot read {}", roles.display()))?;
