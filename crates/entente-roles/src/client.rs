@@ -13,7 +13,7 @@
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use crate::error::{Context, Result, bail, ensure, refused};
+use crate::error::{Context, Result, RolesError, bail, ensure, refused};
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD as B64;
 use entente_board::note::{Checkpoint, NoteSigner, NoteVerifier, SignedNote};
@@ -46,10 +46,27 @@ pub struct Client {
     /// The receipt checkpoint each writer's state holds ([`Client::hold_deferred`]), and
     /// whether it is newer than its `receipt-checkpoint` file.
     held: std::sync::Mutex<std::collections::HashMap<PathBuf, (String, bool)>>,
+    /// When the whole command must be done: no request outlasts it.
+    deadline: Option<Instant>,
     /// Each mirror's checkpoint and view as this client last verified them: a poll that finds
     /// the same tree reads nothing again, and a grown tree reads only its new entries.
     mirrors: std::sync::Mutex<std::collections::HashMap<PathBuf, (Checkpoint, LogView)>>,
 }
+
+/// A request that failed, said plainly when the server did not answer in time.
+fn unanswered(e: ureq::Error, method: &str, url: &str) -> RolesError {
+    match e {
+        ureq::Error::Timeout(_) => refused!(
+            "{method} {url}: the server did not answer in time (the command's --timeout, or \
+             {} s for one request)",
+            REQUEST_TIMEOUT.as_secs()
+        ),
+        other => refused!("{method} {url}: {other}"),
+    }
+}
+
+/// The longest a single request may take, deadline or not.
+const REQUEST_TIMEOUT: Duration = Duration::from_secs(300);
 
 /// The log as of one checkpoint, checked.
 #[derive(Clone)]
@@ -80,7 +97,7 @@ impl Client {
         let log = NoteVerifier::parse(&log_key).context("--log is not the log's verifier key")?;
         Ok(Self {
             agent: ureq::Agent::config_builder()
-                .timeout_global(Some(Duration::from_secs(300)))
+                .timeout_global(Some(REQUEST_TIMEOUT))
                 .http_status_as_error(false)
                 .build()
                 .into(),
@@ -90,7 +107,30 @@ impl Client {
             origin: std::sync::OnceLock::new(),
             held: Default::default(),
             mirrors: Default::default(),
+            deadline: None,
         })
+    }
+
+    /// This client with a deadline for the whole command: every request is bounded by the time
+    /// left (a server that accepts and never answers cannot hold the command past it), and
+    /// none starts after it.
+    pub fn with_deadline(mut self, deadline: Instant) -> Self {
+        self.deadline = Some(deadline);
+        self
+    }
+
+    /// How long a request to `url` may take: [`REQUEST_TIMEOUT`], or less when the deadline is
+    /// nearer; an error once it has passed.
+    fn time_left(&self, url: &str) -> Result<Duration> {
+        let Some(deadline) = self.deadline else {
+            return Ok(REQUEST_TIMEOUT);
+        };
+        let left = deadline.saturating_duration_since(Instant::now());
+        ensure!(
+            !left.is_zero(),
+            "the command's time ran out before {url} could be asked"
+        );
+        Ok(left.min(REQUEST_TIMEOUT))
     }
 
     /// The log's origin line, from a checkpoint signed by the log.
@@ -121,8 +161,11 @@ impl Client {
         let mut resp = self
             .agent
             .get(&url)
+            .config()
+            .timeout_global(Some(self.time_left(&url)?))
+            .build()
             .call()
-            .with_context(|| format!("GET {url}"))?;
+            .map_err(|e| unanswered(e, "GET", &url))?;
         let status = resp.status().as_u16();
         let body = resp
             .body_mut()
@@ -294,8 +337,10 @@ impl Client {
         let start = Instant::now();
         let mut pause = Duration::from_millis(100);
         loop {
-            let m = self.mirror(dir)?;
-            if let Some(t) = done(&m)? {
+            let m = self
+                .mirror(dir)
+                .with_context(|| format!("while waiting for {what}"))?;
+            if let Some(t) = done(&m).with_context(|| format!("while waiting for {what}"))? {
                 return Ok(t);
             }
             if start.elapsed() > timeout {
@@ -368,8 +413,11 @@ impl Client {
             .agent
             .post(&url)
             .header("content-type", "application/json")
+            .config()
+            .timeout_global(Some(self.time_left(&url)?))
+            .build()
             .send(&bytes[..])
-            .with_context(|| format!("POST {url}"))?;
+            .map_err(|e| unanswered(e, "POST", &url))?;
         let status = resp.status().as_u16();
         let text = resp.body_mut().read_to_string()?;
         ensure!(

@@ -18,7 +18,8 @@ pub struct Args {
     /// Where to write the record.
     #[arg(long)]
     pub dir: PathBuf,
-    /// Seconds to wait for the witnesses' cosignatures of the whole log.
+    /// Seconds the whole export may take, waiting for the witnesses' cosignatures of the
+    /// whole log included; a server that does not answer in time fails the export.
     #[arg(long, default_value_t = 120)]
     pub timeout: u64,
     #[command(flatten)]
@@ -26,8 +27,10 @@ pub struct Args {
 }
 
 pub fn exec(args: Args) -> Result<ExitCode> {
-    let client = Client::new(&args.board.server, &args.board.log)?;
-    let e = entente_roles::export::export(&client, &args.dir, Duration::from_secs(args.timeout))?;
+    let timeout = Duration::from_secs(args.timeout);
+    let client = Client::new(&args.board.server, &args.board.log)?
+        .with_deadline(std::time::Instant::now() + timeout);
+    let e = entente_roles::export::export(&client, &args.dir, timeout)?;
     println!(
         "{} record files written to {} from a log of {} entries; its checkpoint is cosigned by {}",
         e.files,
