@@ -166,9 +166,16 @@ pub fn run(key: Key, opts: &DeviceOptions) -> Result<Vec<Acknowledged>> {
                 ballots.push(b);
             }
         }
-        // Everything that would stop the encryption halfway is refused before any of it.
-        check_inputs(&setup, &opts.state, &device, &ballots, &opts.challenge)?;
     }
+    // The chain read once, then kept by the encryption as it adds ballots; everything that
+    // would stop the encryption halfway is refused before any of it.
+    let mut chain = if ballots.is_empty() {
+        None
+    } else {
+        let chain = open_chain(&setup, &opts.state, &device)?;
+        check_inputs(&chain, &ballots, &opts.challenge)?;
+        Some(chain)
+    };
     let dir = opts.state.join("encrypted_ballots").join(&device);
     let submitted_path = opts.state.join("submitted");
     let mut submitted: BTreeSet<String> = std::fs::read_to_string(&submitted_path)
@@ -209,12 +216,6 @@ pub fn run(key: Key, opts: &DeviceOptions) -> Result<Vec<Acknowledged>> {
     let stop = std::sync::atomic::AtomicBool::new(false);
     let mut failure = None;
     let (tx, rx) = std::sync::mpsc::channel::<(String, Vec<u8>, Result<(u16, String)>)>();
-    // Read once, then kept by the encryption as it adds ballots.
-    let mut chain = if ballots.is_empty() {
-        None
-    } else {
-        Some(open_chain(&setup, &opts.state, &device)?)
-    };
     std::thread::scope(|scope| -> Result<()> {
         if let Some(mut chain) = chain.take() {
             let (queue, ready, stop, setup, device) = (&queue, &ready, &stop, &setup, &device);

@@ -308,9 +308,9 @@ pub fn encrypt_into_record(
     threads: usize,
     progress: bool,
 ) -> Result<EncryptReport> {
-    check_inputs(setup, record, device, &ballots, challenge)?;
-    let key = setup.public_key();
     let mut chain = open_chain(setup, record, device)?;
+    check_inputs(&chain, &ballots, challenge)?;
+    let key = setup.public_key();
     encrypt_with_key(
         setup, &key, &mut chain, device, ballots, challenge, threads, progress,
     )
@@ -321,14 +321,20 @@ pub fn encrypt_into_record(
 pub struct OpenChain {
     state: ChainState,
     dir: PathBuf,
+    device: String,
 }
 
-/// Opens the chain of `device` in the record (a new one if it has none).
+/// Opens the chain of `device` in the record (a new one if it has none); the device's id
+/// must be a plain name, since it names a directory.
 pub fn open_chain(setup: &ElectionSetup<G>, record: &Path, device: &str) -> Result<OpenChain> {
+    if device.is_empty() || device.contains(['/', '\\']) || device.starts_with('.') {
+        bail!("--device {device:?}: a device id must be a plain name (it names a directory)");
+    }
     let dir = record.join("encrypted_ballots").join(device);
     Ok(OpenChain {
         state: ChainState::load(&dir, device, setup)?,
         dir,
+        device: device.to_owned(),
     })
 }
 
@@ -336,17 +342,11 @@ pub fn open_chain(setup: &ElectionSetup<G>, record: &Path, device: &str) -> Resu
 /// a plain name, a ballot id that cannot name a file, is given twice or was encrypted on the
 /// device before, a `--challenge` id not among the inputs.
 pub fn check_inputs(
-    setup: &ElectionSetup<G>,
-    record: &Path,
-    device: &str,
+    chain: &OpenChain,
     ballots: &[PlaintextBallot],
     challenge: &Challenge,
 ) -> Result<()> {
-    if device.is_empty() || device.contains(['/', '\\']) || device.starts_with('.') {
-        bail!("--device {device:?}: a device id must be a plain name (it names a directory)");
-    }
-    let device_dir = record.join("encrypted_ballots").join(device);
-    let chain = ChainState::load(&device_dir, device, setup)?;
+    let (device, chain) = (chain.device.as_str(), &chain.state);
     let mut seen = BTreeSet::new();
     for b in ballots {
         if b.ballot_id.is_empty() || b.ballot_id.contains(['/', '\\']) {
