@@ -53,16 +53,17 @@ pub struct Client {
     mirrors: std::sync::Mutex<std::collections::HashMap<PathBuf, (Checkpoint, LogView)>>,
 }
 
-/// A request that failed, said plainly when the server did not answer in time.
+/// A request that failed, said plainly (a certificate not trusted, no answer in time).
 fn unanswered(e: ureq::Error, method: &str, url: &str) -> RolesError {
-    match e {
-        ureq::Error::Timeout(_) => refused!(
-            "{method} {url}: the server did not answer in time (the command's --timeout, or \
-             {} s for one request)",
+    crate::net::failed(
+        e,
+        method,
+        url,
+        &format!(
+            "the command's --timeout, or {} s for one request",
             REQUEST_TIMEOUT.as_secs()
         ),
-        other => refused!("{method} {url}: {other}"),
-    }
+    )
 }
 
 /// The longest a single request may take, deadline or not.
@@ -95,12 +96,9 @@ impl Client {
     pub fn new(server: &str, log_key: &str) -> Result<Self> {
         let log_key = crate::board::read_vkey(log_key)?;
         let log = NoteVerifier::parse(&log_key).context("--log is not the log's verifier key")?;
+        crate::net::check_url(server)?;
         Ok(Self {
-            agent: ureq::Agent::config_builder()
-                .timeout_global(Some(REQUEST_TIMEOUT))
-                .http_status_as_error(false)
-                .build()
-                .into(),
+            agent: crate::net::agent(REQUEST_TIMEOUT),
             server: server.trim_end_matches('/').to_owned(),
             log,
             log_key,
@@ -409,17 +407,9 @@ impl Client {
         let env = Envelope::sign(signer, &self.origin()?, kind, next_nonce(state)?, body);
         let bytes = serde_json::to_vec(&env)?;
         let url = format!("{}/entries", self.server);
-        let mut resp = self
-            .agent
-            .post(&url)
-            .header("content-type", "application/json")
-            .config()
-            .timeout_global(Some(self.time_left(&url)?))
-            .build()
-            .send(&bytes[..])
-            .map_err(|e| unanswered(e, "POST", &url))?;
-        let status = resp.status().as_u16();
-        let text = resp.body_mut().read_to_string()?;
+        let (status, text) =
+            crate::net::post_write(&self.agent, &url, &env, &bytes, self.time_left(&url)?)
+                .map_err(|e| unanswered(e, "POST", &url))?;
         ensure!(
             status == 200,
             "{kind}: the server answered {status}: {}",

@@ -66,12 +66,31 @@ pub struct Acknowledged {
     pub checkpoint_size: u64,
 }
 
+/// The longest one request may take.
+const REQUEST_TIMEOUT: Duration = Duration::from_secs(120);
+
 fn agent() -> ureq::Agent {
-    ureq::Agent::config_builder()
-        .timeout_global(Some(Duration::from_secs(120)))
-        .http_status_as_error(false)
-        .build()
-        .into()
+    crate::net::agent(REQUEST_TIMEOUT)
+}
+
+/// How often a ballot the server was too busy to take (503) is sent again, the pause doubling
+/// from [`BUSY_PAUSE`]: its nonce was not spent (the server refuses before it reads the body).
+const BUSY_RETRIES: u32 = 8;
+const BUSY_PAUSE: Duration = Duration::from_millis(100);
+
+/// Sends a signed ballot, again while the server answers that it is busy.
+fn submit(agent: &ureq::Agent, url: &str, env: &Envelope, bytes: &[u8]) -> Result<(u16, String)> {
+    let mut pause = BUSY_PAUSE;
+    for attempt in 0.. {
+        let (status, text) = crate::net::post_write(agent, url, env, bytes, REQUEST_TIMEOUT)
+            .map_err(|e| crate::net::failed(e, "POST", url, "120 s for one request"))?;
+        if status != 503 || attempt == BUSY_RETRIES {
+            return Ok((status, text));
+        }
+        std::thread::sleep(pause);
+        pause *= 2;
+    }
+    unreachable!("the loop returns")
 }
 
 /// Fetches the setup files into the state directory (or checks that they are unchanged).
@@ -82,7 +101,7 @@ fn fetch_setup(agent: &ureq::Agent, server: &str, state: &Path) -> Result<Electi
         let mut resp = agent
             .get(&url)
             .call()
-            .with_context(|| format!("GET {url}"))?;
+            .map_err(|e| crate::net::failed(e, "GET", &url, "120 s for one request"))?;
         let status = resp.status().as_u16();
         if status == 404 && name == "constants.json" {
             continue;
@@ -296,21 +315,14 @@ pub fn run(key: Key, opts: &DeviceOptions) -> Result<Vec<Acknowledged>> {
                                 }
                                 let nonce = q.nonces.next().unwrap_or_default();
                                 let env = Envelope::sign(signer, origin, "ballot", nonce, &body);
-                                Ok(serde_json::to_vec(&env)?)
+                                let bytes = serde_json::to_vec(&env)?;
+                                Ok((env, bytes))
                             });
                         (id, signed)
                     };
                     let (bytes, answer) = match signed {
-                        Ok(bytes) => {
-                            let answer = agent
-                                .post(url)
-                                .header("content-type", "application/json")
-                                .send(&bytes[..])
-                                .with_context(|| format!("POST {url}"))
-                                .and_then(|mut resp| {
-                                    let status = resp.status().as_u16();
-                                    Ok((status, resp.body_mut().read_to_string()?))
-                                });
+                        Ok((env, bytes)) => {
+                            let answer = submit(agent, url, &env, &bytes);
                             (bytes, answer)
                         }
                         Err(e) => (Vec::new(), Err(e)),

@@ -5,6 +5,7 @@
 //! - [`protocol`]: the messages every party exchanges through the board (signed envelopes, the
 //!   roles that may sign them, each step's kind and body, the API's answers) and the log read
 //!   back as an election's ([`protocol::LogView`]); the server checks writes against the same.
+//! - [`net`]: how every client reaches a server (TLS trust, plain HTTP only when told).
 //! - [`client`]: the log mirror every networked role keeps, believing nothing the log's signed
 //!   checkpoints do not prove; [`admin`], [`guardian`], [`device`], [`export`] and
 //!   [`observer`] (a record's log checked against the record) on top of it.
@@ -33,6 +34,7 @@ pub mod files;
 pub mod guardian;
 pub mod html;
 pub mod load;
+pub mod net;
 pub mod netdemo;
 pub mod observer;
 pub mod open;
@@ -42,6 +44,7 @@ pub mod protocol;
 pub mod record;
 pub mod result;
 pub mod tally;
+pub mod throwaway_ca;
 pub mod verify;
 
 pub use error::{Result, RolesError};

@@ -368,11 +368,7 @@ fn submit_all(
     start: Instant,
     out: &Outcomes<'_>,
 ) -> Result<usize> {
-    let agent: ureq::Agent = ureq::Agent::config_builder()
-        .timeout_global(Some(Duration::from_secs(30)))
-        .http_status_as_error(false)
-        .build()
-        .into();
+    let agent = crate::net::agent(Duration::from_secs(30));
     let mut nonce = 0u64;
     for (done, id) in chain.ballot_ids.iter().enumerate() {
         let path: PathBuf = dir.join(format!("eballot-{id}.json"));
@@ -386,20 +382,16 @@ fn submit_all(
             let env = Envelope::sign(signer, ORIGIN, "ballot", nonce, &body);
             let bytes = serde_json::to_vec(&env)?;
             let sent = Instant::now();
-            let resp = agent
-                .post(format!("{url}/ballots"))
-                .header("content-type", "application/json")
-                .send(&bytes[..]);
-            let mut resp = match resp {
-                Ok(r) => r,
-                Err(_) => {
-                    // The server is down (killed): wait for it to come back.
-                    std::thread::sleep(Duration::from_millis(100));
-                    continue;
-                }
-            };
-            let status = resp.status().as_u16();
-            let Ok(text) = resp.body_mut().read_to_string() else {
+            let answer = crate::net::post_write(
+                &agent,
+                &format!("{url}/ballots"),
+                &env,
+                &bytes,
+                Duration::from_secs(30),
+            );
+            let Ok((status, text)) = answer else {
+                // The server is down (killed): wait for it to come back.
+                std::thread::sleep(Duration::from_millis(100));
                 continue;
             };
             if status == 409 && text.contains("on the board already") {

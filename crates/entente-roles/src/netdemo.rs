@@ -152,6 +152,10 @@ pub struct Served {
     pub pins: Vec<String>,
     /// ("cast" or "challenged", confirmation code) of a ballot of each kind, if any.
     pub examples: Vec<(&'static str, String)>,
+    /// The demo's throw-away CA, which signed the board's certificate.
+    pub ca: PathBuf,
+    /// Base64 of the SHA-256 of the board's public key, for a browser told to trust it.
+    pub spki_sha256: String,
     _procs: Vec<Proc>,
     _work: tempfile::TempDir,
 }
@@ -194,6 +198,8 @@ pub(crate) struct Stage {
     passphrase_file: PathBuf,
     server: String,
     log_pub: PathBuf,
+    /// The CA every process is told to trust (`--ca`), when the stage runs over TLS.
+    ca: Option<PathBuf>,
 }
 
 impl Stage {
@@ -209,7 +215,14 @@ impl Stage {
             passphrase_file: passphrase_file.to_owned(),
             server: String::new(),
             log_pub: log_pub.to_owned(),
+            ca: None,
         }
+    }
+
+    /// This stage over TLS: every process it starts trusts the CA in `ca` (and no other).
+    pub(crate) fn with_ca(mut self, ca: &Path) -> Self {
+        self.ca = Some(ca.to_owned());
+        self
     }
 
     fn path(&self, rel: &str) -> PathBuf {
@@ -229,8 +242,13 @@ impl Stage {
         let log = logs.join(format!("{name}.log"));
         let out = std::fs::File::create(log.with_extension("out"))?;
         let err = std::fs::File::create(&log)?;
-        let child = Command::new(exe)
-            .args(args)
+        let mut command = Command::new(exe);
+        command.args(args);
+        match &self.ca {
+            Some(ca) => command.arg("--ca").arg(ca),
+            None => command.arg("--insecure-http"),
+        };
+        let child = command
             .env_remove(crate::passphrase::ENV)
             .env("RUST_LOG", "info")
             .stdin(Stdio::null())
@@ -365,6 +383,10 @@ pub fn run(opts: &NetDemoOptions) -> Result<NetDemoOutcome> {
     let work = tempfile::tempdir().context("cannot create a temporary directory")?;
     let mut phases = Phases::default();
     phases.start("start the board, 2 witnesses");
+    // Every connection over TLS, as across a network: a throw-away CA certifies each server,
+    // and every process, this one included, trusts that CA alone.
+    let ca = crate::throwaway_ca::ThrowawayCa::new(&work.path().join("tls"))?;
+    crate::net::configure(crate::net::current().with_ca_file(&ca.cert_file())?);
 
     // Keys and the board. A throwaway passphrase for all (cheap scrypt: nothing here is secret
     // beyond the demo).
@@ -415,8 +437,20 @@ pub fn run(opts: &NetDemoOptions) -> Result<NetDemoOutcome> {
         })?,
     )?;
     let log_pub = crate::board::public_path(&keys.join("log.key"));
-    let mut stage = Stage::new(work.path(), &passphrase_file, &log_pub);
+    let mut stage = Stage::new(work.path(), &passphrase_file, &log_pub).with_ca(&ca.cert_file());
     let pf = passphrase_file.to_string_lossy().into_owned();
+    let tls_args = |name: &str| -> Result<(Vec<String>, String)> {
+        let id = ca.issue(name)?;
+        Ok((
+            vec![
+                "--tls-cert".into(),
+                id.cert.to_string_lossy().into_owned(),
+                "--tls-key".into(),
+                id.key.to_string_lossy().into_owned(),
+            ],
+            id.spki_sha256,
+        ))
+    };
     let mut witness_urls = Vec::new();
     let mut running = Vec::new();
     for p in parties {
@@ -435,7 +469,10 @@ pub fn run(opts: &NetDemoOptions) -> Result<NetDemoOutcome> {
                 log_pub.to_string_lossy().into_owned(),
                 "--listen".into(),
                 "127.0.0.1:0".into(),
-            ],
+            ]
+            .into_iter()
+            .chain(tls_args(&format!("witness-{p}"))?.0)
+            .collect::<Vec<String>>(),
         )?;
         running.push(proc);
         witness_urls.push(url);
@@ -451,6 +488,8 @@ pub fn run(opts: &NetDemoOptions) -> Result<NetDemoOutcome> {
         "--passphrase-file".into(),
         pf.clone(),
     ];
+    let (server_tls, server_spki) = tls_args("server")?;
+    server_args.extend(server_tls);
     for w in &witness_urls {
         server_args.extend(["--witness".to_owned(), w.clone()]);
     }
@@ -657,6 +696,8 @@ pub fn run(opts: &NetDemoOptions) -> Result<NetDemoOutcome> {
                     .map(|k| crate::board::fingerprint(&k))
                     .collect(),
                 examples: example_codes(&record, device_name, &ballots, &challenged)?,
+                ca: ca.cert_file(),
+                spki_sha256: server_spki,
                 _procs: running,
                 _work: work,
             })

@@ -27,10 +27,15 @@ const FIRST_BACKOFF: Duration = Duration::from_millis(200);
 const MAX_BACKOFF: Duration = Duration::from_secs(30);
 
 /// Starts the cosigner over `state` for the witnesses at `urls` (their submission prefixes).
-/// It stops when the service's state is dropped.
+/// It stops when the service's state is dropped. A URL that this process may not use (plain
+/// HTTP without `--insecure-http`) is refused here, before anything is served.
 pub fn spawn(state: &Arc<AppState>, urls: Vec<String>) -> std::io::Result<()> {
     if urls.is_empty() {
         return Ok(());
+    }
+    for u in &urls {
+        entente_roles::net::check_url(u)
+            .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidInput, e.to_string()))?;
     }
     let weak = Arc::downgrade(state);
     std::thread::Builder::new()
@@ -40,11 +45,7 @@ pub fn spawn(state: &Arc<AppState>, urls: Vec<String>) -> std::io::Result<()> {
 }
 
 fn run(state: Weak<AppState>, urls: Vec<String>) {
-    let agent: ureq::Agent = ureq::Agent::config_builder()
-        .timeout_global(Some(Duration::from_secs(10)))
-        .http_status_as_error(false)
-        .build()
-        .into();
+    let agent = entente_roles::net::agent(Duration::from_secs(10));
     let mut witnesses: Vec<Witness> = urls
         .into_iter()
         .map(|u| Witness {
@@ -107,7 +108,7 @@ fn ask(
     let mut resp = agent
         .post(&w.url)
         .send(body.as_bytes())
-        .map_err(|e| e.to_string())?;
+        .map_err(|e| entente_roles::net::failed(e, "POST", &w.url, "10 s").to_string())?;
     let status = resp.status().as_u16();
     let text = resp
         .body_mut()

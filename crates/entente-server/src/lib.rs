@@ -14,6 +14,7 @@
 pub mod cosigner;
 pub mod election;
 mod error;
+pub mod listen;
 mod proofs;
 mod reads;
 mod respond;
@@ -35,7 +36,10 @@ use entente_board::{Board, Sequencer, SqliteStorage};
 pub use election::Election;
 pub use entente_roles::protocol::{Envelope, Roles, RolesFile};
 pub use error::WorkflowError;
+pub use listen::{Limits, tls_config};
 pub use router::router;
+/// A server's TLS configuration (rustls).
+pub use rustls::ServerConfig as TlsServerConfig;
 pub use state::AppState;
 
 /// Appends waiting at once that one transaction takes at most.
@@ -63,13 +67,18 @@ pub fn start_board(
     Sequencer::start(board, MAX_BATCH, Some(signer)).map_err(|e| e.to_string())
 }
 
-/// Serves `state` on `listener` until ctrl-c.
-pub async fn serve(listener: tokio::net::TcpListener, state: Arc<AppState>) -> std::io::Result<()> {
+/// Serves `state` on `listener` (over TLS when `tls` is given) within `state`'s limits, until
+/// ctrl-c.
+pub async fn serve(
+    listener: tokio::net::TcpListener,
+    state: Arc<AppState>,
+    tls: Option<Arc<rustls::ServerConfig>>,
+) -> std::io::Result<()> {
     let addr: Option<SocketAddr> = listener.local_addr().ok();
-    tracing::info!(?addr, "serving the board");
-    axum::serve(listener, router(state))
-        .with_graceful_shutdown(async {
-            let _ = tokio::signal::ctrl_c().await;
-        })
-        .await
+    tracing::info!(?addr, tls = tls.is_some(), "serving the board");
+    let limits = state.limits();
+    listen::serve_app(listener, router(state), tls, limits, async {
+        let _ = tokio::signal::ctrl_c().await;
+    })
+    .await
 }

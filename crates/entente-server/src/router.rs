@@ -5,15 +5,15 @@ use std::sync::Arc;
 use axum::Router;
 use axum::routing::{get, post};
 
-use entente_roles::protocol::MAX_BODY;
-
 use crate::reads::*;
 use crate::state::AppState;
 use crate::writes::*;
 
-/// The router.
+/// The router, with its cap on requests at once (`Limits::max_requests`). The writes read
+/// their own bodies, within their own limits (see `writes`); no other route reads one.
 pub fn router(state: Arc<AppState>) -> Router {
-    Router::new()
+    let max_requests = state.limits().max_requests;
+    let app = Router::new()
         .route("/checkpoint", get(checkpoint))
         .route("/tile/{*path}", get(tile))
         .route("/entente/entries/{*path}", get(large_bundle))
@@ -26,8 +26,6 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/ballots", post(submit_ballot))
         .route("/entries", post(submit_entry))
         .merge(crate::web::routes())
-        // A ballot of a long general election runs to megabytes of JSON (base64 in its
-        // envelope); axum's 2 MB default would refuse it.
-        .layer(axum::extract::DefaultBodyLimit::max(MAX_BODY))
-        .with_state(state)
+        .with_state(state);
+    crate::listen::request_cap(app, max_requests)
 }

@@ -50,6 +50,8 @@ pub struct AppState {
     /// The verification report served at GET /report (an `entente verify --html` file, read on
     /// each request so that whoever refreshes it need not restart the server).
     pub(crate) report: std::sync::OnceLock<PathBuf>,
+    /// What each connection and request may take (the defaults unless set).
+    limits: std::sync::OnceLock<crate::Limits>,
 }
 
 impl AppState {
@@ -158,6 +160,7 @@ impl AppState {
             nonces: Mutex::new(nonces),
             pending: Mutex::new(HashSet::new()),
             report: std::sync::OnceLock::new(),
+            limits: std::sync::OnceLock::new(),
         });
         st.log_roles(&logged_roles)?;
         Ok(st)
@@ -192,6 +195,30 @@ impl AppState {
     /// Serves the report in `file` at GET /report (set once, at start).
     pub fn serve_report(&self, file: PathBuf) {
         let _ = self.report.set(file);
+    }
+
+    /// Sets what each connection and request may take; once, before the router is built (an
+    /// error if they were set already).
+    pub fn set_limits(&self, limits: crate::Limits) -> Result<(), String> {
+        self.limits
+            .set(limits)
+            .map_err(|_| "the server's limits were set already".to_owned())
+    }
+
+    /// What each connection and request may take.
+    pub fn limits(&self) -> crate::Limits {
+        self.limits.get().copied().unwrap_or_default()
+    }
+
+    /// Whether `nonce` would be taken as `author`'s next write (see [`Self::take_nonce`]),
+    /// without taking it: a replay is refused before its body is read.
+    pub(crate) fn check_nonce(&self, author: &str, nonce: u64, step: bool) -> ApiResult<()> {
+        let nonces = self.nonces.lock().map_err(ApiError::internal)?;
+        nonces
+            .get(author)
+            .copied()
+            .unwrap_or_default()
+            .admit(author, nonce, step)
     }
 
     /// The report file served at GET /report, if any.
@@ -381,14 +408,7 @@ impl AppState {
     pub(crate) fn take_nonce(&self, author: &str, nonce: u64, step: bool) -> ApiResult<()> {
         let mut nonces = self.nonces.lock().map_err(ApiError::internal)?;
         let window = nonces.entry(author.to_owned()).or_default();
-        if !window.fresh(nonce) || step && window.used() && nonce <= window.top {
-            return Err(RolesError::Replay {
-                author: author.to_owned(),
-                nonce,
-                last: window.top,
-            }
-            .into());
-        }
+        window.admit(author, nonce, step)?;
         window.take(nonce);
         Ok(())
     }
@@ -414,6 +434,20 @@ impl NonceWindow {
         }
         let age = self.top - nonce;
         age < Self::WIDTH && self.seen & (1 << age) == 0
+    }
+
+    /// Refuses a replay: a nonce that is not fresh, or a step's nonce not above every nonce
+    /// its author used.
+    fn admit(&self, author: &str, nonce: u64, step: bool) -> ApiResult<()> {
+        if !self.fresh(nonce) || step && self.used() && nonce <= self.top {
+            return Err(RolesError::Replay {
+                author: author.to_owned(),
+                nonce,
+                last: self.top,
+            }
+            .into());
+        }
+        Ok(())
     }
 
     /// Whether any nonce was taken.

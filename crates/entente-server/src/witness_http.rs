@@ -38,11 +38,33 @@ impl WitnessService {
     }
 }
 
-/// The router: `POST /add-checkpoint`.
+/// The largest add-checkpoint request: a checkpoint note with its signatures and at most 63
+/// proof lines are a few kilobytes.
+const MAX_REQUEST: usize = 64 << 10;
+/// The longest a request may take to arrive and be answered.
+const REQUEST_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30);
+
+/// The router: `POST /add-checkpoint`, its body at most [`MAX_REQUEST`], requests at once
+/// capped as the board's are.
 pub fn witness_router(svc: Arc<WitnessService>) -> Router {
-    Router::new()
+    let app = Router::new()
         .route("/add-checkpoint", post(add_checkpoint))
-        .with_state(svc)
+        .layer(axum::extract::DefaultBodyLimit::max(MAX_REQUEST))
+        // A request whose body trickles in is cut off: a witness answers in milliseconds.
+        .layer(axum::middleware::from_fn(
+            |req: axum::extract::Request, next: axum::middleware::Next| async move {
+                tokio::time::timeout(REQUEST_TIMEOUT, next.run(req))
+                    .await
+                    .unwrap_or_else(|_| {
+                        text(
+                            StatusCode::REQUEST_TIMEOUT,
+                            "the request did not arrive in time".into(),
+                        )
+                    })
+            },
+        ))
+        .with_state(svc);
+    crate::listen::request_cap(app, crate::Limits::default().max_requests)
 }
 
 fn text(status: StatusCode, body: String) -> Response {

@@ -3,16 +3,18 @@
 use std::sync::Arc;
 
 use axum::Json;
+use axum::body::Body;
 use axum::extract::State;
-use axum::http::StatusCode;
+use axum::http::{HeaderMap, StatusCode};
 use entente_board::Entry;
 use entente_board::note::{Checkpoint, SignedNote};
 use entente_group::P4096;
 use entente_record::ballot::json::EncryptedBallotJson;
+use http_body_util::BodyExt;
 use rand::TryRngCore;
 
 use entente_roles::protocol::kind;
-use entente_roles::protocol::{Envelope, Role};
+use entente_roles::protocol::{Envelope, Role, WriteHeaders, header};
 use entente_roles::protocol::{InclusionJson, Receipt};
 
 use crate::proofs::inclusion_of;
@@ -38,6 +40,91 @@ fn append_and_prove(st: &AppState, entry: Entry) -> ApiResult<(u64, String, Incl
     Ok((index, note, proof))
 }
 
+/// A signed write's headers (see [`entente_roles::protocol::header`]); 401 when one is missing
+/// or unreadable.
+fn write_headers(headers: &HeaderMap) -> ApiResult<WriteHeaders> {
+    let get = |name: &str| -> ApiResult<String> {
+        headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned)
+            .ok_or_else(|| {
+                ApiError(
+                    StatusCode::UNAUTHORIZED,
+                    format!(
+                        "a write must announce its author and signature before its body: the \
+                         {name} header is missing or not text"
+                    ),
+                )
+            })
+    };
+    let nonce = get(header::NONCE)?;
+    Ok(WriteHeaders {
+        author: get(header::AUTHOR)?,
+        kind: get(header::KIND)?,
+        nonce: nonce
+            .parse()
+            .map_err(|_| ApiError::bad(format!("the {} header is not a number", header::NONCE)))?,
+        digest: get(header::DIGEST)?,
+        signature: get(header::SIGNATURE)?,
+    })
+}
+
+/// Reads a signed write, checking what it can before the body: its headers name a registered
+/// author of one of the `allowed` roles, whose signature over the announced digest verifies,
+/// with a nonce not used yet (`step`: the nonce rule of protocol steps); its declared length
+/// is within `limit`. Only then is the body read, within `limit` and the body timeout, and it
+/// must be the envelope the headers announced. (The envelope's body is then matched to the
+/// digest by `Roles::check`, with the whole signature again.)
+async fn read_write(
+    st: &AppState,
+    headers: &HeaderMap,
+    body: Body,
+    allowed: &[Role],
+    step: bool,
+    limit: usize,
+) -> ApiResult<(WriteHeaders, Envelope)> {
+    let h = write_headers(headers)?;
+    st.roles.check_headers(&st.origin, &h, allowed)?;
+    st.check_nonce(&h.author, h.nonce, step)?;
+    let too_large = |n: String| {
+        ApiError(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            format!("the write is {n} bytes; this server takes at most {limit} for it"),
+        )
+    };
+    let declared = headers
+        .get(axum::http::header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if let Some(n) = declared.filter(|&n| n > limit as u64) {
+        return Err(too_large(n.to_string()));
+    }
+    let timeout = st.limits().body_timeout;
+    let read = http_body_util::Limited::new(body, limit).collect();
+    let bytes = match tokio::time::timeout(timeout, read).await {
+        Err(_) => {
+            return Err(ApiError(
+                StatusCode::REQUEST_TIMEOUT,
+                format!("the body did not arrive within {} s", timeout.as_secs()),
+            ));
+        }
+        Ok(Err(e)) if e.is::<http_body_util::LengthLimitError>() => {
+            return Err(too_large(format!("more than {limit}")));
+        }
+        Ok(Err(e)) => return Err(ApiError::bad(format!("the body could not be read: {e}"))),
+        Ok(Ok(collected)) => collected.to_bytes(),
+    };
+    let env: Envelope = serde_json::from_slice(&bytes)
+        .map_err(|e| ApiError::bad(format!("the body is not a signed envelope: {e}")))?;
+    if !h.announce(&env) {
+        return Err(ApiError::bad(
+            "the envelope is not the write its headers announced",
+        ));
+    }
+    Ok((h, env))
+}
+
 /// Removes reserved keys from the pending set when dropped (also on an early return).
 struct Reserved<'a> {
     st: &'a AppState,
@@ -60,13 +147,16 @@ impl Drop for Reserved<'_> {
 /// ballot gets a 4xx naming what failed and is not stored.
 pub(crate) async fn submit_ballot(
     State(st): State<Arc<AppState>>,
-    Json(env): Json<Envelope>,
+    headers: HeaderMap,
+    body: Body,
 ) -> ApiResult<Json<Receipt>> {
-    if env.kind != "ballot" {
+    if headers.get(header::KIND).is_some_and(|k| k != "ballot") {
         return Err(ApiError::bad(
             "POST /ballots takes writes of kind \"ballot\"",
         ));
     }
+    let limit = st.limits().max_ballot_bytes;
+    let (_, env) = read_write(&st, &headers, body, &[Role::Device], false, limit).await?;
     let (_, body) = st.roles.check(&st.origin, &env, &[Role::Device])?;
     blocking(move || {
         // A signed write's nonce is spent whether or not the write is then accepted, so that
@@ -153,8 +243,11 @@ pub(crate) async fn submit_ballot(
 /// before it is appended.
 pub(crate) async fn submit_entry(
     State(st): State<Arc<AppState>>,
-    Json(env): Json<Envelope>,
+    headers: HeaderMap,
+    body: Body,
 ) -> ApiResult<Json<Receipt>> {
+    let limit = st.limits().max_entry_bytes;
+    let (_, env) = read_write(&st, &headers, body, &STEP_AUTHORS, true, limit).await?;
     let (role, body) = st.roles.check(&st.origin, &env, &STEP_AUTHORS)?;
     blocking(move || {
         let mut workflow = st.workflow.write().map_err(ApiError::internal)?;

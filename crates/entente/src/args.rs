@@ -124,3 +124,96 @@ impl std::ops::Deref for Threads {
         &self.threads
     }
 }
+
+/// How a server is reached: its TLS identity, or plain HTTP on loopback when told.
+#[derive(clap::Args)]
+pub struct Tls {
+    /// The server's certificate chain (PEM, its own certificate first): serve HTTPS.
+    #[arg(long, requires = "tls_key")]
+    pub tls_cert: Option<PathBuf>,
+    /// The private key of --tls-cert (PEM).
+    #[arg(long, requires = "tls_cert")]
+    pub tls_key: Option<PathBuf>,
+}
+
+impl Tls {
+    /// The TLS configuration, or None for plain HTTP: which only the global `--insecure-http`
+    /// allows, and only on a loopback address (plain HTTP across a network lets anyone on the
+    /// path read who writes what, and answer in the server's name).
+    pub fn server_config(
+        &self,
+        listen: &str,
+    ) -> Result<Option<std::sync::Arc<entente_server::TlsServerConfig>>> {
+        use anyhow::Context;
+        let (Some(cert), Some(key)) = (&self.tls_cert, &self.tls_key) else {
+            anyhow::ensure!(
+                entente_roles::net::insecure_http(),
+                "give the server's certificate and key (--tls-cert, --tls-key), or \
+                 --insecure-http to serve plain HTTP on this machine's loopback"
+            );
+            let loopback = listen
+                .parse::<std::net::SocketAddr>()
+                .map(|a| a.ip().is_loopback())
+                .unwrap_or_else(|_| listen.starts_with("localhost:"));
+            anyhow::ensure!(
+                loopback,
+                "--insecure-http serves plain HTTP on a loopback address only (127.0.0.1, ::1), \
+                 not on {listen}: across a network, serve HTTPS (--tls-cert, --tls-key)"
+            );
+            return Ok(None);
+        };
+        let read =
+            |f: &PathBuf| std::fs::read(f).with_context(|| format!("cannot read {}", f.display()));
+        let config = entente_server::tls_config(&read(cert)?, &read(key)?)
+            .map_err(anyhow::Error::msg)
+            .with_context(|| format!("{} and {}", cert.display(), key.display()))?;
+        Ok(Some(config))
+    }
+
+    /// The URL scheme this server answers on.
+    pub fn scheme(&self) -> &'static str {
+        if self.tls_cert.is_some() {
+            "https"
+        } else {
+            "http"
+        }
+    }
+}
+
+/// What a server allows each connection and request, and how many at once.
+#[derive(clap::Args)]
+pub struct Limits {
+    /// Seconds a connection may take to send a request's head (the TLS handshake and an idle
+    /// kept-alive connection included); then it is closed.
+    #[arg(long, default_value_t = 10)]
+    pub header_timeout: u64,
+    /// Seconds a write may take to send its body; then 408.
+    #[arg(long, default_value_t = 60)]
+    pub body_timeout: u64,
+    /// Connections served at once (a few more are answered 503, the rest closed).
+    #[arg(long, default_value_t = 512)]
+    pub max_connections: usize,
+    /// Requests handled at once; beyond them, 503 with Retry-After.
+    #[arg(long, default_value_t = 128)]
+    pub max_requests: usize,
+    /// The largest ballot a device may send, in bytes (its signed envelope); beyond, 413.
+    #[arg(long, default_value_t = 8 << 20)]
+    pub max_ballot_bytes: usize,
+    /// The largest protocol step the administrator or a guardian may send, in bytes.
+    #[arg(long, default_value_t = 32 << 20)]
+    pub max_entry_bytes: usize,
+}
+
+impl Limits {
+    /// The server's limits.
+    pub fn get(&self) -> entente_server::Limits {
+        entente_server::Limits {
+            header_timeout: Duration::from_secs(self.header_timeout.max(1)),
+            body_timeout: Duration::from_secs(self.body_timeout.max(1)),
+            max_connections: self.max_connections.max(1),
+            max_requests: self.max_requests.max(1),
+            max_ballot_bytes: self.max_ballot_bytes,
+            max_entry_bytes: self.max_entry_bytes,
+        }
+    }
+}

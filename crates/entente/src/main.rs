@@ -19,6 +19,15 @@ use clap::Parser;
 struct Cli {
     #[command(subcommand)]
     command: commands::Command,
+    /// Trust the servers whose certificates these CA certificates sign (PEM), instead of the
+    /// system's roots.
+    #[arg(long, global = true, value_name = "FILE")]
+    ca: Option<std::path::PathBuf>,
+    /// Allow plain HTTP: clients may use http:// URLs, and a server may listen without TLS on
+    /// a loopback address. Only for a demo or a test on one machine: across a network, plain
+    /// HTTP lets anyone on the path read who writes what and answer in the server's name.
+    #[arg(long, global = true)]
+    insecure_http: bool,
 }
 
 fn main() -> ExitCode {
@@ -42,5 +51,10 @@ fn run(cli: Cli) -> Result<ExitCode> {
     // A bad ENTENTE_BACKEND is an error before any work, never a silent fallback.
     let backend = entente_group::Backend::from_env().context("choosing the arithmetic backend")?;
     tracing::debug!(backend = backend.name(), "arithmetic backend");
+    let mut trust = entente_roles::net::Trust::system().allow_insecure_http(cli.insecure_http);
+    if let Some(ca) = &cli.ca {
+        trust = trust.with_ca_file(ca)?;
+    }
+    entente_roles::net::configure(trust);
     cli.command.exec()
 }

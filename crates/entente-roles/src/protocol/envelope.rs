@@ -42,11 +42,62 @@ pub struct Envelope {
 
 /// The message an envelope's signature covers, for the log of `origin`.
 pub fn message(origin: &str, author: &str, kind: &str, nonce: u64, body: &[u8]) -> Vec<u8> {
-    let digest: String = Sha256::digest(body)
+    message_of_digest(origin, author, kind, nonce, &hex_digest(body))
+}
+
+/// The message for a body known by its hex SHA-256 only (a write's headers, checked before
+/// its body is read).
+fn message_of_digest(origin: &str, author: &str, kind: &str, nonce: u64, digest: &str) -> Vec<u8> {
+    format!("entente write v2\n{origin}\n{author}\n{kind}\n{nonce}\n{digest}\n").into_bytes()
+}
+
+fn hex_digest(body: &[u8]) -> String {
+    Sha256::digest(body)
         .iter()
         .map(|b| format!("{b:02x}"))
-        .collect();
-    format!("entente write v2\n{origin}\n{author}\n{kind}\n{nonce}\n{digest}\n").into_bytes()
+        .collect()
+}
+
+/// The HTTP headers that carry an envelope's signed fields ahead of its body, so that the
+/// server can refuse a write whose author is not registered, or whose signature does not
+/// verify, before it reads a byte of the body (which may be megabytes): the signature covers
+/// the body's digest, so it can be checked first and the body matched to it after.
+pub mod header {
+    /// The author's key name.
+    pub const AUTHOR: &str = "entente-author";
+    /// The kind of write.
+    pub const KIND: &str = "entente-kind";
+    /// The nonce, in decimal.
+    pub const NONCE: &str = "entente-nonce";
+    /// The hex SHA-256 of the body (the decoded body the signature covers).
+    pub const DIGEST: &str = "entente-digest";
+    /// The signature, base64, as in the envelope.
+    pub const SIGNATURE: &str = "entente-signature";
+}
+
+/// An envelope's signed fields as read from a write's headers, before its body.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WriteHeaders {
+    /// The author's key name.
+    pub author: String,
+    /// The kind of write.
+    pub kind: String,
+    /// The nonce.
+    pub nonce: u64,
+    /// The hex SHA-256 of the body.
+    pub digest: String,
+    /// The signature, base64.
+    pub signature: String,
+}
+
+impl WriteHeaders {
+    /// Whether `env` is the write these headers announced.
+    pub fn announce(&self, env: &Envelope) -> bool {
+        self.author == env.author
+            && self.kind == env.kind
+            && self.nonce == env.nonce
+            && self.signature == env.signature
+    }
 }
 
 impl Envelope {
@@ -60,6 +111,21 @@ impl Envelope {
             body: B64.encode(body),
             signature: B64.encode(sig),
         }
+    }
+
+    /// The headers that announce this write (see [`header`]); an error if its body is not
+    /// base64.
+    pub fn headers(&self) -> Result<[(&'static str, String); 5], RolesError> {
+        let body = B64
+            .decode(&self.body)
+            .map_err(|_| RolesError::BadSignature(self.author.clone()))?;
+        Ok([
+            (header::AUTHOR, self.author.clone()),
+            (header::KIND, self.kind.clone()),
+            (header::NONCE, self.nonce.to_string()),
+            (header::DIGEST, hex_digest(&body)),
+            (header::SIGNATURE, self.signature.clone()),
+        ])
     }
 }
 
@@ -166,6 +232,43 @@ impl Roles {
     /// The authors' names.
     pub fn authors(&self) -> impl Iterator<Item = &str> {
         self.authors.keys().map(String::as_str)
+    }
+
+    /// Checks a write's headers before its body is read: the author is registered for one of
+    /// the `allowed` roles and signed the announced digest for the log of `origin`. (The body
+    /// is then matched to the digest by [`Roles::check`], which checks the whole again.)
+    pub fn check_headers(
+        &self,
+        origin: &str,
+        h: &WriteHeaders,
+        allowed: &[Role],
+    ) -> Result<Role, RolesError> {
+        let (role, key) = self
+            .authors
+            .get(&h.author)
+            .ok_or_else(|| RolesError::UnknownAuthor(h.author.clone()))?;
+        let bad = || RolesError::BadSignature(h.author.clone());
+        let digest_ok = h.digest.len() == 64
+            && h.digest
+                .bytes()
+                .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b));
+        if !digest_ok {
+            return Err(bad());
+        }
+        let sig = B64.decode(&h.signature).map_err(|_| bad())?;
+        key.verify_bytes(
+            &message_of_digest(origin, &h.author, &h.kind, h.nonce, &h.digest),
+            &sig,
+        )
+        .map_err(|_| bad())?;
+        if !allowed.contains(role) {
+            return Err(RolesError::Forbidden {
+                author: h.author.clone(),
+                role: *role,
+                kind: h.kind.clone(),
+            });
+        }
+        Ok(*role)
     }
 
     /// Checks an envelope's author, role and signature for the log of `origin`; returns the

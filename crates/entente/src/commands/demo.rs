@@ -122,9 +122,15 @@ fn serve_until_end_of_input(served: &netdemo::Served) -> Result<()> {
     let _ = write!(
         text,
         "  with the log's and the witnesses' keys pinned, as a party's link \
-         would: {}/#pin={}\nStop with ctrl-d or ctrl-c.\n",
+         would: {}/#pin={}\n\
+         The board's certificate is signed by the demo's throw-away CA ({}), which no browser \
+         knows: import it, or start Chromium with \
+         --ignore-certificate-errors-spki-list={} (this board's key only).\n\
+         Stop with ctrl-d or ctrl-c.\n",
         served.url,
-        served.pins.join(",")
+        served.pins.join(","),
+        served.ca.display(),
+        served.spki_sha256,
     );
     // Whoever reads the output may stop reading once the board is up: the board is served all
     // the same, so a closed output is no reason to stop.

@@ -9,7 +9,7 @@ use entente_board::{Board, SqliteStorage};
 use entente_roles::board;
 use entente_roles::protocol::RolesFile;
 
-use crate::args::Passphrase;
+use crate::args::{Limits, Passphrase, Tls};
 
 /// Serve the board over HTTP: anyone reads the checkpoint, the tlog-tiles, entries, proofs
 /// and a ballot by its confirmation code (GET /checkpoint, /tile/…, /entries/I,
@@ -50,6 +50,10 @@ pub struct Args {
     pub key: Option<PathBuf>,
     #[command(flatten)]
     pub passphrase: Passphrase,
+    #[command(flatten)]
+    pub tls: Tls,
+    #[command(flatten)]
+    pub limits: Limits,
 }
 
 pub fn exec(args: Args) -> Result<ExitCode> {
@@ -63,6 +67,8 @@ pub fn exec(args: Args) -> Result<ExitCode> {
             report: args.report.clone(),
             witnesses: args.witnesses.clone(),
             key_file: args.key.as_deref(),
+            tls: &args.tls,
+            limits: args.limits.get(),
         },
         |f| passphrase.get(&format!("the log key {}", f.display()), false),
     )?;
@@ -85,6 +91,10 @@ struct ServeOptions<'a> {
     witnesses: Vec<String>,
     /// The log's key file (default: the one given to `board init`).
     key_file: Option<&'a Path>,
+    /// The server's TLS identity.
+    tls: &'a Tls,
+    /// What each connection and request may take.
+    limits: entente_server::Limits,
 }
 
 /// `entente serve`: the board over HTTP, signing checkpoints with the log's key, taking writes
@@ -102,7 +112,10 @@ fn serve(
         report,
         witnesses,
         key_file,
+        tls,
+        limits,
     } = opts;
+    let tls_config = tls.server_config(listen)?;
     // Held for as long as this process serves: no other process writes the board meanwhile.
     let _lock = entente_board::BoardLock::serve(db)?;
     let board = board::open_board(db)?;
@@ -125,6 +138,7 @@ fn serve(
         entente_server::start_board(db, signer).map_err(anyhow::Error::msg)?;
     let state = entente_server::AppState::new(db, sequencer, &roles_file, election)
         .map_err(anyhow::Error::msg)?;
+    state.set_limits(limits).map_err(anyhow::Error::msg)?;
     if let Some(file) = &report {
         state.serve_report(file.clone());
     }
@@ -138,7 +152,8 @@ fn serve(
             .await
             .with_context(|| format!("cannot listen on {listen}"))?;
         let addr = listener.local_addr()?;
-        println!("listening on http://{addr}");
+        let scheme = tls.scheme();
+        println!("listening on {scheme}://{addr}");
         if let Some(file) = &report {
             let own = std::net::SocketAddr::new(
                 if addr.ip().is_unspecified() {
@@ -148,11 +163,11 @@ fn serve(
                 },
                 addr.port(),
             );
-            spawn_reporter(db, format!("http://{own}"), file.clone())?;
+            spawn_reporter(db, format!("{scheme}://{own}"), file.clone())?;
         }
         use std::io::Write;
         std::io::stdout().flush()?;
-        entente_server::serve(listener, state).await?;
+        entente_server::serve(listener, state, tls_config).await?;
         anyhow::Ok(())
     })
 }
@@ -215,6 +230,7 @@ fn make_report(exe: &Path, server: &str, log_key: &str, file: &Path) -> Result<(
     let run = |args: &[&std::ffi::OsStr], ok: &[i32]| -> Result<()> {
         let out = std::process::Command::new(exe)
             .args(args)
+            .args(entente_roles::net::child_args())
             .env_remove(entente_roles::passphrase::ENV)
             .stdin(std::process::Stdio::null())
             .output()

@@ -7,7 +7,7 @@ use anyhow::{Context, Result, ensure};
 use entente_board::witness_dir::WitnessDir;
 use entente_roles::board;
 
-use crate::args::Passphrase;
+use crate::args::{Passphrase, Tls};
 
 /// What every witness command needs: its state, its key, and the logs it follows.
 #[derive(clap::Args)]
@@ -44,6 +44,8 @@ pub enum Command {
         /// The address to listen on (port 0: any free port; the first line printed says which).
         #[arg(long, default_value = "127.0.0.1:8081")]
         listen: String,
+        #[command(flatten)]
+        tls: Tls,
     },
     /// Cosign a log's checkpoint by hand: it must be signed by a log this witness follows and
     /// extend the checkpoint it cosigned last (give the consistency proof from that size). On
@@ -64,9 +66,20 @@ pub enum Command {
 
 pub fn exec(command: Command) -> Result<ExitCode> {
     match command {
-        Command::Serve { witness, listen } => {
+        Command::Serve {
+            witness,
+            listen,
+            tls,
+        } => {
+            let tls_config = tls.server_config(&listen)?;
             let key = witness.open_key()?;
-            let ok = serve(&witness.state, key, &witness.logs, &listen)?;
+            let ok = serve(
+                &witness.state,
+                key,
+                &witness.logs,
+                &listen,
+                (tls.scheme(), tls_config),
+            )?;
             Ok(if ok {
                 ExitCode::SUCCESS
             } else {
@@ -106,7 +119,16 @@ pub fn exec(command: Command) -> Result<ExitCode> {
 
 /// `entente witness serve`: the witness as a tlog-witness HTTP service. Returns Ok(false)
 /// when it stopped on a split view (the evidence kept in STATE/evidence/).
-fn serve(state: &Path, key: board::Key, follow: &[String], listen: &str) -> Result<bool> {
+fn serve(
+    state: &Path,
+    key: board::Key,
+    follow: &[String],
+    listen: &str,
+    (scheme, tls): (
+        &str,
+        Option<std::sync::Arc<entente_server::TlsServerConfig>>,
+    ),
+) -> Result<bool> {
     ensure!(
         key.role == board::Role::Witness,
         "this is a log key; a witness serves with a witness key (`entente keygen --role witness`)"
@@ -125,7 +147,7 @@ fn serve(state: &Path, key: board::Key, follow: &[String], listen: &str) -> Resu
         let listener = tokio::net::TcpListener::bind(listen)
             .await
             .with_context(|| format!("cannot listen on {listen}"))?;
-        println!("listening on http://{}", listener.local_addr()?);
+        println!("listening on {scheme}://{}", listener.local_addr()?);
         use std::io::Write;
         std::io::stdout().flush()?;
         let seen = alarm.clone();
@@ -135,9 +157,9 @@ fn serve(state: &Path, key: board::Key, follow: &[String], listen: &str) -> Resu
                 _ = alarm.wait_for(Option::is_some) => {}
             }
         };
-        axum::serve(listener, entente_server::witness_http::witness_router(svc))
-            .with_graceful_shutdown(stop)
-            .await?;
+        let app = entente_server::witness_http::witness_router(svc);
+        let limits = entente_server::Limits::default();
+        entente_server::listen::serve_app(listener, app, tls, limits, stop).await?;
         let split = seen.borrow().is_some();
         if split {
             eprintln!(
