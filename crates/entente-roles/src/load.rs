@@ -190,7 +190,11 @@ pub fn run(opts: &LoadOptions) -> Result<LoadReport> {
     }
     bar.finish_and_clear();
 
-    let stage = Stage::new(w, &passphrase_file, &log_pub);
+    // Over TLS, as a real server is reached (the handshakes are part of what is measured).
+    let ca = crate::throwaway_ca::ThrowawayCa::new(&w.join("tls"))?;
+    crate::net::configure(crate::net::current().with_ca_file(&ca.cert_file())?);
+    let tls = ca.issue("server")?;
+    let stage = Stage::new(w, &passphrase_file, &log_pub).with_ca(&ca.cert_file());
     let server_args = |listen: &str| -> Vec<String> {
         [
             "serve",
@@ -204,13 +208,17 @@ pub fn run(opts: &LoadOptions) -> Result<LoadReport> {
             &record.to_string_lossy(),
             "--passphrase-file",
             &passphrase_file.to_string_lossy(),
+            "--tls-cert",
+            &tls.cert.to_string_lossy(),
+            "--tls-key",
+            &tls.key.to_string_lossy(),
         ]
         .iter()
         .map(|s| s.to_string())
         .collect()
     };
     let (server, url) = stage.start_listening("server", &server_args("127.0.0.1:0"))?;
-    let addr = url.trim_start_matches("http://").to_owned();
+    let addr = url.trim_start_matches("https://").to_owned();
     let server = Arc::new(Mutex::new(Some(server)));
     let client = Client::new(&url, &log_pub.to_string_lossy())?;
 

@@ -98,6 +98,12 @@ fn page(policy: &'static str, body: String) -> Response {
         header::REFERRER_POLICY,
         HeaderValue::from_static("no-referrer"),
     );
+    // A browser that saw the pages over HTTPS never loads them over plain HTTP again, where
+    // anyone on the path could serve other scripts (ignored over plain HTTP, as RFC 6797 says).
+    h.insert(
+        header::STRICT_TRANSPORT_SECURITY,
+        HeaderValue::from_static("max-age=31536000"),
+    );
     r
 }
 

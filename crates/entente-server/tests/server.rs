@@ -127,8 +127,14 @@ async fn call(app: &axum::Router, req: Request<Body>) -> (StatusCode, Vec<u8>) {
 }
 
 async fn post(app: &axum::Router, path: &str, env: &Envelope) -> (StatusCode, Value) {
-    let req = Request::post(path)
-        .header("content-type", "application/json")
+    let mut req = Request::post(path).header("content-type", "application/json");
+    // As a client sends it: the signed fields announced ahead of the body.
+    if let Ok(headers) = env.headers() {
+        for (name, value) in headers {
+            req = req.header(name, value);
+        }
+    }
+    let req = req
         .body(Body::from(serde_json::to_vec(env).unwrap()))
         .unwrap();
     let (status, body) = call(app, req).await;

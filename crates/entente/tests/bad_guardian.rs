@@ -47,7 +47,7 @@ fn wait_for_phase(addr: &str, phase: &str) {
 }
 
 fn post(addr: &str, env: &Envelope) -> (u16, String) {
-    let (status, body) = http(addr, "POST", "/entries", &serde_json::to_vec(env).unwrap());
+    let (status, body) = common::post_write(addr, "/entries", env);
     (status, String::from_utf8(body).unwrap())
 }
 
@@ -170,7 +170,7 @@ impl Election {
 
     /// What the log holds, read by a client that checks it.
     fn view(&self) -> entente_roles::protocol::LogView {
-        entente_roles::client::Client::new(&self.server, s(&self.log))
+        client(&self.server, s(&self.log))
             .unwrap()
             .mirror(&self.d.join("test-mirror"))
             .unwrap()
@@ -396,11 +396,17 @@ fn a_false_complaint_is_settled_by_the_accused_and_the_ceremony_goes_on() {
         String::from_utf8_lossy(&out.stderr)
     );
     assert_eq!(status(&addr)["phase"], "open for ballots");
-    let view = entente_roles::client::Client::new(&server, s(&log))
+    let view = client(&server, s(&log))
         .unwrap()
         .mirror(&mirror)
         .unwrap()
         .view;
     let reveals: Vec<_> = view.of("share-reveal").map(|w| w.author.clone()).collect();
     assert_eq!(reveals, ["guardian-a"]);
+}
+
+/// A client of a plain-HTTP test server on loopback (as `--insecure-http` allows).
+fn client(server: &str, log: &str) -> entente_roles::Result<entente_roles::client::Client> {
+    entente_roles::net::configure(entente_roles::net::Trust::system().allow_insecure_http(true));
+    entente_roles::client::Client::new(server, log)
 }

@@ -107,6 +107,19 @@ fn the_pages_check_ballots_and_the_board_in_a_real_browser() {
         .map_while(Result::ok)
         .find_map(|l| Some(l.split_once("/#pin=")?.1.trim().to_owned()))
         .expect("the demo printed no pinned link");
+    // The board's key, which Chromium is told to trust (and nothing else): the demo serves its
+    // pages over TLS with a certificate of its own throw-away CA.
+    let (ca, spki) = lines
+        .by_ref()
+        .map_while(Result::ok)
+        .find_map(|l| {
+            let (_, rest) = l.split_once("--ignore-certificate-errors-spki-list=")?;
+            let spki = rest.split_whitespace().next()?.to_owned();
+            let (_, ca) = l.split_once("throw-away CA (")?;
+            Some((ca.split_once(')')?.0.to_owned(), spki))
+        })
+        .expect("the demo did not say which CA and key its board's certificate has");
+    assert!(url.starts_with("https://"), "the demo serves {url}");
     // The rest of its output is read as it comes, so that it is never written to a closed pipe.
     std::thread::spawn(move || lines.for_each(drop));
 
@@ -122,6 +135,10 @@ fn the_pages_check_ballots_and_the_board_in_a_real_browser() {
         .arg(&shots)
         .arg(&pins)
         .env("CHROMIUM", chromium())
+        .env("ENTENTE_TRUST_SPKI", &spki)
+        // The cases that tamper with the server's answers fetch them in node, which is told
+        // to trust the demo's CA.
+        .env("NODE_EXTRA_CA_CERTS", &ca)
         .output()
         .expect("cannot run node");
     drop(stdin);

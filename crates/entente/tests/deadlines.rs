@@ -36,6 +36,7 @@ fn export_gives_up_at_its_timeout_on_a_server_that_never_answers() {
     });
     let mut child = Command::new(env!("CARGO_BIN_EXE_entente"))
         .args([
+            "--insecure-http",
             "export",
             "--server",
             &format!("http://{addr}"),

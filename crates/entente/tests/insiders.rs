@@ -201,7 +201,7 @@ fn a_client_refuses_a_rewritten_log_and_keeps_the_evidence() {
     let held = {
         let (_server, url) = e.serve("board.db", &roles);
         e.create(&url, "admin", "2");
-        let client = entente_roles::client::Client::new(&url, s(&log_pub)).unwrap();
+        let client = client(&url, s(&log_pub)).unwrap();
         // A writer holds the checkpoint of its receipt, as a device does.
         let note = String::from_utf8(client.get("/checkpoint").unwrap().1).unwrap();
         client.hold_consistent(&writer, &note).unwrap();
@@ -212,7 +212,7 @@ fn a_client_refuses_a_rewritten_log_and_keeps_the_evidence() {
     e.init("rewritten.db");
     let (_server, url) = e.serve("rewritten.db", &roles);
     e.create(&url, "admin-again", "1");
-    let client = entente_roles::client::Client::new(&url, s(&log_pub)).unwrap();
+    let client = client(&url, s(&log_pub)).unwrap();
     let err = format!("{:#}", client.mirror(&mirror).err().unwrap());
     assert!(
         err.contains(&format!("does not extend the checkpoint of size {held}"))
@@ -326,4 +326,10 @@ fn a_guardian_who_answers_wrongly_and_one_who_never_answers_cannot_stop_the_resu
             && report.contains("whose response in round 0 holds"),
         "{report}"
     );
+}
+
+/// A client of a plain-HTTP test server on loopback (as `--insecure-http` allows).
+fn client(server: &str, log: &str) -> entente_roles::Result<entente_roles::client::Client> {
+    entente_roles::net::configure(entente_roles::net::Trust::system().allow_insecure_http(true));
+    entente_roles::client::Client::new(server, log)
 }

@@ -118,7 +118,7 @@ fn devices_submit_over_loopback_and_a_killed_server_loses_nothing() {
                     {
                         let env = Envelope::sign(&device(dev), ORIGIN, "ballot", n as u64 + 1, b);
                         let (status, body) =
-                            http(addr, "POST", "/ballots", &serde_json::to_vec(&env).unwrap());
+                            common::post_write(addr, "/ballots", &env);
                         assert_eq!(status, 200, "{}", String::from_utf8_lossy(&body));
                         let receipt: Value = serde_json::from_slice(&body).unwrap();
                         acked.push((
@@ -166,7 +166,7 @@ fn devices_submit_over_loopback_and_a_killed_server_loses_nothing() {
     }
     // A replayed submission is still refused after the restart.
     let (_, env) = &acknowledged[0];
-    let (status, _) = http(&addr, "POST", "/ballots", &serde_json::to_vec(env).unwrap());
+    let (status, _) = common::post_write(&addr, "/ballots", env);
     assert_eq!(status, 409);
     let (status, body) = http(&addr, "GET", "/status", b"");
     assert_eq!(status, 200);

@@ -176,12 +176,7 @@ fn witnesses_cosign_the_board_and_catch_a_rewritten_history() {
     // Entry 0 is the roles file; three ballots follow.
     for (n, ballot) in ballots().iter().enumerate() {
         let env = Envelope::sign(&device(), ORIGIN, "ballot", n as u64 + 1, ballot);
-        let (status, body) = http(
-            &addr,
-            "POST",
-            "/ballots",
-            &serde_json::to_vec(&env).unwrap(),
-        );
+        let (status, body) = common::post_write(&addr, "/ballots", &env);
         assert_eq!(status, 200, "{}", String::from_utf8_lossy(&body));
     }
     // Published once both parties' witnesses have cosigned the checkpoint of all four.

@@ -4,6 +4,9 @@
 //
 //   node pages.mjs URL CAST_CODE CHALLENGED_CODE SCREENSHOT_DIR [PINS]
 //
+// ENTENTE_TRUST_SPKI: base64 SHA-256 of the board's public key (the demo prints it), the only
+// certificate key Chromium is told to accept beyond its own roots.
+//
 // PINS: the fingerprints of the log's and witnesses' keys, as the demo prints them in its
 // pinned link (comma-separated); without them, the cases of pinned links fail.
 //
@@ -35,6 +38,9 @@ const browser = await chromium.launch({
     "--disable-background-networking",
     "--disable-component-update",
     "--disable-sync",
+    // The demo's board is served over TLS by a throw-away CA: trust that board's key alone,
+    // never certificate errors wholesale.
+    `--ignore-certificate-errors-spki-list=${process.env.ENTENTE_TRUST_SPKI || ""}`,
   ],
 });
 

@@ -16,6 +16,8 @@ use std::process::{Child, Command, Stdio};
 /// `entente` with `ENTENTE_PASSPHRASE` set to `pass`.
 pub fn entente(pass: &str) -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_entente"));
+    // The servers of these tests listen on loopback in plain HTTP (TLS has its own tests).
+    c.arg("--insecure-http");
     c.env("ENTENTE_PASSPHRASE", pass);
     c
 }
@@ -84,11 +86,31 @@ pub fn start(pass: &str, args: &[&str], capture_stderr: bool) -> (Running, Strin
 
 /// One HTTP/1.1 request; returns the status and the body.
 pub fn http(addr: &str, method: &str, path: &str, body: &[u8]) -> (u16, Vec<u8>) {
+    request(addr, method, path, &[], body)
+}
+
+/// A signed write POSTed to `path` as a client does: its headers announce it.
+#[allow(dead_code)]
+pub fn post_write(addr: &str, path: &str, env: &entente_roles::protocol::Envelope) -> (u16, Vec<u8>) {
+    let headers = env.headers().unwrap();
+    let body = serde_json::to_vec(env).unwrap();
+    request(addr, "POST", path, &headers, &body)
+}
+
+/// One HTTP/1.1 request with extra headers.
+pub fn request(
+    addr: &str,
+    method: &str,
+    path: &str,
+    headers: &[(&str, String)],
+    body: &[u8],
+) -> (u16, Vec<u8>) {
     let mut s = TcpStream::connect(addr).unwrap();
+    let extra: String = headers.iter().map(|(k, v)| format!("{k}: {v}\r\n")).collect();
     write!(
         s,
         "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/json\r\n\
-         Content-Length: {}\r\nConnection: close\r\n\r\n",
+         {extra}Content-Length: {}\r\nConnection: close\r\n\r\n",
         body.len()
     )
     .unwrap();
