@@ -117,8 +117,7 @@ fn devices_submit_over_loopback_and_a_killed_server_loses_nothing() {
                         .enumerate()
                     {
                         let env = Envelope::sign(&device(dev), ORIGIN, "ballot", n as u64 + 1, b);
-                        let (status, body) =
-                            common::post_write(addr, "/ballots", &env);
+                        let (status, body) = common::post_write(addr, "/ballots", &env);
                         assert_eq!(status, 200, "{}", String::from_utf8_lossy(&body));
                         let receipt: Value = serde_json::from_slice(&body).unwrap();
                         acked.push((

@@ -58,6 +58,58 @@ impl std::ops::DerefMut for Running {
     }
 }
 
+/// A new board for `origin` in `d`, with `devices` (verifier keys) registered in its roles
+/// file: (its database, the roles file, the log's verifier key).
+pub fn board(
+    pass: &str,
+    d: &Path,
+    origin: &str,
+    devices: &[String],
+) -> (std::path::PathBuf, std::path::PathBuf, String) {
+    let key = d.join("log.key");
+    let vkey = run(
+        pass,
+        &[
+            "keygen",
+            "--out",
+            s(&key),
+            "--name",
+            origin,
+            "--scrypt-log-n",
+            "2",
+        ],
+    )
+    .trim()
+    .to_owned();
+    let db = d.join("board.db");
+    run(
+        pass,
+        &[
+            "board",
+            "init",
+            "--db",
+            s(&db),
+            "--origin",
+            origin,
+            "--key",
+            s(&key),
+        ],
+    );
+    let roles = d.join("roles.json");
+    std::fs::write(
+        &roles,
+        serde_json::to_vec(&serde_json::json!({ "devices": devices })).unwrap(),
+    )
+    .unwrap();
+    (db, roles, vkey)
+}
+
+/// egk's record whose election a test server takes ballots of (its own ballots are valid).
+pub fn conformance_record() -> std::path::PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../../shared/conformance/egk/records/allAvailableJson")
+}
+
 /// Starts `entente ARGS` (a server that prints "listening on http://ADDR" first); returns it
 /// and its address. With `capture_stderr` its stderr is kept for the test to read (only for
 /// processes that write little there: an unread pipe that fills up blocks the writer).
@@ -79,6 +131,7 @@ pub fn start(pass: &str, args: &[&str], capture_stderr: bool) -> (Running, Strin
     let addr = line
         .trim()
         .strip_prefix("listening on http://")
+        .or_else(|| line.trim().strip_prefix("listening on https://"))
         .unwrap_or_else(|| panic!("unexpected first line {line:?}"))
         .to_owned();
     (Running(child), addr)
@@ -91,7 +144,11 @@ pub fn http(addr: &str, method: &str, path: &str, body: &[u8]) -> (u16, Vec<u8>)
 
 /// A signed write POSTed to `path` as a client does: its headers announce it.
 #[allow(dead_code)]
-pub fn post_write(addr: &str, path: &str, env: &entente_roles::protocol::Envelope) -> (u16, Vec<u8>) {
+pub fn post_write(
+    addr: &str,
+    path: &str,
+    env: &entente_roles::protocol::Envelope,
+) -> (u16, Vec<u8>) {
     let headers = env.headers().unwrap();
     let body = serde_json::to_vec(env).unwrap();
     request(addr, "POST", path, &headers, &body)
@@ -106,7 +163,10 @@ pub fn request(
     body: &[u8],
 ) -> (u16, Vec<u8>) {
     let mut s = TcpStream::connect(addr).unwrap();
-    let extra: String = headers.iter().map(|(k, v)| format!("{k}: {v}\r\n")).collect();
+    let extra: String = headers
+        .iter()
+        .map(|(k, v)| format!("{k}: {v}\r\n"))
+        .collect();
     write!(
         s,
         "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/json\r\n\
