@@ -48,6 +48,12 @@ pub struct Client {
     held: std::sync::Mutex<std::collections::HashMap<PathBuf, (String, bool)>>,
     /// When the whole command must be done: no request outlasts it.
     deadline: Option<Instant>,
+    /// The longest one request may take ([`REQUEST_TIMEOUT`] unless less was asked).
+    request_limit: Duration,
+    /// When the wait in progress ([`Client::wait_for`], [`Client::mirror_witnessed`]) gives
+    /// up: no request made meanwhile outlasts it either, so that a server that accepts and
+    /// never answers cannot hold a step past its timeout.
+    waiting_until: std::sync::Mutex<Option<Instant>>,
     /// Each mirror's checkpoint and view as this client last verified them: a poll that finds
     /// the same tree reads nothing again, and a grown tree reads only its new entries.
     mirrors: std::sync::Mutex<std::collections::HashMap<PathBuf, (Checkpoint, LogView)>>,
@@ -68,6 +74,20 @@ fn unanswered(e: ureq::Error, method: &str, url: &str) -> RolesError {
 
 /// The longest a single request may take, deadline or not.
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(300);
+
+/// A wait's bound on a client's requests, lifted when dropped.
+struct WaitBound<'a> {
+    client: &'a Client,
+    before: Option<Instant>,
+}
+
+impl Drop for WaitBound<'_> {
+    fn drop(&mut self) {
+        if let Ok(mut w) = self.client.waiting_until.lock() {
+            *w = self.before;
+        }
+    }
+}
 
 /// The log as of one checkpoint, checked.
 #[derive(Clone)]
@@ -106,6 +126,8 @@ impl Client {
             held: Default::default(),
             mirrors: Default::default(),
             deadline: None,
+            request_limit: REQUEST_TIMEOUT,
+            waiting_until: Default::default(),
         })
     }
 
@@ -117,18 +139,41 @@ impl Client {
         self
     }
 
+    /// This client with no request taking longer than `limit` (a role whose `--timeout` bounds
+    /// each step: no single request may outlast a step).
+    pub fn with_request_limit(mut self, limit: Duration) -> Self {
+        self.request_limit = limit.min(REQUEST_TIMEOUT);
+        self
+    }
+
     /// How long a request to `url` may take: [`REQUEST_TIMEOUT`], or less when the deadline is
     /// nearer; an error once it has passed.
     fn time_left(&self, url: &str) -> Result<Duration> {
-        let Some(deadline) = self.deadline else {
-            return Ok(REQUEST_TIMEOUT);
+        let waiting = self.waiting_until.lock().ok().and_then(|w| *w);
+        let Some(deadline) = [self.deadline, waiting].into_iter().flatten().min() else {
+            return Ok(self.request_limit);
         };
         let left = deadline.saturating_duration_since(Instant::now());
         ensure!(
             !left.is_zero(),
-            "the command's time ran out before {url} could be asked"
+            "the time given (--timeout) ran out before {url} could be asked"
         );
-        Ok(left.min(REQUEST_TIMEOUT))
+        Ok(left.min(self.request_limit))
+    }
+
+    /// Bounds every request of this client by `until` (and by the deadline) while the guard
+    /// lives; then the bound in force before is restored.
+    fn wait_until(&self, until: Instant) -> WaitBound<'_> {
+        let mut w = self
+            .waiting_until
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let before = *w;
+        *w = Some(before.map_or(until, |b| b.min(until)));
+        WaitBound {
+            client: self,
+            before,
+        }
     }
 
     /// The log's origin line, from a checkpoint signed by the log.
@@ -333,6 +378,7 @@ impl Client {
         mut done: impl FnMut(&Mirrored) -> Result<Option<T>>,
     ) -> Result<T> {
         let start = Instant::now();
+        let _bound = self.wait_until(start + timeout);
         let mut pause = Duration::from_millis(100);
         loop {
             let m = self
@@ -366,9 +412,12 @@ impl Client {
         name.push("-witnessed");
         let witnessed = PathBuf::from(name);
         let start = Instant::now();
+        let _bound = self.wait_until(start + timeout);
         let mut pause = Duration::from_millis(100);
         loop {
-            let (status, body) = self.get("/checkpoint/published")?;
+            let (status, body) = self
+                .get("/checkpoint/published")
+                .with_context(|| format!("while waiting for {what}"))?;
             // 404: no checkpoint has every cosignature yet.
             if status == 200 {
                 let note = String::from_utf8(body).context("the checkpoint is not text")?;

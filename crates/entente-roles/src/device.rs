@@ -12,7 +12,7 @@
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use crate::error::{Context, Result, bail, ensure, refused};
 use crate::protocol::Envelope;
@@ -51,6 +51,8 @@ pub struct DeviceOptions {
     pub in_flight: usize,
     /// Close the device's chain on the log once everything is submitted.
     pub close: bool,
+    /// When the whole run must be done (no request outlasts it), if ever.
+    pub deadline: Option<Instant>,
 }
 
 /// One acknowledged ballot.
@@ -73,17 +75,40 @@ fn agent() -> ureq::Agent {
     crate::net::agent(REQUEST_TIMEOUT)
 }
 
+/// What bounds a request, for a message.
+const LIMIT: &str = "the command's --timeout, or 120 s for one request";
+
+/// How long a request to `url` may take: [`REQUEST_TIMEOUT`], or less when the deadline is
+/// nearer; an error once it has passed.
+fn request_time(deadline: Option<Instant>, url: &str) -> Result<Duration> {
+    let Some(deadline) = deadline else {
+        return Ok(REQUEST_TIMEOUT);
+    };
+    let left = deadline.saturating_duration_since(Instant::now());
+    ensure!(
+        !left.is_zero(),
+        "the time given (--timeout) ran out before {url} could be asked"
+    );
+    Ok(left.min(REQUEST_TIMEOUT))
+}
+
 /// How often a ballot the server was too busy to take (503) is sent again, the pause doubling
 /// from [`BUSY_PAUSE`]: its nonce was not spent (the server refuses before it reads the body).
 const BUSY_RETRIES: u32 = 8;
 const BUSY_PAUSE: Duration = Duration::from_millis(100);
 
 /// Sends a signed ballot, again while the server answers that it is busy.
-fn submit(agent: &ureq::Agent, url: &str, env: &Envelope, bytes: &[u8]) -> Result<(u16, String)> {
+fn submit(
+    agent: &ureq::Agent,
+    url: &str,
+    (env, bytes): (&Envelope, &[u8]),
+    deadline: Option<Instant>,
+) -> Result<(u16, String)> {
     let mut pause = BUSY_PAUSE;
     for attempt in 0.. {
-        let (status, text) = crate::net::post_write(agent, url, env, bytes, REQUEST_TIMEOUT)
-            .map_err(|e| crate::net::failed(e, "POST", url, "120 s for one request"))?;
+        let (status, text) =
+            crate::net::post_write(agent, url, env, bytes, request_time(deadline, url)?)
+                .map_err(|e| crate::net::failed(e, "POST", url, LIMIT))?;
         if status != 503 || attempt == BUSY_RETRIES {
             return Ok((status, text));
         }
@@ -94,14 +119,22 @@ fn submit(agent: &ureq::Agent, url: &str, env: &Envelope, bytes: &[u8]) -> Resul
 }
 
 /// Fetches the setup files into the state directory (or checks that they are unchanged).
-fn fetch_setup(agent: &ureq::Agent, server: &str, state: &Path) -> Result<ElectionSetup<G>> {
+fn fetch_setup(
+    agent: &ureq::Agent,
+    server: &str,
+    state: &Path,
+    deadline: Option<Instant>,
+) -> Result<ElectionSetup<G>> {
     std::fs::create_dir_all(state).with_context(|| format!("cannot create {}", state.display()))?;
     for name in SETUP_FILES {
         let url = format!("{server}/election/{name}");
         let mut resp = agent
             .get(&url)
+            .config()
+            .timeout_global(Some(request_time(deadline, &url)?))
+            .build()
             .call()
-            .map_err(|e| crate::net::failed(e, "GET", &url, "120 s for one request"))?;
+            .map_err(|e| crate::net::failed(e, "GET", &url, LIMIT))?;
         let status = resp.status().as_u16();
         if status == 404 && name == "constants.json" {
             continue;
@@ -162,9 +195,12 @@ pub fn run(key: Key, opts: &DeviceOptions) -> Result<Vec<Acknowledged>> {
     let log = NoteVerifier::parse(&crate::board::read_vkey(&opts.log_key)?)
         .context("--log is not the log's verifier key")?;
     let agent = agent();
-    let client = crate::client::Client::new(server, &opts.log_key)?;
+    let mut client = crate::client::Client::new(server, &opts.log_key)?;
+    if let Some(d) = opts.deadline {
+        client = client.with_deadline(d);
+    }
     let origin = client.origin()?;
-    let setup = fetch_setup(&agent, server, &opts.state)?;
+    let setup = fetch_setup(&agent, server, &opts.state, opts.deadline)?;
     let device = key.name.clone();
     let mut ballots = Vec::new();
     if !opts.inputs.is_empty() {
@@ -322,7 +358,7 @@ pub fn run(key: Key, opts: &DeviceOptions) -> Result<Vec<Acknowledged>> {
                     };
                     let (bytes, answer) = match signed {
                         Ok((env, bytes)) => {
-                            let answer = submit(agent, url, &env, &bytes);
+                            let answer = submit(agent, url, (&env, &bytes), opts.deadline);
                             (bytes, answer)
                         }
                         Err(e) => (Vec::new(), Err(e)),
@@ -462,7 +498,10 @@ fn close(signer: &NoteSigner, opts: &DeviceOptions, dir: &Path) -> Result<()> {
         crate::encrypt::close(&opts.state, signer.name())?;
     }
     let body = std::fs::read(&path).with_context(|| format!("cannot read {}", path.display()))?;
-    let client = crate::client::Client::new(&opts.server, &opts.log_key)?;
+    let mut client = crate::client::Client::new(&opts.server, &opts.log_key)?;
+    if let Some(d) = opts.deadline {
+        client = client.with_deadline(d);
+    }
     let receipt = client.post_step(
         signer,
         &opts.state,

@@ -736,7 +736,8 @@ pub fn options(
         .ok()
         .and_then(|b| store::work_factor_of(&b));
     Ok(GuardianOptions {
-        client: Client::new(server, log)?,
+        // No request outlasts a step's timeout.
+        client: Client::new(server, log)?.with_request_limit(timeout),
         key,
         passphrase,
         work_factor,

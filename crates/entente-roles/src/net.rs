@@ -147,29 +147,41 @@ pub fn agent(timeout: Duration) -> ureq::Agent {
 /// A failed request, said plainly: a certificate the client does not trust, a server that did
 /// not answer in time (`limit` says what bounded it), or what the transport said.
 pub fn failed(e: ureq::Error, method: &str, url: &str, limit: &str) -> RolesError {
+    if let Some(why) = certificate_problem(&e) {
+        let what = match why {
+            rustls::CertificateError::UnknownIssuer | rustls::CertificateError::BadSignature => {
+                "it is not signed by a CA this command trusts (--ca FILE, else the system's roots)"
+            }
+            rustls::CertificateError::NotValidForName
+            | rustls::CertificateError::NotValidForNameContext { .. } => {
+                "it is not for this server's name"
+            }
+            rustls::CertificateError::Expired | rustls::CertificateError::ExpiredContext { .. } => {
+                "it has expired"
+            }
+            _ => "it does not check",
+        };
+        return refused!("{method} {url}: the server's certificate is refused ({why:?}): {what}");
+    }
     match e {
         ureq::Error::Timeout(_) => {
             refused!("{method} {url}: the server did not answer in time ({limit})")
         }
-        ureq::Error::Rustls(rustls::Error::InvalidCertificate(why)) => refused!(
-            "{method} {url}: the server's certificate is refused ({why:?}): {}",
-            match why {
-                rustls::CertificateError::UnknownIssuer => {
-                    "it is not signed by a CA this command trusts (--ca FILE, else the system's \
-                     roots)"
-                }
-                rustls::CertificateError::NotValidForName
-                | rustls::CertificateError::NotValidForNameContext { .. } => {
-                    "it is not for this server's name"
-                }
-                rustls::CertificateError::Expired
-                | rustls::CertificateError::ExpiredContext { .. } => {
-                    "it has expired"
-                }
-                _ => "it does not check",
-            }
-        ),
         other => refused!("{method} {url}: {other}"),
+    }
+}
+
+/// What is wrong with the server's certificate, if that is why a request failed (rustls's
+/// error as ureq gives it, or wrapped in the connection's I/O error).
+fn certificate_problem(e: &ureq::Error) -> Option<&rustls::CertificateError> {
+    let tls = match e {
+        ureq::Error::Rustls(t) => Some(t),
+        ureq::Error::Io(io) => io.get_ref().and_then(|inner| inner.downcast_ref()),
+        _ => None,
+    };
+    match tls {
+        Some(rustls::Error::InvalidCertificate(why)) => Some(why),
+        _ => None,
     }
 }
 

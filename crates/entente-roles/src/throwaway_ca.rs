@@ -46,9 +46,14 @@ impl ThrowawayCa {
         std::fs::create_dir_all(dir)?;
         let key = KeyPair::generate().map_err(tls_error)?;
         let mut params = CertificateParams::new(Vec::<String>::new()).map_err(tls_error)?;
-        params
-            .distinguished_name
-            .push(DnType::CommonName, "Entente demo CA (throw-away)");
+        // Its own name: two throw-away CAs are never taken for one another.
+        params.distinguished_name.push(
+            DnType::CommonName,
+            format!(
+                "Entente demo CA {:016x} (throw-away)",
+                rand::random::<u64>()
+            ),
+        );
         params.is_ca = IsCa::Ca(BasicConstraints::Constrained(0));
         params.key_usages = vec![KeyUsagePurpose::KeyCertSign, KeyUsagePurpose::CrlSign];
         let cert = params.self_signed(&key).map_err(tls_error)?;

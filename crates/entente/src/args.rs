@@ -78,7 +78,8 @@ pub struct Net {
     /// The state directory (secrets sealed, nonce, mirrored log, working record).
     #[arg(long)]
     pub state: PathBuf,
-    /// Seconds to wait for the others at each step.
+    /// Seconds to wait for the others at each step; no request to the server outlasts them (a
+    /// server that never answers is named).
     #[arg(long, default_value_t = 600)]
     pub timeout: u64,
     #[command(flatten)]
@@ -103,7 +104,9 @@ impl Net {
     /// The administrator's options.
     pub fn admin(&self) -> Result<entente_roles::admin::AdminOptions> {
         Ok(entente_roles::admin::AdminOptions {
-            client: entente_roles::client::Client::new(&self.board.server, &self.board.log)?,
+            // No request outlasts a step's timeout.
+            client: entente_roles::client::Client::new(&self.board.server, &self.board.log)?
+                .with_request_limit(Duration::from_secs(self.timeout)),
             key: self.passphrase.open_key(&self.key, "administrator")?,
             state: self.state.clone(),
             timeout: Duration::from_secs(self.timeout),

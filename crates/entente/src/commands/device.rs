@@ -46,6 +46,11 @@ pub struct Args {
     pub passphrase: Passphrase,
     #[command(flatten)]
     pub threads: Threads,
+    /// Seconds the whole run may take (no request outlasts them; a server that never answers
+    /// is named); what was acknowledged by then is kept, the rest stays pending for the next
+    /// run. Default: no bound but 120 s for each request.
+    #[arg(long)]
+    pub timeout: Option<u64>,
 }
 
 pub fn exec(args: Args) -> Result<ExitCode> {
@@ -62,6 +67,9 @@ pub fn exec(args: Args) -> Result<ExitCode> {
             progress: progress(),
             in_flight: usize::from(args.in_flight),
             close: args.close,
+            deadline: args
+                .timeout
+                .map(|t| std::time::Instant::now() + std::time::Duration::from_secs(t)),
         },
     )?;
     for a in &acked {
