@@ -43,6 +43,7 @@ pub mod progress;
 pub mod protocol;
 pub mod record;
 pub mod result;
+mod stage;
 pub mod tally;
 pub mod throwaway_ca;
 pub mod verify;

@@ -34,7 +34,7 @@ use crate::board::Role;
 use crate::client::{Client, check_receipt};
 use crate::encrypt::{Challenge, encrypt_into_record};
 use crate::files::write_atomically;
-use crate::netdemo::Stage;
+use crate::stage::Stage;
 
 /// What `entente bench --load` is asked to do.
 pub struct LoadOptions {

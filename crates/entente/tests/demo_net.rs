@@ -1,4 +1,4 @@
-//! The demo's election with every role in its own process over loopback: the board server,
+//! The demo's election with every role in its own process over TLS on loopback: the board server,
 //! two witnesses, five guardians (quorum 3, one left out of the decryption), the administrator
 //! and a device. The exported record verifies, with its log; a record that no longer matches
 //! its log, or a log whose tiles were changed, does not.
