@@ -22,6 +22,7 @@
 
 pub mod admin;
 pub mod board;
+pub mod check;
 pub mod client;
 pub mod decrypt;
 pub mod demo;

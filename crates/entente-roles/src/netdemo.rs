@@ -154,8 +154,11 @@ pub struct Served {
     pub examples: Vec<(&'static str, String)>,
     /// The demo's throw-away CA, which signed the board's certificate.
     pub ca: PathBuf,
-    /// Base64 of the SHA-256 of the board's public key, for a browser told to trust it.
-    pub spki_sha256: String,
+    /// Base64 of the SHA-256 of the public keys of the board's certificate and the witnesses',
+    /// for a browser told to trust them.
+    pub spki_sha256: Vec<String>,
+    /// Each party's copy of the pages, served by its witness: (party, URL).
+    pub party_pages: Vec<(String, String)>,
     _procs: Vec<Proc>,
     _work: tempfile::TempDir,
 }
@@ -310,7 +313,14 @@ pub fn run(opts: &NetDemoOptions) -> Result<NetDemoOutcome> {
     };
     let mut witness_urls = Vec::new();
     let mut running = Vec::new();
+    let mut spkis = Vec::new();
     for p in parties {
+        let (tls, spki) = tls_args(&format!("witness-{p}"))?;
+        spkis.push(spki);
+        // Each party serves its own copy of the pages from its witness (exported below, once
+        // the board's address is known; the witness reads the folder on each request).
+        let pages = work.path().join(format!("pages-{p}"));
+        std::fs::create_dir_all(&pages)?;
         let (proc, url) = stage.start_listening(
             &format!("witness-{p}"),
             &[
@@ -326,9 +336,11 @@ pub fn run(opts: &NetDemoOptions) -> Result<NetDemoOutcome> {
                 log_pub.to_string_lossy().into_owned(),
                 "--listen".into(),
                 "127.0.0.1:0".into(),
+                "--pages".into(),
+                pages.to_string_lossy().into_owned(),
             ]
             .into_iter()
-            .chain(tls_args(&format!("witness-{p}"))?.0)
+            .chain(tls)
             .collect::<Vec<String>>(),
         )?;
         running.push(proc);
@@ -360,6 +372,31 @@ pub fn run(opts: &NetDemoOptions) -> Result<NetDemoOutcome> {
     let (server, url) = stage.start_listening("server", &server_args)?;
     running.push(server);
     stage.server = url;
+    // Each party's copy of the pages, pinning the log's key and its own witness's.
+    let mut party_pages = Vec::new();
+    for ((p, url), witness) in parties.iter().zip(&witness_urls).zip(&witnesses) {
+        let mut export = stage.spawn(
+            &format!("pages-{p}"),
+            &[
+                "pages".into(),
+                "export".into(),
+                "--board".into(),
+                stage.server.clone(),
+                "--log".into(),
+                log_pub.to_string_lossy().into_owned(),
+                "--pin".into(),
+                witness.clone(),
+                "--served-by".into(),
+                format!("witness.{p}.example"),
+                "--out".into(),
+                stage.s(&format!("pages-{p}")),
+            ],
+        )?;
+        while !export.finished()? {
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        party_pages.push((p.to_string(), format!("{url}/")));
+    }
     let client = Client::new(&stage.server, &log_pub.to_string_lossy())?;
     phases.start("key ceremony");
 
@@ -554,7 +591,8 @@ pub fn run(opts: &NetDemoOptions) -> Result<NetDemoOutcome> {
                     .collect(),
                 examples: example_codes(&record, device_name, &ballots, &challenged)?,
                 ca: ca.cert_file(),
-                spki_sha256: server_spki,
+                spki_sha256: std::iter::once(server_spki).chain(spkis).collect(),
+                party_pages,
                 _procs: running,
                 _work: work,
             })

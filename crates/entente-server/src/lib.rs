@@ -15,6 +15,7 @@ pub mod cosigner;
 pub mod election;
 mod error;
 pub mod listen;
+pub mod pages;
 mod proofs;
 mod reads;
 mod respond;

@@ -3,6 +3,7 @@
 use std::sync::Arc;
 
 use axum::Router;
+use axum::http::{HeaderValue, Method, header};
 use axum::routing::{get, post};
 
 use crate::reads::*;
@@ -26,6 +27,25 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/ballots", post(submit_ballot))
         .route("/entries", post(submit_entry))
         .merge(crate::web::routes())
-        .with_state(state);
+        .with_state(state)
+        .layer(axum::middleware::from_fn(readable_anywhere));
     crate::listen::request_cap(app, max_requests)
+}
+
+/// Every read may be made from any origin (a party's copy of the pages reads the board from
+/// its own): the board is public data, read without credentials, and checked by whoever reads
+/// it. Writes get no such header: a browser page elsewhere cannot make one.
+async fn readable_anywhere(
+    req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    let read = matches!(req.method(), &Method::GET | &Method::HEAD);
+    let mut response = next.run(req).await;
+    if read {
+        response.headers_mut().insert(
+            header::ACCESS_CONTROL_ALLOW_ORIGIN,
+            HeaderValue::from_static("*"),
+        );
+    }
+    response
 }

@@ -32,15 +32,15 @@ const REPORT_POLICY: &str = "default-src 'none'; style-src 'unsafe-inline'; img-
      base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
 
 /// A file of the pages: its name under /assets/, its type and its bytes.
-struct Asset {
-    name: &'static str,
+pub(crate) struct Asset {
+    pub(crate) name: &'static str,
     mime: &'static str,
-    text: &'static str,
+    pub(crate) text: &'static str,
 }
 
-const VOTER_PAGE: &str = include_str!("../web/voter.html");
-const BOARD_PAGE: &str = include_str!("../web/board.html");
-const ASSETS: [Asset; 4] = [
+pub(crate) const VOTER_PAGE: &str = include_str!("../web/voter.html");
+pub(crate) const BOARD_PAGE: &str = include_str!("../web/board.html");
+pub(crate) const ASSETS: [Asset; 4] = [
     Asset {
         name: "entente.css",
         mime: "text/css; charset=utf-8",

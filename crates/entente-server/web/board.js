@@ -7,6 +7,7 @@ import * as log from "./log.js";
 
 const { el } = log;
 log.keepPins();
+log.showProvenance();
 const board = document.getElementById("board");
 
 function section(title, ...children) {

@@ -166,8 +166,46 @@ export async function openCheckpoint(note, keys) {
   return { ...cp, logKey: log, witnesses, note };
 }
 
+// What a party baked into the copy of the pages it serves (`entente pages export`): the board
+// they read, the log's key, the keys it pins and who serves the copy. None on the board's own
+// pages, which read their own server.
+function meta(name) {
+  // Outside a page (the library under node) there is nothing baked in.
+  if (typeof document === "undefined") return "";
+  const m = document.querySelector(`meta[name="${name}"]`);
+  return m ? m.getAttribute("content") || "" : "";
+}
+export const exported = {
+  board: meta("entente-board").replace(/\/+$/, ""),
+  log: meta("entente-log"),
+  pins: meta("entente-pins").toLowerCase().split(",").filter(Boolean),
+  servedBy: meta("entente-served-by"),
+};
+
+// The board's URL for a read (its path from the board's root).
+export function boardUrl(path) {
+  return exported.board + path;
+}
+
+// Who serves this page, and what that warrants: only a page that a party other than the
+// board's operator serves can say that it does not depend on the operator.
+export function provenance() {
+  const here = location.host;
+  if (!exported.board) {
+    return `This page is served by the board's operator (${here}). The checks run in your browser, but the page's own code comes from the operator: to check without relying on the operator, use the page your party publishes.`;
+  }
+  const board = new URL(exported.board).host;
+  const who = exported.servedBy ? `${exported.servedBy} (${here})` : here;
+  return `This page is served by ${who}, not by the board's operator, and checks the board at ${board}: you do not have to trust the board, the checks run in your browser with this page's own code.`;
+}
+
+export function showProvenance() {
+  const p = document.getElementById("provenance");
+  if (p) p.textContent = provenance();
+}
+
 export async function getJson(path) {
-  const r = await fetch(path, { cache: "no-store" });
+  const r = await fetch(boardUrl(path), { cache: "no-store" });
   if (!r.ok) {
     let why = `${r.status}`;
     try {
@@ -183,7 +221,7 @@ export async function getJson(path) {
 }
 
 async function getText(path) {
-  const r = await fetch(path, { cache: "no-store" });
+  const r = await fetch(boardUrl(path), { cache: "no-store" });
   if (!r.ok) {
     const e = new Error(`${path}: ${r.status}`);
     e.status = r.status;
@@ -201,9 +239,11 @@ export async function fingerprint(vkey) {
 
 // The fingerprints a link pins after "#pin=" (comma-separated). The fragment never reaches the
 // server.
+// A party's copy of the pages also pins the keys it was exported with.
 export function pinned() {
   const m = /(?:^#|&)pin=([0-9a-fA-F,]+)/.exec(location.hash);
-  return m ? m[1].toLowerCase().split(",").filter(Boolean) : [];
+  const linked = m ? m[1].toLowerCase().split(",").filter(Boolean) : [];
+  return [...new Set([...exported.pins, ...linked])];
 }
 
 // The links between the pages keep the pins of the address they were reached by.
@@ -217,6 +257,11 @@ export function keepPins() {
 // reported (the reader should then ask the parties which keys are theirs).
 export async function serverKeys() {
   const keys = await getJson("/keys");
+  if (exported.log && keys.log !== exported.log) {
+    throw new CheckError(
+      "the board's log key is not the one this page was published with: it is not the election's board, or the board has changed its key",
+    );
+  }
   const pins = pinned();
   if (pins.length) {
     const have = await Promise.all([keys.log, ...keys.witnesses].map(fingerprint));

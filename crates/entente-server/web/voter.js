@@ -10,6 +10,7 @@ const { el } = log;
 // How long after an entry is added a missing cosignature stops being a wait and is a failure.
 const COSIGNATURE_OVERDUE_SECONDS = 600;
 log.keepPins();
+log.showProvenance();
 const answer = document.getElementById("answer");
 const form = document.getElementById("lookup");
 const input = document.getElementById("code");
@@ -400,7 +401,11 @@ function spaced(code) {
 form.addEventListener("submit", (ev) => {
   ev.preventDefault();
   const code = normalise(input.value);
-  if (/^[0-9a-f]{64}$/.test(code)) history.pushState(null, "", `/ballot/${code}${location.hash}`);
+  if (/^[0-9a-f]{64}$/.test(code)) {
+    // A party's static copy has no /ballot/ route: its address carries the code as a query.
+    const to = log.exported.board ? `?code=${code}` : `/ballot/${code}`;
+    history.pushState(null, "", `${to}${location.hash}`);
+  }
   lookup(input.value);
 });
 

@@ -96,29 +96,46 @@ fn the_pages_check_ballots_and_the_board_in_a_real_browser() {
     // Its stdin held open keeps the board up; dropped, the demo stops it.
     let stdin = demo.stdin.take().unwrap();
     let mut lines = BufReader::new(demo.stdout.take().unwrap()).lines();
-    let url = lines
+    // What the demo prints about its board, up to "Stop with ctrl-d…".
+    let said: Vec<String> = lines
         .by_ref()
         .map_while(Result::ok)
+        .take_while(|l| !l.starts_with("Stop with"))
+        .collect();
+    let url = said
+        .iter()
         .find_map(|l| Some(l.strip_prefix("Serving the board at ")?.trim().to_owned()))
         .expect("the demo never served its board (see its output above)");
     // The link with the keys pinned, as a party would hand it out.
-    let pins = lines
-        .by_ref()
-        .map_while(Result::ok)
+    let pins = said
+        .iter()
         .find_map(|l| Some(l.split_once("/#pin=")?.1.trim().to_owned()))
         .expect("the demo printed no pinned link");
-    // The board's key, which Chromium is told to trust (and nothing else): the demo serves its
-    // pages over TLS with a certificate of its own throw-away CA.
-    let (ca, spki) = lines
-        .by_ref()
-        .map_while(Result::ok)
+    // Each party's own copy of the pages, served by its witness on another origin.
+    let parties: Vec<String> = said
+        .iter()
+        .filter_map(|l| {
+            let (_, rest) = l.trim().split_once(": https://")?;
+            Some(format!("https://{}", rest.trim()))
+        })
+        .filter(|u| !u.starts_with(&url))
+        .collect();
+    assert_eq!(
+        parties.len(),
+        2,
+        "the demo did not print both parties' pages"
+    );
+    // The servers' keys, which Chromium is told to trust (and nothing else): the demo serves
+    // over TLS with certificates of its own throw-away CA.
+    let (ca, spki) = said
+        .iter()
         .find_map(|l| {
             let (_, rest) = l.split_once("--ignore-certificate-errors-spki-list=")?;
             let spki = rest.split_whitespace().next()?.to_owned();
             let (_, ca) = l.split_once("throw-away CA (")?;
             Some((ca.split_once(')')?.0.to_owned(), spki))
         })
-        .expect("the demo did not say which CA and key its board's certificate has");
+        .expect("the demo did not say which CA and keys its certificates have");
     assert!(url.starts_with("https://"), "the demo serves {url}");
     // The rest of its output is read as it comes, so that it is never written to a closed pipe.
     std::thread::spawn(move || lines.for_each(drop));
@@ -136,6 +153,7 @@ fn the_pages_check_ballots_and_the_board_in_a_real_browser() {
         .arg(&pins)
         .env("CHROMIUM", chromium())
         .env("ENTENTE_TRUST_SPKI", &spki)
+        .env("ENTENTE_PARTY_PAGES", parties.join(","))
         // The cases that tamper with the server's answers fetch them in node, which is told
         // to trust the demo's CA.
         .env("NODE_EXTRA_CA_CERTS", &ca)
@@ -159,6 +177,11 @@ fn the_pages_check_ballots_and_the_board_in_a_real_browser() {
         "voter-pinned-other-key",
         "board",
         "report",
+        "party-cast",
+        "party-challenged",
+        "party-board-script-tampered",
+        "party-forged-checkpoint",
+        "party-board",
     ] {
         assert!(
             stdout.contains(&format!("ok {case}\n")),

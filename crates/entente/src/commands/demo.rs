@@ -119,18 +119,29 @@ fn serve_until_end_of_input(served: &netdemo::Served) -> Result<()> {
         let pad = " ".repeat(12 - what.len());
         let _ = writeln!(text, "  a {what} ballot:{pad}{}/ballot/{code}", served.url);
     }
-    let _ = write!(
+    let _ = writeln!(
         text,
         "  with the log's and the witnesses' keys pinned, as a party's link \
-         would: {}/#pin={}\n\
-         The board's certificate is signed by the demo's throw-away CA ({}), which no browser \
-         knows: import it, or start Chromium with \
-         --ignore-certificate-errors-spki-list={} (this board's key only).\n\
-         Stop with ctrl-d or ctrl-c.\n",
+         would: {}/#pin={}",
         served.url,
         served.pins.join(","),
+    );
+    let _ = writeln!(
+        text,
+        "Each party's own copy of the voter's page, served by its witness (its code, not the \
+         operator's, checks the board; hand voters these):"
+    );
+    for (party, url) in &served.party_pages {
+        let _ = writeln!(text, "  {party}: {url}");
+    }
+    let _ = write!(
+        text,
+        "The certificates are signed by the demo's throw-away CA ({}), which no browser \
+         knows: import it, or start Chromium with \
+         --ignore-certificate-errors-spki-list={} (these servers' keys only).\n\
+         Stop with ctrl-d or ctrl-c.\n",
         served.ca.display(),
-        served.spki_sha256,
+        served.spki_sha256.join(","),
     );
     // Whoever reads the output may stop reading once the board is up: the board is served all
     // the same, so a closed output is no reason to stop.

@@ -9,6 +9,7 @@ use anyhow::Result;
 pub mod admin;
 pub mod bench;
 pub mod board;
+pub mod check;
 pub mod close_chain;
 pub mod decrypt;
 pub mod demo;
@@ -18,6 +19,7 @@ pub mod export;
 pub mod guardian;
 pub mod keygen;
 pub mod open;
+pub mod pages;
 pub mod serve;
 pub mod tally;
 pub mod testvectors;
@@ -60,12 +62,18 @@ pub enum Command {
         command: admin::Command,
     },
     Export(export::Args),
+    Check(check::Args),
     /// A party's witness, run by hand.
     Witness {
         #[command(subcommand)]
         command: witness::Command,
     },
     Bench(bench::Args),
+    /// A party's own copy of the voter's page and the board page, to serve itself.
+    Pages {
+        #[command(subcommand)]
+        command: pages::Command,
+    },
 }
 
 impl Command {
@@ -87,8 +95,10 @@ impl Command {
             Command::Guardian { command } => guardian::exec(command),
             Command::Admin { command } => admin::exec(command),
             Command::Export(args) => export::exec(args),
+            Command::Check(args) => check::exec(args),
             Command::Witness { command } => witness::exec(command),
             Command::Bench(args) => bench::exec(args),
+            Command::Pages { command } => pages::exec(command),
         }
     }
 }

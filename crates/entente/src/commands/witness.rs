@@ -46,6 +46,11 @@ pub enum Command {
         listen: String,
         #[command(flatten)]
         tls: Tls,
+        /// Also serve this party's copy of the pages (`entente pages export --out DIR`) at /,
+        /// so that the party's own infrastructure serves its voters' page (read from DIR on
+        /// each request).
+        #[arg(long)]
+        pages: Option<PathBuf>,
     },
     /// Cosign a log's checkpoint by hand: it must be signed by a log this witness follows and
     /// extend the checkpoint it cosigned last (give the consistency proof from that size). On
@@ -70,14 +75,24 @@ pub fn exec(command: Command) -> Result<ExitCode> {
             witness,
             listen,
             tls,
+            pages,
         } => {
+            if let Some(dir) = &pages {
+                // Read on each request: the folder may be exported (again) while it is served.
+                ensure!(
+                    dir.is_dir(),
+                    "{} is not a folder (`entente pages export --out {}` writes one)",
+                    dir.display(),
+                    dir.display()
+                );
+            }
             let tls_config = tls.server_config(&listen)?;
             let key = witness.open_key()?;
             let ok = serve(
                 &witness.state,
                 key,
                 &witness.logs,
-                &listen,
+                (&listen, pages.as_deref()),
                 (tls.scheme(), tls_config),
             )?;
             Ok(if ok {
@@ -123,7 +138,7 @@ fn serve(
     state: &Path,
     key: board::Key,
     follow: &[String],
-    listen: &str,
+    (listen, pages): (&str, Option<&Path>),
     (scheme, tls): (
         &str,
         Option<std::sync::Arc<entente_server::TlsServerConfig>>,
@@ -157,7 +172,10 @@ fn serve(
                 _ = alarm.wait_for(Option::is_some) => {}
             }
         };
-        let app = entente_server::witness_http::witness_router(svc);
+        let mut app = entente_server::witness_http::witness_router(svc);
+        if let Some(dir) = pages {
+            app = app.merge(entente_server::pages::routes(dir));
+        }
         let limits = entente_server::Limits::default();
         entente_server::listen::serve_app(listener, app, tls, limits, stop).await?;
         let split = seen.borrow().is_some();

@@ -50,14 +50,18 @@ function expect(ok, what) {
   if (!ok) throw new Error(what);
 }
 
-// A fresh page that records every request that leaves the server and every script error.
-async function newPage(viewport = { width: 1000, height: 900 }) {
+// Each party's own copy of the pages, served by its witness on another origin.
+const parties = (process.env.ENTENTE_PARTY_PAGES || "").split(",").filter(Boolean);
+
+// A fresh page that records every request that leaves the server (and, for a party's copy,
+// the board it reads) and every script error.
+async function newPage(viewport = { width: 1000, height: 900 }, allowed = [url]) {
   const context = await browser.newContext({ viewport });
   const page = await context.newPage();
   page.outside = [];
   page.errors = [];
   page.on("request", (r) => {
-    if (!r.url().startsWith(url) && !r.url().startsWith("data:")) page.outside.push(r.url());
+    if (!allowed.some((a) => r.url().startsWith(a)) && !r.url().startsWith("data:")) page.outside.push(r.url());
   });
   page.on("pageerror", (e) => page.errors.push(String(e)));
   current = page;
@@ -73,7 +77,7 @@ async function headline(page) {
 // The page's WCAG 2.1 A/AA violations found by axe. The checker is served as if from the
 // page's own server, so that the page's Content Security Policy stays in force.
 async function audit(page, name) {
-  const at = `${url}/assets/axe-under-test.js`;
+  const at = `${new URL(page.url()).origin}/assets/axe-under-test.js`;
   await page.route(at, (route) => route.fulfill({ contentType: "text/javascript", body: axeSource }));
   await page.addScriptTag({ url: at });
   const violations = await page.evaluate(async () => {
@@ -146,6 +150,10 @@ const cases = {
     }
     expect((await page.locator("#answer li.fail").count()) === 0, "a check failed");
     expect(new URL(page.url()).pathname === `/ballot/${castCode}`, `address ${page.url()}`);
+    // The operator's own page never claims not to depend on the operator.
+    const said = await page.locator("#provenance").textContent();
+    expect(said.includes("served by the board's operator"), `provenance: ${said}`);
+    expect(!/do not have to trust/.test(await page.locator("body").textContent()), "the operator's page claims independence");
     await done(page, "voter-cast");
     // The same on a phone's screen.
     const phone = await newPage({ width: 390, height: 844 });
@@ -319,6 +327,96 @@ const cases = {
   },
 
   // The verification report of the record, served by the board.
+  // A party's copy of the voter's page, on its witness's origin, checks a cast ballot on the
+  // board, and says who serves it.
+  async "party-cast"() {
+    const page = await newPage(undefined, [parties[0], url]);
+    await page.goto(`${parties[0]}?code=${castCode}`);
+    const h = await headline(page);
+    expect(h === "Your ballot is on the board.", `headline: ${h}`);
+    const said = await page.locator("#provenance").textContent();
+    expect(
+      said.includes("served by witness.harbour.example") && said.includes("not by the board's operator"),
+      `provenance: ${said}`,
+    );
+    expect(
+      (await page.locator("#answer").textContent()).includes("The server's keys include the 2 your link pins."),
+      "the party's baked pins are not named",
+    );
+    await done(page, "party-cast");
+  },
+
+  async "party-challenged"() {
+    const page = await newPage(undefined, [parties[1], url]);
+    await page.goto(`${parties[1]}`);
+    await page.locator("#code").fill(challengedCode);
+    await page.keyboard.press("Enter");
+    const h = await headline(page);
+    expect(h === "Your challenged ballot is on the board.", `headline: ${h}`);
+    expect(page.url().includes(`?code=${challengedCode}`), `address: ${page.url()}`);
+    const text = await page.locator("#answer").textContent();
+    expect(text.includes("Challenged"), "no challenged status");
+    await done(page, "party-challenged");
+  },
+
+  // The board serves a script that would claim every ballot is there, and tampers with the
+  // entry it returns: the party's page runs its own code, and the proof fails.
+  async "party-board-script-tampered"() {
+    const page = await newPage(undefined, [parties[0], url]);
+    const evil = 'document.body.textContent = "Your ballot is on the board.";';
+    await page.route(`${url}/assets/*.js`, (route) =>
+      route.fulfill({ contentType: "text/javascript", body: evil }),
+    );
+    await page.route(`${url}/lookup?*`, async (route) => {
+      const response = await route.fetch();
+      const found = await response.json();
+      const env = JSON.parse(Buffer.from(found.data, "base64").toString("utf8"));
+      const ballot = JSON.parse(Buffer.from(env.body, "base64").toString("utf8"));
+      const vote = ballot.contests[0].selections[0].encrypted_vote;
+      vote.pad = vote.pad.slice(0, -1) + (vote.pad.endsWith("0") ? "1" : "0");
+      env.body = Buffer.from(JSON.stringify(ballot)).toString("base64");
+      found.data = Buffer.from(JSON.stringify(env)).toString("base64");
+      await route.fulfill({ response, json: found });
+    });
+    await page.goto(`${parties[0]}?code=${castCode}`);
+    const h = await headline(page);
+    expect(h.startsWith("The proof fails"), `headline: ${h}`);
+    expect(
+      (await page.locator("#answer").textContent()).includes("The code does not check"),
+      "the changed encryption went unnoticed",
+    );
+    await done(page, "party-board-script-tampered");
+  },
+
+  // The board forges its checkpoint: the party's page, with the log's key baked in, refuses it.
+  async "party-forged-checkpoint"() {
+    const page = await newPage(undefined, [parties[0], url]);
+    await page.route(/\/checkpoint(\/published)?$/, async (route) => {
+      const response = await route.fetch();
+      const lines = (await response.text()).split("\n");
+      lines[2] = Buffer.alloc(32, 7).toString("base64");
+      await route.fulfill({ response, body: lines.join("\n") });
+    });
+    await page.goto(`${parties[0]}?code=${castCode}`);
+    const h = await headline(page);
+    expect(h === "The check could not be completed.", `headline: ${h}`);
+    expect(
+      (await page.locator("#answer").textContent()).includes("not signed by the log's key"),
+      "no signature failure named",
+    );
+    await done(page, "party-forged-checkpoint");
+  },
+
+  // The party's copy of the board page.
+  async "party-board"() {
+    const page = await newPage(undefined, [parties[1], url]);
+    await page.goto(`${parties[1]}board.html`);
+    await page.locator("#board table.result").first().waitFor({ timeout: 30000 });
+    const said = await page.locator("#provenance").textContent();
+    expect(said.includes("served by witness.highland.example"), `provenance: ${said}`);
+    await done(page, "party-board");
+  },
+
   async report() {
     const page = await newPage();
     // The server verifies its record once the result is cosigned: until then the page says so.
