@@ -186,3 +186,51 @@ async fn serve(path: std::path::PathBuf) -> Response {
         Err(_) => not_found(),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn cfg<'a>(board: &'a str, pins: &'a [String]) -> PagesConfig<'a> {
+        PagesConfig {
+            board,
+            log_key: "board.example/log+01234567+AAAA",
+            pins,
+            served_by: "witness.harbour.example\"><script>",
+        }
+    }
+
+    #[test]
+    fn a_copy_reads_the_board_it_was_exported_for_and_nothing_else() {
+        let dir = tempfile::tempdir().unwrap();
+        let pins = vec!["0123456789abcdef0123456789abcdef".to_owned()];
+        export(&cfg("https://board.example/", &pins), dir.path()).unwrap();
+        let html = std::fs::read_to_string(dir.path().join("index.html")).unwrap();
+        assert!(html.contains("connect-src https://board.example;"));
+        assert!(html.contains("<meta name=\"entente-board\" content=\"https://board.example\">"));
+        // What the party typed is an attribute's text, never markup.
+        assert!(html.contains("witness.harbour.example&quot;&gt;&lt;script&gt;"));
+        assert!(!html.contains("src=\"/assets/"));
+        assert!(html.contains("href=\"https://board.example/report\""));
+        for a in &ASSETS {
+            assert!(dir.path().join("assets").join(a.name).is_file());
+        }
+    }
+
+    #[test]
+    fn a_copy_is_refused_for_a_board_that_is_not_a_web_address_or_a_bad_pin() {
+        let dir = tempfile::tempdir().unwrap();
+        for board in [
+            "ftp://board.example",
+            "board.example",
+            "https://",
+            "https://a b",
+        ] {
+            assert!(export(&cfg(board, &[]), dir.path()).is_err(), "{board}");
+        }
+        let bad = vec!["xyz".to_owned()];
+        let err = export(&cfg("https://board.example", &bad), dir.path()).unwrap_err();
+        assert!(err.contains("not a key's fingerprint"), "{err}");
+        assert!(!dir.path().join("index.html").exists());
+    }
+}

@@ -724,3 +724,49 @@ async fn indices_and_sizes_out_of_range_are_the_client_s_error_never_the_server_
     let (status, _) = get(&s.app, "/entries/18446744073709551616").await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
 }
+
+/// The board's reads may be made from any origin (a party's copy of the pages), without
+/// credentials; a write's answer allows no other origin.
+#[tokio::test]
+async fn reads_are_open_to_every_origin_and_writes_are_not() {
+    let s = server();
+    for path in ["/checkpoint", "/keys", "/steps", "/status", "/entries/0"] {
+        let resp = s
+            .app
+            .clone()
+            .oneshot(
+                Request::get(path)
+                    .header("origin", "https://witness.harbour.example")
+                    .body(Body::empty())
+                    .unwrap(),
+            )
+            .await
+            .unwrap();
+        assert_eq!(resp.status(), StatusCode::OK, "{path}");
+        assert_eq!(
+            resp.headers()
+                .get("access-control-allow-origin")
+                .map(|v| v.to_str().unwrap()),
+            Some("*"),
+            "{path}"
+        );
+        assert!(
+            resp.headers()
+                .get("access-control-allow-credentials")
+                .is_none()
+        );
+    }
+    let resp = s
+        .app
+        .clone()
+        .oneshot(
+            Request::post("/ballots")
+                .header("origin", "https://elsewhere.example")
+                .body(Body::from("{}"))
+                .unwrap(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::UNAUTHORIZED);
+    assert!(resp.headers().get("access-control-allow-origin").is_none());
+}
