@@ -5,31 +5,9 @@
 use std::io::{BufRead, BufReader, Write};
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::process::{Command, Output};
 
-/// (state, lowercase confirmation code) of every ballot of an exported record.
-fn codes(record: &Path) -> Vec<(String, String)> {
-    let mut out = Vec::new();
-    for device in std::fs::read_dir(record.join("encrypted_ballots")).unwrap() {
-        for f in std::fs::read_dir(device.unwrap().path()).unwrap() {
-            let path = f.unwrap().path();
-            let name = path.file_name().unwrap().to_string_lossy().into_owned();
-            if !name.starts_with("eballot-") {
-                continue;
-            }
-            let v: serde_json::Value =
-                serde_json::from_slice(&std::fs::read(path).unwrap()).unwrap();
-            out.push((
-                v["state"].as_str().unwrap().to_owned(),
-                v["confirmation_code"]
-                    .as_str()
-                    .unwrap()
-                    .to_ascii_lowercase(),
-            ));
-        }
-    }
-    out
-}
+mod common;
 
 /// A proxy in front of `board` (https, trusting `ca`) that serves plain HTTP on loopback and
 /// changes one byte of every entry bundle it passes on: a board that tampers with its log.
@@ -107,51 +85,10 @@ fn check(ca: &Path, server: &str, log: &Path, code: &str) -> (i32, String) {
 fn check_agrees_with_the_voter_s_page() {
     let tmp = tempfile::tempdir().unwrap();
     let record = tmp.path().join("record");
-    let mut demo = Command::new(env!("CARGO_BIN_EXE_entente"))
-        .args([
-            "demo",
-            "--ballots",
-            "6",
-            "--guardians",
-            "3",
-            "--quorum",
-            "2",
-        ])
-        .arg("--serve")
-        .arg("--dir")
-        .arg(&record)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let stdin = demo.stdin.take().unwrap();
-    let mut lines = BufReader::new(demo.stdout.take().unwrap()).lines();
-    let said: Vec<String> = lines
-        .by_ref()
-        .map_while(Result::ok)
-        .take_while(|l| !l.starts_with("Stop with"))
-        .collect();
-    std::thread::spawn(move || lines.for_each(drop));
-    let url = said
-        .iter()
-        .find_map(|l| Some(l.strip_prefix("Serving the board at ")?.trim().to_owned()))
-        .expect("the demo never served its board");
-    let ca = PathBuf::from(
-        said.iter()
-            .find_map(|l| {
-                Some(
-                    l.split_once("throw-away CA (")?
-                        .1
-                        .split_once(')')?
-                        .0
-                        .to_owned(),
-                )
-            })
-            .expect("no CA"),
-    );
+    let demo = common::served::serve_demo(&record, 6);
+    let (url, ca) = (demo.url.clone(), demo.ca.clone());
     let log = record.join("log/key");
-    let codes = codes(&record);
+    let codes = common::served::ballot_codes(&record);
     let cast = &codes.iter().find(|(s, _)| s == "CAST").unwrap().1;
     let challenged = &codes.iter().find(|(s, _)| s != "CAST").unwrap().1;
 
@@ -185,6 +122,5 @@ fn check_agrees_with_the_voter_s_page() {
         said.contains("The proof fails: the board's log does not check"),
         "{said}"
     );
-    drop(stdin);
-    let _ = demo.wait();
+    drop(demo);
 }

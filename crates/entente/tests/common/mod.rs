@@ -4,6 +4,8 @@
 
 #![allow(dead_code)] // each test file uses its own part
 
+pub mod served;
+
 use std::io::{BufRead, BufReader, Read, Write};
 use std::path::Path;
 use std::process::Output;

@@ -1,0 +1,114 @@
+//! `entente demo --serve` as tests use it: the demo runs a small election and keeps its board
+//! up; what it prints about the board is read back.
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, ChildStdin, Command, Stdio};
+
+/// A demo's board, kept up until this is dropped.
+pub struct ServedDemo {
+    child: Child,
+    /// Held open: the demo serves until the end of its input.
+    stdin: Option<ChildStdin>,
+    /// The board's URL.
+    pub url: String,
+    /// The pinned link's fingerprints.
+    pub pins: String,
+    /// Each party's copy of the pages.
+    pub parties: Vec<String>,
+    /// The demo's throw-away CA.
+    pub ca: PathBuf,
+    /// The servers' keys, for Chromium's --ignore-certificate-errors-spki-list.
+    pub spki: String,
+}
+
+impl Drop for ServedDemo {
+    fn drop(&mut self) {
+        drop(self.stdin.take());
+        let _ = self.child.wait();
+    }
+}
+
+/// Runs `entente demo --serve` with `ballots` ballots, 3 guardians of quorum 2, exporting its
+/// record to `record`.
+pub fn serve_demo(record: &Path, ballots: usize) -> ServedDemo {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_entente"))
+        .args(["demo", "--ballots", &ballots.to_string()])
+        .args(["--guardians", "3", "--quorum", "2", "--serve", "--dir"])
+        .arg(record)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .unwrap();
+    let stdin = child.stdin.take();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    // What the demo prints about its board, up to "Stop with ctrl-d…".
+    let said: Vec<String> = lines
+        .by_ref()
+        .map_while(Result::ok)
+        .take_while(|l| !l.starts_with("Stop with"))
+        .collect();
+    // The rest of its output is read as it comes, so that it is never written to a closed pipe.
+    std::thread::spawn(move || lines.for_each(drop));
+    let url = said
+        .iter()
+        .find_map(|l| Some(l.strip_prefix("Serving the board at ")?.trim().to_owned()))
+        .expect("the demo never served its board (see its output above)");
+    assert!(url.starts_with("https://"), "the demo serves {url}");
+    let pins = said
+        .iter()
+        .find_map(|l| Some(l.split_once("/#pin=")?.1.trim().to_owned()))
+        .expect("the demo printed no pinned link");
+    let parties: Vec<String> = said
+        .iter()
+        .filter_map(|l| {
+            let (_, rest) = l.trim().split_once(": https://")?;
+            Some(format!("https://{}", rest.trim()))
+        })
+        .filter(|u| !u.starts_with(&url))
+        .collect();
+    let (ca, spki) = said
+        .iter()
+        .find_map(|l| {
+            let (_, rest) = l.split_once("--ignore-certificate-errors-spki-list=")?;
+            let spki = rest.split_whitespace().next()?.to_owned();
+            let (_, ca) = l.split_once("throw-away CA (")?;
+            Some((PathBuf::from(ca.split_once(')')?.0), spki))
+        })
+        .expect("the demo did not say which CA and keys its certificates have");
+    ServedDemo {
+        child,
+        stdin,
+        url,
+        pins,
+        parties,
+        ca,
+        spki,
+    }
+}
+
+/// (state, lowercase confirmation code) of every ballot an exported record holds.
+pub fn ballot_codes(record: &Path) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    for device in std::fs::read_dir(record.join("encrypted_ballots")).unwrap() {
+        for f in std::fs::read_dir(device.unwrap().path()).unwrap() {
+            // Beside the ballots, the device's signed close (`ballot_chain.json`).
+            let path = f.unwrap().path();
+            let name = path.file_name().unwrap().to_string_lossy().into_owned();
+            if !name.starts_with("eballot-") {
+                continue;
+            }
+            let v: serde_json::Value =
+                serde_json::from_slice(&std::fs::read(path).unwrap()).unwrap();
+            out.push((
+                v["state"].as_str().unwrap().to_owned(),
+                v["confirmation_code"]
+                    .as_str()
+                    .unwrap()
+                    .to_ascii_lowercase(),
+            ));
+        }
+    }
+    out
+}
