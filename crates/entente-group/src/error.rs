@@ -21,6 +21,9 @@ pub enum GroupError {
     /// An element is in range but not in the order-`q` subgroup (`x^q mod p != 1`).
     #[error("element is not in the order-q subgroup (x^q mod p != 1)")]
     NotInSubgroup,
+    /// A curve point's encoding names no point of the curve (x not below p, or no y for x).
+    #[error("not a point of the curve (x is not below p, or no y on the curve has this x)")]
+    NotOnCurve,
     /// A scalar is not below the group order `q`.
     #[error("scalar out of range: not below q")]
     ScalarRange,

@@ -27,9 +27,11 @@ pub mod hex;
 #[cfg(feature = "criterion")]
 pub mod measure;
 pub mod modp;
+pub mod p256;
 pub mod p4096;
 
 pub use error::GroupError;
 pub use group::{Group, Scalar, SecretScalar};
 pub use modp::Backend;
+pub use p256::{P256, PointP256, ScalarN};
 pub use p4096::{Element4096, P4096, ScalarQ};

@@ -55,6 +55,29 @@ pub fn parameter_base_hash_for(revision: Revision) -> HashValue {
     }
 }
 
+/// The version string egk-ec's P-256 records hash into H_P.
+pub const P256_VERSION: &str = "v2.1.0";
+
+/// H_P of the P-256 group as egk-ec computes it (neither the 2.0 nor the 2.1 specification
+/// defines a curve; `../shared/conformance/egk-ec/README.md`, fact 3): H(ver; 0x00, a, b, p,
+/// g.x, g.y, h) with "v2.1.0" as ver and each constant 32 bytes big-endian. The order n is not
+/// hashed.
+pub fn p256_parameter_base_hash() -> HashValue {
+    static H_P: LazyLock<HashValue> = LazyLock::new(|| {
+        let c = entente_group::p256::constants();
+        let ver = version_bytes(P256_VERSION).expect("the version string is short");
+        Hasher::new(&ver, domain::PARAMETER_BASE)
+            .bytes(&c.a)
+            .bytes(&c.b)
+            .bytes(&c.p)
+            .bytes(&c.g_x)
+            .bytes(&c.g_y)
+            .bytes(&c.h)
+            .finish()
+    });
+    *H_P
+}
+
 /// H_M = H(H_P; 0x01, manifest), spec 2.0 §3.1.4 eq. (6): the manifest file's bytes exactly
 /// as stored, preceded by their 4-byte length (§5.1.5).
 pub fn manifest_hash(h_p: &HashValue, manifest: &[u8]) -> Result<HashValue, RecordError> {
