@@ -25,9 +25,27 @@ pub struct ElectionConfigJson {
     pub manifest_hash: String,
     pub election_base_hash: String,
     pub chain_confirmation_codes: bool,
+    /// B_aux,0: a JSON array of bytes (2.0), or base64 (egk-ec's 2.1).
+    #[serde(deserialize_with = "bytes_or_base64")]
     pub baux0: Vec<u8>,
     #[serde(default, skip_serializing_if = "serde_json::Map::is_empty")]
     pub metadata: serde_json::Map<String, serde_json::Value>,
+}
+
+/// A byte string as either layout writes it: an array of numbers (2.0) or base64 text (2.1).
+fn bytes_or_base64<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<u8>, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Either {
+        Array(Vec<u8>),
+        Text(String),
+    }
+    match Either::deserialize(d)? {
+        Either::Array(bytes) => Ok(bytes),
+        Either::Text(text) => crate::Layout::Json21
+            .bytes(&text)
+            .map_err(serde::de::Error::custom),
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -13,9 +13,11 @@ pub mod election;
 mod error;
 pub mod hash;
 pub mod keys;
+pub mod layout;
 pub mod manifest;
 pub mod params;
 pub mod tally;
 
 pub use error::RecordError;
 pub use hash::{HashValue, Hasher, Revision, domain};
+pub use layout::{GroupKind, Layout, RecordKind};

@@ -138,7 +138,7 @@ struct Checked {
 /// A ballot's own checks, Verification 5.A first: the first element out of the subgroup is the
 /// error (its JSON path), and the ballot is not checked further.
 fn check_one(
-    setup: &Setup,
+    setup: &Setup<G>,
     device: &str,
     ballot: UncheckedBallot<G>,
 ) -> Result<Checked, RecordError> {
@@ -208,7 +208,7 @@ struct ChainState {
 /// Reads and checks every ballot of the record.
 pub(crate) fn check_all(
     dir: &Path,
-    setup: &Setup,
+    setup: &Setup<G>,
     tally: Option<&EncryptedTallyRecord<G>>,
     progress: &dyn Progress,
 ) -> Result<BallotPass, ReadError> {

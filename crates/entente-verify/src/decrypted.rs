@@ -56,7 +56,7 @@ pub(crate) struct Rest {
 
 pub(crate) fn check(
     dir: &Path,
-    setup: &Setup,
+    setup: &Setup<G>,
     tally: Option<&EncryptedTallyRecord<G>>,
     pass: &BallotPass,
 ) -> Result<Rest, ReadError> {
@@ -296,7 +296,7 @@ pub(crate) fn check(
 
 /// Verifications 12 to 14 for one challenged ballot and its published decryption.
 fn check_challenged(
-    setup: &Setup,
+    setup: &Setup<G>,
     b: &EncryptedBallot<G>,
     d: &DecryptedTally<G>,
     v12: &mut Check,

@@ -3,19 +3,125 @@
 
 use std::path::Path;
 
-use entente_group::{Group, P4096, Scalar};
+use entente_group::{Group, P256, P4096, Scalar};
 use entente_record::ballot::PublicKey;
 use entente_record::election::{ElectionConfigJson, ElectionInitializedJson, read_json};
 use entente_record::manifest::Manifest;
-use entente_record::{HashValue, Revision, keys, params};
+use entente_record::{HashValue, Layout, RecordKind, Revision, keys, params};
 use rayon::prelude::*;
 
 use crate::{Check, ReadError};
 
-type G = P4096;
+/// What Verification 1 checks of a group: that the record states its constants, and H_P.
+pub(crate) trait RecordGroup: Group {
+    /// Checks the constants `constants.json` states (1.B–1.E); returns the group's H_P.
+    fn check_constants(
+        constants: &serde_json::Value,
+        kind: RecordKind,
+        path: &Path,
+        v1: &mut Check,
+    ) -> Result<HashValue, ReadError>;
+}
+
+/// Compares each constant the record states (hex, leading zeros or not) with the group's.
+fn compare_constants(
+    stated: &serde_json::Value,
+    expected: &[(&str, &str, Vec<u8>)],
+    path: &Path,
+    v1: &mut Check,
+    what: &str,
+) -> Result<(), ReadError> {
+    let strip = |b: &[u8]| {
+        b.iter()
+            .skip_while(|&&x| x == 0)
+            .copied()
+            .collect::<Vec<u8>>()
+    };
+    for (label, field, value) in expected {
+        let text = stated[*field]
+            .as_str()
+            .ok_or_else(|| ReadError::file(path, format!("{field}: missing or not a string")))?;
+        // egk-ec writes "1" for P-256's cofactor: hex without leading zeros, any length.
+        let padded = if text.len() % 2 == 1 {
+            format!("0{text}")
+        } else {
+            text.to_owned()
+        };
+        let bytes =
+            ::hex::decode(&padded).map_err(|e| ReadError::file(path, format!("{field}: {e}")))?;
+        v1.expect(
+            strip(&bytes) == strip(value),
+            || format!("constants.json: {field}"),
+            &format!("{label}: not {what}"),
+        );
+    }
+    Ok(())
+}
+
+impl RecordGroup for P4096 {
+    fn check_constants(
+        constants: &serde_json::Value,
+        kind: RecordKind,
+        path: &Path,
+        v1: &mut Check,
+    ) -> Result<HashValue, ReadError> {
+        let c = P4096::constants();
+        let (stated, names) = match kind.layout {
+            Layout::Json20 => (
+                constants,
+                ["large_prime", "small_prime", "cofactor", "generator"],
+            ),
+            Layout::Json21 => (
+                &constants["constants"],
+                ["largePrime", "smallPrime", "cofactor", "generator"],
+            ),
+        };
+        compare_constants(
+            stated,
+            &[
+                ("1.B", names[0], c.p_bytes()),
+                ("1.C", names[1], c.q_bytes()),
+                ("1.D", names[2], c.r_bytes()),
+                ("1.E", names[3], c.g_bytes()),
+            ],
+            path,
+            v1,
+            "the standard value of spec 2.0 §3.1.1",
+        )?;
+        // egk-ec's 4096-bit 2.1 records keep the 2.0 H_P (its README, fact 3).
+        Ok(params::standard_parameter_base_hash())
+    }
+}
+
+impl RecordGroup for P256 {
+    fn check_constants(
+        constants: &serde_json::Value,
+        _kind: RecordKind,
+        path: &Path,
+        v1: &mut Check,
+    ) -> Result<HashValue, ReadError> {
+        let c = entente_group::p256::constants();
+        compare_constants(
+            &constants["constants"],
+            &[
+                ("1.B", "primeModulus", c.p.to_vec()),
+                ("1.C", "order", c.n.to_vec()),
+                ("1.D", "h", c.h.to_vec()),
+                ("1.E", "g.x", c.g_x.to_vec()),
+                ("1.E", "g.y", c.g_y.to_vec()),
+                ("1.E", "a", c.a.to_vec()),
+                ("1.E", "b", c.b.to_vec()),
+            ],
+            path,
+            v1,
+            "P-256's (SEC 2 §2.4.2)",
+        )?;
+        Ok(params::p256_parameter_base_hash())
+    }
+}
 
 /// One guardian's coefficient commitment K_ij with its Schnorr proof, as read.
-struct Coefficient {
+struct Coefficient<G: Group> {
     who: String,
     i: u32,
     j: u32,
@@ -26,7 +132,7 @@ struct Coefficient {
 
 /// What the ballot and tally checks use: the stated H_E and K (Verifications 3 and 4 say
 /// whether they are right).
-pub(crate) struct Setup {
+pub(crate) struct Setup<G: Group> {
     pub manifest: Manifest,
     pub h_e: HashValue,
     pub key: PublicKey<G>,
@@ -38,12 +144,29 @@ pub(crate) struct Setup {
     pub baux0: Vec<u8>,
 }
 
-fn hash(file: &Path, field: &str, hex: &str) -> Result<HashValue, ReadError> {
-    HashValue::from_hex(hex).map_err(|e| ReadError::file(file, format!("{field}: {e}")))
-}
-
-/// Reads the setup (manifest, config, constants, guardians) and runs Verifications 1 to 4.
-pub(crate) fn read_and_check(dir: &Path) -> Result<(Setup, Vec<Check>), ReadError> {
+/// Reads the setup (manifest, config, constants, guardians) of a record of `kind` and runs
+/// Verifications 1 to 4.
+pub(crate) fn read_and_check<G: RecordGroup>(
+    dir: &Path,
+    kind: RecordKind,
+) -> Result<(Setup<G>, Vec<Check>), ReadError> {
+    let layout = kind.layout;
+    let hash = |file: &Path, field: &str, text: &str| -> Result<HashValue, ReadError> {
+        layout
+            .bytes(text)
+            .and_then(|b| {
+                <[u8; 32]>::try_from(b.as_slice())
+                    .map(HashValue)
+                    .map_err(|_| format!("{} bytes, a hash is 32", b.len()))
+            })
+            .map_err(|e| ReadError::file(file, format!("{field}: {e}")))
+    };
+    let scalar = |file: &Path, field: &str, text: &str| -> Result<G::Scalar, ReadError> {
+        layout
+            .bytes(text)
+            .and_then(|b| G::Scalar::from_canonical_bytes(&b).map_err(|e| e.to_string()))
+            .map_err(|e| ReadError::file(file, format!("{field}: {e}")))
+    };
     let manifest_path = dir.join("manifest.json");
     let manifest_bytes =
         std::fs::read(&manifest_path).map_err(|e| ReadError::file(&manifest_path, e))?;
@@ -63,40 +186,19 @@ pub(crate) fn read_and_check(dir: &Path) -> Result<(Setup, Vec<Check>), ReadErro
     let mut v1 = Check::new(1);
     v1.checked = 8;
     v1.expect(
-        config.config_version == params::SPEC_VERSION,
+        config.config_version.trim_start_matches('v') == layout.config_version(),
         || {
             format!(
                 "election_config.json: config_version {:?}",
                 config.config_version
             )
         },
-        "1.A: the record is not of ElectionGuard v2.0.0",
+        &format!(
+            "1.A: the record is not of ElectionGuard {} as its layout says",
+            layout.config_version()
+        ),
     );
-    let c = P4096::constants();
-    for (label, field, expected) in [
-        ("1.B", "large_prime", c.p_bytes()),
-        ("1.C", "small_prime", c.q_bytes()),
-        ("1.D", "cofactor", c.r_bytes()),
-        ("1.E", "generator", c.g_bytes()),
-    ] {
-        let stated = constants[field].as_str().ok_or_else(|| {
-            ReadError::file(&constants_path, format!("{field}: missing or not a string"))
-        })?;
-        let bytes = ::hex::decode(stated)
-            .map_err(|e| ReadError::file(&constants_path, format!("{field}: {e}")))?;
-        let strip = |b: &[u8]| {
-            b.iter()
-                .skip_while(|&&x| x == 0)
-                .copied()
-                .collect::<Vec<u8>>()
-        };
-        v1.expect(
-            strip(&bytes) == strip(&expected),
-            || format!("constants.json: {field}"),
-            &format!("{label}: not the standard value of spec 2.0 §3.1.1"),
-        );
-    }
-    let h_p = params::standard_parameter_base_hash();
+    let h_p = G::check_constants(&constants, kind, &constants_path, &mut v1)?;
     let stated_h_p = hash(
         &config_path,
         "parameter_base_hash",
@@ -132,7 +234,7 @@ pub(crate) fn read_and_check(dir: &Path) -> Result<(Setup, Vec<Check>), ReadErro
     let mut v2 = Check::new(2);
     let mut public_keys = Vec::new();
     let mut seen = std::collections::BTreeSet::new();
-    let mut coefficients = Vec::new();
+    let mut coefficients: Vec<Coefficient<G>> = Vec::new();
     if init.guardians.len() != n as usize {
         v2.fail(
             "election_initialized.json: guardians",
@@ -159,14 +261,12 @@ pub(crate) fn read_and_check(dir: &Path) -> Result<(Setup, Vec<Check>), ReadErro
         for (j, p) in g.coefficient_proofs.iter().enumerate() {
             let at = |f: &str| format!("guardians[{gi}].coefficient_proofs[{j}].{f}");
             // In Z_p, or the record is unreadable; in the subgroup, or 2.A fails (below).
-            let commitment = ::hex::decode(&p.public_key)
-                .map_err(|e| e.to_string())
+            let commitment = layout
+                .bytes(&p.public_key)
                 .and_then(|b| G::element_from_bytes_unchecked(&b).map_err(|e| e.to_string()))
                 .map_err(|e| ReadError::file(&init_path, format!("{}: {e}", at("public_key"))))?;
-            let challenge = <G as Group>::Scalar::from_hex(&p.challenge)
-                .map_err(|e| ReadError::file(&init_path, format!("{}: {e}", at("challenge"))))?;
-            let response = <G as Group>::Scalar::from_hex(&p.response)
-                .map_err(|e| ReadError::file(&init_path, format!("{}: {e}", at("response"))))?;
+            let challenge = scalar(&init_path, &at("challenge"), &p.challenge)?;
+            let response = scalar(&init_path, &at("response"), &p.response)?;
             coefficients.push(Coefficient {
                 who: who.clone(),
                 i: g.x_coordinate,
@@ -218,7 +318,9 @@ pub(crate) fn read_and_check(dir: &Path) -> Result<(Setup, Vec<Check>), ReadErro
     // Verification 3: K is the product of the guardians' keys, and not 1.
     let mut v3 = Check::new(3);
     v3.checked = 1;
-    let key = G::element_from_hex(&init.joint_public_key)
+    let key = layout
+        .bytes(&init.joint_public_key)
+        .and_then(|b| G::element_from_bytes(&b).map_err(|e| e.to_string()))
         .map_err(|e| ReadError::file(&init_path, format!("joint_public_key: {e}")))?;
     let product = public_keys.iter().fold(G::identity(), |a, k| G::mul(&a, k));
     v3.expect(

@@ -1,0 +1,146 @@
+//! What a record says it is: its JSON layout and its group, from its `constants.json`.
+//!
+//! egk's 2.0 records (and Entente's) write values as hex and `constants.json` as
+//! `{large_prime, small_prime, cofactor, generator}`; egk-ec's "JSON 2.1" layout writes them
+//! as base64 and `constants.json` as `{name, type, protocolVersion, constants: {…}}`, with
+//! `type` "IntegerGroup" (the 4096-bit group) or "EllipticCurve" (P-256)
+//! (`../shared/conformance/egk-ec/README.md`). Every reader takes the layout and the group from
+//! here, never from a flag that could disagree with the record.
+
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD as B64;
+
+use crate::RecordError;
+
+/// A record's JSON layout.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Layout {
+    /// ElectionGuard 2.0 as egk and Entente write it: hex values.
+    Json20,
+    /// egk-ec's provisional "JSON 2.1": base64 values.
+    Json21,
+}
+
+/// A record's group.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum GroupKind {
+    /// The standard 4096-bit group of spec 2.0 §3.1.1.
+    P4096,
+    /// NIST P-256 (egk-ec's extension).
+    P256,
+}
+
+/// A record's layout and group.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RecordKind {
+    /// Its JSON layout.
+    pub layout: Layout,
+    /// Its group.
+    pub group: GroupKind,
+}
+
+impl RecordKind {
+    /// What the record whose `constants.json` is `constants` is: an error names what does not
+    /// fit either layout.
+    pub fn of_constants(constants: &serde_json::Value) -> Result<Self, RecordError> {
+        let bad = |why: String| RecordError::Json(format!("constants.json: {why}"));
+        match constants.get("type").and_then(|t| t.as_str()) {
+            None if constants.get("large_prime").is_some() => Ok(Self {
+                layout: Layout::Json20,
+                group: GroupKind::P4096,
+            }),
+            None => Err(bad(
+                "neither the 2.0 layout (large_prime, …) nor the 2.1 one (name, type, constants)"
+                    .into(),
+            )),
+            Some("IntegerGroup") => Ok(Self {
+                layout: Layout::Json21,
+                group: GroupKind::P4096,
+            }),
+            Some("EllipticCurve") => match constants.get("name").and_then(|n| n.as_str()) {
+                Some("P-256") => Ok(Self {
+                    layout: Layout::Json21,
+                    group: GroupKind::P256,
+                }),
+                other => Err(bad(format!(
+                    "the curve {other:?} is not one Entente knows (P-256)"
+                ))),
+            },
+            Some(other) => Err(bad(format!(
+                "type {other:?} is neither IntegerGroup nor EllipticCurve"
+            ))),
+        }
+    }
+
+    /// The record in `dir`: from its `constants.json`.
+    pub fn of_record(dir: &std::path::Path) -> Result<Self, RecordError> {
+        let path = dir.join("constants.json");
+        let text = std::fs::read(&path)
+            .map_err(|e| RecordError::Json(format!("{}: {e}", path.display())))?;
+        let value: serde_json::Value = serde_json::from_slice(&text)
+            .map_err(|e| RecordError::Json(format!("{}: {e}", path.display())))?;
+        Self::of_constants(&value)
+    }
+}
+
+impl Layout {
+    /// The bytes of a value as this layout writes it: hex (either case) in 2.0, standard
+    /// base64 (with padding) in 2.1.
+    pub fn bytes(self, text: &str) -> Result<Vec<u8>, String> {
+        match self {
+            Layout::Json20 => ::hex::decode(text).map_err(|e| format!("not hex: {e}")),
+            Layout::Json21 => B64.decode(text).map_err(|e| format!("not base64: {e}")),
+        }
+    }
+
+    /// The version string `config_version` holds in this layout.
+    pub fn config_version(self) -> &'static str {
+        match self {
+            Layout::Json20 => "2.0.0",
+            Layout::Json21 => "2.1.0",
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_layout_and_group_come_from_constants_json() {
+        let conformance =
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/conformance");
+        let kind = |rel: &str| RecordKind::of_record(&conformance.join(rel)).unwrap();
+        assert_eq!(
+            kind("egk-ec/records/allAvailableEc"),
+            RecordKind {
+                layout: Layout::Json21,
+                group: GroupKind::P256
+            }
+        );
+        assert_eq!(
+            kind("egk-ec/records/allAvailable"),
+            RecordKind {
+                layout: Layout::Json21,
+                group: GroupKind::P4096
+            }
+        );
+        assert_eq!(
+            kind("egk/records/allAvailableJson"),
+            RecordKind {
+                layout: Layout::Json20,
+                group: GroupKind::P4096
+            }
+        );
+        for bad in [
+            serde_json::json!({}),
+            serde_json::json!({"type": "EllipticCurve", "name": "secp256k1"}),
+            serde_json::json!({"type": "Lattice"}),
+        ] {
+            assert!(RecordKind::of_constants(&bad).is_err(), "{bad}");
+        }
+        assert_eq!(Layout::Json21.bytes("AAE=").unwrap(), vec![0, 1]);
+        assert_eq!(Layout::Json20.bytes("0001").unwrap(), vec![0, 1]);
+        assert!(Layout::Json21.bytes("0001!").is_err());
+    }
+}
