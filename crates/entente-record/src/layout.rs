@@ -102,6 +102,82 @@ impl Layout {
     }
 }
 
+/// The keys whose values egk-ec's 2.1 layout writes in base64 where 2.0 writes hex (`code_baux`
+/// stays hex in both).
+const BASE64_KEYS: [&str; 10] = [
+    "pad",
+    "data",
+    "challenge",
+    "response",
+    "contest_hash",
+    "confirmation_code",
+    "election_id",
+    "c0",
+    "c1",
+    "c2",
+];
+
+/// Rewrites an encrypted ballot of the 2.1 layout into the 2.0 one that the readers take: each
+/// base64 value as upper-case hex, and each contest's `votes_allowed` (which 2.1 omits) from
+/// the manifest's contest of that id. An error names what does not fit.
+pub fn ballot_to_20(
+    value: &mut serde_json::Value,
+    votes_allowed: &dyn Fn(&str) -> Option<u32>,
+) -> Result<(), RecordError> {
+    to_hex(value, "")?;
+    if let Some(contests) = value.get_mut("contests").and_then(|c| c.as_array_mut()) {
+        for (i, c) in contests.iter_mut().enumerate() {
+            let Some(obj) = c.as_object_mut() else {
+                return Err(RecordError::Json(format!("contests[{i}] is not an object")));
+            };
+            if obj.contains_key("votes_allowed") {
+                continue;
+            }
+            let id = obj
+                .get("contest_id")
+                .and_then(|v| v.as_str())
+                .unwrap_or_default();
+            let limit = votes_allowed(id).ok_or_else(|| {
+                RecordError::Json(format!(
+                    "contests[{i}]: contest {id:?} is not in the manifest"
+                ))
+            })?;
+            obj.insert("votes_allowed".into(), limit.into());
+        }
+    }
+    Ok(())
+}
+
+fn to_hex(value: &mut serde_json::Value, path: &str) -> Result<(), RecordError> {
+    match value {
+        serde_json::Value::Object(map) => {
+            for (k, v) in map.iter_mut() {
+                let here = if path.is_empty() {
+                    k.clone()
+                } else {
+                    format!("{path}.{k}")
+                };
+                match v {
+                    serde_json::Value::String(text) if BASE64_KEYS.contains(&k.as_str()) => {
+                        let bytes = Layout::Json21
+                            .bytes(text)
+                            .map_err(|e| RecordError::Json(format!("{here}: {e}")))?;
+                        *text = entente_group::hex::encode(&bytes);
+                    }
+                    other => to_hex(other, &here)?,
+                }
+            }
+        }
+        serde_json::Value::Array(items) => {
+            for (i, v) in items.iter_mut().enumerate() {
+                to_hex(v, &format!("{path}[{i}]"))?;
+            }
+        }
+        _ => {}
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

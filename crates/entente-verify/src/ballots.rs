@@ -5,13 +5,13 @@
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
-use entente_group::P4096;
+use entente_group::Group;
 use entente_record::ballot::chain::BallotChainJson;
 use entente_record::ballot::json::{EncryptedBallotJson, UncheckedBallot};
 use entente_record::ballot::{BallotState, Ciphertext, EncryptedBallot, hashes};
 use entente_record::election::read_json;
 use entente_record::tally::EncryptedTallyRecord;
-use entente_record::{HashValue, RecordError, Revision};
+use entente_record::{HashValue, Layout, RecordError, Revision};
 use rand::TryRngCore;
 use rayon::prelude::*;
 use sha2::{Digest, Sha256};
@@ -19,14 +19,12 @@ use sha2::{Digest, Sha256};
 use crate::setup::Setup;
 use crate::{Check, Progress, ReadError};
 
-type G = P4096;
-
 /// Ballots read and checked at a time: enough to keep every core busy, few enough that memory
 /// does not grow with the record.
 pub(crate) const CHUNK: usize = 256;
 
 /// What the ballot pass found.
-pub(crate) struct BallotPass {
+pub(crate) struct BallotPass<G: Group> {
     pub v5: Check,
     pub v6: Check,
     pub v7: Check,
@@ -128,7 +126,7 @@ fn devices(dir: &Path, v7: &mut Check) -> Result<Vec<Device>, ReadError> {
 }
 
 /// A ballot's own checks, done in parallel.
-struct Checked {
+struct Checked<G: Group> {
     ballot: EncryptedBallot<G>,
     v5: Check,
     v6: Check,
@@ -137,11 +135,11 @@ struct Checked {
 
 /// A ballot's own checks, Verification 5.A first: the first element out of the subgroup is the
 /// error (its JSON path), and the ballot is not checked further.
-fn check_one(
+fn check_one<G: Group>(
     setup: &Setup<G>,
     device: &str,
     ballot: UncheckedBallot<G>,
-) -> Result<Checked, RecordError> {
+) -> Result<Checked<G>, RecordError> {
     let (mut v5, mut v6, mut v7) = (Check::new(5), Check::new(6), Check::new(7));
     let who = format!("device {device}, ballot {}", ballot.ballot_id());
     let mut record = |f: entente_record::ballot::BallotFailure| {
@@ -177,6 +175,28 @@ fn check_one(
     Ok(Checked { ballot, v5, v6, v7 })
 }
 
+/// A ballot file as the readers take it: a 2.1 ballot (base64 values, no `votes_allowed`) is
+/// rewritten into the 2.0 layout first.
+fn read_ballot_json(
+    f: &Path,
+    layout: Layout,
+    manifest: &entente_record::manifest::Manifest,
+) -> Result<EncryptedBallotJson, ReadError> {
+    if layout == Layout::Json20 {
+        return read_json::<EncryptedBallotJson>(f).map_err(|e| ReadError::file(f, e));
+    }
+    let mut value: serde_json::Value = read_json(f).map_err(|e| ReadError::file(f, e))?;
+    let limit = |id: &str| {
+        manifest
+            .contests
+            .iter()
+            .find(|c| c.id == id)
+            .map(|c| c.limit)
+    };
+    entente_record::layout::ballot_to_20(&mut value, &limit).map_err(|e| ReadError::file(f, e))?;
+    serde_json::from_value(value).map_err(|e| ReadError::file(f, e))
+}
+
 /// What is kept of a ballot id or confirmation code to find repeats: 128 bits of its SHA-256,
 /// a fixed 16 bytes whatever the id's length (a false repeat has probability about n^2 / 2^129).
 pub(crate) type IdKey = [u8; 16];
@@ -190,8 +210,8 @@ pub(crate) fn id_key(id: &str) -> IdKey {
 }
 
 /// A ballot file as checked.
-enum Outcome<'a> {
-    Checked(usize, &'a PathBuf, Box<Checked>),
+enum Outcome<'a, G: Group> {
+    Checked(usize, &'a PathBuf, Box<Checked<G>>),
     NotInGroup {
         device: usize,
         id: String,
@@ -206,12 +226,13 @@ struct ChainState {
 }
 
 /// Reads and checks every ballot of the record.
-pub(crate) fn check_all(
+pub(crate) fn check_all<G: Group>(
     dir: &Path,
     setup: &Setup<G>,
     tally: Option<&EncryptedTallyRecord<G>>,
+    layout: Layout,
     progress: &dyn Progress,
-) -> Result<BallotPass, ReadError> {
+) -> Result<BallotPass<G>, ReadError> {
     let (mut v5, mut v6, mut v7, mut v19) =
         (Check::new(5), Check::new(6), Check::new(7), Check::new(19));
     let devices = devices(dir, &mut v7)?;
@@ -252,12 +273,11 @@ pub(crate) fn check_all(
         // Read for range, then checked, all in parallel, membership included (`check_one`).
         // A ballot with an element of Z_p outside the subgroup fails 5.A and is not checked
         // further; anything unreadable stops the verification.
-        let mut checked: Vec<(usize, &PathBuf, Checked)> = Vec::with_capacity(chunk.len());
-        let parts: Vec<Outcome<'_>> = chunk
+        let mut checked: Vec<(usize, &PathBuf, Checked<G>)> = Vec::with_capacity(chunk.len());
+        let parts: Vec<Outcome<'_, G>> = chunk
             .par_iter()
             .map(|(d, f)| {
-                let json =
-                    read_json::<EncryptedBallotJson>(f).map_err(|e| ReadError::file(f, e))?;
+                let json = read_ballot_json(f, layout, &setup.manifest)?;
                 let b = json
                     .read_unchecked::<G>()
                     .map_err(|e| ReadError::file(f, e))?;

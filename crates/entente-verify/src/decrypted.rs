@@ -58,7 +58,7 @@ pub(crate) fn check(
     dir: &Path,
     setup: &Setup<G>,
     tally: Option<&EncryptedTallyRecord<G>>,
-    pass: &BallotPass,
+    pass: &BallotPass<G>,
 ) -> Result<Rest, ReadError> {
     let mut v8 = Check::new(8);
     let mut v19 = Check::new(19);

@@ -1,7 +1,7 @@
 //! `entente verify` on egk-ec's P-256 record (`../shared/conformance/egk-ec/`): Verifications 1
-//! to 4 on the curve hold, and tampered copies fail naming the object or are refused naming the
-//! file, never a panic. (The ballots, tally and decryptions of a P-256 record are reported as not
-//! checked, so the whole never passes yet.)
+//! to 7 on the curve hold (the setup and every ballot), and tampered copies fail naming the
+//! object or are refused naming the file, never a panic. (The tally and decryptions of a P-256
+//! record are reported as not checked, so the whole never passes yet.)
 
 mod common;
 
@@ -64,11 +64,12 @@ fn flip(v: &mut Value) {
 #[test]
 fn the_setup_of_egk_ec_s_p256_record_verifies_on_the_curve() {
     let (status, text) = verify(&record());
-    for n in 1..=4 {
+    for n in 1..=7 {
         assert!(line(&text, n).ends_with("PASS"), "{n}: {text}");
     }
+    assert!(line(&text, 5).contains("700 checked"), "{text}");
     // Not checked is not passed.
-    assert!(line(&text, 5).ends_with("FAIL"), "{text}");
+    assert!(line(&text, 8).ends_with("FAIL"), "{text}");
     assert!(text.contains("not checked"), "{text}");
     assert_eq!(status, 1, "{text}");
 }
@@ -133,4 +134,56 @@ fn tampered_p256_setups_fail_naming_what() {
         text.contains("challenge") && text.contains("not below"),
         "{text}"
     );
+}
+
+#[test]
+fn tampered_p256_ballots_fail_naming_the_ballot() {
+    let ballot = "encrypted_ballots/runWorkflowDevice/eballot-id-1.json";
+    // A selection proof's response changed: 5 fails on that selection.
+    let (_t, dir) = tampered(ballot, |v| {
+        flip(&mut v["contests"][0]["selections"][0]["proof"]["proofs"][0]["response"])
+    });
+    let (_, text) = verify(&dir);
+    assert!(line(&text, 5).ends_with("FAIL"), "{text}");
+    assert!(
+        text.contains("ballot id-1, contest contest1, selection selection1"),
+        "{text}"
+    );
+    // The confirmation code changed: 7 fails on the ballot.
+    let (_t, dir) = tampered(ballot, |v| flip(&mut v["confirmation_code"]));
+    let (_, text) = verify(&dir);
+    assert!(line(&text, 7).ends_with("FAIL"), "{text}");
+    assert!(text.contains("ballot id-1"), "{text}");
+    // A contest's limit proof replaced by another contest's: 6 fails.
+    let (_t, dir) = tampered(ballot, |v| {
+        let other = v["contests"][1]["proof"].clone();
+        v["contests"][0]["proof"] = other;
+    });
+    let (_, text) = verify(&dir);
+    assert!(
+        line(&text, 6).ends_with("FAIL") || line(&text, 5).ends_with("FAIL"),
+        "{text}"
+    );
+    // An encryption's pad off the curve, or not a point encoding: refused, naming the field.
+    for bad in [
+        B64.encode([[2u8].as_slice(), &[0xFF; 32]].concat()),
+        B64.encode([4u8; 33]),
+    ] {
+        let (_t, dir) = tampered(ballot, |v| {
+            v["contests"][0]["selections"][0]["encrypted_vote"]["pad"] = Value::String(bad.clone())
+        });
+        let (status, text) = verify(&dir);
+        assert_eq!(status, 2, "{text}");
+        assert!(
+            text.contains("eballot-id-1.json") && text.contains("pad"),
+            "{text}"
+        );
+    }
+    // Another valid point as the pad: the proof no longer holds (5 fails).
+    let (_t, dir) = tampered(ballot, |v| {
+        let other = v["contests"][0]["selections"][1]["encrypted_vote"]["pad"].clone();
+        v["contests"][0]["selections"][0]["encrypted_vote"]["pad"] = other;
+    });
+    let (_, text) = verify(&dir);
+    assert!(line(&text, 5).ends_with("FAIL"), "{text}");
 }
