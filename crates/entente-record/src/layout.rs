@@ -104,7 +104,7 @@ impl Layout {
 
 /// The keys whose values egk-ec's 2.1 layout writes in base64 where 2.0 writes hex (`code_baux`
 /// stays hex in both).
-const BASE64_KEYS: [&str; 10] = [
+const BASE64_KEYS: [&str; 12] = [
     "pad",
     "data",
     "challenge",
@@ -115,12 +115,16 @@ const BASE64_KEYS: [&str; 10] = [
     "c0",
     "c1",
     "c2",
+    "b_over_m",
+    "beta",
 ];
 
-/// Rewrites an encrypted ballot of the 2.1 layout into the 2.0 one that the readers take: each
-/// base64 value as upper-case hex, and each contest's `votes_allowed` (which 2.1 omits) from
-/// the manifest's contest of that id. An error names what does not fit.
-pub fn ballot_to_20(
+/// Rewrites a record file of the 2.1 layout (a ballot, a tally, a decryption) into the 2.0 one
+/// that the readers take: each base64 value as upper-case hex, and each contest's
+/// `votes_allowed` (which 2.1 omits) from the manifest's contest of that id. (2.1's
+/// `ballot_count`, which egk-ec never fills in, is left for the readers to ignore.) An error
+/// names what does not fit.
+pub fn to_20(
     value: &mut serde_json::Value,
     votes_allowed: &dyn Fn(&str) -> Option<u32>,
 ) -> Result<(), RecordError> {

@@ -492,6 +492,7 @@ mod tests {
     fn report(checks: Vec<Check>) -> Report {
         Report {
             record: "rec".into(),
+            kind: "ElectionGuard 2.0".into(),
             guardians: 2,
             quorum: 2,
             ballots: 2,

@@ -175,15 +175,24 @@ fn check_one<G: Group>(
     Ok(Checked { ballot, v5, v6, v7 })
 }
 
-/// A ballot file as the readers take it: a 2.1 ballot (base64 values, no `votes_allowed`) is
-/// rewritten into the 2.0 layout first.
+/// A ballot file as the readers take it.
 fn read_ballot_json(
     f: &Path,
     layout: Layout,
     manifest: &entente_record::manifest::Manifest,
 ) -> Result<EncryptedBallotJson, ReadError> {
+    read_as_20(f, layout, manifest)
+}
+
+/// A record file as the readers take it: one of the 2.1 layout (base64 values, no
+/// `votes_allowed`) is rewritten into the 2.0 layout first.
+pub(crate) fn read_as_20<T: serde::de::DeserializeOwned>(
+    f: &Path,
+    layout: Layout,
+    manifest: &entente_record::manifest::Manifest,
+) -> Result<T, ReadError> {
     if layout == Layout::Json20 {
-        return read_json::<EncryptedBallotJson>(f).map_err(|e| ReadError::file(f, e));
+        return read_json::<T>(f).map_err(|e| ReadError::file(f, e));
     }
     let mut value: serde_json::Value = read_json(f).map_err(|e| ReadError::file(f, e))?;
     let limit = |id: &str| {
@@ -193,7 +202,7 @@ fn read_ballot_json(
             .find(|c| c.id == id)
             .map(|c| c.limit)
     };
-    entente_record::layout::ballot_to_20(&mut value, &limit).map_err(|e| ReadError::file(f, e))?;
+    entente_record::layout::to_20(&mut value, &limit).map_err(|e| ReadError::file(f, e))?;
     serde_json::from_value(value).map_err(|e| ReadError::file(f, e))
 }
 

@@ -5,36 +5,41 @@
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
-use entente_group::P4096;
-use entente_record::RecordError;
+use entente_group::Group;
 use entente_record::ballot::json::{EncryptedBallotJson, read_batch};
 use entente_record::ballot::{Ciphertext, ContestData, EncryptedBallot};
 use entente_record::election::read_json;
+use entente_record::manifest::Manifest;
 use entente_record::tally::{
     DecryptedTally, DecryptedTallyJson, EncryptedTallyJson, EncryptedTallyRecord,
 };
+use entente_record::{Layout, RecordError};
 use rand::TryRngCore;
 
 use rayon::prelude::*;
 
-use crate::ballots::BallotPass;
+use crate::ballots::{BallotPass, read_as_20};
 use crate::setup::Setup;
 use crate::{Check, ReadError};
 
-type G = P4096;
-
 /// `encrypted_tally.json`, required in a complete record.
-pub(crate) fn read_encrypted_tally(
+pub(crate) fn read_encrypted_tally<G: Group>(
     dir: &Path,
+    layout: Layout,
+    manifest: &Manifest,
 ) -> Result<Option<EncryptedTallyRecord<G>>, ReadError> {
     let path = dir.join("encrypted_tally.json");
-    let json: EncryptedTallyJson = read_json(&path).map_err(|e| ReadError::file(&path, e))?;
+    let json: EncryptedTallyJson = read_as_20(&path, layout, manifest)?;
     json.read().map(Some).map_err(|e| ReadError::file(&path, e))
 }
 
 /// A challenged ballot, read again (its elements' membership proven in one batch).
-fn read_ballot(path: &Path) -> Result<EncryptedBallot<G>, ReadError> {
-    let json: EncryptedBallotJson = read_json(path).map_err(|e| ReadError::file(path, e))?;
+fn read_ballot<G: Group>(
+    path: &Path,
+    layout: Layout,
+    manifest: &Manifest,
+) -> Result<EncryptedBallot<G>, ReadError> {
+    let json: EncryptedBallotJson = read_as_20(path, layout, manifest)?;
     let mut rng = rand::rngs::OsRng.unwrap_err();
     match read_batch::<G, _>(&[&json], &mut rng).pop() {
         Some(read) => read.map_err(|e| ReadError::file(path, e)),
@@ -42,8 +47,12 @@ fn read_ballot(path: &Path) -> Result<EncryptedBallot<G>, ReadError> {
     }
 }
 
-fn read_decrypted(path: &Path) -> Result<DecryptedTally<G>, ReadError> {
-    let json: DecryptedTallyJson = read_json(path).map_err(|e| ReadError::file(path, e))?;
+fn read_decrypted<G: Group>(
+    path: &Path,
+    layout: Layout,
+    manifest: &Manifest,
+) -> Result<DecryptedTally<G>, ReadError> {
+    let json: DecryptedTallyJson = read_as_20(path, layout, manifest)?;
     json.read().map_err(|e| ReadError::file(path, e))
 }
 
@@ -54,11 +63,12 @@ pub(crate) struct Rest {
     pub v19: Check,
 }
 
-pub(crate) fn check(
+pub(crate) fn check<G: Group>(
     dir: &Path,
     setup: &Setup<G>,
     tally: Option<&EncryptedTallyRecord<G>>,
     pass: &BallotPass<G>,
+    layout: Layout,
 ) -> Result<Rest, ReadError> {
     let mut v8 = Check::new(8);
     let mut v19 = Check::new(19);
@@ -110,7 +120,7 @@ pub(crate) fn check(
 
     // Verifications 9 to 11: the decrypted tally.
     let (mut v9, mut v10, mut v11) = (Check::new(9), Check::new(10), Check::new(11));
-    let decrypted = read_decrypted(&dir.join("tally.json"))?;
+    let decrypted = read_decrypted::<G>(&dir.join("tally.json"), layout, &setup.manifest)?;
     let encrypted: HashMap<(&str, &str), &Ciphertext<G>> = tally
         .contests
         .iter()
@@ -264,10 +274,10 @@ pub(crate) fn check(
                         "12: the challenged ballot has no published decryption",
                     ),
                     Some(path) => {
-                        let ballot = read_ballot(&b.path)?;
-                        let d = read_decrypted(path)?;
+                        let ballot = read_ballot::<G>(&b.path, layout, &setup.manifest)?;
+                        let d = read_decrypted::<G>(path, layout, &setup.manifest)?;
                         let [p12, p13, p14] = &mut part;
-                        check_challenged(setup, &ballot, &d, p12, p13, p14);
+                        check_challenged(setup, &ballot, &d, p12, p13, p14, layout);
                     }
                 }
                 Ok(part)
@@ -295,13 +305,14 @@ pub(crate) fn check(
 }
 
 /// Verifications 12 to 14 for one challenged ballot and its published decryption.
-fn check_challenged(
+fn check_challenged<G: Group>(
     setup: &Setup<G>,
     b: &EncryptedBallot<G>,
     d: &DecryptedTally<G>,
     v12: &mut Check,
     v13: &mut Check,
     v14: &mut Check,
+    layout: Layout,
 ) {
     let who = format!("challenged ballot {}", b.ballot_id);
     for c in &b.contests {
@@ -406,7 +417,10 @@ fn check_challenged(
                 &c.contest_id,
                 c.sequence_order,
             )
-            .and_then(|bytes| ContestData::decode(&bytes));
+            .and_then(|bytes| match layout {
+                Layout::Json20 => ContestData::decode(&bytes),
+                Layout::Json21 => ContestData::decode_21(&bytes),
+            });
         match opened {
             Ok(plain) if plain == data.data => {}
             Ok(plain) => v14.fail(

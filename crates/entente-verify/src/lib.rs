@@ -39,69 +39,58 @@ pub fn verify(dir: &Path, opts: Options, progress: &dyn Progress) -> Result<Repo
         .map_err(|_| ReadError::Threads(threads))?;
     let kind = entente_record::RecordKind::of_record(dir)
         .map_err(|e| ReadError::file(&dir.join("constants.json"), e))?;
-    pool.install(|| {
-        if kind.group == entente_record::GroupKind::P256 {
-            return p256_setup_only(dir, kind, start, threads);
+    pool.install(|| match kind.group {
+        entente_record::GroupKind::P4096 => {
+            run::<entente_group::P4096>(dir, kind, progress, start, threads)
         }
-        let (setup, mut checks) = setup::read_and_check::<entente_group::P4096>(dir, kind)?;
-        let tally = decrypted::read_encrypted_tally(dir)?;
-        let pass = ballots::check_all(dir, &setup, tally.as_ref(), kind.layout, progress)?;
-        let mut rest = decrypted::check(dir, &setup, tally.as_ref(), &pass)?;
-        checks.push(pass.v5);
-        checks.push(pass.v6);
-        checks.push(pass.v7);
-        checks.push(rest.v8);
-        checks.append(&mut rest.v9_to_v14);
-        for n in 15..=18 {
-            let mut check = Check::new(n);
-            if pass.preencrypted > 0 {
-                // Not checked is not passed: say so rather than report them as absent.
-                check.fail(
-                    format!("{} pre-encrypted ballots", pass.preencrypted),
-                    "this verifier does not check pre-encrypted ballots yet (spec 2.0 §4)",
-                );
-            }
-            checks.push(check.not_applicable("the record holds no pre-encrypted ballots"));
+        entente_record::GroupKind::P256 => {
+            run::<entente_group::P256>(dir, kind, progress, start, threads)
         }
-        let mut consistency = pass.v19;
-        consistency.absorb(rest.v19);
-        checks.push(consistency);
-        Ok(Report {
-            record: dir.display().to_string(),
-            guardians: setup.quorum.0,
-            quorum: setup.quorum.1,
-            ballots: pass.ballots,
-            checks,
-            seconds: start.elapsed().as_secs_f64(),
-            threads,
-        })
     })
 }
 
-/// A P-256 record: Verifications 1 to 7 on the curve; the tally and the decryptions are not read
-/// on P-256 yet, and are reported as not checked (failed, never passed).
-fn p256_setup_only(
+/// Every verification of a record of `kind` in group `G`.
+fn run<G: setup::RecordGroup>(
     dir: &Path,
     kind: entente_record::RecordKind,
+    progress: &dyn Progress,
     start: Instant,
     threads: usize,
 ) -> Result<Report, ReadError> {
-    let (setup, mut checks) = setup::read_and_check::<entente_group::P256>(dir, kind)?;
-    let pass = ballots::check_all(dir, &setup, None, kind.layout, &Quiet)?;
+    let (setup, mut checks) = setup::read_and_check::<G>(dir, kind)?;
+    let tally = decrypted::read_encrypted_tally::<G>(dir, kind.layout, &setup.manifest)?;
+    let pass = ballots::check_all(dir, &setup, tally.as_ref(), kind.layout, progress)?;
+    let mut rest = decrypted::check(dir, &setup, tally.as_ref(), &pass, kind.layout)?;
     checks.push(pass.v5);
     checks.push(pass.v6);
     checks.push(pass.v7);
-    for n in 8..=19 {
+    checks.push(rest.v8);
+    checks.append(&mut rest.v9_to_v14);
+    for n in 15..=18 {
         let mut check = Check::new(n);
-        check.fail(
-            "the record's tally and decryptions",
-            "not checked: this verifier reads only the setup and the ballots of a P-256 record \
-             so far",
-        );
-        checks.push(check);
+        if pass.preencrypted > 0 {
+            // Not checked is not passed: say so rather than report them as absent.
+            check.fail(
+                format!("{} pre-encrypted ballots", pass.preencrypted),
+                "this verifier does not check pre-encrypted ballots yet (spec 2.0 §4)",
+            );
+        }
+        checks.push(check.not_applicable("the record holds no pre-encrypted ballots"));
     }
+    let mut consistency = pass.v19;
+    consistency.absorb(rest.v19);
+    checks.push(consistency);
+    let group = match kind.group {
+        entente_record::GroupKind::P4096 => "",
+        entente_record::GroupKind::P256 => " on P-256",
+    };
+    let layout = match kind.layout {
+        entente_record::Layout::Json20 => "",
+        entente_record::Layout::Json21 => ", egk-ec's JSON 2.1 layout",
+    };
     Ok(Report {
         record: dir.display().to_string(),
+        kind: format!("ElectionGuard 2.0{group}{layout}"),
         guardians: setup.quorum.0,
         quorum: setup.quorum.1,
         ballots: pass.ballots,

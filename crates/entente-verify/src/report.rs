@@ -129,6 +129,8 @@ impl Check {
 pub struct Report {
     /// The record's directory.
     pub record: String,
+    /// What the record is: the protocol, its group and its layout.
+    pub kind: String,
     /// n guardians.
     pub guardians: u32,
     /// k.
@@ -152,8 +154,8 @@ impl Report {
     /// The report for people.
     pub fn text(&self) -> String {
         let mut s = format!(
-            "Verifying {} (ElectionGuard 2.0; {} guardians, quorum {}; {} ballots)\n",
-            self.record, self.guardians, self.quorum, self.ballots
+            "Verifying {} ({}; {} guardians, quorum {}; {} ballots)\n",
+            self.record, self.kind, self.guardians, self.quorum, self.ballots
         );
         let width = self.checks.iter().map(|c| c.name.len()).max().unwrap_or(0);
         for c in &self.checks {

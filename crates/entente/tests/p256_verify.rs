@@ -1,7 +1,6 @@
-//! `entente verify` on egk-ec's P-256 record (`../shared/conformance/egk-ec/`): Verifications 1
-//! to 7 on the curve hold (the setup and every ballot), and tampered copies fail naming the
-//! object or are refused naming the file, never a panic. (The tally and decryptions of a P-256
-//! record are reported as not checked, so the whole never passes yet.)
+//! `entente verify` on egk-ec's records in its "JSON 2.1" layout (`../shared/conformance/egk-ec/`):
+//! the P-256 record and the same election on the 4096-bit group verify whole, and tampered copies
+//! of the P-256 one fail naming the object or are refused naming the file, never a panic.
 
 mod common;
 
@@ -12,9 +11,12 @@ use base64::Engine;
 use base64::engine::general_purpose::STANDARD as B64;
 use serde_json::Value;
 
+fn records() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/conformance/egk-ec/records")
+}
+
 fn record() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../../../shared/conformance/egk-ec/records/allAvailableEc")
+    records().join("allAvailableEc")
 }
 
 /// `entente verify DIR`: (exit status, stdout and stderr).
@@ -62,16 +64,75 @@ fn flip(v: &mut Value) {
 }
 
 #[test]
-fn the_setup_of_egk_ec_s_p256_record_verifies_on_the_curve() {
+fn egk_ec_s_records_verify_on_p256_and_on_the_4096_bit_group() {
     let (status, text) = verify(&record());
-    for n in 1..=7 {
+    assert_eq!(status, 0, "{text}");
+    assert!(
+        text.contains("ElectionGuard 2.0 on P-256, egk-ec's JSON 2.1 layout"),
+        "{text}"
+    );
+    for n in (1..=10).chain(12..=14).chain([19]) {
         assert!(line(&text, n).ends_with("PASS"), "{n}: {text}");
     }
     assert!(line(&text, 5).contains("700 checked"), "{text}");
-    // Not checked is not passed.
+    let (status, text) = verify(&records().join("allAvailable"));
+    assert_eq!(status, 0, "{text}");
+    assert!(
+        text.contains("(ElectionGuard 2.0, egk-ec's JSON 2.1 layout;"),
+        "{text}"
+    );
+}
+
+#[test]
+fn tampered_p256_tallies_and_decryptions_fail_naming_what() {
+    // A selection's encrypted tally changed (another selection's): 8 fails.
+    let (_t, dir) = tampered("encrypted_tally.json", |v| {
+        let other = v["contests"][0]["selections"][1]["encrypted_vote"].clone();
+        v["contests"][0]["selections"][0]["encrypted_vote"] = other;
+    });
+    let (_, text) = verify(&dir);
     assert!(line(&text, 8).ends_with("FAIL"), "{text}");
-    assert!(text.contains("not checked"), "{text}");
-    assert_eq!(status, 1, "{text}");
+    // A decrypted count changed: the tally's decryption no longer checks (9 or 10).
+    let (_t, dir) = tampered("tally.json", |v| {
+        let t = v["contests"][0]["selections"][0]["tally"].as_u64().unwrap();
+        v["contests"][0]["selections"][0]["tally"] = (t + 1).into();
+    });
+    let (_, text) = verify(&dir);
+    assert!(
+        line(&text, 9).ends_with("FAIL") || line(&text, 10).ends_with("FAIL"),
+        "{text}"
+    );
+    // A cast ballot dropped from the record: the tally is no longer its product (8), and the
+    // tally lists a ballot the record lacks (19).
+    let (_t, dir) = tampered("encrypted_tally.json", |_| {});
+    let dropped = dir.join("encrypted_ballots/runWorkflowDevice/eballot-id-8.json");
+    std::fs::remove_file(&dropped).unwrap();
+    let (_, text) = verify(&dir);
+    assert!(line(&text, 8).ends_with("FAIL"), "{text}");
+    assert!(line(&text, 19).ends_with("FAIL"), "{text}");
+    // A ballot copied under another file name: its id twice (19) and its code twice (7).
+    let (_t, dir) = tampered("encrypted_tally.json", |_| {});
+    let device = dir.join("encrypted_ballots/runWorkflowDevice");
+    std::fs::copy(
+        device.join("eballot-id-8.json"),
+        device.join("eballot-id-8b.json"),
+    )
+    .unwrap();
+    let (_, text) = verify(&dir);
+    assert!(
+        line(&text, 19).ends_with("FAIL") || line(&text, 7).ends_with("FAIL"),
+        "{text}"
+    );
+    // A challenged ballot's stated contest data changed: 14 fails.
+    let (_t, dir) = tampered("challenged_ballots/dballot-id-12.json", |v| {
+        let data = &mut v["contests"][0]["decrypted_contest_data"]["contest_data"];
+        data["status"] = "under_vote".into();
+    });
+    let (_, text) = verify(&dir);
+    assert!(
+        line(&text, 14).ends_with("FAIL") || line(&text, 12).ends_with("FAIL"),
+        "{text}"
+    );
 }
 
 #[test]

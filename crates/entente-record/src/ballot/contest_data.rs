@@ -151,6 +151,65 @@ impl ContestData {
     }
 
     /// Decodes the records' form. Trailing zero bytes (padding to the block size) are allowed.
+    /// The plaintext as egk-ec's 2.1 layout writes it (its README, fact 7; no protobuf):
+    /// varint(count of over-votes), each a varint; varint(count of write-ins), each
+    /// varint(length) ‖ UTF-8; varint(length) ‖ the status's name; then zero bytes.
+    pub fn decode_21(bytes: &[u8]) -> Result<Self, RecordError> {
+        let bad = |why: &str| RecordError::ContestDataFormat(format!("2.1 contest data: {why}"));
+        let mut at = 0usize;
+        let varint = |at: &mut usize| -> Result<u64, RecordError> {
+            let mut value = 0u64;
+            for shift in (0..64).step_by(7) {
+                let b = *bytes.get(*at).ok_or_else(|| bad("cut short"))?;
+                *at += 1;
+                value |= u64::from(b & 0x7F) << shift;
+                if b & 0x80 == 0 {
+                    return Ok(value);
+                }
+            }
+            Err(bad("a varint longer than 64 bits"))
+        };
+        let count = |n: u64| -> Result<usize, RecordError> {
+            usize::try_from(n)
+                .ok()
+                .filter(|&n| n <= bytes.len())
+                .ok_or_else(|| bad("a count longer than the data"))
+        };
+        let n_over = count(varint(&mut at)?)?;
+        let mut over_votes = Vec::with_capacity(n_over);
+        for _ in 0..n_over {
+            over_votes.push(u32::try_from(varint(&mut at)?).map_err(|_| bad("an over-vote"))?);
+        }
+        let text = |at: &mut usize| -> Result<String, RecordError> {
+            let len = count(varint(at)?)?;
+            let end = at
+                .checked_add(len)
+                .filter(|&e| e <= bytes.len())
+                .ok_or_else(|| bad("a text cut short"))?;
+            let s = std::str::from_utf8(&bytes[*at..end])
+                .map_err(|_| bad("a text that is not UTF-8"))?;
+            *at = end;
+            Ok(s.to_owned())
+        };
+        let n_write_ins = count(varint(&mut at)?)?;
+        let mut write_ins = Vec::with_capacity(n_write_ins);
+        for _ in 0..n_write_ins {
+            write_ins.push(text(&mut at)?);
+        }
+        let name = text(&mut at)?;
+        let status = ContestStatus::from_record_name(&name)
+            .ok_or_else(|| bad(&format!("unknown status {name:?}")))?;
+        if bytes[at..].iter().any(|&b| b != 0) {
+            return Err(bad("bytes after the status that are not zero padding"));
+        }
+        Ok(Self {
+            status,
+            over_votes,
+            write_ins,
+        })
+    }
+
+    /// The plaintext in the 2.0 records' protobuf (zero padding after it).
     pub fn decode(bytes: &[u8]) -> Result<Self, RecordError> {
         let end = bytes.iter().rposition(|&b| b != 0).map_or(0, |i| i + 1);
         let msg = ContestDataMessage::decode(&bytes[..end])
@@ -439,5 +498,46 @@ mod tests {
         let bytes = data.encode(1);
         assert_eq!(&bytes[..4], &[0x08, 0x01, 0x22, 0x3c]);
         assert!(bytes[4..].iter().all(|&b| b == b'*'));
+    }
+
+    /// egk-ec's 2.1 plaintext: varint counts and lengths, the status by name, zero padding;
+    /// anything else is refused.
+    #[test]
+    fn the_2_1_contest_data_is_read_and_anything_else_refused() {
+        // 2 over-votes (3, 300), 1 write-in "Zoë", status "over_vote", then zeros.
+        let mut bytes = vec![2, 3, 0xAC, 0x02, 1, 4];
+        bytes.extend("Zoë".as_bytes());
+        bytes.push(9);
+        bytes.extend(b"over_vote");
+        bytes.extend([0u8; 20]);
+        assert_eq!(
+            ContestData::decode_21(&bytes).unwrap(),
+            ContestData {
+                status: ContestStatus::OverVote,
+                over_votes: vec![3, 300],
+                write_ins: vec!["Zoë".into()],
+            }
+        );
+        let mut normal = vec![0, 0, 6];
+        normal.extend(b"normal");
+        normal.extend([0u8; 54]);
+        assert_eq!(
+            ContestData::decode_21(&normal).unwrap().status,
+            ContestStatus::Normal
+        );
+        let mut trailing = normal.clone();
+        trailing[20] = 1;
+        let mut unknown = vec![0, 0, 5];
+        unknown.extend(b"weird");
+        for bad in [
+            &bytes[..5],
+            &[0x80; 12][..],
+            &[0, 0, 200, b'n'][..],
+            &trailing[..],
+            &unknown[..],
+            &[0, 1, 2, 0xFF, 0xFE, 0][..],
+        ] {
+            assert!(ContestData::decode_21(bad).is_err(), "{bad:?}");
+        }
     }
 }
