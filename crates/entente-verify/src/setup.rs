@@ -168,8 +168,8 @@ pub(crate) fn read_and_check<G: RecordGroup>(
             .map_err(|e| ReadError::file(file, format!("{field}: {e}")))
     };
     let manifest_path = dir.join("manifest.json");
-    let manifest_bytes =
-        std::fs::read(&manifest_path).map_err(|e| ReadError::file(&manifest_path, e))?;
+    let manifest_bytes = entente_record::election::read_file(&manifest_path)
+        .map_err(|e| ReadError::file(&manifest_path, e))?;
     let manifest =
         Manifest::from_json(&manifest_bytes).map_err(|e| ReadError::file(&manifest_path, e))?;
     let config_path = dir.join("election_config.json");

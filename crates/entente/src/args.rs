@@ -49,9 +49,24 @@ pub struct RecordDevice {
 /// How many worker threads.
 #[derive(clap::Args)]
 pub struct Threads {
-    /// Worker threads (default: all cores).
-    #[arg(long, default_value_t = 0)]
+    /// Worker threads (default: all cores; at most this machine's cores).
+    #[arg(long, default_value_t = 0, value_parser = threads_in_range)]
     pub threads: usize,
+}
+
+/// `--threads`: 0 (all cores) up to the cores this machine has; more would only add threads
+/// that wait (a thousand of them spawned and none working faster).
+pub fn threads_in_range(text: &str) -> std::result::Result<usize, String> {
+    let n: usize = text
+        .parse()
+        .map_err(|_| format!("{text:?} is not a number of threads"))?;
+    let cores = std::thread::available_parallelism().map_or(1, |c| c.get());
+    if n > cores {
+        return Err(format!(
+            "{n} threads on a machine with {cores} cores: give at most {cores} (or 0 for all)"
+        ));
+    }
+    Ok(n)
 }
 
 /// The board a client talks to, and the key its answers must be signed with.

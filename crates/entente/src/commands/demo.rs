@@ -29,8 +29,8 @@ pub struct Args {
     /// Write the election record here (default: a temporary directory, removed after).
     #[arg(long)]
     pub dir: Option<PathBuf>,
-    /// Encryption threads (default: all cores).
-    #[arg(long, default_value_t = 0)]
+    /// Encryption threads (default: all cores; at most this machine's cores).
+    #[arg(long, default_value_t = 0, value_parser = crate::args::threads_in_range)]
     pub threads: usize,
     /// Run the election on this manifest (ElectionGuard JSON) instead of the built-in one;
     /// random ballots use its first ballot style.
