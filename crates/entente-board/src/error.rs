@@ -193,3 +193,17 @@ impl From<std::convert::Infallible> for BoardError {
         match e {}
     }
 }
+
+/// Text from outside as an error message shows it: whole when short, else its start and its
+/// length (a 20 MB origin line is named, not echoed).
+pub(crate) fn shown(text: &str) -> String {
+    const SHOWN: usize = 120;
+    if text.len() <= SHOWN {
+        return text.to_owned();
+    }
+    let mut end = SHOWN;
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    format!("{}… ({} bytes)", &text[..end], text.len())
+}

@@ -87,7 +87,7 @@ impl Witness {
         let log = self
             .logs
             .get(&origin)
-            .ok_or(BoardError::UnknownLog(origin.clone()))?;
+            .ok_or_else(|| BoardError::UnknownLog(crate::error::shown(&origin)))?;
         let cp = Checkpoint::open(note, log).map_err(not_from_known_log)?;
         self.latest.insert(origin, (cp, note.to_owned()));
         Ok(())
@@ -121,7 +121,7 @@ impl Witness {
         let log = self
             .logs
             .get(&origin)
-            .ok_or_else(|| BoardError::UnknownLog(origin.clone()))?;
+            .ok_or_else(|| BoardError::UnknownLog(crate::error::shown(&origin)))?;
         let cp = Checkpoint::open(note, log).map_err(not_from_known_log)?;
         let held = self.latest.get(&origin);
         if let Some((h, held_note)) = held

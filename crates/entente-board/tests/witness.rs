@@ -122,3 +122,31 @@ fn a_witness_cosigns_consistent_growth_and_catches_split_views() {
         Err(BoardError::UnknownLog(o)) if o == "other.example/log"
     ));
 }
+
+/// A checkpoint of a log the witness does not follow, with an origin line of megabytes: refused,
+/// the origin named by its start and length, not echoed whole.
+#[test]
+fn an_unknown_log_s_huge_origin_is_named_not_echoed() {
+    let origin = "x".repeat(20 << 20);
+    let signer = NoteSigner::new("other.example", SigningKey::from_bytes(&[3; 32])).unwrap();
+    let mut w = Witness::new(
+        "witness.party-a.example",
+        SigningKey::from_bytes(&[2; 32]),
+        vec![NoteVerifier::parse(&signer.verifier_key()).unwrap()],
+    );
+    let log = log_with(&["a"]);
+    let note = Checkpoint {
+        origin: origin.clone(),
+        size: 1,
+        root: log.root(1).unwrap(),
+    }
+    .sign(&signer);
+    let err = w.add_checkpoint(&note, 0, &[], 1_700_000_000).unwrap_err();
+    let text = err.to_string();
+    assert!(matches!(err, BoardError::UnknownLog(_)), "{text:.200}");
+    assert!(text.len() < 400, "{} bytes", text.len());
+    assert!(
+        text.contains(&format!("({} bytes)", origin.len())),
+        "{text}"
+    );
+}
