@@ -75,7 +75,7 @@ impl RecordKind {
     /// The record in `dir`: from its `constants.json`.
     pub fn of_record(dir: &std::path::Path) -> Result<Self, RecordError> {
         let path = dir.join("constants.json");
-        let text = crate::election::read_file(&path)?;
+        let text = crate::files::read_file(&path)?;
         let value: serde_json::Value = serde_json::from_slice(&text)
             .map_err(|e| RecordError::Json(format!("{}: {e}", path.display())))?;
         Self::of_constants(&value)

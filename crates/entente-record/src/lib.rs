@@ -11,6 +11,7 @@
 pub mod ballot;
 pub mod election;
 mod error;
+pub mod files;
 pub mod hash;
 pub mod keys;
 pub mod layout;
