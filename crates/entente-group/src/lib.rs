@@ -16,7 +16,8 @@
 //!   table entries read by a masked scan, fixed-size Montgomery arithmetic: `modp::exp`);
 //! - scalars are fixed-size and constant-time ([`crypto_bigint`]), and are zeroized on drop
 //!   when they hold secrets ([`SecretScalar`]).
-// `unsafe` only in `modp::simd` (the AVX-512 registers), where it is allowed and argued.
+// `unsafe` only in `modp::raw` (the AVX-512 registers, GMP's `mpn` calls), where it is allowed
+// and argued.
 #![deny(unsafe_code)]
 #![warn(missing_docs)]
 

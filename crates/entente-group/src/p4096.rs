@@ -287,9 +287,9 @@ impl Group for P4096 {
         let r = if Backend::current() == Backend::Gmp {
             // Secrets do not go through GMP even on its backend: the portable fixed-window
             // exponentiation is constant-time by construction and faster than mpz_powm_sec
-            // (`entente bench`). The GMP element form is the plain value.
+            // (`entente bench`). Both backends hold elements in one form (R = 2^4096).
             let k = Portable;
-            k.leave(&exp::pow_secret(k, &k.enter(&base.0), &limbs))
+            k.store(&exp::pow_secret(k, &k.load(&base.0), &limbs))
         } else {
             with_kernel!(|k| k.store(&exp::pow_secret(k, &k.load(&base.0), &limbs)))
         };
@@ -303,7 +303,7 @@ impl Group for P4096 {
                 .to_integer()
                 .pow_mod(&e.to_integer(), &constants::constants().p)
                 .expect("exponent is non-negative");
-            return Element4096(modp::limbs_of(&r));
+            return Element4096(modp::to_element_form(&modp::limbs_of(&r)));
         }
         let limbs = e.to_limbs();
         Element4096(with_kernel!(|k| k.store(&exp::pow_vartime(

@@ -1,6 +1,6 @@
 //! The AVX-512 IFMA backend's arithmetic: almost-Montgomery multiplication mod p on 80 limbs
 //! of 52 bits (R = 2^4160), written once over [`Lanes`], eight 64-bit lanes with the IFMA
-//! operations. `simd.rs` gives the lanes as AVX-512 registers (the only `unsafe` code of the
+//! operations. `raw/simd.rs` gives the lanes as AVX-512 registers (in `raw`, the `unsafe` code of the
 //! crate); [`Emulated`] gives them as plain arrays, so that the same algorithm is tested against
 //! GMP on any CPU, and the registers against the arrays where the CPU has IFMA.
 //!

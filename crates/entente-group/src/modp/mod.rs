@@ -4,7 +4,8 @@
 //! The backends compute the same functions:
 //! - [`Backend::Ifma`]: 52-bit limbs on AVX-512 IFMA (`vpmadd52luq`/`vpmadd52huq`), R = 2^4160;
 //! - [`Backend::Portable`]: 64-bit limbs with 128-bit products in safe Rust, R = 2^4096;
-//! - [`Backend::Gmp`]: GMP through `rug`, the reference the others are tested against (R = 1);
+//! - [`Backend::Gmp`]: GMP's assembly products (`mpn`) with a Montgomery reduction of its own,
+//!   R = 2^4096, and `mpz_powm` for whole public exponents;
 //! - [`Backend::IfmaEmulated`]: the IFMA arithmetic on plain arrays, so that the whole program
 //!   can be run through it on a CPU without IFMA (slow; only when forced).
 //!
@@ -28,7 +29,7 @@ pub(crate) mod kernel;
 pub(crate) mod limbs;
 pub(crate) mod portable;
 #[allow(unsafe_code)]
-pub(crate) mod simd;
+mod raw;
 #[cfg(test)]
 mod tests;
 
@@ -37,3 +38,4 @@ pub(crate) use backend::{from_element_form, one_element_form, to_element_form, w
 pub(crate) use kernel::Kernel;
 pub use limbs::exponent_limbs;
 pub(crate) use limbs::{LIMBS, Limbs, integer_of, less_than, limbs_of, select_limbs};
+pub(crate) use raw::{mpn, simd};

@@ -1,13 +1,13 @@
-//! The crate's only `unsafe` code: the IFMA lanes as AVX-512 registers.
+//! The IFMA lanes as AVX-512 registers (one of the two halves of the crate's `unsafe`, see `raw`).
 //!
 //! Soundness rests on one fact: every function here that executes an AVX-512 instruction is
 //! reached only through [`Ifma::montmul`], and a value of [`Ifma`] exists only once
 //! [`Ifma::detect`] has seen the CPU report AVX-512F and AVX-512 IFMA. [`Zmm`] is private to
 //! this module, so no other path can execute its instructions. The register operations are the
-//! same functions as [`super::ifma::Emulated`]'s, and the tests compare the two on every CPU
+//! same functions as [`crate::modp::ifma::Emulated`]'s, and the tests compare the two on every CPU
 //! that has IFMA.
 
-use super::ifma::{Limbs52, MontMul52};
+use crate::modp::ifma::{Limbs52, MontMul52};
 
 /// Proof that this CPU executes AVX-512F and AVX-512 IFMA instructions.
 #[derive(Debug, Clone, Copy)]
@@ -53,7 +53,7 @@ mod x86 {
         _mm512_set1_epi64, _mm512_setzero_si512, _mm512_storeu_si512,
     };
 
-    use super::super::ifma::{Lanes, Limbs52, montmul};
+    use crate::modp::ifma::{Lanes, Limbs52, montmul};
 
     /// The product on AVX-512 registers: `montmul` with every lane operation inlined into
     /// this function, which is compiled for the two features.
