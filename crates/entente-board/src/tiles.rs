@@ -69,20 +69,27 @@ fn with_width(p: String, width: u64) -> String {
 /// The tiles of a tree of `size` leaves: (level, index, width), full ones and the partial
 /// rightmost ones (tlog-tiles "Partial Tiles").
 pub fn tiles_of(size: u64) -> Vec<(u32, u64, u64)> {
-    let mut out = Vec::new();
-    let mut level = 0u32;
-    let mut count = size; // hashes at this tile level: floor(size / 256^level)
-    while count > 0 {
-        for n in 0..count / TILE_WIDTH {
-            out.push((level, n, TILE_WIDTH));
-        }
-        if !count.is_multiple_of(TILE_WIDTH) {
-            out.push((level, count / TILE_WIDTH, count % TILE_WIDTH));
-        }
-        count /= TILE_WIDTH;
-        level += 1;
-    }
-    out
+    tiles(size).collect()
+}
+
+/// [`tiles_of`], one at a time: a reader goes through them lazily, so that a checkpoint
+/// claiming 2^60 leaves (which the log's key can sign as easily as a true one) costs it one
+/// missing tile, not a list of 2^52 of them.
+pub fn tiles(size: u64) -> impl Iterator<Item = (u32, u64, u64)> {
+    // Hashes at tile level l: floor(size / 256^l), while it is not zero.
+    std::iter::successors(Some((0u32, size)), |&(level, count)| {
+        (count >= TILE_WIDTH).then_some((level + 1, count / TILE_WIDTH))
+    })
+    .take_while(|&(_, count)| count > 0)
+    .flat_map(|(level, count)| {
+        let full = (0..count / TILE_WIDTH).map(move |n| (level, n, TILE_WIDTH));
+        let partial = (!count.is_multiple_of(TILE_WIDTH)).then_some((
+            level,
+            count / TILE_WIDTH,
+            count % TILE_WIDTH,
+        ));
+        full.chain(partial)
+    })
 }
 
 fn write_file(dir: &Path, rel: &str, bytes: &[u8]) -> Result<(), BoardError> {
@@ -164,8 +171,9 @@ pub fn export<S: Storage>(board: &Board<S>, dir: &Path) -> Result<Exported, Boar
     Ok(out)
 }
 
-/// Parses a bundle: 16-bit lengths (`wide` false) or 32-bit ones.
-fn parse_bundle(bytes: &[u8], wide: bool, path: &str) -> Result<Vec<Vec<u8>>, BoardError> {
+/// Parses an entry bundle (tlog-tiles: each entry after its big-endian length), with 16-bit
+/// lengths (`wide` false) or 32-bit ones (Entente's large bundles); `path` names it in errors.
+pub fn parse_bundle(bytes: &[u8], wide: bool, path: &str) -> Result<Vec<Vec<u8>>, BoardError> {
     let bad = |reason: &str| BoardError::Mismatch {
         path: path.to_owned(),
         reason: reason.to_owned(),
@@ -279,7 +287,7 @@ fn verify_tiles(
     };
     // Every tile's hashes, level by level; level 0 holds the leaf hashes.
     let mut levels: Vec<Vec<Hash>> = Vec::new();
-    for (level, n, width) in tiles_of(cp.size) {
+    for (level, n, width) in tiles(cp.size) {
         let path = tile_path(level, n, width);
         let bytes = read(&path)?;
         if bytes.len() as u64 != width * 32 {
@@ -325,8 +333,10 @@ fn verify_tiles(
                 .to_owned(),
         });
     }
-    let mut entries = Vec::with_capacity(cp.size.saturating_sub(known) as usize);
-    for (level, n, width) in tiles_of(cp.size) {
+    // Every tile was read above, so the size is backed by files of that many hashes; still,
+    // reserve no more than one bundle's worth ahead of what is read.
+    let mut entries = Vec::with_capacity(cp.size.saturating_sub(known).min(TILE_WIDTH) as usize);
+    for (level, n, width) in tiles(cp.size) {
         if level != 0 || n * TILE_WIDTH + width <= known {
             continue;
         }

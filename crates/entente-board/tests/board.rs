@@ -354,6 +354,40 @@ fn entries_beyond_64_kib_go_to_wide_bundles_and_still_verify() {
     assert_eq!(v.entries[1], big.data);
 }
 
+/// Found by the `log_export` fuzz target: the log's key signs whatever size its operator
+/// chooses, and a reader listed every tile of that size before reading one (2^52 of them for
+/// 2^60 leaves: the process aborted). Now it stops at the first tile that is not there, and the
+/// tiles it does have still verify.
+#[test]
+fn a_signed_size_beyond_the_tiles_is_refused_at_the_first_missing_tile() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut board = new_board(&dir.path().join("board.db"), &[]);
+    board.append(&[entry(0), entry(1), entry(2)]).unwrap();
+    board.checkpoint(&signer()).unwrap();
+    let out = dir.path().join("tiles");
+    tiles::export(&board, &out).unwrap();
+    let log_key = NoteVerifier::parse(&signer().verifier_key()).unwrap();
+    let held = tiles::verify_export(&out, &log_key).unwrap().checkpoint;
+    for size in [1u64 << 60, u64::MAX, (1 << 40) + 3] {
+        let note = Checkpoint {
+            origin: ORIGIN.into(),
+            size,
+            root: held.root,
+        }
+        .sign(&signer());
+        let err = tiles::verify_export_note(&out, note, &log_key).unwrap_err();
+        assert!(err.to_string().contains("tile/0/000"), "{size}: {err}");
+    }
+    assert_eq!(tiles::tiles(u64::MAX).take(3).count(), 3);
+    assert_eq!(
+        tiles::tiles(70_000).collect::<Vec<_>>(),
+        tiles::tiles_of(70_000)
+    );
+    // 273 full tiles and a partial one of leaves, one full and one partial of level 1, one
+    // partial of level 2.
+    assert_eq!(tiles::tiles_of(70_000).len(), 274 + 2 + 1);
+}
+
 #[test]
 fn a_board_that_shows_two_witnesses_two_histories_is_caught_with_evidence() {
     let dir = tempfile::tempdir().unwrap();
