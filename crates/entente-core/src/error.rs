@@ -207,16 +207,16 @@ pub enum CoreError {
     NotTheProduct(String),
 
     // A guardian's sealed secret file.
-    /// The passphrase is wrong, or the file is not an age passphrase file.
-    #[error(
-        "cannot decrypt the guardian secret (wrong passphrase, or not an Entente secret file): {0}"
-    )]
+    /// A sealed file (a guardian's secret or a signing key) does not open: the reason, named
+    /// once (a wrong passphrase, a file cut short, a changed file, not a sealed file).
+    /// (Said as the reason alone: the caller names the file it could not open.)
+    #[error("{0}")]
     SecretDecrypt(String),
     /// Encryption failed.
     #[error("cannot encrypt the guardian secret: {0}")]
     SecretEncrypt(String),
     /// Reading or writing the bytes failed.
-    #[error("guardian secret I/O: {0}")]
+    #[error("sealed file I/O: {0}")]
     SecretIo(String),
     /// The decrypted content is not a guardian secret of this format.
     #[error("guardian secret content is malformed: {0}")]

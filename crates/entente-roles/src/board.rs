@@ -116,9 +116,16 @@ pub fn keygen(
 pub fn open_key(file: &Path, passphrase: &SecretString) -> Result<Key> {
     let sealed = std::fs::read(file).with_context(|| format!("cannot read {}", file.display()))?;
     let plain = open_bytes(&sealed, passphrase)
-        .with_context(|| format!("cannot open {} (wrong passphrase?)", file.display()))?;
+        .with_context(|| format!("cannot open {}", file.display()))?;
+    if entente_core::keys::store::is_guardian_secret(&plain) {
+        bail!(
+            "{} is a guardian's secret (from the key ceremony), not a signing key made by \
+             `entente keygen`",
+            file.display()
+        );
+    }
     let k: KeyFile = serde_json::from_slice(&plain)
-        .with_context(|| format!("{} is not an Entente key file", file.display()))?;
+        .with_context(|| format!("{} is not an Entente signing key file", file.display()))?;
     let bytes = Zeroizing::new(hex::decode(&k.secret).context("the key's secret is not hex")?);
     let secret: [u8; 32] = bytes[..]
         .try_into()

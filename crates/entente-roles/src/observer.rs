@@ -30,6 +30,9 @@ pub struct LogCheck {
     ballots: std::collections::BTreeMap<String, (u64, String)>,
     /// The record holds exactly the log's artifacts: what fails in it, its author wrote.
     record_is_the_log: bool,
+    /// The tiles verified up to a checkpoint signed by the log's key: until they do, the
+    /// summary claims nothing of the checkpoint.
+    signed: bool,
 }
 
 impl LogCheck {
@@ -96,6 +99,14 @@ impl LogCheck {
         } else {
             "FAIL"
         };
+        if !self.signed {
+            // Nothing of the log was verified: no count or signature to claim.
+            let mut s = format!("Log: the record's log does not verify  {status}\n");
+            for f in &self.failures {
+                s.push_str(&format!("    {f}\n"));
+            }
+            return s;
+        }
         let mut s = format!(
             "Log: the record holds the {} artifacts of the log ({} entries, checkpoint signed by \
              the log ({}), cosigned by {} of {} witnesses{})  {status}\n",
@@ -199,6 +210,7 @@ pub fn check_log(
         authors: Vec::new(),
         ballots: Default::default(),
         record_is_the_log: false,
+        signed: false,
     };
     let verified = match since {
         None => entente_board::tiles::verify_export(&log_dir, &verifier),
@@ -223,6 +235,7 @@ pub fn check_log(
         }
     };
     check.size = exported.checkpoint.size;
+    check.signed = true;
     let view = match crate::protocol::LogView::read(&exported.checkpoint.origin, &exported.entries)
     {
         Ok(v) => v,
@@ -467,6 +480,7 @@ mod tests {
 
     fn log_check(record_is_the_log: bool) -> LogCheck {
         LogCheck {
+            signed: true,
             size: 9,
             artifacts: 8,
             cosigned_by: Vec::new(),

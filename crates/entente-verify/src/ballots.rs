@@ -71,15 +71,22 @@ fn devices(dir: &Path, v7: &mut Check) -> Result<Vec<Device>, ReadError> {
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_default();
-        let mut files: Vec<PathBuf> = std::fs::read_dir(&d)
+        let mut files: Vec<PathBuf> = Vec::new();
+        for p in std::fs::read_dir(&d)
             .map_err(|e| ReadError::file(&d, e))?
             .filter_map(|e| e.ok().map(|e| e.path()))
-            .filter(|p| {
-                p.file_name()
-                    .and_then(|n| n.to_str())
-                    .is_some_and(|n| n.starts_with("eballot-") && n.ends_with(".json"))
-            })
-            .collect();
+        {
+            match p.file_name().map(|n| n.to_str()) {
+                Some(Some(n)) if n.starts_with("eballot-") && n.ends_with(".json") => files.push(p),
+                // Skipped in silence, such a file would leave only the tally to blame.
+                Some(None) => v7.fail(
+                    format!("device {name}, file {}", p.display()),
+                    "its name is not UTF-8, so it is no ballot file of the record \
+                     (eballot-<id>.json): not read",
+                ),
+                _ => {}
+            }
+        }
         files.sort();
         let chain_path = d.join("ballot_chain.json");
         let chain: Option<BallotChainJson> = if chain_path.exists() {

@@ -420,7 +420,7 @@ fn the_board_refuses_bad_input_and_changes_nothing() {
         .env("ENTENTE_PASSPHRASE", "wrong")
         .output()
         .unwrap();
-    assert!(failed_with(&out, 2).contains("wrong passphrase"));
+    assert!(failed_with(&out, 2).contains("the passphrase is wrong"));
     ok(&entente(&["board", "append", "--db", s(&db), s(&a)]));
     let note = ok(&entente(&["board", "checkpoint", "--db", s(&db)]));
     assert!(note.contains("\n1\n"), "{note}");

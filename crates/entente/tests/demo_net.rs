@@ -105,4 +105,10 @@ fn the_demo_runs_every_role_in_its_own_process_and_its_record_verifies_with_its_
     let (code, report) = verify(&forged);
     assert_eq!(code, Some(1), "{report}");
     assert!(report.contains("the log does not verify"), "{report}");
+    // Nothing of a log that does not verify is claimed: no count, no signature (issue 22).
+    assert!(
+        report.contains("Log: the record's log does not verify  FAIL"),
+        "{report}"
+    );
+    assert!(!report.contains("checkpoint signed by the log"), "{report}");
 }

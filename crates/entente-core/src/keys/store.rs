@@ -108,9 +108,38 @@ fn io(e: std::io::Error) -> CoreError {
     CoreError::SecretIo(e.to_string())
 }
 
-/// The sealed file does not open with this passphrase.
+/// Why a sealed file does not open, said once and without blaming the passphrase for a file
+/// that is cut short or changed.
 fn decrypt(e: age::DecryptError) -> CoreError {
-    CoreError::SecretDecrypt(e.to_string())
+    use age::DecryptError as E;
+    CoreError::SecretDecrypt(match e {
+        E::DecryptionFailed | E::NoMatchingKeys | E::KeyDecryptionFailed => {
+            "the passphrase is wrong".to_owned()
+        }
+        E::InvalidHeader | E::UnknownFormat => {
+            "it is not a passphrase-sealed (age) file: its header does not parse".to_owned()
+        }
+        E::InvalidMac => "its header was changed (its MAC does not match)".to_owned(),
+        E::ExcessiveWork { required, target } => format!(
+            "it asks for scrypt work 2^{required}, more than this machine allows (2^{target})"
+        ),
+        E::Io(e) => stream(e),
+        // The plugin variants, which exist only with age's `plugin` feature.
+        #[allow(unreachable_patterns)]
+        other => other.to_string(),
+    })
+}
+
+/// A read of the sealed payload failed: cut short, or changed.
+fn stream(e: std::io::Error) -> String {
+    match e.kind() {
+        std::io::ErrorKind::UnexpectedEof => "the file ends early: it was cut short".to_owned(),
+        // The stream cannot tell a last chunk cut short from a changed one.
+        std::io::ErrorKind::InvalidData => {
+            "its sealed content does not authenticate: the file was changed or cut short".to_owned()
+        }
+        _ => e.to_string(),
+    }
 }
 
 /// Decrypts what [`seal_bytes`] sealed; a wrong passphrase or a changed file is refused.
@@ -124,15 +153,41 @@ pub fn open_bytes(
         .decrypt(iter::once(&identity as &dyn age::Identity))
         .map_err(decrypt)?;
     let mut plain = Zeroizing::new(Vec::new());
-    reader.read_to_end(&mut plain).map_err(io)?;
+    reader
+        .read_to_end(&mut plain)
+        .map_err(|e| CoreError::SecretDecrypt(stream(e)))?;
     Ok(plain)
+}
+
+/// What a sealed signing key (`entente keygen`'s file: name, role, secret) says it is, when
+/// `plain` is one: to name the wrong kind of file given where a guardian's secret belongs.
+fn signing_key_kind(plain: &[u8]) -> Option<String> {
+    let v: serde_json::Value = serde_json::from_slice(plain).ok()?;
+    let (name, role) = (v.get("name")?.as_str()?, v.get("role")?.as_str()?);
+    v.get("secret")?;
+    Some(format!("{role} key {name:?}"))
+}
+
+/// Whether `plain` is a guardian's secret file's content (its format line), to name the wrong
+/// kind of file given where a signing key belongs.
+pub fn is_guardian_secret(plain: &[u8]) -> bool {
+    serde_json::from_slice::<serde_json::Value>(plain)
+        .ok()
+        .and_then(|v| v.get("format")?.as_str().map(|f| f == FORMAT))
+        .unwrap_or(false)
 }
 
 /// Decrypts and checks a guardian's secrets.
 pub fn open<G: Group>(bytes: &[u8], passphrase: &SecretString) -> Result<Guardian<G>, CoreError> {
     let plain = open_bytes(bytes, passphrase)?;
-    let content: SecretFile =
-        serde_json::from_slice(&plain).map_err(|e| CoreError::SecretFormat(e.to_string()))?;
+    let content: SecretFile = serde_json::from_slice(&plain).map_err(|e| {
+        CoreError::SecretFormat(match signing_key_kind(&plain) {
+            Some(kind) => format!(
+                "this is a signing key ({kind}, made by `entente keygen`), not a guardian's secret"
+            ),
+            None => e.to_string(),
+        })
+    })?;
     if content.format != FORMAT {
         return Err(CoreError::SecretFormat(format!(
             "format is {:?}, expected {FORMAT:?}",
