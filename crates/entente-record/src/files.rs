@@ -8,9 +8,34 @@ use crate::RecordError;
 /// megabytes, a tally or a decryption of one some tens; anything larger is refused unread.
 pub const MAX_RECORD_FILE: u64 = 256 << 20;
 
+/// The size limit of a record's file by its kind, known from its name, and the kind's name
+/// for messages. Each is far above what a real election writes (egk's largest ballot is
+/// 346 KB; a demo ballot 45 KB; a P-256 one a few KB) and far below what would hurt a reader:
+/// the parsed form takes a few times the bytes.
+pub fn limit_of(path: &Path) -> (u64, &'static str) {
+    let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
+    const MIB: u64 = 1 << 20;
+    if name.starts_with("eballot-") {
+        (16 * MIB, "an encrypted ballot")
+    } else if name.starts_with("dballot-") {
+        (64 * MIB, "a challenged ballot's decryption")
+    } else {
+        match name {
+            "manifest.json" => (16 * MIB, "a manifest"),
+            "election_config.json" | "constants.json" | "election_initialized.json" => {
+                (16 * MIB, "a setup file")
+            }
+            "ballot_chain.json" => (64 * MIB, "a device's ballot chain"),
+            _ => (MAX_RECORD_FILE, "a record's file"),
+        }
+    }
+}
+
 /// A record file's bytes: only a regular file (a FIFO, a device or a directory where a file
-/// belongs is refused, naming it, without waiting on it), at most [`MAX_RECORD_FILE`] bytes.
+/// belongs is refused, naming it, without waiting on it), at most its kind's limit
+/// ([`limit_of`]; [`MAX_RECORD_FILE`] for any other file).
 pub fn read_file(path: &Path) -> Result<Vec<u8>, RecordError> {
+    let (limit, kind) = limit_of(path);
     use std::io::Read;
     use std::os::unix::fs::OpenOptionsExt;
     let fail = |why: String| RecordError::Json(format!("{}: {why}", path.display()));
@@ -29,19 +54,19 @@ pub fn read_file(path: &Path) -> Result<Vec<u8>, RecordError> {
             "is not a regular file (a FIFO, a device or a directory): a record holds files".into(),
         ));
     }
-    if meta.len() > MAX_RECORD_FILE {
+    if meta.len() > limit {
         return Err(fail(format!(
-            "is {} bytes; a record's file may be at most {MAX_RECORD_FILE}",
+            "is {} bytes; {kind} may be at most {limit} bytes",
             meta.len()
         )));
     }
     let mut bytes = Vec::with_capacity(meta.len() as usize);
-    file.take(MAX_RECORD_FILE + 1)
+    file.take(limit + 1)
         .read_to_end(&mut bytes)
         .map_err(|e| fail(format!("cannot read: {e}")))?;
-    if bytes.len() as u64 > MAX_RECORD_FILE {
+    if bytes.len() as u64 > limit {
         return Err(fail(format!(
-            "grew past {MAX_RECORD_FILE} bytes while it was read"
+            "grew past {limit} bytes while it was read ({kind} may be at most that)"
         )));
     }
     Ok(bytes)

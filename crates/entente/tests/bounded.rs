@@ -100,6 +100,24 @@ fn a_fifo_a_device_or_a_huge_file_where_a_ballot_belongs_is_refused_naming_it() 
     );
     // The message is one line's worth, not the file.
     assert!(err.len() < 2_000, "{} bytes of error", err.len());
+
+    // Each kind of file has its own limit, named: a 20 MB ballot is far beyond any real one.
+    f.set_len(20 << 20).unwrap();
+    let (status, err) = verify(&dir);
+    assert_eq!(status, 2, "{err}");
+    assert!(
+        err.contains(&name) && err.contains("an encrypted ballot may be at most 16777216 bytes"),
+        "{err}"
+    );
+    std::fs::remove_file(&ballot).unwrap();
+    let manifest = dir.join("manifest.json");
+    std::fs::File::create(&manifest)
+        .unwrap()
+        .set_len(17 << 20)
+        .unwrap();
+    let (status, err) = verify(&dir);
+    assert_eq!(status, 2, "{err}");
+    assert!(err.contains("a manifest may be at most"), "{err}");
 }
 
 #[test]
