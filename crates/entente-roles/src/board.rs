@@ -429,6 +429,39 @@ pub fn witness_cosign(
     note: &str,
     proof: Option<&Path>,
 ) -> Result<Cosigned> {
+    let proof = match proof {
+        None => None,
+        Some(p) => {
+            let text = std::fs::read_to_string(p)
+                .with_context(|| format!("cannot read {}", p.display()))?;
+            let proof: ConsistencyJson = serde_json::from_str(&text)
+                .with_context(|| format!("{} is not a consistency proof", p.display()))?;
+            Some((proof, p.display().to_string()))
+        }
+    };
+    witness_cosign_with(state, key, follow, note, proof)
+}
+
+/// The size of the checkpoint of `origin` that the witness in `state` cosigned last (0 for
+/// none yet): where a consistency proof for its next cosignature starts.
+pub fn witness_held(state: &Path, key: &Key, follow: &[String], origin: &str) -> Result<u64> {
+    let follow = follow
+        .iter()
+        .map(|f| read_vkey(f))
+        .collect::<Result<Vec<_>>>()?;
+    let dir = WitnessDir::open(state, &key.name, key.signing.clone(), &follow)?;
+    Ok(dir.witness().latest(origin).map_or(0, |c| c.size))
+}
+
+/// [`witness_cosign`] with the consistency proof given as parsed (and where it came from, for
+/// messages): what a witness that follows a log fetches from the log itself.
+pub fn witness_cosign_with(
+    state: &Path,
+    key: Key,
+    follow: &[String],
+    note: &str,
+    proof: Option<(ConsistencyJson, String)>,
+) -> Result<Cosigned> {
     ensure!(
         key.role == Role::Witness,
         "this is a log key; a witness cosigns with a witness key (`entente keygen --role witness`)"
@@ -440,13 +473,9 @@ pub fn witness_cosign(
     let mut dir = WitnessDir::open(state, &key.name, key.signing, &follow)?;
     let origin = note.split('\n').next().unwrap_or("");
     let held = dir.witness().latest(origin).map_or(0, |c| c.size);
-    let (old_size, hashes) = match proof {
+    let (old_size, hashes) = match &proof {
         None => (held, Vec::new()),
-        Some(p) => {
-            let text = std::fs::read_to_string(p)
-                .with_context(|| format!("cannot read {}", p.display()))?;
-            let proof: ConsistencyJson = serde_json::from_str(&text)
-                .with_context(|| format!("{} is not a consistency proof", p.display()))?;
+        Some((proof, from)) => {
             let hashes = proof
                 .hashes
                 .iter()
@@ -454,7 +483,7 @@ pub fn witness_cosign(
                     B64.decode(h)
                         .ok()
                         .and_then(|b| Hash::try_from(b).ok())
-                        .with_context(|| format!("{}: {h:?} is not a hash", p.display()))
+                        .with_context(|| format!("{from}: {h:?} is not a hash"))
                 })
                 .collect::<Result<Vec<_>>>()?;
             (proof.from, hashes)

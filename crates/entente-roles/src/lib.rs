@@ -32,6 +32,7 @@ pub mod encrypt;
 pub mod error;
 pub mod export;
 pub mod files;
+pub mod follow;
 pub mod guardian;
 pub mod html;
 pub mod load;

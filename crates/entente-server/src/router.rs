@@ -26,6 +26,7 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/election/{file}", get(election_file))
         .route("/ballots", post(submit_ballot))
         .route("/entries", post(submit_entry))
+        .route("/cosignatures", post(submit_cosignatures))
         .merge(crate::web::routes())
         .with_state(state)
         .layer(axum::middleware::from_fn(readable_anywhere));

@@ -100,21 +100,7 @@ async fn read_write(
     if let Some(n) = declared.filter(|&n| n > limit as u64) {
         return Err(too_large(n.to_string()));
     }
-    let timeout = st.limits().body_timeout;
-    let read = http_body_util::Limited::new(body, limit).collect();
-    let bytes = match tokio::time::timeout(timeout, read).await {
-        Err(_) => {
-            return Err(ApiError(
-                StatusCode::REQUEST_TIMEOUT,
-                format!("the body did not arrive within {} s", timeout.as_secs()),
-            ));
-        }
-        Ok(Err(e)) if e.is::<http_body_util::LengthLimitError>() => {
-            return Err(too_large(format!("more than {limit}")));
-        }
-        Ok(Err(e)) => return Err(ApiError::bad(format!("the body could not be read: {e}"))),
-        Ok(Ok(collected)) => collected.to_bytes(),
-    };
+    let bytes = read_body(st, body, limit).await?;
     let env: Envelope = serde_json::from_slice(&bytes)
         .map_err(|e| ApiError::bad(format!("the body is not a signed envelope: {e}")))?;
     if !h.announce(&env) {
@@ -123,6 +109,43 @@ async fn read_write(
         ));
     }
     Ok((h, env))
+}
+
+/// A request's body, within `limit` bytes and the body timeout.
+async fn read_body(st: &AppState, body: Body, limit: usize) -> ApiResult<axum::body::Bytes> {
+    let timeout = st.limits().body_timeout;
+    let read = http_body_util::Limited::new(body, limit).collect();
+    match tokio::time::timeout(timeout, read).await {
+        Err(_) => Err(ApiError(
+            StatusCode::REQUEST_TIMEOUT,
+            format!("the body did not arrive within {} s", timeout.as_secs()),
+        )),
+        Ok(Err(e)) if e.is::<http_body_util::LengthLimitError>() => Err(ApiError(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            format!("the body is more than {limit} bytes, which this server takes at most"),
+        )),
+        Ok(Err(e)) => Err(ApiError::bad(format!("the body could not be read: {e}"))),
+        Ok(Ok(collected)) => Ok(collected.to_bytes()),
+    }
+}
+
+/// The largest cosigned note taken: a checkpoint with dozens of cosignature lines.
+const MAX_COSIGNED_NOTE: usize = 64 << 10;
+
+/// POST /cosignatures: a witness that follows the log by itself (`entente witness follow`)
+/// hands back one of the log's checkpoints with its cosignature. Nothing of the sender is
+/// trusted: the note's text must be the checkpoint the log signed for that size, and only
+/// cosignatures that verify under a witness key of the board's policy are kept. The answer
+/// names the witnesses whose cosignatures were added.
+pub(crate) async fn submit_cosignatures(
+    State(st): State<Arc<AppState>>,
+    body: Body,
+) -> ApiResult<Json<Vec<String>>> {
+    let bytes = read_body(&st, body, MAX_COSIGNED_NOTE).await?;
+    let note = String::from_utf8(bytes.to_vec())
+        .map_err(|_| ApiError::bad("a cosigned checkpoint is text (UTF-8)"))?;
+    let added = blocking(move || st.add_cosignatures(note).map_err(ApiError::bad)).await?;
+    Ok(Json(added))
 }
 
 /// Removes reserved keys from the pending set when dropped (also on an early return).

@@ -154,6 +154,7 @@ fn every_command_has_help() {
         &["admin", "tally", "--help"],
         &["export", "--help"],
         &["witness", "serve", "--help"],
+        &["witness", "follow", "--help"],
     ] {
         let out = entente(cmd);
         assert!(out.status.success());

@@ -1,4 +1,4 @@
-//! `entente witness serve|cosign`: a party's witness, run by hand.
+//! `entente witness serve|cosign|follow`: a party's witness, run by hand.
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -67,10 +67,88 @@ pub enum Command {
         #[arg(default_value = "-")]
         checkpoint: PathBuf,
     },
+    /// Follow a log by itself, with no push from the server: look at the board's latest
+    /// checkpoint every --interval seconds, cosign it if it extends the checkpoint this witness
+    /// cosigned last (the log's consistency proof checked), and hand the cosignature back to
+    /// the board (POST /cosignatures). On a split view it refuses, keeps both signed notes in
+    /// STATE/evidence/ and exits with status 1.
+    Follow {
+        #[command(flatten)]
+        witness: WitnessArgs,
+        /// The board's address (https://…).
+        #[arg(long)]
+        server: String,
+        /// Seconds between two looks at the log.
+        #[arg(long, default_value_t = 5, value_parser = clap::value_parser!(u64).range(1..=86_400))]
+        interval: u64,
+        /// Look once, then stop: exit 0 when the latest checkpoint is cosigned.
+        #[arg(long)]
+        once: bool,
+        /// Seconds each request to the board may take.
+        #[arg(long, default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..=600))]
+        timeout: u64,
+    },
+}
+
+/// `entente witness follow`: see [`Command::Follow`].
+fn follow(
+    witness: &WitnessArgs,
+    server: &str,
+    interval: u64,
+    once: bool,
+    timeout: u64,
+) -> Result<ExitCode> {
+    use entente_roles::follow::{Followed, follow_once};
+    let key = witness.open_key()?;
+    ensure!(
+        key.role == board::Role::Witness,
+        "this is a log key; a witness follows with a witness key (`entente keygen --role witness`)"
+    );
+    let timeout = std::time::Duration::from_secs(timeout);
+    loop {
+        match follow_once(&witness.state, &key, &witness.logs, server, timeout) {
+            Ok(Followed::Cosigned { size, added }) => {
+                let took = if added.is_empty() {
+                    "it had them already".to_owned()
+                } else {
+                    format!("it took {}", added.join(", "))
+                };
+                println!("cosigned the log at size {size}; {took}");
+            }
+            Ok(Followed::Unchanged { size }) => {
+                if once {
+                    println!("the log is at size {size}, cosigned already");
+                }
+            }
+            Ok(Followed::SplitView { reason, evidence }) => {
+                eprintln!(
+                    "SPLIT VIEW: the log showed this witness two histories ({reason}); \
+                     refused, evidence kept in {}",
+                    evidence.display()
+                );
+                return Ok(ExitCode::FAILURE);
+            }
+            Err(e) if once => return Err(e.into()),
+            Err(e) => eprintln!("warning: {e:#}; looking again in {interval} s"),
+        }
+        if once {
+            return Ok(ExitCode::SUCCESS);
+        }
+        use std::io::Write;
+        std::io::stdout().flush()?;
+        std::thread::sleep(std::time::Duration::from_secs(interval));
+    }
 }
 
 pub fn exec(command: Command) -> Result<ExitCode> {
     match command {
+        Command::Follow {
+            witness,
+            server,
+            interval,
+            once,
+            timeout,
+        } => follow(&witness, &server, interval, once, timeout),
         Command::Serve {
             witness,
             listen,
