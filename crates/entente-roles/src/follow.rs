@@ -35,18 +35,24 @@ pub enum Followed {
 /// The largest answer read from the log for a checkpoint or a proof.
 const MAX_ANSWER: u64 = 1 << 20;
 
-fn get(agent: &ureq::Agent, url: &str, timeout: Duration) -> Result<String> {
-    let mut resp = agent
-        .get(url)
-        .call()
-        .map_err(|e| net::failed(e, "GET", url, &format!("--timeout {}", timeout.as_secs())))?;
+/// An answer's status and text (at most [`MAX_ANSWER`] bytes); `what` names the request.
+fn answer(mut resp: ureq::http::Response<ureq::Body>, what: &str) -> Result<(u16, String)> {
     let status = resp.status().as_u16();
     let text = resp
         .body_mut()
         .with_config()
         .limit(MAX_ANSWER)
         .read_to_string()
-        .with_context(|| format!("GET {url}"))?;
+        .with_context(|| what.to_owned())?;
+    Ok((status, text))
+}
+
+fn get(agent: &ureq::Agent, url: &str, timeout: Duration) -> Result<String> {
+    let resp = agent
+        .get(url)
+        .call()
+        .map_err(|e| net::failed(e, "GET", url, &format!("--timeout {}", timeout.as_secs())))?;
+    let (status, text) = answer(resp, &format!("GET {url}"))?;
     ensure!(status == 200, "GET {url}: {status} {}", text.trim());
     Ok(text)
 }
@@ -97,18 +103,12 @@ pub fn follow_once(
         Cosigned::SplitView { reason, evidence } => Ok(Followed::SplitView { reason, evidence }),
         Cosigned::Note(cosigned) => {
             let url = format!("{server}/cosignatures");
-            let mut resp = agent
+            let resp = agent
                 .post(&url)
                 .header("content-type", "text/plain; charset=utf-8")
                 .send(cosigned.as_bytes())
                 .map_err(|e| net::failed(e, "POST", &url, "--timeout"))?;
-            let status = resp.status().as_u16();
-            let text = resp
-                .body_mut()
-                .with_config()
-                .limit(MAX_ANSWER)
-                .read_to_string()
-                .with_context(|| format!("POST {url}"))?;
+            let (status, text) = answer(resp, &format!("POST {url}"))?;
             ensure!(status == 200, "POST {url}: {status} {}", text.trim());
             let added: Vec<String> = serde_json::from_str(&text)
                 .with_context(|| format!("POST {url} answered {text:?}"))?;

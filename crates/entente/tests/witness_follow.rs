@@ -20,6 +20,25 @@ fn grow(db: &Path, d: &Path, text: &str) {
     run(PASS, &["board", "checkpoint", "--db", s(db)]);
 }
 
+/// `board init` of a board for ORIGIN under `log_key`, with the witness in its policy.
+fn init(db: &Path, log_key: &Path, witness: &str) {
+    run(
+        PASS,
+        &[
+            "board",
+            "init",
+            "--db",
+            s(db),
+            "--origin",
+            ORIGIN,
+            "--key",
+            s(log_key),
+            "--witness",
+            witness,
+        ],
+    );
+}
+
 fn serve(db: &Path, roles: &Path) -> (Running, String) {
     common::start(
         PASS,
@@ -96,21 +115,7 @@ fn a_following_witness_cosigns_what_extends_its_view_and_refuses_a_split_view() 
     .trim()
     .to_owned();
     let db = d.join("board.db");
-    run(
-        PASS,
-        &[
-            "board",
-            "init",
-            "--db",
-            s(&db),
-            "--origin",
-            ORIGIN,
-            "--key",
-            s(&log_key),
-            "--witness",
-            &wvkey,
-        ],
-    );
+    init(&db, &log_key, &wvkey);
     let roles = d.join("roles.json");
     std::fs::write(&roles, b"{\"devices\": []}").unwrap();
     grow(&db, d, "first");
@@ -140,21 +145,7 @@ fn a_following_witness_cosigns_what_extends_its_view_and_refuses_a_split_view() 
 
     // The same log rebuilt without its first entries (same origin, same key): a split view.
     let forged = d.join("forged.db");
-    run(
-        PASS,
-        &[
-            "board",
-            "init",
-            "--db",
-            s(&forged),
-            "--origin",
-            ORIGIN,
-            "--key",
-            s(&log_key),
-            "--witness",
-            &wvkey,
-        ],
-    );
+    init(&forged, &log_key, &wvkey);
     for text in ["other", "entries", "here"] {
         grow(&forged, d, text);
     }
