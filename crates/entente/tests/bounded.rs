@@ -16,23 +16,6 @@ fn record_copy(tmp: &Path) -> PathBuf {
     dir
 }
 
-/// A ballot file of the record.
-fn a_ballot(dir: &Path) -> PathBuf {
-    let devices = std::fs::read_dir(dir.join("encrypted_ballots")).unwrap();
-    let device = devices.flatten().next().unwrap().path();
-    std::fs::read_dir(device)
-        .unwrap()
-        .flatten()
-        .map(|e| e.path())
-        .find(|p| {
-            p.file_name()
-                .unwrap()
-                .to_string_lossy()
-                .starts_with("eballot-")
-        })
-        .unwrap()
-}
-
 /// `entente verify DIR` within 60 s: (status, stderr).
 fn verify(dir: &Path) -> (i32, String) {
     let mut child = Command::new(env!("CARGO_BIN_EXE_entente"))
@@ -64,7 +47,7 @@ fn verify(dir: &Path) -> (i32, String) {
 fn a_fifo_a_device_or_a_huge_file_where_a_ballot_belongs_is_refused_naming_it() {
     let tmp = tempfile::tempdir().unwrap();
     let dir = record_copy(tmp.path());
-    let ballot = a_ballot(&dir);
+    let ballot = common::a_ballot(&dir);
     let name = ballot.file_name().unwrap().to_string_lossy().into_owned();
 
     // A FIFO: refused, not waited on.

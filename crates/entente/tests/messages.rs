@@ -14,23 +14,8 @@ fn a_ballot_file_whose_name_is_not_utf8_is_named_not_skipped() {
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path().join("record");
     common::copy_dir(&common::conformance_record(), &dir);
-    let device = std::fs::read_dir(dir.join("encrypted_ballots"))
-        .unwrap()
-        .flatten()
-        .next()
-        .unwrap()
-        .path();
-    let ballot = std::fs::read_dir(&device)
-        .unwrap()
-        .flatten()
-        .map(|e| e.path())
-        .find(|p| {
-            p.file_name()
-                .unwrap()
-                .to_string_lossy()
-                .starts_with("eballot-")
-        })
-        .unwrap();
+    let ballot = common::a_ballot(&dir);
+    let device = ballot.parent().unwrap().to_owned();
     let odd = device.join(std::ffi::OsStr::from_bytes(b"eballot-\xff.json"));
     std::fs::rename(&ballot, &odd).unwrap();
     let out = entente("").args(["verify", s(&dir)]).output().unwrap();

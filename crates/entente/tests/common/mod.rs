@@ -251,3 +251,20 @@ pub fn hash(v: &serde_json::Value) -> [u8; 32] {
 pub fn hashes(v: &serde_json::Value) -> Vec<[u8; 32]> {
     v.as_array().unwrap().iter().map(hash).collect()
 }
+
+/// A ballot file of the record.
+pub fn a_ballot(dir: &Path) -> std::path::PathBuf {
+    let devices = std::fs::read_dir(dir.join("encrypted_ballots")).unwrap();
+    let device = devices.flatten().next().unwrap().path();
+    std::fs::read_dir(device)
+        .unwrap()
+        .flatten()
+        .map(|e| e.path())
+        .find(|p| {
+            p.file_name()
+                .unwrap()
+                .to_string_lossy()
+                .starts_with("eballot-")
+        })
+        .unwrap()
+}
