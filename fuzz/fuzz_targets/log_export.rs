@@ -1,6 +1,7 @@
 //! A log's export as a client checks it (tlog-tiles): hash tiles, entry bundles of both widths
 //! and a checkpoint, the checkpoint signed by the harness for a size and root the fuzzer
-//! chooses, so that the reader is tried past the signature, on any size a log's key could sign.
+//! chooses, so that the reader is tried past the signature, on any size a log's key could sign;
+//! and the bundle's entries joined with their bodies and read as an election's log.
 
 #![no_main]
 
@@ -78,5 +79,12 @@ fuzz_target!(|data: &[u8]| {
             "every entry of the size is returned"
         );
     }
-    let _ = tiles::parse_bundle(rest, head[40] & 1 == 1, "fuzz");
+    // The input as one bundle, read as an election's log: each logged write joined with the
+    // body the export holds under the SHA-256 it names (missing here unless the input wrote
+    // it), then the entries read as the election's.
+    if let Ok(entries) = tiles::parse_bundle(rest, head[40] & 1 == 1, "fuzz")
+        && let Ok(joined) = entente_roles::client::exported_bodies(dir.path(), 0, entries)
+    {
+        let _ = entente_roles::protocol::LogView::read(ORIGIN, &joined);
+    }
 });

@@ -15,6 +15,14 @@ use crate::merkle::NodeRead;
 /// One entry of the log: an election artifact's bytes, its kind, and the keys it is found by
 /// (a ballot's id and confirmation code, say). Only the bytes are hashed into the tree; kind
 /// and keys are an index over it.
+///
+/// An entry may have a body kept beside it, found by its SHA-256 ([`body_path`]): tlog-tiles
+/// entry bundles hold at most 64 KiB per entry, and an encrypted ballot is often larger, so the
+/// server logs a signed write as a small entry that names its body's SHA-256 (which the
+/// author's signature covers) and keeps the body here. The board stores and serves bodies; it
+/// is the entry's reader that checks a body against the digest its entry names.
+///
+/// [`body_path`]: crate::tiles::body_path
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Entry {
     /// What the artifact is ("ballot", "manifest", …).
@@ -23,15 +31,18 @@ pub struct Entry {
     pub keys: Vec<(String, String)>,
     /// The artifact's bytes, byte for byte.
     pub data: Vec<u8>,
+    /// The body kept beside the entry, if any (not hashed into the tree).
+    pub body: Option<Vec<u8>>,
 }
 
 impl Entry {
-    /// An entry of `kind` with no index keys.
+    /// An entry of `kind` with no index keys and no body.
     pub fn new(kind: impl Into<String>, data: Vec<u8>) -> Self {
         Self {
             kind: kind.into(),
             keys: Vec::new(),
             data,
+            body: None,
         }
     }
 
@@ -40,6 +51,18 @@ impl Entry {
         self.keys.push((name.into(), value.into()));
         self
     }
+
+    /// The entry with `body` kept beside it.
+    pub fn with_body(mut self, body: Vec<u8>) -> Self {
+        self.body = Some(body);
+        self
+    }
+}
+
+/// The SHA-256 of a body: the name it is stored and served under.
+pub fn body_digest(body: &[u8]) -> Hash {
+    use sha2::Digest;
+    sha2::Sha256::digest(body).into()
 }
 
 /// An entry as stored, with its position and when it was appended.
@@ -70,6 +93,10 @@ pub trait Storage: NodeRead {
     fn entry(&self, index: u64) -> Result<Option<StoredEntry>, BoardError>;
     /// The bytes of the entries `start..end` (for static export), in order.
     fn entry_data(&self, start: u64, end: u64) -> Result<Vec<Vec<u8>>, BoardError>;
+    /// The SHA-256 of the bodies of the entries `start..end` that have one, in order.
+    fn body_digests(&self, start: u64, end: u64) -> Result<Vec<Hash>, BoardError>;
+    /// The body whose SHA-256 is `digest`, if an entry has it.
+    fn body(&self, digest: &Hash) -> Result<Option<Vec<u8>>, BoardError>;
     /// The nodes at `level` with indices `start..end`, in order.
     fn nodes(&self, level: u32, start: u64, end: u64) -> Result<Vec<Hash>, BoardError>;
     /// The indices of the entries found by `name` = `value`, in order.
@@ -106,6 +133,11 @@ CREATE TABLE IF NOT EXISTS entries (
     idx INTEGER PRIMARY KEY,
     kind TEXT NOT NULL,
     appended_at INTEGER NOT NULL,
+    data BLOB NOT NULL,
+    body_digest BLOB
+);
+CREATE TABLE IF NOT EXISTS bodies (
+    digest BLOB PRIMARY KEY,
     data BLOB NOT NULL
 );
 CREATE TABLE IF NOT EXISTS entry_keys (
@@ -148,6 +180,15 @@ impl SqliteStorage {
         conn.pragma_update(None, "synchronous", "FULL")?;
         conn.busy_timeout(Duration::from_secs(30))?;
         conn.execute_batch(SCHEMA)?;
+        // A board made before entries had bodies: the column they are found by.
+        let has_bodies: i64 = conn.query_row(
+            "SELECT count(*) FROM pragma_table_info('entries') WHERE name = 'body_digest'",
+            [],
+            |r| r.get(0),
+        )?;
+        if has_bodies == 0 {
+            conn.execute_batch("ALTER TABLE entries ADD COLUMN body_digest BLOB")?;
+        }
         Ok(Self { conn })
     }
 
@@ -215,8 +256,12 @@ impl Storage for SqliteStorage {
         let tx = self.conn.transaction()?;
         {
             let mut put_entry = tx.prepare_cached(
-                "INSERT INTO entries (idx, kind, appended_at, data) VALUES (?1, ?2, ?3, ?4)",
+                "INSERT INTO entries (idx, kind, appended_at, data, body_digest) \
+                 VALUES (?1, ?2, ?3, ?4, ?5)",
             )?;
+            // A body two entries share (two authors' empty steps) is kept once.
+            let mut put_body =
+                tx.prepare_cached("INSERT OR IGNORE INTO bodies (digest, data) VALUES (?1, ?2)")?;
             let mut put_key = tx.prepare_cached(
                 "INSERT OR IGNORE INTO entry_keys (name, value, idx) VALUES (?1, ?2, ?3)",
             )?;
@@ -225,7 +270,11 @@ impl Storage for SqliteStorage {
             let at = to_sql(appended_at)?;
             for (i, e) in entries.iter().enumerate() {
                 let idx = to_sql(first + i as u64)?;
-                put_entry.execute(params![idx, e.kind, at, e.data])?;
+                let digest = e.body.as_deref().map(body_digest);
+                if let (Some(d), Some(body)) = (&digest, &e.body) {
+                    put_body.execute(params![&d[..], body])?;
+                }
+                put_entry.execute(params![idx, e.kind, at, e.data, digest.map(|d| d.to_vec())])?;
                 for (name, value) in &e.keys {
                     put_key.execute(params![name, value, idx])?;
                 }
@@ -244,12 +293,16 @@ impl Storage for SqliteStorage {
         let Ok(idx) = i64::try_from(index) else {
             return Ok(None);
         };
-        let row: Option<(String, i64, Vec<u8>)> = self
+        type Row = (String, i64, Vec<u8>, Option<Vec<u8>>);
+        let row: Option<Row> = self
             .conn
-            .prepare_cached("SELECT kind, appended_at, data FROM entries WHERE idx = ?1")?
-            .query_row([idx], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+            .prepare_cached(
+                "SELECT kind, appended_at, e.data, b.data FROM entries e \
+                 LEFT JOIN bodies b ON b.digest = e.body_digest WHERE idx = ?1",
+            )?
+            .query_row([idx], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
             .optional()?;
-        let Some((kind, at, data)) = row else {
+        let Some((kind, at, data, body)) = row else {
             return Ok(None);
         };
         let keys = self
@@ -260,7 +313,12 @@ impl Storage for SqliteStorage {
         Ok(Some(StoredEntry {
             index,
             appended_at: from_sql(at)?,
-            entry: Entry { kind, keys, data },
+            entry: Entry {
+                kind,
+                keys,
+                data,
+                body,
+            },
         }))
     }
 
@@ -270,6 +328,26 @@ impl Storage for SqliteStorage {
             .prepare_cached("SELECT data FROM entries WHERE idx >= ?1 AND idx < ?2 ORDER BY idx")?
             .query_map([to_sql(start)?, to_sql(end)?], |r| r.get(0))?
             .collect::<Result<Vec<_>, _>>()?)
+    }
+
+    fn body_digests(&self, start: u64, end: u64) -> Result<Vec<Hash>, BoardError> {
+        let blobs: Vec<Vec<u8>> = self
+            .conn
+            .prepare_cached(
+                "SELECT body_digest FROM entries WHERE idx >= ?1 AND idx < ?2 \
+                 AND body_digest IS NOT NULL ORDER BY idx",
+            )?
+            .query_map([to_sql(start)?, to_sql(end)?], |r| r.get(0))?
+            .collect::<Result<_, _>>()?;
+        blobs.into_iter().map(hash_of).collect()
+    }
+
+    fn body(&self, digest: &Hash) -> Result<Option<Vec<u8>>, BoardError> {
+        Ok(self
+            .conn
+            .prepare_cached("SELECT data FROM bodies WHERE digest = ?1")?
+            .query_row([&digest[..]], |r| r.get(0))
+            .optional()?)
     }
 
     fn nodes(&self, level: u32, start: u64, end: u64) -> Result<Vec<Hash>, BoardError> {

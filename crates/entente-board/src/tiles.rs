@@ -3,11 +3,14 @@
 //! server or CDN can mirror the board and any client can check it without trusting the server;
 //! and that client check ([`verify_export`]).
 //!
-//! One departure the specification leaves room for: its entry bundles prefix each entry with a
-//! 16-bit length, and an encrypted ballot of a real election is often larger than 64 KiB. A
-//! bundle whose entries all fit is written as the specification says; one that holds a larger
-//! entry is written instead at `entente/entries/<N>[.p/<W>]` with 32-bit big-endian lengths
-//! (tlog-tiles lets a log serve entries in another format at another path).
+//! Entry bundles prefix each entry with a 16-bit length, so an entry holds at most 64 KiB, and
+//! an encrypted ballot of a real election is often larger. The server's entries fit: each
+//! signed write is logged as a small entry that names its body's SHA-256, and the body is
+//! published beside the tiles at `entente/bodies/<aa>/<bb>/<hex SHA-256>` ([`body_path`]),
+//! content-addressed, so that a reader checks it against its entry. Only a board fed large
+//! files by hand (`entente board append`) can hold a larger entry; a bundle holding one is
+//! written at `entente/entries/<N>[.p/<W>]` with 32-bit big-endian lengths (tlog-tiles lets a
+//! log serve entries in another format at another path).
 
 use std::fs;
 use std::io::Write;
@@ -56,6 +59,28 @@ pub fn bundle_path(n: u64, width: u64) -> String {
 /// The path of a bundle with 32-bit lengths (for entries beyond 64 KiB).
 pub fn large_bundle_path(n: u64, width: u64) -> String {
     with_width(format!("entente/entries/{}", index_path(n)), width)
+}
+
+/// The path of the body whose SHA-256 is `digest`: `entente/bodies/<aa>/<bb>/<hex>`, its first
+/// two bytes as folders so that no folder of a mirror holds millions of files.
+pub fn body_path(digest: &Hash) -> String {
+    let hex: String = digest.iter().map(|b| format!("{b:02x}")).collect();
+    format!("entente/bodies/{}/{}/{hex}", &hex[..2], &hex[2..4])
+}
+
+/// The digest a body path names, if `path` (after `entente/bodies/`) is one: `aa/bb/<hex>`,
+/// lower-case hex whose first bytes are its folders.
+pub fn body_of_path(path: &str) -> Option<Hash> {
+    let (folders, hex) = path.rsplit_once('/')?;
+    if hex.len() != 64 {
+        return None;
+    }
+    let mut digest = [0u8; 32];
+    for (d, pair) in digest.iter_mut().zip(hex.as_bytes().chunks(2)) {
+        *d = u8::from_str_radix(std::str::from_utf8(pair).ok()?, 16).ok()?;
+    }
+    // The canonical path only (lower case, its own folders): one name per body.
+    (body_path(&digest) == format!("entente/bodies/{folders}/{hex}")).then_some(digest)
 }
 
 fn with_width(p: String, width: u64) -> String {
@@ -146,6 +171,20 @@ pub fn export<S: Storage>(board: &Board<S>, dir: &Path) -> Result<Exported, Boar
         write_file(dir, &path, &hashes.concat())?;
         out.written += 1;
         if level == 0 {
+            // The bodies before the bundle that names them: a mirror never serves an entry
+            // whose body it lacks.
+            for digest in store.body_digests(n * TILE_WIDTH, n * TILE_WIDTH + width)? {
+                let rel = body_path(&digest);
+                if dir.join(&rel).exists() {
+                    continue;
+                }
+                let body = store.body(&digest)?.ok_or_else(|| BoardError::Mismatch {
+                    path: rel.clone(),
+                    reason: "the board names this body but does not hold it".into(),
+                })?;
+                write_file(dir, &rel, &body)?;
+                out.written += 1;
+            }
             let data = store.entry_data(n * TILE_WIDTH, n * TILE_WIDTH + width)?;
             let small = data.iter().all(|d| d.len() <= usize::from(u16::MAX));
             let mut bundle = Vec::with_capacity(data.iter().map(|d| d.len() + 4).sum());

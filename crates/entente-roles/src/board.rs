@@ -278,10 +278,10 @@ pub fn append(db: &Path, kind: &str, files: &[PathBuf]) -> Result<(u64, u64)> {
         .iter()
         .map(|f| {
             let data = std::fs::read(f).with_context(|| format!("cannot read {}", f.display()))?;
+            let keys = keys_of(f, &data);
             Ok(Entry {
-                kind: kind.to_owned(),
-                keys: keys_of(f, &data),
-                data,
+                keys,
+                ..Entry::new(kind, data)
             })
         })
         .collect::<Result<Vec<_>>>()?;

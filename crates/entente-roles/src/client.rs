@@ -22,7 +22,7 @@ use entente_board::witness::CosignatureVerifier;
 use entente_board::{Hash, leaf_hash, verify_inclusion};
 
 use crate::files::write_atomically;
-use crate::protocol::{ConsistencyJson, Envelope, LogView, Receipt};
+use crate::protocol::{ConsistencyJson, Envelope, LogView, Receipt, join_bodies};
 
 /// The longest pause between two polls of the log while a role waits for the others: a step
 /// is seen at most this long after it is logged (each poll reads only what is new).
@@ -287,9 +287,10 @@ impl Client {
             None => tiles::verify_export_note(dir, note.clone(), &self.log),
         }
         .with_context(|| format!("the log mirrored in {} does not verify", dir.display()))?;
+        let entries = self.join_bodies(dir, 0, verified.entries)?;
         write_atomically(&held_path, note.as_bytes())?;
-        let view = LogView::read(&cp.origin, &verified.entries)
-            .context("the log is not an election's log")?;
+        let view =
+            LogView::read(&cp.origin, &entries).context("the log is not an election's log")?;
         self.remember(dir, cp, note, view)
     }
 
@@ -322,6 +323,28 @@ impl Client {
         Ok(())
     }
 
+    /// Joins the logged writes `entries` (the first at index `first`) with their bodies: from
+    /// the mirror in `dir` where it holds them, else from the server (each kept in the mirror
+    /// once its SHA-256 is the one its entry names).
+    fn join_bodies(&self, dir: &Path, first: u64, entries: Vec<Vec<u8>>) -> Result<Vec<Vec<u8>>> {
+        join_bodies(first, entries, |digest| {
+            let path = tiles::body_path(digest);
+            if let Some(held) = held_body(dir, digest)? {
+                return Ok(held);
+            }
+            let body = self
+                .get_ok(&format!("/{path}"))
+                .map_err(|e| refused!("{e:#}"))?;
+            if &entente_board::store::body_digest(&body) != digest {
+                return Err(refused!(
+                    "the server's /{path} is not the body of that SHA-256"
+                ));
+            }
+            write_atomically(&dir.join(&path), &body).map_err(|e| refused!("{e:#}"))?;
+            Ok(body)
+        })
+    }
+
     /// A mirror grown from `held` (whose entries `view` has read) to `cp`: the tree must
     /// extend `held`, and only the new entries are read.
     fn extend_mirror(
@@ -344,8 +367,9 @@ impl Client {
             "the mirror in {} read entries out of order",
             dir.display()
         );
+        let entries = self.join_bodies(dir, verified.first, verified.entries)?;
         write_atomically(&dir.join("checkpoint"), note.as_bytes())?;
-        view.extend(&cp.origin, &verified.entries)
+        view.extend(&cp.origin, &entries)
             .context("the log is not an election's log")?;
         self.remember(dir, cp, note, view)
     }
@@ -636,9 +660,45 @@ fn keep_evidence(dir: &Path, held: u64, offered: u64, note: &str) -> Result<Path
     Ok(evidence)
 }
 
-/// Checks a receipt: the checkpoint is the log's, and proves `envelope` at its index; returns
-/// the checkpoint's size.
+/// The body of SHA-256 `digest` that the mirror or export in `dir` holds, if it holds it
+/// whole (a file that is not that body, cut short say, is as good as missing).
+fn held_body(dir: &Path, digest: &Hash) -> Result<Option<Vec<u8>>, RolesError> {
+    let path = dir.join(tiles::body_path(digest));
+    match std::fs::read(&path) {
+        Ok(body) if &entente_board::store::body_digest(&body) == digest => Ok(Some(body)),
+        Ok(_) => Ok(None),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(refused!("cannot read {}: {e}", path.display())),
+    }
+}
+
+/// Joins the logged writes `entries` of the export in `dir` (the first at index `first`) with
+/// the bodies published beside its tiles; an error names an entry whose body is missing there
+/// or is not the one the entry names.
+pub fn exported_bodies(
+    dir: &Path,
+    first: u64,
+    entries: Vec<Vec<u8>>,
+) -> Result<Vec<Vec<u8>>, RolesError> {
+    join_bodies(first, entries, |digest| {
+        held_body(dir, digest)?.ok_or_else(|| {
+            refused!(
+                "{} is missing, or is not the body of that SHA-256",
+                tiles::body_path(digest)
+            )
+        })
+    })
+}
+
+/// Checks a receipt: the checkpoint is the log's, and proves the entry of `envelope` (the
+/// bytes of the envelope as sent) at its index; returns the checkpoint's size.
 pub fn check_receipt(r: &Receipt, envelope: &[u8], log: &NoteVerifier) -> Result<u64> {
+    // The log keeps the write by its body's SHA-256 (`LoggedEnvelope`): that is what the
+    // receipt must prove.
+    let entry = serde_json::from_slice::<Envelope>(envelope)
+        .context("the write sent is not an envelope")?
+        .logged()?
+        .to_bytes();
     let cp = Checkpoint::open(&r.checkpoint, log)
         .context("the receipt's checkpoint is not signed by the log")?;
     ensure!(
@@ -648,7 +708,7 @@ pub fn check_receipt(r: &Receipt, envelope: &[u8], log: &NoteVerifier) -> Result
     verify_inclusion(
         r.index,
         cp.size,
-        &leaf_hash(envelope),
+        &leaf_hash(&entry),
         &hashes(&r.inclusion.hashes)?,
         &cp.root,
     )

@@ -285,16 +285,17 @@ pub fn run(opts: &LoadOptions) -> Result<LoadReport> {
     let mirror = w.join("mirror");
     client.mirror(&mirror)?;
     let exported = entente_board::tiles::verify_export(&mirror, client.log())?;
+    let entries = crate::client::exported_bodies(&mirror, 0, exported.entries)?;
     for a in &acks {
         ensure!(
-            exported.entries.get(a.index as usize) == Some(&a.envelope),
+            entries.get(a.index as usize) == Some(&a.envelope),
             "ballot {} was acknowledged at index {} but the log does not hold it there",
             a.id,
             a.index
         );
     }
     // And in the tally computed from the log.
-    let view = crate::protocol::LogView::read(ORIGIN, &exported.entries)?;
+    let view = crate::protocol::LogView::read(ORIGIN, &entries)?;
     let tallied_dir = w.join("tallied");
     crate::client::materialize(&view, &tallied_dir)?;
     for f in [

@@ -236,8 +236,14 @@ pub fn check_log(
     };
     check.size = exported.checkpoint.size;
     check.signed = true;
-    let view = match crate::protocol::LogView::read(&exported.checkpoint.origin, &exported.entries)
-    {
+    let entries = match crate::client::exported_bodies(&log_dir, 0, exported.entries) {
+        Ok(entries) => entries,
+        Err(e) => {
+            check.failures.push(format!("the log's bodies: {e}"));
+            return Ok(Some(check));
+        }
+    };
+    let view = match crate::protocol::LogView::read(&exported.checkpoint.origin, &entries) {
         Ok(v) => v,
         Err(e) => {
             check

@@ -159,7 +159,24 @@ pub(crate) async fn entry(
         appended_at: e.appended_at,
         keys: e.entry.keys,
         data: B64.encode(e.entry.data),
+        body: e.entry.body.map(|b| B64.encode(b)),
     }))
+}
+
+/// GET /entente/bodies/<aa>/<bb>/<hex SHA-256>: the body of a signed write, kept beside its
+/// entry (`entente_board::tiles::body_path`); its reader checks it against the entry.
+pub(crate) async fn body(
+    State(st): State<Arc<AppState>>,
+    UrlPath(path): UrlPath<String>,
+) -> ApiResult<Response> {
+    let not_body = || ApiError::not_found(format!("/entente/bodies/{path} is not a body path"));
+    let digest = entente_board::tiles::body_of_path(&path).ok_or_else(not_body)?;
+    let found =
+        blocking(move || st.read(|b| b.storage().body(&digest).map_err(ApiError::internal)))
+            .await?;
+    Ok(octets(found.ok_or_else(|| {
+        ApiError::not_found("the board holds no body of this SHA-256")
+    })?))
 }
 
 #[derive(Deserialize)]
@@ -258,6 +275,7 @@ pub(crate) async fn lookup(
                 "appended_at": e.appended_at,
                 "keys": e.entry.keys,
                 "data": B64.encode(&e.entry.data),
+                "body": e.entry.body.as_ref().map(|b| B64.encode(b)),
                 "inclusion": proof,
             })))
         })

@@ -18,6 +18,7 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/checkpoint", get(checkpoint))
         .route("/tile/{*path}", get(tile))
         .route("/entente/entries/{*path}", get(large_bundle))
+        .route("/entente/bodies/{*path}", get(body))
         .route("/entries/{index}", get(entry))
         .route("/proof/inclusion", get(inclusion))
         .route("/proof/consistency", get(consistency))

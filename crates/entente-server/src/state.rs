@@ -7,8 +7,7 @@ use std::sync::{Arc, Mutex, RwLock};
 use axum::http::StatusCode;
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD as B64;
-use entente_board::tiles::TILE_WIDTH;
-use entente_board::{Board, Entry, Hash, NodeRead, Sequencer, SqliteStorage, Storage};
+use entente_board::{Board, Entry, Hash, NodeRead, Sequencer, SqliteStorage, StoredEntry};
 use entente_group::P4096;
 use entente_record::ballot::EncryptedBallot;
 use entente_record::ballot::chain::BallotChainJson;
@@ -20,7 +19,7 @@ use crate::workflow::Workflow;
 use entente_roles::RolesError;
 use entente_roles::protocol::ROLES_KIND;
 use entente_roles::protocol::kind;
-use entente_roles::protocol::{Envelope, Role, Roles, RolesFile};
+use entente_roles::protocol::{Envelope, LoggedEnvelope, Role, Roles, RolesFile};
 
 use crate::election::Election;
 use crate::proofs::proof_error;
@@ -68,14 +67,14 @@ impl AppState {
         let roles = Roles::new(roles_file).map_err(|e| e.to_string())?;
         let reader = open_reader(db)?;
         let origin = reader.config().origin.clone();
-        let data = |index: u64| -> Result<Vec<u8>, String> {
-            Ok(reader
+        let stored = |index: u64| -> Result<StoredEntry, String> {
+            reader
                 .entry(index)
                 .map_err(|e| e.to_string())?
-                .ok_or("an indexed entry is missing")?
-                .entry
-                .data)
+                .ok_or_else(|| "an indexed entry is missing".to_owned())
         };
+        let data = |index: u64| stored(index).map(|e| e.entry.data);
+        let write = |index: u64| stored(index).and_then(|e| logged_write(&e));
         // Each author's window of recent nonces, from its last writes in the log.
         let mut nonces = HashMap::new();
         for author in roles.authors() {
@@ -85,7 +84,7 @@ impl AppState {
             for &index in &found[recent..] {
                 // An entry indexed under an author that is not an envelope is not one of its
                 // writes (storage changed behind the server's back): it holds no nonce to keep.
-                match serde_json::from_slice::<Envelope>(&data(index)?) {
+                match write(index) {
                     Ok(env) => window.take(env.nonce),
                     Err(e) => tracing::warn!(index, author, "not a signed write: {e}"),
                 }
@@ -116,7 +115,7 @@ impl AppState {
                 in_force = serde_json::from_slice(&data(at)?)
                     .map_err(|e| format!("entry {at} is not a roles file: {e}"))?;
             }
-            let env: Envelope = serde_json::from_slice(&data(index)?).map_err(|e| e.to_string())?;
+            let env = write(index)?;
             let (role, body) = Roles::new(&in_force)
                 .and_then(|r| r.check(&origin, &env, &STEP_AUTHORS))
                 .map_err(|e| format!("entry {index} does not replay: {e}"))?;
@@ -269,26 +268,19 @@ impl AppState {
         let mut jsons = Vec::new();
         self.read(|b| {
             let size = b.storage().size().map_err(ApiError::internal)?;
-            let mut from = 0;
-            while from < size {
-                let to = (from + TILE_WIDTH).min(size);
-                for data in b
-                    .storage()
-                    .entry_data(from, to)
+            for index in 0..size {
+                let e = b
+                    .entry(index)
                     .map_err(ApiError::internal)?
-                {
-                    let Ok(env) = serde_json::from_slice::<Envelope>(&data) else {
-                        continue;
-                    };
-                    if env.kind != kind::BALLOT {
-                        continue;
-                    }
-                    let body = B64.decode(&env.body).map_err(ApiError::internal)?;
-                    let json: EncryptedBallotJson =
-                        serde_json::from_slice(&body).map_err(ApiError::internal)?;
-                    jsons.push(json);
+                    .ok_or_else(|| ApiError::internal("an entry below the size is missing"))?;
+                if e.entry.kind != kind::BALLOT {
+                    continue;
                 }
-                from = to;
+                let env = logged_write(&e).map_err(ApiError::internal)?;
+                let body = B64.decode(&env.body).map_err(ApiError::internal)?;
+                let json: EncryptedBallotJson =
+                    serde_json::from_slice(&body).map_err(ApiError::internal)?;
+                jsons.push(json);
             }
             Ok(())
         })?;
@@ -379,13 +371,11 @@ impl AppState {
                 .map_err(ApiError::internal)?
                 .last()
                 .ok_or_else(|| ApiError::internal("a result without a logged tally"))?;
-            let data = b
+            let e = b
                 .entry(at)
                 .map_err(ApiError::internal)?
-                .ok_or_else(|| ApiError::internal("an indexed entry is missing"))?
-                .entry
-                .data;
-            let env: Envelope = serde_json::from_slice(&data).map_err(ApiError::internal)?;
+                .ok_or_else(|| ApiError::internal("an indexed entry is missing"))?;
+            let env = logged_write(&e).map_err(ApiError::internal)?;
             B64.decode(&env.body).map_err(ApiError::internal)
         })?;
         let tally = serde_json::from_slice::<EncryptedTallyJson>(&tally_body)
@@ -478,6 +468,25 @@ fn open_reader(db: &Path) -> Result<Board<SqliteStorage>, String> {
 
 /// Who writes the protocol's steps (POST /entries).
 pub(crate) const STEP_AUTHORS: [Role; 3] = [Role::Administrator, Role::Guardian, Role::Device];
+
+/// The signed write an entry of the log holds, joined with the body the board keeps beside it
+/// (see [`LoggedEnvelope`]); a board written before bodies were kept beside entries holds the
+/// whole envelope.
+pub(crate) fn logged_write(e: &StoredEntry) -> Result<Envelope, String> {
+    if let Ok(env) = serde_json::from_slice::<Envelope>(&e.entry.data) {
+        return Ok(env);
+    }
+    let logged: LoggedEnvelope = serde_json::from_slice(&e.entry.data)
+        .map_err(|err| format!("entry {} is not a signed write: {err}", e.index))?;
+    let body = e
+        .entry
+        .body
+        .as_deref()
+        .ok_or_else(|| format!("entry {}: the board lacks its body", e.index))?;
+    logged
+        .with_body(body)
+        .map_err(|err| format!("entry {}: {err}", e.index))
+}
 
 #[cfg(test)]
 mod tests {

@@ -40,6 +40,14 @@ fn append_and_prove(st: &AppState, entry: Entry) -> ApiResult<(u64, String, Incl
     Ok((index, note, proof))
 }
 
+/// The entry of a signed write: its [`LoggedEnvelope`](entente_roles::protocol::LoggedEnvelope)
+/// (a few hundred bytes, so that it fits a standard tlog-tiles bundle) with `body` kept beside
+/// it, found by its SHA-256.
+fn logged_entry(kind: &str, env: &Envelope, body: Vec<u8>) -> ApiResult<Entry> {
+    let logged = env.logged().map_err(ApiError::internal)?;
+    Ok(Entry::new(kind, logged.to_bytes()).with_body(body))
+}
+
 /// A signed write's headers (see [`entente_roles::protocol::header`]); 401 when one is missing
 /// or unreadable.
 fn write_headers(headers: &HeaderMap) -> ApiResult<WriteHeaders> {
@@ -244,8 +252,7 @@ pub(crate) async fn submit_ballot(
             }
             Ok(())
         })?;
-        let data = serde_json::to_vec(&env).map_err(ApiError::internal)?;
-        let entry = Entry::new("ballot", data)
+        let entry = logged_entry("ballot", &env, body)?
             .with_key("author", env.author.clone())
             .with_key("ballot_id", id)
             .with_key("confirmation_code", code.clone());
@@ -290,8 +297,7 @@ pub(crate) async fn submit_entry(
             kind::RESULT => st.check_logged_result(&workflow, &body)?,
             _ => {}
         }
-        let data = serde_json::to_vec(&env).map_err(ApiError::internal)?;
-        let mut entry = Entry::new(env.kind.clone(), data)
+        let mut entry = logged_entry(&env.kind, &env, body)?
             .with_key("author", env.author.clone())
             .with_key("step", env.kind.clone());
         for (k, v) in &change.keys {

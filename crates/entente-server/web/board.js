@@ -20,7 +20,7 @@ function dl(rows) {
   return d;
 }
 
-const body = (entry) => log.writeBody(entry.data);
+const body = (entry) => log.writeBody(entry);
 
 async function proven(cp, indices) {
   return Promise.all((indices || []).map((i) => log.provenEntry(cp, i)));
@@ -100,7 +100,7 @@ async function render() {
   if (results.length && names) out.push(resultSection(names, JSON.parse(body(results[0]).tally)));
 
   // The guardians, in the roles' order (their index), with what each did in the ceremony.
-  const posted = new Set(guardianKeys.map((e) => log.openEnvelope(e.data).author));
+  const posted = new Set(guardianKeys.map((e) => log.openEnvelope(e.data, e.body).author));
   const rows = (rolesFile.guardians || []).map((vkey, i) => {
     const name = vkey.split("+")[0];
     const v = verdicts.find((x) => x.guardian === i + 1);

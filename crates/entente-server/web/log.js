@@ -317,23 +317,43 @@ export async function proveEntry(cp, index, data) {
   await verifyInclusion(index, cp.size, await leafHash(data), hashes, cp.root);
 }
 
-// Entry `index`, fetched and proven in the checkpoint: its bytes.
+// Checks that `body` (bytes, or null when the server sent none) is the one the logged write
+// `data` names by its SHA-256: the log keeps each signed write as { author, kind, nonce,
+// digest, signature } and its body beside it, so that every entry fits a tlog-tiles bundle.
+export async function checkBody(data, body) {
+  const env = JSON.parse(utf8(data));
+  if (env.digest === undefined) return;
+  if (body === null || toHex(await sha256(body)) !== env.digest) {
+    throw new CheckError("the entry's body is not the one it names by SHA-256");
+  }
+}
+
+// Entry `index`, fetched and proven in the checkpoint, with the body kept beside it (checked
+// against the entry): { index, data, body, appendedAt }.
 export async function provenEntry(cp, index) {
   const e = await getJson(`/entries/${index}`);
   const data = fromBase64(e.data);
+  const body = e.body === undefined || e.body === null ? null : fromBase64(e.body);
   await proveEntry(cp, index, data);
-  return { index, data, appendedAt: e.appended_at };
+  await checkBody(data, body);
+  return { index, data, body, appendedAt: e.appended_at };
 }
 
-// A signed write as logged: { author, kind, nonce, body (base64), signature (base64) }.
-export function openEnvelope(data) {
+// A signed write as logged, with its body (checked by `checkBody`): { author, kind, nonce,
+// signature, bodyBytes }. An entry of a log written before bodies were kept beside entries
+// holds the body itself, base64.
+export function openEnvelope(data, body) {
   const env = JSON.parse(utf8(data));
+  if (env.digest !== undefined) {
+    if (body === null || body === undefined) throw new CheckError("a logged write without its body");
+    return { ...env, bodyBytes: body };
+  }
   return { ...env, bodyBytes: fromBase64(env.body) };
 }
 
-// The body of a signed write in the log (an entry's bytes), parsed as JSON.
-export function writeBody(data) {
-  return JSON.parse(utf8(openEnvelope(data).bodyBytes));
+// The body of a signed write in the log (an entry as `provenEntry` returns it), parsed as JSON.
+export function writeBody(entry) {
+  return JSON.parse(utf8(openEnvelope(entry.data, entry.body).bodyBytes));
 }
 
 // The message of a signed write to the log of `origin`:

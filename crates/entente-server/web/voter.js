@@ -122,6 +122,7 @@ async function checkBallot(code) {
   }
   const index = found.index;
   const data = log.fromBase64(found.data);
+  const body = found.body === undefined || found.body === null ? null : log.fromBase64(found.body);
   const cp = await log.checkpointFor(keys, index);
   const checks = [];
   if (keys.pins.length) {
@@ -148,11 +149,21 @@ async function checkBallot(code) {
     ),
   );
 
+  // The log names the ballot by its SHA-256; the server gives the ballot beside the entry.
   let env = null;
   let ballot = null;
+  let bodyMatches = true;
   try {
-    env = log.openEnvelope(data);
-    ballot = JSON.parse(log.utf8(env.bodyBytes));
+    await log.checkBody(data, body);
+  } catch (_) {
+    bodyMatches = false;
+    checks.push(check(false, "The ballot the server gave is not the one its log entry names (SHA-256)."));
+  }
+  try {
+    if (bodyMatches) {
+      env = log.openEnvelope(data, body);
+      ballot = JSON.parse(log.utf8(env.bodyBytes));
+    }
   } catch (_) {
     // reported below
   }
@@ -177,7 +188,7 @@ async function checkBallot(code) {
     let problem = "the election's key is not on the board before the ballot";
     if (initializedAt !== undefined) {
       try {
-        const init = log.writeBody((await log.provenEntry(cp, initializedAt)).data);
+        const init = log.writeBody(await log.provenEntry(cp, initializedAt));
         problem = await log.checkConfirmationCode(ballot, init.extended_base_hash, init.joint_public_key);
       } catch (e) {
         problem = e instanceof log.CheckError ? e.message : `the ballot cannot be read (${e.message})`;
@@ -203,7 +214,7 @@ async function checkBallot(code) {
     if (rolesAt !== undefined) roles = JSON.parse(log.utf8((await log.provenEntry(cp, rolesAt)).data));
     const electionAt = (steps.election || [])[0];
     if (electionAt !== undefined && electionAt < index) {
-      definition = log.writeBody((await log.provenEntry(cp, electionAt)).data).definition || null;
+      definition = log.writeBody(await log.provenEntry(cp, electionAt)).definition || null;
     }
   } catch (_) {
     definition = null;
@@ -335,8 +346,8 @@ async function challengedChoices(cp, steps, ballot) {
     log.provenEntry(cp, resultAt),
     log.provenEntry(cp, electionAt),
   ]);
-  const body = log.writeBody(result.data);
-  const names = log.manifestNames(JSON.parse(log.writeBody(election.data).manifest));
+  const body = log.writeBody(result);
+  const names = log.manifestNames(JSON.parse(log.writeBody(election).manifest));
   const file = body.challenged.map((f) => JSON.parse(f.text)).find((d) => d.id === ballot.ballot_id);
   if (!file) {
     return [

@@ -93,6 +93,7 @@ fn the_pages_check_ballots_and_the_board_in_a_real_browser() {
         "voter-unknown",
         "voter-mistyped",
         "voter-tampered",
+        "voter-body-swapped",
         "voter-forged-checkpoint",
         "voter-keys-changed",
         "voter-pinned",

@@ -9,7 +9,7 @@ use base64::engine::general_purpose::STANDARD as B64;
 use ed25519_dalek::SigningKey;
 use entente_board::note::{Checkpoint, NoteSigner, NoteVerifier};
 use entente_board::{leaf_hash, verify_inclusion};
-use entente_roles::protocol::Envelope;
+use entente_roles::protocol::{Envelope, LoggedEnvelope};
 use serde_json::Value;
 
 mod common;
@@ -151,7 +151,8 @@ fn devices_submit_over_loopback_and_a_killed_server_loses_nothing() {
         assert_eq!(status, 200, "{code}: {}", String::from_utf8_lossy(&body));
         let found: Value = serde_json::from_slice(&body).unwrap();
         let data = B64.decode(found["data"].as_str().unwrap()).unwrap();
-        assert_eq!(data, serde_json::to_vec(env).unwrap());
+        assert_eq!(data, env.logged().unwrap().to_bytes());
+        assert_eq!(found["body"].as_str(), Some(env.body.as_str()));
         let inclusion = &found["inclusion"];
         let cp = Checkpoint::open(inclusion["checkpoint"].as_str().unwrap(), &log).unwrap();
         verify_inclusion(
@@ -303,9 +304,11 @@ fn a_device_encrypts_submits_and_checks_its_receipts() {
         );
         assert_eq!(status, 200);
         let found: Value = serde_json::from_slice(&body).unwrap();
-        let env: Envelope =
+        let env: LoggedEnvelope =
             serde_json::from_slice(&B64.decode(found["data"].as_str().unwrap()).unwrap()).unwrap();
         assert_eq!(env.author, "device.booth-9");
+        let body = B64.decode(found["body"].as_str().unwrap()).unwrap();
+        let env = env.with_body(&body).unwrap();
         let ballot: Value = serde_json::from_slice(&B64.decode(&env.body).unwrap()).unwrap();
         assert_eq!(ballot["ballot_id"], id);
         assert_eq!(

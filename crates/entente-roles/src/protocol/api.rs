@@ -29,6 +29,9 @@ pub struct EntryJson {
     pub keys: Vec<(String, String)>,
     /// Its bytes, base64.
     pub data: String,
+    /// The body kept beside it (a signed write's: the entry names its SHA-256), base64.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub body: Option<String>,
 }
 
 /// An inclusion proof, in the one shape the server's `/proof/inclusion`, its receipts,

@@ -13,6 +13,13 @@
 //! ```text
 //! entente write v2\n<origin>\n<author>\n<kind>\n<nonce>\n<hex SHA-256 of body>\n
 //! ```
+//!
+//! The log keeps a write as a [`LoggedEnvelope`]: the envelope with its body's SHA-256 in place
+//! of the body, which the board keeps beside the entry (`entente/bodies/…` of the tlog-tiles),
+//! so that every entry fits a standard tlog-tiles bundle (64 KiB) however large its body. The
+//! signature covers the digest, so the logged entry binds the body as the envelope did: a
+//! reader joins each entry with its body ([`join_bodies`]) and refuses a body whose SHA-256 is
+//! not the one its entry names.
 
 use std::collections::BTreeMap;
 
@@ -38,6 +45,85 @@ pub struct Envelope {
     pub body: String,
     /// The Ed25519 signature of [`message`], base64.
     pub signature: String,
+}
+
+/// A signed write as the log keeps it: the [`Envelope`] with its body's hex SHA-256 in place
+/// of the body (a few hundred bytes whatever the body's size).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LoggedEnvelope {
+    /// The author's key name.
+    pub author: String,
+    /// What is written.
+    pub kind: String,
+    /// The author's nonce.
+    pub nonce: u64,
+    /// The lower-case hex SHA-256 of the body.
+    pub digest: String,
+    /// The Ed25519 signature, base64, as in the envelope.
+    pub signature: String,
+}
+
+impl LoggedEnvelope {
+    /// The entry's bytes: its JSON, as the server appends it and a writer checks its receipt.
+    pub fn to_bytes(&self) -> Vec<u8> {
+        // Strings and a number only: serialising cannot fail.
+        serde_json::to_vec(self).unwrap_or_default()
+    }
+
+    /// The SHA-256 the entry names, as bytes: `None` if it is not 64 lower-case hex digits.
+    pub fn digest_bytes(&self) -> Option<[u8; 32]> {
+        if self.digest.len() != 64 || self.digest.bytes().any(|b| b.is_ascii_uppercase()) {
+            return None;
+        }
+        let bytes = hex::decode(&self.digest).ok()?;
+        bytes.try_into().ok()
+    }
+
+    /// The envelope this entry logs, with `body`: an error if `body`'s SHA-256 is not the one
+    /// the entry names (the signature is checked where the envelope is read, [`Roles::check`]).
+    pub fn with_body(self, body: &[u8]) -> Result<Envelope, RolesError> {
+        if hex_digest(body) != self.digest {
+            return Err(RolesError::Refused(format!(
+                "{}'s {} (nonce {}): its body is not the one its log entry names by SHA-256",
+                self.author, self.kind, self.nonce
+            )));
+        }
+        Ok(Envelope {
+            author: self.author,
+            kind: self.kind,
+            nonce: self.nonce,
+            body: B64.encode(body),
+            signature: self.signature,
+        })
+    }
+}
+
+/// Joins each logged write of `entries` with its body, read by `body` from its SHA-256 (from a
+/// mirror's `entente/bodies/`, the server, the board's database), into the envelope as it was
+/// sent; the roles files the server logs stay as they are. An error names the entry (counting
+/// from `first`) whose body is missing or not the one it names.
+pub fn join_bodies(
+    first: u64,
+    entries: Vec<Vec<u8>>,
+    mut body: impl FnMut(&[u8; 32]) -> Result<Vec<u8>, RolesError>,
+) -> Result<Vec<Vec<u8>>, RolesError> {
+    let mut out = Vec::with_capacity(entries.len());
+    for (i, data) in entries.into_iter().enumerate() {
+        let index = first + i as u64;
+        let Ok(logged) = serde_json::from_slice::<LoggedEnvelope>(&data) else {
+            out.push(data);
+            continue;
+        };
+        let fail = |reason: String| RolesError::LogEntry { index, reason };
+        let digest = logged
+            .digest_bytes()
+            .ok_or_else(|| fail("its body's SHA-256 is not 64 lower-case hex digits".into()))?;
+        let bytes = body(&digest).map_err(|e| fail(format!("its body: {e}")))?;
+        let env = logged.with_body(&bytes).map_err(|e| fail(e.to_string()))?;
+        out.push(serde_json::to_vec(&env).map_err(|e| fail(e.to_string()))?);
+    }
+    Ok(out)
 }
 
 /// The message an envelope's signature covers, for the log of `origin`.
@@ -111,6 +197,21 @@ impl Envelope {
             body: B64.encode(body),
             signature: B64.encode(sig),
         }
+    }
+
+    /// The entry the log keeps for this write (see [`LoggedEnvelope`]); an error if its body
+    /// is not base64.
+    pub fn logged(&self) -> Result<LoggedEnvelope, RolesError> {
+        let body = B64
+            .decode(&self.body)
+            .map_err(|_| RolesError::BadSignature(self.author.clone()))?;
+        Ok(LoggedEnvelope {
+            author: self.author.clone(),
+            kind: self.kind.clone(),
+            nonce: self.nonce,
+            digest: hex_digest(&body),
+            signature: self.signature.clone(),
+        })
     }
 
     /// The headers that announce this write (see [`header`]); an error if its body is not

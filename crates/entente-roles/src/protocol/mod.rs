@@ -16,7 +16,7 @@ pub use api::{
     normalise_code,
 };
 pub use ceremony::ceremony_blocking;
-pub use envelope::{Envelope, Roles, RolesFile, WriteHeaders, header};
+pub use envelope::{Envelope, LoggedEnvelope, Roles, RolesFile, WriteHeaders, header, join_bodies};
 pub use log_view::{LogView, LoggedWrite, Unsettled};
 pub use messages::{
     CeremonyStopJson, ComplaintJson, DecryptionSetJson, ElectionBody, ExcludedJson, ExclusionJson,

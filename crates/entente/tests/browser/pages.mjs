@@ -14,6 +14,7 @@
 // page is also audited for accessibility (axe-core, WCAG 2.1 A and AA).
 
 import { chromium } from "playwright-core";
+import { createHash } from "node:crypto";
 import { mkdirSync, readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { join } from "node:path";
@@ -121,6 +122,24 @@ function asPrinted(code) {
     .join(" ");
 }
 
+// A lookup's answer as a server that changes the ballot would give it: the ballot (the body
+// beside the entry) changed by `change`, and the entry's SHA-256 of it made to match.
+function rewrite(found, change) {
+  const env = JSON.parse(Buffer.from(found.data, "base64").toString("utf8"));
+  const ballot = JSON.parse(Buffer.from(found.body, "base64").toString("utf8"));
+  change(ballot);
+  const body = Buffer.from(JSON.stringify(ballot));
+  env.digest = createHash("sha256").update(body).digest("hex");
+  found.body = body.toString("base64");
+  found.data = Buffer.from(JSON.stringify(env)).toString("base64");
+}
+
+// One encryption of the ballot changed (its pad's last hex digit).
+function flipPad(ballot) {
+  const vote = ballot.contests[0].selections[0].encrypted_vote;
+  vote.pad = vote.pad.slice(0, -1) + (vote.pad.endsWith("0") ? "1" : "0");
+}
+
 const cases = {
   // A voter types a cast ballot's code with the keyboard alone.
   async "voter-cast"() {
@@ -199,21 +218,19 @@ const cases = {
     await done(typo, "voter-mistyped");
   },
 
-  // The server tampers with the entry it returns (the ballot's time and one encryption): the
-  // proof, the device's signature and the confirmation code must fail.
+  // The server tampers with the entry it returns (the ballot's time and one encryption, with
+  // the entry's SHA-256 of it made to match): the proof, the device's signature and the
+  // confirmation code must fail.
   async "voter-tampered"() {
     const page = await newPage();
     await page.route("**/lookup?*", async (route) => {
       const response = await route.fetch();
       const found = await response.json();
-      const env = JSON.parse(Buffer.from(found.data, "base64").toString("utf8"));
-      const ballot = JSON.parse(Buffer.from(env.body, "base64").toString("utf8"));
-      ballot.timestamp += 3600;
-      // …and one encryption: the receipt's code no longer hashes what the entry holds.
-      const vote = ballot.contests[0].selections[0].encrypted_vote;
-      vote.pad = vote.pad.slice(0, -1) + (vote.pad.endsWith("0") ? "1" : "0");
-      env.body = Buffer.from(JSON.stringify(ballot)).toString("base64");
-      found.data = Buffer.from(JSON.stringify(env)).toString("base64");
+      rewrite(found, (ballot) => {
+        ballot.timestamp += 3600;
+        // …and one encryption: the receipt's code no longer hashes what the entry holds.
+        flipPad(ballot);
+      });
       await route.fulfill({ response, json: found });
     });
     await page.goto(`${url}/ballot/${castCode}`);
@@ -225,6 +242,27 @@ const cases = {
       "the changed encryption went unnoticed",
     );
     await done(page, "voter-tampered");
+  },
+
+  // The server gives another body beside the true entry: the page names the mismatch.
+  async "voter-body-swapped"() {
+    const page = await newPage();
+    await page.route("**/lookup?*", async (route) => {
+      const response = await route.fetch();
+      const found = await response.json();
+      const ballot = JSON.parse(Buffer.from(found.body, "base64").toString("utf8"));
+      ballot.timestamp += 1;
+      found.body = Buffer.from(JSON.stringify(ballot)).toString("base64");
+      await route.fulfill({ response, json: found });
+    });
+    await page.goto(`${url}/ballot/${castCode}`);
+    const h = await headline(page);
+    expect(h === "Your ballot's entry does not check out.", `headline: ${h}`);
+    expect(
+      (await page.locator("#answer").textContent()).includes("not the one its log entry names"),
+      "the swapped body went unnoticed",
+    );
+    await done(page, "voter-body-swapped");
   },
 
   // This browser saw other keys for this log before (the server changed them): a warning.
@@ -370,12 +408,7 @@ const cases = {
     await page.route(`${url}/lookup?*`, async (route) => {
       const response = await route.fetch();
       const found = await response.json();
-      const env = JSON.parse(Buffer.from(found.data, "base64").toString("utf8"));
-      const ballot = JSON.parse(Buffer.from(env.body, "base64").toString("utf8"));
-      const vote = ballot.contests[0].selections[0].encrypted_vote;
-      vote.pad = vote.pad.slice(0, -1) + (vote.pad.endsWith("0") ? "1" : "0");
-      env.body = Buffer.from(JSON.stringify(ballot)).toString("base64");
-      found.data = Buffer.from(JSON.stringify(env)).toString("base64");
+      rewrite(found, flipPad);
       await route.fulfill({ response, json: found });
     });
     await page.goto(`${parties[0]}?code=${castCode}`);
