@@ -92,6 +92,15 @@ impl Layout {
         }
     }
 
+    /// `bytes` as this layout writes a value: upper-case hex in 2.0, standard base64 (with
+    /// padding) in 2.1.
+    pub fn text(self, bytes: &[u8]) -> String {
+        match self {
+            Layout::Json20 => entente_group::hex::encode(bytes),
+            Layout::Json21 => B64.encode(bytes),
+        }
+    }
+
     /// The version string `config_version` holds in this layout.
     pub fn config_version(self) -> &'static str {
         match self {
@@ -127,7 +136,7 @@ pub fn to_20(
     value: &mut serde_json::Value,
     votes_allowed: &dyn Fn(&str) -> Option<u32>,
 ) -> Result<(), RecordError> {
-    to_hex(value, "")?;
+    recode(value, "", Layout::Json21, Layout::Json20)?;
     if let Some(contests) = value.get_mut("contests").and_then(|c| c.as_array_mut()) {
         for (i, c) in contests.iter_mut().enumerate() {
             let Some(obj) = c.as_object_mut() else {
@@ -151,7 +160,36 @@ pub fn to_20(
     Ok(())
 }
 
-fn to_hex(value: &mut serde_json::Value, path: &str) -> Result<(), RecordError> {
+/// Rewrites a record file of the 2.0 layout (a ballot, a tally, a decryption) into egk-ec's 2.1
+/// one, the inverse of [`to_20`]: each value of the keys 2.1 writes in base64 as the base64 of
+/// its bytes, each contest without `votes_allowed` (2.1 takes it from the manifest), and a
+/// ballot's state `SPOILED` as 2.1's `CHALLENGED`. (2.1's contest `ballot_count`, which egk-ec
+/// never fills in and no reader checks, is not added.) An error names what does not fit.
+pub fn to_21(value: &mut serde_json::Value) -> Result<(), RecordError> {
+    recode(value, "", Layout::Json20, Layout::Json21)?;
+    if let Some(state) = value.get_mut("state")
+        && state.as_str() == Some("SPOILED")
+    {
+        *state = "CHALLENGED".into();
+    }
+    if let Some(contests) = value.get_mut("contests").and_then(|c| c.as_array_mut()) {
+        for c in contests.iter_mut() {
+            if let Some(obj) = c.as_object_mut() {
+                obj.remove("votes_allowed");
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Rewrites every value of [`BASE64_KEYS`] under `value` (at JSON path `path`) from the
+/// encoding of layout `from` to that of `to`.
+fn recode(
+    value: &mut serde_json::Value,
+    path: &str,
+    from: Layout,
+    to: Layout,
+) -> Result<(), RecordError> {
     match value {
         serde_json::Value::Object(map) => {
             for (k, v) in map.iter_mut() {
@@ -162,18 +200,18 @@ fn to_hex(value: &mut serde_json::Value, path: &str) -> Result<(), RecordError> 
                 };
                 match v {
                     serde_json::Value::String(text) if BASE64_KEYS.contains(&k.as_str()) => {
-                        let bytes = Layout::Json21
+                        let bytes = from
                             .bytes(text)
                             .map_err(|e| RecordError::Json(format!("{here}: {e}")))?;
-                        *text = entente_group::hex::encode(&bytes);
+                        *text = to.text(&bytes);
                     }
-                    other => to_hex(other, &here)?,
+                    other => recode(other, &here, from, to)?,
                 }
             }
         }
         serde_json::Value::Array(items) => {
             for (i, v) in items.iter_mut().enumerate() {
-                to_hex(v, &format!("{path}[{i}]"))?;
+                recode(v, &format!("{path}[{i}]"), from, to)?;
             }
         }
         _ => {}
@@ -184,6 +222,67 @@ fn to_hex(value: &mut serde_json::Value, path: &str) -> Result<(), RecordError> 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Every ballot, tally and decryption of egk-ec's records, read into 2.0 and written back
+    /// in 2.1, is the file egk-ec wrote, value for value.
+    #[test]
+    fn writing_2_1_undoes_reading_it() {
+        let records = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../../../shared/conformance/egk-ec/records");
+        let mut files = Vec::new();
+        for rec in std::fs::read_dir(&records).unwrap() {
+            let rec = rec.unwrap().path();
+            files.push(rec.join("encrypted_tally.json"));
+            files.push(rec.join("tally.json"));
+            for sub in ["challenged_ballots", "encrypted_ballots"] {
+                let mut stack = vec![rec.join(sub)];
+                while let Some(d) = stack.pop() {
+                    for e in std::fs::read_dir(d).unwrap() {
+                        let p = e.unwrap().path();
+                        if p.is_dir() {
+                            stack.push(p);
+                        } else if p.extension().is_some_and(|x| x == "json") {
+                            files.push(p);
+                        }
+                    }
+                }
+            }
+        }
+        assert!(files.len() > 100, "{} files", files.len());
+        for f in files {
+            let original: serde_json::Value =
+                serde_json::from_slice(&std::fs::read(&f).unwrap()).unwrap();
+            let mut value = original.clone();
+            to_20(&mut value, &|_| Some(1)).unwrap();
+            assert_ne!(value, original, "{}", f.display());
+            to_21(&mut value).unwrap();
+            assert_eq!(value, original, "{}", f.display());
+        }
+    }
+
+    #[test]
+    fn writing_2_1_names_challenged_ballots_and_drops_the_limits() {
+        let mut v = serde_json::json!({
+            "state": "SPOILED",
+            "confirmation_code": "00FF",
+            "contests": [{"votes_allowed": 2, "contest_hash": "0A"}],
+        });
+        to_21(&mut v).unwrap();
+        assert_eq!(
+            v,
+            serde_json::json!({
+                "state": "CHALLENGED",
+                "confirmation_code": "AP8=",
+                "contests": [{"contest_hash": "Cg=="}],
+            })
+        );
+        let mut bad = serde_json::json!({"contests": [{"data": "not hex"}]});
+        let e = to_21(&mut bad).unwrap_err().to_string();
+        assert!(
+            e.contains("contests[0].data") && e.contains("not hex"),
+            "{e}"
+        );
+    }
 
     #[test]
     fn the_layout_and_group_come_from_constants_json() {
