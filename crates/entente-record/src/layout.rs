@@ -110,6 +110,66 @@ impl Layout {
     }
 }
 
+/// `constants.json` of a record of `kind`: in 2.0 the standard group as egk's conformance
+/// records write it (upper-case hex); in 2.1 egk-ec's shape, `{name, type, protocolVersion,
+/// constants}` with values in lower-case hex without leading zeros, and egk-ec's own names and
+/// versions (`"P-256"`, `"v2.1.0"`; `"Integer4096 (low memory use)"`, `"v2.0.0"`), since a
+/// reader of that layout may know a group by its name.
+pub fn constants_json(kind: RecordKind) -> serde_json::Value {
+    let hex = entente_group::hex::encode;
+    // 2.1's hex: lower case, no leading zeros ("1", not "0…01").
+    let short = |bytes: &[u8]| {
+        let text = hex(bytes).to_ascii_lowercase();
+        match text.trim_start_matches('0') {
+            "" => "0".to_owned(),
+            t => t.to_owned(),
+        }
+    };
+    match (kind.layout, kind.group) {
+        (Layout::Json20, GroupKind::P4096) => {
+            let c = entente_group::P4096::constants();
+            serde_json::json!({
+                "name": "ElectionGuard 2.0 standard group, 4096 bits",
+                "large_prime": hex(&c.p_bytes()),
+                "small_prime": hex(&c.q_bytes()),
+                "cofactor": hex(&c.r_bytes()),
+                "generator": hex(&c.g_bytes()),
+            })
+        }
+        (_, GroupKind::P4096) => {
+            let c = entente_group::P4096::constants();
+            serde_json::json!({
+                "name": "Integer4096 (low memory use)",
+                "type": "IntegerGroup",
+                "protocolVersion": "v2.0.0",
+                "constants": {
+                    "largePrime": short(&c.p_bytes()),
+                    "smallPrime": short(&c.q_bytes()),
+                    "cofactor": short(&c.r_bytes()),
+                    "generator": short(&c.g_bytes()),
+                },
+            })
+        }
+        (_, GroupKind::P256) => {
+            let c = entente_group::p256::constants();
+            serde_json::json!({
+                "name": "P-256",
+                "type": "EllipticCurve",
+                "protocolVersion": "v2.1.0",
+                "constants": {
+                    "a": short(&c.a),
+                    "b": short(&c.b),
+                    "primeModulus": short(&c.p),
+                    "order": short(&c.n),
+                    "g.x": short(&c.g_x),
+                    "g.y": short(&c.g_y),
+                    "h": short(&c.h),
+                },
+            })
+        }
+    }
+}
+
 /// The keys whose values egk-ec's 2.1 layout writes in base64 where 2.0 writes hex (`code_baux`
 /// stays hex in both).
 const BASE64_KEYS: [&str; 12] = [
@@ -258,6 +318,40 @@ mod tests {
             to_21(&mut value).unwrap();
             assert_eq!(value, original, "{}", f.display());
         }
+    }
+
+    /// The 2.1 `constants.json` of each group is egk-ec's, value for value, and says what it
+    /// is; the 2.0 one reads as the 4096-bit group.
+    #[test]
+    fn constants_json_is_what_each_layout_writes() {
+        let conformance =
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/conformance");
+        for (rec, group) in [
+            ("egk-ec/records/allAvailableEc", GroupKind::P256),
+            ("egk-ec/records/allAvailable", GroupKind::P4096),
+        ] {
+            let kind = RecordKind {
+                layout: Layout::Json21,
+                group,
+            };
+            let theirs: serde_json::Value = serde_json::from_slice(
+                &std::fs::read(conformance.join(rec).join("constants.json")).unwrap(),
+            )
+            .unwrap();
+            assert_eq!(constants_json(kind), theirs, "{rec}");
+            assert_eq!(
+                RecordKind::of_constants(&constants_json(kind)).unwrap(),
+                kind
+            );
+        }
+        let ours = RecordKind {
+            layout: Layout::Json20,
+            group: GroupKind::P4096,
+        };
+        assert_eq!(
+            RecordKind::of_constants(&constants_json(ours)).unwrap(),
+            ours
+        );
     }
 
     #[test]

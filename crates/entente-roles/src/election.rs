@@ -13,13 +13,9 @@ pub const DEMO_MANIFEST: &str = include_str!("../assets/demo-manifest.json");
 
 /// `constants.json`: the standard group, as the conformance records write it.
 pub fn constants_json() -> serde_json::Value {
-    let c = P4096::constants();
-    serde_json::json!({
-        "name": "ElectionGuard 2.0 standard group, 4096 bits",
-        "large_prime": entente_group::hex::encode(&c.p_bytes()),
-        "small_prime": entente_group::hex::encode(&c.q_bytes()),
-        "cofactor": entente_group::hex::encode(&c.r_bytes()),
-        "generator": entente_group::hex::encode(&c.g_bytes()),
+    entente_record::layout::constants_json(entente_record::RecordKind {
+        layout: entente_record::Layout::Json20,
+        group: entente_record::GroupKind::P4096,
     })
 }
 
