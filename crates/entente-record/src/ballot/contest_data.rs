@@ -94,31 +94,7 @@ impl ContestData {
     /// to 30 characters plus "*", a long overvote list is cut to L + 1 entries plus u32::MAX.
     pub fn encode(&self, limit: u32) -> Vec<u8> {
         let size = (1 + limit as usize) * 32;
-        let mut data = self.clone();
-        let len = |d: &ContestData| d.message(String::new()).encoded_len();
-        if len(&data) > size && data.write_ins.len() > limit as usize {
-            data.write_ins.truncate(limit as usize);
-            data.write_ins.push("*".to_owned());
-        }
-        if len(&data) > size {
-            for w in &mut data.write_ins {
-                if w.chars().count() > CHOP_WRITE_INS {
-                    *w = w.chars().take(CHOP_WRITE_INS).collect::<String>() + "*";
-                }
-            }
-        }
-        if len(&data) > size && data.over_votes.len() > limit as usize + 1 {
-            data.over_votes.truncate(limit as usize + 1);
-            data.over_votes.push(u32::MAX);
-        }
-        // Still too long (only with absurd write-ins): drop write-ins, keep the marker.
-        while len(&data) > size && !data.write_ins.is_empty() {
-            data.write_ins.pop();
-            if data.write_ins.is_empty() {
-                data.write_ins.push("*".to_owned());
-                break;
-            }
-        }
+        let mut data = self.fit(limit, size, |d| d.message(String::new()).encoded_len());
         // Fill up with a filler string; its tag and length take 2 or 3 bytes.
         loop {
             let mut bytes = data.message(String::new()).encode_to_vec();
@@ -150,7 +126,75 @@ impl ContestData {
         }
     }
 
-    /// Decodes the records' form. Trailing zero bytes (padding to the block size) are allowed.
+    /// The data cut to fit `size` bytes as `len` measures it, as the records' writer cuts:
+    /// write-ins beyond L become "*", long write-ins are cut to 30 characters plus "*", a long
+    /// overvote list is cut to L + 1 entries plus u32::MAX, and only then (absurd write-ins)
+    /// write-ins are dropped, the marker kept.
+    fn fit(&self, limit: u32, size: usize, len: impl Fn(&ContestData) -> usize) -> ContestData {
+        let mut data = self.clone();
+        if len(&data) > size && data.write_ins.len() > limit as usize {
+            data.write_ins.truncate(limit as usize);
+            data.write_ins.push("*".to_owned());
+        }
+        if len(&data) > size {
+            for w in &mut data.write_ins {
+                if w.chars().count() > CHOP_WRITE_INS {
+                    *w = w.chars().take(CHOP_WRITE_INS).collect::<String>() + "*";
+                }
+            }
+        }
+        if len(&data) > size && data.over_votes.len() > limit as usize + 1 {
+            data.over_votes.truncate(limit as usize + 1);
+            data.over_votes.push(u32::MAX);
+        }
+        while len(&data) > size && !data.write_ins.is_empty() {
+            data.write_ins.pop();
+            if data.write_ins.is_empty() {
+                data.write_ins.push("*".to_owned());
+                break;
+            }
+        }
+        data
+    }
+
+    /// Encodes as egk-ec's 2.1 layout writes it (see [`ContestData::decode_21`]) into exactly
+    /// numBytes = 32 · (L + 1) − 2 bytes, zero padded; data that does not fit is cut as
+    /// [`ContestData::encode`] cuts it.
+    pub fn encode_21(&self, limit: u32) -> Vec<u8> {
+        let size = 32 * (limit as usize + 1) - 2;
+        let mut bytes = self.fit(limit, size, |d| d.bytes_21().len()).bytes_21();
+        // Once cut, it fits: at most L + 2 overvotes of at most 5 bytes, one write-in "*" and a
+        // status name of at most 11 bytes take at most 5L + 20 < 32L + 30 bytes.
+        debug_assert!(bytes.len() <= size);
+        bytes.resize(size, 0);
+        bytes
+    }
+
+    /// The 2.1 encoding, unpadded.
+    fn bytes_21(&self) -> Vec<u8> {
+        fn varint(out: &mut Vec<u8>, mut n: u64) {
+            while n >= 0x80 {
+                out.push((n as u8 & 0x7F) | 0x80);
+                n >>= 7;
+            }
+            out.push(n as u8);
+        }
+        let mut out = Vec::new();
+        varint(&mut out, self.over_votes.len() as u64);
+        for &o in &self.over_votes {
+            varint(&mut out, u64::from(o));
+        }
+        varint(&mut out, self.write_ins.len() as u64);
+        for w in &self.write_ins {
+            varint(&mut out, w.len() as u64);
+            out.extend(w.as_bytes());
+        }
+        let name = self.status.record_name();
+        varint(&mut out, name.len() as u64);
+        out.extend(name.as_bytes());
+        out
+    }
+
     /// The plaintext as egk-ec's 2.1 layout writes it (its README, fact 7; no protobuf):
     /// varint(count of over-votes), each a varint; varint(count of write-ins), each
     /// varint(length) ‖ UTF-8; varint(length) ‖ the status's name; then zero bytes.
@@ -209,7 +253,8 @@ impl ContestData {
         })
     }
 
-    /// The plaintext in the 2.0 records' protobuf (zero padding after it).
+    /// Decodes the records' form: the 2.0 records' protobuf (trailing zero bytes, padding to
+    /// the block size, are allowed).
     pub fn decode(bytes: &[u8]) -> Result<Self, RecordError> {
         let end = bytes.iter().rposition(|&b| b != 0).map_or(0, |i| i + 1);
         let msg = ContestDataMessage::decode(&bytes[..end])
@@ -498,6 +543,39 @@ mod tests {
         let bytes = data.encode(1);
         assert_eq!(&bytes[..4], &[0x08, 0x01, 0x22, 0x3c]);
         assert!(bytes[4..].iter().all(|&b| b == b'*'));
+    }
+
+    /// The 2.1 encoder writes what the reader reads, at exactly 32 · (L + 1) − 2 bytes, and
+    /// cuts what does not fit as the 2.0 encoder does.
+    #[test]
+    fn the_2_1_contest_data_is_written_to_its_size() {
+        let data = ContestData {
+            status: ContestStatus::OverVote,
+            over_votes: vec![3, 300],
+            write_ins: vec!["Zoë".into()],
+        };
+        let bytes = data.encode_21(1);
+        assert_eq!(bytes.len(), 62);
+        let mut expected = vec![2, 3, 0xAC, 0x02, 1, 4];
+        expected.extend("Zoë".as_bytes());
+        expected.push(9);
+        expected.extend(b"over_vote");
+        expected.resize(62, 0);
+        assert_eq!(bytes, expected);
+        assert_eq!(ContestData::decode_21(&bytes).unwrap(), data);
+        let long = ContestData {
+            status: ContestStatus::OverVote,
+            over_votes: (0..40).collect(),
+            write_ins: vec!["x".repeat(200); 5],
+        };
+        for limit in [1, 2, 5] {
+            let bytes = long.encode_21(limit);
+            assert_eq!(bytes.len(), 32 * (limit as usize + 1) - 2);
+            let read = ContestData::decode_21(&bytes).unwrap();
+            assert_eq!(read.status, ContestStatus::OverVote);
+            assert_eq!(read.over_votes.last(), Some(&u32::MAX), "L = {limit}");
+            assert_eq!(read.over_votes.len(), limit as usize + 2, "L = {limit}");
+        }
     }
 
     /// egk-ec's 2.1 plaintext: varint counts and lengths, the status by name, zero padding;
