@@ -24,9 +24,17 @@ pub enum ReadError {
 
 impl ReadError {
     pub(crate) fn file(file: &Path, reason: impl std::fmt::Display) -> Self {
+        // A reason from a reader that names the file itself (`entente_record::files`) names it
+        // once, not twice.
+        let reason = reason.to_string();
+        let named = format!("{}: ", file.display());
+        let reason = reason
+            .strip_prefix(&named)
+            .map(str::to_owned)
+            .unwrap_or(reason);
         Self::File {
             file: file.to_owned(),
-            reason: reason.to_string(),
+            reason,
         }
     }
 }

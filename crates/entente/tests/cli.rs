@@ -132,6 +132,19 @@ fn demo_refuses_an_impossible_quorum() {
     }
 }
 
+/// An option that does nothing in a mode is refused, naming what it needs (issue 22):
+/// `--seal-guardians` writes the guardians' secrets of the in-process election only.
+#[test]
+fn demo_refuses_options_that_would_do_nothing() {
+    let out = entente(&["demo", "--seal-guardians", "--ballots", "1"]);
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert!(
+        stderr.contains("--in-process") && stderr.contains("--dir"),
+        "{stderr}"
+    );
+}
+
 #[test]
 fn every_command_has_help() {
     for cmd in [

@@ -1,6 +1,7 @@
 //! Honest messages (issue 22, item 3): each bad input is named once, with what is wrong with
 //! it: a ballot file whose name is not UTF-8, a signing key given where a guardian's secret
-//! belongs and the other way round, a sealed file cut short (not a "wrong passphrase").
+//! belongs and the other way round, a sealed file cut short (not a "wrong passphrase"), a
+//! record's file that is missing or not JSON (its path said once).
 
 mod common;
 
@@ -23,6 +24,27 @@ fn a_ballot_file_whose_name_is_not_utf8_is_named_not_skipped() {
     let report = String::from_utf8_lossy(&out.stdout);
     assert!(report.contains("its name is not UTF-8"), "{report}");
     assert!(report.contains("eballot-\u{fffd}.json"), "{report}");
+}
+
+/// A record that cannot be read names the file once, with what is wrong with it.
+#[test]
+fn an_unreadable_record_names_its_file_once() {
+    let tmp = tempfile::tempdir().unwrap();
+    let missing = tmp.path().join("no-record");
+    let out = entente("").args(["verify", s(&missing)]).output().unwrap();
+    let err = failed_with(&out, 2);
+    let constants = missing.join("constants.json").display().to_string();
+    assert_eq!(err.matches(&constants).count(), 1, "{err}");
+    assert!(err.contains("No such file"), "{err}");
+
+    let dir = tmp.path().join("record");
+    common::copy_dir(&common::conformance_record(), &dir);
+    std::fs::write(dir.join("election_config.json"), "{").unwrap();
+    let out = entente("").args(["verify", s(&dir)]).output().unwrap();
+    let err = failed_with(&out, 2);
+    let config = dir.join("election_config.json").display().to_string();
+    assert_eq!(err.matches(&config).count(), 1, "{err}");
+    assert!(err.contains("EOF while parsing"), "{err}");
 }
 
 /// A small election with its guardians' secrets sealed (scrypt 2^4: a throwaway).
