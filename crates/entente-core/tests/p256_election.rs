@@ -41,7 +41,7 @@ fn an_election_on_p256_encrypts_checks_tallies_and_decrypts() {
     let h_m = params::manifest_hash(&ctx.h_p, &manifest_bytes).unwrap();
     let h_b = params::election_base_hash(&ctx.h_p, &h_m, 5, 3);
     let (guardians, joint) = run_local::<G, _>(ctx, quorum, &h_b, &mut rng).unwrap();
-    let key = PublicKey::new(joint.key.clone());
+    let key = PublicKey::new(joint.key);
     let h_e = joint.extended_base_hash;
     let encryptor = Encryptor {
         revision: Revision::V2_0_0,
