@@ -495,7 +495,8 @@ impl Client {
         );
         let receipt: Receipt = serde_json::from_str(&text)
             .with_context(|| format!("{kind}: the server's receipt is not readable"))?;
-        check_receipt(&receipt, &bytes, &self.log).with_context(|| kind.to_owned())?;
+        check_receipt(&receipt, &env.logged()?.to_bytes(), &self.log)
+            .with_context(|| kind.to_owned())?;
         Ok(receipt)
     }
 }
@@ -690,15 +691,10 @@ pub fn exported_bodies(
     })
 }
 
-/// Checks a receipt: the checkpoint is the log's, and proves the entry of `envelope` (the
-/// bytes of the envelope as sent) at its index; returns the checkpoint's size.
-pub fn check_receipt(r: &Receipt, envelope: &[u8], log: &NoteVerifier) -> Result<u64> {
-    // The log keeps the write by its body's SHA-256 (`LoggedEnvelope`): that is what the
-    // receipt must prove.
-    let entry = serde_json::from_slice::<Envelope>(envelope)
-        .context("the write sent is not an envelope")?
-        .logged()?
-        .to_bytes();
+/// Checks a receipt: the checkpoint is the log's, and proves `entry` at its index; returns the
+/// checkpoint's size. `entry` is the write as the log keeps it, by its body's SHA-256
+/// (`Envelope::logged`), not the envelope as sent.
+pub fn check_receipt(r: &Receipt, entry: &[u8], log: &NoteVerifier) -> Result<u64> {
     let cp = Checkpoint::open(&r.checkpoint, log)
         .context("the receipt's checkpoint is not signed by the log")?;
     ensure!(
@@ -708,7 +704,7 @@ pub fn check_receipt(r: &Receipt, envelope: &[u8], log: &NoteVerifier) -> Result
     verify_inclusion(
         r.index,
         cp.size,
-        &leaf_hash(&entry),
+        &leaf_hash(entry),
         &hashes(&r.inclusion.hashes)?,
         &cp.root,
     )

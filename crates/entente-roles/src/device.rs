@@ -352,18 +352,19 @@ pub fn run(key: Key, opts: &DeviceOptions) -> Result<Vec<Acknowledged>> {
                                 let nonce = q.nonces.next().unwrap_or_default();
                                 let env = Envelope::sign(signer, origin, "ballot", nonce, &body);
                                 let bytes = serde_json::to_vec(&env)?;
-                                Ok((env, bytes))
+                                // What the receipt proves: the write as the log keeps it.
+                                Ok((env.logged()?.to_bytes(), env, bytes))
                             });
                         (id, signed)
                     };
-                    let (bytes, answer) = match signed {
-                        Ok((env, bytes)) => {
+                    let (entry, answer) = match signed {
+                        Ok((entry, env, bytes)) => {
                             let answer = submit(agent, url, (&env, &bytes), opts.deadline);
-                            (bytes, answer)
+                            (entry, answer)
                         }
                         Err(e) => (Vec::new(), Err(e)),
                     };
-                    if tx.send((id, bytes, answer)).is_err() {
+                    if tx.send((id, entry, answer)).is_err() {
                         break;
                     }
                 }
@@ -371,7 +372,7 @@ pub fn run(key: Key, opts: &DeviceOptions) -> Result<Vec<Acknowledged>> {
         }
         drop(tx);
         let mut unsaved = 0;
-        for (id, bytes, answer) in rx {
+        for (id, entry, answer) in rx {
             let outcome = answer.and_then(|(status, text)| {
                 if status == 409 && text.contains("on the board already") {
                     // Acknowledged before, the answer lost: the board holds it.
@@ -385,7 +386,7 @@ pub fn run(key: Key, opts: &DeviceOptions) -> Result<Vec<Acknowledged>> {
                 let receipt: Receipt = serde_json::from_str(&text).with_context(|| {
                     format!("ballot {id}: the server's receipt is not readable")
                 })?;
-                let checkpoint_size = check_receipt(&receipt, &bytes, &log)
+                let checkpoint_size = check_receipt(&receipt, &entry, &log)
                     .with_context(|| format!("ballot {id}"))?;
                 client
                     .hold_deferred(&opts.state, &receipt.checkpoint)

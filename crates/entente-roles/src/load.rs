@@ -414,7 +414,7 @@ fn submit_all(
             }
             ensure!(status == 200, "ballot {id}: {status} {text}");
             let receipt: Receipt = serde_json::from_str(&text)?;
-            check_receipt(&receipt, &bytes, log)?;
+            check_receipt(&receipt, &env.logged()?.to_bytes(), log)?;
             out.acks
                 .lock()
                 .map_err(|_| refused!("poisoned"))?

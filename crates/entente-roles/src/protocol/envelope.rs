@@ -65,6 +65,14 @@ pub struct LoggedEnvelope {
 }
 
 impl LoggedEnvelope {
+    /// Whether `env` is the write these headers announced.
+    pub fn announce(&self, env: &Envelope) -> bool {
+        self.author == env.author
+            && self.kind == env.kind
+            && self.nonce == env.nonce
+            && self.signature == env.signature
+    }
+
     /// The entry's bytes: its JSON, as the server appends it and a writer checks its receipt.
     pub fn to_bytes(&self) -> Vec<u8> {
         // Strings and a number only: serialising cannot fail.
@@ -161,30 +169,9 @@ pub mod header {
     pub const SIGNATURE: &str = "entente-signature";
 }
 
-/// An envelope's signed fields as read from a write's headers, before its body.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct WriteHeaders {
-    /// The author's key name.
-    pub author: String,
-    /// The kind of write.
-    pub kind: String,
-    /// The nonce.
-    pub nonce: u64,
-    /// The hex SHA-256 of the body.
-    pub digest: String,
-    /// The signature, base64.
-    pub signature: String,
-}
-
-impl WriteHeaders {
-    /// Whether `env` is the write these headers announced.
-    pub fn announce(&self, env: &Envelope) -> bool {
-        self.author == env.author
-            && self.kind == env.kind
-            && self.nonce == env.nonce
-            && self.signature == env.signature
-    }
-}
+/// An envelope's signed fields as read from a write's headers, before its body: the very
+/// fields the log keeps of the write ([`LoggedEnvelope`]).
+pub type WriteHeaders = LoggedEnvelope;
 
 impl Envelope {
     /// A write for the log of `origin`, signed by `signer` (the client side).
