@@ -204,6 +204,7 @@ pub fn check_encryption(v: &EncryptionVector, revision: Revision) -> Result<()> 
         h_e,
         key: &key,
         manifest: &manifest,
+        layout: entente_record::Layout::Json20,
     };
     for (bi, (ballot, exp)) in ballots
         .iter()
@@ -389,6 +390,7 @@ pub fn check_codes(v: &CodeVector, revision: Revision) -> Result<()> {
         h_e,
         key: &key,
         manifest: &manifest,
+        layout: entente_record::Layout::Json20,
     };
     // The proofs do not enter the hashes; their nonces are random, from a fixed seed.
     let mut rng = StdRng::seed_from_u64(1);
@@ -474,7 +476,14 @@ pub fn check_nonce_decryption(v: &NonceVector, revision: Revision) -> Result<()>
         .verify_proofs_and_codes(revision, &h_e, &key)
         .at(|| "encrypted_ballot".to_string())?;
 
-    let opened = decrypt_with_nonce(revision, &h_e, &key, &ballot, &primary)?;
+    let opened = decrypt_with_nonce(
+        revision,
+        entente_record::Layout::Json20,
+        &h_e,
+        &key,
+        &ballot,
+        &primary,
+    )?;
     let expected = &v.expected_decrypted_ballot;
     expect_eq(
         "expected_decrypted_ballot.ballot_id",

@@ -48,6 +48,7 @@ fn an_election_on_p256_encrypts_checks_tallies_and_decrypts() {
         h_e,
         key: &key,
         manifest: &manifest,
+        layout: entente_record::Layout::Json21,
     };
 
     // egk's plaintext ballots, every one cast, in id order.

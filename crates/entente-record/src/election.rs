@@ -13,8 +13,9 @@ use entente_group::Group;
 use serde::{Deserialize, Serialize};
 
 use crate::ballot::PublicKey;
+use crate::layout::KnownGroup;
 use crate::manifest::Manifest;
-use crate::{HashValue, RecordError, params};
+use crate::{HashValue, RecordError, RecordKind, params};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ElectionConfigJson {
@@ -82,6 +83,8 @@ pub use crate::files::{MAX_RECORD_FILE, read_file};
 /// What an encryption device (and a verifier) needs of the setup, checked: the manifest matches
 /// H_M, H_B follows from H_P, H_M, n, k, and H_E from H_B and K.
 pub struct ElectionSetup<G: Group> {
+    /// What the record is: its layout and group (from `constants.json`).
+    pub kind: RecordKind,
     pub manifest: Manifest,
     pub manifest_bytes: Vec<u8>,
     pub config: ElectionConfigJson,
@@ -102,10 +105,12 @@ pub fn parse_json<T: serde::de::DeserializeOwned>(
         .map_err(|e| RecordError::Json(format!("{name}: at {}: {}", e.path(), e.inner())))
 }
 
-/// A manifest and configuration whose hashes check: H_P the standard one, H_M of the manifest's
-/// bytes, H_B of H_P, H_M, n and k (spec 2.0 Verification 1.F–1.H). What exists of an election
-/// before its key ceremony.
+/// A manifest and configuration whose hashes check: H_P its group's (the standard one for the
+/// 4096-bit group), H_M of the manifest's bytes, H_B of H_P, H_M, n and k (spec 2.0
+/// Verification 1.F–1.H). What exists of an election before its key ceremony.
 pub struct ElectionConfigured {
+    /// What the election's record is, from its `constants.json`.
+    pub kind: RecordKind,
     pub manifest: Manifest,
     pub manifest_bytes: Vec<u8>,
     pub config: ElectionConfigJson,
@@ -136,11 +141,27 @@ fn check_stated(path: &str, stated: &str, computed: &HashValue) -> Result<(), Re
 }
 
 impl ElectionConfigured {
-    /// Checks `manifest.json` and `election_config.json` given as bytes.
-    pub fn from_bytes(manifest_bytes: &[u8], config: &[u8]) -> Result<Self, RecordError> {
+    /// Checks `manifest.json`, `election_config.json` and `constants.json` given as bytes: the
+    /// constants say the layout and group (they must be the group's own, as
+    /// [`crate::layout::constants_json`] writes them).
+    pub fn from_bytes(
+        manifest_bytes: &[u8],
+        config: &[u8],
+        constants: &[u8],
+    ) -> Result<Self, RecordError> {
+        let constants: serde_json::Value = parse_json("constants.json", constants)?;
+        let kind = RecordKind::of_constants(&constants)?;
+        if constants != crate::layout::constants_json(kind)
+            && !same_constants(&constants, &crate::layout::constants_json(kind))
+        {
+            return Err(RecordError::Json(
+                "constants.json: the constants are not the group's own".into(),
+            ));
+        }
         let manifest = Manifest::from_json(manifest_bytes)?;
-        let config: ElectionConfigJson = parse_json("election_config.json", config)?;
-        let h_p = params::standard_parameter_base_hash();
+        let config: ElectionConfigJson =
+            crate::layout::parse_in("election_config.json", config, kind.layout, &|_| None)?;
+        let h_p = params::parameter_base_hash_of(kind.group);
         check_stated(
             "election_config.json: parameter_base_hash",
             &config.parameter_base_hash,
@@ -159,6 +180,7 @@ impl ElectionConfigured {
             &h_b,
         )?;
         Ok(Self {
+            kind,
             manifest,
             manifest_bytes: manifest_bytes.to_vec(),
             config,
@@ -169,25 +191,57 @@ impl ElectionConfigured {
     }
 }
 
-impl<G: Group> ElectionSetup<G> {
+/// Whether two `constants.json` state the same constants, whatever their names, the case of
+/// their hex or its leading zeros (egk's records write the 2.0 constants in upper case, with
+/// leading zeros; 2.1's in lower case without).
+fn same_constants(a: &serde_json::Value, b: &serde_json::Value) -> bool {
+    let values = |v: &serde_json::Value| -> Option<Vec<(String, String)>> {
+        let map = v.get("constants").unwrap_or(v).as_object()?;
+        let mut out: Vec<(String, String)> = map
+            .iter()
+            .filter(|(k, _)| k.as_str() != "name")
+            .map(|(k, v)| {
+                let text = v.as_str().unwrap_or_default().to_ascii_lowercase();
+                (k.clone(), text.trim_start_matches('0').to_owned())
+            })
+            .collect();
+        out.sort();
+        Some(out)
+    };
+    values(a).is_some() && values(a) == values(b)
+}
+
+impl<G: KnownGroup> ElectionSetup<G> {
     /// Reads `manifest.json`, `election_config.json` and `election_initialized.json` from a
     /// record directory and checks the hashes that bind them (spec 2.0 Verification 1.F–1.H,
     /// 4.A; H_P must be the standard one).
     pub fn read(dir: &Path) -> Result<Self, RecordError> {
         let read = |name: &str| read_file(&dir.join(name));
         let named = |name: &str| dir.join(name).display().to_string();
-        let configured =
-            ElectionConfigured::from_bytes(&read("manifest.json")?, &read("election_config.json")?)
-                .map_err(|e| match e {
-                    RecordError::Json(m) => RecordError::Json(m.replacen(
-                        "election_config.json",
-                        &named("election_config.json"),
-                        1,
-                    )),
-                    other => other,
-                })?;
-        let initialized: ElectionInitializedJson =
-            read_json(&dir.join("election_initialized.json"))?;
+        let configured = ElectionConfigured::from_bytes(
+            &read("manifest.json")?,
+            &read("election_config.json")?,
+            &read("constants.json")?,
+        )
+        .map_err(|e| match e {
+            RecordError::Json(m) => {
+                let file = ["election_config.json", "constants.json"]
+                    .into_iter()
+                    .find(|f| m.starts_with(f));
+                match file {
+                    Some(f) => RecordError::Json(m.replacen(f, &named(f), 1)),
+                    None => RecordError::Json(m),
+                }
+            }
+            other => other,
+        })?;
+        let path = dir.join("election_initialized.json");
+        let initialized: ElectionInitializedJson = crate::layout::parse_in(
+            &path.display().to_string(),
+            &read_file(&path)?,
+            configured.kind.layout,
+            &|_| None,
+        )?;
         Self::initialized(configured, initialized)
     }
 
@@ -196,6 +250,13 @@ impl<G: Group> ElectionSetup<G> {
         configured: ElectionConfigured,
         initialized: ElectionInitializedJson,
     ) -> Result<Self, RecordError> {
+        if configured.kind.group != G::KIND {
+            return Err(RecordError::Json(format!(
+                "constants.json: the election is in the group {:?}, not {:?}",
+                configured.kind.group,
+                G::KIND
+            )));
+        }
         let joint_key =
             G::element_from_hex(&initialized.joint_public_key).map_err(|e| RecordError::Field {
                 path: "election_initialized.json: joint_public_key".into(),
@@ -208,6 +269,7 @@ impl<G: Group> ElectionSetup<G> {
             &h_e,
         )?;
         Ok(Self {
+            kind: configured.kind,
             manifest: configured.manifest,
             manifest_bytes: configured.manifest_bytes,
             config: configured.config,
@@ -222,5 +284,34 @@ impl<G: Group> ElectionSetup<G> {
     /// K with its fixed-base table.
     pub fn public_key(&self) -> PublicKey<G> {
         PublicKey::new(self.joint_key.clone())
+    }
+}
+
+impl<G: Group> ElectionSetup<G> {
+    /// A file of this election's record (a ballot, a tally, a decryption; `name` for messages)
+    /// read into the 2.0 form the readers take, whatever the record's layout.
+    pub fn parse<T: serde::de::DeserializeOwned>(
+        &self,
+        name: &str,
+        bytes: &[u8],
+    ) -> Result<T, RecordError> {
+        crate::layout::parse_for(name, bytes, self.kind.layout, &self.manifest)
+    }
+
+    /// [`ElectionSetup::parse`] of a file, read as [`read_file`] reads it.
+    pub fn read_record_file<T: serde::de::DeserializeOwned>(
+        &self,
+        path: &Path,
+    ) -> Result<T, RecordError> {
+        self.parse(&path.display().to_string(), &read_file(path)?)
+    }
+
+    /// The bytes of a record file (built in the 2.0 form) in this election's layout.
+    pub fn record_bytes<T: Serialize>(
+        &self,
+        value: &T,
+        pretty: bool,
+    ) -> Result<Vec<u8>, RecordError> {
+        crate::layout::write_in(value, self.kind.layout, pretty)
     }
 }

@@ -82,6 +82,116 @@ impl RecordKind {
     }
 }
 
+impl RecordKind {
+    /// The kind of record Entente writes for an election in `group`: egk's 2.0 layout for the
+    /// 4096-bit group (what egk and the specification's records use), egk-ec's 2.1 for P-256
+    /// (the only layout that has P-256 records), so that each interoperates with the other
+    /// implementation of its group.
+    pub fn written_for(group: GroupKind) -> Self {
+        Self {
+            layout: match group {
+                GroupKind::P4096 => Layout::Json20,
+                GroupKind::P256 => Layout::Json21,
+            },
+            group,
+        }
+    }
+}
+
+/// A group a record can be in: ties the group's type to its [`GroupKind`], so that code generic
+/// over the group can check that a record is of its group.
+pub trait KnownGroup: entente_group::Group {
+    /// This group's kind.
+    const KIND: GroupKind;
+}
+
+impl KnownGroup for entente_group::P4096 {
+    const KIND: GroupKind = GroupKind::P4096;
+}
+
+impl KnownGroup for entente_group::P256 {
+    const KIND: GroupKind = GroupKind::P256;
+}
+
+/// Evaluates `$body` with the type `$G` the group of `$group` (a [`GroupKind`]): the one place
+/// where a group known only at run time (from a record's `constants.json`, or the election on
+/// a log) becomes a type, e.g. `with_group!(kind.group, |G| run::<G>(dir))` runs
+/// `run::<P4096>` or `run::<P256>`.
+#[macro_export]
+macro_rules! with_group {
+    ($group:expr, |$G:ident| $body:expr) => {
+        match $group {
+            $crate::GroupKind::P4096 => {
+                type $G = ::entente_group::P4096;
+                $body
+            }
+            $crate::GroupKind::P256 => {
+                type $G = ::entente_group::P256;
+                $body
+            }
+        }
+    };
+}
+
+/// Parses a record file (`name` for messages) of `layout` into the 2.0 form the readers take
+/// ([`to_20`] first for 2.1; `votes_allowed` gives a contest's limit by id, which 2.1 omits).
+/// Errors name the file and the JSON path.
+pub fn parse_in<T: serde::de::DeserializeOwned>(
+    name: &str,
+    bytes: &[u8],
+    layout: Layout,
+    votes_allowed: &dyn Fn(&str) -> Option<u32>,
+) -> Result<T, RecordError> {
+    match layout {
+        Layout::Json20 => crate::election::parse_json(name, bytes),
+        Layout::Json21 => {
+            let mut value: serde_json::Value = crate::election::parse_json(name, bytes)?;
+            to_20(&mut value, votes_allowed)
+                .map_err(|e| RecordError::Json(format!("{name}: {e}")))?;
+            serde_path_to_error::deserialize(value)
+                .map_err(|e| RecordError::Json(format!("{name}: at {}: {}", e.path(), e.inner())))
+        }
+    }
+}
+
+/// [`parse_in`] with each contest's limit from `manifest`.
+pub fn parse_for<T: serde::de::DeserializeOwned>(
+    name: &str,
+    bytes: &[u8],
+    layout: Layout,
+    manifest: &crate::manifest::Manifest,
+) -> Result<T, RecordError> {
+    parse_in(name, bytes, layout, &|id| {
+        manifest.contest(id).map(|c| c.limit)
+    })
+}
+
+/// The JSON of a record file (of the 2.0 form the writers build) as `layout` writes it:
+/// [`to_21`] applied for 2.1; indented when `pretty`.
+pub fn write_in<T: serde::Serialize>(
+    value: &T,
+    layout: Layout,
+    pretty: bool,
+) -> Result<Vec<u8>, RecordError> {
+    fn bytes<T: serde::Serialize + ?Sized>(v: &T, pretty: bool) -> Result<Vec<u8>, RecordError> {
+        if pretty {
+            serde_json::to_vec_pretty(v)
+        } else {
+            serde_json::to_vec(v)
+        }
+        .map_err(|e| RecordError::Json(e.to_string()))
+    }
+    match layout {
+        Layout::Json20 => bytes(value, pretty),
+        Layout::Json21 => {
+            let mut v =
+                serde_json::to_value(value).map_err(|e| RecordError::Json(e.to_string()))?;
+            to_21(&mut v)?;
+            bytes(&v, pretty)
+        }
+    }
+}
+
 impl Layout {
     /// The bytes of a value as this layout writes it: hex (either case) in 2.0, standard
     /// base64 (with padding) in 2.1.
@@ -187,7 +297,18 @@ const BASE64_KEYS: [&str; 12] = [
     "beta",
 ];
 
-/// Rewrites a record file of the 2.1 layout (a ballot, a tally, a decryption) into the 2.0 one
+/// The keys of the setup files (`election_config.json`, `election_initialized.json`) whose
+/// values 2.1 writes in base64 where 2.0 writes hex; no ballot, tally or decryption has them.
+const SETUP_BASE64_KEYS: [&str; 6] = [
+    "parameter_base_hash",
+    "manifest_hash",
+    "election_base_hash",
+    "joint_public_key",
+    "extended_base_hash",
+    "public_key",
+];
+
+/// Rewrites a record file of the 2.1 layout (a ballot, a tally, a decryption, a setup file) into the 2.0 one
 /// that the readers take: each base64 value as upper-case hex, and each contest's
 /// `votes_allowed` (which 2.1 omits) from the manifest's contest of that id. (2.1's
 /// `ballot_count`, which egk-ec never fills in, is left for the readers to ignore.) An error
@@ -197,6 +318,18 @@ pub fn to_20(
     votes_allowed: &dyn Fn(&str) -> Option<u32>,
 ) -> Result<(), RecordError> {
     recode(value, "", Layout::Json21, Layout::Json20)?;
+    // `election_config.json`: B_aux,0 as an array of bytes, 2.0's version.
+    if let Some(obj) = value.as_object_mut()
+        && obj.contains_key("config_version")
+    {
+        if let Some(serde_json::Value::String(text)) = obj.get("baux0") {
+            let bytes = Layout::Json21
+                .bytes(text)
+                .map_err(|e| RecordError::Json(format!("baux0: {e}")))?;
+            obj.insert("baux0".into(), bytes.into());
+        }
+        obj.insert("config_version".into(), crate::params::SPEC_VERSION.into());
+    }
     if let Some(contests) = value.get_mut("contests").and_then(|c| c.as_array_mut()) {
         for (i, c) in contests.iter_mut().enumerate() {
             let Some(obj) = c.as_object_mut() else {
@@ -227,6 +360,22 @@ pub fn to_20(
 /// never fills in and no reader checks, is not added.) An error names what does not fit.
 pub fn to_21(value: &mut serde_json::Value) -> Result<(), RecordError> {
     recode(value, "", Layout::Json20, Layout::Json21)?;
+    if let Some(obj) = value.as_object_mut()
+        && obj.contains_key("config_version")
+    {
+        if let Some(serde_json::Value::Array(items)) = obj.get("baux0") {
+            let bytes = items
+                .iter()
+                .map(|b| b.as_u64().and_then(|b| u8::try_from(b).ok()))
+                .collect::<Option<Vec<u8>>>()
+                .ok_or_else(|| RecordError::Json("baux0: not an array of bytes".into()))?;
+            obj.insert("baux0".into(), Layout::Json21.text(&bytes).into());
+        }
+        obj.insert(
+            "config_version".into(),
+            Layout::Json21.config_version().into(),
+        );
+    }
     if let Some(state) = value.get_mut("state")
         && state.as_str() == Some("SPOILED")
     {
@@ -259,7 +408,10 @@ fn recode(
                     format!("{path}.{k}")
                 };
                 match v {
-                    serde_json::Value::String(text) if BASE64_KEYS.contains(&k.as_str()) => {
+                    serde_json::Value::String(text)
+                        if BASE64_KEYS.contains(&k.as_str())
+                            || SETUP_BASE64_KEYS.contains(&k.as_str()) =>
+                    {
                         let bytes = from
                             .bytes(text)
                             .map_err(|e| RecordError::Json(format!("{here}: {e}")))?;

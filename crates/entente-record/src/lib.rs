@@ -21,4 +21,4 @@ pub mod tally;
 
 pub use error::RecordError;
 pub use hash::{HashValue, Hasher, Revision, domain};
-pub use layout::{GroupKind, Layout, RecordKind};
+pub use layout::{GroupKind, KnownGroup, Layout, RecordKind};

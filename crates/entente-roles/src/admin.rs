@@ -21,8 +21,8 @@ use crate::protocol::{
 use entente_board::note::NoteSigner;
 use entente_core::keys::{GuardianPublicKey, JointKey, KeyContext, Quorum};
 use entente_core::tally::EncryptedTally;
-use entente_group::P4096;
 use entente_record::election::{ElectionConfigured, GuardianJson, parse_json};
+use entente_record::{GroupKind, HashValue, KnownGroup, with_group};
 
 use crate::board::{Key, Role};
 use crate::client::{Client, LOG_DIR, materialize};
@@ -63,17 +63,18 @@ impl AdminOptions {
 
 /// `entente admin create`: publishes the election (manifest, configuration for n guardians
 /// and quorum k, and its definition of who writes: `roles`, or those on the log, with every
-/// device given the styles `roles` lists for it or else every style of the manifest), then,
-/// unless `wait` is false, waits for the key ceremony and publishes the joint key. Returns K
-/// and H_E when it waited.
+/// device given the styles `roles` lists for it or else every style of the manifest) in
+/// `group` (its record in that group's layout), then, unless `wait` is false, waits for the
+/// key ceremony and publishes the joint key. Returns H_E when it waited.
 pub fn create(
     opts: &AdminOptions,
     manifest: &[u8],
     quorum: u32,
+    group: GroupKind,
     baux0: &str,
     roles: Option<&RolesFile>,
     wait: bool,
-) -> Result<Option<JointKey<P4096>>> {
+) -> Result<Option<HashValue>> {
     let signer = opts.signer()?;
     let m = opts.client.mirror(&opts.log_dir())?;
     let mut definition = roles.cloned().unwrap_or_else(|| m.view.roles.clone());
@@ -100,12 +101,14 @@ pub fn create(
         format!("quorum {quorum} with the {n} guardians of the roles file on the log")
     })?;
     if m.view.of(kind::ELECTION).next().is_none() {
-        let config = crate::election::config_json(manifest, q, baux0, "entente admin create")?;
+        let config =
+            crate::election::config_json(manifest, q, group, baux0, "entente admin create")?;
         let body = ElectionBody {
             manifest: String::from_utf8(manifest.to_vec())
                 .context("the manifest is not UTF-8 text")?,
-            election_config: serde_json::to_string_pretty(&config)?,
-            constants: serde_json::to_string_pretty(&crate::election::constants_json())?,
+            election_config: String::from_utf8(crate::election::setup_file(&config, group)?)
+                .context("election_config.json is not UTF-8")?,
+            constants: serde_json::to_string_pretty(&crate::election::constants_json(group))?,
             definition,
         };
         opts.client.post_step(
@@ -122,8 +125,15 @@ pub fn create(
 }
 
 /// Waits for every guardian's clean verdict, computes K and H_E from the logged keys, and
-/// publishes `election_initialized.json`. A complaint stops it, naming the accused.
-pub fn initialize(opts: &AdminOptions) -> Result<JointKey<P4096>> {
+/// publishes `election_initialized.json`. A complaint stops it, naming the accused. Returns
+/// H_E.
+pub fn initialize(opts: &AdminOptions) -> Result<HashValue> {
+    let m = opts.client.mirror(&opts.log_dir())?;
+    let group = configured(&m.view)?.kind.group;
+    with_group!(group, |G| initialize_in::<G>(opts))
+}
+
+fn initialize_in<G: KnownGroup>(opts: &AdminOptions) -> Result<HashValue> {
     let signer = opts.signer()?;
     // Every verdict, and every complaint settled by its accused (spec 2.0 §3.2.2). Whoever
     // still holds the ceremony up at the timeout (an accused who has not settled, a guardian
@@ -183,14 +193,14 @@ pub fn initialize(opts: &AdminOptions) -> Result<JointKey<P4096>> {
         configured.config.number_of_guardians,
         configured.config.quorum,
     )?;
-    let ctx = KeyContext::standard();
+    let ctx = KeyContext::of_group(configured.kind.group);
     let mut keys = Vec::new();
     let mut names = std::collections::BTreeMap::new();
     for w in view.of(kind::GUARDIAN_KEY) {
         let json: GuardianJson = parse_json("guardian key", &w.body)?;
         names.insert(json.x_coordinate, json.guardian_id.clone());
         keys.push(
-            GuardianPublicKey::from_json(&json)?
+            GuardianPublicKey::<G>::from_json(&json)?
                 .verify(&ctx, q)
                 .with_context(|| format!("log entry {}", w.index))?,
         );
@@ -207,10 +217,10 @@ pub fn initialize(opts: &AdminOptions) -> Result<JointKey<P4096>> {
             &signer,
             &opts.state,
             kind::ELECTION_INITIALIZED,
-            &serde_json::to_vec_pretty(&json)?,
+            &crate::election::setup_file(&json, G::KIND)?,
         )?;
     }
-    Ok(joint)
+    Ok(joint.extended_base_hash)
 }
 
 /// The decryption's round now: how many exclusions the log holds.
@@ -262,6 +272,7 @@ fn configured(view: &LogView) -> Result<ElectionConfigured> {
     Ok(ElectionConfigured::from_bytes(
         body.manifest.as_bytes(),
         body.election_config.as_bytes(),
+        body.constants.as_bytes(),
     )?)
 }
 
@@ -285,6 +296,16 @@ pub struct Tallied {
 /// `wanted` guardians have committed (or `timeout`, if at least k have), fixes the decryption
 /// set, waits for its responses, combines them and publishes the result.
 pub fn tally(opts: &AdminOptions, tally_id: &str, wanted: Option<usize>) -> Result<Tallied> {
+    let m = opts.client.mirror(&opts.log_dir())?;
+    let group = configured(&m.view)?.kind.group;
+    with_group!(group, |G| tally_in::<G>(opts, tally_id, wanted))
+}
+
+fn tally_in<G: KnownGroup>(
+    opts: &AdminOptions,
+    tally_id: &str,
+    wanted: Option<usize>,
+) -> Result<Tallied> {
     let signer = opts.signer()?;
     let record = opts.record_dir();
     let m = opts.client.mirror(&opts.log_dir())?;
@@ -309,9 +330,9 @@ pub fn tally(opts: &AdminOptions, tally_id: &str, wanted: Option<usize>) -> Resu
     // every round of the decryption. The ballots are not checked again: the server checked each
     // before it logged it, every guardian checks the product (and, unless told to trust the
     // server, each ballot), and every verifier checks everything.
-    let election = crate::record::Election::read(&record)?;
+    let election = crate::record::Election::<G>::read(&record)?;
     let files = crate::record::ballot_files(&record)?;
-    let logged = crate::record::Logged::read(&files, None, opts.threads, false)?;
+    let logged = crate::record::Logged::read(&files, &election.setup, false, opts.threads, false)?;
     let counted = logged
         .ballots
         .iter()

@@ -9,9 +9,9 @@
 use std::path::Path;
 use std::time::Duration;
 
-use entente_group::P4096;
 use entente_record::ballot::json::EncryptedBallotJson;
 use entente_record::election::ElectionSetup;
+use entente_record::{KnownGroup, with_group};
 use rand::TryRngCore;
 
 use crate::client::{Client, Mirrored, cosigners, materialize};
@@ -138,7 +138,27 @@ pub fn check(
     let cosigned_by = cosigners(&m.note, &all)?;
     let work = dir.join("record");
     materialize(&m.view, &work)?;
-    let setup = match ElectionSetup::<P4096>::read(&work) {
+    let Some((kind, _)) = m.view.election_format() else {
+        return Ok(Verdict::Failed("the log holds no usable election".into()));
+    };
+    with_group!(kind.group, |G| proven::<G>(
+        &m,
+        &work,
+        index,
+        &json,
+        cosigned_by
+    ))
+}
+
+/// The verdict on the ballot `json` at `index` of `m`, in the election's group.
+fn proven<G: KnownGroup>(
+    m: &Mirrored,
+    work: &Path,
+    index: u64,
+    json: &EncryptedBallotJson,
+    cosigned_by: Vec<String>,
+) -> Result<Verdict> {
+    let setup = match ElectionSetup::<G>::read(work) {
         Ok(s) => s,
         Err(e) => {
             return Ok(Verdict::Failed(format!(
@@ -147,7 +167,7 @@ pub fn check(
         }
     };
     let key = setup.public_key();
-    let ballot = match json.read_unchecked::<P4096>() {
+    let ballot = match json.read_unchecked::<G>() {
         Ok(b) => b,
         Err(e) => return Ok(Verdict::Failed(format!("the ballot does not read: {e}"))),
     };
@@ -184,8 +204,16 @@ pub fn check(
 
 /// The logged ballot with this code: its index and JSON.
 fn find(m: &Mirrored, code: &str) -> Result<Option<(u64, EncryptedBallotJson)>> {
+    let Some((kind, manifest)) = m.view.election_format() else {
+        return Ok(None);
+    };
     for w in m.view.of("ballot") {
-        let Ok(json) = serde_json::from_slice::<EncryptedBallotJson>(&w.body) else {
+        let Ok(json) = entente_record::layout::parse_for::<EncryptedBallotJson>(
+            "ballot",
+            &w.body,
+            kind.layout,
+            &manifest,
+        ) else {
             continue;
         };
         if json.confirmation_code.eq_ignore_ascii_case(code) {

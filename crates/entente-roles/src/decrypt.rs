@@ -26,11 +26,12 @@ use entente_core::decrypt::{
     PartialDecryption, Target, share_public_key,
 };
 use entente_core::keys::{Guardian, store};
-use entente_group::{Group, P4096, Scalar, SecretScalar};
+use entente_group::{Group, Scalar, SecretScalar};
 use entente_record::ballot::BallotState;
-use entente_record::election::read_json;
+use entente_record::election::{ElectionSetup, read_json};
 use entente_record::manifest::Manifest;
 use entente_record::tally::DecryptedTallyJson;
+use entente_record::{KnownGroup, RecordKind, with_group};
 use rand::TryRngCore;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
@@ -38,8 +39,6 @@ use zeroize::Zeroizing;
 
 use crate::files::write_atomically;
 use crate::record::{self, Election, Logged};
-
-type G = P4096;
 
 /// The record's folder of decryption messages.
 pub const ROUND_DIR: &str = "decryption";
@@ -113,9 +112,9 @@ impl GuardianSecret<'_> {
 
     /// Opens the secret and checks that it is a guardian of this election: its key share must
     /// match the share key that the record's commitments give it.
-    fn open(
+    fn open<G: KnownGroup>(
         &self,
-        election: &Election,
+        election: &Election<G>,
         passphrase: &SecretString,
     ) -> Result<(DecryptingGuardian<G>, Option<u8>)> {
         let bytes = std::fs::read(self.path)
@@ -143,7 +142,10 @@ impl GuardianSecret<'_> {
 }
 
 /// The digest that names a batch: every item's bytes, in order, under H_E.
-fn batch_digest(h_e: &entente_record::HashValue, batch: &ElectionBatch<G>) -> String {
+fn batch_digest<G: KnownGroup>(
+    h_e: &entente_record::HashValue,
+    batch: &ElectionBatch<G>,
+) -> String {
     let mut h = Sha256::new();
     h.update(b"entente decryption batch/1");
     h.update(h_e.as_bytes());
@@ -181,28 +183,34 @@ fn sha256_hex(bytes: &[u8]) -> String {
 /// What a decryption works on, read and checked once per process (a guardian reads each ballot
 /// once per election, not once per round): the record's election, and the batch the guardians
 /// are asked to decrypt, with the digest that names it.
-pub struct Prepared {
+pub struct Prepared<G: KnownGroup> {
     /// The record's setup and guardians.
-    pub election: Election,
+    pub election: Election<G>,
     /// The tally and the challenged ballots.
     pub batch: ElectionBatch<G>,
     digest: String,
 }
 
-impl Prepared {
+impl<G: KnownGroup> Prepared<G> {
     /// Reads the record in `dir`: its election, its encrypted tally and every ballot, checked
     /// as [`Prepared::from_logged`] says.
     pub fn read(dir: &Path, threads: usize, progress: bool) -> Result<Self> {
-        let election = Election::read(dir)?;
-        let logged = Logged::read(&record::ballot_files(dir)?, None, threads, progress)?;
+        let election = Election::<G>::read(dir)?;
+        let logged = Logged::read(
+            &record::ballot_files(dir)?,
+            &election.setup,
+            false,
+            threads,
+            progress,
+        )?;
         Self::from_logged(dir, election, &logged)
     }
 
     /// The batch of the record's encrypted tally and `logged`'s challenged ballots, checked:
     /// the tally must be the product of exactly the cast ballots of `logged` (eq. (62)), and no
     /// challenged ballot may reuse an encryption of a cast one.
-    pub fn from_logged(dir: &Path, election: Election, logged: &Logged) -> Result<Self> {
-        let tally = record::read_encrypted_tally(dir)?;
+    pub fn from_logged(dir: &Path, election: Election<G>, logged: &Logged<G>) -> Result<Self> {
+        let tally = record::read_encrypted_tally(dir, &election.setup)?;
         if tally.election_id != election.setup.h_e {
             bail!(
                 "{}: election_id is not this election's H_E",
@@ -246,7 +254,8 @@ impl Prepared {
             }
         }
         let batch =
-            ElectionBatch::new(tally, logged.challenged.clone()).map_err(|e| refused!("{e}"))?;
+            ElectionBatch::new(tally, logged.challenged.clone(), election.setup.kind.layout)
+                .map_err(|e| refused!("{e}"))?;
         let digest = batch_digest(&election.setup.h_e, &batch);
         Ok(Self {
             election,
@@ -281,14 +290,27 @@ pub fn commit_with(
     threads: usize,
     progress: bool,
 ) -> Result<u32> {
-    let prepared = Prepared::read(dir, threads, progress)?;
+    let kind = RecordKind::of_record(dir)?;
+    with_group!(kind.group, |G| commit_in::<G>(
+        dir, secret, passphrase, threads, progress
+    ))
+}
+
+fn commit_in<G: KnownGroup>(
+    dir: &Path,
+    secret: &GuardianSecret<'_>,
+    passphrase: &SecretString,
+    threads: usize,
+    progress: bool,
+) -> Result<u32> {
+    let prepared = Prepared::<G>::read(dir, threads, progress)?;
     commit_prepared(dir, &prepared, secret, passphrase, threads)
 }
 
 /// [`commit_with`] on a batch already read and checked.
-pub fn commit_prepared(
+pub fn commit_prepared<G: KnownGroup>(
     dir: &Path,
-    prepared: &Prepared,
+    prepared: &Prepared<G>,
     secret: &GuardianSecret<'_>,
     passphrase: &SecretString,
     threads: usize,
@@ -336,12 +358,12 @@ pub fn commit_prepared(
     Ok(i)
 }
 
-fn element(path: &Path, what: &str, hex: &str) -> Result<<G as Group>::Element> {
+fn element<G: KnownGroup>(path: &Path, what: &str, hex: &str) -> Result<<G as Group>::Element> {
     G::element_from_hex(hex).with_context(|| format!("{}: {what}", path.display()))
 }
 
 /// Every commitment file of the round for this batch, by guardian, with its file's digest.
-fn read_commitments(
+fn read_commitments<G: KnownGroup>(
     round: &Path,
     digest: &str,
     items: usize,
@@ -380,9 +402,9 @@ fn read_commitments(
             .enumerate()
             .map(|(j, it)| {
                 Ok(PartialDecryption {
-                    share: element(&path, &format!("items[{j}].share"), &it.share)?,
-                    a: element(&path, &format!("items[{j}].a"), &it.a)?,
-                    b: element(&path, &format!("items[{j}].b"), &it.b)?,
+                    share: element::<G>(&path, &format!("items[{j}].share"), &it.share)?,
+                    a: element::<G>(&path, &format!("items[{j}].a"), &it.a)?,
+                    b: element::<G>(&path, &format!("items[{j}].b"), &it.b)?,
                 })
             })
             .collect::<Result<Vec<_>>>()?;
@@ -432,14 +454,27 @@ pub fn respond_with(
     threads: usize,
     progress: bool,
 ) -> Result<(u32, Vec<u32>)> {
-    let prepared = Prepared::read(dir, threads, progress)?;
+    let kind = RecordKind::of_record(dir)?;
+    with_group!(kind.group, |G| respond_in::<G>(
+        dir, secret, passphrase, threads, progress
+    ))
+}
+
+fn respond_in<G: KnownGroup>(
+    dir: &Path,
+    secret: &GuardianSecret<'_>,
+    passphrase: &SecretString,
+    threads: usize,
+    progress: bool,
+) -> Result<(u32, Vec<u32>)> {
+    let prepared = Prepared::<G>::read(dir, threads, progress)?;
     respond_prepared(dir, &prepared, secret, passphrase, threads)
 }
 
 /// [`respond_with`] on a batch already read and checked.
-pub fn respond_prepared(
+pub fn respond_prepared<G: KnownGroup>(
     dir: &Path,
-    prepared: &Prepared,
+    prepared: &Prepared<G>,
     secret: &GuardianSecret<'_>,
     passphrase: &SecretString,
     threads: usize,
@@ -495,7 +530,10 @@ pub fn respond_prepared(
     if let Some(parent) = state_path.parent().filter(|p| !p.as_os_str().is_empty()) {
         std::fs::File::open(parent).and_then(|d| d.sync_all()).ok();
     }
-    let cs: Vec<<G as Group>::Scalar> = challenges.iter().map(|c| c.per_guardian[&i]).collect();
+    let cs: Vec<<G as Group>::Scalar> = challenges
+        .iter()
+        .map(|c| c.per_guardian[&i].clone())
+        .collect();
     let responses = guardian.respond(seed, &cs);
     let answered: Vec<u32> = commitments.keys().copied().collect();
     let file = ResponseFile {
@@ -513,7 +551,7 @@ pub fn respond_prepared(
 }
 
 /// A decryption error with the item named as the record names it.
-fn explain(e: CoreError, batch: &ElectionBatch<G>) -> RolesError {
+fn explain<G: KnownGroup>(e: CoreError, batch: &ElectionBatch<G>) -> RolesError {
     match e {
         CoreError::BadShare { guardian, item } => refused!(
             "guardian {guardian}'s decryption share of {} fails its proof (spec 2.0 eq. (74)/(75) \
@@ -532,7 +570,7 @@ fn explain(e: CoreError, batch: &ElectionBatch<G>) -> RolesError {
 }
 
 /// The combine step's outcome.
-pub struct Combined {
+pub struct Combined<G: KnownGroup> {
     /// The tally and challenged ballots, decrypted with proofs.
     pub result: ElectionResult<G>,
     /// The guardians whose shares were combined.
@@ -543,14 +581,41 @@ pub struct Combined {
     pub manifest: Manifest,
 }
 
+/// What [`combine`] did, as people read it.
+pub struct CombineReport {
+    /// The guardians whose shares were combined.
+    pub present: Vec<u32>,
+    /// The guardians absent.
+    pub absent: Vec<u32>,
+    /// The result, contest by contest ([`crate::result::result_table`]).
+    pub table: String,
+    /// How many challenged ballots were decrypted.
+    pub challenged: usize,
+}
+
 /// Checks every guardian's answers, combines them and writes `tally.json` and
 /// `challenged_ballots/`.
-pub fn combine(dir: &Path, threads: usize, progress: bool) -> Result<Combined> {
-    combine_prepared(dir, &Prepared::read(dir, threads, progress)?, threads)
+pub fn combine(dir: &Path, threads: usize, progress: bool) -> Result<CombineReport> {
+    let kind = RecordKind::of_record(dir)?;
+    with_group!(kind.group, |G| combine_in::<G>(dir, threads, progress))
+}
+
+fn combine_in<G: KnownGroup>(dir: &Path, threads: usize, progress: bool) -> Result<CombineReport> {
+    let out = combine_prepared(dir, &Prepared::<G>::read(dir, threads, progress)?, threads)?;
+    Ok(CombineReport {
+        table: crate::result::result_table(&out.manifest, &out.result.tally),
+        challenged: out.result.challenged.len(),
+        present: out.present,
+        absent: out.absent,
+    })
 }
 
 /// [`combine`] on a batch already read and checked.
-pub fn combine_prepared(dir: &Path, prepared: &Prepared, threads: usize) -> Result<Combined> {
+pub fn combine_prepared<G: KnownGroup>(
+    dir: &Path,
+    prepared: &Prepared<G>,
+    threads: usize,
+) -> Result<Combined<G>> {
     let (election, batch, digest) = (&prepared.election, &prepared.batch, &prepared.digest);
     let n = batch.targets().len();
     let (commitments, _) = read_commitments(&dir.join(ROUND_DIR), digest, n)?;
@@ -559,7 +624,7 @@ pub fn combine_prepared(dir: &Path, prepared: &Prepared, threads: usize) -> Resu
     combiner
         .present(&present)
         .map_err(|e| refused!("{e} (guardians {present:?} have committed)"))?;
-    let (responses, unfit) = read_responses(&dir.join(ROUND_DIR), digest, &present)?;
+    let (responses, unfit) = read_responses::<G>(&dir.join(ROUND_DIR), digest, &present)?;
     if let Some((i, why)) = unfit.iter().next() {
         bail!("guardian {i}'s response does not fit the round: {why}");
     }
@@ -588,7 +653,7 @@ pub fn combine_prepared(dir: &Path, prepared: &Prepared, threads: usize) -> Resu
     });
     let results = results.map_err(|e| explain(e, batch))?;
     let result = batch.assemble(results).map_err(|e| explain(e, batch))?;
-    write_result(dir, &result)?;
+    write_result(dir, &election.setup, &result)?;
     let absent = election
         .guardians
         .iter()
@@ -604,17 +669,17 @@ pub fn combine_prepared(dir: &Path, prepared: &Prepared, threads: usize) -> Resu
 }
 
 /// Responses by guardian.
-type Responses = BTreeMap<u32, Vec<<G as Group>::Scalar>>;
+type Responses<G> = BTreeMap<u32, Vec<<G as Group>::Scalar>>;
 
 /// Every response of the round for this batch, by guardian, and the guardians whose response
 /// file does not answer this round (another batch, other commitments than `present`'s, values
 /// that do not read), each with why.
-fn read_responses(
+fn read_responses<G: KnownGroup>(
     round: &Path,
     digest: &str,
     present: &[u32],
-) -> Result<(Responses, BTreeMap<u32, String>)> {
-    let mut responses = Responses::new();
+) -> Result<(Responses<G>, BTreeMap<u32, String>)> {
+    let mut responses = Responses::<G>::new();
     let mut unfit = BTreeMap::new();
     for path in round_files(round, "response-guardian-")? {
         // The server logs a response only under its author's index, which names the file.
@@ -661,7 +726,7 @@ fn read_responses(
 
 /// A guardian's response file with its first response changed (v + 1): a drill's wrong answer,
 /// which fails its proof like any other false response.
-pub fn drill_wrong_response(bytes: &[u8]) -> Result<Vec<u8>> {
+pub fn drill_wrong_response<G: KnownGroup>(bytes: &[u8]) -> Result<Vec<u8>> {
     let mut file: ResponseFile = serde_json::from_slice(bytes)?;
     let first = file
         .responses
@@ -680,9 +745,9 @@ pub fn failing_responses(dir: &Path, threads: usize) -> Result<BTreeMap<u32, Str
 }
 
 /// [`failing_responses`] on a batch already read and checked.
-pub fn failing_responses_prepared(
+pub fn failing_responses_prepared<G: KnownGroup>(
     dir: &Path,
-    prepared: &Prepared,
+    prepared: &Prepared<G>,
     threads: usize,
 ) -> Result<BTreeMap<u32, String>> {
     failing_in(
@@ -701,12 +766,21 @@ pub fn failing_responses_in(
     round: &Path,
     threads: usize,
 ) -> Result<BTreeMap<u32, String>> {
-    let p = Prepared::read(dir, threads, false)?;
+    let kind = RecordKind::of_record(dir)?;
+    with_group!(kind.group, |G| failing_of::<G>(dir, round, threads))
+}
+
+fn failing_of<G: KnownGroup>(
+    dir: &Path,
+    round: &Path,
+    threads: usize,
+) -> Result<BTreeMap<u32, String>> {
+    let p = Prepared::<G>::read(dir, threads, false)?;
     failing_in(&p.election, &p.batch, &p.digest, round, threads)
 }
 
-fn failing_in(
-    election: &Election,
+fn failing_in<G: KnownGroup>(
+    election: &Election<G>,
     batch: &ElectionBatch<G>,
     digest: &str,
     round: &Path,
@@ -714,7 +788,7 @@ fn failing_in(
 ) -> Result<BTreeMap<u32, String>> {
     let (commitments, _) = read_commitments(round, digest, batch.targets().len())?;
     let present: Vec<u32> = commitments.keys().copied().collect();
-    let (responses, unfit) = read_responses(round, digest, &present)?;
+    let (responses, unfit) = read_responses::<G>(round, digest, &present)?;
     let combiner = election.combiner();
     let (pool, _) = crate::progress::pool(threads)?;
     let failing = pool.install(|| -> Result<BTreeMap<u32, usize>> {
@@ -740,10 +814,14 @@ fn failing_in(
 }
 
 /// Writes `tally.json` and `challenged_ballots/dballot-<id>.json`.
-pub fn write_result(dir: &Path, result: &ElectionResult<G>) -> Result<()> {
+pub fn write_result<G: KnownGroup>(
+    dir: &Path,
+    setup: &ElectionSetup<G>,
+    result: &ElectionResult<G>,
+) -> Result<()> {
     write_atomically(
         &dir.join(record::TALLY),
-        &serde_json::to_vec_pretty(&DecryptedTallyJson::write(&result.tally))?,
+        &setup.record_bytes(&DecryptedTallyJson::write(&result.tally), true)?,
     )?;
     if !result.challenged.is_empty() {
         let d = dir.join(record::CHALLENGED);
@@ -751,7 +829,7 @@ pub fn write_result(dir: &Path, result: &ElectionResult<G>) -> Result<()> {
         for b in &result.challenged {
             write_atomically(
                 &d.join(format!("dballot-{}.json", b.id)),
-                &serde_json::to_vec_pretty(&DecryptedTallyJson::write(b))?,
+                &setup.record_bytes(&DecryptedTallyJson::write(b), true)?,
             )?;
         }
     }
@@ -759,7 +837,7 @@ pub fn write_result(dir: &Path, result: &ElectionResult<G>) -> Result<()> {
 }
 
 /// The key share of an in-process guardian (the demo).
-pub fn in_process(guardian: &Guardian<G>) -> Result<DecryptingGuardian<G>> {
+pub fn in_process<G: KnownGroup>(guardian: &Guardian<G>) -> Result<DecryptingGuardian<G>> {
     let share: SecretScalar<_> = guardian
         .key_share()
         .with_context(|| format!("guardian {} has no key share", guardian.index()))?;

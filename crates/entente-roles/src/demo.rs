@@ -14,12 +14,11 @@ use std::collections::BTreeMap;
 use crate::error::{Context, Result, bail, refused};
 use entente_core::decrypt::{DlogTable, ElectionBatch, decrypt_in_process};
 use entente_core::keys::Guardian;
-use entente_core::keys::{JointKey, KeyContext, Quorum, run_local};
-use entente_group::{Group, P4096};
+use entente_core::keys::{KeyContext, Quorum, run_local};
 use entente_record::ballot::{BallotState, PlaintextBallot, PlaintextContest, PlaintextSelection};
 use entente_record::election::ElectionSetup;
 use entente_record::manifest::Manifest;
-use entente_record::{HashValue, hash::fingerprint, params};
+use entente_record::{GroupKind, HashValue, KnownGroup, hash::fingerprint, params, with_group};
 use rand::rngs::StdRng;
 use rand::seq::SliceRandom;
 use rand::{Rng, SeedableRng, TryRngCore};
@@ -51,6 +50,20 @@ pub struct DemoOptions {
     pub seal_passphrase: Option<age::secrecy::SecretString>,
     /// The scrypt work factor (log2 N) for the sealed secrets; `None`: age's, about a second.
     pub scrypt_log_n: Option<u8>,
+    /// The election's group (its record in that group's layout).
+    pub group: GroupKind,
+}
+
+/// A guardian's public key as the demo reports it.
+pub struct GuardianSummary {
+    /// Its index.
+    pub index: u32,
+    /// Its coefficient commitments (k).
+    pub commitments: usize,
+    /// Its Schnorr proofs, each verified.
+    pub proofs: usize,
+    /// Its public key's fingerprint.
+    pub fingerprint: String,
 }
 
 /// The demo's tally and decryption.
@@ -83,8 +96,14 @@ pub struct DemoOutcome {
     pub h_m: HashValue,
     /// The election base hash.
     pub h_b: HashValue,
-    /// K and H_E.
-    pub joint: JointKey<P4096>,
+    /// The group.
+    pub group: GroupKind,
+    /// Each guardian's key.
+    pub guardian_keys: Vec<GuardianSummary>,
+    /// K's fingerprint.
+    pub key_fingerprint: String,
+    /// H_E.
+    pub h_e: HashValue,
     /// Wall time of the ceremony.
     pub ceremony_time: Duration,
     /// The encryption run, if ballots were asked for.
@@ -149,9 +168,13 @@ pub fn random_ballot(manifest: &Manifest, id: String, rng: &mut impl Rng) -> Pla
 
 /// Runs the demo with randomness from the operating system.
 pub fn run(opts: &DemoOptions) -> Result<DemoOutcome> {
+    with_group!(opts.group, |G| run_in::<G>(opts))
+}
+
+fn run_in<G: KnownGroup>(opts: &DemoOptions) -> Result<DemoOutcome> {
     let quorum =
         Quorum::new(opts.guardians, opts.quorum).context("invalid --guardians / --quorum")?;
-    let ctx = KeyContext::standard();
+    let ctx = KeyContext::of_group(G::KIND);
     let manifest_bytes = match &opts.manifest {
         None => DEMO_MANIFEST.as_bytes().to_vec(),
         Some(path) => {
@@ -167,7 +190,7 @@ pub fn run(opts: &DemoOptions) -> Result<DemoOutcome> {
     let start = Instant::now();
     let mut rng = rand::rngs::OsRng.unwrap_err();
     let (guardians, joint) =
-        run_local::<P4096, _>(ctx, quorum, &h_b, &mut rng).context("key ceremony failed")?;
+        run_local::<G, _>(ctx, quorum, &h_b, &mut rng).context("key ceremony failed")?;
     let ceremony_time = start.elapsed();
 
     let mut outcome = DemoOutcome {
@@ -176,7 +199,19 @@ pub fn run(opts: &DemoOptions) -> Result<DemoOutcome> {
         h_p: ctx.h_p,
         h_m,
         h_b,
-        joint,
+        group: G::KIND,
+        guardian_keys: joint
+            .guardians
+            .iter()
+            .map(|g| GuardianSummary {
+                index: g.index(),
+                commitments: g.commitments().len(),
+                proofs: g.record().proofs.len(),
+                fingerprint: fingerprint(&G::element_to_bytes(g.public_key())),
+            })
+            .collect(),
+        key_fingerprint: fingerprint(&G::element_to_bytes(&joint.key)),
+        h_e: joint.extended_base_hash,
         ceremony_time,
         encryption: None,
         opened: None,
@@ -204,8 +239,8 @@ pub fn run(opts: &DemoOptions) -> Result<DemoOutcome> {
             temp.path().to_path_buf()
         }
     };
-    let config = config_json(&manifest_bytes, quorum, DEVICE, "entente demo")?;
-    write_setup(&dir, &manifest_bytes, &outcome.joint, &config)?;
+    let config = config_json(&manifest_bytes, quorum, G::KIND, DEVICE, "entente demo")?;
+    write_setup(&dir, &manifest_bytes, &joint, &config)?;
     if let Some(passphrase) = &opts.seal_passphrase {
         let sealed = dir.join("private_data/guardians");
         std::fs::create_dir_all(&sealed)
@@ -222,7 +257,7 @@ pub fn run(opts: &DemoOptions) -> Result<DemoOutcome> {
         outcome.sealed = Some(sealed);
     }
     if opts.ballots > 0 {
-        let setup = ElectionSetup::<P4096>::read(&dir)?;
+        let setup = ElectionSetup::<G>::read(&dir)?;
         // The voters' choices are not secret in a demo; a generator seeded from the OS.
         let mut choices = StdRng::from_os_rng();
         let ballots: Vec<PlaintextBallot> = (1..=opts.ballots)
@@ -301,10 +336,10 @@ pub fn expected_counts(
 /// Checks and adds up the record's ballots, then decrypts the tally and every challenged ballot
 /// with all guardians but the last present (when the quorum allows), and checks the result
 /// against the plaintext ballots.
-fn tally_and_decrypt(
+fn tally_and_decrypt<G: KnownGroup>(
     dir: &Path,
-    setup: &ElectionSetup<P4096>,
-    guardians: &[Guardian<P4096>],
+    setup: &ElectionSetup<G>,
+    guardians: &[Guardian<G>],
     opts: &DemoOptions,
     expected: &BTreeMap<(String, String), u64>,
 ) -> Result<TallyOutcome> {
@@ -319,10 +354,10 @@ fn tally_and_decrypt(
     }
     crate::tally::write_encrypted_tally(dir, &agg.tally, TALLY_ID, setup)?;
 
-    let election = crate::record::Election::read(dir)?;
+    let election = crate::record::Election::<G>::read(dir)?;
     let k = election.quorum.quorum() as usize;
     // One guardian stays home when the quorum allows it: the others decrypt without it.
-    let present: Vec<&Guardian<P4096>> = if guardians.len() > k {
+    let present: Vec<&Guardian<G>> = if guardians.len() > k {
         guardians[..guardians.len() - 1].iter().collect()
     } else {
         guardians.iter().collect()
@@ -331,8 +366,12 @@ fn tally_and_decrypt(
         .iter()
         .map(|g| crate::decrypt::in_process(g))
         .collect::<Result<Vec<_>>>()?;
-    let batch = ElectionBatch::new(agg.tally.record(TALLY_ID, &setup.h_e), agg.challenged)
-        .map_err(|e| refused!("{e}"))?;
+    let batch = ElectionBatch::new(
+        agg.tally.record(TALLY_ID, &setup.h_e),
+        agg.challenged,
+        setup.kind.layout,
+    )
+    .map_err(|e| refused!("{e}"))?;
     let max_limit = setup
         .manifest
         .contests
@@ -376,7 +415,7 @@ fn tally_and_decrypt(
             }
         }
     }
-    crate::decrypt::write_result(dir, &result)?;
+    crate::decrypt::write_result(dir, setup, &result)?;
     let present_ids: Vec<u32> = present.iter().map(|g| g.index()).collect();
     Ok(TallyOutcome {
         counted: agg.tally.len(),
@@ -393,17 +432,25 @@ fn tally_and_decrypt(
     })
 }
 
+/// How the reports name a group.
+pub fn group_name(group: GroupKind) -> &'static str {
+    match group {
+        GroupKind::P4096 => "standard 4096-bit group",
+        GroupKind::P256 => "P-256 curve, egk-ec's JSON 2.1 record layout",
+    }
+}
+
 /// The text the command prints.
 pub fn report(o: &DemoOutcome) -> String {
     let n = o.quorum.guardians();
     let k = o.quorum.quorum();
     let mut s = String::new();
+    let group = group_name(o.group);
     s.push_str(&if o.election == "entente-demo-2026" {
-        "Entente demo: Riverside joint election (ElectionGuard 2.0, standard 4096-bit group)\n\n"
-            .to_owned()
+        format!("Entente demo: Riverside joint election (ElectionGuard 2.0, {group})\n\n")
     } else {
         format!(
-            "Entente demo: election {} (ElectionGuard 2.0, standard 4096-bit group)\n\n",
+            "Entente demo: election {} (ElectionGuard 2.0, {group})\n\n",
             o.election
         )
     });
@@ -417,13 +464,10 @@ pub fn report(o: &DemoOutcome) -> String {
             k - 1
         ));
     }
-    for g in &o.joint.guardians {
+    for g in &o.guardian_keys {
         s.push_str(&format!(
             "  guardian {}: {} commitments, {} Schnorr proofs verified; public key {}\n",
-            g.index(),
-            g.commitments().len(),
-            g.record().proofs.len(),
-            fingerprint(&P4096::element_to_bytes(g.public_key()))
+            g.index, g.commitments, g.proofs, g.fingerprint
         ));
     }
     s.push_str(&format!(
@@ -439,12 +483,9 @@ pub fn report(o: &DemoOutcome) -> String {
     s.push_str(&format!("H_B (election base hash)   {}\n", o.h_b));
     s.push_str(&format!(
         "K   (joint election key)   fingerprint {}\n",
-        fingerprint(&P4096::element_to_bytes(&o.joint.key))
+        o.key_fingerprint
     ));
-    s.push_str(&format!(
-        "H_E (extended base hash)   {}\n",
-        o.joint.extended_base_hash
-    ));
+    s.push_str(&format!("H_E (extended base hash)   {}\n", o.h_e));
     if let Some(e) = &o.encryption {
         let challenged = e
             .ballots

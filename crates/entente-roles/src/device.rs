@@ -19,17 +19,15 @@ use crate::protocol::Envelope;
 use crate::protocol::{Receipt, SETUP_FILES};
 use entente_board::note::{NoteSigner, NoteVerifier};
 use entente_core::ballot::check_plaintext;
-use entente_group::P4096;
 use entente_record::ballot::PlaintextBallot;
 use entente_record::ballot::chain::BallotChainJson;
 use entente_record::election::{ElectionSetup, read_json};
+use entente_record::{KnownGroup, with_group};
 
 use crate::board::{Key, Role};
 use crate::client::{check_receipt, reserve_nonces};
 use crate::encrypt::{Challenge, ballot_paths, check_inputs, encrypt_with_key, open_chain};
 use crate::files::write_atomically;
-
-type G = P4096;
 
 /// What `entente device` was asked to do.
 pub struct DeviceOptions {
@@ -124,7 +122,7 @@ fn fetch_setup(
     server: &str,
     state: &Path,
     deadline: Option<Instant>,
-) -> Result<ElectionSetup<G>> {
+) -> Result<()> {
     std::fs::create_dir_all(state).with_context(|| format!("cannot create {}", state.display()))?;
     for name in SETUP_FILES {
         let url = format!("{server}/election/{name}");
@@ -136,9 +134,6 @@ fn fetch_setup(
             .call()
             .map_err(|e| crate::net::failed(e, "GET", &url, LIMIT))?;
         let status = resp.status().as_u16();
-        if status == 404 && name == "constants.json" {
-            continue;
-        }
         let bytes = resp
             .body_mut()
             .with_config()
@@ -161,7 +156,7 @@ fn fetch_setup(
             Err(_) => write_atomically(&path, &bytes)?,
         }
     }
-    ElectionSetup::read(state).context("the election's setup from the server does not check")
+    Ok(())
 }
 
 /// Plaintext ballots from stdin: a JSON array of ballots, or one ballot per line.
@@ -199,8 +194,23 @@ pub fn run(key: Key, opts: &DeviceOptions) -> Result<Vec<Acknowledged>> {
     if let Some(d) = opts.deadline {
         client = client.with_deadline(d);
     }
+    fetch_setup(&agent, server, &opts.state, opts.deadline)?;
+    let kind = entente_record::RecordKind::of_record(&opts.state)
+        .context("the election's setup from the server does not check")?;
+    with_group!(kind.group, |G| run_in::<G>(key, opts, client, log, agent))
+}
+
+fn run_in<G: KnownGroup>(
+    key: Key,
+    opts: &DeviceOptions,
+    client: crate::client::Client,
+    log: NoteVerifier,
+    agent: ureq::Agent,
+) -> Result<Vec<Acknowledged>> {
+    let server = opts.server.trim_end_matches('/');
     let origin = client.origin()?;
-    let setup = fetch_setup(&agent, server, &opts.state, opts.deadline)?;
+    let setup = ElectionSetup::<G>::read(&opts.state)
+        .context("the election's setup from the server does not check")?;
     let device = key.name.clone();
     let mut ballots = Vec::new();
     if !opts.inputs.is_empty() {

@@ -1,33 +1,33 @@
 //! The election's setup as its administrator publishes it: the manifest (the demo's built in),
 //! the configuration, the constants and, after the key ceremony, the election initialized.
+//! Each file is written in the layout Entente writes for the election's group
+//! ([`RecordKind::written_for`]: egk's 2.0 for the 4096-bit group, egk-ec's 2.1 for P-256).
 
 use crate::error::{Context, Result};
 use entente_core::keys::{JointKey, Quorum};
-use entente_group::{Group, P4096};
 use entente_record::election::{ElectionConfigJson, ElectionInitializedJson};
-use entente_record::params;
+use entente_record::{GroupKind, KnownGroup, RecordKind, params};
 use std::path::Path;
 
 /// The demo election's manifest, hashed byte for byte into H_M (spec 2.0 §3.1.4).
 pub const DEMO_MANIFEST: &str = include_str!("../assets/demo-manifest.json");
 
-/// `constants.json`: the standard group, as the conformance records write it.
-pub fn constants_json() -> serde_json::Value {
-    entente_record::layout::constants_json(entente_record::RecordKind {
-        layout: entente_record::Layout::Json20,
-        group: entente_record::GroupKind::P4096,
-    })
+/// `constants.json` of an election in `group`, as the record of its kind writes it.
+pub fn constants_json(group: GroupKind) -> serde_json::Value {
+    entente_record::layout::constants_json(RecordKind::written_for(group))
 }
 
-/// `election_config.json` for a manifest and n, k: H_P, H_M, H_B (spec 2.0 §3.1), chained
-/// confirmation codes starting from B_aux,0 = `baux0`.
+/// `election_config.json` (in the 2.0 form the readers take; [`setup_file`] writes it in the
+/// election's layout) for a manifest, n, k and the group: H_P, H_M, H_B (spec 2.0 §3.1),
+/// chained confirmation codes starting from B_aux,0 = `baux0`.
 pub fn config_json(
     manifest: &[u8],
     quorum: Quorum,
+    group: GroupKind,
     baux0: &str,
     created_by: &str,
 ) -> Result<ElectionConfigJson> {
-    let h_p = params::standard_parameter_base_hash();
+    let h_p = params::parameter_base_hash_of(group);
     let h_m = params::manifest_hash(&h_p, manifest)?;
     let h_b = params::election_base_hash(&h_p, &h_m, quorum.guardians(), quorum.quorum());
     Ok(ElectionConfigJson {
@@ -43,13 +43,13 @@ pub fn config_json(
     })
 }
 
-/// `election_initialized.json` for a joint key; guardian i is named `name(i)`.
-pub fn initialized_json(
-    joint: &JointKey<P4096>,
+/// `election_initialized.json` (2.0 form) for a joint key; guardian i is named `name(i)`.
+pub fn initialized_json<G: KnownGroup>(
+    joint: &JointKey<G>,
     name: impl Fn(u32) -> String,
 ) -> ElectionInitializedJson {
     ElectionInitializedJson {
-        joint_public_key: P4096::element_to_hex(&joint.key),
+        joint_public_key: G::element_to_hex(&joint.key),
         extended_base_hash: joint.extended_base_hash.to_hex(),
         guardians: joint
             .guardians
@@ -60,11 +60,21 @@ pub fn initialized_json(
     }
 }
 
-/// The record files of the setup, in the conformance records' JSON.
-pub fn write_setup(
+/// A setup file (built in the 2.0 form) as the record of an election in `group` writes it,
+/// indented.
+pub fn setup_file<T: serde::Serialize>(value: &T, group: GroupKind) -> Result<Vec<u8>> {
+    Ok(entente_record::layout::write_in(
+        value,
+        RecordKind::written_for(group).layout,
+        true,
+    )?)
+}
+
+/// The record files of the setup, each in the layout of the election's group.
+pub fn write_setup<G: KnownGroup>(
     dir: &Path,
     manifest: &[u8],
-    joint: &JointKey<P4096>,
+    joint: &JointKey<G>,
     config: &ElectionConfigJson,
 ) -> Result<()> {
     let initialized = initialized_json(joint, |i| format!("guardian{i}"));
@@ -74,13 +84,13 @@ pub fn write_setup(
     };
     write(
         "constants.json",
-        serde_json::to_vec_pretty(&constants_json())?,
+        serde_json::to_vec_pretty(&constants_json(G::KIND))?,
     )?;
     write("manifest.json", manifest.to_vec())?;
-    write("election_config.json", serde_json::to_vec_pretty(config)?)?;
+    write("election_config.json", setup_file(config, G::KIND)?)?;
     write(
         "election_initialized.json",
-        serde_json::to_vec_pretty(&initialized)?,
+        setup_file(&initialized, G::KIND)?,
     )?;
     Ok(())
 }

@@ -14,20 +14,17 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use crate::error::{Context, Result, bail, refused};
 use entente_core::ballot::{BallotContext, Encryptor, ProofNonces, check_plaintext};
-use entente_group::P4096;
 use entente_record::ballot::chain::BallotChainJson;
 use entente_record::ballot::hashes;
 use entente_record::ballot::json::EncryptedBallotJson;
 use entente_record::ballot::{BallotState, EncryptedBallot, PlaintextBallot, PublicKey};
 use entente_record::election::{ElectionSetup, read_json};
-use entente_record::{HashValue, Revision};
+use entente_record::{HashValue, KnownGroup, Revision, with_group};
 use rand::TryRngCore;
 use rayon::prelude::*;
 use zeroize::Zeroizing;
 
 use crate::files::write_atomically;
-
-type G = P4096;
 
 /// Which ballots the voters challenged instead of casting.
 #[derive(Debug, Clone, Default)]
@@ -127,7 +124,7 @@ struct ChainState {
 }
 
 impl ChainState {
-    fn load(dir: &Path, device: &str, setup: &ElectionSetup<G>) -> Result<Self> {
+    fn load<G: KnownGroup>(dir: &Path, device: &str, setup: &ElectionSetup<G>) -> Result<Self> {
         let device_info = setup.config.baux0.clone();
         let chaining = setup.config.chain_confirmation_codes;
         let path = dir.join("ballot_chain.json");
@@ -175,7 +172,7 @@ impl ChainState {
                 if !(name.starts_with("eballot-") && name.ends_with(".json")) {
                     continue;
                 }
-                let b: EncryptedBallotJson = read_json(&p)?;
+                let b: EncryptedBallotJson = setup.read_record_file(&p)?;
                 if !ids.contains(&b.ballot_id) {
                     orphans.insert(
                         b.code_baux.to_uppercase(),
@@ -222,6 +219,16 @@ impl ChainState {
 
 /// Encrypts and writes the ballots; see the module docs.
 pub fn run(opts: &EncryptOptions) -> Result<EncryptReport> {
+    let kind = entente_record::RecordKind::of_record(&opts.record).with_context(|| {
+        format!(
+            "cannot use the election record in {}",
+            opts.record.display()
+        )
+    })?;
+    with_group!(kind.group, |G| run_in::<G>(opts))
+}
+
+fn run_in<G: KnownGroup>(opts: &EncryptOptions) -> Result<EncryptReport> {
     let setup = ElectionSetup::<G>::read(&opts.record).with_context(|| {
         format!(
             "cannot use the election record in {}",
@@ -248,7 +255,7 @@ pub fn run(opts: &EncryptOptions) -> Result<EncryptReport> {
 
 /// The ballots of a parallel run, each with its primary nonce (zeroized when dropped), the wall
 /// time and the number of threads.
-pub type ParallelRun = (
+pub type ParallelRun<G> = (
     Vec<(EncryptedBallot<G>, Zeroizing<[u8; 32]>)>,
     Duration,
     usize,
@@ -257,13 +264,13 @@ pub type ParallelRun = (
 /// Encrypts checked ballots on `threads` threads (0: all cores), with a progress bar if asked.
 /// Returns each ballot with its primary nonce (zeroized when dropped), without confirmation
 /// codes (those are chained afterwards, in order), and the wall time.
-pub fn encrypt_parallel(
+pub fn encrypt_parallel<G: KnownGroup>(
     encryptor: &Encryptor<'_, G>,
     ballots: &[PlaintextBallot],
     device: &str,
     threads: usize,
     progress: bool,
-) -> Result<ParallelRun> {
+) -> Result<ParallelRun<G>> {
     let (pool, threads) = crate::progress::pool(threads)?;
     let bar = crate::progress::bar(progress, ballots.len(), "encrypting ballots");
     let timestamp = SystemTime::now()
@@ -299,7 +306,7 @@ pub fn encrypt_parallel(
 
 /// Encrypts ballots already checked against the manifest as device `device` of the record in
 /// `record`, chains them after what the device has written, and writes them.
-pub fn encrypt_into_record(
+pub fn encrypt_into_record<G: KnownGroup>(
     setup: &ElectionSetup<G>,
     record: &Path,
     device: &str,
@@ -326,7 +333,11 @@ pub struct OpenChain {
 
 /// Opens the chain of `device` in the record (a new one if it has none); the device's id
 /// must be a plain name, since it names a directory.
-pub fn open_chain(setup: &ElectionSetup<G>, record: &Path, device: &str) -> Result<OpenChain> {
+pub fn open_chain<G: KnownGroup>(
+    setup: &ElectionSetup<G>,
+    record: &Path,
+    device: &str,
+) -> Result<OpenChain> {
     if device.is_empty() || device.contains(['/', '\\']) || device.starts_with('.') {
         bail!("--device {device:?}: a device id must be a plain name (it names a directory)");
     }
@@ -374,7 +385,7 @@ pub fn check_inputs(
 /// [`encrypt_into_record`] with K's fixed-base table built already (a device that encrypts
 /// its ballots a few at a time builds it once).
 #[allow(clippy::too_many_arguments)]
-pub fn encrypt_with_key(
+pub fn encrypt_with_key<G: KnownGroup>(
     setup: &ElectionSetup<G>,
     key: &PublicKey<G>,
     chain: &mut OpenChain,
@@ -391,6 +402,7 @@ pub fn encrypt_with_key(
         h_e: setup.h_e,
         key,
         manifest: &setup.manifest,
+        layout: setup.kind.layout,
     };
     let (encrypted, encrypt_time, threads) =
         encrypt_parallel(&encryptor, &ballots, device, threads, progress)?;
@@ -445,7 +457,7 @@ pub fn encrypt_with_key(
             let mut json = EncryptedBallotJson::write(ballot);
             json.primary_nonce = nonce.clone();
             let path = device_dir.join(format!("eballot-{}.json", ballot.ballot_id));
-            write_atomically(&path, &serde_json::to_vec_pretty(&json)?)
+            write_atomically(&path, &setup.record_bytes(&json, true)?)
         })
     })?;
     write_atomically(
@@ -462,6 +474,11 @@ pub fn encrypt_with_key(
 
 /// Closes a device's chain (spec 2.0 eq. (61)): no ballot can follow.
 pub fn close(record: &Path, device: &str) -> Result<HashValue> {
+    let kind = entente_record::RecordKind::of_record(record)?;
+    with_group!(kind.group, |G| close_in::<G>(record, device))
+}
+
+fn close_in<G: KnownGroup>(record: &Path, device: &str) -> Result<HashValue> {
     let setup = ElectionSetup::<G>::read(record)?;
     let dir = record.join("encrypted_ballots").join(device);
     if !dir.join("ballot_chain.json").exists() {

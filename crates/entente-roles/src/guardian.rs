@@ -32,16 +32,15 @@ use entente_core::keys::{
     Ceremony, Guardian, GuardianPublicKey, JointKey, KeyContext, Quorum, RevealedShare, SharesJson,
     store,
 };
-use entente_group::{Group, P4096, Scalar};
+use entente_group::Scalar;
 use entente_record::election::{
     ElectionConfigured, ElectionInitializedJson, GuardianJson, parse_json,
 };
+use entente_record::{HashValue, KnownGroup, with_group};
 
 use crate::board::{Key, Role};
 use crate::client::{Client, LOG_DIR, Mirrored, materialize};
 use crate::files::write_atomically;
-
-type G = P4096;
 
 /// What a guardian command needs.
 pub struct GuardianOptions {
@@ -92,13 +91,13 @@ impl GuardianOptions {
             .wait_for(&self.log_dir(), what, self.timeout, done)
     }
 
-    fn save(&self, guardian: &Guardian<G>) -> Result<()> {
+    fn save<G: KnownGroup>(&self, guardian: &Guardian<G>) -> Result<()> {
         let sealed = store::seal_with_work_factor(guardian, &self.passphrase, self.work_factor)
             .context("cannot seal the guardian's secret")?;
         write_atomically(&self.secret_path(), &sealed)
     }
 
-    fn load(&self) -> Result<Option<Guardian<G>>> {
+    fn load<G: KnownGroup>(&self) -> Result<Option<Guardian<G>>> {
         let path = self.secret_path();
         match std::fs::read(&path) {
             Ok(bytes) => Ok(Some(
@@ -125,9 +124,12 @@ fn created(view: &LogView, name: &str) -> Result<Option<Created>> {
         return Ok(None);
     };
     let body: ElectionBody = parse_json("election", &w.body)?;
-    let configured =
-        ElectionConfigured::from_bytes(body.manifest.as_bytes(), body.election_config.as_bytes())
-            .context("the election on the log does not check")?;
+    let configured = ElectionConfigured::from_bytes(
+        body.manifest.as_bytes(),
+        body.election_config.as_bytes(),
+        body.constants.as_bytes(),
+    )
+    .context("the election on the log does not check")?;
     let quorum = Quorum::new(
         configured.config.number_of_guardians,
         configured.config.quorum,
@@ -154,8 +156,8 @@ fn created(view: &LogView, name: &str) -> Result<Option<Created>> {
 
 /// Every guardian key on the log, each checked (Verification 2) and its index that of its
 /// author; a bad one is named.
-fn logged_keys(view: &LogView, quorum: Quorum) -> Result<Ceremony<G>> {
-    let mut ceremony = Ceremony::new(KeyContext::standard(), quorum);
+fn logged_keys<G: KnownGroup>(view: &LogView, c: &Created) -> Result<Ceremony<G>> {
+    let mut ceremony = Ceremony::new(KeyContext::of_group(G::KIND), c.quorum);
     for w in view.of(kind::GUARDIAN_KEY) {
         let json: GuardianJson = parse_json("guardian key", &w.body)?;
         let author = view.guardian_index(&w.author);
@@ -178,10 +180,14 @@ fn logged_keys(view: &LogView, quorum: Quorum) -> Result<Ceremony<G>> {
 /// `entente guardian join`: this guardian's polynomial (made once, sealed) and its published
 /// key. Returns its index.
 pub fn join(opts: &GuardianOptions) -> Result<u32> {
-    let signer = opts.signer()?;
     let name = opts.key.name.clone();
     let c = opts.wait("the election to be created", |m| created(&m.view, &name))?;
-    let guardian = match opts.load()? {
+    with_group!(c.configured.kind.group, |G| join_in::<G>(opts, &c))
+}
+
+fn join_in<G: KnownGroup>(opts: &GuardianOptions, c: &Created) -> Result<u32> {
+    let signer = opts.signer()?;
+    let guardian = match opts.load::<G>()? {
         Some(g) => {
             ensure!(
                 g.index() == c.index && g.quorum() == c.quorum,
@@ -204,8 +210,9 @@ pub fn join(opts: &GuardianOptions) -> Result<u32> {
         .of(kind::GUARDIAN_KEY)
         .any(|w| w.author == opts.key.name);
     if !mine {
-        let key = guardian.public_key(&KeyContext::standard(), &mut os_rng());
-        let verified = key.verify(&KeyContext::standard(), c.quorum)?;
+        let ctx = KeyContext::of_group(G::KIND);
+        let key = guardian.public_key(&ctx, &mut os_rng());
+        let verified = key.verify(&ctx, c.quorum)?;
         let json = verified.to_json(&opts.key.name);
         opts.client.post_step(
             &signer,
@@ -227,8 +234,8 @@ fn os_rng() -> impl rand::CryptoRng {
 pub struct CeremonyDone {
     /// Its index.
     pub index: u32,
-    /// K and H_E, as it computed them and found them published.
-    pub joint: JointKey<G>,
+    /// H_E, as it computed it and found it published.
+    pub extended_base_hash: HashValue,
 }
 
 /// How a key ceremony ended for one guardian.
@@ -242,22 +249,25 @@ pub enum CeremonyOutcome {
 /// `entente guardian ceremony`: the whole key ceremony for this guardian; stops at the first
 /// complaint by anyone.
 pub fn ceremony(opts: &GuardianOptions) -> Result<CeremonyOutcome> {
-    let i = join(opts)?;
+    let name = opts.key.name.clone();
+    let c = opts.wait("the election to be created", |m| created(&m.view, &name))?;
+    with_group!(c.configured.kind.group, |G| ceremony_in::<G>(opts, &c))
+}
+
+fn ceremony_in<G: KnownGroup>(opts: &GuardianOptions, c: &Created) -> Result<CeremonyOutcome> {
+    let i = join_in::<G>(opts, c)?;
     let signer = opts.signer()?;
     let name = opts.key.name.clone();
-    let c = opts
-        .client
-        .mirror(&opts.log_dir())
-        .and_then(|m| created(&m.view, &name))?
-        .context("the election vanished from the log")?;
     let n = c.quorum.guardians() as usize;
     // Every key, checked.
     let ceremony = opts.wait("every guardian's key", |m| {
-        let cer = logged_keys(&m.view, c.quorum)?;
+        let cer = logged_keys::<G>(&m.view, c)?;
         Ok((cer.keys().count() == n).then_some(cer))
     })?;
-    let ctx = KeyContext::standard();
-    let mut guardian = opts.load()?.context("the guardian's secret is missing")?;
+    let ctx = KeyContext::of_group(G::KIND);
+    let mut guardian = opts
+        .load::<G>()?
+        .context("the guardian's secret is missing")?;
     // My shares, encrypted to each other guardian's checked key.
     let m = opts.client.mirror(&opts.log_dir())?;
     if !m.view.of(kind::KEY_SHARES).any(|w| w.author == name) {
@@ -309,7 +319,9 @@ pub fn ceremony(opts: &GuardianOptions) -> Result<CeremonyOutcome> {
     // publishes the disputed share with its nonce, which the server logs only if it redoes the
     // published encryption and eq. (21), so the complaint is dismissed and its accuser takes
     // the share. An accused who cannot is left out by the administrator's `ceremony-stop`.
-    let mut guardian = opts.load()?.context("the guardian's secret is missing")?;
+    let mut guardian = opts
+        .load::<G>()?
+        .context("the guardian's secret is missing")?;
     loop {
         let m = opts.client.mirror(&opts.log_dir())?;
         if let Some(w) = m.view.of(kind::CEREMONY_STOP).next() {
@@ -416,7 +428,15 @@ pub fn ceremony(opts: &GuardianOptions) -> Result<CeremonyOutcome> {
         m.view
             .of(kind::ELECTION_INITIALIZED)
             .next()
-            .map(|w| parse_json("election_initialized.json", &w.body).map_err(Into::into))
+            .map(|w| {
+                entente_record::layout::parse_in(
+                    "election_initialized.json",
+                    &w.body,
+                    c.configured.kind.layout,
+                    &|_| None,
+                )
+                .map_err(Into::into)
+            })
             .transpose()
     })?;
     ensure!(
@@ -431,12 +451,12 @@ pub fn ceremony(opts: &GuardianOptions) -> Result<CeremonyOutcome> {
     );
     Ok(CeremonyOutcome::Done(Box::new(CeremonyDone {
         index: i,
-        joint,
+        extended_base_hash: joint.extended_base_hash,
     })))
 }
 
 /// Decrypts and checks one share; the error is the complaint's reason.
-fn check_share(
+fn check_share<G: KnownGroup>(
     ceremony: &Ceremony<G>,
     guardian: &mut Guardian<G>,
     ctx: &KeyContext,
@@ -557,6 +577,12 @@ pub enum Drill {
 /// answered wrongly or not at all; the others then begin the next. A guardian left out stops,
 /// saying why and where the log says so.
 pub fn decrypt(opts: &GuardianOptions, drill: Option<Drill>) -> Result<DecryptDone> {
+    let name = opts.key.name.clone();
+    let c = opts.wait("the election to be created", |m| created(&m.view, &name))?;
+    with_group!(c.configured.kind.group, |G| decrypt_in::<G>(opts, drill))
+}
+
+fn decrypt_in<G: KnownGroup>(opts: &GuardianOptions, drill: Option<Drill>) -> Result<DecryptDone> {
     let signer = opts.signer()?;
     let name = opts.key.name.clone();
     let record = opts.record_dir();
@@ -575,7 +601,7 @@ pub fn decrypt(opts: &GuardianOptions, drill: Option<Drill>) -> Result<DecryptDo
     let mut index = None;
     let mut answered: Option<Vec<u32>> = None;
     // The ballots and the tally, read and checked once: the log cannot change them later.
-    let mut prepared: Option<crate::decrypt::Prepared> = None;
+    let mut prepared: Option<crate::decrypt::Prepared<G>> = None;
     loop {
         let m = opts.client.mirror(&opts.log_dir())?;
         let round = round_of(&m.view)?;
@@ -676,7 +702,7 @@ pub fn decrypt(opts: &GuardianOptions, drill: Option<Drill>) -> Result<DecryptDo
                 let mut bytes = round_file(&record, &format!("response-guardian-{i}.json"))?;
                 if drill == Some(Drill::WrongResponse) {
                     tracing::warn!(guardian = i, "drill: this guardian answers wrongly");
-                    bytes = crate::decrypt::drill_wrong_response(&bytes)?;
+                    bytes = crate::decrypt::drill_wrong_response::<G>(&bytes)?;
                 }
                 opts.client
                     .post_step(&signer, &opts.state, kind::DECRYPTION_RESPONSE, &bytes)?;
@@ -693,12 +719,20 @@ pub fn decrypt(opts: &GuardianOptions, drill: Option<Drill>) -> Result<DecryptDo
 /// The decryption's batch from the guardian's copy of the log, each ballot read once and, if
 /// the guardian checks the ballots itself, checked in full; refused unless the tally is the
 /// product of the logged cast ballots.
-fn prepare(opts: &GuardianOptions, record: &Path) -> Result<crate::decrypt::Prepared> {
-    let election = crate::record::Election::read(record)?;
+fn prepare<G: KnownGroup>(
+    opts: &GuardianOptions,
+    record: &Path,
+) -> Result<crate::decrypt::Prepared<G>> {
+    let election = crate::record::Election::<G>::read(record)?;
     let files = crate::record::ballot_files(record)?;
-    let check = opts.check_ballots.then_some(&election.setup);
-    let logged = crate::record::Logged::read(&files, check, opts.threads, false)
-        .context("a logged ballot does not check: this guardian refuses to decrypt")?;
+    let logged = crate::record::Logged::read(
+        &files,
+        &election.setup,
+        opts.check_ballots,
+        opts.threads,
+        false,
+    )
+    .context("a logged ballot does not check: this guardian refuses to decrypt")?;
     crate::decrypt::Prepared::from_logged(record, election, &logged)
 }
 

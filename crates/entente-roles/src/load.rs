@@ -129,8 +129,13 @@ pub fn run(opts: &LoadOptions) -> Result<LoadReport> {
     let manifest = Manifest::from_json(manifest_bytes)?;
     let quorum = Quorum::new(3, 2)?;
     let record = w.join("election");
-    let config =
-        crate::election::config_json(manifest_bytes, quorum, "load", "entente bench --load")?;
+    let config = crate::election::config_json(
+        manifest_bytes,
+        quorum,
+        entente_record::GroupKind::P4096,
+        "load",
+        "entente bench --load",
+    )?;
     let h_b = entente_record::HashValue::from_hex(&config.election_base_hash)?;
     let (_, joint) = run_local::<P4096, _>(
         KeyContext::standard(),

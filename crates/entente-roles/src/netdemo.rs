@@ -18,7 +18,6 @@ use crate::error::{Context, Result, bail, ensure};
 use crate::protocol::RolesFile;
 use age::secrecy::SecretString;
 use entente_core::keys::Quorum;
-use entente_group::P4096;
 use entente_record::ballot::PlaintextBallot;
 use entente_record::ballot::json::EncryptedBallotJson;
 use entente_record::election::{ElectionInitializedJson, read_json};
@@ -76,6 +75,8 @@ pub struct NetDemoOptions {
     /// A drill: guardian 1 answers the decryption wrongly and guardian 2 never answers; the
     /// others finish without them, and both are named on the log and by the verifier.
     pub drill: bool,
+    /// The election's group (its record in that group's layout).
+    pub group: entente_record::GroupKind,
 }
 
 /// One phase and how long it took.
@@ -139,6 +140,10 @@ pub struct NetDemoOutcome {
     pub record: Option<PathBuf>,
     /// H_E.
     pub h_e: String,
+    /// The election's group.
+    pub group: entente_record::GroupKind,
+    /// The record's size in bytes (its files and its log), if it was written.
+    pub record_bytes: u64,
     /// The board still running, with --serve.
     pub served: Option<Served>,
 }
@@ -416,6 +421,12 @@ pub fn run(opts: &NetDemoOptions) -> Result<NetDemoOutcome> {
         opts.quorum.to_string(),
         "--baux0".into(),
         device_name.into(),
+        "--group".into(),
+        match opts.group {
+            entente_record::GroupKind::P4096 => "p4096",
+            entente_record::GroupKind::P256 => "p256",
+        }
+        .into(),
         "--manifest".into(),
         manifest_file.to_string_lossy().into_owned(),
     ]);
@@ -548,14 +559,31 @@ pub fn run(opts: &NetDemoOptions) -> Result<NetDemoOutcome> {
     }
     phases.start("verify");
 
-    let initialized: ElectionInitializedJson =
-        read_json(&record.join("election_initialized.json"))?;
+    let kind = entente_record::RecordKind::of_record(&record)?;
+    ensure!(
+        kind == entente_record::RecordKind::written_for(opts.group),
+        "the exported record is of another kind ({kind:?}) than the election's"
+    );
+    let read = |name: &str| -> Result<Vec<u8>> {
+        Ok(entente_record::election::read_file(&record.join(name))?)
+    };
+    let initialized: ElectionInitializedJson = entente_record::layout::parse_for(
+        "election_initialized.json",
+        &read("election_initialized.json")?,
+        kind.layout,
+        &manifest,
+    )?;
     let h_e = initialized.extended_base_hash;
     // The tally must be what the plaintext ballots say.
-    let tally: DecryptedTallyJson = read_json(&record.join(crate::record::TALLY))?;
-    let tally = tally.read::<P4096>()?;
-    check_counts(&tally, &expected)?;
-    let table = crate::result::result_table(&manifest, &tally);
+    let tally: DecryptedTallyJson = entente_record::layout::parse_for(
+        crate::record::TALLY,
+        &read(crate::record::TALLY)?,
+        kind.layout,
+        &manifest,
+    )?;
+    let table = entente_record::with_group!(kind.group, |G| check_counts::<G>(
+        &tally, &manifest, &expected
+    ))?;
 
     let report = crate::verify::run(&record, opts.threads, opts.progress)
         .context("the verifier cannot read the exported record")?;
@@ -582,6 +610,8 @@ pub fn run(opts: &NetDemoOptions) -> Result<NetDemoOutcome> {
         verification: format!("{}{}", report.text(), log.text()),
         record: opts.dir.clone(),
         h_e,
+        group: opts.group,
+        record_bytes: dir_bytes(&record),
         served: if opts.serve {
             Some(Served {
                 url: stage.server.clone(),
@@ -589,7 +619,13 @@ pub fn run(opts: &NetDemoOptions) -> Result<NetDemoOutcome> {
                     .chain(witnesses.iter().cloned())
                     .map(|k| crate::board::fingerprint(&k))
                     .collect(),
-                examples: example_codes(&record, device_name, &ballots, &challenged)?,
+                examples: example_codes(
+                    &record,
+                    (kind.layout, &manifest),
+                    device_name,
+                    &ballots,
+                    &challenged,
+                )?,
                 ca: ca.cert_file(),
                 spki_sha256: std::iter::once(server_spki).chain(spkis).collect(),
                 party_pages,
@@ -605,6 +641,7 @@ pub fn run(opts: &NetDemoOptions) -> Result<NetDemoOutcome> {
 /// A cast ballot's and a challenged ballot's confirmation codes, to try the voter's page with.
 fn example_codes(
     record: &std::path::Path,
+    (layout, manifest): (entente_record::Layout, &Manifest),
     device: &str,
     ballots: &[PlaintextBallot],
     challenged: &BTreeSet<String>,
@@ -618,11 +655,31 @@ fn example_codes(
                 .join("encrypted_ballots")
                 .join(device)
                 .join(format!("eballot-{}.json", b.ballot_id));
-            let json: EncryptedBallotJson = read_json(&file)?;
+            let json: EncryptedBallotJson = entente_record::layout::parse_for(
+                &file.display().to_string(),
+                &entente_record::election::read_file(&file)?,
+                layout,
+                manifest,
+            )?;
             out.push((what, json.confirmation_code.to_ascii_lowercase()));
         }
     }
     Ok(out)
+}
+
+/// The bytes of every file under `dir` (0 if it cannot be read).
+fn dir_bytes(dir: &std::path::Path) -> u64 {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return 0;
+    };
+    entries
+        .flatten()
+        .map(|e| match e.file_type() {
+            Ok(t) if t.is_dir() => dir_bytes(&e.path()),
+            Ok(t) if t.is_file() => e.metadata().map_or(0, |m| m.len()),
+            _ => 0,
+        })
+        .sum()
 }
 
 fn board_size(client: &Client) -> Result<u64> {
@@ -632,10 +689,14 @@ fn board_size(client: &Client) -> Result<u64> {
     Ok(v["size"].as_u64().unwrap_or(0))
 }
 
-fn check_counts(
-    tally: &entente_record::tally::DecryptedTally<P4096>,
+/// Checks the decrypted tally (as read, in the election's group `G`) against the counts of the
+/// plaintext ballots; returns its result table.
+fn check_counts<G: entente_group::Group>(
+    tally: &DecryptedTallyJson,
+    manifest: &Manifest,
     expected: &BTreeMap<(String, String), u64>,
-) -> Result<()> {
+) -> Result<String> {
+    let tally = tally.read::<G>()?;
     for c in &tally.contests {
         for s in &c.selections {
             let want = expected
@@ -651,7 +712,7 @@ fn check_counts(
             );
         }
     }
-    Ok(())
+    Ok(crate::result::result_table(manifest, &tally))
 }
 
 /// The text the command prints.
@@ -663,7 +724,10 @@ pub fn report(o: &NetDemoOutcome) -> String {
     } else {
         format!("Entente demo: election {}", o.election)
     };
-    s.push_str(", every role in its own process over TLS on loopback\n\n");
+    s.push_str(&format!(
+        " (ElectionGuard 2.0, {}), every role in its own process over TLS on loopback\n\n",
+        crate::demo::group_name(o.group)
+    ));
     s.push_str(&format!(
         "{n} guardians, any {k} of them can decrypt, no {} of them can read a vote:\n",
         k.saturating_sub(1)
@@ -705,7 +769,8 @@ pub fn report(o: &NetDemoOutcome) -> String {
     s.push_str(&o.verification);
     if let Some(dir) = &o.record {
         s.push_str(&format!(
-            "\nElection record and its log written to {}\n",
+            "\nElection record and its log ({:.2} MB) written to {}\n",
+            o.record_bytes as f64 / 1e6,
             dir.display()
         ));
     }

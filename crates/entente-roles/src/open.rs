@@ -6,19 +6,22 @@ use std::path::Path;
 
 use crate::error::{Context, Result, bail, refused};
 use entente_core::ballot::{OpenedBallot, decrypt_with_nonce};
-use entente_group::P4096;
-use entente_record::Revision;
 use entente_record::ballot::json::EncryptedBallotJson;
 use entente_record::ballot::{BallotState, ContestStatus, EncryptedBallot};
-use entente_record::election::{ElectionSetup, read_json};
-
-type G = P4096;
+use entente_record::election::ElectionSetup;
+use entente_record::{KnownGroup, RecordKind, Revision, with_group};
 
 /// Checks and opens a challenged ballot file; returns the text to show.
 pub fn run(ballot_file: &Path, record: &Path) -> Result<String> {
+    let kind = RecordKind::of_record(record)
+        .with_context(|| format!("cannot use the election record in {}", record.display()))?;
+    with_group!(kind.group, |G| run_in::<G>(ballot_file, record))
+}
+
+fn run_in<G: KnownGroup>(ballot_file: &Path, record: &Path) -> Result<String> {
     let setup = ElectionSetup::<G>::read(record)
         .with_context(|| format!("cannot use the election record in {}", record.display()))?;
-    let json: EncryptedBallotJson = read_json(ballot_file)?;
+    let json: EncryptedBallotJson = setup.read_record_file(ballot_file)?;
     let ballot: EncryptedBallot<G> = json
         .read()
         .map_err(|e| refused!("{}: {e}", ballot_file.display()))?;
@@ -42,11 +45,18 @@ pub fn run(ballot_file: &Path, record: &Path) -> Result<String> {
     }
     let key = setup.public_key();
     ballot.verify_proofs_and_codes(Revision::V2_0_0, &setup.h_e, &key)?;
-    let opened = decrypt_with_nonce(Revision::V2_0_0, &setup.h_e, &key, &ballot, &primary)?;
+    let opened = decrypt_with_nonce(
+        Revision::V2_0_0,
+        setup.kind.layout,
+        &setup.h_e,
+        &key,
+        &ballot,
+        &primary,
+    )?;
     Ok(describe(&setup, &ballot, &opened))
 }
 
-fn describe(
+fn describe<G: KnownGroup>(
     setup: &ElectionSetup<G>,
     ballot: &EncryptedBallot<G>,
     opened: &OpenedBallot,

@@ -9,15 +9,13 @@ use crate::error::{Context, Result, refused};
 use entente_core::decrypt::{Combiner, share_public_key};
 use entente_core::keys::{GuardianPublicKey, KeyContext, Quorum, VerifiedGuardianKey};
 use entente_core::tally::verify_ballot;
-use entente_group::P4096;
+use entente_record::KnownGroup;
 use entente_record::ballot::json::{EncryptedBallotJson, read_batch};
 use entente_record::ballot::{BallotCiphertexts, BallotState, EncryptedBallot, PublicKey};
-use entente_record::election::{ElectionSetup, read_json};
+use entente_record::election::ElectionSetup;
 use entente_record::tally::{EncryptedTallyJson, EncryptedTallyRecord};
 use rand::TryRngCore;
 use rayon::prelude::*;
-
-type G = P4096;
 
 /// The file names of the record's tally (egk's layout).
 pub const ENCRYPTED_TALLY: &str = "encrypted_tally.json";
@@ -27,7 +25,7 @@ pub const TALLY: &str = "tally.json";
 pub const CHALLENGED: &str = "challenged_ballots";
 
 /// The setup of a record, its joint key with its table, and the guardians' checked keys.
-pub struct Election {
+pub struct Election<G: KnownGroup> {
     /// Manifest, config, H_E, K.
     pub setup: ElectionSetup<G>,
     /// K with its fixed-base table.
@@ -38,14 +36,14 @@ pub struct Election {
     pub quorum: Quorum,
 }
 
-impl Election {
-    /// Reads and checks the setup of the record in `dir`.
+impl<G: KnownGroup> Election<G> {
+    /// Reads and checks the setup of the record in `dir`, which must be in the group `G`.
     pub fn read(dir: &Path) -> Result<Self> {
         let setup = ElectionSetup::<G>::read(dir)
             .with_context(|| format!("cannot read the election setup in {}", dir.display()))?;
         let quorum = Quorum::new(setup.config.number_of_guardians, setup.config.quorum)
             .context("election_config.json: number_of_guardians / quorum")?;
-        let ctx = KeyContext::standard();
+        let ctx = KeyContext::of_group(setup.kind.group);
         let guardians = setup
             .initialized
             .guardians
@@ -129,7 +127,7 @@ pub fn ballot_files(dir: &Path) -> Result<Vec<PathBuf>> {
 /// the files: every ballot's ciphertexts (read for range only, `UncheckedBallot`: they are
 /// only ever multiplied into a product compared with a checked tally), and the challenged
 /// ballots whole, with every element's subgroup membership proven, since each is decrypted.
-pub struct Logged {
+pub struct Logged<G: KnownGroup> {
     /// Every ballot's id, state and ciphertexts, in file order.
     pub ballots: Vec<BallotCiphertexts<G>>,
     /// The challenged ballots, membership checked.
@@ -138,22 +136,24 @@ pub struct Logged {
 
 /// A challenged ballot as [`Logged::read`] met it: checked already, or to read with its
 /// membership.
-enum Challenged {
+enum Challenged<G: KnownGroup> {
     Checked(Box<EncryptedBallot<G>>),
     Json(Box<EncryptedBallotJson>),
 }
 
-impl Logged {
-    /// Reads `files` on the pool's threads; the first file that does not read is the error,
-    /// naming it and the JSON path. With `check`, every ballot is also checked in full for that
-    /// election (`verify_ballot`: structure, proofs, membership, codes), and the first that
-    /// fails is the error.
+impl<G: KnownGroup> Logged<G> {
+    /// Reads `files` of the election `setup` (in its layout) on the pool's threads; the first
+    /// file that does not read is the error, naming it and the JSON path. With `check`, every
+    /// ballot is also checked in full for that election (`verify_ballot`: structure, proofs,
+    /// membership, codes), and the first that fails is the error.
     pub fn read(
         files: &[PathBuf],
-        check: Option<&ElectionSetup<G>>,
+        setup: &ElectionSetup<G>,
+        check: bool,
         threads: usize,
         progress: bool,
     ) -> Result<Self> {
+        let check = check.then_some(setup);
         let (pool, _) = crate::progress::pool(threads)?;
         let what = if check.is_some() {
             "checking ballots"
@@ -162,14 +162,14 @@ impl Logged {
         };
         let bar = crate::progress::bar(progress, files.len(), what);
         let key = check.map(ElectionSetup::public_key);
-        type One = (BallotCiphertexts<G>, Option<Challenged>);
-        let read: Vec<One> = pool
+        let read: Vec<(BallotCiphertexts<G>, Option<Challenged<G>>)> = pool
             .install(|| {
                 files
                     .par_iter()
                     .map(|f| {
-                        let json =
-                            read_json::<EncryptedBallotJson>(f).map_err(|e| e.to_string())?;
+                        let json = setup
+                            .read_record_file::<EncryptedBallotJson>(f)
+                            .map_err(|e| e.to_string())?;
                         let b = json
                             .read_unchecked::<G>()
                             .map_err(|e| format!("{}: {e}", f.display()))?;
@@ -220,8 +220,11 @@ impl Logged {
     }
 }
 
-/// `encrypted_tally.json`.
-pub fn read_encrypted_tally(dir: &Path) -> Result<EncryptedTallyRecord<G>> {
+/// `encrypted_tally.json` of the election `setup` in `dir`.
+pub fn read_encrypted_tally<G: KnownGroup>(
+    dir: &Path,
+    setup: &ElectionSetup<G>,
+) -> Result<EncryptedTallyRecord<G>> {
     let path = dir.join(ENCRYPTED_TALLY);
     if !path.exists() {
         return Err(refused!(
@@ -230,6 +233,6 @@ pub fn read_encrypted_tally(dir: &Path) -> Result<EncryptedTallyRecord<G>> {
             dir.display()
         ));
     }
-    let json: EncryptedTallyJson = read_json(&path)?;
+    let json: EncryptedTallyJson = setup.read_record_file(&path)?;
     json.read().map_err(|e| refused!("{}: {e}", path.display()))
 }

@@ -1,11 +1,9 @@
 //! The decrypted result as people read it: each contest's options with their counts, as rows
 //! and as a table.
 
-use entente_group::P4096;
+use entente_group::Group;
 use entente_record::manifest::Manifest;
 use entente_record::tally::DecryptedTally;
-
-type G = P4096;
 
 /// One contest's result, named as the manifest names it.
 pub struct ContestResult {
@@ -31,7 +29,7 @@ impl ContestResult {
 }
 
 /// The decrypted tally, contest by contest, with the manifest's names.
-pub fn result_rows(manifest: &Manifest, tally: &DecryptedTally<G>) -> Vec<ContestResult> {
+pub fn result_rows<G: Group>(manifest: &Manifest, tally: &DecryptedTally<G>) -> Vec<ContestResult> {
     tally
         .contests
         .iter()
@@ -57,7 +55,7 @@ pub fn result_rows(manifest: &Manifest, tally: &DecryptedTally<G>) -> Vec<Contes
 }
 
 /// The result as a text table with bars.
-pub fn result_table(manifest: &Manifest, tally: &DecryptedTally<G>) -> String {
+pub fn result_table<G: Group>(manifest: &Manifest, tally: &DecryptedTally<G>) -> String {
     let mut s = String::new();
     for c in result_rows(manifest, tally) {
         s.push_str(&format!("{}\n", c.title));

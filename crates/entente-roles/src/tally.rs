@@ -11,17 +11,15 @@ use std::time::{Duration, Instant};
 
 use crate::error::{Result, bail};
 use entente_core::tally::{EncryptedTally, VerifiedBallot, verify_ballot};
-use entente_group::P4096;
 use entente_record::ballot::json::EncryptedBallotJson;
 use entente_record::ballot::{BallotState, EncryptedBallot};
-use entente_record::election::{ElectionSetup, read_json};
+use entente_record::election::ElectionSetup;
 use entente_record::tally::EncryptedTallyJson;
+use entente_record::{KnownGroup, RecordKind, with_group};
 use rand::TryRngCore;
 use rayon::prelude::*;
 
 use crate::record;
-
-type G = P4096;
 
 /// A ballot that was not counted, and why.
 #[derive(Debug, Clone)]
@@ -33,7 +31,7 @@ pub struct Refused {
 }
 
 /// The outcome of checking and adding up the ballots.
-pub struct Aggregate {
+pub struct Aggregate<G: KnownGroup> {
     /// The encrypted tally of the cast ballots that passed.
     pub tally: EncryptedTally<G>,
     /// The challenged ballots that passed (decrypted later, never counted).
@@ -46,28 +44,29 @@ pub struct Aggregate {
     pub threads: usize,
 }
 
-enum Checked {
+enum Checked<G: KnownGroup> {
     Ok(Box<VerifiedBallot<G>>),
     Refused(Refused),
 }
 
 /// Checks `files` on `threads` workers (0: all cores) and adds up the cast ballots.
-pub fn aggregate(
+pub fn aggregate<G: KnownGroup>(
     setup: &ElectionSetup<G>,
     files: &[PathBuf],
     threads: usize,
     progress: bool,
-) -> Result<Aggregate> {
+) -> Result<Aggregate<G>> {
     let key = setup.public_key();
     let (pool, threads) = crate::progress::pool(threads)?;
     let bar = crate::progress::bar(progress, files.len(), "checking ballots");
     let start = Instant::now();
     // Each ballot read for range, its elements' membership proven by its proofs' chains.
-    let checked: Vec<Checked> = pool.install(|| {
+    let checked: Vec<Checked<G>> = pool.install(|| {
         files
             .par_iter()
             .map(|f| {
-                let out = match read_json::<EncryptedBallotJson>(f)
+                let out = match setup
+                    .read_record_file::<EncryptedBallotJson>(f)
                     .map_err(|e| e.to_string())
                     .and_then(|j| {
                         j.read_unchecked::<G>()
@@ -149,8 +148,27 @@ pub struct TallyOptions {
     pub progress: bool,
 }
 
+/// What [`run`] did.
+pub struct TallyReport {
+    /// The ballots counted.
+    pub counted: usize,
+    /// The challenged ballots that passed (decrypted later, never counted).
+    pub challenged: usize,
+    /// The ballots refused.
+    pub refused: Vec<Refused>,
+    /// Wall time of the checks.
+    pub time: Duration,
+    /// Worker threads.
+    pub threads: usize,
+}
+
 /// Checks and adds up the record's ballots and writes `encrypted_tally.json`.
-pub fn run(opts: &TallyOptions) -> Result<Aggregate> {
+pub fn run(opts: &TallyOptions) -> Result<TallyReport> {
+    let kind = RecordKind::of_record(&opts.record)?;
+    with_group!(kind.group, |G| run_in::<G>(opts))
+}
+
+fn run_in<G: KnownGroup>(opts: &TallyOptions) -> Result<TallyReport> {
     let dir = &opts.record;
     let setup = ElectionSetup::<G>::read(dir)?;
     if dir.join(record::TALLY).exists() {
@@ -170,11 +188,17 @@ pub fn run(opts: &TallyOptions) -> Result<Aggregate> {
     }
     let agg = aggregate(&setup, &files, opts.threads, opts.progress)?;
     write_encrypted_tally(dir, &agg.tally, &opts.tally_id, &setup)?;
-    Ok(agg)
+    Ok(TallyReport {
+        counted: agg.tally.len(),
+        challenged: agg.challenged.len(),
+        refused: agg.refused,
+        time: agg.time,
+        threads: agg.threads,
+    })
 }
 
 /// Writes the record's `encrypted_tally.json`.
-pub fn write_encrypted_tally(
+pub fn write_encrypted_tally<G: KnownGroup>(
     dir: &Path,
     tally: &EncryptedTally<G>,
     tally_id: &str,
@@ -183,6 +207,6 @@ pub fn write_encrypted_tally(
     let json = EncryptedTallyJson::write(&tally.record(tally_id, &setup.h_e));
     crate::files::write_atomically(
         &dir.join(record::ENCRYPTED_TALLY),
-        &serde_json::to_vec_pretty(&json)?,
+        &setup.record_bytes(&json, true)?,
     )
 }

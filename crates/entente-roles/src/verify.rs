@@ -37,13 +37,27 @@ pub fn write_json(report: &Report, path: &Path) -> Result<()> {
 
 /// The record's decrypted result with the manifest's names, if it has one that reads.
 pub fn result_of(dir: &Path) -> Option<Vec<crate::result::ContestResult>> {
+    let kind = entente_record::RecordKind::of_record(dir).ok()?;
+    entente_record::with_group!(kind.group, |G| result_in::<G>(dir, kind.layout))
+}
+
+fn result_in<G: entente_group::Group>(
+    dir: &Path,
+    layout: entente_record::Layout,
+) -> Option<Vec<crate::result::ContestResult>> {
     let manifest = entente_record::manifest::Manifest::from_json(
         &std::fs::read(dir.join("manifest.json")).ok()?,
     )
     .ok()?;
-    let tally: entente_record::tally::DecryptedTallyJson =
-        entente_record::election::read_json(&dir.join(crate::record::TALLY)).ok()?;
-    let tally = tally.read::<entente_group::P4096>().ok()?;
+    let path = dir.join(crate::record::TALLY);
+    let tally: entente_record::tally::DecryptedTallyJson = entente_record::layout::parse_for(
+        &path.display().to_string(),
+        &entente_record::election::read_file(&path).ok()?,
+        layout,
+        &manifest,
+    )
+    .ok()?;
+    let tally = tally.read::<G>().ok()?;
     Some(crate::result::result_rows(&manifest, &tally))
 }
 

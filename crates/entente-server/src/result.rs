@@ -2,18 +2,15 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use entente_group::P4096;
 use entente_record::ballot::EncryptedBallot;
 
 use crate::election::Election;
-
-type G = P4096;
 
 /// A `result` (spec 2.0 §3.6) against what the log holds, before it is logged: `tally.json`
 /// decrypts exactly the logged encrypted tally, each challenged ballot on the log is decrypted
 /// once from its own ciphertexts, and every decryption proof holds (Verifications 9–14), so a
 /// forged count is refused rather than published until someone verifies.
-pub fn check_result(
+pub fn check_result<G: crate::election::ServerGroup>(
     election: &Election,
     tally: &entente_record::tally::EncryptedTallyRecord<G>,
     challenged: &[EncryptedBallot<G>],
@@ -23,11 +20,12 @@ pub fn check_result(
     let result: entente_roles::protocol::ResultJson =
         serde_json::from_slice(body).map_err(|e| format!("result: {e}"))?;
     let read = |name: &str, text: &str| -> Result<DecryptedTally<G>, String> {
-        let d = serde_json::from_str::<DecryptedTallyJson>(text)
-            .map_err(|e| format!("{name}: {e}"))?
+        let d = election
+            .parse::<DecryptedTallyJson>(name, text.as_bytes())
+            .map_err(|e| e.to_string())?
             .read::<G>()
             .map_err(|e| format!("{name}: {e}"))?;
-        d.verify(&election.h_e, &election.key)
+        d.verify(&election.h_e, election.key::<G>()?)
             .map_err(|e| format!("{name}: {e} (the decryption's proof fails)"))?;
         Ok(d)
     };
@@ -49,9 +47,10 @@ pub fn check_result(
         };
     }
     // The decrypted ciphertexts must be exactly these, selection by selection.
-    type Selections<'a> = BTreeMap<(&'a str, &'a str), &'a entente_record::ballot::Ciphertext<G>>;
-    let same = |name: &str, d: &DecryptedTally<G>, expected: Selections| -> Result<(), String> {
-        let got: Selections = selections!(d.contests);
+    type Selections<'a, G> =
+        BTreeMap<(&'a str, &'a str), &'a entente_record::ballot::Ciphertext<G>>;
+    let same = |name: &str, d: &DecryptedTally<G>, expected: Selections<G>| -> Result<(), String> {
+        let got: Selections<G> = selections!(d.contests);
         if !got.keys().eq(expected.keys()) {
             return Err(format!("{name} does not decrypt the selections it must"));
         }
@@ -96,6 +95,8 @@ mod tests {
     use entente_record::ballot::json::EncryptedBallotJson;
     use entente_record::tally::EncryptedTallyJson;
     use entente_roles::protocol::{FileJson, ResultJson};
+
+    type G = entente_group::P4096;
 
     /// The egk record with challenged ballots: its election, logged tally and challenged
     /// ballots as the server would read them, and its published result as a `result` body.

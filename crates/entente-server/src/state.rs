@@ -8,11 +8,11 @@ use axum::http::StatusCode;
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD as B64;
 use entente_board::{Board, Entry, Hash, NodeRead, Sequencer, SqliteStorage, StoredEntry};
-use entente_group::P4096;
 use entente_record::ballot::EncryptedBallot;
 use entente_record::ballot::chain::BallotChainJson;
 use entente_record::ballot::json::{EncryptedBallotJson, read_batch};
 use entente_record::tally::EncryptedTallyJson;
+use entente_record::with_group;
 use rand::TryRngCore;
 
 use crate::workflow::Workflow;
@@ -25,8 +25,6 @@ use crate::election::Election;
 use crate::proofs::proof_error;
 use crate::respond::{ApiError, ApiResult};
 use crate::result::check_result;
-
-type G = P4096;
 
 /// The service's state.
 pub struct AppState {
@@ -264,7 +262,10 @@ impl AppState {
 
     /// Every ballot on the log (read for the checks that involve all of them; the server
     /// checked each before logging it, so only membership is tested again, in one batch).
-    pub(crate) fn logged_ballots(&self) -> ApiResult<Vec<EncryptedBallotJson>> {
+    pub(crate) fn logged_ballots(
+        &self,
+        election: &Election,
+    ) -> ApiResult<Vec<EncryptedBallotJson>> {
         let mut jsons = Vec::new();
         self.read(|b| {
             let size = b.storage().size().map_err(ApiError::internal)?;
@@ -278,9 +279,7 @@ impl AppState {
                 }
                 let env = logged_write(&e).map_err(ApiError::internal)?;
                 let body = B64.decode(&env.body).map_err(ApiError::internal)?;
-                let json: EncryptedBallotJson =
-                    serde_json::from_slice(&body).map_err(ApiError::internal)?;
-                jsons.push(json);
+                jsons.push(election.parse_ballot(&body).map_err(ApiError::internal)?);
             }
             Ok(())
         })?;
@@ -342,15 +341,28 @@ impl AppState {
     }
 
     /// The encrypted tally is the product of exactly the cast ballots on the log (eq. (62)).
-    pub(crate) fn check_tally(&self, body: &[u8]) -> ApiResult<()> {
+    pub(crate) fn check_tally(&self, workflow: &Workflow, body: &[u8]) -> ApiResult<()> {
+        let election = workflow
+            .election()
+            .ok_or_else(|| ApiError::internal("a tally without an election"))?;
+        with_group!(election.kind.group, |G| self
+            .check_tally_in::<G>(&election, body))
+    }
+
+    fn check_tally_in<G: crate::election::ServerGroup>(
+        &self,
+        election: &Election,
+        body: &[u8],
+    ) -> ApiResult<()> {
         let invalid = |what: String| ApiError(StatusCode::UNPROCESSABLE_ENTITY, what);
-        let json: EncryptedTallyJson =
-            serde_json::from_slice(body).map_err(|e| invalid(e.to_string()))?;
+        let json: EncryptedTallyJson = election
+            .parse("encrypted_tally.json", body)
+            .map_err(|e| invalid(e.to_string()))?;
         let tally = json.read::<G>().map_err(|e| invalid(e.to_string()))?;
         // Their ciphertexts only: this server checked each ballot before it logged it, and a
         // product equal to the (checked) tally needs no membership of its factors.
         let ballots = self
-            .logged_ballots()?
+            .logged_ballots(election)?
             .iter()
             .map(|j| j.read_unchecked::<G>().map(|b| b.ciphertexts()))
             .collect::<Result<Vec<_>, _>>()
@@ -361,10 +373,19 @@ impl AppState {
 
     /// A `result` against the log: see [`check_result`].
     pub(crate) fn check_logged_result(&self, workflow: &Workflow, body: &[u8]) -> ApiResult<()> {
-        let invalid = |what: String| ApiError(StatusCode::UNPROCESSABLE_ENTITY, what);
         let election = workflow
             .election()
             .ok_or_else(|| ApiError::internal("a result without an election"))?;
+        with_group!(election.kind.group, |G| self
+            .check_logged_result_in::<G>(&election, body))
+    }
+
+    fn check_logged_result_in<G: crate::election::ServerGroup>(
+        &self,
+        election: &Election,
+        body: &[u8],
+    ) -> ApiResult<()> {
+        let invalid = |what: String| ApiError(StatusCode::UNPROCESSABLE_ENTITY, what);
         let tally_body = self.read(|b| {
             let &at = b
                 .find("step", kind::ENCRYPTED_TALLY)
@@ -378,18 +399,19 @@ impl AppState {
             let env = logged_write(&e).map_err(ApiError::internal)?;
             B64.decode(&env.body).map_err(ApiError::internal)
         })?;
-        let tally = serde_json::from_slice::<EncryptedTallyJson>(&tally_body)
+        let tally = election
+            .parse::<EncryptedTallyJson>("encrypted_tally.json", &tally_body)
             .map_err(ApiError::internal)?
             .read::<G>()
             .map_err(ApiError::internal)?;
-        let jsons = self.logged_ballots()?;
+        let jsons = self.logged_ballots(election)?;
         let refs: Vec<&EncryptedBallotJson> = jsons.iter().filter(|j| j.state != "CAST").collect();
         let challenged: Vec<EncryptedBallot<G>> =
             read_batch::<G, _>(&refs, &mut rand::rngs::OsRng.unwrap_err())
                 .into_iter()
                 .collect::<Result<_, _>>()
                 .map_err(ApiError::internal)?;
-        check_result(&election, &tally, &challenged, body).map_err(invalid)
+        check_result(election, &tally, &challenged, body).map_err(invalid)
     }
 
     /// Takes `nonce` as one of `author`'s writes, or refuses a replay. A protocol step

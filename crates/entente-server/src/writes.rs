@@ -8,8 +8,8 @@ use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use entente_board::Entry;
 use entente_board::note::{Checkpoint, SignedNote};
-use entente_group::P4096;
 use entente_record::ballot::json::EncryptedBallotJson;
+use entente_record::with_group;
 use http_body_util::BodyExt;
 use rand::TryRngCore;
 
@@ -21,7 +21,35 @@ use crate::proofs::inclusion_of;
 use crate::respond::{ApiError, ApiResult, blocking};
 use crate::state::{AppState, STEP_AUTHORS};
 
-type G = P4096;
+/// Checks a device's ballot, read in its election's group: for range, then the device's right
+/// to it (open chain, allowed style), then in full (proofs, hashes, code: `verify_ballot`).
+/// Returns its id and confirmation code (lower-case hex).
+fn check_ballot<G: crate::election::ServerGroup>(
+    workflow: &crate::workflow::Workflow,
+    election: &crate::Election,
+    author: &str,
+    json: &EncryptedBallotJson,
+) -> ApiResult<(String, String)> {
+    let invalid = |what: String| ApiError(StatusCode::UNPROCESSABLE_ENTITY, what);
+    // Read for range here; the subgroup membership of its elements is proven by the
+    // exponentiations its proofs need (`UncheckedBallot::check`).
+    let ballot = json
+        .read_unchecked::<G>()
+        .map_err(|e| invalid(format!("ballot {}: {e}", json.ballot_id)))?;
+    workflow.check_device_open(author)?;
+    workflow.check_style(author, ballot.ballot_style_id())?;
+    let code = ballot.confirmation_code().to_hex().to_ascii_lowercase();
+    let id = ballot.ballot_id().to_owned();
+    entente_core::tally::verify_ballot(
+        &election.h_e,
+        election.key::<G>().map_err(ApiError::internal)?,
+        &election.manifest,
+        ballot,
+        &mut rand::rngs::OsRng.unwrap_err(),
+    )
+    .map_err(|e| invalid(e.to_string()))?;
+    Ok((id, code))
+}
 
 /// Appends through the sequencer (durable on return), then signs a checkpoint that covers the
 /// entry and proves its inclusion in it.
@@ -196,26 +224,15 @@ pub(crate) async fn submit_ballot(
         // Held while the ballot is checked and appended: the ballot box cannot close meanwhile.
         let workflow = st.workflow.read().map_err(ApiError::internal)?;
         let election = workflow.open_election()?;
-        let json: EncryptedBallotJson = serde_json::from_slice(&body)
+        let json: EncryptedBallotJson = election
+            .parse_ballot(&body)
             .map_err(|e| ApiError::bad(format!("the ballot is not an encrypted ballot: {e}")))?;
-        let invalid = |what: String| ApiError(StatusCode::UNPROCESSABLE_ENTITY, what);
-        // Read for range here; the subgroup membership of its elements is proven by the
-        // exponentiations its proofs need (`UncheckedBallot::check`).
-        let ballot = json
-            .read_unchecked::<G>()
-            .map_err(|e| invalid(format!("ballot {}: {e}", json.ballot_id)))?;
-        workflow.check_device_open(&env.author)?;
-        workflow.check_style(&env.author, ballot.ballot_style_id())?;
-        let code = ballot.confirmation_code().to_hex().to_ascii_lowercase();
-        let id = ballot.ballot_id().to_owned();
-        entente_core::tally::verify_ballot(
-            &election.h_e,
-            &election.key,
-            &election.manifest,
-            ballot,
-            &mut rand::rngs::OsRng.unwrap_err(),
-        )
-        .map_err(|e| invalid(e.to_string()))?;
+        let (id, code) = with_group!(election.kind.group, |G| check_ballot::<G>(
+            &workflow,
+            &election,
+            &env.author,
+            &json
+        ))?;
         // Unique id and code: reserved while in flight, then checked against the log.
         let keys = vec![format!("id:{id}"), format!("code:{code}")];
         {
@@ -293,7 +310,7 @@ pub(crate) async fn submit_entry(
         // What only the log can tell: checked against the ballots on it.
         match env.kind.as_str() {
             kind::DEVICE_CLOSE => st.check_device_chain(&env.author, &body)?,
-            kind::ENCRYPTED_TALLY => st.check_tally(&body)?,
+            kind::ENCRYPTED_TALLY => st.check_tally(&workflow, &body)?,
             kind::RESULT => st.check_logged_result(&workflow, &body)?,
             _ => {}
         }

@@ -558,7 +558,7 @@ fn tally_of(ballots: &[&[u8]], extra: Option<&[u8]>) -> Vec<u8> {
         let json: EncryptedBallotJson = serde_json::from_slice(b).unwrap();
         let verified = verify_ballot(
             &election.h_e,
-            &election.key,
+            election.key::<entente_group::P4096>().unwrap(),
             &election.manifest,
             json.read_unchecked::<P4096>().unwrap(),
             &mut rand::rng(),

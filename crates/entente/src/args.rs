@@ -235,3 +235,22 @@ impl Limits {
         }
     }
 }
+
+/// The group of an election, as `--group` names it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum GroupArg {
+    /// ElectionGuard 2.0's standard 4096-bit group (spec 2.0 §3.1.1).
+    P4096,
+    /// NIST P-256, as egk-ec runs ElectionGuard on it.
+    P256,
+}
+
+impl GroupArg {
+    /// The record's group kind.
+    pub fn kind(self) -> entente_record::GroupKind {
+        match self {
+            GroupArg::P4096 => entente_record::GroupKind::P4096,
+            GroupArg::P256 => entente_record::GroupKind::P256,
+        }
+    }
+}

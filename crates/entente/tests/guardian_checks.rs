@@ -56,13 +56,13 @@ fn negated(hex: &str) -> String {
     format!("{:01024X}", p - x)
 }
 
-fn read(rec: &Path, check: bool) -> Result<Logged, String> {
+fn read(rec: &Path, check: bool) -> Result<Logged<P4096>, String> {
     let setup = ElectionSetup::<P4096>::read(rec).unwrap();
     let files = ballot_files(rec).unwrap();
-    Logged::read(&files, check.then_some(&setup), 1, false).map_err(|e| format!("{e:#}"))
+    Logged::read(&files, &setup, check, 1, false).map_err(|e| format!("{e:#}"))
 }
 
-fn prepare(rec: &Path, check: bool) -> Result<Prepared, String> {
+fn prepare(rec: &Path, check: bool) -> Result<Prepared<P4096>, String> {
     let logged = read(rec, check)?;
     Prepared::from_logged(rec, Election::read(rec).unwrap(), &logged).map_err(|e| format!("{e:#}"))
 }

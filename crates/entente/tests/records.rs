@@ -548,6 +548,7 @@ fn record_tally_aggregates_and_decrypts(name: &str) {
     let batch = ElectionBatch::new(
         recorded,
         challenged.iter().map(|v| v.ballot().clone()).collect(),
+        entente_record::Layout::Json20,
     )
     .unwrap();
     let dlog = DlogTable::new(&key, batch.bound(1));

@@ -8,7 +8,7 @@ use entente_record::ballot::{
     EncryptedContestData, EncryptedSelection, PlaintextBallot, PublicKey, contest_data,
 };
 use entente_record::manifest::{Contest, Manifest};
-use entente_record::{HashValue, Revision};
+use entente_record::{HashValue, Layout, Revision};
 
 use super::{ProofNonces, prove_range};
 
@@ -52,6 +52,9 @@ pub struct Encryptor<'a, G: Group> {
     pub key: &'a PublicKey<G>,
     /// The election's manifest.
     pub manifest: &'a Manifest,
+    /// The record layout whose contest-data encoding the ballots use (egk's 2.0 protobuf, or
+    /// egk-ec's 2.1 varints).
+    pub layout: Layout,
 }
 
 /// The votes of one contest of a ballot, checked against the manifest.
@@ -334,7 +337,7 @@ impl<G: Group> Encryptor<'_, G> {
             },
             true,
         );
-        let plain = data.encode(c.limit);
+        let plain = data.encode_in(self.layout, c.limit);
         let alpha = G::vartime_g_pow(&nonce);
         let beta = self.key.pow(&nonce);
         let k = contest_data::secret_key::<G>(&self.h_e, self.key.element(), &alpha, &beta);
@@ -346,6 +349,10 @@ impl<G: Group> Encryptor<'_, G> {
             c.index,
             num_bytes,
         );
+        // C_1 covers whole 32-byte blocks: 2.0's plaintext fills them already, 2.1's
+        // numBytes = 32(L + 1) − 2 is padded with zero bytes (egk-ec README, fact 7).
+        let mut plain = plain;
+        plain.resize((num_bytes as usize).div_ceil(32) * 32, 0);
         let c1 = contest_data::xor_blocks(&plain, &keys);
         let c2 = EncryptedContestData::<G>::mac(&keys[0], &alpha, &c1);
         EncryptedContestData {

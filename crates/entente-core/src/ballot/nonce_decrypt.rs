@@ -8,7 +8,7 @@ use entente_record::ballot::hashes::{self, Label};
 use entente_record::ballot::{
     ContestData, EncryptedBallot, PlaintextBallot, PlaintextContest, PlaintextSelection, PublicKey,
 };
-use entente_record::{HashValue, Revision};
+use entente_record::{HashValue, Layout, Revision};
 
 /// A ballot opened with its primary nonce.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -21,9 +21,11 @@ pub struct OpenedBallot {
 
 /// Opens every selection and the contest data of `ballot` with its primary nonce ξ_B. Each
 /// selection's nonce ξ must reproduce its α = g^ξ; its value t is found from β / K^ξ = K^t with
-/// t in the range its proof covers. Any mismatch is an error naming the contest and selection.
+/// t in the range its proof covers; the contest data is decoded as a record of `layout` encodes
+/// it. Any mismatch is an error naming the contest and selection.
 pub fn decrypt_with_nonce<G: Group>(
     revision: Revision,
+    layout: Layout,
     h_e: &HashValue,
     key: &PublicKey<G>,
     ballot: &EncryptedBallot<G>,
@@ -95,7 +97,7 @@ pub fn decrypt_with_nonce<G: Group>(
                     c.contest_id
                 ))
             })?;
-        let data = ContestData::decode(&data)?;
+        let data = ContestData::decode_in(layout, &data)?;
         contests.push(PlaintextContest {
             contest_id: c.contest_id.clone(),
             sequence_order: i64::from(c.sequence_order),

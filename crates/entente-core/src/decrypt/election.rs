@@ -5,6 +5,7 @@
 
 use crate::CoreError;
 use entente_group::Group;
+use entente_record::Layout;
 use entente_record::ballot::{BallotState, Ciphertext, ContestData, EncryptedBallot};
 use entente_record::tally::{
     DecryptedContest, DecryptedContestData, DecryptedSelection, DecryptedTally,
@@ -18,6 +19,8 @@ pub struct ElectionBatch<G: Group> {
     tally: EncryptedTallyRecord<G>,
     challenged: Vec<EncryptedBallot<G>>,
     targets: Vec<Target<G>>,
+    /// How the contest data's plaintext is encoded (the record's layout).
+    layout: Layout,
 }
 
 /// The decrypted election: `tally.json` and one `dballot-<id>.json` per challenged ballot.
@@ -31,11 +34,12 @@ pub struct ElectionResult<G: Group> {
 
 impl<G: Group> ElectionBatch<G> {
     /// The batch for a tally and the election's challenged ballots (sorted by ballot id, so that
-    /// the order does not depend on how they were read). A cast ballot is refused: decrypting one
-    /// would reveal a vote.
+    /// the order does not depend on how they were read), their contest data encoded as a record
+    /// of `layout` encodes it. A cast ballot is refused: decrypting one would reveal a vote.
     pub fn new(
         tally: EncryptedTallyRecord<G>,
         mut challenged: Vec<EncryptedBallot<G>>,
+        layout: Layout,
     ) -> Result<Self, String> {
         if let Some(b) = challenged
             .iter()
@@ -83,6 +87,7 @@ impl<G: Group> ElectionBatch<G> {
             tally,
             challenged,
             targets,
+            layout,
         })
     }
 
@@ -185,12 +190,14 @@ impl<G: Group> ElectionBatch<G> {
                     .collect::<Result<_, _>>()?;
                 let contest_data = match items.next() {
                     Some((j, Decrypted::ContestData { proof, bytes })) => DecryptedContestData {
-                        data: ContestData::decode(&bytes).map_err(|e| CoreError::ContestData {
-                            item: j,
-                            reason: format!(
-                                "ballot {}, contest {}: {e}",
-                                b.ballot_id, c.contest_id
-                            ),
+                        data: ContestData::decode_in(self.layout, &bytes).map_err(|e| {
+                            CoreError::ContestData {
+                                item: j,
+                                reason: format!(
+                                    "ballot {}, contest {}: {e}",
+                                    b.ballot_id, c.contest_id
+                                ),
+                            }
                         })?,
                         encrypted: c.contest_data.clone(),
                         proof,

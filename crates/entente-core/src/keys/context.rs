@@ -21,6 +21,14 @@ impl KeyContext {
             h_p: entente_record::params::standard_parameter_base_hash(),
         }
     }
+
+    /// Spec 2.0.0 with the parameters of an election in `group` (its H_P).
+    pub fn of_group(group: entente_record::GroupKind) -> Self {
+        Self {
+            revision: Revision::V2_0_0,
+            h_p: entente_record::params::parameter_base_hash_of(group),
+        }
+    }
 }
 
 /// The number of guardians n and the quorum k, with 1 <= k <= n < 2^31 (spec 2.0 §3.2, §5.1.3).

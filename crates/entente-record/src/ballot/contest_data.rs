@@ -89,6 +89,24 @@ impl ContestData {
         }
     }
 
+    /// Encodes as a record of `layout` holds it: [`ContestData::encode`] in 2.0,
+    /// [`ContestData::encode_21`] in egk-ec's 2.1.
+    pub fn encode_in(&self, layout: crate::Layout, limit: u32) -> Vec<u8> {
+        match layout {
+            crate::Layout::Json20 => self.encode(limit),
+            crate::Layout::Json21 => self.encode_21(limit),
+        }
+    }
+
+    /// Decodes as a record of `layout` holds it: [`ContestData::decode`] in 2.0,
+    /// [`ContestData::decode_21`] in egk-ec's 2.1.
+    pub fn decode_in(layout: crate::Layout, bytes: &[u8]) -> Result<Self, RecordError> {
+        match layout {
+            crate::Layout::Json20 => Self::decode(bytes),
+            crate::Layout::Json21 => Self::decode_21(bytes),
+        }
+    }
+
     /// Encodes into exactly (1 + L) · 32 bytes (the records' size). Data that does not fit is
     /// cut as the records' writer does: write-ins beyond L become "*", long write-ins are cut
     /// to 30 characters plus "*", a long overvote list is cut to L + 1 entries plus u32::MAX.

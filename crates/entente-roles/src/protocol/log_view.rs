@@ -212,6 +212,22 @@ impl LogView {
         Ok(open)
     }
 
+    /// How the election's record files read, once its `election` entry is logged: the
+    /// record's kind (from its constants) and its manifest (2.1 omits each contest's limit).
+    pub fn election_format(
+        &self,
+    ) -> Option<(
+        entente_record::RecordKind,
+        entente_record::manifest::Manifest,
+    )> {
+        let w = self.of(kind::ELECTION).next()?;
+        let b: ElectionBody = serde_json::from_slice(&w.body).ok()?;
+        let constants: serde_json::Value = serde_json::from_str(&b.constants).ok()?;
+        let kind = entente_record::RecordKind::of_constants(&constants).ok()?;
+        let manifest = entente_record::manifest::Manifest::from_json(b.manifest.as_bytes()).ok()?;
+        Some((kind, manifest))
+    }
+
     /// The guardian index of an author, by the roles in force.
     pub fn guardian_index(&self, author: &str) -> Option<u32> {
         self.parsed.guardian_index(author)

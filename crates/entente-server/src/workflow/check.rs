@@ -4,13 +4,16 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
-use entente_core::keys::{GuardianPublicKey, JointKey, KeyContext, Quorum, SharesJson};
-use entente_group::{Group, P4096};
+use entente_core::keys::{
+    GuardianPublicKey, JointKey, KeyContext, Quorum, SharesJson, VerifiedGuardianKey,
+};
+use entente_group::Group;
 use entente_record::ballot::chain::BallotChainJson;
 use entente_record::election::{
     ElectionConfigured, ElectionInitializedJson, ElectionSetup, GuardianJson, parse_json,
 };
 use entente_record::tally::EncryptedTallyJson;
+use entente_record::{GroupKind, with_group};
 use serde::Deserialize;
 
 use crate::election::Election;
@@ -20,8 +23,8 @@ use entente_roles::protocol::{
 };
 use entente_roles::protocol::{ceremony_blocking, kind};
 
-type G = P4096;
 use super::{Change, Effect, Workflow};
+use crate::election::ServerGroup;
 use crate::error::{WorkflowError, invalid, out_of_order};
 
 /// The kinds of the protocol's entries.
@@ -29,29 +32,6 @@ use crate::error::{WorkflowError, invalid, out_of_order};
 #[derive(Deserialize)]
 struct DecryptionMessage {
     guardian: u32,
-}
-
-/// The standard group's constants as `constants.json` holds them (hex, any case).
-fn check_constants(text: &str) -> Result<(), WorkflowError> {
-    let json: serde_json::Value =
-        serde_json::from_str(text).map_err(|e| invalid(format!("constants.json: {e}")))?;
-    let c = G::constants();
-    for (field, expected) in [
-        ("large_prime", c.p_bytes()),
-        ("small_prime", c.q_bytes()),
-        ("generator", c.g_bytes()),
-    ] {
-        let stated = json
-            .get(field)
-            .and_then(|v| v.as_str())
-            .and_then(|h| entente_group::hex::decode_exact(h, expected.len()).ok());
-        if stated.as_deref() != Some(&expected[..]) {
-            return Err(invalid(format!(
-                "constants.json: {field} is not the standard group's"
-            )));
-        }
-    }
-    Ok(())
 }
 
 /// An election's definition of who writes (spec 2.0 leaves it to the election; Entente fixes
@@ -143,10 +123,11 @@ impl Workflow {
                     return Err(out_of_order("the election is created already"));
                 }
                 let b: ElectionBody = parse_json("election", body).map_err(invalid)?;
-                check_constants(&b.constants)?;
+                // The constants must be a group's own, and say the record's layout and group.
                 let configured = ElectionConfigured::from_bytes(
                     b.manifest.as_bytes(),
                     b.election_config.as_bytes(),
+                    b.constants.as_bytes(),
                 )
                 .map_err(invalid)?;
                 let n = configured.config.number_of_guardians;
@@ -173,10 +154,10 @@ impl Workflow {
                         json.x_coordinate
                     )));
                 }
-                let key = GuardianPublicKey::<G>::from_json(&json)
-                    .and_then(|k| k.verify(&KeyContext::standard(), quorum))
-                    .map_err(invalid)?;
-                change(Effect::Key(i, Box::new(key), Box::new(json)))
+                with_group!(self.group()?, |G| verified_key::<G>(&json, quorum)
+                    .map(drop))
+                .map_err(invalid)?;
+                change(Effect::Key(i, Box::new(json)))
             }
             kind::KEY_SHARES => {
                 need(Role::Guardian)?;
@@ -200,7 +181,7 @@ impl Workflow {
                         json.guardian
                     )));
                 }
-                json.read::<G>().map_err(invalid)?;
+                with_group!(self.group()?, |G| json.read::<G>().map(drop)).map_err(invalid)?;
                 let to: BTreeSet<u32> = json.shares.iter().map(|s| s.recipient).collect();
                 let others: BTreeSet<u32> = (1..=n as u32).filter(|&l| l != i).collect();
                 if to != others || json.shares.len() != others.len() {
@@ -282,7 +263,7 @@ impl Workflow {
                         "no complaint of guardian {l} against guardian {i} is open"
                     )));
                 }
-                self.check_reveal(&json).map_err(|e| {
+                with_group!(self.group()?, |G| check_reveal::<G>(self, &json)).map_err(|e| {
                     invalid(format!(
                         "guardian {i}'s share for guardian {l} does not settle the complaint: {e}"
                     ))
@@ -330,54 +311,9 @@ impl Workflow {
                         self.verdicts.len()
                     )));
                 }
-                let configured = self
-                    .configured
-                    .as_ref()
-                    .ok_or_else(|| out_of_order("no election"))?;
-                let json: ElectionInitializedJson =
-                    parse_json("election_initialized.json", body).map_err(invalid)?;
-                let joint = JointKey::<G>::combine(
-                    &KeyContext::standard(),
-                    &configured.h_b,
-                    self.keys.values().map(|(k, _)| k.clone()).collect(),
-                )
-                .map_err(invalid)?;
-                if !json
-                    .joint_public_key
-                    .eq_ignore_ascii_case(&G::element_to_hex(&joint.key))
-                {
-                    return Err(invalid(
-                        "joint_public_key is not the product of the guardians' keys on the log (eq. (8))",
-                    ));
-                }
-                let logged: Vec<&GuardianJson> = self.keys.values().map(|(_, j)| j).collect();
-                let stated: Vec<&GuardianJson> = json.guardians.iter().collect();
-                if logged != stated {
-                    return Err(invalid(
-                        "guardians are not the keys the guardians published on the log",
-                    ));
-                }
-                let file = |name: &str| {
-                    self.files
-                        .iter()
-                        .find(|(n, _)| n == name)
-                        .map(|(_, b)| b.as_slice())
-                        .unwrap_or_default()
-                };
-                let setup = ElectionSetup::<G>::initialized(
-                    ElectionConfigured::from_bytes(
-                        file("manifest.json"),
-                        file("election_config.json"),
-                    )
-                    .map_err(invalid)?,
-                    json,
-                )
-                .map_err(invalid)?;
-                let mut files = self.files.clone();
-                files.push(("election_initialized.json".into(), body.to_vec()));
-                change(Effect::Initialized(Arc::new(Election::from_setup(
-                    setup, files,
-                ))))
+                let group = self.group()?;
+                let election = with_group!(group, |G| initialized::<G>(self, body))?;
+                change(Effect::Initialized(Arc::new(election)))
             }
             kind::DEVICE_CLOSE => {
                 need(Role::Device)?;
@@ -422,11 +358,18 @@ impl Workflow {
                 if self.tally {
                     return Err(out_of_order("the encrypted tally is published already"));
                 }
-                let json: EncryptedTallyJson =
-                    parse_json("encrypted_tally.json", body).map_err(invalid)?;
-                let tally = json.read::<G>().map_err(invalid)?;
-                let h_e = self.election.as_ref().map(|e| e.h_e);
-                if Some(tally.election_id) != h_e {
+                let election = self
+                    .election
+                    .as_ref()
+                    .ok_or_else(|| out_of_order("the election is not open"))?;
+                let json: EncryptedTallyJson = election
+                    .parse("encrypted_tally.json", body)
+                    .map_err(invalid)?;
+                let election_id = with_group!(election.kind.group, |G| json
+                    .read::<G>()
+                    .map(|t| t.election_id))
+                .map_err(invalid)?;
+                if election_id != election.h_e {
                     return Err(invalid(
                         "encrypted_tally.json: election_id is not this election's H_E",
                     ));
@@ -581,38 +524,12 @@ impl Workflow {
         ceremony_blocking(n, [&keys, &self.shares, &self.verdicts], &self.disputes)
     }
 
-    /// A share revealed for a dispute against the encryption its sender logged (§3.2.2).
-    fn check_reveal(&self, json: &RevealJson) -> Result<(), String> {
-        let (i, l) = (json.guardian, json.recipient);
-        let shares = self
-            .share_messages
-            .get(&i)
-            .ok_or("its share message is not on the log")?
-            .read::<G>()
-            .map_err(|e| e.to_string())?;
-        let share = shares
-            .iter()
-            .find(|s| s.recipient == l)
-            .ok_or("its share message holds no share for the accuser")?;
-        let key = |g: u32| {
-            self.keys
-                .get(&g)
-                .map(|(k, _)| k)
-                .ok_or(format!("guardian {g}'s key is not on the log"))
-        };
-        let scalar = |what: &str, hex: &str| {
-            <<G as Group>::Scalar as entente_group::Scalar>::from_hex(hex)
-                .map_err(|e| format!("{what}: {e}"))
-        };
-        let revealed = entente_core::keys::RevealedShare::<G> {
-            sender: i,
-            recipient: l,
-            value: scalar("share", &json.share)?,
-            nonce: scalar("nonce", &json.nonce)?,
-        };
-        share
-            .check_reveal(&KeyContext::standard(), key(i)?, key(l)?, &revealed)
-            .map_err(|e| e.to_string())
+    /// The election's group, once it is created.
+    fn group(&self) -> Result<GroupKind, WorkflowError> {
+        self.configured
+            .as_ref()
+            .map(|c| c.kind.group)
+            .ok_or_else(|| out_of_order("the election is not created yet"))
     }
 
     fn guardians(&self) -> Result<usize, WorkflowError> {
@@ -631,4 +548,115 @@ impl Workflow {
         }
         Ok(())
     }
+}
+
+/// A guardian's key in the election's group, its proofs checked (Verification 2).
+fn verified_key<G: ServerGroup>(
+    json: &GuardianJson,
+    quorum: Quorum,
+) -> Result<VerifiedGuardianKey<G>, entente_core::CoreError> {
+    GuardianPublicKey::<G>::from_json(json)?.verify(&KeyContext::of_group(G::KIND), quorum)
+}
+
+/// A share revealed for a dispute against the encryption its sender logged (§3.2.2).
+fn check_reveal<G: ServerGroup>(w: &Workflow, json: &RevealJson) -> Result<(), String> {
+    let (i, l) = (json.guardian, json.recipient);
+    let quorum = w.quorum.ok_or("the election is not created yet")?;
+    let shares = w
+        .share_messages
+        .get(&i)
+        .ok_or("its share message is not on the log")?
+        .read::<G>()
+        .map_err(|e| e.to_string())?;
+    let share = shares
+        .iter()
+        .find(|s| s.recipient == l)
+        .ok_or("its share message holds no share for the accuser")?;
+    let key = |g: u32| {
+        w.keys
+            .get(&g)
+            .ok_or(format!("guardian {g}'s key is not on the log"))
+            .and_then(|j| verified_key::<G>(j, quorum).map_err(|e| e.to_string()))
+    };
+    let scalar = |what: &str, hex: &str| {
+        <<G as Group>::Scalar as entente_group::Scalar>::from_hex(hex)
+            .map_err(|e| format!("{what}: {e}"))
+    };
+    let revealed = entente_core::keys::RevealedShare::<G> {
+        sender: i,
+        recipient: l,
+        value: scalar("share", &json.share)?,
+        nonce: scalar("nonce", &json.nonce)?,
+    };
+    share
+        .check_reveal(
+            &KeyContext::of_group(G::KIND),
+            &key(i)?,
+            &key(l)?,
+            &revealed,
+        )
+        .map_err(|e| e.to_string())
+}
+
+/// `election_initialized.json` against the log: K the product of the logged keys (eq. (8)),
+/// the guardians those keys, H_E right (Verification 3.B, 4.A); the election that ballots are
+/// then checked against.
+fn initialized<G: ServerGroup>(w: &Workflow, body: &[u8]) -> Result<Election, WorkflowError> {
+    let configured = w
+        .configured
+        .as_ref()
+        .ok_or_else(|| out_of_order("no election"))?;
+    let quorum = w
+        .quorum
+        .ok_or_else(|| out_of_order("the election is not created yet"))?;
+    let json: ElectionInitializedJson = entente_record::layout::parse_in(
+        "election_initialized.json",
+        body,
+        configured.kind.layout,
+        &|_| None,
+    )
+    .map_err(invalid)?;
+    let keys = w
+        .keys
+        .values()
+        .map(|j| verified_key::<G>(j, quorum))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(invalid)?;
+    let joint = JointKey::<G>::combine(&KeyContext::of_group(G::KIND), &configured.h_b, keys)
+        .map_err(invalid)?;
+    if !json
+        .joint_public_key
+        .eq_ignore_ascii_case(&G::element_to_hex(&joint.key))
+    {
+        return Err(invalid(
+            "joint_public_key is not the product of the guardians' keys on the log (eq. (8))",
+        ));
+    }
+    let logged: Vec<&GuardianJson> = w.keys.values().collect();
+    let stated: Vec<&GuardianJson> = json.guardians.iter().collect();
+    if logged != stated {
+        return Err(invalid(
+            "guardians are not the keys the guardians published on the log",
+        ));
+    }
+    let file = |name: &str| {
+        w.files
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, b)| b.as_slice())
+            .unwrap_or_default()
+    };
+    let setup = ElectionSetup::<G>::initialized(
+        ElectionConfigured::from_bytes(
+            file("manifest.json"),
+            file("election_config.json"),
+            file("constants.json"),
+        )
+        .map_err(invalid)?,
+        json,
+    )
+    .map_err(invalid)?;
+    let mut files = w.files.clone();
+    files.push(("election_initialized.json".into(), body.to_vec()));
+    Ok(Election::from_setup(setup, files))
 }

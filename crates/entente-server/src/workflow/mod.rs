@@ -38,14 +38,12 @@ mod check;
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
-use entente_core::keys::{Quorum, SharesJson, VerifiedGuardianKey};
-use entente_group::P4096;
+use entente_core::keys::{Quorum, SharesJson};
 use entente_record::election::{ElectionConfigured, GuardianJson};
 
 use crate::election::Election;
 use entente_roles::protocol::{ElectionBody, RolesFile};
 
-type G = P4096;
 use crate::error::{WorkflowError, out_of_order};
 
 /// A checked write and what it changes.
@@ -57,7 +55,7 @@ pub struct Change {
 
 enum Effect {
     Election(Box<ElectionConfigured>, Box<ElectionBody>, String),
-    Key(u32, Box<VerifiedGuardianKey<G>>, Box<GuardianJson>),
+    Key(u32, Box<GuardianJson>),
     Shares(u32, Box<SharesJson>),
     Verdict(u32, Vec<u32>),
     Reveal(u32, u32),
@@ -85,7 +83,8 @@ pub struct Workflow {
     /// The setup files as the administrator published them (name, bytes).
     files: Vec<(String, Vec<u8>)>,
     quorum: Option<Quorum>,
-    keys: BTreeMap<u32, (VerifiedGuardianKey<G>, GuardianJson)>,
+    /// Each guardian's logged key, checked when it was logged (Verification 2).
+    keys: BTreeMap<u32, GuardianJson>,
     shares: BTreeSet<u32>,
     /// Each guardian's logged share message (to check a share revealed for a dispute).
     share_messages: BTreeMap<u32, SharesJson>,
@@ -244,8 +243,8 @@ impl Workflow {
                     ("constants.json".into(), body.constants.into_bytes()),
                 ];
             }
-            Effect::Key(i, k, j) => {
-                self.keys.insert(i, (*k, *j));
+            Effect::Key(i, j) => {
+                self.keys.insert(i, *j);
             }
             Effect::Shares(i, json) => {
                 self.shares.insert(i);

@@ -22,6 +22,12 @@ pub enum Command {
         /// Quorum k.
         #[arg(long)]
         quorum: u32,
+        /// The group of the election: `p4096`, ElectionGuard 2.0's standard 4096-bit group
+        /// (its record in egk's 2.0 layout), or `p256`, the NIST P-256 curve as egk-ec runs
+        /// it (its record in egk-ec's 2.1 layout; elements of 33 bytes instead of 512). Every
+        /// other party takes the group from the election the log holds.
+        #[arg(long, value_enum, default_value_t = crate::args::GroupArg::P4096)]
+        group: crate::args::GroupArg,
         /// B_aux,0 of the confirmation-code chains.
         #[arg(long, default_value = "entente")]
         baux0: String,
@@ -57,6 +63,7 @@ pub fn exec(command: Command) -> Result<ExitCode> {
             net,
             manifest,
             quorum,
+            group,
             baux0,
             no_wait,
             roles,
@@ -80,11 +87,12 @@ pub fn exec(command: Command) -> Result<ExitCode> {
                 &admin_options,
                 &bytes,
                 quorum,
+                group.kind(),
                 &baux0,
                 roles.as_ref(),
                 !no_wait,
             )? {
-                Some(joint) => println!("election initialized: H_E = {}", joint.extended_base_hash),
+                Some(h_e) => println!("election initialized: H_E = {h_e}"),
                 None => println!("election published; the guardians' ceremony is next"),
             }
         }

@@ -4,7 +4,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::Result;
-use entente_roles::{decrypt, record, result};
+use entente_roles::{decrypt, record};
 
 use crate::args::{Passphrase, Threads, progress};
 
@@ -75,10 +75,10 @@ pub fn exec(step: Step) -> Result<ExitCode> {
                 "Decrypted by guardians {:?} (absent: {:?}); every share's proof checked\n",
                 out.present, out.absent
             );
-            print!("{}", result::result_table(&out.manifest, &out.result.tally));
+            print!("{}", out.table);
             println!(
                 "\n{} challenged ballots decrypted; written to {} and {}",
-                out.result.challenged.len(),
+                out.challenged,
                 record.join(record::TALLY).display(),
                 record.join(record::CHALLENGED).display()
             );

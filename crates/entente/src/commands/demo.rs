@@ -47,6 +47,11 @@ pub struct Args {
     /// Lower values make a stolen file cheaper to attack: for tests and throwaway demos.
     #[arg(long, requires = "seal_guardians", value_parser = clap::value_parser!(u8).range(1..=30))]
     pub scrypt_log_n: Option<u8>,
+    /// The election's group: `p4096`, ElectionGuard 2.0's standard 4096-bit group, with its
+    /// record in egk's 2.0 layout; or `p256`, the NIST P-256 curve as egk-ec runs it, with its
+    /// record in egk-ec's JSON 2.1 layout (elements of 33 bytes instead of 512).
+    #[arg(long, value_enum, default_value_t = crate::args::GroupArg::P4096)]
+    pub group: crate::args::GroupArg,
     /// Run the election in one process (no server, witnesses or log): the cryptography
     /// alone, faster.
     #[arg(long)]
@@ -75,6 +80,7 @@ pub fn exec(args: Args) -> Result<ExitCode> {
             threads: args.threads,
             serve: args.serve,
             drill: args.drill,
+            group: args.group.kind(),
         })?;
         print!("{}", netdemo::report(&outcome));
         if let Some(served) = &outcome.served {
@@ -101,6 +107,7 @@ pub fn exec(args: Args) -> Result<ExitCode> {
         dir: args.dir,
         threads: args.threads,
         progress: progress(),
+        group: args.group.kind(),
     })?;
     print!("{}", demo::report(&outcome));
     Ok(ExitCode::SUCCESS)

@@ -52,7 +52,7 @@ pub fn exec(command: Command) -> Result<ExitCode> {
         Command::Ceremony { net } => match guardian::ceremony(&net.guardian()?)? {
             CeremonyOutcome::Done(done) => println!(
                 "guardian {}: key ceremony done; K and H_E = {} checked",
-                done.index, done.joint.extended_base_hash
+                done.index, done.extended_base_hash
             ),
             CeremonyOutcome::Stopped(accusations) => {
                 eprintln!(

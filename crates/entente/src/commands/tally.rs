@@ -37,8 +37,8 @@ pub fn exec(args: Args) -> Result<ExitCode> {
     println!(
         "{} cast ballots counted, {} challenged ballots set aside for decryption, {} refused; \
          checked in {:.2} s on {} threads; written to {}",
-        agg.tally.len(),
-        agg.challenged.len(),
+        agg.counted,
+        agg.challenged,
         agg.refused.len(),
         agg.time.as_secs_f64(),
         agg.threads,
