@@ -78,7 +78,7 @@ pub fn read_json<T: serde::de::DeserializeOwned>(path: &Path) -> Result<T, Recor
     parse_json(&path.display().to_string(), &bytes)
 }
 
-pub use crate::files::{MAX_RECORD_FILE, read_file};
+pub use crate::files::{MAX_RECORD_FILE, parse_json, read_file};
 
 /// What an encryption device (and a verifier) needs of the setup, checked: the manifest matches
 /// H_M, H_B follows from H_P, H_M, n, k, and H_E from H_B and K.
@@ -93,16 +93,6 @@ pub struct ElectionSetup<G: Group> {
     pub h_b: HashValue,
     pub h_e: HashValue,
     pub joint_key: G::Element,
-}
-
-/// Parses JSON bytes; errors name the file and the JSON path.
-pub fn parse_json<T: serde::de::DeserializeOwned>(
-    name: &str,
-    bytes: &[u8],
-) -> Result<T, RecordError> {
-    let de = &mut serde_json::Deserializer::from_slice(bytes);
-    serde_path_to_error::deserialize(de)
-        .map_err(|e| RecordError::Json(format!("{name}: at {}: {}", e.path(), e.inner())))
 }
 
 /// A manifest and configuration whose hashes check: H_P its group's (the standard one for the
@@ -161,7 +151,7 @@ impl ElectionConfigured {
         let manifest = Manifest::from_json(manifest_bytes)?;
         let config: ElectionConfigJson =
             crate::layout::parse_in("election_config.json", config, kind.layout, &|_| None)?;
-        let h_p = params::parameter_base_hash_of(kind.group);
+        let h_p = kind.group.parameter_base_hash();
         check_stated(
             "election_config.json: parameter_base_hash",
             &config.parameter_base_hash,

@@ -71,3 +71,13 @@ pub fn read_file(path: &Path) -> Result<Vec<u8>, RecordError> {
     }
     Ok(bytes)
 }
+
+/// Parses JSON bytes; errors name the file and the JSON path.
+pub fn parse_json<T: serde::de::DeserializeOwned>(
+    name: &str,
+    bytes: &[u8],
+) -> Result<T, RecordError> {
+    let de = &mut serde_json::Deserializer::from_slice(bytes);
+    serde_path_to_error::deserialize(de)
+        .map_err(|e| RecordError::Json(format!("{name}: at {}: {}", e.path(), e.inner())))
+}

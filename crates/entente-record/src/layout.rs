@@ -30,6 +30,17 @@ pub enum GroupKind {
     P256,
 }
 
+impl GroupKind {
+    /// H_P of an election in this group: the standard one of spec 2.0 §3.1.2 for the
+    /// 4096-bit group (egk-ec's 2.1 records of that group keep it), egk-ec's for P-256.
+    pub fn parameter_base_hash(self) -> crate::HashValue {
+        match self {
+            GroupKind::P4096 => crate::params::standard_parameter_base_hash(),
+            GroupKind::P256 => crate::params::p256_parameter_base_hash(),
+        }
+    }
+}
+
 /// A record's layout and group.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct RecordKind {
@@ -143,9 +154,9 @@ pub fn parse_in<T: serde::de::DeserializeOwned>(
     votes_allowed: &dyn Fn(&str) -> Option<u32>,
 ) -> Result<T, RecordError> {
     match layout {
-        Layout::Json20 => crate::election::parse_json(name, bytes),
+        Layout::Json20 => crate::files::parse_json(name, bytes),
         Layout::Json21 => {
-            let mut value: serde_json::Value = crate::election::parse_json(name, bytes)?;
+            let mut value: serde_json::Value = crate::files::parse_json(name, bytes)?;
             to_20(&mut value, votes_allowed)
                 .map_err(|e| RecordError::Json(format!("{name}: {e}")))?;
             serde_path_to_error::deserialize(value)

@@ -78,15 +78,6 @@ pub fn p256_parameter_base_hash() -> HashValue {
     *H_P
 }
 
-/// H_P of an election in `group`: the standard one of spec 2.0 §3.1.2 for the 4096-bit group
-/// (egk-ec's 2.1 records of that group keep it), egk-ec's for P-256.
-pub fn parameter_base_hash_of(group: crate::GroupKind) -> HashValue {
-    match group {
-        crate::GroupKind::P4096 => standard_parameter_base_hash(),
-        crate::GroupKind::P256 => p256_parameter_base_hash(),
-    }
-}
-
 /// H_M = H(H_P; 0x01, manifest), spec 2.0 §3.1.4 eq. (6): the manifest file's bytes exactly
 /// as stored, preceded by their 4-byte length (§5.1.5).
 pub fn manifest_hash(h_p: &HashValue, manifest: &[u8]) -> Result<HashValue, RecordError> {

@@ -27,7 +27,7 @@ pub fn config_json(
     baux0: &str,
     created_by: &str,
 ) -> Result<ElectionConfigJson> {
-    let h_p = params::parameter_base_hash_of(group);
+    let h_p = group.parameter_base_hash();
     let h_m = params::manifest_hash(&h_p, manifest)?;
     let h_b = params::election_base_hash(&h_p, &h_m, quorum.guardians(), quorum.quorum());
     Ok(ElectionConfigJson {

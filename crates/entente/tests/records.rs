@@ -415,6 +415,36 @@ fn a_setup_whose_hashes_do_not_bind_is_refused() {
     ] {
         std::fs::copy(src.join(f), dir.path().join(f)).unwrap();
     }
+    // A record says what it is: without constants.json it is not read as any group.
+    let err = ElectionSetup::<G>::read(dir.path())
+        .err()
+        .unwrap()
+        .to_string();
+    assert!(err.contains("constants.json"), "{err}");
+    std::fs::copy(
+        src.join("constants.json"),
+        dir.path().join("constants.json"),
+    )
+    .unwrap();
+    ElectionSetup::<G>::read(dir.path()).unwrap();
+    // Constants that are not the group's own (a generator changed), or another group's.
+    let constants = std::fs::read(src.join("constants.json")).unwrap();
+    let mut changed = json(&src.join("constants.json"));
+    let g = changed["generator"].as_str().unwrap().to_owned();
+    let last = if g.ends_with('0') { "1" } else { "0" };
+    changed["generator"] = Value::String(format!("{}{last}", &g[..g.len() - 1]));
+    std::fs::write(dir.path().join("constants.json"), changed.to_string()).unwrap();
+    let err = ElectionSetup::<G>::read(dir.path())
+        .err()
+        .unwrap()
+        .to_string();
+    assert!(err.contains("not the group's own"), "{err}");
+    let p256 = entente_record::layout::constants_json(entente_record::RecordKind::written_for(
+        entente_record::GroupKind::P256,
+    ));
+    std::fs::write(dir.path().join("constants.json"), p256.to_string()).unwrap();
+    assert!(ElectionSetup::<G>::read(dir.path()).is_err());
+    std::fs::write(dir.path().join("constants.json"), constants).unwrap();
     // One byte more in the manifest changes H_M.
     let mut manifest = std::fs::read(dir.path().join("manifest.json")).unwrap();
     manifest.push(b'\n');

@@ -26,7 +26,7 @@ impl KeyContext {
     pub fn of_group(group: entente_record::GroupKind) -> Self {
         Self {
             revision: Revision::V2_0_0,
-            h_p: entente_record::params::parameter_base_hash_of(group),
+            h_p: group.parameter_base_hash(),
         }
     }
 }

@@ -22,69 +22,32 @@ use std::path::{Path, PathBuf};
 use crate::error::{Context, Result, RolesError, bail, refused};
 use age::secrecy::SecretString;
 use entente_core::decrypt::{
-    Commitments, DecryptingGuardian, DlogTable, ElectionBatch, ElectionResult, NonceSeed,
-    PartialDecryption, Target, share_public_key,
+    DecryptingGuardian, DlogTable, ElectionBatch, ElectionResult, NonceSeed, Target,
+    share_public_key,
 };
 use entente_core::keys::{Guardian, store};
 use entente_group::{Group, Scalar, SecretScalar};
 use entente_record::ballot::BallotState;
-use entente_record::election::{ElectionSetup, read_json};
+use entente_record::election::ElectionSetup;
 use entente_record::manifest::Manifest;
 use entente_record::tally::DecryptedTallyJson;
 use entente_record::{KnownGroup, RecordKind, with_group};
 use rand::TryRngCore;
-use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use zeroize::Zeroizing;
 
 use crate::files::write_atomically;
+
+mod messages;
 use crate::record::{self, Election, Logged};
+pub use messages::drill_wrong_response;
+use messages::{
+    COMMIT_FORMAT, CommitFile, CommitItem, RESPONSE_FORMAT, ResponseFile, RoundState, STATE_FORMAT,
+    read_commitments, read_responses, sha256_hex,
+};
 
 /// The record's folder of decryption messages.
 pub const ROUND_DIR: &str = "decryption";
-
-const COMMIT_FORMAT: &str = "entente-decryption-commit/1";
-const RESPONSE_FORMAT: &str = "entente-decryption-response/1";
-const STATE_FORMAT: &str = "entente-decryption-round/1";
-
-/// A guardian's round-1 message.
-#[derive(Serialize, Deserialize)]
-struct CommitFile {
-    format: String,
-    guardian: u32,
-    /// What is decrypted: the digest of the batch.
-    batch: String,
-    items: Vec<CommitItem>,
-}
-
-#[derive(Serialize, Deserialize)]
-struct CommitItem {
-    share: String,
-    a: String,
-    b: String,
-}
-
-/// A guardian's round-2 message.
-#[derive(Serialize, Deserialize)]
-struct ResponseFile {
-    format: String,
-    guardian: u32,
-    batch: String,
-    /// The guardians whose commitments the challenges were computed from.
-    answered: Vec<u32>,
-    responses: Vec<String>,
-}
-
-/// What a guardian keeps, sealed, between the rounds.
-#[derive(Serialize, Deserialize)]
-struct RoundState {
-    format: String,
-    guardian: u32,
-    batch: String,
-    /// SHA-256 of the commitment file it published.
-    commitment: String,
-    seed: Zeroizing<String>,
-}
 
 /// A guardian's secret file and where its passphrase comes from.
 pub struct GuardianSecret<'a> {
@@ -174,10 +137,6 @@ fn batch_digest<G: KnownGroup>(
         }
     }
     entente_group::hex::encode(&h.finalize())
-}
-
-fn sha256_hex(bytes: &[u8]) -> String {
-    entente_group::hex::encode(&Sha256::digest(bytes))
 }
 
 /// What a decryption works on, read and checked once per process (a guardian reads each ballot
@@ -356,83 +315,6 @@ pub fn commit_prepared<G: KnownGroup>(
         &bytes,
     )?;
     Ok(i)
-}
-
-fn element<G: KnownGroup>(path: &Path, what: &str, hex: &str) -> Result<<G as Group>::Element> {
-    G::element_from_hex(hex).with_context(|| format!("{}: {what}", path.display()))
-}
-
-/// Every commitment file of the round for this batch, by guardian, with its file's digest.
-fn read_commitments<G: KnownGroup>(
-    round: &Path,
-    digest: &str,
-    items: usize,
-) -> Result<(Commitments<G>, BTreeMap<u32, String>)> {
-    let mut commitments = Commitments::<G>::new();
-    let mut digests = BTreeMap::new();
-    for path in round_files(round, "commit-guardian-")? {
-        let bytes =
-            std::fs::read(&path).with_context(|| format!("cannot read {}", path.display()))?;
-        let file: CommitFile = read_json(&path)?;
-        if file.format != COMMIT_FORMAT {
-            bail!(
-                "{}: format {:?}, expected {COMMIT_FORMAT:?}",
-                path.display(),
-                file.format
-            );
-        }
-        if file.batch != digest {
-            bail!(
-                "{}: guardian {} committed to another batch (the record's tally or ballots \
-                 changed since): it must commit again",
-                path.display(),
-                file.guardian
-            );
-        }
-        if file.items.len() != items {
-            bail!(
-                "{}: {} items, the batch has {items}",
-                path.display(),
-                file.items.len()
-            );
-        }
-        let partials = file
-            .items
-            .iter()
-            .enumerate()
-            .map(|(j, it)| {
-                Ok(PartialDecryption {
-                    share: element::<G>(&path, &format!("items[{j}].share"), &it.share)?,
-                    a: element::<G>(&path, &format!("items[{j}].a"), &it.a)?,
-                    b: element::<G>(&path, &format!("items[{j}].b"), &it.b)?,
-                })
-            })
-            .collect::<Result<Vec<_>>>()?;
-        if commitments.insert(file.guardian, partials).is_some() {
-            bail!("guardian {} has two commitment files", file.guardian);
-        }
-        digests.insert(file.guardian, sha256_hex(&bytes));
-    }
-    Ok((commitments, digests))
-}
-
-/// The files of a round's folder (`decryption/`, or an earlier round's) that start with
-/// `prefix`.
-fn round_files(d: &Path, prefix: &str) -> Result<Vec<PathBuf>> {
-    if !d.exists() {
-        return Ok(Vec::new());
-    }
-    let mut out: Vec<PathBuf> = std::fs::read_dir(d)
-        .with_context(|| format!("cannot read {}", d.display()))?
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| {
-            p.file_name()
-                .and_then(|n| n.to_str())
-                .is_some_and(|n| n.starts_with(prefix) && n.ends_with(".json"))
-        })
-        .collect();
-    out.sort();
-    Ok(out)
 }
 
 /// Round 2 for one guardian: writes `decryption/response-guardian-<i>.json`; returns i and the
@@ -666,75 +548,6 @@ pub fn combine_prepared<G: KnownGroup>(
         absent,
         manifest: election.setup.manifest.clone(),
     })
-}
-
-/// Responses by guardian.
-type Responses<G> = BTreeMap<u32, Vec<<G as Group>::Scalar>>;
-
-/// Every response of the round for this batch, by guardian, and the guardians whose response
-/// file does not answer this round (another batch, other commitments than `present`'s, values
-/// that do not read), each with why.
-fn read_responses<G: KnownGroup>(
-    round: &Path,
-    digest: &str,
-    present: &[u32],
-) -> Result<(Responses<G>, BTreeMap<u32, String>)> {
-    let mut responses = Responses::<G>::new();
-    let mut unfit = BTreeMap::new();
-    for path in round_files(round, "response-guardian-")? {
-        // The server logs a response only under its author's index, which names the file.
-        let named: Option<u32> = path
-            .file_stem()
-            .and_then(|n| n.to_str())
-            .and_then(|n| n.strip_prefix("response-guardian-"))
-            .and_then(|i| i.parse().ok());
-        let read = (|| -> Result<(u32, Vec<<G as Group>::Scalar>)> {
-            let file: ResponseFile = read_json(&path)?;
-            if file.format != RESPONSE_FORMAT || file.batch != *digest {
-                bail!("it answers another round: it must commit and respond again");
-            }
-            if file.answered != present {
-                bail!(
-                    "it answers the commitments of guardians {:?}, but the round has \
-                     {present:?}: it must commit and respond again",
-                    file.answered
-                );
-            }
-            let rs = file
-                .responses
-                .iter()
-                .enumerate()
-                .map(|(j, h)| Scalar::from_hex(h).with_context(|| format!("responses[{j}]")))
-                .collect::<Result<Vec<_>>>()?;
-            Ok((file.guardian, rs))
-        })();
-        match (read, named) {
-            (Ok((i, rs)), _) => {
-                responses.insert(i, rs);
-            }
-            (Err(e), Some(i)) => {
-                unfit.insert(
-                    i,
-                    format!("{}: {}", path.display(), crate::error::report(&e)),
-                );
-            }
-            (Err(e), None) => return Err(e).context(path.display().to_string()),
-        }
-    }
-    Ok((responses, unfit))
-}
-
-/// A guardian's response file with its first response changed (v + 1): a drill's wrong answer,
-/// which fails its proof like any other false response.
-pub fn drill_wrong_response<G: KnownGroup>(bytes: &[u8]) -> Result<Vec<u8>> {
-    let mut file: ResponseFile = serde_json::from_slice(bytes)?;
-    let first = file
-        .responses
-        .first_mut()
-        .context("a response file with no response")?;
-    let v = <G as Group>::Scalar::from_hex(first)?;
-    *first = v.add(&<G as Group>::Scalar::from_u64(1)).to_hex();
-    Ok(serde_json::to_vec_pretty(&file)?)
 }
 
 /// The guardians of the record's current round (`decryption/`) whose responses fail their
