@@ -397,25 +397,55 @@ async function hmac(key, data) {
   return new Uint8Array(await crypto.subtle.sign("HMAC", k, data));
 }
 
-// b(x, l_p): an element of the 4096-bit group, 512 bytes big-endian (spec 2.0 §5.1.1).
-const ELEMENT_BYTES = 512;
+// How an election's record files write their values, from the constants.json of its
+// `election` entry (the record says what it is, as every other reader takes it): egk's 2.0
+// layout writes hex and the 4096-bit group's elements as b(x, l_p), 512 bytes (spec 2.0
+// §5.1.1); egk-ec's 2.1 layout writes base64, and P-256's elements as 33-byte compressed
+// points. `value(text, width)` is the bytes of a value of that width, or a CheckError.
+export function recordFormat(constantsText) {
+  let c;
+  try {
+    c = JSON.parse(constantsText);
+  } catch (_) {
+    throw new CheckError("the election's constants.json does not read");
+  }
+  const base64 = (text, width) => {
+    let bytes;
+    try {
+      bytes = fromBase64(text);
+    } catch (_) {
+      throw new CheckError("a value is not base64");
+    }
+    // One text per value: padded standard base64 of exactly the field's width.
+    if (bytes.length !== width || btoa(String.fromCharCode(...bytes)) !== text) {
+      throw new CheckError("a value is not the base64 of its field");
+    }
+    return bytes;
+  };
+  if (c && c.type === "EllipticCurve" && c.name === "P-256") return { elementBytes: 33, value: base64 };
+  if (c && c.type === "IntegerGroup") return { elementBytes: 512, value: base64 };
+  if (c && typeof c.large_prime === "string") return { elementBytes: 512, value: fromHex };
+  throw new CheckError("the election's constants are of no group this page knows");
+}
 
 // Whether the ballot's confirmation code is the hash of its encryptions: each contest hash
 // χ_l = H(H_E; 0x23, ind_c(Λ_l), K, α_1, β_1, …, α_m, β_m) (spec 2.0 §3.4.1 eq. (57)), then
 // H(B) = H(H_E; 0x24, χ_1, …, χ_m, B_aux) (§3.4.2 eq. (58)). A contest is labelled by its
 // sequence order in 4 bytes (2.0.0), or by its id in UTF-8 under the draft layout of egk's
 // records. Returns null when it holds, else what does not.
-export async function checkConfirmationCode(ballot, hE, jointKey) {
-  const key = fromHex(hE, 32);
-  const k = fromHex(jointKey, ELEMENT_BYTES);
+export async function checkConfirmationCode(ballot, hE, jointKey, format) {
+  const value = format.value;
+  const size = format.elementBytes;
+  const key = value(hE, 32);
+  const k = value(jointKey, size);
   const index = (i) => Uint8Array.of(i >>> 24, (i >>> 16) & 255, (i >>> 8) & 255, i & 255);
   const chis = [];
   for (const c of ballot.contests) {
     const cts = c.selections.flatMap((s) => [
-      fromHex(s.encrypted_vote.pad, ELEMENT_BYTES),
-      fromHex(s.encrypted_vote.data, ELEMENT_BYTES),
+      value(s.encrypted_vote.pad, size),
+      value(s.encrypted_vote.data, size),
     ]);
-    const stated = fromHex(c.contest_hash, 32);
+    const stated = value(c.contest_hash, 32);
     let chi = null;
     for (const label of [index(c.sequence_order), te.encode(c.contest_id)]) {
       const h = await hmac(key, concat(Uint8Array.of(0x23), label, k, ...cts));
@@ -428,7 +458,7 @@ export async function checkConfirmationCode(ballot, hE, jointKey) {
     chis.push(chi);
   }
   const code = await hmac(key, concat(Uint8Array.of(0x24), ...chis, fromHex(ballot.code_baux)));
-  if (!equal(code, fromHex(ballot.confirmation_code, 32))) {
+  if (!equal(code, value(ballot.confirmation_code, 32))) {
     return "the confirmation code is not the hash of the ballot's encryptions";
   }
   return null;

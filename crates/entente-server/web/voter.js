@@ -167,10 +167,31 @@ async function checkBallot(code) {
   } catch (_) {
     // reported below
   }
+  // How the election's files write values (hex in 2.0, base64 in 2.1), from its constants.
+  const steps = await log.stepsIn(cp);
+  const electionAt = (steps.election || [])[0];
+  let format = null;
+  let electionBody = null;
+  try {
+    if (electionAt !== undefined && electionAt < index) {
+      electionBody = log.writeBody(await log.provenEntry(cp, electionAt));
+      format = log.recordFormat(electionBody.constants);
+    }
+  } catch (_) {
+    format = null;
+  }
+  const stated = (text) => {
+    try {
+      return log.toHex(format.value(text, 32));
+    } catch (_) {
+      return null;
+    }
+  };
   const codeMatches =
     ballot !== null &&
+    format !== null &&
     typeof ballot.confirmation_code === "string" &&
-    normalise(ballot.confirmation_code) === code &&
+    stated(ballot.confirmation_code) === code &&
     env.kind === "ballot";
   checks.push(
     check(
@@ -182,14 +203,18 @@ async function checkBallot(code) {
   );
 
   // The receipt's code is the hash of this ballot's encryptions under the election's key.
-  const steps = await log.stepsIn(cp);
   const initializedAt = (steps["election-initialized"] || []).find((i) => i < index);
   if (codeMatches) {
     let problem = "the election's key is not on the board before the ballot";
     if (initializedAt !== undefined) {
       try {
         const init = log.writeBody(await log.provenEntry(cp, initializedAt));
-        problem = await log.checkConfirmationCode(ballot, init.extended_base_hash, init.joint_public_key);
+        problem = await log.checkConfirmationCode(
+          ballot,
+          init.extended_base_hash,
+          init.joint_public_key,
+          format,
+        );
       } catch (e) {
         problem = e instanceof log.CheckError ? e.message : `the ballot cannot be read (${e.message})`;
       }
@@ -212,10 +237,7 @@ async function checkBallot(code) {
   let definition = null;
   try {
     if (rolesAt !== undefined) roles = JSON.parse(log.utf8((await log.provenEntry(cp, rolesAt)).data));
-    const electionAt = (steps.election || [])[0];
-    if (electionAt !== undefined && electionAt < index) {
-      definition = log.writeBody(await log.provenEntry(cp, electionAt)).definition || null;
-    }
+    if (electionBody !== null) definition = electionBody.definition || null;
   } catch (_) {
     definition = null;
   }
@@ -320,7 +342,7 @@ async function checkBallot(code) {
     el("ul", { class: "checks" }, ...checks.map(checkItem)),
   );
   if (ballot !== null && challengedState(ballot.state) && included) {
-    out.push(...(await challengedChoices(cp, steps, ballot)));
+    out.push(...(await challengedChoices(cp, steps, ballot, format)));
   }
   return out;
 }
@@ -328,7 +350,7 @@ async function checkBallot(code) {
 // The choices a challenged ballot encrypted: from the guardians' decryption in the `result`
 // entry, proven in the same checkpoint, matched selection by selection to this ballot's own
 // encryptions, and named from the manifest in the `election` entry.
-async function challengedChoices(cp, steps, ballot) {
+async function challengedChoices(cp, steps, ballot, format) {
   const head = el("h2", {}, "What your challenged ballot says");
   const resultAt = (steps.result || [])[0];
   const electionAt = (steps.election || [])[0];
@@ -359,8 +381,16 @@ async function challengedChoices(cp, steps, ballot) {
       ),
     ];
   }
-  const sameCiphertext = (a, b) =>
-    a && b && a.pad.toLowerCase() === b.pad.toLowerCase() && a.data.toLowerCase() === b.data.toLowerCase();
+  // The same encryption, byte for byte (as the election's layout writes values).
+  const same = (x, y) => {
+    try {
+      const n = format.elementBytes;
+      return log.toHex(format.value(x, n)) === log.toHex(format.value(y, n));
+    } catch (_) {
+      return false;
+    }
+  };
+  const sameCiphertext = (a, b) => a && b && same(a.pad, b.pad) && same(a.data, b.data);
   const out = [
     head,
     el(

@@ -117,17 +117,19 @@ fn the_pages_check_ballots_and_the_board_in_a_real_browser() {
     }
 }
 
-/// The pages' checking library, in node, on another implementation's records: every ballot's
-/// confirmation code is recomputed from its encryptions, and changed ones are caught.
+/// The pages' checking library, in node, on other implementations' records (egk's 2.0 ones,
+/// egk-ec's 2.1 ones on P-256 and on the 4096-bit group): every ballot's confirmation code is
+/// recomputed from its encryptions, and changed ones are caught.
 #[test]
 fn the_pages_recompute_the_confirmation_codes_of_another_implementations_records() {
-    let records =
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/conformance/egk/records");
+    let conformance = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/conformance");
     let out = Command::new("node")
         .current_dir(scripts())
         .arg("logjs.mjs")
-        .arg(records.join("allAvailableJson"))
-        .arg(records.join("chainedJson"))
+        .arg(conformance.join("egk/records/allAvailableJson"))
+        .arg(conformance.join("egk/records/chainedJson"))
+        .arg(conformance.join("egk-ec/records/allAvailableEc"))
+        .arg(conformance.join("egk-ec/records/allAvailable"))
         .output()
         .expect("cannot run node");
     let stdout = String::from_utf8_lossy(&out.stdout);
