@@ -24,8 +24,8 @@ fn scripts() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/browser")
 }
 
-#[test]
-fn the_pages_check_ballots_and_the_board_in_a_real_browser() {
+/// What the browser tests need and this machine lacks, if anything.
+fn missing() -> Option<String> {
     let missing: Vec<String> = [
         (chromium(), "chromium: apt-get install chromium"),
         (
@@ -41,11 +41,14 @@ fn the_pages_check_ballots_and_the_board_in_a_real_browser() {
     .filter(|(p, _)| !p.exists())
     .map(|(_, how)| how.to_owned())
     .collect();
-    assert!(
-        missing.is_empty(),
-        "the browser tests need {} (.ci/run installs them)",
-        missing.join(" and ")
-    );
+    (!missing.is_empty()).then(|| missing.join(" and "))
+}
+
+#[test]
+fn the_pages_check_ballots_and_the_board_in_a_real_browser() {
+    if let Some(why) = missing() {
+        panic!("the browser tests need {why} (.ci/run installs them)");
+    }
 
     let tmp = tempfile::tempdir().unwrap();
     let record = tmp.path().join("record");
@@ -113,6 +116,54 @@ fn the_pages_check_ballots_and_the_board_in_a_real_browser() {
         assert!(
             shots.join(format!("{case}.png")).exists(),
             "no screenshot of {case}"
+        );
+    }
+}
+
+/// The voter's page on a P-256 election (its record in egk-ec's 2.1 layout): a cast and a
+/// challenged ballot proven, the confirmation code recomputed over 33-byte points, a changed
+/// encryption caught; on the board's page and a party's own.
+#[test]
+fn the_voter_s_page_checks_p256_ballots_in_a_real_browser() {
+    if let Some(why) = missing() {
+        panic!("the browser tests need {why} (.ci/run installs them)");
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let record = tmp.path().join("record");
+    let demo = common::served::serve_demo_in(&record, 10, "p256");
+    let codes = common::served::ballot_codes(&record);
+    let cast = &codes.iter().find(|(s, _)| s == "CAST").unwrap().1;
+    let challenged = &codes.iter().find(|(s, _)| s != "CAST").unwrap().1;
+    let shots = Path::new(env!("CARGO_TARGET_TMPDIR")).join("browser-screenshots-p256");
+    let _ = std::fs::remove_dir_all(&shots);
+    let cases = [
+        "voter-cast",
+        "voter-challenged",
+        "voter-tampered",
+        "party-cast",
+        "party-challenged",
+    ];
+    let out = Command::new("node")
+        .current_dir(scripts())
+        .arg("pages.mjs")
+        .args([&demo.url, cast, challenged])
+        .arg(&shots)
+        .arg(&demo.pins)
+        .env("CHROMIUM", chromium())
+        .env("ENTENTE_TRUST_SPKI", &demo.spki)
+        .env("ENTENTE_PARTY_PAGES", demo.parties.join(","))
+        .env("NODE_EXTRA_CA_CERTS", &demo.ca)
+        .env("ONLY", cases.join(","))
+        .output()
+        .expect("cannot run node");
+    drop(demo);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    println!("{stdout}{}", String::from_utf8_lossy(&out.stderr));
+    assert!(out.status.success(), "the browser cases failed:\n{stdout}");
+    for case in cases {
+        assert!(
+            stdout.contains(&format!("ok {case}\n")),
+            "{case} did not run"
         );
     }
 }

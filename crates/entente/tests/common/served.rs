@@ -32,8 +32,13 @@ impl Drop for ServedDemo {
 /// Runs `entente demo --serve` with `ballots` ballots, 3 guardians of quorum 2, exporting its
 /// record to `record`.
 pub fn serve_demo(record: &Path, ballots: usize) -> ServedDemo {
+    serve_demo_in(record, ballots, "p4096")
+}
+
+/// [`serve_demo`] of an election in `group` (`p4096` or `p256`).
+pub fn serve_demo_in(record: &Path, ballots: usize, group: &str) -> ServedDemo {
     let mut child = Command::new(env!("CARGO_BIN_EXE_entente"))
-        .args(["demo", "--ballots", &ballots.to_string()])
+        .args(["demo", "--group", group, "--ballots", &ballots.to_string()])
         .args(["--guardians", "3", "--quorum", "2", "--serve", "--dir"])
         .arg(record)
         .stdin(Stdio::piped())
@@ -101,13 +106,19 @@ pub fn ballot_codes(record: &Path) -> Vec<(String, String)> {
             }
             let v: serde_json::Value =
                 serde_json::from_slice(&std::fs::read(path).unwrap()).unwrap();
-            out.push((
-                v["state"].as_str().unwrap().to_owned(),
-                v["confirmation_code"]
-                    .as_str()
-                    .unwrap()
-                    .to_ascii_lowercase(),
-            ));
+            // Hex in egk's 2.0 layout, base64 in egk-ec's 2.1; a voter's receipt shows hex.
+            let code = v["confirmation_code"].as_str().unwrap();
+            let code = if code.len() == 64 {
+                code.to_ascii_lowercase()
+            } else {
+                use base64::Engine;
+                hex::encode(
+                    base64::engine::general_purpose::STANDARD
+                        .decode(code)
+                        .unwrap(),
+                )
+            };
+            out.push((v["state"].as_str().unwrap().to_owned(), code));
         }
     }
     out
