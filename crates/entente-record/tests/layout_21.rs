@@ -57,3 +57,53 @@ fn egk_ec_contest_data_is_what_the_2_1_encoder_writes() {
     let p4096 = reencode::<P4096>(&records().join("allAvailable"));
     assert!(p256 > 20 && p4096 > 20, "{p256} and {p4096} contests");
 }
+
+/// Every record of either implementation reads as the election setup of its own group (its
+/// hashes checked, the 2.1 values read), and as no other group's; its setup files, read into
+/// 2.0 and written back in 2.1, are the files egk-ec wrote.
+#[test]
+fn each_record_reads_as_the_setup_of_its_own_group_only() {
+    use entente_record::election::ElectionSetup;
+    let conformance = records().join("../..");
+    let egk = conformance.join("egk/records");
+    for (dir, p256) in [
+        (records().join("allAvailableEc"), true),
+        (records().join("allAvailable"), false),
+        (egk.join("allAvailableJson"), false),
+        (egk.join("chainedJson"), false),
+    ] {
+        let (ok, other) = if p256 {
+            (
+                ElectionSetup::<P256>::read(&dir).map(|s| s.h_e),
+                ElectionSetup::<P4096>::read(&dir).map(|s| s.h_e),
+            )
+        } else {
+            (
+                ElectionSetup::<P4096>::read(&dir).map(|s| s.h_e),
+                ElectionSetup::<P256>::read(&dir).map(|s| s.h_e),
+            )
+        };
+        let h_e = ok.unwrap_or_else(|e| panic!("{}: {e}", dir.display()));
+        let stated = json(&dir.join("election_initialized.json"))["extended_base_hash"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        assert!(
+            stated.eq_ignore_ascii_case(&h_e.to_hex())
+                || Layout::Json21.bytes(&stated).unwrap() == h_e.0,
+            "{}",
+            dir.display()
+        );
+        assert!(other.is_err(), "{} read as another group", dir.display());
+    }
+    for rec in ["allAvailableEc", "allAvailable"] {
+        for f in ["election_config.json", "election_initialized.json"] {
+            let original = json(&records().join(rec).join(f));
+            let mut value = original.clone();
+            entente_record::layout::to_20(&mut value, &|_| None).unwrap();
+            assert_ne!(value, original);
+            entente_record::layout::to_21(&mut value).unwrap();
+            assert_eq!(value, original, "{rec}/{f}");
+        }
+    }
+}

@@ -256,12 +256,20 @@ fn keys_of(path: &Path, data: &[u8]) -> Vec<(String, String)> {
             ("confirmation_code", "confirmation_code"),
         ] {
             if let Some(v) = o.get(field).and_then(|v| v.as_str()) {
-                let v = if key == "confirmation_code" {
-                    v.to_ascii_lowercase()
+                // A code is found by its lower-case hex, as a voter's receipt shows it,
+                // whether the ballot writes hex (2.0) or base64 (egk-ec's 2.1).
+                let v = if key != "confirmation_code" {
+                    Some(v.to_owned())
+                } else if v.len() == 64 {
+                    Some(v.to_ascii_lowercase())
                 } else {
-                    v.to_owned()
+                    entente_record::Layout::Json21
+                        .bytes(v)
+                        .ok()
+                        .filter(|b| b.len() == 32)
+                        .map(|b| entente_group::hex::encode(&b).to_ascii_lowercase())
                 };
-                keys.push((key.to_owned(), v));
+                keys.extend(v.map(|v| (key.to_owned(), v)));
             }
         }
     }

@@ -198,19 +198,9 @@ pub(crate) fn read_as_20<T: serde::de::DeserializeOwned>(
     layout: Layout,
     manifest: &entente_record::manifest::Manifest,
 ) -> Result<T, ReadError> {
-    if layout == Layout::Json20 {
-        return read_json::<T>(f).map_err(|e| ReadError::file(f, e));
-    }
-    let mut value: serde_json::Value = read_json(f).map_err(|e| ReadError::file(f, e))?;
-    let limit = |id: &str| {
-        manifest
-            .contests
-            .iter()
-            .find(|c| c.id == id)
-            .map(|c| c.limit)
-    };
-    entente_record::layout::to_20(&mut value, &limit).map_err(|e| ReadError::file(f, e))?;
-    serde_json::from_value(value).map_err(|e| ReadError::file(f, e))
+    let bytes = entente_record::election::read_file(f).map_err(|e| ReadError::file(f, e))?;
+    entente_record::layout::parse_for(&f.display().to_string(), &bytes, layout, manifest)
+        .map_err(|e| ReadError::file(f, e))
 }
 
 /// What is kept of a ballot id or confirmation code to find repeats: 128 bits of its SHA-256,
