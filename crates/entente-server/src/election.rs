@@ -17,8 +17,8 @@ use entente_roles::protocol::SETUP_FILES;
 
 /// K with its fixed-base table, in the election's group (held by an [`Election`]).
 pub enum ElectionKey {
-    /// In the 4096-bit group.
-    P4096(PublicKey<P4096>),
+    /// In the 4096-bit group (boxed: its fixed-base table is large).
+    P4096(Box<PublicKey<P4096>>),
     /// On P-256.
     P256(PublicKey<P256>),
 }
@@ -36,12 +36,12 @@ pub trait ServerGroup: KnownGroup {
 impl ServerGroup for P4096 {
     fn key_of(key: &ElectionKey) -> Option<&PublicKey<Self>> {
         match key {
-            ElectionKey::P4096(k) => Some(k),
+            ElectionKey::P4096(k) => Some(k.as_ref()),
             ElectionKey::P256(_) => None,
         }
     }
     fn hold(key: PublicKey<Self>) -> ElectionKey {
-        ElectionKey::P4096(key)
+        ElectionKey::P4096(Box::new(key))
     }
 }
 
