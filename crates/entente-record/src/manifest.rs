@@ -264,4 +264,14 @@ impl Manifest {
     pub fn contest(&self, id: &str) -> Option<&Contest> {
         self.contests.iter().find(|c| c.id == id)
     }
+
+    /// The largest number of votes any one option may receive in a ballot (1 without
+    /// contests): with the number of ballots, it bounds a decrypted count.
+    pub fn largest_option_limit(&self) -> u32 {
+        self.contests
+            .iter()
+            .map(|c| c.option_limit)
+            .max()
+            .unwrap_or(1)
+    }
 }

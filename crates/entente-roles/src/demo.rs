@@ -372,13 +372,7 @@ fn tally_and_decrypt<G: KnownGroup>(
         setup.kind.layout,
     )
     .map_err(|e| refused!("{e}"))?;
-    let max_limit = setup
-        .manifest
-        .contests
-        .iter()
-        .map(|c| c.option_limit)
-        .max()
-        .unwrap_or(1);
+    let max_limit = setup.manifest.largest_option_limit();
     let start = Instant::now();
     let dlog = DlogTable::new(&election.key, batch.bound(max_limit));
     let (pool, _) = crate::progress::pool(opts.threads)?;

@@ -44,51 +44,51 @@ fn missing() -> Option<String> {
     (!missing.is_empty()).then(|| missing.join(" and "))
 }
 
-#[test]
-fn the_pages_check_ballots_and_the_board_in_a_real_browser() {
+/// Runs `pages.mjs` (the cases in `only`, or all) against a served demo election in `group`,
+/// saving screenshots in `shots`; returns what it printed, once every case it ran held.
+fn run_pages(group: &str, shots: &Path, only: Option<&[&str]>) -> String {
     if let Some(why) = missing() {
         panic!("the browser tests need {why} (.ci/run installs them)");
     }
-
     let tmp = tempfile::tempdir().unwrap();
     let record = tmp.path().join("record");
-    let demo = common::served::serve_demo(&record, 10);
-    let common::served::ServedDemo {
-        url,
-        pins,
-        parties,
-        ca,
-        spki,
-        ..
-    } = &demo;
+    let demo = common::served::serve_demo_in(&record, 10, group);
     assert_eq!(
-        parties.len(),
+        demo.parties.len(),
         2,
         "the demo did not print both parties' pages"
     );
     let codes = common::served::ballot_codes(&record);
     let cast = &codes.iter().find(|(s, _)| s == "CAST").unwrap().1;
     let challenged = &codes.iter().find(|(s, _)| s != "CAST").unwrap().1;
-    let shots = Path::new(env!("CARGO_TARGET_TMPDIR")).join("browser-screenshots");
-    let _ = std::fs::remove_dir_all(&shots); // no screenshot of an earlier run counts
-    let out = Command::new("node")
-        .current_dir(scripts())
+    let _ = std::fs::remove_dir_all(shots); // no screenshot of an earlier run counts
+    let mut node = Command::new("node");
+    node.current_dir(scripts())
         .arg("pages.mjs")
-        .args([url, cast, challenged])
-        .arg(&shots)
-        .arg(pins)
+        .args([&demo.url, cast, challenged])
+        .arg(shots)
+        .arg(&demo.pins)
         .env("CHROMIUM", chromium())
-        .env("ENTENTE_TRUST_SPKI", spki)
-        .env("ENTENTE_PARTY_PAGES", parties.join(","))
+        .env("ENTENTE_TRUST_SPKI", &demo.spki)
+        .env("ENTENTE_PARTY_PAGES", demo.parties.join(","))
         // The cases that tamper with the server's answers fetch them in node, which is told
         // to trust the demo's CA.
-        .env("NODE_EXTRA_CA_CERTS", ca)
-        .output()
-        .expect("cannot run node");
+        .env("NODE_EXTRA_CA_CERTS", &demo.ca);
+    if let Some(cases) = only {
+        node.env("ONLY", cases.join(","));
+    }
+    let out = node.output().expect("cannot run node");
     drop(demo);
-    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
     println!("{stdout}{}", String::from_utf8_lossy(&out.stderr));
     assert!(out.status.success(), "the browser cases failed:\n{stdout}");
+    stdout
+}
+
+#[test]
+fn the_pages_check_ballots_and_the_board_in_a_real_browser() {
+    let shots = Path::new(env!("CARGO_TARGET_TMPDIR")).join("browser-screenshots");
+    let stdout = run_pages("p4096", &shots, None);
     for case in [
         "voter-cast",
         "voter-cast-phone",
@@ -125,17 +125,7 @@ fn the_pages_check_ballots_and_the_board_in_a_real_browser() {
 /// encryption caught; on the board's page and a party's own.
 #[test]
 fn the_voter_s_page_checks_p256_ballots_in_a_real_browser() {
-    if let Some(why) = missing() {
-        panic!("the browser tests need {why} (.ci/run installs them)");
-    }
-    let tmp = tempfile::tempdir().unwrap();
-    let record = tmp.path().join("record");
-    let demo = common::served::serve_demo_in(&record, 10, "p256");
-    let codes = common::served::ballot_codes(&record);
-    let cast = &codes.iter().find(|(s, _)| s == "CAST").unwrap().1;
-    let challenged = &codes.iter().find(|(s, _)| s != "CAST").unwrap().1;
     let shots = Path::new(env!("CARGO_TARGET_TMPDIR")).join("browser-screenshots-p256");
-    let _ = std::fs::remove_dir_all(&shots);
     let cases = [
         "voter-cast",
         "voter-challenged",
@@ -143,23 +133,7 @@ fn the_voter_s_page_checks_p256_ballots_in_a_real_browser() {
         "party-cast",
         "party-challenged",
     ];
-    let out = Command::new("node")
-        .current_dir(scripts())
-        .arg("pages.mjs")
-        .args([&demo.url, cast, challenged])
-        .arg(&shots)
-        .arg(&demo.pins)
-        .env("CHROMIUM", chromium())
-        .env("ENTENTE_TRUST_SPKI", &demo.spki)
-        .env("ENTENTE_PARTY_PAGES", demo.parties.join(","))
-        .env("NODE_EXTRA_CA_CERTS", &demo.ca)
-        .env("ONLY", cases.join(","))
-        .output()
-        .expect("cannot run node");
-    drop(demo);
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    println!("{stdout}{}", String::from_utf8_lossy(&out.stderr));
-    assert!(out.status.success(), "the browser cases failed:\n{stdout}");
+    let stdout = run_pages("p256", &shots, Some(&cases));
     for case in cases {
         assert!(
             stdout.contains(&format!("ok {case}\n")),

@@ -7,37 +7,16 @@
 mod common;
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD as B64;
 use serde_json::Value;
 
-fn entente(args: &[&str]) -> (i32, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_entente"))
-        .args(args)
-        .output()
-        .unwrap();
-    let text = format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    assert!(!text.contains("panicked"), "{text}");
-    (out.status.code().unwrap_or(-1), text)
-}
-
 fn verify(dir: &Path) -> (i32, String) {
     entente(&["verify", dir.to_str().unwrap()])
 }
 
-/// The line of Verification `n`.
-fn line(text: &str, n: u32) -> String {
-    text.lines()
-        .find(|l| l.trim_start().starts_with(&format!("{n} ")))
-        .unwrap_or_default()
-        .to_owned()
-}
+use common::{flip_base64 as flip, status_and_text as entente, verification_line as line};
 
 fn json(path: &Path) -> Value {
     serde_json::from_slice(&std::fs::read(path).unwrap()).unwrap()
@@ -110,14 +89,6 @@ fn ballots(record: &Path) -> (Vec<PathBuf>, Vec<PathBuf>) {
     files
         .into_iter()
         .partition(|p| json(p)["state"].as_str() == Some("CAST"))
-}
-
-/// Flips the low bit of the last byte of a base64 value.
-fn flip(v: &mut Value) {
-    let mut b = B64.decode(v.as_str().unwrap()).unwrap();
-    let last = b.len() - 1;
-    b[last] ^= 1;
-    *v = Value::String(B64.encode(b));
 }
 
 /// A copy of `record` with `edit` applied to the JSON of `file` (a path in the record).

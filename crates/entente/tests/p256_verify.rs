@@ -5,7 +5,6 @@
 mod common;
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD as B64;
@@ -21,27 +20,10 @@ fn record() -> PathBuf {
 
 /// `entente verify DIR`: (exit status, stdout and stderr).
 fn verify(dir: &Path) -> (i32, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_entente"))
-        .arg("verify")
-        .arg(dir)
-        .output()
-        .unwrap();
-    let text = format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    assert!(!text.contains("panicked"), "{text}");
-    (out.status.code().unwrap_or(-1), text)
+    common::status_and_text(&["verify", dir.to_str().unwrap()])
 }
 
-/// The line of Verification `n`.
-fn line(text: &str, n: u32) -> String {
-    text.lines()
-        .find(|l| l.trim_start().starts_with(&format!("{n} ")))
-        .unwrap_or_default()
-        .to_owned()
-}
+use common::{flip_base64 as flip, verification_line as line};
 
 /// A copy of the record with `edit` applied to the JSON of `file`.
 fn tampered(file: &str, edit: impl FnOnce(&mut Value)) -> (tempfile::TempDir, PathBuf) {
@@ -53,14 +35,6 @@ fn tampered(file: &str, edit: impl FnOnce(&mut Value)) -> (tempfile::TempDir, Pa
     edit(&mut v);
     std::fs::write(&path, serde_json::to_vec_pretty(&v).unwrap()).unwrap();
     (tmp, dir)
-}
-
-/// Flips the low bit of the last byte of a base64 value.
-fn flip(v: &mut Value) {
-    let mut b = B64.decode(v.as_str().unwrap()).unwrap();
-    let last = b.len() - 1;
-    b[last] ^= 1;
-    *v = Value::String(B64.encode(b));
 }
 
 #[test]

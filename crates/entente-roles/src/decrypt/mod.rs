@@ -250,20 +250,10 @@ pub fn commit_with(
     progress: bool,
 ) -> Result<u32> {
     let kind = RecordKind::of_record(dir)?;
-    with_group!(kind.group, |G| commit_in::<G>(
-        dir, secret, passphrase, threads, progress
-    ))
-}
-
-fn commit_in<G: KnownGroup>(
-    dir: &Path,
-    secret: &GuardianSecret<'_>,
-    passphrase: &SecretString,
-    threads: usize,
-    progress: bool,
-) -> Result<u32> {
-    let prepared = Prepared::<G>::read(dir, threads, progress)?;
-    commit_prepared(dir, &prepared, secret, passphrase, threads)
+    with_group!(kind.group, |G| {
+        let prepared = Prepared::<G>::read(dir, threads, progress)?;
+        commit_prepared(dir, &prepared, secret, passphrase, threads)
+    })
 }
 
 /// [`commit_with`] on a batch already read and checked.
@@ -337,20 +327,10 @@ pub fn respond_with(
     progress: bool,
 ) -> Result<(u32, Vec<u32>)> {
     let kind = RecordKind::of_record(dir)?;
-    with_group!(kind.group, |G| respond_in::<G>(
-        dir, secret, passphrase, threads, progress
-    ))
-}
-
-fn respond_in<G: KnownGroup>(
-    dir: &Path,
-    secret: &GuardianSecret<'_>,
-    passphrase: &SecretString,
-    threads: usize,
-    progress: bool,
-) -> Result<(u32, Vec<u32>)> {
-    let prepared = Prepared::<G>::read(dir, threads, progress)?;
-    respond_prepared(dir, &prepared, secret, passphrase, threads)
+    with_group!(kind.group, |G| {
+        let prepared = Prepared::<G>::read(dir, threads, progress)?;
+        respond_prepared(dir, &prepared, secret, passphrase, threads)
+    })
 }
 
 /// [`respond_with`] on a batch already read and checked.
@@ -513,14 +493,7 @@ pub fn combine_prepared<G: KnownGroup>(
     if let Some(missing) = present.iter().find(|i| !responses.contains_key(i)) {
         bail!("guardian {missing} has committed but not responded yet (`entente decrypt respond`)");
     }
-    let max_limit = election
-        .setup
-        .manifest
-        .contests
-        .iter()
-        .map(|c| c.option_limit)
-        .max()
-        .unwrap_or(1);
+    let max_limit = election.setup.manifest.largest_option_limit();
     let dlog = DlogTable::new(&election.key, batch.bound(max_limit));
     let (pool, _) = crate::progress::pool(threads)?;
     let results = pool.install(|| {
@@ -580,16 +553,10 @@ pub fn failing_responses_in(
     threads: usize,
 ) -> Result<BTreeMap<u32, String>> {
     let kind = RecordKind::of_record(dir)?;
-    with_group!(kind.group, |G| failing_of::<G>(dir, round, threads))
-}
-
-fn failing_of<G: KnownGroup>(
-    dir: &Path,
-    round: &Path,
-    threads: usize,
-) -> Result<BTreeMap<u32, String>> {
-    let p = Prepared::<G>::read(dir, threads, false)?;
-    failing_in(&p.election, &p.batch, &p.digest, round, threads)
+    with_group!(kind.group, |G| {
+        let p = Prepared::<G>::read(dir, threads, false)?;
+        failing_in(&p.election, &p.batch, &p.digest, round, threads)
+    })
 }
 
 fn failing_in<G: KnownGroup>(

@@ -268,3 +268,34 @@ pub fn a_ballot(dir: &Path) -> std::path::PathBuf {
         })
         .unwrap()
 }
+
+/// `entente ARGS` without a passphrase: (exit status, stdout and stderr); never a panic.
+pub fn status_and_text(args: &[&str]) -> (i32, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_entente"))
+        .args(args)
+        .output()
+        .unwrap();
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(!text.contains("panicked"), "{text}");
+    (out.status.code().unwrap_or(-1), text)
+}
+
+/// The line of Verification `n` in a verifier's report.
+pub fn verification_line(text: &str, n: u32) -> String {
+    text.lines()
+        .find(|l| l.trim_start().starts_with(&format!("{n} ")))
+        .unwrap_or_default()
+        .to_owned()
+}
+
+/// Flips the low bit of the last byte of a base64 value (a 2.1 record's).
+pub fn flip_base64(v: &mut serde_json::Value) {
+    let mut b = B64.decode(v.as_str().unwrap()).unwrap();
+    let last = b.len() - 1;
+    b[last] ^= 1;
+    *v = serde_json::Value::String(B64.encode(b));
+}
