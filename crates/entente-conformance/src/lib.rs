@@ -15,6 +15,7 @@ mod error;
 mod json;
 mod key_ceremony;
 mod parameters;
+mod preencryption;
 mod share_encryption;
 mod tally;
 
@@ -69,10 +70,9 @@ fn not_yet_built(name: &str) -> Option<&'static str> {
         | "BallotAggregationTestVector"
         | "TallyDecryptionTestVector"
         | "TallyPartialDecryptionTestVector"
-        | "DecryptBallotTestVector" => return None,
-        "PreEncryptionTestVector" | "PreEncryptionRecordedTestVector" => {
-            "pre-encrypted ballots are not built yet"
-        }
+        | "DecryptBallotTestVector"
+        | "PreEncryptionTestVector" => return None,
+        "PreEncryptionRecordedTestVector" => "recorded pre-encrypted ballots are not built yet",
         _ => "not a test vector Entente knows",
     })
 }
@@ -124,6 +124,9 @@ fn run_check(name: &str, path: &Path) -> Result<Revision> {
         }
         "DecryptBallotTestVector" => {
             either_revision(&text, &json::parse(&text)?, tally::check_ballot_decryption)
+        }
+        "PreEncryptionTestVector" => {
+            either_revision(&text, &json::parse(&text)?, preencryption::check)
         }
         _ => Err(differs!("no check for {name}")),
     }

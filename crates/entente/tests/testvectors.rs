@@ -6,7 +6,7 @@ use std::process::Command;
 use entente_conformance::{Outcome, check_file, summary, vector_files};
 use serde_json::Value;
 
-const IMPLEMENTED: [&str; 11] = [
+const IMPLEMENTED: [&str; 12] = [
     "ParametersTestVector.json",
     "KeyCeremonyTestVector.json",
     "ShareEncryptionTestVector.json",
@@ -18,6 +18,7 @@ const IMPLEMENTED: [&str; 11] = [
     "TallyPartialDecryptionTestVector.json",
     "TallyDecryptionTestVector.json",
     "DecryptBallotTestVector.json",
+    "PreEncryptionTestVector.json",
 ];
 
 fn vectors_dir() -> PathBuf {
@@ -189,6 +190,11 @@ fn corrupted_ballot_decryption_fails() {
 }
 
 #[test]
+fn corrupted_preencryption_fails() {
+    corrupted_copies_fail("PreEncryptionTestVector.json", 1);
+}
+
+#[test]
 fn the_command_prints_lines_and_a_summary() {
     let out = Command::new(env!("CARGO_BIN_EXE_entente"))
         .arg("testvectors")
@@ -208,11 +214,11 @@ fn the_command_prints_lines_and_a_summary() {
     assert!(
         stdout
             .lines()
-            .any(|l| l.starts_with("SKIP PreEncryptionTestVector.json: "))
+            .any(|l| l.starts_with("SKIP PreEncryptionRecordedTestVector.json: "))
     );
     assert_eq!(
         stdout.lines().last(),
-        Some("11 passed, 0 failed, 2 skipped")
+        Some("12 passed, 0 failed, 1 skipped")
     );
 
     // A failing file makes the exit status 1; an unreadable directory 2.

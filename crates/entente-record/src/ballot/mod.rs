@@ -9,6 +9,7 @@ mod elgamal;
 pub mod hashes;
 pub mod json;
 mod plaintext;
+pub mod preencrypted;
 mod proof;
 
 pub use contest_data::{ContestData, ContestDataDecryption, ContestStatus, EncryptedContestData};
