@@ -3,11 +3,12 @@
 //! (eq. (92), (93)) and short code, each contest's hash (eq. (94)) and the confirmation code
 //! (eq. (95)), all from the manifest, K, H_E and the primary nonce.
 
+use entente_core::ballot::preencrypt;
+use entente_record::Revision;
 use entente_record::ballot::PublicKey;
 use entente_record::ballot::hashes::Label;
-use entente_record::ballot::preencrypted::{self, null_label};
+use entente_record::ballot::preencrypted;
 use entente_record::manifest::Manifest;
-use entente_record::{HashValue, Revision};
 use serde::Deserialize;
 
 use crate::error::{At, Result, differs};
@@ -87,102 +88,83 @@ pub fn check(v: &PreEncryptionVector, revision: Revision) -> Result<()> {
         &b.contests.len(),
         &contests.len(),
     )?;
-    let mut contest_hashes = Vec::new();
-    for (ci, (c, vc)) in contests.iter().zip(&b.contests).enumerate() {
+    let ballot = preencrypt::<G>(
+        revision,
+        &h_e,
+        &key,
+        &manifest,
+        &b.ballot_style_id,
+        &primary,
+        &[],
+    )
+    .at(|| "the ballot cannot be pre-encrypted".to_owned())?;
+    for (ci, (c, vc)) in ballot.contests.iter().zip(&b.contests).enumerate() {
         let at = format!("preencrypted_ballot.contests[{ci}]");
-        expect_eq(&format!("{at}.contestId"), &vc.contest_id, &c.id)?;
-        let m = c.options.len() as u32;
-        // Every position of the contest (its options in order), then the null votes.
-        let positions: Vec<(String, u32)> = c
-            .options
-            .iter()
-            .map(|o| (o.id.clone(), o.index))
-            .chain((1..=c.limit).map(|n| null_label(n, m)))
-            .collect();
+        expect_eq(&format!("{at}.contestId"), &vc.contest_id, &c.contest_id)?;
         expect_eq(
             &format!("{at}.selections (count)"),
             &vc.selections.len(),
-            &positions.len(),
+            &c.selections.len(),
         )?;
+        let options = &contests[ci].options;
         let contest = Label {
-            id: &c.id,
+            id: &c.contest_id,
             index: c.index,
         };
-        let mut hashes = Vec::new();
-        for (j, ((vector_id, vector_index), vs)) in positions.iter().zip(&vc.selections).enumerate()
-        {
+        for (j, (s, vs)) in c.selections.iter().zip(&vc.selections).enumerate() {
             let sat = format!("{at}.selections[{j}]");
-            expect_eq(&format!("{sat}.selectionId"), &vs.selection_id, vector_id)?;
-            let vector = Label {
-                id: vector_id,
-                index: *vector_index,
-            };
+            expect_eq(
+                &format!("{sat}.selectionId"),
+                &vs.selection_id,
+                &s.selection_id,
+            )?;
             expect_eq(
                 &format!("{sat}.expected_selectionVector (count)"),
                 &vs.expected_selection_vector.len(),
-                &(m as usize),
+                &s.vector.len(),
             )?;
-            let mut cts = Vec::new();
-            for (k, o) in c.options.iter().enumerate() {
-                let position = Label {
-                    id: &o.id,
-                    index: o.index,
-                };
-                let nonce =
-                    preencrypted::nonce::<G>(revision, &h_e, &primary, contest, vector, position);
+            let vector = Label {
+                id: &s.selection_id,
+                index: s.index,
+            };
+            for (k, (ct, o)) in s.vector.iter().zip(options).enumerate() {
+                // eq. (96), the nonce each encryption used.
                 if let Some(expected) = vs.expected_selection_nonces.get(k) {
-                    expect_eq(
-                        &format!("{sat}.expected_selectionNonces[{k}]"),
-                        &nonce,
-                        &scalar(&format!("{sat}.expected_selectionNonces[{k}]"), expected)?,
-                    )?;
+                    let position = Label {
+                        id: &o.id,
+                        index: o.index,
+                    };
+                    let nonce = preencrypted::nonce::<G>(
+                        revision, &h_e, &primary, contest, vector, position,
+                    );
+                    let path = format!("{sat}.expected_selectionNonces[{k}]");
+                    expect_eq(&path, &nonce, &scalar(&path, expected)?)?;
                 }
-                let ct = key.encrypt(u64::from(o.id == *vector_id), &nonce);
                 let e = &vs.expected_selection_vector[k];
                 let path = format!("{sat}.expected_selectionVector[{k}]");
-                expect_eq(
-                    &format!("{path}.pad"),
-                    &ct.alpha,
-                    &element(&format!("{path}.pad"), &e.pad)?,
-                )?;
-                expect_eq(
-                    &format!("{path}.data"),
-                    &ct.beta,
-                    &element(&format!("{path}.data"), &e.data)?,
-                )?;
-                cts.push(ct);
+                let pad = format!("{path}.pad");
+                expect_eq(&pad, &ct.alpha, &element(&pad, &e.pad)?)?;
+                let data = format!("{path}.data");
+                expect_eq(&data, &ct.beta, &element(&data, &e.data)?)?;
             }
-            let psi = preencrypted::selection_hash::<G>(revision, &h_e, key.element(), &cts);
+            let path = format!("{sat}.expected_selectionHash");
             expect_eq(
-                &format!("{sat}.expected_selectionHash"),
-                &psi,
-                &hash(
-                    &format!("{sat}.expected_selectionHash"),
-                    &vs.expected_selection_hash,
-                )?,
+                &path,
+                &s.selection_hash,
+                &hash(&path, &vs.expected_selection_hash)?,
             )?;
-            expect_eq(
-                &format!("{sat}.shortCode"),
-                &preencrypted::short_code(&psi),
-                &vs.short_code,
-            )?;
-            hashes.push(psi);
+            expect_eq(&format!("{sat}.shortCode"), &s.short_code, &vs.short_code)?;
         }
-        let chi = preencrypted::contest_hash::<G>(revision, &h_e, contest, key.element(), &hashes);
+        let path = format!("{at}.expected_preencryptionHash");
         expect_eq(
-            &format!("{at}.expected_preencryptionHash"),
-            &chi,
-            &hash(
-                &format!("{at}.expected_preencryptionHash"),
-                &vc.expected_preencryption_hash,
-            )?,
+            &path,
+            &c.contest_hash,
+            &hash(&path, &vc.expected_preencryption_hash)?,
         )?;
-        contest_hashes.push(chi);
     }
-    let code: HashValue = preencrypted::confirmation_code(revision, &h_e, &contest_hashes, &[]);
     expect_eq(
         "preencrypted_ballot.expected_confirmationCode",
-        &code,
+        &ballot.confirmation_code,
         &hash(
             "preencrypted_ballot.expected_confirmationCode",
             &b.expected_confirmation_code,
