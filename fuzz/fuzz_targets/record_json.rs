@@ -61,10 +61,12 @@ fuzz_target!(|data: &[u8]| {
             let _ = Manifest::from_json(rest);
         }
         7 => {
-            // The manifest and the configuration, split at the first NUL byte.
-            let at = rest.iter().position(|&b| b == 0).unwrap_or(rest.len());
-            let (manifest, config) = rest.split_at(at);
-            let _ = ElectionConfigured::from_bytes(manifest, config.get(1..).unwrap_or(&[]));
+            // The manifest, the configuration and the constants, split at NUL bytes.
+            let mut parts = rest.splitn(3, |&b| b == 0);
+            let manifest = parts.next().unwrap_or_default();
+            let config = parts.next().unwrap_or_default();
+            let constants = parts.next().unwrap_or_default();
+            let _ = ElectionConfigured::from_bytes(manifest, config, constants);
         }
         8 => {
             let _ = parse_json::<ElectionInitializedJson>("fuzz", rest);
