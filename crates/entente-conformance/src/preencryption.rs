@@ -74,20 +74,6 @@ pub fn check(v: &PreEncryptionVector, revision: Revision) -> Result<()> {
         &bytes32("preencrypted_ballot.primaryNonce", &b.primary_nonce)?,
         &primary,
     )?;
-    let listed = manifest
-        .styles
-        .get(&b.ballot_style_id)
-        .ok_or_else(|| differs!("ballot style {} is not in the manifest", b.ballot_style_id))?;
-    let contests: Vec<_> = manifest
-        .contests
-        .iter()
-        .filter(|c| listed.contains(&c.id))
-        .collect();
-    expect_eq(
-        "preencrypted_ballot.contests (count)",
-        &b.contests.len(),
-        &contests.len(),
-    )?;
     let ballot = preencrypt::<G>(
         revision,
         &h_e,
@@ -98,6 +84,11 @@ pub fn check(v: &PreEncryptionVector, revision: Revision) -> Result<()> {
         &[],
     )
     .at(|| "the ballot cannot be pre-encrypted".to_owned())?;
+    expect_eq(
+        "preencrypted_ballot.contests (count)",
+        &b.contests.len(),
+        &ballot.contests.len(),
+    )?;
     for (ci, (c, vc)) in ballot.contests.iter().zip(&b.contests).enumerate() {
         let at = format!("preencrypted_ballot.contests[{ci}]");
         expect_eq(&format!("{at}.contestId"), &vc.contest_id, &c.contest_id)?;
@@ -106,7 +97,10 @@ pub fn check(v: &PreEncryptionVector, revision: Revision) -> Result<()> {
             &vc.selections.len(),
             &c.selections.len(),
         )?;
-        let options = &contests[ci].options;
+        let options = &manifest
+            .contest(&c.contest_id)
+            .ok_or_else(|| differs!("{at}: contest {} is not in the manifest", c.contest_id))?
+            .options;
         let contest = Label {
             id: &c.contest_id,
             index: c.index,

@@ -78,6 +78,17 @@ pub fn parse_json<T: serde::de::DeserializeOwned>(
     bytes: &[u8],
 ) -> Result<T, RecordError> {
     let de = &mut serde_json::Deserializer::from_slice(bytes);
-    serde_path_to_error::deserialize(de)
-        .map_err(|e| RecordError::Json(format!("{name}: at {}: {}", e.path(), e.inner())))
+    serde_path_to_error::deserialize(de).map_err(|e| json_error(name, e))
+}
+
+/// A JSON value (of the file `name`) as `T`; errors as [`parse_json`]'s.
+pub(crate) fn from_value<T: serde::de::DeserializeOwned>(
+    name: &str,
+    value: serde_json::Value,
+) -> Result<T, RecordError> {
+    serde_path_to_error::deserialize(value).map_err(|e| json_error(name, e))
+}
+
+fn json_error(name: &str, e: serde_path_to_error::Error<serde_json::Error>) -> RecordError {
+    RecordError::Json(format!("{name}: at {}: {}", e.path(), e.inner()))
 }

@@ -159,8 +159,7 @@ pub fn parse_in<T: serde::de::DeserializeOwned>(
             let mut value: serde_json::Value = crate::files::parse_json(name, bytes)?;
             to_20(&mut value, votes_allowed)
                 .map_err(|e| RecordError::Json(format!("{name}: {e}")))?;
-            serde_path_to_error::deserialize(value)
-                .map_err(|e| RecordError::Json(format!("{name}: at {}: {}", e.path(), e.inner())))
+            crate::files::from_value(name, value)
         }
     }
 }

@@ -297,24 +297,32 @@ pub struct Tallied {
 /// set, waits for its responses, combines them and publishes the result.
 pub fn tally(opts: &AdminOptions, tally_id: &str, wanted: Option<usize>) -> Result<Tallied> {
     let m = opts.client.mirror(&opts.log_dir())?;
-    let group = configured(&m.view)?.kind.group;
-    with_group!(group, |G| tally_in::<G>(opts, tally_id, wanted))
+    let configured = configured(&m.view)?;
+    with_group!(configured.kind.group, |G| tally_in::<G>(
+        opts,
+        tally_id,
+        wanted,
+        &m.view,
+        &configured
+    ))
 }
 
+/// [`tally`] in the election's group, from the log as `view` holds it when the administrator
+/// begins, with the election `configured` there.
 fn tally_in<G: KnownGroup>(
     opts: &AdminOptions,
     tally_id: &str,
     wanted: Option<usize>,
+    view: &LogView,
+    configured: &ElectionConfigured,
 ) -> Result<Tallied> {
     let signer = opts.signer()?;
     let record = opts.record_dir();
-    let m = opts.client.mirror(&opts.log_dir())?;
-    let configured = configured(&m.view)?;
     let (n, k) = (
         configured.config.number_of_guardians as usize,
         configured.config.quorum as usize,
     );
-    if m.view.of(kind::CLOSE).next().is_none() {
+    if view.of(kind::CLOSE).next().is_none() {
         opts.client
             .post_step(&signer, &opts.state, kind::CLOSE, b"{}")?;
     }

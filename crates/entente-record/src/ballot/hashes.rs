@@ -26,7 +26,8 @@ pub struct Label<'a> {
     pub index: u32,
 }
 
-fn label(h: Hasher, revision: Revision, l: Label<'_>) -> Hasher {
+/// Hashes a contest's or option's identity as `revision` does (see the module docs).
+pub(crate) fn label(h: Hasher, revision: Revision, l: Label<'_>) -> Hasher {
     match revision {
         Revision::V2_0_0 => h.index(l.index),
         Revision::EgkDraft1_9 => h.bytes(l.id.as_bytes()),

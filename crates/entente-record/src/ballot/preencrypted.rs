@@ -8,7 +8,7 @@
 //! label is `null1`, `null2`, … and its index follows the contest's options (§4.2.1).
 
 use super::Ciphertext;
-use super::hashes::Label;
+use super::hashes::{Label, label};
 use crate::{HashValue, Hasher, Revision};
 use entente_group::Group;
 
@@ -20,13 +20,6 @@ const CONTEST_HASH: u8 = 0x41;
 const CONFIRMATION: u8 = 0x42;
 /// Domain separation of pre-encryption nonces, eq. (96).
 const NONCE: u8 = 0x43;
-
-fn label(h: Hasher, revision: Revision, l: Label<'_>) -> Hasher {
-    match revision {
-        Revision::V2_0_0 => h.index(l.index),
-        Revision::EgkDraft1_9 => h.bytes(l.id.as_bytes()),
-    }
-}
 
 /// ξ_{i,j,k} = H(H_E; 0x43, ξ, ind_c(Λ_i), ind_o(λ_j), ind_o(λ_k)) mod q, eq. (96): the nonce
 /// of the k-th encryption of the j-th selection vector of contest i.
