@@ -297,6 +297,7 @@ impl<G: Group> Encryptor<'_, G> {
                 selections,
                 proof,
                 contest_data,
+                pre_encryption: None,
             });
         }
         let confirmation_code = hashes::confirmation_code(
@@ -316,12 +317,13 @@ impl<G: Group> Encryptor<'_, G> {
             state: BallotState::Cast,
             encrypted_sn: None,
             is_preencrypt: false,
+            primary_nonce: None,
         })
     }
 
     /// Hashed-ElGamal encryption of contest data, eq. (50)–(55), with the records' key
     /// derivation (docs/spec-notes.md).
-    fn encrypt_contest_data(
+    pub(crate) fn encrypt_contest_data(
         &self,
         data: &ContestData,
         c: &Contest,

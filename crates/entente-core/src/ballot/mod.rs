@@ -7,8 +7,10 @@ mod encrypt;
 mod nonce_decrypt;
 mod preencrypt;
 mod prove;
+mod recording;
 
 pub use encrypt::{BallotContext, Encryptor, ProofSite, check_plaintext};
 pub use nonce_decrypt::{OpenedBallot, decrypt_with_nonce};
 pub use preencrypt::{PreEncryptedBallot, PreEncryptedContest, PreEncryptedSelection, preencrypt};
 pub use prove::{ProofNonces, prove_range};
+pub use recording::{MarkedBallot, Station};

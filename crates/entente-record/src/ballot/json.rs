@@ -46,7 +46,7 @@ pub struct EncryptedContestJson {
     pub proof: RangeProofJson,
     pub encrypted_contest_data: ContestDataJson,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub pre_encryption: Option<serde_json::Value>,
+    pub pre_encryption: Option<super::preencrypted::PreEncryptionJson>,
 }
 
 /// A selection of an encrypted ballot as the JSON holds it.
@@ -106,12 +106,16 @@ pub(crate) fn element<G: Group>(path: &str, hex: &str) -> Result<G::Element, Rec
 /// for range, with the membership of the whole ballot proven afterwards in one batch
 /// ([`read_batch`]); nothing read unchecked leaves this module.
 #[derive(Clone, Copy)]
-enum Membership {
+pub(crate) enum Membership {
     Each,
     Deferred,
 }
 
-fn element_as<G: Group>(path: &str, hex: &str, m: Membership) -> Result<G::Element, RecordError> {
+pub(crate) fn element_as<G: Group>(
+    path: &str,
+    hex: &str,
+    m: Membership,
+) -> Result<G::Element, RecordError> {
     match m {
         Membership::Each => element::<G>(path, hex),
         Membership::Deferred => field(
@@ -137,7 +141,11 @@ impl CiphertextJson {
         self.read_as(path, Membership::Each)
     }
 
-    fn read_as<G: Group>(&self, path: &str, m: Membership) -> Result<Ciphertext<G>, RecordError> {
+    pub(crate) fn read_as<G: Group>(
+        &self,
+        path: &str,
+        m: Membership,
+    ) -> Result<Ciphertext<G>, RecordError> {
         Ok(Ciphertext {
             alpha: element_as::<G>(&format!("{path}.pad"), &self.pad, m)?,
             beta: element_as::<G>(&format!("{path}.data"), &self.data, m)?,
@@ -282,6 +290,11 @@ impl EncryptedBallotJson {
                     contest_data: c
                         .encrypted_contest_data
                         .read_as(&format!("{at}.encrypted_contest_data"), m)?,
+                    pre_encryption: c
+                        .pre_encryption
+                        .as_ref()
+                        .map(|p| p.read_as(&format!("{at}.pre_encryption"), m))
+                        .transpose()?,
                 })
             })
             .collect::<Result<Vec<_>, RecordError>>()?;
@@ -305,6 +318,11 @@ impl EncryptedBallotJson {
                 .map(|sn| sn.read_as("encrypted_sn", m))
                 .transpose()?,
             is_preencrypt: self.is_preencrypt,
+            primary_nonce: self
+                .primary_nonce
+                .as_ref()
+                .map(|n| field("primary_nonce", entente_group::hex::decode_array(n)))
+                .transpose()?,
         })
     }
 
@@ -338,7 +356,10 @@ impl EncryptedBallotJson {
                         .collect(),
                     proof: RangeProofJson::write(&c.proof),
                     encrypted_contest_data: ContestDataJson::write(&c.contest_data),
-                    pre_encryption: None,
+                    pre_encryption: c
+                        .pre_encryption
+                        .as_ref()
+                        .map(super::preencrypted::PreEncryptionJson::write),
                 })
                 .collect(),
             state: match b.state {
@@ -347,7 +368,10 @@ impl EncryptedBallotJson {
             },
             encrypted_sn: b.encrypted_sn.as_ref().map(CiphertextJson::write),
             is_preencrypt: b.is_preencrypt,
-            primary_nonce: None,
+            primary_nonce: b
+                .primary_nonce
+                .as_ref()
+                .map(|n| entente_group::hex::encode(n)),
         }
     }
 }

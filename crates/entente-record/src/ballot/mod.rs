@@ -61,6 +61,8 @@ pub struct EncryptedContest<G: Group> {
     pub proof: RangeProof<G>,
     /// Overvotes, undervotes and write-ins, hashed-ElGamal encrypted.
     pub contest_data: EncryptedContestData<G>,
+    /// What a contest recorded from a pre-encrypted ballot publishes besides (spec 2.0 §4.4).
+    pub pre_encryption: Option<preencrypted::PreEncryption<G>>,
 }
 
 impl<G: Group> EncryptedContest<G> {
@@ -121,7 +123,7 @@ fn at(contest: &str, selection: Option<&str>) -> String {
 /// One check a ballot fails: the spec's verification, where, and what did not hold.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct BallotFailure {
-    /// 5, 6 or 7 (spec 2.0 §6).
+    /// 5, 6 or 7 (spec 2.0 §6); 15 to 18 for a ballot recorded from a pre-encrypted one.
     pub verification: u8,
     /// The contest, if the failure is in one.
     pub contest: Option<String>,
@@ -132,7 +134,12 @@ pub struct BallotFailure {
 }
 
 impl BallotFailure {
-    fn new(verification: u8, contest: Option<&str>, selection: Option<&str>, what: String) -> Self {
+    pub(crate) fn new(
+        verification: u8,
+        contest: Option<&str>,
+        selection: Option<&str>,
+        what: String,
+    ) -> Self {
         Self {
             verification,
             contest: contest.map(str::to_owned),
@@ -163,7 +170,8 @@ pub struct BallotCounts {
 impl<G: Group> EncryptedBallot<G> {
     /// Every check a ballot carries in itself (spec 2.0 Verifications 5, 6, 7.A, 7.B): every
     /// selection's and contest's range proof, every contest hash, and the confirmation code from
-    /// the ballot's own B_aux; all failures, each with its verification and place. The checks
+    /// the ballot's own B_aux; for a ballot recorded from a pre-encrypted one, Verifications 15
+    /// to 18 instead of 5, 6 and 7.B; all failures, each with its verification and place. The checks
     /// against a manifest and a device chain are the caller's.
     pub fn check(
         &self,
@@ -199,6 +207,13 @@ impl<G: Group> EncryptedBallot<G> {
     ) -> Result<(BallotCounts, Vec<BallotFailure>), String> {
         let mut counts = BallotCounts::default();
         let mut failures = Vec::new();
+        // A ballot recorded from a pre-encrypted one carries the same proofs, checked as
+        // Verifications 15 and 16 (spec 2.0 §6.2.8) where a standard ballot's are 5 and 6.
+        let (selection_check, contest_check) = if self.is_preencrypt {
+            ((15, "15.D"), (16, "16.C"))
+        } else {
+            ((5, "5.D"), (6, "6.D"))
+        };
         for (ci, c) in self.contests.iter().enumerate() {
             for (si, s) in c.selections.iter().enumerate() {
                 counts.selections += 1;
@@ -215,10 +230,10 @@ impl<G: Group> EncryptedBallot<G> {
                         ));
                     }
                     Err(e) => failures.push(BallotFailure::new(
-                        5,
+                        selection_check.0,
                         Some(&c.contest_id),
                         Some(&s.selection_id),
-                        format!("5.D: {e}"),
+                        format!("{}: {e}", selection_check.1),
                     )),
                 }
             }
@@ -226,10 +241,10 @@ impl<G: Group> EncryptedBallot<G> {
             // The product of members is a member: (ᾱ, β̄) needs no test of its own.
             if let Err(e) = c.proof.verify(h_e, key, &c.total()) {
                 failures.push(BallotFailure::new(
-                    6,
+                    contest_check.0,
                     Some(&c.contest_id),
                     None,
-                    format!("6.D: {e}"),
+                    format!("{}: {e}", contest_check.1),
                 ));
             }
             let chi = hashes::contest_hash::<G>(
@@ -250,6 +265,18 @@ impl<G: Group> EncryptedBallot<G> {
                     "7.A: the contest hash does not match its encryptions (eq. (57))".into(),
                 ));
             }
+            if !self.is_preencrypt && c.pre_encryption.is_some() {
+                failures.push(BallotFailure::new(
+                    17,
+                    Some(&c.contest_id),
+                    None,
+                    "pre-encryption data on a ballot not marked is_preencrypt".into(),
+                ));
+            }
+        }
+        if self.is_preencrypt {
+            preencrypted::check_ballot(revision, h_e, key.element(), self, &mut failures);
+            return Ok((counts, failures));
         }
         let code = hashes::confirmation_code(
             h_e,
@@ -388,6 +415,16 @@ impl<G: Group> EncryptedBallot<G> {
                         format!("contests[{ci}].encrypted_contest_data.c0"),
                         &c.contest_data.c0,
                     )))
+                    .chain(c.pre_encryption.iter().flat_map(move |p| {
+                        p.selected.iter().enumerate().flat_map(move |(j, v)| {
+                            v.encryptions.iter().enumerate().flat_map(move |(k, e)| {
+                                let at = format!(
+                                    "contests[{ci}].pre_encryption.selected_vectors[{j}].encryptions[{k}]"
+                                );
+                                [(format!("{at}.pad"), &e.alpha), (format!("{at}.data"), &e.beta)]
+                            })
+                        })
+                    }))
             })
             .chain(self.encrypted_sn.iter().flat_map(|sn| {
                 [
@@ -423,4 +460,7 @@ pub struct EncryptedBallot<G: Group> {
     pub encrypted_sn: Option<Ciphertext<G>>,
     /// Whether it came from a pre-encrypted ballot.
     pub is_preencrypt: bool,
+    /// A challenged pre-encrypted ballot's primary nonce ξ, which opens all its pre-encryptions
+    /// (spec 2.0 §4.4).
+    pub primary_nonce: Option<[u8; 32]>,
 }
