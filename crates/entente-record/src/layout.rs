@@ -291,8 +291,9 @@ pub fn constants_json(kind: RecordKind) -> serde_json::Value {
 }
 
 /// The keys whose values egk-ec's 2.1 layout writes in base64 where 2.0 writes hex (`code_baux`
-/// stays hex in both).
-const BASE64_KEYS: [&str; 12] = [
+/// stays hex in both). egk-ec publishes no pre-encrypted ballot; their hashes and primary nonce
+/// are written in base64 as its other hashes are.
+const BASE64_KEYS: [&str; 15] = [
     "pad",
     "data",
     "challenge",
@@ -305,7 +306,13 @@ const BASE64_KEYS: [&str; 12] = [
     "c2",
     "b_over_m",
     "beta",
+    "preencryption_hash",
+    "selection_hash",
+    "primary_nonce",
 ];
+
+/// The keys whose values are lists of such values.
+const BASE64_LIST_KEYS: [&str; 1] = ["all_selection_hashes"];
 
 /// The keys of the setup files (`election_config.json`, `election_initialized.json`) whose
 /// values 2.1 writes in base64 where 2.0 writes hex; no ballot, tally or decryption has them.
@@ -426,6 +433,17 @@ fn recode(
                             .bytes(text)
                             .map_err(|e| RecordError::Json(format!("{here}: {e}")))?;
                         *text = to.text(&bytes);
+                    }
+                    serde_json::Value::Array(items) if BASE64_LIST_KEYS.contains(&k.as_str()) => {
+                        for (i, item) in items.iter_mut().enumerate() {
+                            let serde_json::Value::String(text) = item else {
+                                return Err(RecordError::Json(format!("{here}[{i}]: not a string")));
+                            };
+                            let bytes = from
+                                .bytes(text)
+                                .map_err(|e| RecordError::Json(format!("{here}[{i}]: {e}")))?;
+                            *text = to.text(&bytes);
+                        }
                     }
                     other => recode(other, &here, from, to)?,
                 }

@@ -52,7 +52,12 @@ pub struct DemoOptions {
     pub scrypt_log_n: Option<u8>,
     /// The election's group (its record in that group's layout).
     pub group: GroupKind,
+    /// Hand-marked pre-encrypted paper ballots to add, recorded by a scanning station.
+    pub paper: usize,
 }
+
+/// The demo's scanning station of paper ballots.
+const SCANNER: &str = "riverside-scanner-1";
 
 /// A guardian's public key as the demo reports it.
 pub struct GuardianSummary {
@@ -270,7 +275,7 @@ fn run_in<G: KnownGroup>(opts: &DemoOptions) -> Result<DemoOutcome> {
             .filter(|(i, _)| i % 200 == 7 || *i == 0 && opts.ballots < 8)
             .map(|(_, b)| b.ballot_id.clone())
             .collect();
-        let expected = expected_counts(&ballots, &challenged);
+        let mut expected = expected_counts(&ballots, &challenged);
         let report = encrypt::encrypt_into_record(
             &setup,
             &dir,
@@ -291,6 +296,9 @@ fn run_in<G: KnownGroup>(opts: &DemoOptions) -> Result<DemoOutcome> {
             outcome.opened = Some(crate::open::run(&file, &dir)?);
         }
         outcome.encryption = Some(report);
+        if opts.paper > 0 {
+            add_paper(&dir, &setup, opts, &mut expected)?;
+        }
         outcome.tally = Some(tally_and_decrypt(
             &dir, &setup, &guardians, opts, &expected,
         )?);
@@ -307,6 +315,46 @@ fn run_in<G: KnownGroup>(opts: &DemoOptions) -> Result<DemoOutcome> {
         outcome.verification = Some(report.text());
     }
     Ok(outcome)
+}
+
+/// Prints `opts.paper` pre-encrypted ballots, marks them at random and records them as the
+/// scanning station, adding their votes to `expected` (an overvoted contest counts nothing).
+fn add_paper<G: KnownGroup>(
+    dir: &Path,
+    setup: &ElectionSetup<G>,
+    opts: &DemoOptions,
+    expected: &mut BTreeMap<(String, String), u64>,
+) -> Result<()> {
+    let style = setup
+        .manifest
+        .styles
+        .keys()
+        .next()
+        .context("the manifest has no ballot style")?;
+    let ids: Vec<String> = (1..=opts.paper).map(|i| format!("paper-{i:06}")).collect();
+    let mut rng = rand::rngs::OsRng.unwrap_err();
+    let run = crate::paper::print_run(setup, &setup.public_key(), style, &ids, &mut rng)?;
+    let mut choices = StdRng::from_os_rng();
+    let marked: Vec<crate::paper::MarkedPaper> = run
+        .ballots
+        .iter()
+        .map(|b| crate::paper::random_marks(b, &mut choices))
+        .collect();
+    for (b, m) in run.ballots.iter().zip(&marked) {
+        for c in &b.contests {
+            let codes = m.marks.get(&c.contest_id).map_or(&[][..], Vec::as_slice);
+            if codes.len() > c.votes_allowed as usize {
+                continue;
+            }
+            for o in c.options.iter().filter(|o| codes.contains(&o.short_code)) {
+                *expected
+                    .entry((c.contest_id.clone(), o.selection_id.clone()))
+                    .or_default() += 1;
+            }
+        }
+    }
+    crate::paper::record_marked(setup, dir, SCANNER, &run, &marked, opts.threads)?;
+    Ok(())
 }
 
 /// The demo's tally name.

@@ -9,6 +9,7 @@
 //! - [`client`]: the log mirror every networked role keeps, believing nothing the log's signed
 //!   checkpoints do not prove; [`admin`], [`guardian`], [`device`], [`export`] and
 //!   [`observer`] (a record's log checked against the record) on top of it.
+//! - Pre-encrypted paper ballots: the print run and the scanning station ([`paper`]).
 //! - The same roles without the network, on a record directory: [`encrypt`], [`tally`],
 //!   [`decrypt`], [`open`], and the decrypted tally as people read it ([`result`]); the keys and
 //!   the board run by hand: [`board`]; the election's setup JSON: [`election`].
@@ -40,6 +41,7 @@ pub mod net;
 pub mod netdemo;
 pub mod observer;
 pub mod open;
+pub mod paper;
 pub mod passphrase;
 pub mod progress;
 pub mod protocol;

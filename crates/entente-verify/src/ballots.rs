@@ -1,4 +1,5 @@
-//! Verifications 5, 6 and 7 on every encrypted ballot, streamed in chunks and checked on all
+//! Verifications 5, 6 and 7 on every encrypted ballot (15 to 18 on those recorded from
+//! pre-encrypted ballots), streamed in chunks and checked on all
 //! cores; the running product of the cast ballots for Verification 8; and the record's own
 //! consistency (unique ids, every cast ballot in the tally's list once, no challenged one).
 
@@ -25,9 +26,8 @@ pub(crate) const CHUNK: usize = 256;
 
 /// What the ballot pass found.
 pub(crate) struct BallotPass<G: Group> {
-    pub v5: Check,
-    pub v6: Check,
-    pub v7: Check,
+    /// Verifications 5, 6, 7 and 15 to 18.
+    pub own: OwnChecks,
     pub v19: Check,
     pub ballots: u64,
     /// The product of the cast ballots the tally lists, per (contest, selection) (eq. (62)).
@@ -35,8 +35,6 @@ pub(crate) struct BallotPass<G: Group> {
     /// Where the challenged ballots are, for Verifications 12 to 14 (read again then, so that
     /// memory does not grow with their number).
     pub challenged: Vec<Challenged>,
-    /// How many ballots came from pre-encrypted ballots (Verifications 15 to 18).
-    pub preencrypted: u64,
     /// Every ballot id of the record, as [`id_key`]s.
     pub ids: HashSet<IdKey>,
 }
@@ -132,12 +130,73 @@ fn devices(dir: &Path, v7: &mut Check) -> Result<Vec<Device>, ReadError> {
     Ok(out)
 }
 
+/// The verifications a ballot carries in itself: 5, 6 and 7 of every ballot, 15 to 18 in their
+/// place for a ballot recorded from a pre-encrypted one (spec 2.0 §6.2.8).
+pub(crate) struct OwnChecks {
+    pub v5: Check,
+    pub v6: Check,
+    pub v7: Check,
+    pub v15: Check,
+    pub v16: Check,
+    pub v17: Check,
+    pub v18: Check,
+}
+
+impl OwnChecks {
+    fn new() -> Self {
+        Self {
+            v5: Check::new(5),
+            v6: Check::new(6),
+            v7: Check::new(7),
+            v15: Check::new(15),
+            v16: Check::new(16),
+            v17: Check::new(17),
+            v18: Check::new(18),
+        }
+    }
+
+    fn of(&mut self, verification: u8) -> &mut Check {
+        match verification {
+            5 => &mut self.v5,
+            6 => &mut self.v6,
+            15 => &mut self.v15,
+            16 => &mut self.v16,
+            17 => &mut self.v17,
+            18 => &mut self.v18,
+            _ => &mut self.v7,
+        }
+    }
+
+    fn absorb(&mut self, other: OwnChecks) {
+        self.v5.absorb(other.v5);
+        self.v6.absorb(other.v6);
+        self.v7.absorb(other.v7);
+        self.v15.absorb(other.v15);
+        self.v16.absorb(other.v16);
+        self.v17.absorb(other.v17);
+        self.v18.absorb(other.v18);
+    }
+
+    /// The checks in the report's order, each marked not applicable where nothing was checked.
+    pub fn into_report(self) -> [Check; 7] {
+        let none = "the record holds no ballots";
+        let no_pre = "the record holds no pre-encrypted ballots";
+        [
+            self.v5.not_applicable(none),
+            self.v6.not_applicable(none),
+            self.v7.not_applicable(none),
+            self.v15.not_applicable(no_pre),
+            self.v16.not_applicable(no_pre),
+            self.v17.not_applicable(no_pre),
+            self.v18.not_applicable(no_pre),
+        ]
+    }
+}
+
 /// A ballot's own checks, done in parallel.
 struct Checked<G: Group> {
     ballot: EncryptedBallot<G>,
-    v5: Check,
-    v6: Check,
-    v7: Check,
+    checks: OwnChecks,
 }
 
 /// A ballot's own checks, Verification 5.A first: the first element out of the subgroup is the
@@ -147,7 +206,7 @@ fn check_one<G: Group>(
     device: &str,
     ballot: UncheckedBallot<G>,
 ) -> Result<Checked<G>, RecordError> {
-    let (mut v5, mut v6, mut v7) = (Check::new(5), Check::new(6), Check::new(7));
+    let mut checks = OwnChecks::new();
     let who = format!("device {device}, ballot {}", ballot.ballot_id());
     let mut record = |f: entente_record::ballot::BallotFailure| {
         let object = match (&f.contest, &f.selection) {
@@ -155,11 +214,7 @@ fn check_one<G: Group>(
             (Some(c), None) => format!("{who}, contest {c}"),
             _ => who.clone(),
         };
-        match f.verification {
-            5 => v5.fail(object, f.what),
-            6 => v6.fail(object, f.what),
-            _ => v7.fail(object, f.what),
-        }
+        checks.of(f.verification).fail(object, f.what);
     };
     let structure = ballot.structure_failures(&setup.manifest);
     // Membership of α, β from the proofs' squaring chains, the other elements batched.
@@ -174,12 +229,29 @@ fn check_one<G: Group>(
             what: "its election_id is not this election's H_E".into(),
         });
     }
-    structure.into_iter().for_each(&mut record);
-    failures.into_iter().for_each(&mut record);
-    v5.checked = counts.selections;
-    v6.checked = counts.contests;
-    v7.checked = 1;
-    Ok(Checked { ballot, v5, v6, v7 })
+    // Structure failures name 5 and 6; a pre-encrypted ballot's are 15 and 16.
+    let pre = ballot.is_preencrypt;
+    structure
+        .into_iter()
+        .map(|mut f| {
+            if pre && f.verification < 7 {
+                f.verification += 10;
+            }
+            f
+        })
+        .chain(failures)
+        .for_each(&mut record);
+    if pre {
+        checks.v15.checked = counts.selections;
+        checks.v16.checked = counts.contests;
+        checks.v17.checked = 1;
+        checks.v18.checked = counts.contests;
+    } else {
+        checks.v5.checked = counts.selections;
+        checks.v6.checked = counts.contests;
+    }
+    checks.v7.checked = 1;
+    Ok(Checked { ballot, checks })
 }
 
 /// A ballot file as the readers take it.
@@ -239,9 +311,9 @@ pub(crate) fn check_all<G: Group>(
     layout: Layout,
     progress: &dyn Progress,
 ) -> Result<BallotPass<G>, ReadError> {
-    let (mut v5, mut v6, mut v7, mut v19) =
-        (Check::new(5), Check::new(6), Check::new(7), Check::new(19));
-    let devices = devices(dir, &mut v7)?;
+    let mut own = OwnChecks::new();
+    let mut v19 = Check::new(19);
+    let devices = devices(dir, &mut own.v7)?;
     let work: Vec<(usize, &PathBuf)> = devices
         .iter()
         .enumerate()
@@ -272,7 +344,6 @@ pub(crate) fn check_all<G: Group>(
         .collect();
     let mut aggregate: HashMap<(String, String), Ciphertext<G>> = HashMap::new();
     let mut challenged = Vec::new();
-    let mut preencrypted = 0u64;
     let h_0 = hashes::chain_start(&setup.h_e, &setup.baux0);
 
     for chunk in work.chunks(CHUNK) {
@@ -302,7 +373,8 @@ pub(crate) fn check_all<G: Group>(
             match o {
                 Outcome::Checked(d, f, c) => checked.push((d, f, *c)),
                 Outcome::NotInGroup { device, id, path } => {
-                    v5.fail(
+                    // A pre-encrypted ballot's is 15.A, but whether it is one was not read.
+                    own.v5.fail(
                         format!("device {}, ballot {id}, {path}", devices[device].name),
                         "5.A: the value is not in Z_p^r (the order-q subgroup)",
                     );
@@ -321,11 +393,8 @@ pub(crate) fn check_all<G: Group>(
             }
         }
         for (d, file, c) in checked {
-            v5.absorb(c.v5);
-            v6.absorb(c.v6);
-            v7.absorb(c.v7);
+            own.absorb(c.checks);
             let b = c.ballot;
-            preencrypted += u64::from(b.is_preencrypt);
             let device = &devices[d];
             let who = || format!("device {}, ballot {}", device.name, b.ballot_id);
             if !ids.insert(id_key(&b.ballot_id)) {
@@ -334,10 +403,13 @@ pub(crate) fn check_all<G: Group>(
             let mut code = [0u8; 16];
             code.copy_from_slice(&b.confirmation_code.as_bytes()[..16]);
             if !codes.insert(code) {
-                v7.fail(
-                    who(),
-                    "7.C: the confirmation code occurs twice in the record",
-                );
+                if b.is_preencrypt {
+                    own.v17
+                        .fail(who(), "17.D: the confirmation code occurs twice in the record");
+                } else {
+                    own.v7
+                        .fail(who(), "7.C: the confirmation code occurs twice in the record");
+                }
             }
             // 7.D, 7.E: each ballot's B_aux continues its device's chain (eq. (59), (60)).
             let chained = setup.chaining && device.chain.as_ref().is_none_or(|c| c.chaining);
@@ -347,7 +419,7 @@ pub(crate) fn check_all<G: Group>(
                     None => hashes::chain_aux(&h_0, true, &setup.baux0),
                     Some(prev) => hashes::chain_aux(prev, false, &setup.baux0),
                 };
-                v7.expect(
+                own.v7.expect(
                     b.code_baux == expected,
                     who,
                     "7.E: B_aux is not the previous confirmation code and B_aux,0 (eq. (60))",
@@ -397,19 +469,19 @@ pub(crate) fn check_all<G: Group>(
         let Some(ch) = &device.chain else { continue };
         let at = || format!("device {}, ballot_chain.json", device.name);
         if setup.chaining && ch.chaining {
-            v7.expect(
+            own.v7.expect(
                 HashValue::from_hex(&ch.baux0).is_ok_and(|h| h == h_0),
                 at,
                 "7.D: baux0 is not H_0 = H(H_E; 0x24, B_aux,0) (eq. (59))",
             );
             if let Some(last) = &st.previous {
-                v7.expect(
+                own.v7.expect(
                     HashValue::from_hex(&ch.last_confirmation_code).is_ok_and(|h| h == *last),
                     at,
                     "7.F: last_confirmation_code is not the last ballot's confirmation code",
                 );
                 if let Some(closing) = &ch.closing_hash {
-                    v7.expect(
+                    own.v7.expect(
                         HashValue::from_hex(closing).is_ok_and(|h| {
                             h == hashes::chain_close(&setup.h_e, last, &setup.baux0)
                         }),
@@ -429,14 +501,11 @@ pub(crate) fn check_all<G: Group>(
         }
     }
     Ok(BallotPass {
-        v5: v5.not_applicable("the record holds no ballots"),
-        v6: v6.not_applicable("the record holds no ballots"),
-        v7: v7.not_applicable("the record holds no ballots"),
+        own,
         v19,
         ballots: work.len() as u64,
         aggregate,
         challenged,
-        preencrypted,
         ids,
     })
 }

@@ -66,6 +66,12 @@ pub struct Args {
     /// and the verifier name both. Needs at least quorum + 2 guardians.
     #[arg(long, conflicts_with = "in_process")]
     pub drill: bool,
+    /// Also print N pre-encrypted paper ballots (spec 2.0 §4), mark them at random (some
+    /// under-voted) and record them by a scanning station; the verifier then checks them with
+    /// Verifications 15 to 18. For now with --in-process only: the networked scanning station
+    /// is not built yet.
+    #[arg(long, default_value_t = 0, requires = "in_process")]
+    pub paper: usize,
 }
 
 pub fn exec(args: Args) -> Result<ExitCode> {
@@ -108,6 +114,7 @@ pub fn exec(args: Args) -> Result<ExitCode> {
         threads: args.threads,
         progress: progress(),
         group: args.group.kind(),
+        paper: args.paper,
     })?;
     print!("{}", demo::report(&outcome));
     Ok(ExitCode::SUCCESS)
