@@ -113,3 +113,126 @@ fn every_vector_encrypts_its_own_selection_and_the_ballot_is_deterministic() {
         .is_err()
     );
 }
+
+/// K^v from (α, β) = (g^ξ, K^(ξ+v)) with the secret s of K = g^s: β / α^s.
+fn vote_power(
+    ct: &entente_record::ballot::Ciphertext<G>,
+    secret: &<G as Group>::Scalar,
+) -> <G as Group>::Element {
+    G::mul(&ct.beta, &G::inv(&G::pow(&ct.alpha, secret)))
+}
+
+/// The recording tool (spec 2.0 §4.3): marks in, a ballot out whose selections encrypt exactly
+/// the marked options, with L vectors published (nulls for the votes not made), which passes
+/// Verifications 15 to 18; an overvote records nothing; bad marks are refused.
+#[test]
+fn recorded_ballots_count_what_was_marked_and_verify() {
+    use entente_core::ballot::{Encryptor, MarkedBallot, ProofNonces, Station};
+    use std::collections::BTreeMap;
+    let mut rng = ChaCha20Rng::seed_from_u64(29);
+    let secret = <G as Group>::Scalar::random(&mut rng);
+    let key = PublicKey::<G>::new(G::g_pow(&secret));
+    let h_e = HashValue([9; 32]);
+    let manifest = manifest();
+    let style = manifest.styles.keys().next().unwrap().clone();
+    let mut primary = [0u8; 32];
+    rng.fill_bytes(&mut primary);
+    let revision = Revision::V2_0_0;
+    let pre = preencrypt::<G>(revision, &h_e, &key, &manifest, &style, &primary, b"aux").unwrap();
+    let encryptor = Encryptor {
+        revision,
+        h_e,
+        key: &key,
+        manifest: &manifest,
+        layout: entente_record::Layout::Json20,
+    };
+    // Contest i: the first min(i, L + 1) options marked, so that some contests are null votes,
+    // some under-votes, some full and (where L + 1 options exist) some overvoted.
+    let mut marks = BTreeMap::new();
+    for (i, c) in pre.contests.iter().enumerate() {
+        let m = manifest.contest(&c.contest_id).unwrap();
+        let n = i.min(m.limit as usize + 1).min(m.options.len());
+        marks.insert(
+            c.contest_id.clone(),
+            c.selections[..n]
+                .iter()
+                .map(|s| s.short_code.clone())
+                .collect::<Vec<_>>(),
+        );
+    }
+    let marked = MarkedBallot {
+        ballot_id: "paper-1".into(),
+        style: style.clone(),
+        primary_nonce: primary,
+        code_baux: b"aux".to_vec(),
+        marks: marks.clone(),
+    };
+    let station = || Station {
+        device: "scanner",
+        timestamp: 0,
+    };
+    let mut proof_rng = ChaCha20Rng::seed_from_u64(30);
+    let ballot = encryptor
+        .record_preencrypted(&marked, station(), |site| {
+            ProofNonces::random(site.limit(), &mut proof_rng)
+        })
+        .unwrap();
+    assert!(ballot.is_preencrypt);
+    assert_eq!(ballot.confirmation_code, pre.confirmation_code);
+    let (_, failures) = ballot.check(revision, &h_e, &key);
+    assert!(failures.is_empty(), "{failures:?}");
+    let mut overvoted = 0;
+    for (c, pc) in ballot.contests.iter().zip(&pre.contests) {
+        let m = manifest.contest(&c.contest_id).unwrap();
+        let codes = &marks[&c.contest_id];
+        let over = codes.len() > m.limit as usize;
+        overvoted += usize::from(over);
+        for (k, s) in c.selections.iter().enumerate() {
+            let voted = !over && codes.contains(&pc.selections[k].short_code);
+            let expected = if voted {
+                key.pow(&<G as Group>::Scalar::one())
+            } else {
+                G::identity()
+            };
+            assert_eq!(
+                vote_power(&s.ciphertext, &secret),
+                expected,
+                "{} {k}",
+                c.contest_id
+            );
+        }
+        let p = c.pre_encryption.as_ref().unwrap();
+        assert_eq!(p.selected.len(), m.limit as usize);
+        assert_eq!(p.contest_hash, pc.contest_hash);
+    }
+    assert!(overvoted > 0, "the manifest gives no contest to overvote");
+
+    // A code of another contest, a code twice, a contest not on the style: refused.
+    let first = &pre.contests[0];
+    let second = &pre.contests[1];
+    let refuse = |marks: BTreeMap<String, Vec<String>>| {
+        let mut rng = ChaCha20Rng::seed_from_u64(31);
+        let m = MarkedBallot {
+            marks,
+            ..marked.clone()
+        };
+        encryptor
+            .record_preencrypted(&m, station(), |site| {
+                ProofNonces::random(site.limit(), &mut rng)
+            })
+            .unwrap_err()
+            .to_string()
+    };
+    let foreign = BTreeMap::from([(
+        first.contest_id.clone(),
+        vec![second.selections[0].short_code.clone()],
+    )]);
+    assert!(refuse(foreign).contains("not a short code of this contest"));
+    let twice = BTreeMap::from([(
+        second.contest_id.clone(),
+        vec![second.selections[0].short_code.clone(); 2],
+    )]);
+    assert!(refuse(twice).contains("marked twice"));
+    let unknown = BTreeMap::from([("no-such-contest".to_owned(), Vec::new())]);
+    assert!(refuse(unknown).contains("is not on ballot style"));
+}

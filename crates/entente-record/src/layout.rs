@@ -437,7 +437,9 @@ fn recode(
                     serde_json::Value::Array(items) if BASE64_LIST_KEYS.contains(&k.as_str()) => {
                         for (i, item) in items.iter_mut().enumerate() {
                             let serde_json::Value::String(text) = item else {
-                                return Err(RecordError::Json(format!("{here}[{i}]: not a string")));
+                                return Err(RecordError::Json(format!(
+                                    "{here}[{i}]: not a string"
+                                )));
                             };
                             let bytes = from
                                 .bytes(text)

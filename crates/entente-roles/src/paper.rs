@@ -149,7 +149,13 @@ pub fn print_run<G: KnownGroup, R: RngCore + CryptoRng>(
         let Some((pre, primary)) = drawn else {
             bail!("ballot {id}: every one of {DRAWS} draws had colliding short codes")
         };
-        ballots.push(printed(&setup.manifest, id, &pre, &primary, &setup.config.baux0));
+        ballots.push(printed(
+            &setup.manifest,
+            id,
+            &pre,
+            &primary,
+            &setup.config.baux0,
+        ));
     }
     Ok(PrintRun {
         election: setup.h_e.to_hex(),
@@ -281,8 +287,9 @@ pub fn record_marked<G: KnownGroup>(
         let marks = MarkedBallot {
             ballot_id: m.ballot_id.clone(),
             style: printed.ballot_style.clone(),
-            primary_nonce: entente_group::hex::decode_array(&printed.primary_nonce)
-                .map_err(|e| crate::error::refused!("ballot {}: primary_nonce: {e}", m.ballot_id))?,
+            primary_nonce: entente_group::hex::decode_array(&printed.primary_nonce).map_err(
+                |e| crate::error::refused!("ballot {}: primary_nonce: {e}", m.ballot_id),
+            )?,
             code_baux: hex::decode(&printed.code_baux)
                 .with_context(|| format!("ballot {}: code_baux", m.ballot_id))?,
             marks: m.marks.clone(),

@@ -404,11 +404,15 @@ pub(crate) fn check_all<G: Group>(
             code.copy_from_slice(&b.confirmation_code.as_bytes()[..16]);
             if !codes.insert(code) {
                 if b.is_preencrypt {
-                    own.v17
-                        .fail(who(), "17.D: the confirmation code occurs twice in the record");
+                    own.v17.fail(
+                        who(),
+                        "17.D: the confirmation code occurs twice in the record",
+                    );
                 } else {
-                    own.v7
-                        .fail(who(), "7.C: the confirmation code occurs twice in the record");
+                    own.v7.fail(
+                        who(),
+                        "7.C: the confirmation code occurs twice in the record",
+                    );
                 }
             }
             // 7.D, 7.E: each ballot's B_aux continues its device's chain (eq. (59), (60)).

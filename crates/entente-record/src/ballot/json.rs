@@ -9,6 +9,7 @@
 use entente_group::{Group, Scalar};
 use serde::{Deserialize, Serialize};
 
+use super::preencrypted::{PreEncryption, SelectedVector};
 use super::{
     BallotCiphertexts, BallotCounts, BallotFailure, BallotState, Ciphertext, EncryptedBallot,
     EncryptedContest, EncryptedContestData, EncryptedSelection, ProofPair, PublicKey, RangeProof,
@@ -46,7 +47,7 @@ pub struct EncryptedContestJson {
     pub proof: RangeProofJson,
     pub encrypted_contest_data: ContestDataJson,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub pre_encryption: Option<super::preencrypted::PreEncryptionJson>,
+    pub pre_encryption: Option<PreEncryptionJson>,
 }
 
 /// A selection of an encrypted ballot as the JSON holds it.
@@ -356,10 +357,7 @@ impl EncryptedBallotJson {
                         .collect(),
                     proof: RangeProofJson::write(&c.proof),
                     encrypted_contest_data: ContestDataJson::write(&c.contest_data),
-                    pre_encryption: c
-                        .pre_encryption
-                        .as_ref()
-                        .map(super::preencrypted::PreEncryptionJson::write),
+                    pre_encryption: c.pre_encryption.as_ref().map(PreEncryptionJson::write),
                 })
                 .collect(),
             state: match b.state {
@@ -513,4 +511,84 @@ pub fn read_batch<G: Group, R: rand::CryptoRng + rand::RngCore + ?Sized>(
             }
         })
         .collect()
+}
+
+/// [`PreEncryption`] as egk's records write it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PreEncryptionJson {
+    /// χ.
+    pub preencryption_hash: String,
+    /// Every ψ of the contest, sorted.
+    pub all_selection_hashes: Vec<String>,
+    /// The L published vectors.
+    pub selected_vectors: Vec<SelectedVectorJson>,
+}
+
+/// [`SelectedVector`] as egk's records write it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SelectedVectorJson {
+    /// ψ.
+    pub selection_hash: String,
+    /// Ω(ψ).
+    pub short_code: String,
+    /// E_1, …, E_m.
+    pub encryptions: Vec<CiphertextJson>,
+}
+
+impl PreEncryptionJson {
+    pub(crate) fn read_as<G: Group>(
+        &self,
+        path: &str,
+        m: Membership,
+    ) -> Result<PreEncryption<G>, RecordError> {
+        let selection_hashes = self
+            .all_selection_hashes
+            .iter()
+            .enumerate()
+            .map(|(i, h)| hash(&format!("{path}.all_selection_hashes[{i}]"), h))
+            .collect::<Result<_, _>>()?;
+        let selected = self
+            .selected_vectors
+            .iter()
+            .enumerate()
+            .map(|(j, v)| {
+                let at = format!("{path}.selected_vectors[{j}]");
+                Ok(SelectedVector {
+                    selection_hash: hash(&format!("{at}.selection_hash"), &v.selection_hash)?,
+                    short_code: v.short_code.clone(),
+                    encryptions: v
+                        .encryptions
+                        .iter()
+                        .enumerate()
+                        .map(|(k, e)| e.read_as(&format!("{at}.encryptions[{k}]"), m))
+                        .collect::<Result<_, _>>()?,
+                })
+            })
+            .collect::<Result<_, RecordError>>()?;
+        Ok(PreEncryption {
+            contest_hash: hash(
+                &format!("{path}.preencryption_hash"),
+                &self.preencryption_hash,
+            )?,
+            selection_hashes,
+            selected,
+        })
+    }
+
+    /// The JSON of `p`.
+    pub fn write<G: Group>(p: &PreEncryption<G>) -> Self {
+        Self {
+            preencryption_hash: p.contest_hash.to_hex(),
+            all_selection_hashes: p.selection_hashes.iter().map(HashValue::to_hex).collect(),
+            selected_vectors: p
+                .selected
+                .iter()
+                .map(|v| SelectedVectorJson {
+                    selection_hash: v.selection_hash.to_hex(),
+                    short_code: v.short_code.clone(),
+                    encryptions: v.encryptions.iter().map(CiphertextJson::write).collect(),
+                })
+                .collect(),
+        }
+    }
 }

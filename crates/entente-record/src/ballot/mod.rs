@@ -3,6 +3,7 @@
 //! them (hashes, proof checks). Encrypting and decrypting is in `entente-core`.
 
 pub mod chain;
+mod check;
 pub mod contest_data;
 mod decryption;
 mod elgamal;
@@ -20,7 +21,7 @@ pub use proof::{ProofPair, RangeProof, range_challenge};
 
 use entente_group::Group;
 
-use crate::{HashValue, RecordError};
+use crate::HashValue;
 
 /// Whether a ballot was cast or challenged (the records' `state`: CAST or SPOILED).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -168,150 +169,6 @@ pub struct BallotCounts {
 }
 
 impl<G: Group> EncryptedBallot<G> {
-    /// Every check a ballot carries in itself (spec 2.0 Verifications 5, 6, 7.A, 7.B): every
-    /// selection's and contest's range proof, every contest hash, and the confirmation code from
-    /// the ballot's own B_aux; for a ballot recorded from a pre-encrypted one, Verifications 15
-    /// to 18 instead of 5, 6 and 7.B; all failures, each with its verification and place. The checks
-    /// against a manifest and a device chain are the caller's.
-    pub fn check(
-        &self,
-        revision: crate::Revision,
-        h_e: &HashValue,
-        key: &PublicKey<G>,
-    ) -> (BallotCounts, Vec<BallotFailure>) {
-        match self.check_with(revision, h_e, key, false) {
-            Ok(out) => out,
-            // Only the chains' membership test stops a check, and it is not asked for here.
-            Err(path) => (
-                BallotCounts::default(),
-                vec![BallotFailure::new(
-                    5,
-                    None,
-                    None,
-                    format!("5.A: {path} is not in Z_p^r"),
-                )],
-            ),
-        }
-    }
-
-    /// [`EncryptedBallot::check`]; with `membership`, every selection's α and β is also proven
-    /// in the group by the squaring chains its range proof raises them on
-    /// (`RangeProof::verify_checked`), and the first that is not stops the check: its JSON path
-    /// is the error.
-    pub(crate) fn check_with(
-        &self,
-        revision: crate::Revision,
-        h_e: &HashValue,
-        key: &PublicKey<G>,
-        membership: bool,
-    ) -> Result<(BallotCounts, Vec<BallotFailure>), String> {
-        let mut counts = BallotCounts::default();
-        let mut failures = Vec::new();
-        // A ballot recorded from a pre-encrypted one carries the same proofs, checked as
-        // Verifications 15 and 16 (spec 2.0 §6.2.8) where a standard ballot's are 5 and 6.
-        let (selection_check, contest_check) = if self.is_preencrypt {
-            ((15, "15.D"), (16, "16.C"))
-        } else {
-            ((5, "5.D"), (6, "6.D"))
-        };
-        for (ci, c) in self.contests.iter().enumerate() {
-            for (si, s) in c.selections.iter().enumerate() {
-                counts.selections += 1;
-                let verified = if membership {
-                    s.proof.verify_checked(h_e, key, &s.ciphertext)
-                } else {
-                    s.proof.verify(h_e, key, &s.ciphertext)
-                };
-                match verified {
-                    Ok(()) => {}
-                    Err(RecordError::NotInGroup { path }) => {
-                        return Err(format!(
-                            "contests[{ci}].selections[{si}].encrypted_vote.{path}"
-                        ));
-                    }
-                    Err(e) => failures.push(BallotFailure::new(
-                        selection_check.0,
-                        Some(&c.contest_id),
-                        Some(&s.selection_id),
-                        format!("{}: {e}", selection_check.1),
-                    )),
-                }
-            }
-            counts.contests += 1;
-            // The product of members is a member: (ᾱ, β̄) needs no test of its own.
-            if let Err(e) = c.proof.verify(h_e, key, &c.total()) {
-                failures.push(BallotFailure::new(
-                    contest_check.0,
-                    Some(&c.contest_id),
-                    None,
-                    format!("{}: {e}", contest_check.1),
-                ));
-            }
-            let chi = hashes::contest_hash::<G>(
-                revision,
-                h_e,
-                hashes::Label {
-                    id: &c.contest_id,
-                    index: c.sequence_order,
-                },
-                key.element(),
-                c.selections.iter().map(|s| &s.ciphertext),
-            );
-            if chi != c.contest_hash {
-                failures.push(BallotFailure::new(
-                    7,
-                    Some(&c.contest_id),
-                    None,
-                    "7.A: the contest hash does not match its encryptions (eq. (57))".into(),
-                ));
-            }
-            if !self.is_preencrypt && c.pre_encryption.is_some() {
-                failures.push(BallotFailure::new(
-                    17,
-                    Some(&c.contest_id),
-                    None,
-                    "pre-encryption data on a ballot not marked is_preencrypt".into(),
-                ));
-            }
-        }
-        if self.is_preencrypt {
-            preencrypted::check_ballot(revision, h_e, key.element(), self, &mut failures);
-            return Ok((counts, failures));
-        }
-        let code = hashes::confirmation_code(
-            h_e,
-            self.contests.iter().map(|c| &c.contest_hash),
-            &self.code_baux,
-        );
-        if code != self.confirmation_code {
-            failures.push(BallotFailure::new(
-                7,
-                None,
-                None,
-                "7.B: the confirmation code does not match the ballot's contest hashes (eq. (58))"
-                    .into(),
-            ));
-        }
-        Ok((counts, failures))
-    }
-
-    /// [`EncryptedBallot::check`], stopping at the first failure.
-    pub fn verify_proofs_and_codes(
-        &self,
-        revision: crate::Revision,
-        h_e: &HashValue,
-        key: &PublicKey<G>,
-    ) -> Result<(), RecordError> {
-        match self.check(revision, h_e, key).1.into_iter().next() {
-            None => Ok(()),
-            Some(f) => Err(RecordError::Invalid(format!(
-                "{} (Verification {})",
-                f.describe(),
-                f.verification
-            ))),
-        }
-    }
-
     /// The ballot against the manifest: its style is listed, its contests are the style's in
     /// manifest order with the manifest's limit L, its selections are each contest's options in
     /// order, and its proofs cover 0..=R and 0..=L. All mismatches, as failures of Verification 5
