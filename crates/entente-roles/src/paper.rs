@@ -27,73 +27,14 @@ use entente_record::manifest::Manifest;
 use entente_record::{KnownGroup, Revision};
 use rand::{CryptoRng, Rng, RngCore, TryRngCore};
 use rayon::prelude::*;
-use serde::{Deserialize, Serialize};
 
 use crate::encrypt::Written;
 use crate::error::{Context, Result, bail, ensure};
 use crate::files::write_atomically;
 
-/// The file of a print run, beside its PDFs.
-pub const PRINT_RUN_FILE: &str = "print_run.json";
-
-/// A print run: the election it is for and its ballots.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct PrintRun {
-    /// H_E of the election, in hex.
-    pub election: String,
-    /// The ballots, in printing order.
-    pub ballots: Vec<PrintedBallot>,
-}
-
-/// One pre-encrypted ballot as printed, with the ξ that records it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct PrintedBallot {
-    /// The ballot's id, printed on it.
-    pub ballot_id: String,
-    /// Its style.
-    pub ballot_style: String,
-    /// ξ in hex: secret until the ballot is recorded.
-    pub primary_nonce: String,
-    /// B_aux of its confirmation code, in hex.
-    pub code_baux: String,
-    /// H(B), eq. (95), in hex.
-    pub confirmation_code: String,
-    /// The style's contests as printed.
-    pub contests: Vec<PrintedContest>,
-}
-
-/// A contest as printed.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct PrintedContest {
-    /// Its label.
-    pub contest_id: String,
-    /// Its name.
-    pub name: String,
-    /// How many options a voter may mark (L).
-    pub votes_allowed: u32,
-    /// Its options in manifest order.
-    pub options: Vec<PrintedOption>,
-}
-
-/// An option as printed: its name and its short code.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct PrintedOption {
-    /// Its label.
-    pub selection_id: String,
-    /// What the voter reads.
-    pub name: String,
-    /// Ω(ψ) of its selection vector.
-    pub short_code: String,
-}
-
-/// A marked ballot as a scanner reads it: the id and, per contest, the short codes marked.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct MarkedPaper {
-    /// The printed id.
-    pub ballot_id: String,
-    /// Contest id to the short codes marked in it; a contest left out was not marked.
-    pub marks: BTreeMap<String, Vec<String>>,
-}
+pub use crate::print_run::{
+    MarkedPaper, PRINT_RUN_FILE, PrintRun, PrintedBallot, PrintedContest, PrintedOption,
+};
 
 /// How many times a ballot is drawn again when its short codes collide, before the run gives
 /// up (with five hex digits a collision within a contest of m options has probability about
@@ -199,6 +140,70 @@ fn printed<G: KnownGroup>(
             })
             .collect(),
     }
+}
+
+/// What `entente pre-encrypt` was asked to do.
+pub struct PreEncryptOptions {
+    /// The election record (its setup files).
+    pub record: std::path::PathBuf,
+    /// The ballot style.
+    pub style: String,
+    /// How many ballots.
+    pub count: usize,
+    /// The first ballot's number (ids are `<prefix><number>`).
+    pub first: usize,
+    /// The ids' prefix.
+    pub prefix: String,
+    /// Where to write the PDFs and the print run's file (created; must not hold a run).
+    pub out: std::path::PathBuf,
+    /// The voter's page for a code is this URL followed by the code.
+    pub page_url: Option<String>,
+}
+
+/// `entente pre-encrypt`: a print run of `count` ballots, written as `print_run.json` (secret:
+/// the ξ of every ballot) and one `ballot-<id>.pdf` per ballot. Returns the run.
+pub fn pre_encrypt(opts: &PreEncryptOptions) -> Result<PrintRun> {
+    let kind = entente_record::RecordKind::of_record(&opts.record).with_context(|| {
+        format!(
+            "cannot use the election record in {}",
+            opts.record.display()
+        )
+    })?;
+    entente_record::with_group!(kind.group, |G| pre_encrypt_in::<G>(opts))
+}
+
+fn pre_encrypt_in<G: KnownGroup>(opts: &PreEncryptOptions) -> Result<PrintRun> {
+    let setup = ElectionSetup::<G>::read(&opts.record).with_context(|| {
+        format!(
+            "cannot use the election record in {}",
+            opts.record.display()
+        )
+    })?;
+    ensure!(opts.count > 0, "--count must be at least 1");
+    let run_path = opts.out.join(PRINT_RUN_FILE);
+    ensure!(
+        !run_path.exists(),
+        "{} exists: a print run is never overwritten (its nonces may be in use); choose another \
+         --out",
+        run_path.display()
+    );
+    let ids: Vec<String> = (opts.first..opts.first + opts.count)
+        .map(|i| format!("{}{i:06}", opts.prefix))
+        .collect();
+    let mut rng = rand::rngs::OsRng.unwrap_err();
+    let run = print_run(&setup, &setup.public_key(), &opts.style, &ids, &mut rng)?;
+    std::fs::create_dir_all(&opts.out)
+        .with_context(|| format!("cannot create {}", opts.out.display()))?;
+    for b in &run.ballots {
+        let pdf = crate::paper_pdf::ballot_pdf(
+            b,
+            &setup.manifest.election_scope_id,
+            opts.page_url.as_deref(),
+        )?;
+        write_atomically(&opts.out.join(format!("ballot-{}.pdf", b.ballot_id)), &pdf)?;
+    }
+    write_atomically(&run_path, &serde_json::to_vec_pretty(&run)?)?;
+    Ok(run)
 }
 
 /// Random marks for a printed ballot, as a demo's voters make them: in each contest usually as
@@ -314,10 +319,11 @@ pub fn record_marked<G: KnownGroup>(
             .map(|m| {
                 let mut rng = rand::rngs::OsRng.unwrap_err();
                 encryptor
+                    // The error names the ballot.
                     .record_preencrypted(m, Station { device, timestamp }, |site| {
                         ProofNonces::random(site.limit(), &mut rng)
                     })
-                    .with_context(|| format!("ballot {}", m.ballot_id))
+                    .map_err(Into::into)
             })
             .collect::<Result<Vec<_>>>()
     })?;

@@ -203,3 +203,182 @@ fn a_changed_selection_hash_fails_17_on_p256() {
     });
     fails(&tmp, 17, "17.B", &[]);
 }
+
+/// The style of the demo's records: the first of its manifest.
+fn style(record: &Path) -> String {
+    let m: Value =
+        serde_json::from_slice(&std::fs::read(record.join("manifest.json")).unwrap()).unwrap();
+    m["ballot_styles"][0]["object_id"]
+        .as_str()
+        .unwrap()
+        .to_owned()
+}
+
+/// `entente pre-encrypt` writes a PDF per ballot that renders, and whose text (read back by
+/// poppler's pdftotext, as a print shop's proof would be) holds every option of the style on
+/// one line with its short code, the ballot id and the confirmation code; the print run holds
+/// the same codes.
+#[test]
+fn printed_ballots_hold_every_option_with_its_short_code() {
+    let record = record("p4096").join("record");
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("print");
+    let (code, text) = status_and_text(&[
+        "pre-encrypt",
+        "--record",
+        record.to_str().unwrap(),
+        "--style",
+        &style(&record),
+        "--count",
+        "2",
+        "--out",
+        out.to_str().unwrap(),
+        "--page-url",
+        "https://board.example/ballot/",
+    ]);
+    assert_eq!(code, 0, "{text}");
+    let run: Value =
+        serde_json::from_slice(&std::fs::read(out.join("print_run.json")).unwrap()).unwrap();
+    let ballots = run["ballots"].as_array().unwrap();
+    assert_eq!(ballots.len(), 2);
+    for b in ballots {
+        let id = b["ballot_id"].as_str().unwrap();
+        let pdf = out.join(format!("ballot-{id}.pdf"));
+        let read = std::process::Command::new("pdftotext")
+            .args(["-layout", pdf.to_str().unwrap(), "-"])
+            .output()
+            .expect("pdftotext (Debian's poppler-utils, which .ci/run installs)");
+        assert!(read.status.success());
+        let text = String::from_utf8(read.stdout).unwrap();
+        assert!(text.contains(&format!("Ballot id: {id}")), "{text}");
+        let code = b["confirmation_code"].as_str().unwrap();
+        let grouped: Vec<&str> = (0..8).map(|i| &code[8 * i..8 * i + 8]).collect();
+        assert!(text.contains(&grouped.join(" ")), "{text}");
+        let mut options = 0;
+        for c in b["contests"].as_array().unwrap() {
+            assert!(text.contains(c["name"].as_str().unwrap()), "{text}");
+            for o in c["options"].as_array().unwrap() {
+                let (name, short) = (
+                    o["name"].as_str().unwrap(),
+                    o["short_code"].as_str().unwrap(),
+                );
+                let line = text
+                    .lines()
+                    .find(|l| l.trim_start().starts_with(name))
+                    .unwrap_or_else(|| panic!("{name} is not on the ballot: {text}"));
+                assert!(
+                    line.trim_end().ends_with(short),
+                    "{name} is not beside {short}: {line:?}"
+                );
+                options += 1;
+            }
+        }
+        assert!(options >= 10, "{text}");
+        // The page renders (poppler's rasterizer), and is not blank.
+        let png = tmp.path().join(id);
+        let render = std::process::Command::new("pdftoppm")
+            .args([
+                "-r",
+                "40",
+                "-png",
+                "-singlefile",
+                pdf.to_str().unwrap(),
+                png.to_str().unwrap(),
+            ])
+            .status()
+            .expect("pdftoppm (poppler-utils)");
+        assert!(render.success());
+        let bytes = std::fs::read(png.with_extension("png")).unwrap();
+        assert!(
+            bytes.starts_with(b"\x89PNG") && bytes.len() > 2_000,
+            "{} bytes",
+            bytes.len()
+        );
+    }
+    // A second run into the same folder is refused: its nonces may be in use.
+    let (code, text) = status_and_text(&[
+        "pre-encrypt",
+        "--record",
+        record.to_str().unwrap(),
+        "--style",
+        &style(&record),
+        "--count",
+        "1",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 2, "{text}");
+    assert!(text.contains("never overwritten"), "{text}");
+}
+
+/// `entente record-paper`, the scanning station by hand: bad marks are refused naming the
+/// ballot and nothing is written; good ones are recorded and pass Verifications 15 to 18 (the
+/// record's tally, made before, then lacks them: Verification 19 says so).
+#[test]
+fn the_scanning_station_records_marks_and_refuses_bad_ones() {
+    let tmp = tempfile::tempdir().unwrap();
+    let record = tmp.path().join("record");
+    common::copy_dir(&self::record("p256").join("record"), &record);
+    let out = tmp.path().join("print");
+    let r = record.to_str().unwrap();
+    let (code, text) = status_and_text(&[
+        "pre-encrypt",
+        "--record",
+        r,
+        "--style",
+        &style(&record),
+        "--count",
+        "2",
+        "--out",
+        out.to_str().unwrap(),
+        "--prefix",
+        "late-",
+    ]);
+    assert_eq!(code, 0, "{text}");
+    let run: Value =
+        serde_json::from_slice(&std::fs::read(out.join("print_run.json")).unwrap()).unwrap();
+    let b = &run["ballots"][0];
+    let c = &b["contests"][0];
+    let marks = |codes: Vec<&str>| serde_json::json!([{ "ballot_id": b["ballot_id"], "marks": { c["contest_id"].as_str().unwrap(): codes } }]);
+    let station = |marked: &Value| {
+        let file = tmp.path().join("marked.json");
+        std::fs::write(&file, marked.to_string()).unwrap();
+        status_and_text(&[
+            "record-paper",
+            "--record",
+            r,
+            "--device",
+            "scanner-2",
+            "--print-run",
+            out.join("print_run.json").to_str().unwrap(),
+            file.to_str().unwrap(),
+        ])
+    };
+    let (code, text) = station(&marks(vec!["ZZZZZ"]));
+    assert_eq!(code, 2, "{text}");
+    assert!(
+        text.contains("late-000001") && text.contains("not a short code"),
+        "{text}"
+    );
+    assert!(!record.join("encrypted_ballots/scanner-2").exists());
+
+    let first = c["options"][0]["short_code"].as_str().unwrap();
+    let (code, text) = station(&marks(vec![first]));
+    assert_eq!(code, 0, "{text}");
+    assert!(
+        text.contains(b["confirmation_code"].as_str().unwrap()),
+        "{text}"
+    );
+    // Again: the ballot is recorded already.
+    let (code, text) = station(&marks(vec![first]));
+    assert_eq!(code, 2, "{text}");
+    assert!(text.contains("recorded already"), "{text}");
+
+    let (code, text) = status_and_text(&["verify", r]);
+    assert_eq!(code, 1, "{text}");
+    for n in 15..=18 {
+        assert!(line(&text, n).ends_with("PASS"), "{text}");
+    }
+    assert!(line(&text, 19).ends_with("FAIL"), "{text}");
+    assert!(text.contains("late-000001"), "{text}");
+}

@@ -20,6 +20,8 @@ pub mod guardian;
 pub mod keygen;
 pub mod open;
 pub mod pages;
+pub mod pre_encrypt;
+pub mod record_paper;
 pub mod serve;
 pub mod tally;
 pub mod testvectors;
@@ -33,6 +35,8 @@ pub enum Command {
     Encrypt(encrypt::Args),
     CloseChain(close_chain::Args),
     Open(open::Args),
+    PreEncrypt(pre_encrypt::Args),
+    RecordPaper(record_paper::Args),
     Tally(tally::Args),
     /// Decrypt the record's tally and challenged ballots with a quorum of guardians, each from
     /// its own secret file, in two rounds (commit, respond) and a combine step (spec 2.0 §3.6).
@@ -85,6 +89,8 @@ impl Command {
             Command::Encrypt(args) => encrypt::exec(args),
             Command::CloseChain(args) => close_chain::exec(args),
             Command::Open(args) => open::exec(args),
+            Command::PreEncrypt(args) => pre_encrypt::exec(args),
+            Command::RecordPaper(args) => record_paper::exec(args),
             Command::Tally(args) => tally::exec(args),
             Command::Decrypt { step } => decrypt::exec(step),
             Command::Verify(args) => verify::exec(args),
