@@ -20,6 +20,12 @@ const CODE_X: f32 = WIDTH - MARGIN - 60.0;
 /// Below this the page is full (the keep-tab sits under it on the last page).
 const BOTTOM: f32 = 150.0;
 
+/// What the voter does, under the header.
+const HOW_TO_1: &str =
+    "Mark the box of each option you choose. Keep the tab at the bottom, with the short codes";
+const HOW_TO_2: &str =
+    "of the options you marked: after the election, look the ballot up by its confirmation code.";
+
 const SANS: Name = Name(b"F1");
 const SANS_BOLD: Name = Name(b"F2");
 const MONO: Name = Name(b"F3");
@@ -148,54 +154,12 @@ pub fn ballot_pdf(ballot: &PrintedBallot, title: &str, page_url: Option<&str>) -
 fn header(content: &mut Content, ballot: &PrintedBallot, title: &str, qr: &qrcode::QrCode) -> f32 {
     let top = HEIGHT - MARGIN;
     text(content, SANS_BOLD, 16.0, MARGIN, top - 12.0, title);
-    text(
-        content,
-        SANS,
-        10.0,
-        MARGIN,
-        top - 30.0,
-        "Official ballot, pre-encrypted (ElectionGuard 2.0 section 4)",
-    );
-    text(
-        content,
-        SANS,
-        10.0,
-        MARGIN,
-        top - 48.0,
-        &format!("Ballot id: {}", ballot.ballot_id),
-    );
-    text(
-        content,
-        SANS,
-        10.0,
-        MARGIN,
-        top - 66.0,
-        "Confirmation code:",
-    );
-    text(
-        content,
-        MONO,
-        9.0,
-        MARGIN,
-        top - 80.0,
-        &grouped(&ballot.confirmation_code),
-    );
-    text(
-        content,
-        SANS,
-        9.0,
-        MARGIN,
-        top - 100.0,
-        "Mark the box of each option you choose. Keep the tab at the bottom, with the short codes",
-    );
-    text(
-        content,
-        SANS,
-        9.0,
-        MARGIN,
-        top - 112.0,
-        "of the options you marked: after the election, look the ballot up by its confirmation code.",
-    );
+    let intro = "Official ballot, pre-encrypted (ElectionGuard 2.0 section 4)";
+    text(content, SANS, 10.0, MARGIN, top - 30.0, intro);
+    id_and_code(content, ballot, top - 48.0, 10.0);
+    for (dy, line) in [(100.0, HOW_TO_1), (112.0, HOW_TO_2)] {
+        text(content, SANS, 9.0, MARGIN, top - dy, line);
+    }
     // The QR code, 80 pt wide, in the top right corner.
     let side = 80.0;
     let n = qr.width();
@@ -233,29 +197,16 @@ fn keep_tab(content: &mut Content, ballot: &PrintedBallot) {
         y,
         "Voter's tab: keep this part",
     );
-    text(
-        content,
-        SANS,
-        9.0,
-        MARGIN,
-        y - 16.0,
-        &format!("Ballot id: {}", ballot.ballot_id),
-    );
-    text(content, SANS, 9.0, MARGIN, y - 30.0, "Confirmation code:");
-    text(
-        content,
-        MONO,
-        9.0,
-        MARGIN,
-        y - 44.0,
-        &grouped(&ballot.confirmation_code),
-    );
-    text(
-        content,
-        SANS,
-        9.0,
-        MARGIN,
-        y - 62.0,
-        "Short codes I marked: ______  ______  ______  ______  ______  ______",
-    );
+    id_and_code(content, ballot, y - 16.0, 9.0);
+    let blanks = "Short codes I marked: ______  ______  ______  ______  ______  ______";
+    text(content, SANS, 9.0, MARGIN, y - 62.0, blanks);
+}
+
+/// The ballot id, and the confirmation code under its label, from `y` down.
+fn id_and_code(content: &mut Content, ballot: &PrintedBallot, y: f32, size: f32) {
+    let id = format!("Ballot id: {}", ballot.ballot_id);
+    text(content, SANS, size, MARGIN, y, &id);
+    text(content, SANS, size, MARGIN, y - 14.0, "Confirmation code:");
+    let code = grouped(&ballot.confirmation_code);
+    text(content, MONO, 9.0, MARGIN, y - 28.0, &code);
 }

@@ -214,6 +214,27 @@ fn style(record: &Path) -> String {
         .to_owned()
 }
 
+/// `entente pre-encrypt` of two ballots of the record's style into `out`, with `extra`
+/// arguments; its print run.
+fn print(record: &Path, out: &Path, extra: &[&str]) -> Value {
+    let style = style(record);
+    let mut args = vec![
+        "pre-encrypt",
+        "--record",
+        record.to_str().unwrap(),
+        "--style",
+        &style,
+        "--count",
+        "2",
+        "--out",
+        out.to_str().unwrap(),
+    ];
+    args.extend_from_slice(extra);
+    let (code, text) = status_and_text(&args);
+    assert_eq!(code, 0, "{text}");
+    serde_json::from_slice(&std::fs::read(out.join("print_run.json")).unwrap()).unwrap()
+}
+
 /// `entente pre-encrypt` writes a PDF per ballot that renders, and whose text (read back by
 /// poppler's pdftotext, as a print shop's proof would be) holds every option of the style on
 /// one line with its short code, the ballot id and the confirmation code; the print run holds
@@ -223,22 +244,11 @@ fn printed_ballots_hold_every_option_with_its_short_code() {
     let record = record("p4096").join("record");
     let tmp = tempfile::tempdir().unwrap();
     let out = tmp.path().join("print");
-    let (code, text) = status_and_text(&[
-        "pre-encrypt",
-        "--record",
-        record.to_str().unwrap(),
-        "--style",
-        &style(&record),
-        "--count",
-        "2",
-        "--out",
-        out.to_str().unwrap(),
-        "--page-url",
-        "https://board.example/ballot/",
-    ]);
-    assert_eq!(code, 0, "{text}");
-    let run: Value =
-        serde_json::from_slice(&std::fs::read(out.join("print_run.json")).unwrap()).unwrap();
+    let run = print(
+        &record,
+        &out,
+        &["--page-url", "https://board.example/ballot/"],
+    );
     let ballots = run["ballots"].as_array().unwrap();
     assert_eq!(ballots.len(), 2);
     for b in ballots {
@@ -321,25 +331,13 @@ fn the_scanning_station_records_marks_and_refuses_bad_ones() {
     common::copy_dir(&self::record("p256").join("record"), &record);
     let out = tmp.path().join("print");
     let r = record.to_str().unwrap();
-    let (code, text) = status_and_text(&[
-        "pre-encrypt",
-        "--record",
-        r,
-        "--style",
-        &style(&record),
-        "--count",
-        "2",
-        "--out",
-        out.to_str().unwrap(),
-        "--prefix",
-        "late-",
-    ]);
-    assert_eq!(code, 0, "{text}");
-    let run: Value =
-        serde_json::from_slice(&std::fs::read(out.join("print_run.json")).unwrap()).unwrap();
+    let run = print(&record, &out, &["--prefix", "late-"]);
     let b = &run["ballots"][0];
     let c = &b["contests"][0];
-    let marks = |codes: Vec<&str>| serde_json::json!([{ "ballot_id": b["ballot_id"], "marks": { c["contest_id"].as_str().unwrap(): codes } }]);
+    let marks = |codes: Vec<&str>| {
+        let contest = c["contest_id"].as_str().unwrap();
+        serde_json::json!([{ "ballot_id": b["ballot_id"], "marks": { contest: codes } }])
+    };
     let station = |marked: &Value| {
         let file = tmp.path().join("marked.json");
         std::fs::write(&file, marked.to_string()).unwrap();

@@ -17,8 +17,8 @@ impl<G: Group> EncryptedBallot<G> {
     /// Every check a ballot carries in itself (spec 2.0 Verifications 5, 6, 7.A, 7.B): every
     /// selection's and contest's range proof, every contest hash, and the confirmation code from
     /// the ballot's own B_aux; for a ballot recorded from a pre-encrypted one, Verifications 15
-    /// to 18 instead of 5, 6 and 7.B; all failures, each with its verification and place. The checks
-    /// against a manifest and a device chain are the caller's.
+    /// to 18 instead of 5, 6 and 7.B; all failures, each with its verification and place. The
+    /// checks against a manifest and a device chain are the caller's.
     pub fn check(
         &self,
         revision: Revision,
