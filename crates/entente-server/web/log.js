@@ -438,7 +438,6 @@ export async function checkConfirmationCode(ballot, hE, jointKey, format) {
   const size = format.elementBytes;
   const key = value(hE, 32);
   const k = value(jointKey, size);
-  const index = (i) => Uint8Array.of(i >>> 24, (i >>> 16) & 255, (i >>> 8) & 255, i & 255);
   const chis = [];
   for (const c of ballot.contests) {
     const cts = c.selections.flatMap((s) => [
@@ -447,7 +446,7 @@ export async function checkConfirmationCode(ballot, hE, jointKey, format) {
     ]);
     const stated = value(c.contest_hash, 32);
     let chi = null;
-    for (const label of [index(c.sequence_order), te.encode(c.contest_id)]) {
+    for (const label of contestLabels(c)) {
       const h = await hmac(key, concat(Uint8Array.of(0x23), label, k, ...cts));
       if (equal(h, stated)) {
         chi = h;
@@ -457,11 +456,85 @@ export async function checkConfirmationCode(ballot, hE, jointKey, format) {
     if (chi === null) return `the hash of contest ${c.contest_id} does not match its encryptions`;
     chis.push(chi);
   }
+  if (ballot.is_preencrypt) return checkPreEncryptedCode(ballot, key, k, format);
   const code = await hmac(key, concat(Uint8Array.of(0x24), ...chis, fromHex(ballot.code_baux)));
   if (!equal(code, value(ballot.confirmation_code, 32))) {
     return "the confirmation code is not the hash of the ballot's encryptions";
   }
   return null;
+}
+
+// A contest's label in the hashes: its index in 4 bytes (spec 2.0.0) or its id (egk's draft).
+function contestLabels(c) {
+  const i = c.sequence_order;
+  return [Uint8Array.of(i >>> 24, (i >>> 16) & 255, (i >>> 8) & 255, i & 255), te.encode(c.contest_id)];
+}
+
+// Ω as egk writes short codes: the first five hex digits of ψ, upper case.
+function shortCode(psi) {
+  return toHex(psi).slice(0, 5).toUpperCase();
+}
+
+// A ballot recorded from a pre-encrypted one (spec 2.0 §4.4): each published vector hashes to
+// its selection hash (eq. (92)), which is among the contest's and gives its short code; each
+// contest's pre-encryption hash is that of its sorted selection hashes (eq. (94)); the
+// confirmation code is that of the pre-encryption hashes (eq. (95)), as printed on the paper.
+// (That the vectors multiply to the selections is the verifier's to check: it needs the group.)
+async function checkPreEncryptedCode(ballot, key, k, format) {
+  const value = format.value;
+  const size = format.elementBytes;
+  const chis = [];
+  for (const c of ballot.contests) {
+    const pre = c.pre_encryption;
+    if (!pre) return `contest ${c.contest_id} of a pre-encrypted ballot has no pre-encryption`;
+    const hashes = pre.all_selection_hashes.map((h) => value(h, 32));
+    for (let i = 1; i < hashes.length; i++) {
+      if (toHex(hashes[i - 1]) >= toHex(hashes[i])) {
+        return `the selection hashes of contest ${c.contest_id} are not in increasing order`;
+      }
+    }
+    for (const v of pre.selected_vectors) {
+      const cts = v.encryptions.flatMap((e) => [value(e.pad, size), value(e.data, size)]);
+      const psi = await hmac(key, concat(Uint8Array.of(0x40), k, ...cts));
+      if (!equal(psi, value(v.selection_hash, 32))) {
+        return `a vector of contest ${c.contest_id} does not hash to its selection hash`;
+      }
+      if (!hashes.some((h) => equal(h, psi))) {
+        return `a vector of contest ${c.contest_id} is not one of its pre-encryptions`;
+      }
+      if (v.short_code !== shortCode(psi)) {
+        return `short code ${v.short_code} of contest ${c.contest_id} is not that of its vector`;
+      }
+    }
+    const stated = value(pre.preencryption_hash, 32);
+    let chi = null;
+    for (const label of contestLabels(c)) {
+      const h = await hmac(key, concat(Uint8Array.of(0x41), label, k, ...hashes));
+      if (equal(h, stated)) {
+        chi = h;
+        break;
+      }
+    }
+    if (chi === null) {
+      return `the pre-encryption hash of contest ${c.contest_id} does not match its selection hashes`;
+    }
+    chis.push(chi);
+  }
+  const code = await hmac(key, concat(Uint8Array.of(0x42), ...chis, fromHex(ballot.code_baux)));
+  if (!equal(code, value(ballot.confirmation_code, 32))) {
+    return "the confirmation code is not the hash of the ballot's pre-encryptions";
+  }
+  return null;
+}
+
+// The short codes a ballot recorded from a pre-encrypted one publishes, per contest: those of
+// the options the voter marked, and those of null votes (not printed) for votes not made.
+export function recordedShortCodes(ballot) {
+  if (!ballot.is_preencrypt) return [];
+  return ballot.contests.map((c) => ({
+    contest: c.contest_id,
+    codes: (c.pre_encryption ? c.pre_encryption.selected_vectors : []).map((v) => v.short_code),
+  }));
 }
 
 // The party a roles file (as logged) says answers for a key name, or "".

@@ -332,10 +332,24 @@ async function checkBallot(code) {
       ),
     );
     dl.append(...row("Confirmation code", el("span", { class: "code" }, spaced(code))));
+    // A paper ballot: the short codes the scanner recorded, for the voter to compare with those
+    // they kept (codes not printed on their ballot stand for votes they did not make).
+    for (const { contest, codes } of log.recordedShortCodes(ballot)) {
+      dl.append(...row(`Short codes recorded, ${contest}`, el("span", { class: "code" }, codes.join("  "))));
+    }
     dl.append(...row("Witnesses", cosigned.length ? cosigned.map((w) => w.name).join(", ") : "none yet"));
     // What failed its checks is shown as the server's word only.
     if (!ok) out.push(el("h2", {}, "What the server's answer says (not confirmed)"));
     out.push(dl);
+    if (ballot.is_preencrypt) {
+      out.push(
+        el(
+          "p",
+          {},
+          "Compare the short codes with those you kept from your paper ballot: they must be the codes printed beside the options you marked. A code that is not printed on your ballot stands for a vote you did not make. If a code differs, tell the election officials and an observer of any party.",
+        ),
+      );
+    }
   }
   out.push(
     el("h2", {}, "What this browser checked"),
