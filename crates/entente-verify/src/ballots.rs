@@ -417,6 +417,15 @@ pub(crate) fn check_all<G: Group>(
             }
             // 7.D, 7.E: each ballot's B_aux continues its device's chain (eq. (59), (60)).
             let chained = setup.chaining && device.chain.as_ref().is_none_or(|c| c.chaining);
+            // Only a scanning station of paper ballots, whose codes were fixed at printing,
+            // may leave the chain of an election that chains codes; a booth may not claim to.
+            if setup.chaining && !chained && !b.is_preencrypt {
+                own.v7.fail(
+                    who(),
+                    "7.E: the election chains confirmation codes, but this ballot's device says \
+                     it does not (only pre-encrypted ballots may be recorded outside a chain)",
+                );
+            }
             if chained {
                 let st = &mut chains[d];
                 let expected = match &st.previous {

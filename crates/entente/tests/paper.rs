@@ -407,3 +407,26 @@ fn the_voters_page_checks_paper_ballots_codes() {
         "{stdout}"
     );
 }
+
+/// The scanning station leaves the chain of an election that chains codes; a booth that says it
+/// does so too is named under Verification 7.
+#[test]
+fn a_booth_that_leaves_the_chain_fails_7() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("record");
+    common::copy_dir(&record("p4096").join("record"), &dir);
+    let config: Value =
+        serde_json::from_slice(&std::fs::read(dir.join("election_config.json")).unwrap()).unwrap();
+    assert_eq!(config["chain_confirmation_codes"], Value::Bool(true));
+    let chain = dir.join("encrypted_ballots/riverside-booth-1/ballot_chain.json");
+    let mut v: Value = serde_json::from_slice(&std::fs::read(&chain).unwrap()).unwrap();
+    v["chaining"] = Value::Bool(false);
+    std::fs::write(&chain, serde_json::to_vec(&v).unwrap()).unwrap();
+    let (code, text) = verify(tmp.path());
+    assert_eq!(code, 1, "{text}");
+    assert!(line(&text, 7).ends_with("FAIL"), "{text}");
+    assert!(
+        text.contains("only pre-encrypted ballots may be recorded outside a chain"),
+        "{text}"
+    );
+}
