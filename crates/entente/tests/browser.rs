@@ -148,21 +148,12 @@ fn the_voter_s_page_checks_p256_ballots_in_a_real_browser() {
 #[test]
 fn the_pages_recompute_the_confirmation_codes_of_another_implementations_records() {
     let conformance = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/conformance");
-    let out = Command::new("node")
-        .current_dir(scripts())
-        .arg("logjs.mjs")
-        .arg(conformance.join("egk/records/allAvailableJson"))
-        .arg(conformance.join("egk/records/chainedJson"))
-        .arg(conformance.join("egk-ec/records/allAvailableEc"))
-        .arg(conformance.join("egk-ec/records/allAvailable"))
-        .output()
-        .expect("cannot run node");
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        out.status.success(),
-        "{stdout}{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let stdout = common::node_logjs(&[
+        &conformance.join("egk/records/allAvailableJson"),
+        &conformance.join("egk/records/chainedJson"),
+        &conformance.join("egk-ec/records/allAvailableEc"),
+        &conformance.join("egk-ec/records/allAvailable"),
+    ]);
     assert!(
         stdout.starts_with("ok ") && stdout.contains("confirmation codes"),
         "{stdout}"

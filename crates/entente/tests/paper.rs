@@ -387,20 +387,11 @@ fn the_scanning_station_records_marks_and_refuses_bad_ones() {
 /// vectors, and a changed short code, selection hash or pre-encryption is caught.
 #[test]
 fn the_voters_page_checks_paper_ballots_codes() {
-    let scripts = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/browser");
-    let out = std::process::Command::new("node")
-        .current_dir(&scripts)
-        .arg("logjs.mjs")
-        .arg(record("p4096").join("record"))
-        .arg(record("p256").join("record"))
-        .output()
-        .expect("cannot run node (.ci/run installs it)");
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        out.status.success(),
-        "{stdout}{}",
-        String::from_utf8_lossy(&out.stderr)
+    let (p4096, p256) = (
+        record("p4096").join("record"),
+        record("p256").join("record"),
     );
+    let stdout = common::node_logjs(&[&p4096, &p256]);
     // 3 booth and 8 paper ballots in each record.
     assert!(
         stdout.contains("ok 22 confirmation codes, 16 of pre-encrypted ballots"),

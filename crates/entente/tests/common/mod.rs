@@ -299,3 +299,21 @@ pub fn flip_base64(v: &mut serde_json::Value) {
     b[last] ^= 1;
     *v = serde_json::Value::String(B64.encode(b));
 }
+
+/// The pages' checking library (`tests/browser/logjs.mjs`, in node) on the records in `dirs`:
+/// its output, after asserting that it succeeded.
+pub fn node_logjs(dirs: &[&Path]) -> String {
+    let out = Command::new("node")
+        .current_dir(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/browser"))
+        .arg("logjs.mjs")
+        .args(dirs)
+        .output()
+        .expect("cannot run node (.ci/run installs it)");
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(
+        out.status.success(),
+        "{stdout}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    stdout
+}
