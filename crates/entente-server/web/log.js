@@ -444,30 +444,39 @@ export async function checkConfirmationCode(ballot, hE, jointKey, format) {
       value(s.encrypted_vote.pad, size),
       value(s.encrypted_vote.data, size),
     ]);
-    const stated = value(c.contest_hash, 32);
-    let chi = null;
-    for (const label of contestLabels(c)) {
-      const h = await hmac(key, concat(Uint8Array.of(0x23), label, k, ...cts));
-      if (equal(h, stated)) {
-        chi = h;
-        break;
-      }
-    }
+    const chi = await contestHash(key, 0x23, c, [k, ...cts], value(c.contest_hash, 32));
     if (chi === null) return `the hash of contest ${c.contest_id} does not match its encryptions`;
     chis.push(chi);
   }
-  if (ballot.is_preencrypt) return checkPreEncryptedCode(ballot, key, k, format);
-  const code = await hmac(key, concat(Uint8Array.of(0x24), ...chis, fromHex(ballot.code_baux)));
+  // A pre-encrypted ballot's code is over its pre-encryption hashes (eq. (95)), not the
+  // contest hashes (eq. (58)).
+  let separator = 0x24;
+  let hashed = chis;
+  if (ballot.is_preencrypt) {
+    const pre = await preEncryptionHashes(ballot, key, k, format);
+    if (typeof pre === "string") return pre;
+    separator = 0x42;
+    hashed = pre;
+  }
+  const code = await hmac(key, concat(Uint8Array.of(separator), ...hashed, fromHex(ballot.code_baux)));
   if (!equal(code, value(ballot.confirmation_code, 32))) {
-    return "the confirmation code is not the hash of the ballot's encryptions";
+    return ballot.is_preencrypt
+      ? "the confirmation code is not the hash of the ballot's pre-encryptions"
+      : "the confirmation code is not the hash of the ballot's encryptions";
   }
   return null;
 }
 
-// A contest's label in the hashes: its index in 4 bytes (spec 2.0.0) or its id (egk's draft).
-function contestLabels(c) {
+// H(H_E; separator, label, ...parts) for contest c equal to `stated`, or null. The contest's
+// label is its index in 4 bytes (spec 2.0.0) or its id (egk's draft): whichever the record used.
+async function contestHash(key, separator, c, parts, stated) {
   const i = c.sequence_order;
-  return [Uint8Array.of(i >>> 24, (i >>> 16) & 255, (i >>> 8) & 255, i & 255), te.encode(c.contest_id)];
+  const labels = [Uint8Array.of(i >>> 24, (i >>> 16) & 255, (i >>> 8) & 255, i & 255), te.encode(c.contest_id)];
+  for (const label of labels) {
+    const h = await hmac(key, concat(Uint8Array.of(separator), label, ...parts));
+    if (equal(h, stated)) return h;
+  }
+  return null;
 }
 
 // Ω as egk writes short codes: the first five hex digits of ψ, upper case.
@@ -477,10 +486,10 @@ function shortCode(psi) {
 
 // A ballot recorded from a pre-encrypted one (spec 2.0 §4.4): each published vector hashes to
 // its selection hash (eq. (92)), which is among the contest's and gives its short code; each
-// contest's pre-encryption hash is that of its sorted selection hashes (eq. (94)); the
-// confirmation code is that of the pre-encryption hashes (eq. (95)), as printed on the paper.
+// contest's pre-encryption hash is that of its sorted selection hashes (eq. (94)). Returns those
+// hashes, over which the printed code is (eq. (95)), or what does not hold.
 // (That the vectors multiply to the selections is the verifier's to check: it needs the group.)
-async function checkPreEncryptedCode(ballot, key, k, format) {
+async function preEncryptionHashes(ballot, key, k, format) {
   const value = format.value;
   const size = format.elementBytes;
   const chis = [];
@@ -506,25 +515,13 @@ async function checkPreEncryptedCode(ballot, key, k, format) {
         return `short code ${v.short_code} of contest ${c.contest_id} is not that of its vector`;
       }
     }
-    const stated = value(pre.preencryption_hash, 32);
-    let chi = null;
-    for (const label of contestLabels(c)) {
-      const h = await hmac(key, concat(Uint8Array.of(0x41), label, k, ...hashes));
-      if (equal(h, stated)) {
-        chi = h;
-        break;
-      }
-    }
+    const chi = await contestHash(key, 0x41, c, [k, ...hashes], value(pre.preencryption_hash, 32));
     if (chi === null) {
       return `the pre-encryption hash of contest ${c.contest_id} does not match its selection hashes`;
     }
     chis.push(chi);
   }
-  const code = await hmac(key, concat(Uint8Array.of(0x42), ...chis, fromHex(ballot.code_baux)));
-  if (!equal(code, value(ballot.confirmation_code, 32))) {
-    return "the confirmation code is not the hash of the ballot's pre-encryptions";
-  }
-  return null;
+  return chis;
 }
 
 // The short codes a ballot recorded from a pre-encrypted one publishes, per contest: those of

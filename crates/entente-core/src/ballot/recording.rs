@@ -123,7 +123,6 @@ impl<G: Group> Encryptor<'_, G> {
                 status: match options.len() + nulls.len() {
                     _ if overvote => ContestStatus::OverVote,
                     0 => ContestStatus::NullVote,
-                    n if n > limit => ContestStatus::OverVote,
                     n if n < limit => ContestStatus::UnderVote,
                     _ => ContestStatus::Normal,
                 },
@@ -137,11 +136,11 @@ impl<G: Group> Encryptor<'_, G> {
                 write_ins: Vec::new(),
             };
             // §3.3.3: an overvote counts nothing, so all L vectors are null ones.
-            let mut chosen = if overvote { Vec::new() } else { options };
-            if overvote {
-                nulls.clear();
-            }
-            chosen.extend(nulls.iter().copied());
+            let mut chosen: Vec<&PreEncryptedSelection<G>> = if overvote {
+                Vec::new()
+            } else {
+                options.into_iter().chain(nulls).collect()
+            };
             for s in &pc.selections[m..] {
                 if chosen.len() == limit {
                     break;
