@@ -124,6 +124,32 @@ pub fn create(
     initialize(opts).map(Some)
 }
 
+/// `entente admin print-run`: commits a print run of pre-encrypted ballots on the log (each
+/// ballot's id, style and confirmation code; never its nonce), so that the board takes a
+/// scanning station's ballot only if it was printed, and only once. Returns the entry's index.
+pub fn commit_print_run(opts: &AdminOptions, run: &crate::paper::PrintRun) -> Result<u64> {
+    let signer = opts.signer()?;
+    let body = crate::protocol::PrintRunJson {
+        election: run.election.to_ascii_lowercase(),
+        ballots: run
+            .ballots
+            .iter()
+            .map(|b| crate::protocol::PrintedCodeJson {
+                ballot_id: b.ballot_id.clone(),
+                ballot_style: b.ballot_style.clone(),
+                confirmation_code: b.confirmation_code.to_ascii_lowercase(),
+            })
+            .collect(),
+    };
+    let receipt = opts.client.post_step(
+        &signer,
+        &opts.state,
+        kind::PRINT_RUN,
+        &serde_json::to_vec(&body)?,
+    )?;
+    Ok(receipt.index)
+}
+
 /// Waits for every guardian's clean verdict, computes K and H_E from the logged keys, and
 /// publishes `election_initialized.json`. A complaint stops it, naming the accused. Returns
 /// H_E.

@@ -57,7 +57,7 @@ pub struct DemoOptions {
 }
 
 /// The demo's scanning station of paper ballots.
-const SCANNER: &str = "riverside-scanner-1";
+pub(crate) const SCANNER: &str = "riverside-scanner-1";
 
 /// A guardian's public key as the demo reports it.
 pub struct GuardianSummary {
@@ -340,19 +340,7 @@ fn add_paper<G: KnownGroup>(
         .iter()
         .map(|b| crate::paper::random_marks(b, &mut choices))
         .collect();
-    for (b, m) in run.ballots.iter().zip(&marked) {
-        for c in &b.contests {
-            let codes = m.marks.get(&c.contest_id).map_or(&[][..], Vec::as_slice);
-            if codes.len() > c.votes_allowed as usize {
-                continue;
-            }
-            for o in c.options.iter().filter(|o| codes.contains(&o.short_code)) {
-                *expected
-                    .entry((c.contest_id.clone(), o.selection_id.clone()))
-                    .or_default() += 1;
-            }
-        }
-    }
+    crate::paper::count_marks(&run, &marked, expected);
     crate::paper::record_marked(setup, dir, SCANNER, &run, &marked, opts.threads)?;
     Ok(())
 }

@@ -37,8 +37,12 @@ pub struct DeviceOptions {
     pub state: PathBuf,
     /// The log's verifier key, to check receipts' checkpoints.
     pub log_key: String,
-    /// Plaintext ballot files or directories (none: only submit what is pending).
+    /// Plaintext ballot files or directories (none: only submit what is pending); for a
+    /// scanning station, files of marked paper ballots.
     pub inputs: Vec<PathBuf>,
+    /// A scanning station: the print run (`print_run.json`) whose marked ballots `inputs`
+    /// holds, recorded (spec 2.0 §4.3) instead of encrypted.
+    pub pre_encrypted: Option<PathBuf>,
     /// Cast or challenge.
     pub challenge: Challenge,
     /// Encryption threads (0: all cores).
@@ -117,7 +121,7 @@ fn submit(
 }
 
 /// Fetches the setup files into the state directory (or checks that they are unchanged).
-fn fetch_setup(
+pub(crate) fn fetch_setup(
     agent: &ureq::Agent,
     server: &str,
     state: &Path,
@@ -179,6 +183,46 @@ fn read_stdin() -> Result<Vec<PlaintextBallot>> {
         .collect()
 }
 
+/// A scanning station's step before it submits: records the marked paper ballots of `inputs`
+/// into its state, as `entente record-paper` records them into a record (every mark checked
+/// before anything is written). The submitters then send them as ballots pending.
+fn scan<G: KnownGroup>(
+    setup: &ElectionSetup<G>,
+    opts: &DeviceOptions,
+    device: &str,
+    run: &Path,
+) -> Result<()> {
+    ensure!(
+        matches!(opts.challenge, Challenge::None),
+        "a scanning station records paper ballots as cast: a pre-encrypted ballot cannot be \
+         challenged here (--challenge)"
+    );
+    let run: crate::paper::PrintRun = read_json(run)?;
+    let mut marked = Vec::new();
+    for path in &opts.inputs {
+        ensure!(
+            path.as_os_str() != "-",
+            "a scanning station reads marked ballots from files, not stdin"
+        );
+        let bytes = entente_record::election::read_file(path)?;
+        // A file holds one marked ballot or an array of them.
+        if bytes.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'[') {
+            let list: Vec<crate::paper::MarkedPaper> =
+                entente_record::election::parse_json(&path.display().to_string(), &bytes)?;
+            marked.extend(list);
+        } else {
+            marked.push(entente_record::election::parse_json(
+                &path.display().to_string(),
+                &bytes,
+            )?);
+        }
+    }
+    if !marked.is_empty() {
+        crate::paper::record_marked(setup, &opts.state, device, &run, &marked, opts.threads)?;
+    }
+    Ok(())
+}
+
 /// Encrypts `inputs` (if any) and submits every ballot of the device not yet acknowledged.
 pub fn run(key: Key, opts: &DeviceOptions) -> Result<Vec<Acknowledged>> {
     ensure!(
@@ -213,7 +257,9 @@ fn run_in<G: KnownGroup>(
         .context("the election's setup from the server does not check")?;
     let device = key.name.clone();
     let mut ballots = Vec::new();
-    if !opts.inputs.is_empty() {
+    if let Some(run) = &opts.pre_encrypted {
+        scan(&setup, opts, &device, run)?;
+    } else if !opts.inputs.is_empty() {
         let (stdin, files): (Vec<&PathBuf>, Vec<&PathBuf>) =
             opts.inputs.iter().partition(|p| p.as_os_str() == "-");
         if !stdin.is_empty() {

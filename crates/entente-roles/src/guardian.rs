@@ -647,6 +647,15 @@ fn decrypt_in<G: KnownGroup>(opts: &GuardianOptions, drill: Option<Drill>) -> Re
                 |m| m.view.of(kind::ENCRYPTED_TALLY).next().is_some(),
             )?;
             materialize(&m.view, &record)?;
+            // The server checks each paper ballot against the print runs before it logs it;
+            // the tally this guardian decrypts counts them, so it checks that again.
+            let (failures, _) = crate::protocol::paper::check(&m.view);
+            ensure!(
+                failures.is_empty(),
+                "the log's paper ballots break its print runs: this guardian refuses to decrypt \
+                 a tally that counts them:\n  {}",
+                failures.join("\n  ")
+            );
             let p = match prepared.take() {
                 Some(p) => p,
                 None => prepare(opts, &record)?,

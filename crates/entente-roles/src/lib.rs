@@ -39,6 +39,7 @@ pub mod html;
 pub mod load;
 pub mod net;
 pub mod netdemo;
+mod netdemo_paper;
 pub mod observer;
 pub mod open;
 pub mod paper;

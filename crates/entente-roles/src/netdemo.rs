@@ -77,6 +77,9 @@ pub struct NetDemoOptions {
     pub drill: bool,
     /// The election's group (its record in that group's layout).
     pub group: entente_record::GroupKind,
+    /// Pre-encrypted paper ballots printed, committed, marked and recorded by a scanning
+    /// station (spec 2.0 §4).
+    pub paper: usize,
 }
 
 /// One phase and how long it took.
@@ -128,8 +131,10 @@ pub struct NetDemoOutcome {
     pub excluded: Vec<String>,
     /// The phases in order.
     pub phases: Vec<Phase>,
-    /// Ballots cast and challenged.
+    /// Ballots cast (by the booth and the scanning station) and challenged.
     pub cast: usize,
+    /// Of the cast ballots, those marked on paper.
+    pub paper: usize,
     /// Challenged ballots.
     pub challenged: usize,
     /// The result table.
@@ -214,6 +219,7 @@ fn demo_parties(guardians: &[String], parties: &[&str], device: &str) -> BTreeMa
     }
     out.insert("administrator".into(), "election office".into());
     out.insert(device.into(), "election office".into());
+    out.insert(crate::demo::SCANNER.into(), "election office".into());
     out
 }
 
@@ -275,6 +281,12 @@ pub fn run(opts: &NetDemoOptions) -> Result<NetDemoOutcome> {
         .collect::<Result<Vec<_>>>()?;
     let device_name = "riverside-booth-1";
     let device = keygen("device.key", device_name, Role::Log)?;
+    let scanner = if opts.paper > 0 {
+        let key = format!("{}.key", crate::netdemo_paper::SCANNER_KEY);
+        Some(keygen(&key, crate::demo::SCANNER, Role::Log)?)
+    } else {
+        None
+    };
     let parties = ["harbour", "highland"];
     let witnesses = parties
         .iter()
@@ -294,11 +306,15 @@ pub fn run(opts: &NetDemoOptions) -> Result<NetDemoOutcome> {
         &serde_json::to_vec_pretty(&RolesFile {
             administrator: Some(admin),
             guardians,
-            devices: vec![device],
+            devices: std::iter::once(device).chain(scanner.clone()).collect(),
             witnesses: witnesses.clone(),
             parties: demo_parties(&names, &parties, device_name),
-            // The administrator's definition gives the device every style of the manifest.
+            // The administrator's definition gives each device every style of the manifest.
             styles: Default::default(),
+            scanners: scanner
+                .iter()
+                .map(|_| crate::demo::SCANNER.to_owned())
+                .collect(),
         })?,
     )?;
     let log_pub = crate::board::public_path(&keys.join("log.key"));
@@ -451,7 +467,7 @@ pub fn run(opts: &NetDemoOptions) -> Result<NetDemoOutcome> {
         .filter(|(i, _)| i % 200 == 7 || *i == 0 && opts.ballots < 8)
         .map(|(_, b)| b.ballot_id.clone())
         .collect();
-    let expected = crate::demo::expected_counts(&ballots, &challenged);
+    let mut expected = crate::demo::expected_counts(&ballots, &challenged);
     let ballot_dir = work.path().join("ballots");
     for b in &ballots {
         write_atomically(
@@ -481,16 +497,36 @@ pub fn run(opts: &NetDemoOptions) -> Result<NetDemoOutcome> {
         device_args.extend(["--challenge".to_owned(), id.clone()]);
     }
     device_args.push(ballot_dir.to_string_lossy().into_owned());
-    if !ballots.is_empty() {
-        let bar =
-            crate::progress::bar(opts.progress, ballots.len(), "voting: ballots on the board");
-        let mut dev = stage.spawn(device_name, &device_args)?;
-        while !dev.finished()? {
-            bar.set_position(board_size(&client)?.saturating_sub(before));
-            std::thread::sleep(Duration::from_millis(200));
-        }
-        bar.finish_and_clear();
+    // The paper ballots are printed and committed before the booth opens; the scanning station
+    // records them while the booth votes.
+    let mut voting = Vec::new();
+    if opts.paper > 0 {
+        voting.push(crate::netdemo_paper::start(
+            &stage,
+            &manifest,
+            opts.paper,
+            opts.threads,
+            &mut expected,
+        )?);
     }
+    if !ballots.is_empty() {
+        voting.push(stage.spawn(device_name, &device_args)?);
+    }
+    let total = ballots.len() + opts.paper;
+    let bar = crate::progress::bar(opts.progress, total, "voting: ballots on the board");
+    let mut done = vec![false; voting.len()];
+    while done.iter().any(|d| !d) {
+        for (p, d) in voting.iter_mut().zip(&mut done) {
+            *d = *d || p.finished()?;
+        }
+        bar.set_position(
+            board_size(&client)?
+                .saturating_sub(before)
+                .min(total as u64),
+        );
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    bar.finish_and_clear();
     phases.start("tally and decryption");
 
     // Tally and decryption, with one guardian (the last) left out when the quorum allows.
@@ -604,7 +640,8 @@ pub fn run(opts: &NetDemoOptions) -> Result<NetDemoOutcome> {
         absent,
         excluded: exclusions(&record)?,
         phases: phases.done,
-        cast: ballots.len() - challenged.len(),
+        cast: ballots.len() - challenged.len() + opts.paper,
+        paper: opts.paper,
         challenged: challenged.len(),
         table,
         verification: format!("{}{}", report.text(), log.text()),
@@ -739,8 +776,16 @@ pub fn report(o: &NetDemoOutcome) -> String {
     s.push_str(&format!(
         "{} ballots cast and {} challenged by the device; each acknowledged only once durable, \
          with its inclusion proof\n",
-        o.cast, o.challenged
+        o.cast - o.paper,
+        o.challenged
     ));
+    if o.paper > 0 {
+        s.push_str(&format!(
+            "{} pre-encrypted paper ballots printed, committed on the log, hand-marked and \
+             recorded by the scanning station (Verifications 15-18)\n",
+            o.paper
+        ));
+    }
     s.push_str(&format!(
         "Decryption: {}\n\n",
         match &o.absent {

@@ -299,6 +299,9 @@ pub fn check_log(
     let (failures, notes) = device_completeness(&view);
     check.failures.extend(failures);
     check.notes.extend(notes);
+    let (failures, notes) = crate::protocol::paper::check(&view);
+    check.failures.extend(failures);
+    check.notes.extend(notes);
     let (failures, notes) = exclusions(dir, &view);
     check.failures.extend(failures);
     check.notes.extend(notes);

@@ -232,6 +232,36 @@ pub fn random_marks(ballot: &PrintedBallot, rng: &mut impl Rng) -> MarkedPaper {
     }
 }
 
+/// Adds the votes of marked ballots of `run` to `counts` per (contest, option), as the tally
+/// must count them: an overvoted contest counts for nobody (§3.3.3).
+pub fn count_marks(
+    run: &PrintRun,
+    marked: &[MarkedPaper],
+    counts: &mut BTreeMap<(String, String), u64>,
+) {
+    let by_id: BTreeMap<&str, &PrintedBallot> = run
+        .ballots
+        .iter()
+        .map(|b| (b.ballot_id.as_str(), b))
+        .collect();
+    for m in marked {
+        let Some(b) = by_id.get(m.ballot_id.as_str()) else {
+            continue;
+        };
+        for c in &b.contests {
+            let codes = m.marks.get(&c.contest_id).map_or(&[][..], Vec::as_slice);
+            if codes.len() > c.votes_allowed as usize {
+                continue;
+            }
+            for o in c.options.iter().filter(|o| codes.contains(&o.short_code)) {
+                *counts
+                    .entry((c.contest_id.clone(), o.selection_id.clone()))
+                    .or_default() += 1;
+            }
+        }
+    }
+}
+
 /// Records marked ballots of `run` as scanning station `device` of the record in `record`:
 /// every mark is checked (the ballot is of this run and this election, not recorded before,
 /// each code one of its contest's) before anything is written; then each ballot is recorded on

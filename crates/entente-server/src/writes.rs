@@ -40,6 +40,11 @@ fn check_ballot<G: crate::election::ServerGroup>(
     workflow.check_style(author, ballot.ballot_style_id())?;
     let code = ballot.confirmation_code().to_hex().to_ascii_lowercase();
     let id = ballot.ballot_id().to_owned();
+    workflow.check_paper(
+        author,
+        (&id, ballot.ballot_style_id(), &code),
+        json.is_preencrypt,
+    )?;
     entente_core::tally::verify_ballot(
         &election.h_e,
         election.key::<G>().map_err(ApiError::internal)?,

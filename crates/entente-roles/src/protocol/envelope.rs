@@ -21,7 +21,7 @@
 //! reader joins each entry with its body ([`join_bodies`]) and refuses a body whose SHA-256 is
 //! not the one its entry names.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use super::role::Role;
 use crate::error::RolesError;
@@ -242,6 +242,12 @@ pub struct RolesFile {
     /// (`entente serve --record`) may leave a device out, which then issues any style.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub styles: BTreeMap<String, Vec<String>>,
+    /// The devices that are scanning stations (by key name): they record hand-marked
+    /// pre-encrypted ballots of committed print runs, and only those; no other device may.
+    /// Like the styles, the election's definition decides it (not compared with the operator's
+    /// roles: it changes what a device may write, not who writes).
+    #[serde(default, skip_serializing_if = "BTreeSet::is_empty")]
+    pub scanners: BTreeSet<String>,
 }
 
 impl RolesFile {

@@ -14,6 +14,10 @@ pub const SHARE_REVEAL: &str = "share-reveal";
 pub const CEREMONY_STOP: &str = "ceremony-stop";
 /// K and H_E with the guardians' keys.
 pub const ELECTION_INITIALIZED: &str = "election-initialized";
+/// The administrator commits a print run of pre-encrypted paper ballots: each one's id, style
+/// and confirmation code. A scanning station's ballot is accepted only if it is one of them,
+/// and only once.
+pub const PRINT_RUN: &str = "print-run";
 /// An encrypted ballot (POST /ballots).
 pub const BALLOT: &str = "ballot";
 /// A device's signed list of every ballot it submitted (its `ballot_chain.json`): no
@@ -35,7 +39,7 @@ pub const DECRYPTION_EXCLUDE: &str = "decryption-exclude";
 pub const RESULT: &str = "result";
 
 /// Every kind of the protocol but ballots, in protocol order.
-pub const STEPS: [&str; 15] = [
+pub const STEPS: [&str; 16] = [
     ELECTION,
     GUARDIAN_KEY,
     KEY_SHARES,
@@ -43,6 +47,7 @@ pub const STEPS: [&str; 15] = [
     SHARE_REVEAL,
     CEREMONY_STOP,
     ELECTION_INITIALIZED,
+    PRINT_RUN,
     DEVICE_CLOSE,
     CLOSE,
     ENCRYPTED_TALLY,

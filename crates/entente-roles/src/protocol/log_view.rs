@@ -12,6 +12,10 @@ use super::messages::{
 };
 use super::role::Role;
 
+/// The record's folder of the committed print runs (`print-run-<n>.json` in log order): what
+/// the board held of each paper ballot before a scanning station recorded it.
+pub const PRINT_RUNS: &str = "print_runs";
+
 /// One write of the log, its signature checked against the roles logged before it.
 #[derive(Debug, Clone)]
 pub struct LoggedWrite {
@@ -272,6 +276,7 @@ impl LogView {
             }
         };
         let mut round = 0;
+        let mut print_runs = 0;
         let plain =
             |name: &str| name.is_empty() || name.contains(['/', '\\']) || name.starts_with('.');
         files.insert(
@@ -347,6 +352,13 @@ impl LogView {
                     }
                     put(
                         format!("encrypted_ballots/{}/ballot_chain.json", w.author),
+                        w.body.clone(),
+                    );
+                }
+                kind::PRINT_RUN => {
+                    print_runs += 1;
+                    put(
+                        format!("{PRINT_RUNS}/print-run-{print_runs}.json"),
                         w.body.clone(),
                     );
                 }

@@ -122,3 +122,27 @@ pub struct ResultJson {
     /// `challenged_ballots/dballot-<id>.json`.
     pub challenged: Vec<FileJson>,
 }
+
+/// The body of a `print-run` write: what the board must know of each pre-encrypted ballot of a
+/// print run before a scanning station may record it. Never ξ: the codes alone do not tell
+/// which option a short code stands for.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PrintRunJson {
+    /// H_E of the election, in lower-case hex.
+    pub election: String,
+    /// Every ballot of the run.
+    pub ballots: Vec<PrintedCodeJson>,
+}
+
+/// One ballot of a committed print run.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PrintedCodeJson {
+    /// Its printed id.
+    pub ballot_id: String,
+    /// Its style.
+    pub ballot_style: String,
+    /// Its confirmation code H(B) (eq. (95)), in lower-case hex.
+    pub confirmation_code: String,
+}

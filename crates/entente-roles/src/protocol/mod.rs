@@ -9,6 +9,7 @@ pub mod envelope;
 pub mod kind;
 pub mod log_view;
 pub mod messages;
+pub mod paper;
 pub mod role;
 
 pub use api::{
@@ -17,9 +18,9 @@ pub use api::{
 };
 pub use ceremony::ceremony_blocking;
 pub use envelope::{Envelope, LoggedEnvelope, Roles, RolesFile, WriteHeaders, header, join_bodies};
-pub use log_view::{LogView, LoggedWrite, Unsettled};
+pub use log_view::{LogView, LoggedWrite, PRINT_RUNS, Unsettled};
 pub use messages::{
     CeremonyStopJson, ComplaintJson, DecryptionSetJson, ElectionBody, ExcludedJson, ExclusionJson,
-    FileJson, ResultJson, RevealJson, VerdictJson, definition_hash,
+    FileJson, PrintRunJson, PrintedCodeJson, ResultJson, RevealJson, VerdictJson, definition_hash,
 };
 pub use role::Role;

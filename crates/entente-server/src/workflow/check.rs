@@ -18,8 +18,8 @@ use serde::Deserialize;
 
 use crate::election::Election;
 use entente_roles::protocol::{
-    CeremonyStopJson, DecryptionSetJson, ElectionBody, ExclusionJson, ResultJson, RevealJson, Role,
-    Roles, RolesFile, VerdictJson, definition_hash,
+    CeremonyStopJson, DecryptionSetJson, ElectionBody, ExclusionJson, PrintRunJson, ResultJson,
+    RevealJson, Role, Roles, RolesFile, VerdictJson, definition_hash,
 };
 use entente_roles::protocol::{ceremony_blocking, kind};
 
@@ -81,6 +81,11 @@ fn check_definition(
     if let Some(d) = definition.styles.keys().find(|d| !names.contains(*d)) {
         return Err(invalid(format!(
             "the definition gives ballot styles to {d:?}, which is not one of its devices"
+        )));
+    }
+    if let Some(d) = definition.scanners.iter().find(|d| !names.contains(*d)) {
+        return Err(invalid(format!(
+            "the definition makes {d:?} a scanning station, which is not one of its devices"
         )));
     }
     Ok(())
@@ -314,6 +319,12 @@ impl Workflow {
                 let group = self.group()?;
                 let election = with_group!(group, |G| initialized::<G>(self, body))?;
                 change(Effect::Initialized(Arc::new(election)))
+            }
+            kind::PRINT_RUN => {
+                need(Role::Administrator)?;
+                let election = self.open_election()?;
+                let run: PrintRunJson = parse_json("print run", body).map_err(invalid)?;
+                change(Effect::PrintRun(self.check_print_run(&election, run)?))
             }
             kind::DEVICE_CLOSE => {
                 need(Role::Device)?;

@@ -12,7 +12,8 @@
 //! | `share-reveal` | guardian i, accused | a dispute against it is open | P_i(l) and its nonce redo the published encryption and eq. (21) (§3.2.2): the complaint is dismissed; anything else is refused |
 //! | `ceremony-stop` | administrator | created, not initialized | names only guardians who block the ceremony: an accused who has not settled a complaint, or one missing the step everyone waits for (its key, its shares, its verdict); the ceremony stops, to restart without them |
 //! | `election-initialized` | administrator | all n verdicts clean | K = prod K_i and H_E (Verification 3.B, 4.A) from the logged keys |
-//! | `ballot` (POST /ballots) | device | initialized, not closed, device not closed | proofs, election, a style the definition lets this device issue, uniqueness |
+//! | `print-run` | administrator | initialized, not closed | for this election; each pre-encrypted ballot's id, style and confirmation code, none printed before |
+//! | `ballot` (POST /ballots) | device | initialized, not closed, device not closed | proofs, election, a style the definition lets this device issue, uniqueness; a pre-encrypted one only from a scanning station and of a committed print run, with its style and code ([`paper`]) |
 //! | `device-close` | device | initialized | its chain (`ballot_chain.json`) lists exactly the ballots this device has on the log; none may follow |
 //! | `close` | administrator | initialized | no ballot after it |
 //! | `encrypted-tally` | administrator | closed | for this election (the guardians check it is the product of the cast ballots) |
@@ -34,6 +35,9 @@
 //! from a later operator entry.
 
 mod check;
+mod paper;
+
+pub use paper::MAX_PRINT_RUN;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
@@ -61,6 +65,7 @@ enum Effect {
     Reveal(u32, u32),
     CeremonyStop(String),
     Initialized(Arc<Election>),
+    PrintRun(Vec<(String, paper::Printed)>),
     DeviceClose(String),
     Close,
     Tally,
@@ -93,6 +98,11 @@ pub struct Workflow {
     disputes: BTreeSet<(u32, u32)>,
     stopped: Option<String>,
     election: Option<Arc<Election>>,
+    /// The scanning stations of the definition.
+    scanners: BTreeSet<String>,
+    /// Every ballot of the committed print runs, by id, and their codes.
+    printed: BTreeMap<String, paper::Printed>,
+    printed_codes: BTreeSet<String>,
     /// The devices that closed their chains.
     devices_closed: BTreeSet<String>,
     closed: bool,
@@ -120,6 +130,7 @@ impl Workflow {
         Self {
             election: Some(Arc::new(election)),
             styles: roles.styles.clone(),
+            scanners: roles.scanners.clone(),
             ..Self::default()
         }
     }
@@ -232,6 +243,7 @@ impl Workflow {
                 self.quorum = Quorum::new(c.config.number_of_guardians, c.config.quorum).ok();
                 let body = *body;
                 self.styles = body.definition.styles.clone();
+                self.scanners = body.definition.scanners.clone();
                 self.definition = Some((body.definition, hash));
                 self.configured = Some(*c);
                 self.files = vec![
@@ -259,6 +271,12 @@ impl Workflow {
             }
             Effect::CeremonyStop(why) => self.stopped = Some(why),
             Effect::Initialized(e) => self.election = Some(e),
+            Effect::PrintRun(ballots) => {
+                for (id, printed) in ballots {
+                    self.printed_codes.insert(printed.code.clone());
+                    self.printed.insert(id, printed);
+                }
+            }
             Effect::DeviceClose(d) => {
                 self.devices_closed.insert(d);
             }

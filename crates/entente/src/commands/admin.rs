@@ -1,4 +1,4 @@
-//! `entente admin create|tally`: the administrator's steps on the network.
+//! `entente admin create|print-run|tally`: the administrator's steps on the network.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -41,6 +41,15 @@ pub enum Command {
         /// roles the board's operator logged.
         #[arg(long)]
         roles: Option<PathBuf>,
+    },
+    /// Commit a print run of pre-encrypted paper ballots on the log (`print_run.json` of
+    /// `entente pre-encrypt`): each ballot's id, style and confirmation code, never its
+    /// nonce. Scanning stations may record only committed ballots, each once.
+    PrintRun {
+        #[command(flatten)]
+        net: Net,
+        /// The print run's file.
+        print_run: PathBuf,
     },
     /// Close the ballot box, publish the encrypted tally, fix the decrypting guardians (when
     /// --guardians of them have committed, or at the timeout if at least k have), combine their
@@ -95,6 +104,16 @@ pub fn exec(command: Command) -> Result<ExitCode> {
                 Some(h_e) => println!("election initialized: H_E = {h_e}"),
                 None => println!("election published; the guardians' ceremony is next"),
             }
+        }
+        Command::PrintRun { net, print_run } => {
+            let run: entente_roles::paper::PrintRun =
+                entente_record::election::read_json(&print_run)?;
+            let index = admin::commit_print_run(&net.admin()?, &run)
+                .with_context(|| format!("the print run {}", print_run.display()))?;
+            println!(
+                "print run of {} ballots committed at log entry {index}",
+                run.ballots.len()
+            );
         }
         Command::Tally {
             net,

@@ -66,11 +66,11 @@ pub struct Args {
     /// and the verifier name both. Needs at least quorum + 2 guardians.
     #[arg(long, conflicts_with = "in_process")]
     pub drill: bool,
-    /// Also print N pre-encrypted paper ballots (spec 2.0 §4), mark them at random (some
-    /// under-voted) and record them by a scanning station; the verifier then checks them with
-    /// Verifications 15 to 18. For now with --in-process only: the networked scanning station
-    /// is not built yet.
-    #[arg(long, default_value_t = 0, requires = "in_process")]
+    /// Also print N pre-encrypted paper ballots (spec 2.0 §4), commit the print run on the
+    /// log, mark them at random (some under-voted) and record them by a scanning station
+    /// (`entente device --pre-encrypted`); the verifier then checks them with Verifications 15
+    /// to 18.
+    #[arg(long, default_value_t = 0)]
     pub paper: usize,
 }
 
@@ -87,6 +87,7 @@ pub fn exec(args: Args) -> Result<ExitCode> {
             serve: args.serve,
             drill: args.drill,
             group: args.group.kind(),
+            paper: args.paper,
         })?;
         print!("{}", netdemo::report(&outcome));
         if let Some(served) = &outcome.served {

@@ -15,6 +15,11 @@ use crate::args::{Passphrase, Server, Threads, progress};
 /// with the device's key, and check each receipt's inclusion proof against a checkpoint
 /// signed by the log. Prints one line per ballot: id, confirmation code, board index.
 /// Without ballots it submits what an earlier run left pending.
+///
+/// With --pre-encrypted PRINT_RUN it is a scanning station (the election's definition must
+/// name it so): its inputs are marked paper ballots (files of {"ballot_id": …, "marks":
+/// {contest id: [short codes]}}, one or an array each), recorded from the print run's nonces
+/// (spec 2.0 §4.3) and submitted; the board takes only ballots of a print run it holds.
 #[derive(clap::Args)]
 pub struct Args {
     /// The device's key file (`entente keygen --name DEVICE`; the name is the device's id).
@@ -38,8 +43,12 @@ pub struct Args {
     #[arg(long)]
     pub close: bool,
     /// Plaintext ballots: files, directories of pballot-*.json, or - for stdin (a JSON
-    /// array of ballots, or one ballot per line).
+    /// array of ballots, or one ballot per line); with --pre-encrypted, marked paper ballots.
     pub ballots: Vec<PathBuf>,
+    /// Be a scanning station of this print run (`print_run.json` of `entente pre-encrypt`):
+    /// record the marked paper ballots given instead of encrypting plaintext ones.
+    #[arg(long, value_name = "PRINT_RUN", conflicts_with_all = ["challenge", "challenge_all"])]
+    pub pre_encrypted: Option<PathBuf>,
     #[command(flatten)]
     pub board: Server,
     #[command(flatten)]
@@ -62,6 +71,7 @@ pub fn exec(args: Args) -> Result<ExitCode> {
             state: args.state,
             log_key: args.board.log,
             inputs: args.ballots,
+            pre_encrypted: args.pre_encrypted,
             challenge: Challenge::of(args.challenge_all, args.challenge),
             threads: *args.threads,
             progress: progress(),

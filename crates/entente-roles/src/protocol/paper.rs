@@ -1,0 +1,192 @@
+//! Paper ballots against the print runs, from the log alone: what the server checks before it
+//! logs a scanning station's ballot, checked again by whoever relies on it (the observer of an
+//! exported record, each guardian before it decrypts). A server that logged a ballot of no
+//! print run, or a booth's ballot in a printed id, is named here.
+
+use std::collections::BTreeMap;
+
+use entente_record::Layout;
+use serde::Deserialize;
+
+use super::kind;
+use super::log_view::LogView;
+use super::messages::{ElectionBody, PrintRunJson};
+
+/// The fields of a logged ballot that the paper rules read (the same names in both layouts).
+#[derive(Deserialize)]
+struct BallotHead {
+    ballot_id: String,
+    ballot_style_id: String,
+    confirmation_code: String,
+    #[serde(default)]
+    is_preencrypt: bool,
+}
+
+/// A committed ballot: its print run's log entry, style and code (lower-case hex).
+struct Committed {
+    at: u64,
+    style: String,
+    code: String,
+}
+
+/// The paper rules over a whole log: every print run from the administrator, for this
+/// election, no id or code printed twice; every pre-encrypted ballot from a scanning station
+/// of the definition and committed, with its style and code, by a print run logged before it;
+/// no other ballot from a scanning station or in an id printed before it. Returns the
+/// failures and, as notes, how many ballots of the runs were recorded (what a paper count
+/// must match).
+pub fn check(view: &LogView) -> (Vec<String>, Vec<String>) {
+    let (mut failures, mut notes) = (Vec::new(), Vec::new());
+    let runs: Vec<_> = view.of(kind::PRINT_RUN).collect();
+    let scanners = &view.roles.scanners;
+    let pre_ballots = view
+        .of(kind::BALLOT)
+        .any(|w| head(&w.body).is_some_and(|h| h.is_preencrypt));
+    if runs.is_empty() && scanners.is_empty() && !pre_ballots {
+        return (failures, notes);
+    }
+    let Some((layout, h_e)) = election(view) else {
+        failures.push("paper ballots: the log holds no initialized election".into());
+        return (failures, notes);
+    };
+    let admin = view
+        .roles
+        .administrator
+        .as_deref()
+        .and_then(|k| k.split('+').next())
+        .unwrap_or_default();
+    let mut printed: BTreeMap<String, Committed> = BTreeMap::new();
+    let mut codes: BTreeMap<String, String> = BTreeMap::new();
+    for w in &runs {
+        let at = w.index;
+        if w.author != admin {
+            failures.push(format!(
+                "log entry {at}: a print run signed by {}, not the administrator",
+                w.author
+            ));
+            continue;
+        }
+        let run: PrintRunJson = match serde_json::from_slice(&w.body) {
+            Ok(r) => r,
+            Err(e) => {
+                failures.push(format!("log entry {at}: the print run does not read: {e}"));
+                continue;
+            }
+        };
+        if !run.election.eq_ignore_ascii_case(&h_e) {
+            failures.push(format!(
+                "log entry {at}: the print run is for another election than this one's H_E"
+            ));
+            continue;
+        }
+        for b in run.ballots {
+            let code = b.confirmation_code.to_ascii_lowercase();
+            if let Some(other) = codes.insert(code.clone(), b.ballot_id.clone()) {
+                failures.push(format!(
+                    "log entry {at}: ballot {} is printed with the code of ballot {other}",
+                    b.ballot_id
+                ));
+            }
+            let committed = Committed {
+                at,
+                style: b.ballot_style,
+                code,
+            };
+            if let Some(first) = printed.insert(b.ballot_id.clone(), committed) {
+                failures.push(format!(
+                    "log entry {at}: ballot {} is printed twice (first in log entry {})",
+                    b.ballot_id, first.at
+                ));
+            }
+        }
+    }
+    let mut recorded: BTreeMap<u64, usize> = BTreeMap::new();
+    for w in view.of(kind::BALLOT) {
+        let Some(h) = head(&w.body) else {
+            failures.push(format!(
+                "log entry {}: a ballot that does not read",
+                w.index
+            ));
+            continue;
+        };
+        let (id, device) = (&h.ballot_id, &w.author);
+        let at = w.index;
+        let scanner = scanners.contains(device);
+        let committed = printed.get(id).filter(|c| c.at < at);
+        if !h.is_preencrypt {
+            if scanner {
+                failures.push(format!(
+                    "ballot {id} (log entry {at}) is not pre-encrypted, yet scanning station \
+                     {device} submitted it"
+                ));
+            }
+            if committed.is_some() {
+                failures.push(format!(
+                    "ballot {id} (log entry {at}) of device {device} takes the id of a printed \
+                     paper ballot"
+                ));
+            }
+            continue;
+        }
+        if !scanner {
+            failures.push(format!(
+                "ballot {id} (log entry {at}) is pre-encrypted, yet device {device} is not a \
+                 scanning station of the election's definition"
+            ));
+        }
+        let Some(c) = committed else {
+            failures.push(format!(
+                "ballot {id} (log entry {at}) of scanning station {device} is in no print run \
+                 committed before it: a paper ballot nobody printed"
+            ));
+            continue;
+        };
+        let code = layout
+            .bytes(&h.confirmation_code)
+            .map(hex::encode)
+            .unwrap_or_default();
+        if c.style != h.ballot_style_id || c.code != code {
+            failures.push(format!(
+                "ballot {id} (log entry {at}) is not the ballot its print run (log entry {}) \
+                 committed: another {}",
+                c.at,
+                if c.style != h.ballot_style_id {
+                    "style"
+                } else {
+                    "confirmation code"
+                }
+            ));
+            continue;
+        }
+        *recorded.entry(c.at).or_default() += 1;
+    }
+    for w in &runs {
+        let committed = printed.values().filter(|c| c.at == w.index).count();
+        notes.push(format!(
+            "print run of log entry {}: {} of its {committed} paper ballots recorded (the paper \
+             ballots counted in the boxes must match)",
+            w.index,
+            recorded.get(&w.index).copied().unwrap_or(0)
+        ));
+    }
+    (failures, notes)
+}
+
+fn head(body: &[u8]) -> Option<BallotHead> {
+    serde_json::from_slice(body).ok()
+}
+
+/// The election's layout and H_E (lower-case hex), once initialized.
+fn election(view: &LogView) -> Option<(Layout, String)> {
+    let body: ElectionBody = serde_json::from_slice(&view.of(kind::ELECTION).next()?.body).ok()?;
+    let constants: serde_json::Value = serde_json::from_str(&body.constants).ok()?;
+    let layout = entente_record::RecordKind::of_constants(&constants)
+        .ok()?
+        .layout;
+    let init: serde_json::Value =
+        serde_json::from_slice(&view.of(kind::ELECTION_INITIALIZED).next()?.body).ok()?;
+    let h_e = layout
+        .bytes(init.get("extended_base_hash")?.as_str()?)
+        .ok()?;
+    Some((layout, hex::encode(h_e)))
+}
