@@ -182,6 +182,12 @@ fn proven<G: KnownGroup>(
         Ok(v) => v,
         Err(e) => return Ok(Verdict::Failed(format!("the ballot does not check: {e}"))),
     };
+    // A paper ballot must be of a print run committed before it, from a scanning station.
+    let (failures, _) = crate::protocol::paper::check(&m.view);
+    let named = format!("ballot {} ", json.ballot_id);
+    if let Some(f) = failures.into_iter().find(|f| f.starts_with(&named)) {
+        return Ok(Verdict::Failed(f));
+    }
     let write = m
         .view
         .writes

@@ -223,7 +223,9 @@ async function checkBallot(code) {
       check(
         problem === null,
         problem === null
-          ? "Your confirmation code is the hash of this ballot's encryptions under the election's key (ElectionGuard 2.0 §3.4)."
+          ? ballot.is_preencrypt
+            ? "Your confirmation code is the hash of this paper ballot's pre-encryptions under the election's key (ElectionGuard 2.0 §4.4)."
+            : "Your confirmation code is the hash of this ballot's encryptions under the election's key (ElectionGuard 2.0 §3.4)."
           : `The code does not check: ${problem}.`,
       ),
     );
@@ -250,6 +252,34 @@ async function checkBallot(code) {
         signed
           ? `Signed by the voting device ${env.author}, whose key the election's definition lists.`
           : `The entry is not signed by a voting device the election's definition lists (${env.author}).`,
+      ),
+    );
+    // Paper ballots come from the scanning stations the definition names, and only they.
+    const scanner = Boolean(definition) && (definition.scanners || []).includes(env.author);
+    const paper = ballot !== null && Boolean(ballot.is_preencrypt);
+    if (paper || scanner) {
+      checks.push(
+        check(
+          paper && scanner,
+          paper && scanner
+            ? `${env.author} is a scanning station of the election's definition, which records paper ballots.`
+            : paper
+              ? `${env.author} is not a scanning station of the election's definition: it may not record a paper ballot.`
+              : `${env.author} is a scanning station: it records paper ballots only, and this ballot is not one.`,
+        ),
+      );
+    }
+  }
+  // A paper ballot must be one that was printed: its id and code committed on the board, in
+  // a print run the administrator signed, before the scanning station recorded it.
+  if (ballot !== null && ballot.is_preencrypt) {
+    const printedAt = await printRunOf(cp, steps, index, definition, ballot.ballot_id, code);
+    checks.push(
+      check(
+        printedAt !== null,
+        printedAt !== null
+          ? `Your paper ballot was printed: its id and confirmation code are in a print run the election's administrator committed on the board (entry ${printedAt + 1}) before it was recorded.`
+          : "Your paper ballot's id and confirmation code are in no print run committed on the board before it: nobody printed this ballot.",
       ),
     );
   }
@@ -323,7 +353,9 @@ async function checkBallot(code) {
     );
     dl.append(...row("Ballot", ballot.ballot_id));
     dl.append(
-      ...row("Encrypted", `${log.when(Number(ballot.timestamp))} by the device ${ballot.encrypting_device}`),
+      ...(ballot.is_preencrypt
+        ? row("Recorded", `${log.when(Number(ballot.timestamp))} by the scanning station ${ballot.encrypting_device}`)
+        : row("Encrypted", `${log.when(Number(ballot.timestamp))} by the device ${ballot.encrypting_device}`)),
     );
     dl.append(
       ...row(
@@ -364,6 +396,28 @@ async function checkBallot(code) {
 // The choices a challenged ballot encrypted: from the guardians' decryption in the `result`
 // entry, proven in the same checkpoint, matched selection by selection to this ballot's own
 // encryptions, and named from the manifest in the `election` entry.
+// The entry index of the first print run before `index`, signed by the administrator of the
+// election's definition, that commits ballot `id` with the confirmation code `code` (lower-case
+// hex); null if none does or one cannot be read.
+async function printRunOf(cp, steps, index, definition, id, code) {
+  const admin = definition && definition.administrator;
+  if (!admin) return null;
+  for (const at of (steps["print-run"] || []).filter((i) => i < index)) {
+    try {
+      const entry = await log.provenEntry(cp, at);
+      const env = log.openEnvelope(entry.data, entry.body);
+      if (env.kind !== "print-run" || !(await log.checkWriter(env, admin, cp.origin))) continue;
+      const run = JSON.parse(log.utf8(env.bodyBytes));
+      if (run.ballots.some((b) => b.ballot_id === id && b.confirmation_code.toLowerCase() === code)) {
+        return at;
+      }
+    } catch (_) {
+      // A print run that does not read commits nothing.
+    }
+  }
+  return null;
+}
+
 async function challengedChoices(cp, steps, ballot, format) {
   const head = el("h2", {}, "What your challenged ballot says");
   const resultAt = (steps.result || [])[0];

@@ -1,7 +1,8 @@
 //! The pages in a real browser: `entente demo --serve` runs a small election and keeps its
 //! board up; `tests/browser/pages.mjs` drives Debian's chromium (headless, through
 //! playwright-core) against it: a cast code typed with the keyboard, a challenged code with its
-//! choices, an unknown and a mistyped code, an entry and a checkpoint that the server tampers
+//! choices, a hand-marked paper ballot with its short codes and print run, an unknown and a
+//! mistyped code, an entry and a checkpoint that the server tampers
 //! with, keys that changed since this browser last saw them, a party's link that pins the keys
 //! (and one that pins another key), the board page and the served report; and each party's own
 //! copy of the pages, served by its witness on another origin, while the board serves a
@@ -47,12 +48,14 @@ fn missing() -> Option<String> {
 /// Runs `pages.mjs` (the cases in `only`, or all) against a served demo election in `group`,
 /// saving screenshots in `shots`; returns what it printed, once every case it ran held.
 fn run_pages(group: &str, shots: &Path, only: Option<&[&str]>) -> String {
+    // Beside the booth's ballots, two hand-marked paper ballots.
+    const PAPER: usize = 2;
     if let Some(why) = missing() {
         panic!("the browser tests need {why} (.ci/run installs them)");
     }
     let tmp = tempfile::tempdir().unwrap();
     let record = tmp.path().join("record");
-    let demo = common::served::serve_demo_in(&record, 10, group);
+    let demo = common::served::serve_demo_with(&record, 10, group, PAPER);
     assert_eq!(
         demo.parties.len(),
         2,
@@ -60,7 +63,13 @@ fn run_pages(group: &str, shots: &Path, only: Option<&[&str]>) -> String {
     );
     let codes = common::served::ballot_codes(&record);
     let cast = &codes.iter().find(|(s, _)| s == "CAST").unwrap().1;
-    let challenged = &codes.iter().find(|(s, _)| s != "CAST").unwrap().1;
+    let challenged = &codes
+        .iter()
+        .find(|(s, _)| s != "CAST" && s != "PAPER")
+        .unwrap()
+        .1;
+    let paper = &codes.iter().find(|(s, _)| s == "PAPER").unwrap().1;
+    let short_codes = common::served::recorded_short_codes(&record, paper);
     let _ = std::fs::remove_dir_all(shots); // no screenshot of an earlier run counts
     let mut node = Command::new("node");
     node.current_dir(scripts())
@@ -71,6 +80,8 @@ fn run_pages(group: &str, shots: &Path, only: Option<&[&str]>) -> String {
         .env("CHROMIUM", chromium())
         .env("ENTENTE_TRUST_SPKI", &demo.spki)
         .env("ENTENTE_PARTY_PAGES", demo.parties.join(","))
+        .env("ENTENTE_PAPER_CODE", paper)
+        .env("ENTENTE_PAPER_SHORT_CODES", short_codes.join(","))
         // The cases that tamper with the server's answers fetch them in node, which is told
         // to trust the demo's CA.
         .env("NODE_EXTRA_CA_CERTS", &demo.ca);
@@ -93,6 +104,7 @@ fn the_pages_check_ballots_and_the_board_in_a_real_browser() {
         "voter-cast",
         "voter-cast-phone",
         "voter-challenged",
+        "voter-paper",
         "voter-unknown",
         "voter-mistyped",
         "voter-tampered",
@@ -129,6 +141,7 @@ fn the_voter_s_page_checks_p256_ballots_in_a_real_browser() {
     let cases = [
         "voter-cast",
         "voter-challenged",
+        "voter-paper",
         "voter-tampered",
         "party-cast",
         "party-challenged",

@@ -190,3 +190,182 @@ fn election(view: &LogView) -> Option<(Layout, String)> {
         .ok()?;
     Some((layout, hex::encode(h_e)))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::protocol::{Envelope, RolesFile};
+    use ed25519_dalek::SigningKey;
+    use entente_board::note::NoteSigner;
+    use entente_record::GroupKind;
+
+    const ORIGIN: &str = "board.example/paper";
+    const H_E: &str = "0101010101010101010101010101010101010101010101010101010101010101";
+
+    fn signer(name: &str, seed: u8) -> NoteSigner {
+        NoteSigner::new(name, SigningKey::from_bytes(&[seed; 32])).unwrap()
+    }
+
+    /// What a test log holds after the election: print runs and ballots, in log order.
+    enum Step<'a> {
+        /// A print run signed by the administrator (or by the booth, when `by_booth`).
+        Run(&'a [(&'a str, &'a str)], bool),
+        /// A ballot: by the scanner (else the booth), its id, code and whether pre-encrypted.
+        Ballot(bool, &'a str, &'a str, bool),
+    }
+
+    /// A log: roles, the election (a booth and a scanning station), its initialization, then
+    /// `steps`.
+    fn log(steps: &[Step]) -> LogView {
+        let admin = signer("administrator", 1);
+        let booth = signer("booth-1", 2);
+        let scanner = signer("scanner-1", 3);
+        let roles = RolesFile {
+            administrator: Some(admin.verifier_key()),
+            devices: vec![booth.verifier_key(), scanner.verifier_key()],
+            scanners: ["scanner-1".to_owned()].into(),
+            ..RolesFile::default()
+        };
+        let body = ElectionBody {
+            manifest: "{}".into(),
+            election_config: "{}".into(),
+            constants: crate::election::constants_json(GroupKind::P4096).to_string(),
+            definition: roles.clone(),
+        };
+        let mut nonce = 0;
+        let mut sign = |who: &NoteSigner, kind: &str, body: &[u8]| {
+            nonce += 1;
+            serde_json::to_vec(&Envelope::sign(who, ORIGIN, kind, nonce, body)).unwrap()
+        };
+        let init = serde_json::json!({ "extended_base_hash": H_E });
+        let mut entries = vec![
+            serde_json::to_vec(&roles).unwrap(),
+            sign(&admin, kind::ELECTION, &serde_json::to_vec(&body).unwrap()),
+            sign(
+                &admin,
+                kind::ELECTION_INITIALIZED,
+                &serde_json::to_vec(&init).unwrap(),
+            ),
+        ];
+        for step in steps {
+            entries.push(match step {
+                Step::Run(ballots, by_booth) => {
+                    let run = serde_json::json!({
+                        "election": H_E,
+                        "ballots": ballots.iter().map(|(id, code)| serde_json::json!({
+                            "ballot_id": id, "ballot_style": "s", "confirmation_code": code,
+                        })).collect::<Vec<_>>(),
+                    });
+                    let who = if *by_booth { &booth } else { &admin };
+                    sign(who, kind::PRINT_RUN, &serde_json::to_vec(&run).unwrap())
+                }
+                Step::Ballot(by_scanner, id, code, pre) => {
+                    let ballot = serde_json::json!({
+                        "ballot_id": id, "ballot_style_id": "s", "confirmation_code": code,
+                        "is_preencrypt": pre,
+                    });
+                    let who = if *by_scanner { &scanner } else { &booth };
+                    sign(who, kind::BALLOT, &serde_json::to_vec(&ballot).unwrap())
+                }
+            });
+        }
+        LogView::read(ORIGIN, &entries).unwrap()
+    }
+
+    const A: &str = "aa00000000000000000000000000000000000000000000000000000000000000";
+    const B: &str = "bb00000000000000000000000000000000000000000000000000000000000000";
+
+    fn failures(steps: &[Step]) -> Vec<String> {
+        check(&log(steps)).0
+    }
+
+    #[test]
+    fn an_honest_log_holds_and_says_how_many_paper_ballots_were_recorded() {
+        let (failures, notes) = check(&log(&[
+            Step::Run(&[("p-1", A), ("p-2", B)], false),
+            Step::Ballot(true, "p-1", A, true),
+            Step::Ballot(false, "b-1", B, false),
+        ]));
+        assert!(failures.is_empty(), "{failures:?}");
+        assert_eq!(notes.len(), 1, "{notes:?}");
+        assert!(notes[0].contains("1 of its 2 paper ballots"), "{notes:?}");
+    }
+
+    #[test]
+    fn what_a_server_should_have_refused_is_named_from_the_log() {
+        let one = |steps: &[Step], what: &str| {
+            let f = failures(steps);
+            assert!(
+                f.len() == 1 && f[0].contains(what),
+                "expected one failure naming {what:?}: {f:?}"
+            );
+        };
+        // Stuffing: a paper ballot nobody printed, or printed only after it was logged.
+        one(&[Step::Ballot(true, "p-1", A, true)], "nobody printed");
+        one(
+            &[
+                Step::Ballot(true, "p-1", A, true),
+                Step::Run(&[("p-1", A)], false),
+            ],
+            "nobody printed",
+        );
+        // Recorded with other encryptions than those printed.
+        one(
+            &[
+                Step::Run(&[("p-1", A)], false),
+                Step::Ballot(true, "p-1", B, true),
+            ],
+            "confirmation code",
+        );
+        // Paper from a booth; a booth's ballot from a scanner or in a printed id.
+        one(
+            &[
+                Step::Run(&[("p-1", A)], false),
+                Step::Ballot(false, "p-1", A, true),
+            ],
+            "not a scanning station",
+        );
+        one(&[Step::Ballot(true, "b-1", A, false)], "not pre-encrypted");
+        one(
+            &[
+                Step::Run(&[("p-1", A)], false),
+                Step::Ballot(false, "p-1", B, false),
+            ],
+            "takes the id of a printed",
+        );
+        // Print runs: only the administrator's count, no id or code twice.
+        let f = failures(&[
+            Step::Run(&[("p-1", A)], true),
+            Step::Ballot(true, "p-1", A, true),
+        ]);
+        assert!(
+            f.iter().any(|f| f.contains("not the administrator"))
+                && f.iter().any(|f| f.contains("nobody printed")),
+            "{f:?}"
+        );
+        one(
+            &[
+                Step::Run(&[("p-1", A)], false),
+                Step::Run(&[("p-1", B)], false),
+            ],
+            "printed twice",
+        );
+        one(
+            &[
+                Step::Run(&[("p-1", A)], false),
+                Step::Run(&[("p-2", A)], false),
+            ],
+            "with the code of ballot p-1",
+        );
+    }
+
+    #[test]
+    fn a_log_without_paper_has_nothing_to_say() {
+        let (failures, notes) = check(&log(&[Step::Ballot(false, "b-1", A, false)]));
+        // The definition names a scanner, so the rules run, and find nothing.
+        assert!(
+            failures.is_empty() && notes.is_empty(),
+            "{failures:?} {notes:?}"
+        );
+    }
+}

@@ -197,6 +197,28 @@ const cases = {
     await done(page, "voter-challenged");
   },
 
+  // A hand-marked paper ballot: its printed code recomputed from its pre-encryptions, its
+  // print run found on the board, and the short codes the scanner recorded shown to compare.
+  async "voter-paper"() {
+    const paper = process.env.ENTENTE_PAPER_CODE;
+    const shortCodes = (process.env.ENTENTE_PAPER_SHORT_CODES || "").split(",").filter(Boolean);
+    expect(Boolean(paper) && shortCodes.length > 0, "the test gave no paper ballot");
+    const page = await newPage();
+    await page.goto(`${url}/ballot/${paper}`);
+    const h = await headline(page);
+    expect(h === "Your ballot is on the board.", `headline: ${h}`);
+    const text = await page.locator("#answer").textContent();
+    expect(text.includes("by the scanning station riverside-scanner-1"), "no scanning station");
+    expect(text.includes("hash of this paper ballot's pre-encryptions"), "the printed code was not recomputed");
+    expect(text.includes("Your paper ballot was printed"), "no print run found");
+    expect(text.includes("is a scanning station of the election's definition"), "the station's role unchecked");
+    expect(text.includes("Short codes recorded"), "no short codes shown");
+    for (const c of shortCodes) expect(text.includes(c), `short code ${c} not shown`);
+    expect(text.includes("Compare the short codes with those you kept"), "no advice to compare");
+    expect((await page.locator("#answer li.fail").count()) === 0, "a check failed");
+    await done(page, "voter-paper");
+  },
+
   // A code that is on no ballot, and one mistyped.
   async "voter-unknown"() {
     const page = await newPage();

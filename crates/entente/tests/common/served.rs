@@ -37,8 +37,14 @@ pub fn serve_demo(record: &Path, ballots: usize) -> ServedDemo {
 
 /// [`serve_demo`] of an election in `group` (`p4096` or `p256`).
 pub fn serve_demo_in(record: &Path, ballots: usize, group: &str) -> ServedDemo {
+    serve_demo_with(record, ballots, group, 0)
+}
+
+/// [`serve_demo_in`] with `paper` pre-encrypted paper ballots beside the booth's.
+pub fn serve_demo_with(record: &Path, ballots: usize, group: &str, paper: usize) -> ServedDemo {
     let mut child = Command::new(env!("CARGO_BIN_EXE_entente"))
         .args(["demo", "--group", group, "--ballots", &ballots.to_string()])
+        .args(["--paper", &paper.to_string()])
         .args(["--guardians", "3", "--quorum", "2", "--serve", "--dir"])
         .arg(record)
         .stdin(Stdio::piped())
@@ -93,7 +99,8 @@ pub fn serve_demo_in(record: &Path, ballots: usize, group: &str) -> ServedDemo {
     }
 }
 
-/// (state, lowercase confirmation code) of every ballot an exported record holds.
+/// (state, lowercase confirmation code) of every ballot an exported record holds; a ballot
+/// recorded from a pre-encrypted one has the state `PAPER`.
 pub fn ballot_codes(record: &Path) -> Vec<(String, String)> {
     let mut out = Vec::new();
     for device in std::fs::read_dir(record.join("encrypted_ballots")).unwrap() {
@@ -106,20 +113,58 @@ pub fn ballot_codes(record: &Path) -> Vec<(String, String)> {
             }
             let v: serde_json::Value =
                 serde_json::from_slice(&std::fs::read(path).unwrap()).unwrap();
-            // Hex in egk's 2.0 layout, base64 in egk-ec's 2.1; a voter's receipt shows hex.
-            let code = v["confirmation_code"].as_str().unwrap();
-            let code = if code.len() == 64 {
-                code.to_ascii_lowercase()
+            let code = code_of(&v);
+            let state = if v["is_preencrypt"] == serde_json::Value::Bool(true) {
+                "PAPER"
             } else {
-                use base64::Engine;
-                hex::encode(
-                    base64::engine::general_purpose::STANDARD
-                        .decode(code)
-                        .unwrap(),
-                )
+                v["state"].as_str().unwrap()
             };
-            out.push((v["state"].as_str().unwrap().to_owned(), code));
+            out.push((state.to_owned(), code));
         }
     }
     out
+}
+
+/// A ballot's confirmation code in lower-case hex: hex in egk's 2.0 layout, base64 in
+/// egk-ec's 2.1; a voter's receipt shows hex.
+fn code_of(v: &serde_json::Value) -> String {
+    let code = v["confirmation_code"].as_str().unwrap();
+    if code.len() == 64 {
+        code.to_ascii_lowercase()
+    } else {
+        use base64::Engine;
+        hex::encode(
+            base64::engine::general_purpose::STANDARD
+                .decode(code)
+                .unwrap(),
+        )
+    }
+}
+
+/// Every short code a paper ballot's record publishes, in its contests' order.
+pub fn recorded_short_codes(record: &Path, code: &str) -> Vec<String> {
+    let dir = record.join("encrypted_ballots/riverside-scanner-1");
+    for f in std::fs::read_dir(dir).unwrap() {
+        let path = f.unwrap().path();
+        if !path
+            .file_name()
+            .unwrap()
+            .to_string_lossy()
+            .starts_with("eballot-")
+        {
+            continue;
+        }
+        let v: serde_json::Value = serde_json::from_slice(&std::fs::read(path).unwrap()).unwrap();
+        if code_of(&v) != code {
+            continue;
+        }
+        return v["contests"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .flat_map(|c| c["pre_encryption"]["selected_vectors"].as_array().unwrap())
+            .map(|s| s["short_code"].as_str().unwrap().to_owned())
+            .collect();
+    }
+    panic!("no paper ballot with code {code}")
 }
