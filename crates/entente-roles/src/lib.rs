@@ -40,6 +40,7 @@ pub mod load;
 pub mod net;
 pub mod netdemo;
 mod netdemo_paper;
+pub mod netdemo_report;
 pub mod observer;
 pub mod open;
 pub mod paper;

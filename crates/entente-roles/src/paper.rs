@@ -232,6 +232,23 @@ pub fn random_marks(ballot: &PrintedBallot, rng: &mut impl Rng) -> MarkedPaper {
     }
 }
 
+/// `entente record-paper`: records marked ballots of `run` as scanning station `device` into
+/// the record in `record`, in the group its constants say ([`record_marked`]).
+pub fn record_paper(
+    record: &Path,
+    device: &str,
+    run: &PrintRun,
+    marked: &[MarkedPaper],
+    threads: usize,
+) -> Result<Vec<Written>> {
+    let kind = entente_record::RecordKind::of_record(record)
+        .with_context(|| format!("cannot use the election record in {}", record.display()))?;
+    entente_record::with_group!(kind.group, |G| {
+        let setup = ElectionSetup::<G>::read(record)?;
+        record_marked(&setup, record, device, run, marked, threads)
+    })
+}
+
 /// Adds the votes of marked ballots of `run` to `counts` per (contest, option), as the tally
 /// must count them: an overvoted contest counts for nobody (§3.3.3).
 pub fn count_marks(

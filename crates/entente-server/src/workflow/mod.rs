@@ -37,8 +37,6 @@
 mod check;
 mod paper;
 
-pub use paper::MAX_PRINT_RUN;
-
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
@@ -65,7 +63,7 @@ enum Effect {
     Reveal(u32, u32),
     CeremonyStop(String),
     Initialized(Arc<Election>),
-    PrintRun(Vec<(String, paper::Printed)>),
+    PrintRun(Vec<(String, Printed)>),
     DeviceClose(String),
     Close,
     Tally,
@@ -74,6 +72,13 @@ enum Effect {
     Response(u32),
     Exclude(BTreeMap<u32, String>),
     Result,
+}
+
+/// A ballot of a committed print run: its style and confirmation code (lower-case hex).
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Printed {
+    style: String,
+    code: String,
 }
 
 /// Where an election is in its protocol.
@@ -101,7 +106,7 @@ pub struct Workflow {
     /// The scanning stations of the definition.
     scanners: BTreeSet<String>,
     /// Every ballot of the committed print runs, by id, and their codes.
-    printed: BTreeMap<String, paper::Printed>,
+    printed: BTreeMap<String, Printed>,
     printed_codes: BTreeSet<String>,
     /// The devices that closed their chains.
     devices_closed: BTreeSet<String>,

@@ -13,20 +13,13 @@ use std::collections::BTreeSet;
 
 use entente_roles::protocol::PrintRunJson;
 
-use super::Workflow;
+use super::{Printed, Workflow};
 use crate::election::Election;
 use crate::error::{WorkflowError, invalid};
 
 /// The most ballots one print-run write may commit (each is about 150 bytes of JSON, so the
 /// write stays within the server's limit for a protocol step).
 pub const MAX_PRINT_RUN: usize = 100_000;
-
-/// A committed ballot's style and confirmation code (lower-case hex).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Printed {
-    pub style: String,
-    pub code: String,
-}
 
 impl Workflow {
     /// Checks a print run: for this election, ids fit to name a file, each id and code new

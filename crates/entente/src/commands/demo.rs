@@ -89,7 +89,7 @@ pub fn exec(args: Args) -> Result<ExitCode> {
             group: args.group.kind(),
             paper: args.paper,
         })?;
-        print!("{}", netdemo::report(&outcome));
+        print!("{}", entente_roles::netdemo_report::report(&outcome));
         if let Some(served) = &outcome.served {
             serve_until_end_of_input(served)?;
         }

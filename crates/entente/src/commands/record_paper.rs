@@ -3,8 +3,7 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use anyhow::{Context, Result};
-use entente_record::{KnownGroup, with_group};
+use anyhow::Result;
 use entente_roles::paper::{MarkedPaper, PrintRun};
 
 /// Record marked pre-encrypted ballots as cast (spec 2.0 §4.3): each ballot is regenerated from
@@ -31,34 +30,18 @@ pub struct Args {
 }
 
 pub fn exec(args: Args) -> Result<ExitCode> {
-    let kind = entente_record::RecordKind::of_record(&args.record).with_context(|| {
-        format!(
-            "cannot use the election record in {}",
-            args.record.display()
-        )
-    })?;
     let run: PrintRun = entente_record::election::read_json(&args.print_run)?;
     let marked: Vec<MarkedPaper> = entente_record::election::read_json(&args.marked)?;
-    let written = with_group!(kind.group, |G| record::<G>(&args, &run, &marked))?;
+    let written = entente_roles::paper::record_paper(
+        &args.record,
+        &args.device,
+        &run,
+        &marked,
+        args.threads,
+    )?;
     for w in &written {
         println!("{} {}", w.ballot_id, w.confirmation_code.to_hex());
     }
     eprintln!("{} paper ballots recorded", written.len());
     Ok(ExitCode::SUCCESS)
-}
-
-fn record<G: KnownGroup>(
-    args: &Args,
-    run: &PrintRun,
-    marked: &[MarkedPaper],
-) -> Result<Vec<entente_roles::encrypt::Written>> {
-    let setup = entente_record::election::ElectionSetup::<G>::read(&args.record)?;
-    Ok(entente_roles::paper::record_marked(
-        &setup,
-        &args.record,
-        &args.device,
-        run,
-        marked,
-        args.threads,
-    )?)
 }
