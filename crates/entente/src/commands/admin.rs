@@ -37,8 +37,9 @@ pub enum Command {
         /// The election's definition of who writes and cosigns, as the administrator decided
         /// it: a roles file (administrator, guardians, devices, witnesses, and `styles`:
         /// device name → the ballot styles it may issue; a device left out issues every style
-        /// of the manifest). The server refuses it unless its own roles agree. Default: the
-        /// roles the board's operator logged.
+        /// of the manifest; `scanners`: the devices that are scanning stations of paper
+        /// ballots). The server refuses it unless its own roles agree. Default: the roles the
+        /// board's operator logged.
         #[arg(long)]
         roles: Option<PathBuf>,
     },
