@@ -1,7 +1,7 @@
-//! Pre-encrypted paper ballots end to end (spec 2.0 §4): `entente demo --in-process --paper N`
-//! prints, marks and records paper ballots beside the booth's; its record verifies with
-//! Verifications 15 to 18 applicable, and tampered copies fail naming the verification and
-//! the equation.
+//! Pre-encrypted paper ballots end to end (spec 2.0 §4): `entente demo --paper N` (in one
+//! process, and with every role in its own) prints, marks and records paper ballots beside the
+//! booth's; its record verifies with Verifications 15 to 18 applicable, and tampered copies
+//! fail naming the verification and the equation.
 
 mod common;
 
@@ -420,4 +420,51 @@ fn a_booth_that_leaves_the_chain_fails_7() {
         text.contains("only pre-encrypted ballots may be recorded outside a chain"),
         "{text}"
     );
+}
+
+/// `entente demo --paper N` with every role in its own process: the printer, the
+/// administrator's commitment of the print run and the scanning station on the network; the
+/// record verifies with Verifications 15-18, its log holds the run (codes, never a nonce), and
+/// the verifier says how many ballots of the run were recorded.
+#[test]
+fn a_networked_demo_prints_commits_scans_and_verifies_paper_ballots() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("record");
+    let (code, text) = status_and_text(&[
+        "demo",
+        "--group",
+        "p256",
+        "--ballots",
+        "2",
+        "--paper",
+        "3",
+        "--guardians",
+        "3",
+        "--quorum",
+        "2",
+        "--dir",
+        dir.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 0, "{text}");
+    for n in 15..=18 {
+        assert!(line(&text, n).ends_with("PASS"), "{text}");
+    }
+    assert!(
+        text.contains("print run of log entry") && text.contains("3 of its 3 paper ballots"),
+        "{text}"
+    );
+    let run: Value =
+        serde_json::from_slice(&std::fs::read(dir.join("print_runs/print-run-1.json")).unwrap())
+            .unwrap();
+    let ballots = run["ballots"].as_array().unwrap();
+    assert_eq!(ballots.len(), 3, "{run}");
+    assert!(
+        ballots.iter().all(|b| b.get("primary_nonce").is_none()),
+        "a nonce on the board: {run}"
+    );
+    assert_eq!(paper_ballots(&dir).len(), 3);
+    // The record verifies on its own too, with the log's rules checked.
+    let (code, text) = status_and_text(&["verify", dir.to_str().unwrap()]);
+    assert_eq!(code, 0, "{text}");
+    assert!(text.contains("3 of its 3 paper ballots recorded"), "{text}");
 }
