@@ -124,30 +124,39 @@ pub fn create(
     initialize(opts).map(Some)
 }
 
+/// The most ballots one `print-run` entry commits (a larger run takes several entries; the
+/// server takes up to twice as many, within its limit for a step's body).
+const PRINT_RUN_ENTRY: usize = 50_000;
+
 /// `entente admin print-run`: commits a print run of pre-encrypted ballots on the log (each
 /// ballot's id, style and confirmation code; never its nonce), so that the board takes a
-/// scanning station's ballot only if it was printed, and only once. Returns the entry's index.
-pub fn commit_print_run(opts: &AdminOptions, run: &crate::paper::PrintRun) -> Result<u64> {
+/// scanning station's ballot only if it was printed, and only once. Returns the entries'
+/// indices.
+pub fn commit_print_run(opts: &AdminOptions, run: &crate::paper::PrintRun) -> Result<Vec<u64>> {
     let signer = opts.signer()?;
-    let body = crate::protocol::PrintRunJson {
-        election: run.election.to_ascii_lowercase(),
-        ballots: run
-            .ballots
-            .iter()
-            .map(|b| crate::protocol::PrintedCodeJson {
-                ballot_id: b.ballot_id.clone(),
-                ballot_style: b.ballot_style.clone(),
-                confirmation_code: b.confirmation_code.to_ascii_lowercase(),
-            })
-            .collect(),
-    };
-    let receipt = opts.client.post_step(
-        &signer,
-        &opts.state,
-        kind::PRINT_RUN,
-        &serde_json::to_vec(&body)?,
-    )?;
-    Ok(receipt.index)
+    ensure!(!run.ballots.is_empty(), "the print run holds no ballot");
+    let mut indices = Vec::new();
+    for part in run.ballots.chunks(PRINT_RUN_ENTRY) {
+        let body = crate::protocol::PrintRunJson {
+            election: run.election.to_ascii_lowercase(),
+            ballots: part
+                .iter()
+                .map(|b| crate::protocol::PrintedCodeJson {
+                    ballot_id: b.ballot_id.clone(),
+                    ballot_style: b.ballot_style.clone(),
+                    confirmation_code: b.confirmation_code.to_ascii_lowercase(),
+                })
+                .collect(),
+        };
+        let receipt = opts.client.post_step(
+            &signer,
+            &opts.state,
+            kind::PRINT_RUN,
+            &serde_json::to_vec(&body)?,
+        )?;
+        indices.push(receipt.index);
+    }
+    Ok(indices)
 }
 
 /// Waits for every guardian's clean verdict, computes K and H_E from the logged keys, and

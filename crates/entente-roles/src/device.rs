@@ -217,9 +217,27 @@ fn scan<G: KnownGroup>(
             )?);
         }
     }
-    if !marked.is_empty() {
-        crate::paper::record_marked(setup, &opts.state, device, &run, &marked, opts.threads)?;
+    if marked.is_empty() {
+        return Ok(());
     }
+    // A ballot recorded by an earlier run is pending, not to be recorded again.
+    let chain = opts
+        .state
+        .join("encrypted_ballots")
+        .join(device)
+        .join("ballot_chain.json");
+    if let Ok(chain) = read_json::<BallotChainJson>(&chain)
+        && let Some(m) = marked
+            .iter()
+            .find(|m| chain.ballot_ids.contains(&m.ballot_id))
+    {
+        bail!(
+            "ballot {} was recorded by an earlier run of this station: run it without marked \
+             ballots to submit what is pending",
+            m.ballot_id
+        );
+    }
+    crate::paper::record_marked(setup, &opts.state, device, &run, &marked, opts.threads)?;
     Ok(())
 }
 

@@ -256,11 +256,7 @@ pub fn count_marks(
     marked: &[MarkedPaper],
     counts: &mut BTreeMap<(String, String), u64>,
 ) {
-    let by_id: BTreeMap<&str, &PrintedBallot> = run
-        .ballots
-        .iter()
-        .map(|b| (b.ballot_id.as_str(), b))
-        .collect();
+    let by_id = run.by_id();
     for m in marked {
         let Some(b) = by_id.get(m.ballot_id.as_str()) else {
             continue;
@@ -320,11 +316,7 @@ pub fn record_marked<G: KnownGroup>(
         "{}: not an open scanning station's chain",
         chain_path.display()
     );
-    let by_id: BTreeMap<&str, &PrintedBallot> = run
-        .ballots
-        .iter()
-        .map(|b| (b.ballot_id.as_str(), b))
-        .collect();
+    let by_id = run.by_id();
     let mut done: BTreeSet<&str> = chain.ballot_ids.iter().map(String::as_str).collect();
     let mut work = Vec::with_capacity(marked.len());
     for m in marked {

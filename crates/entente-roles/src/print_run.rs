@@ -18,6 +18,16 @@ pub struct PrintRun {
     pub ballots: Vec<PrintedBallot>,
 }
 
+impl PrintRun {
+    /// Its ballots by id.
+    pub fn by_id(&self) -> BTreeMap<&str, &PrintedBallot> {
+        self.ballots
+            .iter()
+            .map(|b| (b.ballot_id.as_str(), b))
+            .collect()
+    }
+}
+
 /// One pre-encrypted ballot as printed, with the ξ that records it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PrintedBallot {

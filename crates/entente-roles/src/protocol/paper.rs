@@ -39,9 +39,14 @@ pub fn check(view: &LogView) -> (Vec<String>, Vec<String>) {
     let (mut failures, mut notes) = (Vec::new(), Vec::new());
     let runs: Vec<_> = view.of(kind::PRINT_RUN).collect();
     let scanners = &view.roles.scanners;
-    let pre_ballots = view
+    // Each ballot read once (the few fields the rules need).
+    let ballots: Vec<_> = view
         .of(kind::BALLOT)
-        .any(|w| head(&w.body).is_some_and(|h| h.is_preencrypt));
+        .map(|w| (w, serde_json::from_slice::<BallotHead>(&w.body).ok()))
+        .collect();
+    let pre_ballots = ballots
+        .iter()
+        .any(|(_, h)| h.as_ref().is_some_and(|h| h.is_preencrypt));
     if runs.is_empty() && scanners.is_empty() && !pre_ballots {
         return (failures, notes);
     }
@@ -101,8 +106,8 @@ pub fn check(view: &LogView) -> (Vec<String>, Vec<String>) {
         }
     }
     let mut recorded: BTreeMap<u64, usize> = BTreeMap::new();
-    for w in view.of(kind::BALLOT) {
-        let Some(h) = head(&w.body) else {
+    for (w, h) in ballots {
+        let Some(h) = h else {
             failures.push(format!(
                 "log entry {}: a ballot that does not read",
                 w.index
@@ -170,10 +175,6 @@ pub fn check(view: &LogView) -> (Vec<String>, Vec<String>) {
         ));
     }
     (failures, notes)
-}
-
-fn head(body: &[u8]) -> Option<BallotHead> {
-    serde_json::from_slice(body).ok()
 }
 
 /// The election's layout and H_E (lower-case hex), once initialized.

@@ -109,10 +109,10 @@ pub fn exec(command: Command) -> Result<ExitCode> {
         Command::PrintRun { net, print_run } => {
             let run: entente_roles::paper::PrintRun =
                 entente_record::election::read_json(&print_run)?;
-            let index = admin::commit_print_run(&net.admin()?, &run)
+            let indices = admin::commit_print_run(&net.admin()?, &run)
                 .with_context(|| format!("the print run {}", print_run.display()))?;
             println!(
-                "print run of {} ballots committed at log entry {index}",
+                "print run of {} ballots committed at log entries {indices:?}",
                 run.ballots.len()
             );
         }
