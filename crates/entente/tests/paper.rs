@@ -130,6 +130,36 @@ fn a_changed_short_code_fails_18() {
     fails(&tmp, 18, "18.A: short code", &[]);
 }
 
+/// Two options of a contest whose short codes are equal (a printer that did not draw again)
+/// fail 18.A: a scanner could record either for the code the voter kept. The selection hash of
+/// an unmarked option is given the first five digits of the next one's (its other digits zero,
+/// so the list stays sorted); the contest's pre-encryption hash then fails too (17.B).
+#[test]
+fn two_options_with_one_short_code_fail_18() {
+    let tmp = tampered("p4096", |b, _| {
+        let c = widest(b);
+        let pre = &mut b["contests"][c]["pre_encryption"];
+        let selected: Vec<String> = pre["selected_vectors"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| v["selection_hash"].as_str().unwrap().to_owned())
+            .collect();
+        let hashes = pre["all_selection_hashes"].as_array_mut().unwrap();
+        let k = (0..hashes.len() - 1)
+            .find(|&k| !selected.iter().any(|s| s == hashes[k].as_str().unwrap()))
+            .unwrap();
+        let next = hashes[k + 1].as_str().unwrap().to_owned();
+        hashes[k] = Value::String(format!("{}{}", &next[..5], "0".repeat(next.len() - 5)));
+    });
+    fails(
+        &tmp,
+        18,
+        "18.A: two selections of the contest share the short code",
+        &[17],
+    );
+}
+
 #[test]
 fn a_vector_whose_encryptions_do_not_match_its_hash_fails_17() {
     let tmp = tampered("p4096", |b, _| {
