@@ -204,7 +204,7 @@ pub fn check_recorded(v: &RecordedVector, revision: Revision) -> Result<()> {
     let marked = MarkedBallot {
         ballot_id: expected.ballot_id.clone(),
         style: expected.ballot_style_id.clone(),
-        primary_nonce: primary,
+        primary_nonce: primary.into(),
         code_baux: hex::decode(&expected.code_baux)
             .map_err(|e| differs!("expected_recorded_ballot.code_baux: {e}"))?,
         marks: v.selected_codes.clone(),

@@ -163,7 +163,7 @@ fn recorded_ballots_count_what_was_marked_and_verify() {
     let marked = MarkedBallot {
         ballot_id: "paper-1".into(),
         style: style.clone(),
-        primary_nonce: primary,
+        primary_nonce: primary.into(),
         code_baux: b"aux".to_vec(),
         marks: marks.clone(),
     };

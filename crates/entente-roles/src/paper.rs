@@ -114,7 +114,7 @@ fn printed<G: KnownGroup>(
     PrintedBallot {
         ballot_id: id.to_owned(),
         ballot_style: pre.style.clone(),
-        primary_nonce: hex::encode_upper(primary),
+        primary_nonce: hex::encode_upper(primary).into(),
         code_baux: hex::encode_upper(baux),
         confirmation_code: pre.confirmation_code.to_hex(),
         contests: pre
@@ -331,9 +331,9 @@ pub fn record_marked<G: KnownGroup>(
         let marks = MarkedBallot {
             ballot_id: m.ballot_id.clone(),
             style: printed.ballot_style.clone(),
-            primary_nonce: entente_group::hex::decode_array(&printed.primary_nonce).map_err(
-                |e| crate::error::refused!("ballot {}: primary_nonce: {e}", m.ballot_id),
-            )?,
+            primary_nonce: entente_group::hex::decode_array(&printed.primary_nonce)
+                .map_err(|e| crate::error::refused!("ballot {}: primary_nonce: {e}", m.ballot_id))?
+                .into(),
             code_baux: hex::decode(&printed.code_baux)
                 .with_context(|| format!("ballot {}: code_baux", m.ballot_id))?,
             marks: m.marks.clone(),

@@ -35,8 +35,8 @@ pub struct PrintedBallot {
     pub ballot_id: String,
     /// Its style.
     pub ballot_style: String,
-    /// ξ in hex: secret until the ballot is recorded.
-    pub primary_nonce: String,
+    /// ξ in hex: secret until the ballot is recorded (wiped from memory when dropped).
+    pub primary_nonce: zeroize::Zeroizing<String>,
     /// B_aux of its confirmation code, in hex.
     pub code_baux: String,
     /// H(B), eq. (95), in hex.

@@ -27,8 +27,9 @@ pub struct MarkedBallot {
     pub ballot_id: String,
     /// Its style.
     pub style: String,
-    /// ξ, which the station obtains for the ballot (spec 2.0 §4.3.1).
-    pub primary_nonce: [u8; 32],
+    /// ξ, which the station obtains for the ballot (spec 2.0 §4.3.1); wiped when dropped, as
+    /// it opens every encryption of the ballot.
+    pub primary_nonce: zeroize::Zeroizing<[u8; 32]>,
     /// B_aux its confirmation code was printed with.
     pub code_baux: Vec<u8>,
     /// Per contest id, the short codes of the options marked; a contest left out is not voted.
