@@ -1,7 +1,8 @@
 //! The server's every route, driven through its router as a client would reach it: the method,
 //! path and query, headers and body come from the fuzzer. With the input's flag, the harness
-//! signs the body as the registered device (a fresh nonce each time), so that the writes are
-//! tried past the signature check: the envelope, the ballot's parse and its check.
+//! signs the body as the registered device, or as the administrator for its steps (a fresh
+//! nonce each time), so that the writes are tried past the signature check: the envelope, the
+//! ballot's parse and its check, a print run's check.
 
 #![no_main]
 
@@ -28,6 +29,10 @@ fn device() -> NoteSigner {
     NoteSigner::new("device.booth-1", SigningKey::from_bytes(&[12; 32])).expect("a valid name")
 }
 
+fn admin() -> NoteSigner {
+    NoteSigner::new("administrator", SigningKey::from_bytes(&[13; 32])).expect("a valid name")
+}
+
 struct Served {
     app: axum::Router,
     runtime: tokio::runtime::Runtime,
@@ -50,6 +55,7 @@ static SERVED: LazyLock<Served> = LazyLock::new(|| {
         .join("../../shared/conformance/egk/records/allAvailableJson");
     let election = entente_server::Election::read(&record).expect("the conformance election");
     let roles = RolesFile {
+        administrator: Some(admin().verifier_key()),
         devices: vec![device().verifier_key()],
         ..RolesFile::default()
     };
@@ -90,10 +96,24 @@ fuzz_target!(|data: &[u8]| {
         }
     }
     let body = if flags & 1 == 1 {
-        // Signed as the device, as a client sends it: the signed fields ahead of the body.
-        let kind = ["ballot", "manifest", "challenge", "decryption"][usize::from(flags >> 1) % 4];
+        // Signed as a client sends it, the signed fields ahead of the body: the
+        // administrator's steps by the administrator, anything else by the device.
+        // (No step that closes the box or the device: the ballots' checks stay reachable.)
+        let kinds = [
+            "ballot",
+            "manifest",
+            "challenge",
+            "decryption",
+            "print-run",
+            "election",
+        ];
+        let kind = kinds[usize::from(flags >> 1) % kinds.len()];
+        let signer = match kind {
+            "print-run" | "election" => admin(),
+            _ => device(),
+        };
         let nonce = NONCE.fetch_add(1, Ordering::Relaxed);
-        let env = Envelope::sign(&device(), ORIGIN, kind, nonce, body);
+        let env = Envelope::sign(&signer, ORIGIN, kind, nonce, body);
         if let Ok(headers) = env.headers() {
             for (name, value) in headers {
                 req = req.header(name, value);
