@@ -13,6 +13,9 @@ pub enum BoardError {
     /// SQLite said no.
     #[error("{0}")]
     Sqlite(#[from] rusqlite::Error),
+    /// PostgreSQL said no (the server's own message, where it sent one).
+    #[error("PostgreSQL: {}", pg_message(.0))]
+    Postgres(#[from] postgres::Error),
     /// The database holds something the board never writes.
     #[error("the database is damaged: {0}")]
     Damaged(String),
@@ -206,4 +209,13 @@ pub(crate) fn shown(text: &str) -> String {
         end -= 1;
     }
     format!("{}… ({} bytes)", &text[..end], text.len())
+}
+
+/// What PostgreSQL said: the client's error, and the server's own message where it sent one
+/// (the client's text alone is only "db error").
+fn pg_message(e: &postgres::Error) -> String {
+    match e.as_db_error() {
+        Some(db) => format!("{e}: {}", db.message()),
+        None => e.to_string(),
+    }
 }

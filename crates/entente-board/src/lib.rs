@@ -15,6 +15,8 @@ mod error;
 pub mod lock;
 pub mod merkle;
 pub mod note;
+pub mod pg;
+pub mod pg_cluster;
 pub mod sequencer;
 pub mod store;
 pub mod tiles;
@@ -28,5 +30,6 @@ pub use merkle::{
     Hash, MemoryStore, MerkleLog, NodeRead, NodeStore, empty_root, leaf_hash, node_hash,
     verify_consistency, verify_inclusion,
 };
+pub use pg::PgStorage;
 pub use sequencer::Sequencer;
 pub use store::{Entry, SqliteStorage, Storage, StoredEntry};

@@ -1,7 +1,7 @@
 //! Where the board keeps its log: the entries with their kinds and index keys, the hashes of
 //! every complete subtree, and the checkpoints it has signed. [`Storage`] is what the board
-//! needs of a database; [`SqliteStorage`] is the embedded default (a PostgreSQL backend can
-//! implement the same trait).
+//! needs of a database; [`SqliteStorage`] is the embedded default, [`crate::PgStorage`] the
+//! same on PostgreSQL.
 
 use std::path::Path;
 use std::time::Duration;

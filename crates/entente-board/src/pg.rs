@@ -1,0 +1,343 @@
+//! The board on PostgreSQL: the same tables and promises as [`SqliteStorage`], for a board that
+//! several servers share (issue 24) or that an operator keeps on the engine it already runs.
+//!
+//! The client is `postgres`, the blocking face of `tokio-postgres` by the same authors: the
+//! [`Storage`] trait is synchronous (the sequencer's thread owns it, readers call it from
+//! blocking tasks), so a blocking client fits it without a runtime per call, and the protocol
+//! code underneath is the async crate the Rust community relies on. (sqlx was the other choice;
+//! its compile-time checked queries need a database at build time, which CI would then need
+//! before compiling anything.)
+//!
+//! Durability: a commit returns only once PostgreSQL has flushed it (`synchronous_commit = on`,
+//! set for the session, whatever the cluster's default), so an acknowledged append survives a
+//! crash of the server process or of the database host.
+//!
+//! [`SqliteStorage`]: crate::SqliteStorage
+
+use std::sync::{Mutex, MutexGuard, PoisonError};
+
+use postgres::{Client, NoTls};
+
+use crate::Hash;
+use crate::error::BoardError;
+use crate::merkle::NodeRead;
+use crate::store::{Entry, Storage, StoredEntry, body_digest};
+
+/// The board in a PostgreSQL database.
+pub struct PgStorage {
+    /// One connection. `postgres::Client` needs `&mut` for every query while the trait reads
+    /// through `&self`: a mutex gives each call the connection in turn. (A panic while one
+    /// holds it leaves no transaction open: `postgres::Transaction` rolls back when dropped.)
+    client: Mutex<Client>,
+}
+
+const SCHEMA: &str = "
+CREATE TABLE IF NOT EXISTS settings (
+    name TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS entries (
+    idx BIGINT PRIMARY KEY,
+    kind TEXT NOT NULL,
+    appended_at BIGINT NOT NULL,
+    data BYTEA NOT NULL,
+    body_digest BYTEA
+);
+CREATE TABLE IF NOT EXISTS bodies (
+    digest BYTEA PRIMARY KEY,
+    data BYTEA NOT NULL
+);
+CREATE TABLE IF NOT EXISTS entry_keys (
+    name TEXT NOT NULL,
+    value TEXT NOT NULL,
+    idx BIGINT NOT NULL,
+    PRIMARY KEY (name, value, idx)
+);
+CREATE TABLE IF NOT EXISTS nodes (
+    level INTEGER NOT NULL,
+    idx BIGINT NOT NULL,
+    hash BYTEA NOT NULL,
+    PRIMARY KEY (level, idx)
+);
+CREATE TABLE IF NOT EXISTS checkpoints (
+    size BIGINT PRIMARY KEY,
+    note TEXT NOT NULL
+);
+";
+
+fn to_sql(n: u64) -> Result<i64, BoardError> {
+    i64::try_from(n)
+        .map_err(|_| BoardError::Damaged(format!("{n} is beyond PostgreSQL's integers")))
+}
+
+fn from_sql(n: i64) -> Result<u64, BoardError> {
+    u64::try_from(n).map_err(|_| BoardError::Damaged(format!("negative index {n}")))
+}
+
+fn level_sql(level: u32) -> Result<i32, BoardError> {
+    i32::try_from(level).map_err(|_| BoardError::Damaged(format!("tree level {level}")))
+}
+
+fn hash_of(blob: Vec<u8>) -> Result<Hash, BoardError> {
+    blob.try_into()
+        .map_err(|b: Vec<u8>| BoardError::Damaged(format!("a {}-byte node hash", b.len())))
+}
+
+impl PgStorage {
+    /// Connects to the database at `url` (`postgres://…`, or key=value pairs; a Unix socket
+    /// by `host=/path`) and creates the board's tables if they are missing.
+    pub fn connect(url: &str) -> Result<Self, BoardError> {
+        let mut client = Client::connect(url, NoTls)?;
+        client.batch_execute("SET synchronous_commit = on")?;
+        client.batch_execute(SCHEMA)?;
+        Ok(Self {
+            client: Mutex::new(client),
+        })
+    }
+
+    /// Connects to the board already in the database at `url`. A database that holds no
+    /// board is refused as it is: no table is created in it.
+    pub fn connect_existing(url: &str) -> Result<Self, BoardError> {
+        let mut client = Client::connect(url, NoTls)?;
+        let tables: i64 = client
+            .query_one(
+                "SELECT count(*) FROM information_schema.tables \
+                 WHERE table_schema = current_schema() AND table_name IN ('entries', 'settings')",
+                &[],
+            )?
+            .try_get(0)?;
+        if tables != 2 {
+            return Err(BoardError::NotInitialised);
+        }
+        drop(client);
+        Self::connect(url)
+    }
+
+    fn client(&self) -> MutexGuard<'_, Client> {
+        self.client.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+impl NodeRead for PgStorage {
+    fn size(&self) -> Result<u64, BoardError> {
+        let max: Option<i64> = self
+            .client()
+            .query_one("SELECT max(idx) FROM entries", &[])?
+            .try_get(0)?;
+        max.map_or(Ok(0), |m| from_sql(m).map(|m| m + 1))
+    }
+
+    fn node(&self, level: u32, index: u64) -> Result<Hash, BoardError> {
+        let row = self.client().query_opt(
+            "SELECT hash FROM nodes WHERE level = $1 AND idx = $2",
+            &[&level_sql(level)?, &to_sql(index)?],
+        )?;
+        let blob: Vec<u8> = row
+            .ok_or(BoardError::MissingNode { level, index })?
+            .try_get(0)?;
+        hash_of(blob)
+    }
+}
+
+impl Storage for PgStorage {
+    fn append(
+        &mut self,
+        first: u64,
+        entries: &[Entry],
+        nodes: &[(u32, u64, Hash)],
+        appended_at: u64,
+    ) -> Result<(), BoardError> {
+        let mut client = self.client();
+        let mut tx = client.transaction()?;
+        let put_entry = tx.prepare(
+            "INSERT INTO entries (idx, kind, appended_at, data, body_digest) \
+             VALUES ($1, $2, $3, $4, $5)",
+        )?;
+        // A body two entries share (two authors' empty steps) is kept once.
+        let put_body = tx.prepare(
+            "INSERT INTO bodies (digest, data) VALUES ($1, $2) ON CONFLICT (digest) DO NOTHING",
+        )?;
+        let put_key = tx.prepare(
+            "INSERT INTO entry_keys (name, value, idx) VALUES ($1, $2, $3) \
+             ON CONFLICT DO NOTHING",
+        )?;
+        let put_node = tx.prepare("INSERT INTO nodes (level, idx, hash) VALUES ($1, $2, $3)")?;
+        let at = to_sql(appended_at)?;
+        for (i, e) in entries.iter().enumerate() {
+            let idx = to_sql(first + i as u64)?;
+            let digest = e.body.as_deref().map(|b| body_digest(b).to_vec());
+            if let (Some(d), Some(body)) = (&digest, &e.body) {
+                tx.execute(&put_body, &[d, body])?;
+            }
+            tx.execute(&put_entry, &[&idx, &e.kind, &at, &e.data, &digest])?;
+            for (name, value) in &e.keys {
+                tx.execute(&put_key, &[name, value, &idx])?;
+            }
+        }
+        for (level, index, hash) in nodes {
+            tx.execute(
+                &put_node,
+                &[&level_sql(*level)?, &to_sql(*index)?, &hash.to_vec()],
+            )?;
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
+    fn entry(&self, index: u64) -> Result<Option<StoredEntry>, BoardError> {
+        // An index beyond PostgreSQL's integers is simply not there (asked by a client, it is
+        // no sign of a damaged database).
+        let Ok(idx) = i64::try_from(index) else {
+            return Ok(None);
+        };
+        let mut client = self.client();
+        let Some(row) = client.query_opt(
+            "SELECT kind, appended_at, e.data, b.data FROM entries e \
+             LEFT JOIN bodies b ON b.digest = e.body_digest WHERE idx = $1",
+            &[&idx],
+        )?
+        else {
+            return Ok(None);
+        };
+        let keys = client
+            .query(
+                "SELECT name, value FROM entry_keys WHERE idx = $1 ORDER BY name",
+                &[&idx],
+            )?
+            .into_iter()
+            .map(|r| Ok((r.try_get(0)?, r.try_get(1)?)))
+            .collect::<Result<_, postgres::Error>>()?;
+        Ok(Some(StoredEntry {
+            index,
+            appended_at: from_sql(row.try_get(1)?)?,
+            entry: Entry {
+                kind: row.try_get(0)?,
+                keys,
+                data: row.try_get(2)?,
+                body: row.try_get(3)?,
+            },
+        }))
+    }
+
+    fn entry_data(&self, start: u64, end: u64) -> Result<Vec<Vec<u8>>, BoardError> {
+        Ok(self
+            .client()
+            .query(
+                "SELECT data FROM entries WHERE idx >= $1 AND idx < $2 ORDER BY idx",
+                &[&to_sql(start)?, &to_sql(end)?],
+            )?
+            .into_iter()
+            .map(|r| r.try_get(0))
+            .collect::<Result<_, _>>()?)
+    }
+
+    fn body_digests(&self, start: u64, end: u64) -> Result<Vec<Hash>, BoardError> {
+        self.client()
+            .query(
+                "SELECT body_digest FROM entries WHERE idx >= $1 AND idx < $2 \
+                 AND body_digest IS NOT NULL ORDER BY idx",
+                &[&to_sql(start)?, &to_sql(end)?],
+            )?
+            .into_iter()
+            .map(|r| hash_of(r.try_get(0)?))
+            .collect()
+    }
+
+    fn body(&self, digest: &Hash) -> Result<Option<Vec<u8>>, BoardError> {
+        Ok(self
+            .client()
+            .query_opt(
+                "SELECT data FROM bodies WHERE digest = $1",
+                &[&digest.to_vec()],
+            )?
+            .map(|r| r.try_get(0))
+            .transpose()?)
+    }
+
+    fn nodes(&self, level: u32, start: u64, end: u64) -> Result<Vec<Hash>, BoardError> {
+        self.client()
+            .query(
+                "SELECT hash FROM nodes WHERE level = $1 AND idx >= $2 AND idx < $3 ORDER BY idx",
+                &[&level_sql(level)?, &to_sql(start)?, &to_sql(end)?],
+            )?
+            .into_iter()
+            .map(|r| hash_of(r.try_get(0)?))
+            .collect()
+    }
+
+    fn find(&self, name: &str, value: &str) -> Result<Vec<u64>, BoardError> {
+        self.client()
+            .query(
+                "SELECT idx FROM entry_keys WHERE name = $1 AND value = $2 ORDER BY idx",
+                &[&name, &value],
+            )?
+            .into_iter()
+            .map(|r| from_sql(r.try_get(0)?))
+            .collect()
+    }
+
+    fn record_checkpoint(&mut self, size: u64, note: &str) -> Result<String, BoardError> {
+        let mut client = self.client();
+        let mut tx = client.transaction()?;
+        let size = to_sql(size)?;
+        tx.execute(
+            "INSERT INTO checkpoints (size, note) VALUES ($1, $2) ON CONFLICT (size) DO NOTHING",
+            &[&size, &note],
+        )?;
+        let stored: String = tx
+            .query_one("SELECT note FROM checkpoints WHERE size = $1", &[&size])?
+            .try_get(0)?;
+        tx.commit()?;
+        Ok(stored)
+    }
+
+    fn update_checkpoint(&mut self, size: u64, note: &str) -> Result<(), BoardError> {
+        let changed = self.client().execute(
+            "UPDATE checkpoints SET note = $2 WHERE size = $1",
+            &[&to_sql(size)?, &note],
+        )?;
+        if changed != 1 {
+            return Err(BoardError::Damaged(format!("no checkpoint of size {size}")));
+        }
+        Ok(())
+    }
+
+    fn checkpoint(&self, size: u64) -> Result<Option<String>, BoardError> {
+        Ok(self
+            .client()
+            .query_opt(
+                "SELECT note FROM checkpoints WHERE size = $1",
+                &[&to_sql(size)?],
+            )?
+            .map(|r| r.try_get(0))
+            .transpose()?)
+    }
+
+    fn checkpoint_below(&self, size: u64) -> Result<Option<(u64, String)>, BoardError> {
+        let below = i64::try_from(size).unwrap_or(i64::MAX);
+        self.client()
+            .query_opt(
+                "SELECT size, note FROM checkpoints WHERE size < $1 ORDER BY size DESC LIMIT 1",
+                &[&below],
+            )?
+            .map(|r| Ok((from_sql(r.try_get(0)?)?, r.try_get(1)?)))
+            .transpose()
+    }
+
+    fn setting(&self, name: &str) -> Result<Option<String>, BoardError> {
+        Ok(self
+            .client()
+            .query_opt("SELECT value FROM settings WHERE name = $1", &[&name])?
+            .map(|r| r.try_get(0))
+            .transpose()?)
+    }
+
+    fn set_setting(&mut self, name: &str, value: &str) -> Result<(), BoardError> {
+        self.client().execute(
+            "INSERT INTO settings (name, value) VALUES ($1, $2) \
+             ON CONFLICT (name) DO UPDATE SET value = excluded.value",
+            &[&name, &value],
+        )?;
+        Ok(())
+    }
+}
