@@ -21,7 +21,7 @@ use postgres::{Client, NoTls};
 use crate::Hash;
 use crate::error::BoardError;
 use crate::merkle::NodeRead;
-use crate::store::{Entry, Storage, StoredEntry, body_digest};
+use crate::store::{Entry, Storage, StoredEntry, body_digest, from_sql, hash_of, to_sql};
 
 /// The board in a PostgreSQL database.
 pub struct PgStorage {
@@ -65,22 +65,8 @@ CREATE TABLE IF NOT EXISTS checkpoints (
 );
 ";
 
-fn to_sql(n: u64) -> Result<i64, BoardError> {
-    i64::try_from(n)
-        .map_err(|_| BoardError::Damaged(format!("{n} is beyond PostgreSQL's integers")))
-}
-
-fn from_sql(n: i64) -> Result<u64, BoardError> {
-    u64::try_from(n).map_err(|_| BoardError::Damaged(format!("negative index {n}")))
-}
-
 fn level_sql(level: u32) -> Result<i32, BoardError> {
     i32::try_from(level).map_err(|_| BoardError::Damaged(format!("tree level {level}")))
-}
-
-fn hash_of(blob: Vec<u8>) -> Result<Hash, BoardError> {
-    blob.try_into()
-        .map_err(|b: Vec<u8>| BoardError::Damaged(format!("a {}-byte node hash", b.len())))
 }
 
 impl PgStorage {

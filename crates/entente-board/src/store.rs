@@ -158,15 +158,19 @@ CREATE TABLE IF NOT EXISTS checkpoints (
 );
 ";
 
-fn to_sql(n: u64) -> Result<i64, BoardError> {
-    i64::try_from(n).map_err(|_| BoardError::Damaged(format!("{n} is beyond SQLite's integers")))
+/// An index or size as the databases' signed 64-bit integers (SQLite's and PostgreSQL's).
+pub(crate) fn to_sql(n: u64) -> Result<i64, BoardError> {
+    i64::try_from(n)
+        .map_err(|_| BoardError::Damaged(format!("{n} is beyond the database's integers")))
 }
 
-fn from_sql(n: i64) -> Result<u64, BoardError> {
+/// A stored index or size; a negative one is damage.
+pub(crate) fn from_sql(n: i64) -> Result<u64, BoardError> {
     u64::try_from(n).map_err(|_| BoardError::Damaged(format!("negative index {n}")))
 }
 
-fn hash_of(blob: Vec<u8>) -> Result<Hash, BoardError> {
+/// A stored hash; one of another length is damage.
+pub(crate) fn hash_of(blob: Vec<u8>) -> Result<Hash, BoardError> {
     blob.try_into()
         .map_err(|b: Vec<u8>| BoardError::Damaged(format!("a {}-byte node hash", b.len())))
 }
