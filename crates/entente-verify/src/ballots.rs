@@ -9,14 +9,15 @@ use std::path::{Path, PathBuf};
 use entente_group::Group;
 use entente_record::ballot::chain::BallotChainJson;
 use entente_record::ballot::json::{EncryptedBallotJson, UncheckedBallot};
-use entente_record::ballot::{BallotState, Ciphertext, EncryptedBallot, hashes};
+use entente_record::ballot::{BallotState, Ciphertext, EncryptedBallot};
 use entente_record::election::read_json;
 use entente_record::tally::EncryptedTallyRecord;
-use entente_record::{HashValue, Layout, RecordError, Revision};
+use entente_record::{Layout, RecordError, Revision};
 use rand::TryRngCore;
 use rayon::prelude::*;
 use sha2::{Digest, Sha256};
 
+use crate::fold::{Counted, Fold, Read, Seen, Summary};
 use crate::setup::Setup;
 use crate::{Check, Progress, ReadError};
 
@@ -31,7 +32,7 @@ pub(crate) struct BallotPass<G: Group> {
     pub v19: Check,
     pub ballots: u64,
     /// The product of the cast ballots the tally lists, per (contest, selection) (eq. (62)).
-    pub aggregate: HashMap<(String, String), Ciphertext<G>>,
+    pub aggregate: Aggregate<G>,
     /// Where the challenged ballots are, for Verifications 12 to 14 (read again then, so that
     /// memory does not grow with their number).
     pub challenged: Vec<Challenged>,
@@ -46,13 +47,15 @@ pub(crate) struct Challenged {
 }
 
 /// One device's files in chain order, with what its chain file says.
-struct Device {
-    name: String,
-    chain: Option<BallotChainJson>,
-    files: Vec<PathBuf>,
+pub(crate) struct Device {
+    pub name: String,
+    pub chain: Option<BallotChainJson>,
+    pub files: Vec<PathBuf>,
 }
 
-fn devices(dir: &Path, v7: &mut Check) -> Result<Vec<Device>, ReadError> {
+/// The record's devices in name order, each with its ballot files in its chain's order; what
+/// does not fit a chain fails 7.E in `v7`.
+pub(crate) fn devices(dir: &Path, v7: &mut Check) -> Result<Vec<Device>, ReadError> {
     let root = dir.join("encrypted_ballots");
     if !root.exists() {
         return Ok(Vec::new());
@@ -143,7 +146,7 @@ pub(crate) struct OwnChecks {
 }
 
 impl OwnChecks {
-    fn new() -> Self {
+    pub fn new() -> Self {
         Self {
             v5: Check::new(5),
             v6: Check::new(6),
@@ -155,7 +158,7 @@ impl OwnChecks {
         }
     }
 
-    fn of(&mut self, verification: u8) -> &mut Check {
+    pub fn of(&mut self, verification: u8) -> &mut Check {
         match verification {
             5 => &mut self.v5,
             6 => &mut self.v6,
@@ -167,7 +170,7 @@ impl OwnChecks {
         }
     }
 
-    fn absorb(&mut self, other: OwnChecks) {
+    pub fn absorb(&mut self, other: OwnChecks) {
         self.v5.absorb(other.v5);
         self.v6.absorb(other.v6);
         self.v7.absorb(other.v7);
@@ -287,20 +290,83 @@ pub(crate) fn id_key(id: &str) -> IdKey {
     k
 }
 
-/// A ballot file as checked.
-enum Outcome<'a, G: Group> {
-    Checked(usize, &'a PathBuf, Box<Checked<G>>),
-    NotInGroup {
-        device: usize,
-        id: String,
-        path: String,
-    },
+/// The record's ballot files in order: (device index, file).
+pub(crate) fn work(devices: &[Device]) -> Vec<(usize, &PathBuf)> {
+    devices
+        .iter()
+        .enumerate()
+        .flat_map(|(i, d)| d.files.iter().map(move |f| (i, f)))
+        .collect()
 }
 
-/// Where a device's chain has got to.
-struct ChainState {
-    previous: Option<HashValue>,
-    position: usize,
+/// A ballot's summary, with the ballot when it was read.
+pub(crate) type Summarized<G> = (Summary, Option<EncryptedBallot<G>>);
+
+/// The running product of Verification 8 per (contest, selection).
+pub(crate) type Aggregate<G> = HashMap<(String, String), Ciphertext<G>>;
+
+/// Reads and checks the ballot files `part` (which start at place `first` of the record's
+/// list) on all cores, each read for range then checked, membership included (`check_one`).
+/// A ballot with an element of Z_p outside the subgroup fails 5.A and is not checked further;
+/// anything unreadable stops the verification. Returns each ballot's summary, with the ballot
+/// when it was read.
+pub(crate) fn summarize<G: Group>(
+    setup: &Setup<G>,
+    devices: &[Device],
+    part: &[(usize, &PathBuf)],
+    first: u64,
+    layout: Layout,
+) -> Result<Vec<Summarized<G>>, ReadError> {
+    part.par_iter()
+        .enumerate()
+        .map(|(i, (d, f))| {
+            let at = first + i as u64;
+            let json = read_ballot_json(f, layout, &setup.manifest)?;
+            let b = json
+                .read_unchecked::<G>()
+                .map_err(|e| ReadError::file(f, e))?;
+            Ok(match check_one(setup, &devices[*d].name, b) {
+                Ok(c) => {
+                    let b = c.ballot;
+                    let summary = Summary {
+                        at,
+                        device: *d,
+                        id: b.ballot_id.clone(),
+                        read: Read::Checked(Box::new(Seen {
+                            own: c.checks,
+                            code: b.confirmation_code,
+                            baux: b.code_baux.clone(),
+                            pre: b.is_preencrypt,
+                            cast: b.state == BallotState::Cast,
+                        })),
+                    };
+                    (summary, Some(b))
+                }
+                Err(RecordError::NotInGroup { path }) => (
+                    Summary {
+                        at,
+                        device: *d,
+                        id: json.ballot_id.clone(),
+                        read: Read::NotInGroup { path },
+                    },
+                    None,
+                ),
+                Err(e) => return Err(ReadError::file(f, e)),
+            })
+        })
+        .collect()
+}
+
+/// Multiplies a ballot's encryptions into the running product of Verification 8 (eq. (62)).
+pub(crate) fn aggregate_into<G: Group>(aggregate: &mut Aggregate<G>, b: &EncryptedBallot<G>) {
+    for c in &b.contests {
+        for s in &c.selections {
+            let acc = aggregate
+                .entry((c.contest_id.clone(), s.selection_id.clone()))
+                .or_insert_with(Ciphertext::zero);
+            *acc = acc.add(&s.ciphertext);
+        }
+    }
 }
 
 /// Reads and checks every ballot of the record.
@@ -312,213 +378,45 @@ pub(crate) fn check_all<G: Group>(
     progress: &dyn Progress,
 ) -> Result<BallotPass<G>, ReadError> {
     let mut own = OwnChecks::new();
-    let mut v19 = Check::new(19);
     let devices = devices(dir, &mut own.v7)?;
-    let work: Vec<(usize, &PathBuf)> = devices
-        .iter()
-        .enumerate()
-        .flat_map(|(i, d)| d.files.iter().map(move |f| (i, f)))
-        .collect();
+    let work = work(&devices);
     progress.ballots(work.len() as u64);
-
-    // The tally's list: each cast ballot must be in it once; none may stay unclaimed.
-    let mut listed: HashMap<&str, bool> = HashMap::new();
-    if let Some(t) = tally {
-        for id in &t.cast_ballot_ids {
-            if listed.insert(id.as_str(), false).is_some() {
-                v19.fail(
-                    format!("encrypted_tally.json, ballot {id}"),
-                    "listed twice among the cast ballots",
-                );
+    let mut fold = Fold::new(
+        &devices,
+        (&setup.h_e, setup.chaining, &setup.baux0),
+        tally.map(|t| t.cast_ballot_ids.as_slice()),
+        own,
+        work.len(),
+    );
+    let mut aggregate: Aggregate<G> = HashMap::new();
+    for (n, chunk) in work.chunks(CHUNK).enumerate() {
+        let first = (n * CHUNK) as u64;
+        let (summaries, ballots): (Vec<_>, Vec<_>) =
+            summarize(setup, &devices, chunk, first, layout)?
+                .into_iter()
+                .unzip();
+        for (counted, b) in fold.chunk(summaries).into_iter().zip(&ballots) {
+            if let (Counted::Yes, Some(b)) = (counted, b) {
+                aggregate_into(&mut aggregate, b);
             }
-        }
-    }
-    let mut ids: HashSet<IdKey> = HashSet::with_capacity(work.len());
-    let mut codes: HashSet<IdKey> = HashSet::with_capacity(work.len());
-    let mut chains: Vec<ChainState> = devices
-        .iter()
-        .map(|_| ChainState {
-            previous: None,
-            position: 0,
-        })
-        .collect();
-    let mut aggregate: HashMap<(String, String), Ciphertext<G>> = HashMap::new();
-    let mut challenged = Vec::new();
-    let h_0 = hashes::chain_start(&setup.h_e, &setup.baux0);
-
-    for chunk in work.chunks(CHUNK) {
-        // Read for range, then checked, all in parallel, membership included (`check_one`).
-        // A ballot with an element of Z_p outside the subgroup fails 5.A and is not checked
-        // further; anything unreadable stops the verification.
-        let mut checked: Vec<(usize, &PathBuf, Checked<G>)> = Vec::with_capacity(chunk.len());
-        let parts: Vec<Outcome<'_, G>> = chunk
-            .par_iter()
-            .map(|(d, f)| {
-                let json = read_ballot_json(f, layout, &setup.manifest)?;
-                let b = json
-                    .read_unchecked::<G>()
-                    .map_err(|e| ReadError::file(f, e))?;
-                Ok(match check_one(setup, &devices[*d].name, b) {
-                    Ok(c) => Outcome::Checked(*d, f, Box::new(c)),
-                    Err(RecordError::NotInGroup { path }) => Outcome::NotInGroup {
-                        device: *d,
-                        id: json.ballot_id.clone(),
-                        path,
-                    },
-                    Err(e) => return Err(ReadError::file(f, e)),
-                })
-            })
-            .collect::<Result<_, _>>()?;
-        for o in parts {
-            match o {
-                Outcome::Checked(d, f, c) => checked.push((d, f, *c)),
-                Outcome::NotInGroup { device, id, path } => {
-                    // A pre-encrypted ballot's is 15.A, but whether it is one was not read.
-                    own.v5.fail(
-                        format!("device {}, ballot {id}, {path}", devices[device].name),
-                        "5.A: the value is not in Z_p^r (the order-q subgroup)",
-                    );
-                    if !ids.insert(id_key(&id)) {
-                        v19.fail(
-                            format!("ballot {id}"),
-                            "the ballot id occurs twice in the record",
-                        );
-                    }
-                    // Counted as seen, never aggregated: Verification 8 then shows the gap.
-                    if let Some(seen) = listed.get_mut(id.as_str()) {
-                        *seen = true;
-                    }
-                    v19.checked += 1;
-                }
-            }
-        }
-        for (d, file, c) in checked {
-            own.absorb(c.checks);
-            let b = c.ballot;
-            let device = &devices[d];
-            let who = || format!("device {}, ballot {}", device.name, b.ballot_id);
-            if !ids.insert(id_key(&b.ballot_id)) {
-                v19.fail(who(), "the ballot id occurs twice in the record");
-            }
-            let mut code = [0u8; 16];
-            code.copy_from_slice(&b.confirmation_code.as_bytes()[..16]);
-            if !codes.insert(code) {
-                if b.is_preencrypt {
-                    own.v17.fail(
-                        who(),
-                        "17.D: the confirmation code occurs twice in the record",
-                    );
-                } else {
-                    own.v7.fail(
-                        who(),
-                        "7.C: the confirmation code occurs twice in the record",
-                    );
-                }
-            }
-            // 7.D, 7.E: each ballot's B_aux continues its device's chain (eq. (59), (60)).
-            let chained = setup.chaining && device.chain.as_ref().is_none_or(|c| c.chaining);
-            // Only a scanning station of paper ballots, whose codes were fixed at printing,
-            // may leave the chain of an election that chains codes; a booth may not claim to.
-            if setup.chaining && !chained && !b.is_preencrypt {
-                own.v7.fail(
-                    who(),
-                    "7.E: the election chains confirmation codes, but this ballot's device says \
-                     it does not (only pre-encrypted ballots may be recorded outside a chain)",
-                );
-            }
-            if chained {
-                let st = &mut chains[d];
-                let expected = match &st.previous {
-                    None => hashes::chain_aux(&h_0, true, &setup.baux0),
-                    Some(prev) => hashes::chain_aux(prev, false, &setup.baux0),
-                };
-                own.v7.expect(
-                    b.code_baux == expected,
-                    who,
-                    "7.E: B_aux is not the previous confirmation code and B_aux,0 (eq. (60))",
-                );
-                st.previous = Some(b.confirmation_code);
-                st.position += 1;
-            }
-            match b.state {
-                BallotState::Cast => match listed.get_mut(b.ballot_id.as_str()) {
-                    Some(seen) if !*seen => {
-                        *seen = true;
-                        for c in &b.contests {
-                            for s in &c.selections {
-                                let acc = aggregate
-                                    .entry((c.contest_id.clone(), s.selection_id.clone()))
-                                    .or_insert_with(Ciphertext::zero);
-                                *acc = acc.add(&s.ciphertext);
-                            }
-                        }
-                    }
-                    Some(_) => {}
-                    None if tally.is_some() => v19.fail(
-                        who(),
-                        "a cast ballot that the encrypted tally does not list",
-                    ),
-                    None => {}
-                },
-                BallotState::Challenged => {
-                    if listed.contains_key(b.ballot_id.as_str()) {
-                        v19.fail(
-                            who(),
-                            "a challenged ballot listed among the tally's cast ballots",
-                        );
-                    }
-                    challenged.push(Challenged {
-                        id: b.ballot_id.clone(),
-                        path: file.clone(),
-                    });
-                }
-            }
-            v19.checked += 1;
         }
         progress.advance(chunk.len() as u64);
     }
-    // 7.D, 7.F, 7.G: each chain's start, last code and closing hash.
-    for (device, st) in devices.iter().zip(&chains) {
-        let Some(ch) = &device.chain else { continue };
-        let at = || format!("device {}, ballot_chain.json", device.name);
-        if setup.chaining && ch.chaining {
-            own.v7.expect(
-                HashValue::from_hex(&ch.baux0).is_ok_and(|h| h == h_0),
-                at,
-                "7.D: baux0 is not H_0 = H(H_E; 0x24, B_aux,0) (eq. (59))",
-            );
-            if let Some(last) = &st.previous {
-                own.v7.expect(
-                    HashValue::from_hex(&ch.last_confirmation_code).is_ok_and(|h| h == *last),
-                    at,
-                    "7.F: last_confirmation_code is not the last ballot's confirmation code",
-                );
-                if let Some(closing) = &ch.closing_hash {
-                    own.v7.expect(
-                        HashValue::from_hex(closing).is_ok_and(|h| {
-                            h == hashes::chain_close(&setup.h_e, last, &setup.baux0)
-                        }),
-                        at,
-                        "7.G: the closing hash is not H(H_E; 0x24, H(B_l) ‖ B_aux,0 ‖ \"CLOSE\") (eq. (61))",
-                    );
-                }
-            }
-        }
-    }
-    for (id, seen) in &listed {
-        if !*seen && !challenged.iter().any(|b| b.id == *id) {
-            v19.fail(
-                format!("encrypted_tally.json, ballot {id}"),
-                "listed as cast, but the record holds no cast ballot with this id",
-            );
-        }
-    }
+    let folded = fold.finish();
+    let challenged = folded
+        .challenged
+        .into_iter()
+        .map(|(id, at)| Challenged {
+            id,
+            path: work[at as usize].1.clone(),
+        })
+        .collect();
     Ok(BallotPass {
-        own,
-        v19,
+        own: folded.own,
+        v19: folded.v19,
         ballots: work.len() as u64,
         aggregate,
         challenged,
-        ids,
+        ids: folded.ids,
     })
 }

@@ -63,6 +63,18 @@ pub(crate) struct Rest {
     pub v19: Check,
 }
 
+/// What a record without an encrypted tally reports for 8 to 14.
+fn no_tally() -> Rest {
+    Rest {
+        v8: Check::new(8).not_applicable("no encrypted tally"),
+        v9_to_v14: (9..=14)
+            .map(|n| Check::new(n).not_applicable("no tally"))
+            .collect(),
+        v19: Check::new(19),
+    }
+}
+
+/// Verifications 8 to 14 after a single pass over the ballots.
 pub(crate) fn check<G: Group>(
     dir: &Path,
     setup: &Setup<G>,
@@ -70,25 +82,67 @@ pub(crate) fn check<G: Group>(
     pass: &BallotPass<G>,
     layout: Layout,
 ) -> Result<Rest, ReadError> {
-    let mut v8 = Check::new(8);
-    let mut v19 = Check::new(19);
     let Some(tally) = tally else {
-        return Ok(Rest {
-            v8: v8.not_applicable("no encrypted tally"),
-            v9_to_v14: (9..=14)
-                .map(|n| Check::new(n).not_applicable("no tally"))
-                .collect(),
-            v19,
-        });
+        return Ok(no_tally());
     };
-    // Verification 8: (A, B) = (prod α_j, prod β_j) over the cast ballots (eq. (62)).
+    let v8 = v8(setup, tally, &pass.aggregate);
+    let [v9, v10, v11] = v9_to_v11(dir, setup, tally, layout)?;
+    let (dballots, mut v12) = decryptions(dir)?;
+    let ids: Vec<&str> = pass.challenged.iter().map(|b| b.id.as_str()).collect();
+    unclaimed_decryptions(&dballots, &ids, &pass.ids, &mut v12);
+    let (mut v13, mut v14) = (Check::new(13), Check::new(14));
+    // Each challenged ballot on its own core (a large election has thousands of them), a chunk
+    // at a time.
+    for chunk in pass.challenged.chunks(crate::ballots::CHUNK) {
+        let parts: Vec<[Check; 3]> = chunk
+            .par_iter()
+            .map(|b| {
+                let decryption = dballots.get(&b.id).map(PathBuf::as_path);
+                challenged_part(setup, &b.id, &b.path, decryption, layout)
+            })
+            .collect::<Result<_, ReadError>>()?;
+        for [p12, p13, p14] in parts {
+            v12.absorb(p12);
+            v13.absorb(p13);
+            v14.absorb(p14);
+        }
+    }
+    let mut v19 = Check::new(19);
+    v19.checked += dballots.len() as u64;
+    Ok(Rest {
+        v8,
+        v9_to_v14: finish_9_to_14([v9, v10, v11], [v12, v13, v14]),
+        v19,
+    })
+}
+
+/// Verifications 9 to 14 in the report's order, each marked where it does not apply.
+pub(crate) fn finish_9_to_14(tally: [Check; 3], challenged: [Check; 3]) -> Vec<Check> {
+    let [v9, v10, v11] = tally;
+    let [v12, v13, v14] = challenged;
+    vec![
+        v9,
+        v10,
+        v11.not_applicable("the tally decrypts no contest data"),
+        v12.not_applicable("no ballot was challenged"),
+        v13.not_applicable("no ballot was challenged"),
+        v14.not_applicable("no ballot was challenged"),
+    ]
+}
+
+/// Verification 8: (A, B) = (prod α_j, prod β_j) over the cast ballots (eq. (62)).
+pub(crate) fn v8<G: Group>(
+    setup: &Setup<G>,
+    tally: &EncryptedTallyRecord<G>,
+    aggregate: &crate::ballots::Aggregate<G>,
+) -> Check {
+    let mut v8 = Check::new(8);
     v8.expect(
         tally.election_id == setup.h_e,
         || "encrypted_tally.json: election_id".into(),
         "the encrypted tally is not this election's (election_id is not H_E)",
     );
-    let mut expected: HashMap<(&str, &str), &Ciphertext<G>> = pass
-        .aggregate
+    let mut expected: HashMap<(&str, &str), &Ciphertext<G>> = aggregate
         .iter()
         .map(|((c, s), ct)| ((c.as_str(), s.as_str()), ct))
         .collect();
@@ -118,7 +172,16 @@ pub(crate) fn check<G: Group>(
         );
     }
 
-    // Verifications 9 to 11: the decrypted tally.
+    v8
+}
+
+/// Verifications 9 to 11: the decrypted tally, its proofs and its contest data.
+pub(crate) fn v9_to_v11<G: Group>(
+    dir: &Path,
+    setup: &Setup<G>,
+    tally: &EncryptedTallyRecord<G>,
+    layout: Layout,
+) -> Result<[Check; 3], ReadError> {
     let (mut v9, mut v10, mut v11) = (Check::new(9), Check::new(10), Check::new(11));
     let decrypted = read_decrypted::<G>(&dir.join("tally.json"), layout, &setup.manifest)?;
     let encrypted: HashMap<(&str, &str), &Ciphertext<G>> = tally
@@ -223,10 +286,15 @@ pub(crate) fn check<G: Group>(
         );
     }
 
-    // Verifications 12 to 14: every challenged ballot, decrypted.
-    let (mut v12, mut v13, mut v14) = (Check::new(12), Check::new(13), Check::new(14));
+    Ok([v9, v10, v11])
+}
+
+/// The published decryptions of challenged ballots: where each is, by ballot id, and
+/// Verification 12's failures for an id decrypted twice.
+pub(crate) fn decryptions(dir: &Path) -> Result<(HashMap<String, PathBuf>, Check), ReadError> {
+    let mut v12 = Check::new(12);
     let cdir = dir.join("challenged_ballots");
-    // Only where each decryption is: they are read again, a chunk at a time, below.
+    // Only where each decryption is: they are read again, a chunk at a time, later.
     let mut dballots: HashMap<String, PathBuf> = HashMap::new();
     if cdir.exists() {
         let mut files: Vec<_> = std::fs::read_dir(&cdir)
@@ -247,61 +315,62 @@ pub(crate) fn check<G: Group>(
             dballots.insert(d.id, f);
         }
     }
-    let challenged: HashSet<&str> = pass.challenged.iter().map(|b| b.id.as_str()).collect();
-    for id in dballots.keys() {
-        if !challenged.contains(id.as_str()) && pass.ids.contains(&crate::ballots::id_key(id)) {
+    Ok((dballots, v12))
+}
+
+/// Verification 12: a published decryption of a ballot that is not a challenged one of the
+/// record (`challenged`, the challenged ids; `ids`, every ballot id).
+pub(crate) fn unclaimed_decryptions(
+    dballots: &HashMap<String, PathBuf>,
+    challenged: &[&str],
+    ids: &HashSet<crate::ballots::IdKey>,
+    v12: &mut Check,
+) {
+    let challenged: HashSet<&str> = challenged.iter().copied().collect();
+    // In id order, so that the report is the same from run to run.
+    let mut unclaimed: Vec<&String> = dballots
+        .keys()
+        .filter(|id| !challenged.contains(id.as_str()))
+        .collect();
+    unclaimed.sort_unstable();
+    for id in unclaimed {
+        if ids.contains(&crate::ballots::id_key(id)) {
             v12.fail(
                 format!("ballot {id}"),
                 "a decryption of a CAST ballot is published: it reveals a vote",
             );
-        } else if !challenged.contains(id.as_str()) {
+        } else {
             v12.fail(
                 format!("challenged_ballots, ballot {id}"),
                 "the record holds no challenged ballot with this id",
             );
         }
     }
-    // Each challenged ballot on its own core (a large election has thousands of them), a chunk
-    // at a time.
-    for chunk in pass.challenged.chunks(crate::ballots::CHUNK) {
-        let parts: Vec<[Check; 3]> = chunk
-            .par_iter()
-            .map(|b| {
-                let mut part = [Check::new(12), Check::new(13), Check::new(14)];
-                match dballots.get(&b.id) {
-                    None => part[0].fail(
-                        format!("challenged ballot {}", b.id),
-                        "12: the challenged ballot has no published decryption",
-                    ),
-                    Some(path) => {
-                        let ballot = read_ballot::<G>(&b.path, layout, &setup.manifest)?;
-                        let d = read_decrypted::<G>(path, layout, &setup.manifest)?;
-                        let [p12, p13, p14] = &mut part;
-                        check_challenged(setup, &ballot, &d, p12, p13, p14, layout);
-                    }
-                }
-                Ok(part)
-            })
-            .collect::<Result<_, ReadError>>()?;
-        for [p12, p13, p14] in parts {
-            v12.absorb(p12);
-            v13.absorb(p13);
-            v14.absorb(p14);
+}
+
+/// Verifications 12 to 14 for the challenged ballot `id` in `ballot`, whose published
+/// decryption is `decryption` (None: there is none, which fails 12).
+pub(crate) fn challenged_part<G: Group>(
+    setup: &Setup<G>,
+    id: &str,
+    ballot: &Path,
+    decryption: Option<&Path>,
+    layout: Layout,
+) -> Result<[Check; 3], ReadError> {
+    let mut part = [Check::new(12), Check::new(13), Check::new(14)];
+    match decryption {
+        None => part[0].fail(
+            format!("challenged ballot {id}"),
+            "12: the challenged ballot has no published decryption",
+        ),
+        Some(path) => {
+            let ballot = read_ballot::<G>(ballot, layout, &setup.manifest)?;
+            let d = read_decrypted::<G>(path, layout, &setup.manifest)?;
+            let [p12, p13, p14] = &mut part;
+            check_challenged(setup, &ballot, &d, p12, p13, p14, layout);
         }
     }
-    v19.checked += dballots.len() as u64;
-    Ok(Rest {
-        v8,
-        v9_to_v14: vec![
-            v9,
-            v10,
-            v11.not_applicable("the tally decrypts no contest data"),
-            v12.not_applicable("no ballot was challenged"),
-            v13.not_applicable("no ballot was challenged"),
-            v14.not_applicable("no ballot was challenged"),
-        ],
-        v19,
-    })
+    Ok(part)
 }
 
 /// Verifications 12 to 14 for one challenged ballot and its published decryption.

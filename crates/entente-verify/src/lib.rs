@@ -14,6 +14,7 @@
 mod ballots;
 mod decrypted;
 mod error;
+mod fold;
 mod options;
 mod report;
 mod setup;
