@@ -1,10 +1,10 @@
 //! `entente verify`: the independent verifier (crate `entente-verify`) on a record, with a
 //! progress bar on a terminal, the report on stdout and, if asked, as JSON in a file.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use crate::error::{Context, Result};
-use entente_verify::{Options, Progress, ReadError, Report};
+use entente_verify::{Options, Progress, ReadError, Report, Shard, ShardDone};
 
 use crate::observer::LogCheck;
 use indicatif::ProgressBar;
@@ -25,6 +25,38 @@ impl Progress for Bar {
 pub fn run(dir: &Path, threads: usize, progress: bool) -> Result<Report, ReadError> {
     let bar = Bar(crate::progress::bar(progress, 0, "verifying ballots"));
     let report = entente_verify::verify(dir, Options { threads }, &bar);
+    bar.0.finish_and_clear();
+    report
+}
+
+/// Verifies shard `shard` of `dir` and writes its partial result to `out`; `Err` only when the
+/// record cannot be read or the partial written.
+pub fn shard(
+    dir: &Path,
+    shard: Shard,
+    out: &Path,
+    threads: usize,
+    progress: bool,
+) -> Result<ShardDone, ReadError> {
+    let bar = Bar(crate::progress::bar(
+        progress,
+        0,
+        &format!("verifying shard {shard}"),
+    ));
+    let done = entente_verify::verify_shard(dir, Options { threads }, shard, out, &bar);
+    bar.0.finish_and_clear();
+    done
+}
+
+/// Merges the partial results of `dir`'s shards into its report.
+pub fn merge(
+    dir: &Path,
+    partials: &[PathBuf],
+    threads: usize,
+    progress: bool,
+) -> Result<Report, ReadError> {
+    let bar = Bar(crate::progress::bar(progress, 0, "merging shards"));
+    let report = entente_verify::merge(dir, partials, Options { threads }, &bar);
     bar.0.finish_and_clear();
     report
 }

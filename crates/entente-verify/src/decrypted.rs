@@ -34,7 +34,7 @@ pub(crate) fn read_encrypted_tally<G: Group>(
 }
 
 /// A challenged ballot, read again (its elements' membership proven in one batch).
-fn read_ballot<G: Group>(
+pub(crate) fn read_ballot<G: Group>(
     path: &Path,
     layout: Layout,
     manifest: &Manifest,

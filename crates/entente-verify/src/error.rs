@@ -17,6 +17,17 @@ pub enum ReadError {
         /// What is wrong, with the JSON path.
         reason: String,
     },
+    /// A shard's partial result cannot be read or written (`verify --shard`, `--merge`).
+    #[error("{file}: {reason}")]
+    Partial {
+        /// The partial file.
+        file: PathBuf,
+        /// What is wrong.
+        reason: String,
+    },
+    /// The partial results given to `--merge` are not the shards of this record, each once.
+    #[error("the shards do not make up this record: {0}")]
+    Shards(String),
     /// The worker pool could not start.
     #[error("cannot start {0} worker threads")]
     Threads(usize),

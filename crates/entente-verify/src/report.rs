@@ -2,13 +2,13 @@
 //! checked and its status; under a failure, each failing object and the equation that did not
 //! hold. Written as text for people and as JSON for programs.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// At most this many failures are kept per verification; the rest are counted.
 const KEPT: usize = 1000;
 
 /// Whether a verification held.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum Status {
     /// Every object checked holds.
@@ -20,7 +20,7 @@ pub enum Status {
 }
 
 /// One object that failed, and the equation (or rule) it failed.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Failure {
     /// Device, ballot, contest, selection, guardian, or file.
     pub object: String,

@@ -5,6 +5,7 @@ use std::process::ExitCode;
 
 use anyhow::Result;
 use entente_roles::{observer, verify};
+use entente_verify::ReadError;
 
 use crate::args::{Threads, progress};
 
@@ -13,6 +14,11 @@ use crate::args::{Threads, progress};
 /// failing object and equation under it, and a summary. Reads the public record only.
 /// Exit status 0 when everything holds, 1 when a check fails, 2 when the record cannot be
 /// read (the message names the file and the JSON path).
+///
+/// Split across machines: `--shard I/N --partial FILE` on each of N machines (each checks an
+/// N-th of the ballots and writes what the whole needs), then `--merge FILE…` on one, which
+/// checks that the partials are this record's N shards, each once (else exit 2), and prints
+/// the report a single run prints.
 #[derive(clap::Args)]
 pub struct Args {
     /// The record directory.
@@ -39,17 +45,53 @@ pub struct Args {
     /// log rebuilt under the same key since then fails.
     #[arg(long, value_name = "CHECKPOINT")]
     pub since: Option<PathBuf>,
+    /// Check only shard I of N (0 ≤ I < N): an N-th of the ballots, contiguous in the
+    /// record's order, and (shard 0) the decrypted tally. Writes --partial FILE for --merge;
+    /// exits 0 once it is written, whatever it found (the merge reports it).
+    #[arg(long, value_name = "I/N", requires = "partial",
+          conflicts_with_all = ["merge", "json", "html", "log", "witnesses", "since"])]
+    pub shard: Option<entente_verify::Shard>,
+    /// Where --shard writes its partial result.
+    #[arg(long, value_name = "FILE", requires = "shard")]
+    pub partial: Option<PathBuf>,
+    /// Merge the partial results of every shard of RECORD into its report (the same as a
+    /// single run's), after checking that they are its shards, each once.
+    #[arg(long, value_name = "FILE", num_args = 1..)]
+    pub merge: Vec<PathBuf>,
     #[command(flatten)]
     pub threads: Threads,
 }
 
 pub fn exec(args: Args) -> Result<ExitCode> {
-    let report = match verify::run(&args.record, *args.threads, progress()) {
+    if let (Some(shard), Some(out)) = (args.shard, &args.partial) {
+        return Ok(
+            match verify::shard(&args.record, shard, out, *args.threads, progress()) {
+                Ok(done) => {
+                    println!(
+                        "Shard {}: ballots {}..{} of {} checked in {:.2} s, {} failures; \
+                         wrote {} (merge the shards with --merge)",
+                        done.shard,
+                        done.first,
+                        done.end,
+                        done.total,
+                        done.seconds,
+                        done.failures,
+                        out.display()
+                    );
+                    ExitCode::SUCCESS
+                }
+                Err(e) => unreadable(&e),
+            },
+        );
+    }
+    let report = if args.merge.is_empty() {
+        verify::run(&args.record, *args.threads, progress())
+    } else {
+        verify::merge(&args.record, &args.merge, *args.threads, progress())
+    };
+    let report = match report {
         Ok(r) => r,
-        Err(e) => {
-            eprintln!("error: the record cannot be read: {e}");
-            return Ok(ExitCode::from(2));
-        }
+        Err(e) => return Ok(unreadable(&e)),
     };
     print!("{}", report.text());
     if let Some(path) = &args.json {
@@ -81,4 +123,13 @@ pub fn exec(args: Args) -> Result<ExitCode> {
     } else {
         ExitCode::FAILURE
     })
+}
+
+/// Exit status 2, with why.
+fn unreadable(e: &ReadError) -> ExitCode {
+    match e {
+        ReadError::File { .. } => eprintln!("error: the record cannot be read: {e}"),
+        _ => eprintln!("error: {e}"),
+    }
+    ExitCode::from(2)
 }

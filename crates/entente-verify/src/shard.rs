@@ -1,0 +1,821 @@
+//! Verification split across machines. `verify --shard I/N` checks the I-th of N contiguous
+//! slices of the record's ballot files (their own Verifications 5 to 7 and 15 to 18, the
+//! decryptions of their challenged ballots, their product for Verification 8; shard 0 also
+//! checks the decrypted tally, 9 to 11) and writes a partial result. `verify --merge` checks
+//! that the partials are this record's shards, each once, folds their ballot summaries in the
+//! record's order through the same code as a single run ([`crate::fold`]), and reports what a
+//! single run reports.
+//!
+//! A partial is JSON Lines: a header (which record, which shard, the counts, the product of the
+//! shard's cast ballots, shard 0's tally checks), then one line per ballot in order (its id,
+//! code, B_aux, state and failures). The merge reads the headers first and then one shard at a
+//! time, so its memory is that of the fold, as in a single run.
+//!
+//! What binds a partial to its record is a digest of the record's setup files, both tallies and
+//! its list of ballot files. The merge trusts its shards for what the ballot files hold: the
+//! shards are the verifying party's own machines, run on copies of the record it checked out.
+
+use std::collections::{HashMap, HashSet};
+use std::fmt;
+use std::io::{BufRead, BufReader, BufWriter, Write};
+use std::path::{Path, PathBuf};
+use std::str::FromStr;
+use std::time::Instant;
+
+use entente_group::Group;
+use entente_record::ballot::{Ciphertext, EncryptedBallot};
+use entente_record::tally::EncryptedTallyRecord;
+use entente_record::{HashValue, Layout, RecordKind};
+use rayon::prelude::*;
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+use crate::ballots::{self, Aggregate, CHUNK, Device, OwnChecks};
+use crate::fold::{Counted, Fold, Read, Seen, Summary};
+use crate::setup::{RecordGroup, Setup};
+use crate::{Check, Failure, Progress, ReadError, Status, decrypted};
+
+/// The format a partial's header names.
+const FORMAT: &str = "entente-verify-partial/1";
+
+/// Which of how many shards.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Shard {
+    /// 0 ≤ index < count.
+    pub index: u64,
+    /// How many shards the record is split into.
+    pub count: u64,
+}
+
+impl FromStr for Shard {
+    type Err = String;
+    fn from_str(text: &str) -> Result<Self, String> {
+        let (i, n) = text
+            .split_once('/')
+            .ok_or_else(|| format!("{text:?}: give the shard as I/N, e.g. 0/4"))?;
+        let index: u64 = i
+            .trim()
+            .parse()
+            .map_err(|_| format!("{text:?}: {i:?} is not a shard number"))?;
+        let count: u64 = n
+            .trim()
+            .parse()
+            .map_err(|_| format!("{text:?}: {n:?} is not a number of shards"))?;
+        if count == 0 || index >= count {
+            return Err(format!(
+                "{text:?}: the shard number runs from 0 to N - 1, and N is at least 1"
+            ));
+        }
+        Ok(Self { index, count })
+    }
+}
+
+impl fmt::Display for Shard {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}/{}", self.index, self.count)
+    }
+}
+
+impl Shard {
+    /// The places [first, end) of its ballots among the record's `total`: contiguous, so that a
+    /// device's chain is cut at most once per shard, and the same on every machine.
+    pub fn range(&self, total: u64) -> (u64, u64) {
+        let at = |i: u64| (u128::from(total) * u128::from(i) / u128::from(self.count)) as u64;
+        (at(self.index), at(self.index + 1))
+    }
+}
+
+/// What a shard did, for its summary line.
+#[derive(Debug, Clone)]
+pub struct ShardDone {
+    /// Which shard.
+    pub shard: Shard,
+    /// Its ballots' places in the record's list.
+    pub first: u64,
+    /// One past its last ballot.
+    pub end: u64,
+    /// The record's ballots.
+    pub total: u64,
+    /// Failures found in its part (the merge names them).
+    pub failures: u64,
+    /// Wall time.
+    pub seconds: f64,
+}
+
+/// A verification as the partial carries it.
+#[derive(Serialize, Deserialize)]
+struct CheckJson {
+    number: u8,
+    checked: u64,
+    status: Status,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    note: Option<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    failures: Vec<Failure>,
+    #[serde(default)]
+    more_failures: u64,
+}
+
+impl CheckJson {
+    fn of(c: &Check) -> Self {
+        Self {
+            number: c.number,
+            checked: c.checked,
+            status: c.status,
+            note: c.note.clone(),
+            failures: c.failures.clone(),
+            more_failures: c.more_failures,
+        }
+    }
+
+    fn into_check(self, expected: u8) -> Result<Check, String> {
+        if self.number != expected {
+            return Err(format!(
+                "verification {} where {expected} belongs",
+                self.number
+            ));
+        }
+        let mut c = Check::new(expected);
+        c.checked = self.checked;
+        c.status = self.status;
+        c.note = self.note;
+        c.failures = self.failures;
+        c.more_failures = self.more_failures;
+        if !c.failures.is_empty() || c.more_failures > 0 {
+            c.status = Status::Fail;
+        }
+        Ok(c)
+    }
+}
+
+/// One selection's product over the shard's cast ballots.
+#[derive(Serialize, Deserialize)]
+struct ProductJson {
+    contest: String,
+    selection: String,
+    pad: String,
+    data: String,
+}
+
+/// A partial's first line.
+#[derive(Serialize, Deserialize)]
+struct Header {
+    format: String,
+    /// The record's digest ([`fingerprint`]).
+    record: String,
+    shard: u64,
+    shards: u64,
+    first: u64,
+    end: u64,
+    /// The record's ballots.
+    ballots: u64,
+    /// Objects checked by 5, 6, 7, 15, 16, 17 and 18.
+    counts: [u64; 7],
+    /// The product of the shard's cast ballots that the tally lists.
+    product: Vec<ProductJson>,
+    /// Verifications 9 to 11 (shard 0 of a record with a tally).
+    #[serde(default)]
+    tally: Vec<CheckJson>,
+    seconds: f64,
+}
+
+/// A challenged ballot's Verifications 12 to 14, checked against the decryption named.
+#[derive(Serialize, Deserialize)]
+struct ChallengedJson {
+    /// The file name in `challenged_ballots/`.
+    decryption: String,
+    checks: Vec<CheckJson>,
+}
+
+/// One ballot's line.
+#[derive(Serialize, Deserialize)]
+struct Line {
+    at: u64,
+    device: usize,
+    id: String,
+    /// The JSON path of an element outside the group (5.A): the ballot was not checked further.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    not_in_group: Option<String>,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    code: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    baux: String,
+    #[serde(default)]
+    pre: bool,
+    #[serde(default)]
+    cast: bool,
+    /// (verification, object, equation) in the order found.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    failures: Vec<(u8, String, String)>,
+    /// (verification, failures beyond those kept).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    more: Vec<(u8, u64)>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    challenged: Option<ChallengedJson>,
+}
+
+/// The verifications a ballot carries, with their numbers.
+fn own_parts(own: &OwnChecks) -> [(u8, &Check); 7] {
+    [
+        (5, &own.v5),
+        (6, &own.v6),
+        (7, &own.v7),
+        (15, &own.v15),
+        (16, &own.v16),
+        (17, &own.v17),
+        (18, &own.v18),
+    ]
+}
+
+impl Line {
+    fn of(s: &Summary, challenged: Option<ChallengedJson>, counts: &mut [u64; 7]) -> Self {
+        let mut line = Line {
+            at: s.at,
+            device: s.device,
+            id: s.id.clone(),
+            not_in_group: None,
+            code: String::new(),
+            baux: String::new(),
+            pre: false,
+            cast: false,
+            failures: Vec::new(),
+            more: Vec::new(),
+            challenged,
+        };
+        match &s.read {
+            Read::NotInGroup { path } => line.not_in_group = Some(path.clone()),
+            Read::Checked(seen) => {
+                line.code = seen.code.to_hex();
+                line.baux = hex::encode(&seen.baux);
+                line.pre = seen.pre;
+                line.cast = seen.cast;
+                for (k, (n, c)) in own_parts(&seen.own).into_iter().enumerate() {
+                    counts[k] += c.checked;
+                    for f in &c.failures {
+                        line.failures
+                            .push((n, f.object.clone(), f.equation.clone()));
+                    }
+                    if c.more_failures > 0 {
+                        line.more.push((n, c.more_failures));
+                    }
+                }
+            }
+        }
+        line
+    }
+
+    fn into_summary(self) -> Result<(Summary, Option<ChallengedJson>), String> {
+        let read = match self.not_in_group {
+            Some(path) => Read::NotInGroup { path },
+            None => {
+                let mut own = OwnChecks::new();
+                for (n, object, equation) in self.failures {
+                    check_of(&mut own, n)?.fail(object, equation);
+                }
+                for (n, more) in self.more {
+                    let c = check_of(&mut own, n)?;
+                    c.more_failures += more;
+                    c.status = Status::Fail;
+                }
+                Read::Checked(Box::new(Seen {
+                    own,
+                    code: HashValue::from_hex(&self.code).map_err(|e| format!("code: {e}"))?,
+                    baux: hex::decode(&self.baux).map_err(|e| format!("baux: {e}"))?,
+                    pre: self.pre,
+                    cast: self.cast,
+                }))
+            }
+        };
+        let summary = Summary {
+            at: self.at,
+            device: self.device,
+            id: self.id,
+            read,
+        };
+        Ok((summary, self.challenged))
+    }
+}
+
+fn check_of(own: &mut OwnChecks, n: u8) -> Result<&mut Check, String> {
+    match n {
+        5 | 6 | 7 | 15 | 16 | 17 | 18 => Ok(own.of(n)),
+        _ => Err(format!("verification {n} is not one a ballot carries")),
+    }
+}
+
+/// What binds a partial to its record: the setup files, both tallies and the list of ballot
+/// files (by device and name, so that the record may sit at another path on each machine).
+fn fingerprint(dir: &Path, devices: &[Device]) -> Result<String, ReadError> {
+    let mut h = Sha256::new();
+    let mut field = |bytes: &[u8]| {
+        h.update((bytes.len() as u64).to_be_bytes());
+        h.update(bytes);
+    };
+    field(FORMAT.as_bytes());
+    for name in [
+        "constants.json",
+        "manifest.json",
+        "election_config.json",
+        "election_initialized.json",
+        "encrypted_tally.json",
+        "tally.json",
+    ] {
+        let path = dir.join(name);
+        match std::fs::read(&path) {
+            Ok(bytes) => field(&Sha256::digest(&bytes)),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => field(b"absent"),
+            Err(e) => return Err(ReadError::file(&path, e)),
+        }
+    }
+    for d in devices {
+        field(d.name.as_bytes());
+        field(&(d.files.len() as u64).to_be_bytes());
+        for f in &d.files {
+            field(f.file_name().unwrap_or_default().as_encoded_bytes());
+        }
+    }
+    Ok(hex::encode(h.finalize()))
+}
+
+/// Where a challenged ballot's decryption is by the record's naming (`dballot-<id>.json`), for
+/// an id that is a plain file name; the merge checks that it is the one a single run would use.
+fn named_decryption(dir: &Path, id: &str) -> Option<PathBuf> {
+    let plain = !id.is_empty()
+        && !id.starts_with('.')
+        && !id.contains(['/', '\\', '\0', ':'])
+        && id.len() <= 200;
+    let path = dir
+        .join("challenged_ballots")
+        .join(format!("dballot-{id}.json"));
+    (plain && path.is_file()).then_some(path)
+}
+
+/// Verifies shard `shard` of the record in `dir` and writes its partial result to `out`.
+pub(crate) fn run_shard<G: RecordGroup>(
+    dir: &Path,
+    kind: RecordKind,
+    shard: Shard,
+    out: &Path,
+    progress: &dyn Progress,
+) -> Result<ShardDone, ReadError> {
+    let start = Instant::now();
+    let layout = kind.layout;
+    let (setup, _) = crate::setup::read_and_check::<G>(dir, kind)?;
+    let tally = decrypted::read_encrypted_tally::<G>(dir, layout, &setup.manifest)?;
+    // The devices' own failures are the merge's to report, once.
+    let devices = ballots::devices(dir, &mut Check::new(7))?;
+    let work = ballots::work(&devices);
+    let total = work.len() as u64;
+    let (first, end) = shard.range(total);
+    let part = &work[first as usize..end as usize];
+    progress.ballots(part.len() as u64);
+    let listed: HashSet<&str> = tally
+        .iter()
+        .flat_map(|t| t.cast_ballot_ids.iter().map(String::as_str))
+        .collect();
+    let mut product: Aggregate<G> = HashMap::new();
+    let mut counts = [0u64; 7];
+    let mut lines = Vec::with_capacity(part.len());
+    let mut failures = 0u64;
+    for (n, chunk) in part.chunks(CHUNK).enumerate() {
+        let at = first + (n * CHUNK) as u64;
+        let summarized = ballots::summarize(&setup, &devices, chunk, at, layout)?;
+        // The challenged ballots' decryptions, each on its own core.
+        let challenged: Vec<Option<ChallengedJson>> = summarized
+            .par_iter()
+            .zip(chunk)
+            .map(|((s, _), (_, file))| match &s.read {
+                Read::Checked(seen) if !seen.cast => {
+                    let Some(path) = named_decryption(dir, &s.id) else {
+                        return Ok(None);
+                    };
+                    let checks =
+                        decrypted::challenged_part(&setup, &s.id, file, Some(&path), layout)?;
+                    Ok(Some(ChallengedJson {
+                        decryption: path
+                            .file_name()
+                            .unwrap_or_default()
+                            .to_string_lossy()
+                            .into_owned(),
+                        checks: checks.iter().map(CheckJson::of).collect(),
+                    }))
+                }
+                _ => Ok(None),
+            })
+            .collect::<Result<_, ReadError>>()?;
+        for ((s, b), c) in summarized.into_iter().zip(challenged) {
+            if let (Read::Checked(seen), Some(b)) = (&s.read, &b)
+                && seen.cast
+                && listed.contains(s.id.as_str())
+            {
+                ballots::aggregate_into(&mut product, b);
+            }
+            let line = Line::of(&s, c, &mut counts);
+            failures += line.failures.len() as u64
+                + u64::from(line.not_in_group.is_some())
+                + line.challenged.as_ref().map_or(0, |c| {
+                    c.checks.iter().map(|k| k.failures.len() as u64).sum()
+                });
+            lines.push(line);
+        }
+        progress.advance(chunk.len() as u64);
+    }
+    let tally_checks = match (&tally, shard.index) {
+        (Some(t), 0) => {
+            let checks = decrypted::v9_to_v11(dir, &setup, t, layout)?;
+            failures += checks.iter().map(|c| c.failures.len() as u64).sum::<u64>();
+            checks.iter().map(CheckJson::of).collect()
+        }
+        _ => Vec::new(),
+    };
+    let mut product: Vec<ProductJson> = product
+        .into_iter()
+        .map(|((contest, selection), ct)| ProductJson {
+            contest,
+            selection,
+            pad: G::element_to_hex(&ct.alpha),
+            data: G::element_to_hex(&ct.beta),
+        })
+        .collect();
+    product.sort_by(|a, b| (&a.contest, &a.selection).cmp(&(&b.contest, &b.selection)));
+    let seconds = start.elapsed().as_secs_f64();
+    let header = Header {
+        format: FORMAT.into(),
+        record: fingerprint(dir, &devices)?,
+        shard: shard.index,
+        shards: shard.count,
+        first,
+        end,
+        ballots: total,
+        counts,
+        product,
+        tally: tally_checks,
+        seconds,
+    };
+    write_partial(out, &header, &lines)?;
+    Ok(ShardDone {
+        shard,
+        first,
+        end,
+        total,
+        failures,
+        seconds,
+    })
+}
+
+/// Writes the partial next to `out` and moves it into place, so that a partial that exists is
+/// whole.
+fn write_partial(out: &Path, header: &Header, lines: &[Line]) -> Result<(), ReadError> {
+    let err = |e: &dyn fmt::Display| ReadError::Partial {
+        file: out.to_owned(),
+        reason: format!("cannot write it: {e}"),
+    };
+    let name = out.file_name().unwrap_or_default().to_string_lossy();
+    let tmp = out.with_file_name(format!(".{name}.{}.tmp", std::process::id()));
+    let write = || -> Result<(), Box<dyn std::error::Error>> {
+        let mut w = BufWriter::new(std::fs::File::create(&tmp)?);
+        serde_json::to_writer(&mut w, header)?;
+        w.write_all(b"\n")?;
+        for l in lines {
+            serde_json::to_writer(&mut w, l)?;
+            w.write_all(b"\n")?;
+        }
+        w.into_inner().map_err(|e| e.into_error())?.sync_all()?;
+        std::fs::rename(&tmp, out)?;
+        Ok(())
+    };
+    write().map_err(|e| {
+        let _ = std::fs::remove_file(&tmp);
+        err(&e)
+    })
+}
+
+/// A partial opened for the merge: its header, and its lines still to read.
+struct Partial {
+    path: PathBuf,
+    header: Header,
+    lines: std::io::Lines<BufReader<std::fs::File>>,
+}
+
+fn open_partial(path: &Path) -> Result<Partial, ReadError> {
+    let err = |reason: String| ReadError::Partial {
+        file: path.to_owned(),
+        reason,
+    };
+    let file = std::fs::File::open(path).map_err(|e| err(e.to_string()))?;
+    let mut lines = BufReader::new(file).lines();
+    let first = lines
+        .next()
+        .ok_or_else(|| err("empty: not a partial result of `verify --shard`".into()))?
+        .map_err(|e| err(e.to_string()))?;
+    let header: Header = serde_json::from_str(&first)
+        .map_err(|e| err(format!("not a partial result of `verify --shard`: {e}")))?;
+    if header.format != FORMAT {
+        return Err(err(format!(
+            "format {:?}, this verifier reads {FORMAT:?}",
+            header.format
+        )));
+    }
+    Ok(Partial {
+        path: path.to_owned(),
+        header,
+        lines,
+    })
+}
+
+/// Checks that `partials` are the shards of this record (`record`, `total` ballots), each once,
+/// and returns them in shard order.
+fn cover(mut partials: Vec<Partial>, record: &str, total: u64) -> Result<Vec<Partial>, ReadError> {
+    let Some(count) = partials.first().map(|p| p.header.shards) else {
+        return Err(ReadError::Shards("no partial result given".into()));
+    };
+    for p in &partials {
+        let h = &p.header;
+        let name = p.path.display();
+        if h.record != record || h.ballots != total {
+            return Err(ReadError::Shards(format!(
+                "{name} is a shard of another record (or of this one before it changed): its \
+                 digest is {}, this record's {record}",
+                h.record
+            )));
+        }
+        if h.shards != count {
+            return Err(ReadError::Shards(format!(
+                "{name} is shard {}/{}, the first partial given is of {count} shards",
+                h.shard, h.shards
+            )));
+        }
+        let shard = Shard {
+            index: h.shard,
+            count,
+        };
+        if h.shard >= count || (h.first, h.end) != shard.range(total) {
+            return Err(ReadError::Shards(format!(
+                "{name}: shard {}/{count} covers ballots {}..{}, not this record's split",
+                h.shard, h.first, h.end
+            )));
+        }
+    }
+    partials.sort_by_key(|p| p.header.shard);
+    for pair in partials.windows(2) {
+        if pair[0].header.shard == pair[1].header.shard {
+            return Err(ReadError::Shards(format!(
+                "shard {}/{count} is given twice: {} and {}",
+                pair[0].header.shard,
+                pair[0].path.display(),
+                pair[1].path.display()
+            )));
+        }
+    }
+    let have: HashSet<u64> = partials.iter().map(|p| p.header.shard).collect();
+    let missing: Vec<String> = (0..count)
+        .filter(|i| !have.contains(i))
+        .take(20)
+        .map(|i| format!("{i}/{count}"))
+        .collect();
+    if !missing.is_empty() {
+        return Err(ReadError::Shards(format!(
+            "shard {} missing",
+            missing.join(", ")
+        )));
+    }
+    Ok(partials)
+}
+
+/// What the merge found, for the report.
+pub(crate) struct Merged {
+    pub own: OwnChecks,
+    pub v8: Check,
+    pub v9_to_v14: Vec<Check>,
+    pub v19: Check,
+    pub ballots: u64,
+}
+
+/// Merges the partial results `paths` of the record in `dir` (whose setup is `setup`).
+pub(crate) fn merge<G: Group>(
+    dir: &Path,
+    layout: Layout,
+    setup: &Setup<G>,
+    tally: Option<&EncryptedTallyRecord<G>>,
+    paths: &[PathBuf],
+    progress: &dyn Progress,
+) -> Result<Merged, ReadError> {
+    let mut own = OwnChecks::new();
+    let devices = ballots::devices(dir, &mut own.v7)?;
+    let work = ballots::work(&devices);
+    let total = work.len() as u64;
+    let record = fingerprint(dir, &devices)?;
+    let partials = paths
+        .iter()
+        .map(|p| open_partial(p))
+        .collect::<Result<Vec<_>, _>>()?;
+    let partials = cover(partials, &record, total)?;
+    progress.ballots(total);
+
+    let mut fold = Fold::new(
+        &devices,
+        (&setup.h_e, setup.chaining, &setup.baux0),
+        tally.map(|t| t.cast_ballot_ids.as_slice()),
+        own,
+        work.len(),
+    );
+    let mut counts = [0u64; 7];
+    let mut product: Aggregate<G> = HashMap::new();
+    let mut again: Vec<u64> = Vec::new();
+    let mut parts: HashMap<u64, ChallengedJson> = HashMap::new();
+    let mut tally_checks = Vec::new();
+    let mut buffer: Vec<Summary> = Vec::with_capacity(CHUNK);
+    let mut next = 0u64;
+    for p in partials {
+        let bad = |reason: String| ReadError::Partial {
+            file: p.path.clone(),
+            reason,
+        };
+        for (k, c) in p.header.counts.iter().enumerate() {
+            counts[k] += c;
+        }
+        for s in &p.header.product {
+            let element = |text: &str| {
+                G::element_from_hex(text).map_err(|e| {
+                    bad(format!(
+                        "product, contest {}, selection {}: {e}",
+                        s.contest, s.selection
+                    ))
+                })
+            };
+            let ct = Ciphertext {
+                alpha: element(&s.pad)?,
+                beta: element(&s.data)?,
+            };
+            let acc = product
+                .entry((s.contest.clone(), s.selection.clone()))
+                .or_insert_with(Ciphertext::zero);
+            *acc = acc.add(&ct);
+        }
+        if p.header.shard == 0 {
+            tally_checks = p.header.tally;
+        }
+        for line in p.lines {
+            let line = line.map_err(|e| bad(e.to_string()))?;
+            let line: Line = serde_json::from_str(&line)
+                .map_err(|e| bad(format!("ballot line {}: {e}", next + 1)))?;
+            if line.at != next || next >= p.header.end {
+                return Err(bad(format!(
+                    "a line for ballot {} where ballot {next} of {}..{} belongs",
+                    line.at, p.header.first, p.header.end
+                )));
+            }
+            if work.get(next as usize).map(|w| w.0) != Some(line.device) {
+                return Err(bad(format!(
+                    "ballot {next} is of device {}, this record's is another",
+                    line.device
+                )));
+            }
+            let (summary, challenged) = line
+                .into_summary()
+                .map_err(|e| bad(format!("ballot {next}: {e}")))?;
+            if let Some(c) = challenged {
+                parts.insert(next, c);
+            }
+            buffer.push(summary);
+            next += 1;
+            // The single run's chunks, so that failures come in its order.
+            if next.is_multiple_of(CHUNK as u64) {
+                fold_chunk(&mut fold, &mut buffer, &mut again);
+                progress.advance(CHUNK as u64);
+            }
+        }
+        if next != p.header.end {
+            return Err(bad(format!(
+                "it ends at ballot {next}, its header says {}: cut short",
+                p.header.end
+            )));
+        }
+    }
+    let rest = buffer.len() as u64;
+    fold_chunk(&mut fold, &mut buffer, &mut again);
+    progress.advance(rest);
+    let mut folded = fold.finish();
+    for (c, n) in [
+        &mut folded.own.v5,
+        &mut folded.own.v6,
+        &mut folded.own.v7,
+        &mut folded.own.v15,
+        &mut folded.own.v16,
+        &mut folded.own.v17,
+        &mut folded.own.v18,
+    ]
+    .into_iter()
+    .zip(counts)
+    {
+        c.checked += n;
+    }
+
+    let Some(tally) = tally else {
+        let rest = (9..=14)
+            .map(|n| Check::new(n).not_applicable("no tally"))
+            .collect();
+        return Ok(Merged {
+            own: folded.own,
+            v8: Check::new(8).not_applicable("no encrypted tally"),
+            v9_to_v14: rest,
+            v19: folded.v19,
+            ballots: total,
+        });
+    };
+    // A shard counted every listed cast ballot; one whose id an earlier ballot claimed is
+    // taken out again (rare: only a record with a repeated id has one).
+    for at in again {
+        let file = work[at as usize].1;
+        let b: EncryptedBallot<G> = decrypted::read_ballot(file, layout, &setup.manifest)?;
+        for c in &b.contests {
+            for s in &c.selections {
+                if let Some(acc) = product.get_mut(&(c.contest_id.clone(), s.selection_id.clone()))
+                {
+                    let inverse = Ciphertext {
+                        alpha: G::inv(&s.ciphertext.alpha),
+                        beta: G::inv(&s.ciphertext.beta),
+                    };
+                    *acc = acc.add(&inverse);
+                }
+            }
+        }
+    }
+    // A selection only such a ballot voted in is then the identity: a single run never had
+    // it (a true product is the identity with probability 1/q).
+    product.retain(|_, ct| *ct != Ciphertext::zero());
+    let v8 = decrypted::v8(setup, tally, &product);
+    let [v9, v10, v11]: [Check; 3] = match <[CheckJson; 3]>::try_from(tally_checks) {
+        Ok([a, b, c]) => {
+            let shard0 = |e: String| ReadError::Shards(format!("shard 0's tally checks: {e}"));
+            [
+                a.into_check(9).map_err(shard0)?,
+                b.into_check(10).map_err(shard0)?,
+                c.into_check(11).map_err(shard0)?,
+            ]
+        }
+        Err(_) => {
+            return Err(ReadError::Shards(
+                "shard 0's partial holds no checks of the decrypted tally".into(),
+            ));
+        }
+    };
+
+    // 12 to 14: the shards' checks where they used the decryption a single run would, the
+    // rest (a decryption under another name, or none) here.
+    let (dballots, mut v12) = decrypted::decryptions(dir)?;
+    let ids: Vec<&str> = folded
+        .challenged
+        .iter()
+        .map(|(id, _)| id.as_str())
+        .collect();
+    decrypted::unclaimed_decryptions(&dballots, &ids, &folded.ids, &mut v12);
+    let (mut v13, mut v14) = (Check::new(13), Check::new(14));
+    for (id, at) in &folded.challenged {
+        let decryption = dballots.get(id);
+        let used = decryption
+            .and_then(|p| p.file_name())
+            .map(|n| n.to_string_lossy());
+        let part = match parts.remove(at) {
+            Some(c) if used.as_deref() == Some(c.decryption.as_str()) => {
+                let shard = |e: String| ReadError::Shards(format!("ballot {at}: {e}"));
+                let mut it = c.checks.into_iter();
+                let mut next = |n: u8| {
+                    it.next()
+                        .ok_or_else(|| shard(format!("no verification {n}")))
+                        .and_then(|c| c.into_check(n).map_err(shard))
+                };
+                [next(12)?, next(13)?, next(14)?]
+            }
+            _ => decrypted::challenged_part(
+                setup,
+                id,
+                work[*at as usize].1,
+                decryption.map(PathBuf::as_path),
+                layout,
+            )?,
+        };
+        let [p12, p13, p14] = part;
+        v12.absorb(p12);
+        v13.absorb(p13);
+        v14.absorb(p14);
+    }
+    let mut v19 = folded.v19;
+    v19.checked += dballots.len() as u64;
+    Ok(Merged {
+        own: folded.own,
+        v8,
+        v9_to_v14: decrypted::finish_9_to_14([v9, v10, v11], [v12, v13, v14]),
+        v19,
+        ballots: total,
+    })
+}
+
+fn fold_chunk(fold: &mut Fold<'_>, buffer: &mut Vec<Summary>, again: &mut Vec<u64>) {
+    let ats: Vec<u64> = buffer.iter().map(|s| s.at).collect();
+    for (counted, at) in fold.chunk(std::mem::take(buffer)).into_iter().zip(ats) {
+        if counted == Counted::Again {
+            again.push(at);
+        }
+    }
+}
