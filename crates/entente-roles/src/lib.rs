@@ -55,5 +55,6 @@ mod stage;
 pub mod tally;
 pub mod throwaway_ca;
 pub mod verify;
+pub mod verify_bench;
 
 pub use error::{Result, RolesError};

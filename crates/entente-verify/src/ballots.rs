@@ -3,7 +3,7 @@
 //! cores; the running product of the cast ballots for Verification 8; and the record's own
 //! consistency (unique ids, every cast ballot in the tally's list once, no challenged one).
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 
 use entente_group::Group;
@@ -11,39 +11,51 @@ use entente_record::ballot::chain::BallotChainJson;
 use entente_record::ballot::json::{EncryptedBallotJson, UncheckedBallot};
 use entente_record::ballot::{BallotState, Ciphertext, EncryptedBallot};
 use entente_record::election::read_json;
-use entente_record::tally::EncryptedTallyRecord;
-use entente_record::{Layout, RecordError, Revision};
+use entente_record::{HashValue, Layout, RecordError, Revision};
 use rand::TryRngCore;
 use rayon::prelude::*;
 use sha2::{Digest, Sha256};
 
-use crate::fold::{Counted, Fold, Read, Seen, Summary};
 use crate::setup::Setup;
-use crate::{Check, Progress, ReadError};
+use crate::{Check, ReadError};
 
 /// Ballots read and checked at a time: enough to keep every core busy, few enough that memory
 /// does not grow with the record.
 pub(crate) const CHUNK: usize = 256;
 
-/// What the ballot pass found.
-pub(crate) struct BallotPass<G: Group> {
-    /// Verifications 5, 6, 7 and 15 to 18.
-    pub own: OwnChecks,
-    pub v19: Check,
-    pub ballots: u64,
-    /// The product of the cast ballots the tally lists, per (contest, selection) (eq. (62)).
-    pub aggregate: Aggregate<G>,
-    /// Where the challenged ballots are, for Verifications 12 to 14 (read again then, so that
-    /// memory does not grow with their number).
-    pub challenged: Vec<Challenged>,
-    /// Every ballot id of the record, as [`id_key`]s.
-    pub ids: HashSet<IdKey>,
+/// What is kept of one ballot once its own checks are done.
+pub(crate) struct Summary {
+    /// Its place in the record's list of ballot files (devices in name order, each device's
+    /// files in chain order).
+    pub at: u64,
+    /// Its device, an index into the record's devices.
+    pub device: usize,
+    /// Its ballot id.
+    pub id: String,
+    /// What its checks found.
+    pub read: Read,
 }
 
-/// A challenged ballot: its id and file.
-pub(crate) struct Challenged {
-    pub id: String,
-    pub path: PathBuf,
+/// What a ballot's own checks found.
+pub(crate) enum Read {
+    /// An element outside the group (5.A) at this JSON path: the ballot is not checked further.
+    NotInGroup { path: String },
+    /// Checked: its failures, and what the whole-record checks need.
+    Checked(Box<Seen>),
+}
+
+/// A ballot that was checked.
+pub(crate) struct Seen {
+    /// Its own failures (and, in a single run, how many objects were checked).
+    pub own: OwnChecks,
+    /// Its confirmation code H(B).
+    pub code: HashValue,
+    /// B_aux as the ballot states it.
+    pub baux: Vec<u8>,
+    /// Recorded from a pre-encrypted ballot.
+    pub pre: bool,
+    /// Cast (else challenged).
+    pub cast: bool,
 }
 
 /// One device's files in chain order, with what its chain file says.
@@ -367,56 +379,4 @@ pub(crate) fn aggregate_into<G: Group>(aggregate: &mut Aggregate<G>, b: &Encrypt
             *acc = acc.add(&s.ciphertext);
         }
     }
-}
-
-/// Reads and checks every ballot of the record.
-pub(crate) fn check_all<G: Group>(
-    dir: &Path,
-    setup: &Setup<G>,
-    tally: Option<&EncryptedTallyRecord<G>>,
-    layout: Layout,
-    progress: &dyn Progress,
-) -> Result<BallotPass<G>, ReadError> {
-    let mut own = OwnChecks::new();
-    let devices = devices(dir, &mut own.v7)?;
-    let work = work(&devices);
-    progress.ballots(work.len() as u64);
-    let mut fold = Fold::new(
-        &devices,
-        (&setup.h_e, setup.chaining, &setup.baux0),
-        tally.map(|t| t.cast_ballot_ids.as_slice()),
-        own,
-        work.len(),
-    );
-    let mut aggregate: Aggregate<G> = HashMap::new();
-    for (n, chunk) in work.chunks(CHUNK).enumerate() {
-        let first = (n * CHUNK) as u64;
-        let (summaries, ballots): (Vec<_>, Vec<_>) =
-            summarize(setup, &devices, chunk, first, layout)?
-                .into_iter()
-                .unzip();
-        for (counted, b) in fold.chunk(summaries).into_iter().zip(&ballots) {
-            if let (Counted::Yes, Some(b)) = (counted, b) {
-                aggregate_into(&mut aggregate, b);
-            }
-        }
-        progress.advance(chunk.len() as u64);
-    }
-    let folded = fold.finish();
-    let challenged = folded
-        .challenged
-        .into_iter()
-        .map(|(id, at)| Challenged {
-            id,
-            path: work[at as usize].1.clone(),
-        })
-        .collect();
-    Ok(BallotPass {
-        own: folded.own,
-        v19: folded.v19,
-        ballots: work.len() as u64,
-        aggregate,
-        challenged,
-        ids: folded.ids,
-    })
 }

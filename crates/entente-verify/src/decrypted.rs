@@ -18,7 +18,8 @@ use rand::TryRngCore;
 
 use rayon::prelude::*;
 
-use crate::ballots::{BallotPass, read_as_20};
+use crate::ballots::read_as_20;
+use crate::fold::BallotPass;
 use crate::setup::Setup;
 use crate::{Check, ReadError};
 

@@ -16,6 +16,7 @@ mod decrypted;
 mod error;
 mod fold;
 mod options;
+mod partial;
 mod report;
 mod setup;
 mod shard;
@@ -110,7 +111,7 @@ fn run<G: setup::RecordGroup>(
 ) -> Result<Report, ReadError> {
     let (setup, checks) = setup::read_and_check::<G>(dir, kind)?;
     let tally = decrypted::read_encrypted_tally::<G>(dir, kind.layout, &setup.manifest)?;
-    let pass = ballots::check_all(dir, &setup, tally.as_ref(), kind.layout, progress)?;
+    let pass = fold::check_all(dir, &setup, tally.as_ref(), kind.layout, progress)?;
     let mut rest = decrypted::check(dir, &setup, tally.as_ref(), &pass, kind.layout)?;
     let mut consistency = pass.v19;
     consistency.absorb(rest.v19);

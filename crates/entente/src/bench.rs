@@ -17,6 +17,8 @@ use entente_record::{HashValue, Hasher};
 use rand::SeedableRng;
 use rand::rngs::StdRng;
 
+use entente_roles::verify_bench::{PairRound, median};
+
 /// One measured operation.
 #[derive(Debug, Clone)]
 pub struct Measurement {
@@ -37,11 +39,6 @@ fn batch(per_batch: usize, offset: usize, op: &mut impl FnMut(usize)) -> Duratio
         op(offset + i);
     }
     start.elapsed() / per_batch as u32
-}
-
-fn median(mut v: Vec<f64>) -> f64 {
-    v.sort_by(f64::total_cmp);
-    v[v.len() / 2]
 }
 
 /// Measures `op` against the reference exponentiation: rounds alternate a batch of each, so
@@ -374,120 +371,6 @@ pub fn report(measurements: &[Measurement]) -> String {
     s
 }
 
-/// One round of an alternating comparison: ballots per second of each side.
-#[derive(Debug, Clone, Copy)]
-pub struct PairRound {
-    /// The side measured first in the round (one thread, or the process's backend).
-    pub first: f64,
-    /// The side compared with it.
-    pub second: f64,
-}
-
-/// One verification of `record` on `threads`, in ballots per second (also what `entente bench
-/// --verify RECORD --single` prints for `verify_backends`' child processes).
-pub fn verify_once(record: &std::path::Path, threads: usize) -> anyhow::Result<f64> {
-    use anyhow::Context;
-    let opts = entente_verify::Options { threads };
-    let report = entente_verify::verify(record, opts, &entente_verify::Quiet)
-        .with_context(|| format!("verifying {}", record.display()))?;
-    anyhow::ensure!(
-        report.holds(),
-        "{} does not verify: measure a record that does",
-        record.display()
-    );
-    Ok(report.ballots as f64 / report.seconds)
-}
-
-/// Runs `rounds` rounds of `first` then `second`, so that a busier or quieter moment of a
-/// shared machine touches both sides of each ratio alike.
-fn alternate(
-    rounds: usize,
-    mut first: impl FnMut() -> anyhow::Result<f64>,
-    mut second: impl FnMut() -> anyhow::Result<f64>,
-) -> anyhow::Result<Vec<PairRound>> {
-    (0..rounds.max(1))
-        .map(|round| {
-            eprintln!("round {} of {}…", round + 1, rounds.max(1));
-            Ok(PairRound {
-                first: first()?,
-                second: second()?,
-            })
-        })
-        .collect()
-}
-
-/// Verifies `record` alternately on one thread and on `threads`, `rounds` times.
-pub fn verify_scaling(
-    record: &std::path::Path,
-    threads: usize,
-    rounds: usize,
-) -> anyhow::Result<Vec<PairRound>> {
-    alternate(
-        rounds,
-        || verify_once(record, 1),
-        || verify_once(record, threads),
-    )
-}
-
-/// Verifies `record` on one thread alternately with this process's backend and with
-/// `against`, each in a child process (the backend is fixed per process), `rounds` times.
-pub fn verify_backends(
-    record: &std::path::Path,
-    against: Backend,
-    rounds: usize,
-) -> anyhow::Result<Vec<PairRound>> {
-    use anyhow::Context;
-    let exe = std::env::current_exe().context("finding the entente executable")?;
-    let run = |backend: Backend| -> anyhow::Result<f64> {
-        let out = std::process::Command::new(&exe)
-            .args(["bench", "--single", "--threads", "1", "--verify"])
-            .arg(record)
-            .env(entente_group::modp::BACKEND_VAR, backend.name())
-            .output()
-            .with_context(|| format!("running {}", exe.display()))?;
-        anyhow::ensure!(
-            out.status.success(),
-            "the verification with the {} backend failed: {}",
-            backend.name(),
-            String::from_utf8_lossy(&out.stderr).trim()
-        );
-        let text = String::from_utf8_lossy(&out.stdout);
-        text.trim()
-            .parse::<f64>()
-            .with_context(|| format!("reading ballots per second from {text:?}"))
-    };
-    let chosen = Backend::current();
-    alternate(rounds, || run(chosen), || run(against))
-}
-
-/// The rounds of a comparison, the ratio second/first of each, and their median.
-fn pair_report(rounds: &[PairRound], first: &str, second: &str) -> String {
-    let mut s = format!(
-        "{:<8} {:>22} {:>22} {:>8}\n",
-        "round",
-        format!("{first}, ballot/s"),
-        format!("{second}, ballot/s"),
-        "ratio"
-    );
-    for (i, r) in rounds.iter().enumerate() {
-        s.push_str(&format!(
-            "{:<8} {:>22.2} {:>22.2} {:>8.3}\n",
-            i + 1,
-            r.first,
-            r.second,
-            r.second / r.first
-        ));
-    }
-    let ratio = median(rounds.iter().map(|r| r.second / r.first).collect());
-    s.push_str(&format!("median ratio {ratio:.3}\n"));
-    s
-}
-
-/// `verify_scaling`'s report: how many times as many ballots `threads` check as one.
-pub fn scaling_report(rounds: &[PairRound], threads: usize) -> String {
-    pair_report(rounds, "1 thread", &format!("{threads} threads"))
-}
-
 /// `verify_backends`' report: how many times as many ballots the chosen backend checks as
 /// `against`, both on one thread.
 pub fn backends_report(rounds: &[PairRound], against: Backend) -> String {
@@ -500,7 +383,7 @@ pub fn backends_report(rounds: &[PairRound], against: Backend) -> String {
         })
         .collect();
     let mut s = header();
-    s.push_str(&pair_report(
+    s.push_str(&entente_roles::verify_bench::pair_report(
         &swapped,
         &format!("{}, 1 thread", against.name()),
         &format!("{}, 1 thread", Backend::current().name()),

@@ -9,6 +9,7 @@ use entente_group::Backend;
 
 use crate::args::progress;
 use crate::bench;
+use entente_roles::verify_bench;
 
 /// Measure the group operations in GMP-me (one variable-base 4096-bit exponentiation with
 /// a 256-bit exponent by rug's pow_mod = 1), all in one run, on the arithmetic backend
@@ -34,6 +35,15 @@ pub struct Args {
     /// ifma-emulated), each in its own process, and report the median ratio.
     #[arg(long, value_name = "BACKEND", requires = "verify", value_parser = parse_backend)]
     pub against: Option<entente_group::Backend>,
+    /// With --verify: instead of threads, compare one process on --threads with this many
+    /// shards (`verify --shard`, each on one thread, --parallel at a time) and their merge on
+    /// --threads: wall time and peak memory of each side.
+    #[arg(long, value_name = "N", requires = "verify", conflicts_with = "against",
+          value_parser = clap::value_parser!(u64).range(1..))]
+    pub shards: Option<u64>,
+    /// With --shards: shards run at a time.
+    #[arg(long, default_value_t = 2, requires = "shards")]
+    pub parallel: usize,
     /// With --verify: verify once on --threads and print ballots per second (for the
     /// child processes of --against).
     #[arg(long, requires = "verify", conflicts_with = "against", hide = true)]
@@ -65,15 +75,31 @@ pub fn exec(args: Args) -> Result<ExitCode> {
             threads,
             single: true,
             ..
-        } => println!("{:.3}", bench::verify_once(&record, threads)?),
+        } => println!("{:.3}", verify_bench::verify_once(&record, threads)?),
         Args {
             verify: Some(record),
             against: Some(against),
             rounds,
             ..
         } => {
-            let rounds = bench::verify_backends(&record, against, rounds)?;
+            let rounds = verify_bench::verify_backends(&record, against, rounds)?;
             print!("{}", bench::backends_report(&rounds, against));
+        }
+        Args {
+            verify: Some(record),
+            shards: Some(shards),
+            parallel,
+            threads,
+            rounds,
+            ..
+        } => {
+            let split = verify_bench::Split {
+                shards,
+                parallel,
+                threads,
+            };
+            let rounds = verify_bench::verify_sharded(&record, split, rounds)?;
+            print!("{}", verify_bench::sharded_report(&rounds, split));
         }
         Args {
             verify: Some(record),
@@ -81,8 +107,8 @@ pub fn exec(args: Args) -> Result<ExitCode> {
             rounds,
             ..
         } => {
-            let rounds = bench::verify_scaling(&record, threads, rounds)?;
-            print!("{}", bench::scaling_report(&rounds, threads));
+            let rounds = verify_bench::verify_scaling(&record, threads, rounds)?;
+            print!("{}", verify_bench::scaling_report(&rounds, threads));
         }
         Args {
             load: true,
