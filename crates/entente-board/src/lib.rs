@@ -11,6 +11,7 @@
 #![warn(missing_docs)]
 
 pub mod board;
+pub mod db;
 mod error;
 pub mod lock;
 pub mod merkle;
@@ -24,6 +25,7 @@ pub mod witness;
 pub mod witness_dir;
 
 pub use board::{Board, BoardConfig};
+pub use db::{AnyStorage, BoardDb, DbLock};
 pub use error::BoardError;
 pub use lock::BoardLock;
 pub use merkle::{

@@ -99,6 +99,16 @@ impl PgStorage {
         Self::connect(url)
     }
 
+    /// Connects to the board already in the database at `url` for reading only: the session's
+    /// transactions are read-only, so a write through it fails in the database.
+    pub fn connect_read_only(url: &str) -> Result<Self, BoardError> {
+        let storage = Self::connect_existing(url)?;
+        storage
+            .client()
+            .batch_execute("SET default_transaction_read_only = on")?;
+        Ok(storage)
+    }
+
     fn client(&self) -> MutexGuard<'_, Client> {
         self.client.lock().unwrap_or_else(PoisonError::into_inner)
     }

@@ -100,7 +100,8 @@ impl ThrowawayCluster {
         format!("host={} user=entente dbname=postgres", self.dir.display())
     }
 
-    /// A new, empty database in the cluster; its connection string.
+    /// A new, empty database in the cluster; its URL (`postgresql://entente@/NAME?host=SOCKET`,
+    /// as `--db` takes it).
     pub fn new_database(&self, name: &str) -> Result<String, String> {
         let mut admin =
             postgres::Client::connect(&self.url(), postgres::NoTls).map_err(|e| e.to_string())?;
@@ -108,7 +109,7 @@ impl ThrowawayCluster {
             .batch_execute(&format!("CREATE DATABASE \"{name}\""))
             .map_err(|e| e.to_string())?;
         Ok(format!(
-            "host={} user=entente dbname={name}",
+            "postgresql://entente@/{name}?host={}",
             self.dir.display()
         ))
     }

@@ -13,7 +13,7 @@ use entente_board::BoardError;
 use entente_board::note::{Checkpoint, NoteSigner, NoteVerifier, SignedNote};
 use entente_board::witness::Witness;
 use entente_board::witness_dir::WitnessDir;
-use entente_board::{Board, BoardConfig, Entry, Hash, SqliteStorage, tiles};
+use entente_board::{AnyStorage, Board, BoardConfig, BoardDb, Entry, Hash, tiles};
 use entente_core::keys::store::{open_bytes, seal_bytes};
 use rand::TryRngCore;
 use serde::{Deserialize, Serialize};
@@ -169,36 +169,48 @@ pub fn fingerprint(vkey: &str) -> String {
     hex::encode(&sha2::Sha256::digest(vkey.trim().as_bytes())[..16])
 }
 
-/// The board in `db`, which must exist (an empty file is not a board).
-pub fn open_board(db: &Path) -> Result<Board<SqliteStorage>> {
-    ensure!(
-        db.exists(),
-        "{} does not exist: create the board with `entente board init`",
-        db.display()
-    );
-    let storage = SqliteStorage::open_existing(db)
-        .with_context(|| format!("cannot open {}", db.display()))?;
-    Board::open(storage).with_context(|| format!("{}", db.display()))
+/// The board in `db`, which must exist (an empty file, or a database without the board's
+/// tables, is not a board).
+pub fn open_board(db: &BoardDb) -> Result<Board<AnyStorage>> {
+    if let BoardDb::File(path) = db {
+        ensure!(
+            path.exists(),
+            "{} does not exist: create the board with `entente board init`",
+            path.display()
+        );
+    }
+    let storage = db
+        .open_existing()
+        .with_context(|| format!("cannot open {db}"))?;
+    Board::open(storage).with_context(|| format!("{db}"))
 }
 
-/// The board's lock for a writer by hand ([`entente_board::BoardLock::write`]): refused while
-/// a server serves the board, waiting (and saying so) behind another writer.
-fn write_lock(db: &Path) -> Result<entente_board::BoardLock> {
-    Ok(entente_board::BoardLock::write(db, |who| {
-        eprintln!("{} is {who}; waiting…", db.display())
-    })?)
+/// The board's lock for a writer by hand ([`BoardDb::lock_write`]): refused while a server
+/// serves the board, waiting (and saying so) behind another writer.
+fn write_lock(db: &BoardDb) -> Result<entente_board::DbLock> {
+    Ok(db.lock_write(|who| eprintln!("{db} is {who}; waiting…"))?)
 }
 
 /// The setting that remembers which key file signs the board's checkpoints.
 const KEY_FILE: &str = "key_file";
 
 /// `entente board init`.
-pub fn init(db: &Path, origin: &str, key_file: &Path, witnesses: &[String]) -> Result<String> {
-    ensure!(
-        !db.exists(),
-        "{} exists: a board is created in a new file",
-        db.display()
-    );
+pub fn init(db: &BoardDb, origin: &str, key_file: &Path, witnesses: &[String]) -> Result<String> {
+    match db {
+        BoardDb::File(path) => ensure!(
+            !path.exists(),
+            "{} exists: a board is created in a new file",
+            path.display()
+        ),
+        BoardDb::Postgres(_) => match db.open_existing() {
+            Err(entente_board::BoardError::NotInitialised) => {}
+            Ok(_) => ensure!(
+                false,
+                "{db} holds a board already: a board is created in a database without one"
+            ),
+            Err(e) => return Err(e).context(format!("cannot reach {db}")),
+        },
+    }
     let public = public_path(key_file);
     let log_key = read_vkey(&public.to_string_lossy())
         .with_context(|| format!("the log's public key {}", public.display()))?;
@@ -218,7 +230,7 @@ pub fn init(db: &Path, origin: &str, key_file: &Path, witnesses: &[String]) -> R
         .map(|w| read_vkey(w))
         .collect::<Result<Vec<_>>>()?;
     let result = (|| -> Result<()> {
-        let storage = SqliteStorage::open(db)?;
+        let storage = db.open()?;
         let mut board = Board::init(
             storage,
             BoardConfig {
@@ -232,13 +244,15 @@ pub fn init(db: &Path, origin: &str, key_file: &Path, witnesses: &[String]) -> R
         Ok(())
     })();
     if let Err(e) = result {
-        // Nothing half made is left behind.
-        for suffix in ["", "-wal", "-shm"] {
-            let mut p = db.as_os_str().to_owned();
-            p.push(suffix);
-            let _ = std::fs::remove_file(PathBuf::from(p));
+        // Nothing half made is left behind in a file (a database keeps its empty tables).
+        if let BoardDb::File(path) = db {
+            for suffix in ["", "-wal", "-shm"] {
+                let mut p = path.as_os_str().to_owned();
+                p.push(suffix);
+                let _ = std::fs::remove_file(PathBuf::from(p));
+            }
         }
-        return Err(e).context(format!("cannot create the board in {}", db.display()));
+        return Err(e).context(format!("cannot create the board in {db}"));
     }
     Ok(log_key)
 }
@@ -278,7 +292,7 @@ fn keys_of(path: &Path, data: &[u8]) -> Vec<(String, String)> {
 
 /// `entente board append`: each file's bytes are one entry, byte for byte, all appended in one
 /// durable transaction (all or none). Returns the first index and the count.
-pub fn append(db: &Path, kind: &str, files: &[PathBuf]) -> Result<(u64, u64)> {
+pub fn append(db: &BoardDb, kind: &str, files: &[PathBuf]) -> Result<(u64, u64)> {
     let _lock = write_lock(db)?;
     ensure!(!files.is_empty(), "no files to append");
     let mut board = open_board(db)?;
@@ -295,14 +309,14 @@ pub fn append(db: &Path, kind: &str, files: &[PathBuf]) -> Result<(u64, u64)> {
         .collect::<Result<Vec<_>>>()?;
     let first = board
         .append(&entries)
-        .with_context(|| format!("appending to {}", db.display()))?;
+        .with_context(|| format!("appending to {db}"))?;
     Ok((first, entries.len() as u64))
 }
 
 /// `entente board checkpoint`: signs the current size (once per size) and returns the note
 /// with the cosignatures gathered so far.
 pub fn checkpoint(
-    db: &Path,
+    db: &BoardDb,
     key_file: Option<&Path>,
     passphrase: impl FnOnce(&Path) -> Result<SecretString>,
 ) -> Result<String> {
@@ -318,7 +332,7 @@ pub fn checkpoint(
 /// The log's signer for `board`: the key file given, else the one recorded at `board init`,
 /// opened with its passphrase, signing under the board's origin.
 pub fn log_signer(
-    board: &Board<SqliteStorage>,
+    board: &Board<AnyStorage>,
     key_file: Option<&Path>,
     passphrase: impl FnOnce(&Path) -> Result<SecretString>,
 ) -> Result<NoteSigner> {
@@ -338,7 +352,7 @@ pub fn log_signer(
 
 /// `entente board cosign`: adds the cosignatures of the board's witnesses found in notes;
 /// returns the witnesses added and those the latest checkpoint still lacks.
-pub fn add_cosignatures(db: &Path, notes: &[PathBuf]) -> Result<(Vec<String>, Vec<String>)> {
+pub fn add_cosignatures(db: &BoardDb, notes: &[PathBuf]) -> Result<(Vec<String>, Vec<String>)> {
     let _lock = write_lock(db)?;
     let mut board = open_board(db)?;
     let mut added = Vec::new();
@@ -360,7 +374,7 @@ pub fn add_cosignatures(db: &Path, notes: &[PathBuf]) -> Result<(Vec<String>, Ve
 
 /// `entente board find`: the indices of the entries found by `name` = `value` (a confirmation
 /// code in any case, with or without spaces and dashes).
-pub fn find(db: &Path, name: &str, value: &str) -> Result<Vec<u64>> {
+pub fn find(db: &BoardDb, name: &str, value: &str) -> Result<Vec<u64>> {
     let board = open_board(db)?;
     let value = if name == "confirmation_code" {
         value
@@ -379,7 +393,7 @@ fn b64(h: &Hash) -> String {
 }
 
 /// `entente board prove --index I [--size N]`.
-pub fn prove_inclusion(db: &Path, index: u64, size: Option<u64>) -> Result<InclusionJson> {
+pub fn prove_inclusion(db: &BoardDb, index: u64, size: Option<u64>) -> Result<InclusionJson> {
     let board = open_board(db)?;
     let size = size.unwrap_or(board.size());
     let hashes = board.inclusion_proof(index, size)?;
@@ -394,7 +408,7 @@ pub fn prove_inclusion(db: &Path, index: u64, size: Option<u64>) -> Result<Inclu
 }
 
 /// `entente board prove --from M --to N`.
-pub fn prove_consistency(db: &Path, from: u64, to: Option<u64>) -> Result<ConsistencyJson> {
+pub fn prove_consistency(db: &BoardDb, from: u64, to: Option<u64>) -> Result<ConsistencyJson> {
     let board = open_board(db)?;
     let to = to.unwrap_or(board.size());
     let hashes = board.consistency_proof(from, to)?;
@@ -406,7 +420,7 @@ pub fn prove_consistency(db: &Path, from: u64, to: Option<u64>) -> Result<Consis
 }
 
 /// `entente board export`.
-pub fn export(db: &Path, dir: &Path) -> Result<tiles::Exported> {
+pub fn export(db: &BoardDb, dir: &Path) -> Result<tiles::Exported> {
     let board = open_board(db)?;
     let out = tiles::export(&board, dir)?;
     // Check what was written as a client would, against the log's key alone.

@@ -164,7 +164,7 @@ pub fn run(opts: &LoadOptions) -> Result<LoadReport> {
         .map(|n| keygen(&format!("{n}.key"), n))
         .collect::<Result<Vec<_>>>()?;
     let db = w.join("board.db");
-    crate::board::init(&db, ORIGIN, &keys.join("log.key"), &[])?;
+    crate::board::init(&db.as_path().into(), ORIGIN, &keys.join("log.key"), &[])?;
     let roles = w.join("roles.json");
     write_atomically(
         &roles,

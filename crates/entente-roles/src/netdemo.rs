@@ -80,6 +80,9 @@ pub struct NetDemoOptions {
     /// Pre-encrypted paper ballots printed, committed, marked and recorded by a scanning
     /// station (spec 2.0 §4).
     pub paper: usize,
+    /// The board's database (default: a SQLite file in the demo's work folder); a PostgreSQL
+    /// database must hold no board yet.
+    pub board_db: Option<entente_board::BoardDb>,
 }
 
 /// One phase and how long it took.
@@ -298,7 +301,10 @@ pub fn run(opts: &NetDemoOptions) -> Result<NetDemoOutcome> {
             )
         })
         .collect::<Result<Vec<_>>>()?;
-    let db = work.path().join("board.db");
+    let db = opts
+        .board_db
+        .clone()
+        .unwrap_or_else(|| work.path().join("board.db").into());
     crate::board::init(&db, &origin, &keys.join("log.key"), &witnesses)?;
     let roles = work.path().join("roles.json");
     write_atomically(
@@ -370,7 +376,7 @@ pub fn run(opts: &NetDemoOptions) -> Result<NetDemoOutcome> {
     let mut server_args = vec![
         "serve".to_owned(),
         "--db".into(),
-        db.to_string_lossy().into_owned(),
+        db.argument(),
         "--listen".into(),
         "127.0.0.1:0".into(),
         "--roles".into(),

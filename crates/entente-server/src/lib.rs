@@ -28,11 +28,10 @@ pub mod workflow;
 mod writes;
 
 use std::net::SocketAddr;
-use std::path::Path;
 use std::sync::Arc;
 
 use entente_board::note::NoteSigner;
-use entente_board::{Board, Sequencer, SqliteStorage};
+use entente_board::{AnyStorage, Board, BoardDb, Sequencer};
 
 pub use election::Election;
 pub use entente_roles::protocol::{Envelope, Roles, RolesFile};
@@ -48,17 +47,17 @@ pub const MAX_BATCH: usize = 4096;
 
 /// Opens the board in `db` and starts its sequencer with the log's signer.
 pub fn start_board(
-    db: &Path,
+    db: &BoardDb,
     signer: NoteSigner,
 ) -> Result<
     (
         Sequencer,
-        entente_board::sequencer::SequencerThread<SqliteStorage>,
+        entente_board::sequencer::SequencerThread<AnyStorage>,
     ),
     String,
 > {
-    let storage = SqliteStorage::open_existing(db).map_err(|e| format!("{}: {e}", db.display()))?;
-    let board = Board::open(storage).map_err(|e| format!("{}: {e}", db.display()))?;
+    let storage = db.open_existing().map_err(|e| format!("{db}: {e}"))?;
+    let board = Board::open(storage).map_err(|e| format!("{db}: {e}"))?;
     if signer.verifier_key() != board.config().log_key {
         return Err(format!(
             "the key given is not the log's ({})",

@@ -2,7 +2,7 @@
 
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD as B64;
-use entente_board::{Board, Hash, SqliteStorage};
+use entente_board::{AnyStorage, Board, Hash};
 use entente_roles::protocol::InclusionJson;
 
 use crate::respond::{ApiError, ApiResult};
@@ -19,7 +19,7 @@ pub(crate) fn proof_error(e: entente_board::BoardError) -> ApiError {
 }
 
 pub(crate) fn inclusion_of(
-    b: &Board<SqliteStorage>,
+    b: &Board<AnyStorage>,
     index: u64,
     size: u64,
 ) -> ApiResult<InclusionJson> {
@@ -33,7 +33,7 @@ pub(crate) fn inclusion_of(
     })
 }
 
-pub(crate) fn latest_size(b: &Board<SqliteStorage>) -> ApiResult<u64> {
+pub(crate) fn latest_size(b: &Board<AnyStorage>) -> ApiResult<u64> {
     Ok(b.latest_checkpoint()
         .map_err(ApiError::internal)?
         .ok_or_else(|| ApiError::not_found("the log has signed no checkpoint yet"))?

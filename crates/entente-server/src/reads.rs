@@ -9,7 +9,7 @@ use axum::response::{IntoResponse, Response};
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD as B64;
 use entente_board::tiles::TILE_WIDTH;
-use entente_board::{Board, NodeRead, SqliteStorage, Storage};
+use entente_board::{AnyStorage, Board, NodeRead, Storage};
 use serde::Deserialize;
 
 use entente_roles::protocol::{ConsistencyJson, EntryJson, InclusionJson, normalise_code};
@@ -72,7 +72,7 @@ fn octets(bytes: Vec<u8>) -> Response {
 }
 
 /// The bytes of hash tile (level, n, width), if the board is large enough to have it.
-fn tile_bytes(b: &Board<SqliteStorage>, level: u32, n: u64, width: u64) -> ApiResult<Vec<u8>> {
+fn tile_bytes(b: &Board<AnyStorage>, level: u32, n: u64, width: u64) -> ApiResult<Vec<u8>> {
     let size = b.storage().size().map_err(ApiError::internal)?;
     let available = if level >= 8 { 0 } else { size >> (8 * level) };
     if n.saturating_mul(TILE_WIDTH).saturating_add(width) > available {
@@ -86,7 +86,7 @@ fn tile_bytes(b: &Board<SqliteStorage>, level: u32, n: u64, width: u64) -> ApiRe
 }
 
 /// The entries of bundle (n, width), if the board has them.
-fn bundle_entries(b: &Board<SqliteStorage>, n: u64, width: u64) -> ApiResult<Vec<Vec<u8>>> {
+fn bundle_entries(b: &Board<AnyStorage>, n: u64, width: u64) -> ApiResult<Vec<Vec<u8>>> {
     let size = b.storage().size().map_err(ApiError::internal)?;
     if n.saturating_mul(TILE_WIDTH).saturating_add(width) > size {
         return Err(ApiError::not_found("no such entry bundle in the log yet"));

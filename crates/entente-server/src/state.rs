@@ -7,7 +7,7 @@ use std::sync::{Arc, Mutex, RwLock};
 use axum::http::StatusCode;
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD as B64;
-use entente_board::{Board, Entry, Hash, NodeRead, Sequencer, SqliteStorage, StoredEntry};
+use entente_board::{AnyStorage, Board, BoardDb, Entry, Hash, NodeRead, Sequencer, StoredEntry};
 use entente_record::ballot::EncryptedBallot;
 use entente_record::ballot::chain::BallotChainJson;
 use entente_record::ballot::json::{EncryptedBallotJson, read_batch};
@@ -29,8 +29,8 @@ use crate::result::check_result;
 /// The service's state.
 pub struct AppState {
     pub(crate) sequencer: Sequencer,
-    pub(crate) db: PathBuf,
-    pub(crate) readers: Mutex<Vec<Board<SqliteStorage>>>,
+    pub(crate) db: BoardDb,
+    pub(crate) readers: Mutex<Vec<Board<AnyStorage>>>,
     /// The log's origin line: every write's signature covers it.
     pub(crate) origin: String,
     pub(crate) roles: Roles,
@@ -57,7 +57,7 @@ impl AppState {
     /// log when it is new or changed (so that anyone can check the writes against it), and the
     /// protocol's state is rebuilt from the log's entries.
     pub fn new(
-        db: &Path,
+        db: &BoardDb,
         sequencer: Sequencer,
         roles_file: &RolesFile,
         election: Option<Election>,
@@ -148,7 +148,7 @@ impl AppState {
         let roles = Roles::new(&logged_roles).map_err(|e| e.to_string())?;
         let st = Arc::new(Self {
             sequencer,
-            db: db.to_owned(),
+            db: db.clone(),
             readers: Mutex::new(vec![reader]),
             origin,
             roles,
@@ -246,7 +246,7 @@ impl AppState {
     /// Runs `f` on a read-only view of the board (blocking: call from a blocking task).
     pub(crate) fn read<T>(
         &self,
-        f: impl FnOnce(&Board<SqliteStorage>) -> ApiResult<T>,
+        f: impl FnOnce(&Board<AnyStorage>) -> ApiResult<T>,
     ) -> ApiResult<T> {
         let pooled = self.readers.lock().map_err(ApiError::internal)?.pop();
         let reader = match pooled {
@@ -483,8 +483,8 @@ impl NonceWindow {
     }
 }
 
-fn open_reader(db: &Path) -> Result<Board<SqliteStorage>, String> {
-    let storage = SqliteStorage::open_read_only(db).map_err(|e| e.to_string())?;
+fn open_reader(db: &BoardDb) -> Result<Board<AnyStorage>, String> {
+    let storage = db.open_read_only().map_err(|e| e.to_string())?;
     Board::open(storage).map_err(|e| e.to_string())
 }
 

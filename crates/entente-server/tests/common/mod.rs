@@ -97,7 +97,7 @@ pub fn open(dir: tempfile::TempDir) -> Server {
 
 /// The service over the board in `dir` with `roles`.
 pub fn open_with(dir: tempfile::TempDir, roles: &RolesFile) -> Server {
-    let db = dir.path().join("board.db");
+    let db: entente_board::BoardDb = dir.path().join("board.db").into();
     let (seq, _thread) = entente_server::start_board(&db, log_signer()).unwrap();
     let election = Election::read(&record()).unwrap();
     let state: Arc<AppState> = AppState::new(&db, seq, roles, Some(election)).unwrap();

@@ -4,19 +4,21 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::{Context, Result, bail};
+use entente_board::BoardDb;
 use entente_roles::board;
 
 use crate::args::Passphrase;
 
 #[derive(clap::Subcommand)]
 pub enum Command {
-    /// Create a board in a new SQLite file: its origin (the log's unique name, e.g.
+    /// Create a board in a new SQLite file or an empty PostgreSQL database: its origin (the log's unique name, e.g.
     /// board.example/riverside-2026), the log's key (from `entente keygen --role log --name
     /// ORIGIN`) and the witnesses whose cosignatures publish a checkpoint.
     Init {
-        /// The board's database (a new file).
+        /// The board's database: a new file, or a postgres:// URL of a database without a
+        /// board.
         #[arg(long)]
-        db: PathBuf,
+        db: BoardDb,
         /// The origin line of its checkpoints.
         #[arg(long)]
         origin: String,
@@ -31,9 +33,9 @@ pub enum Command {
     /// Append files to the board: each file's bytes are one entry, byte for byte, all in one
     /// durable transaction. JSON ballots are also found by ballot id and confirmation code.
     Append {
-        /// The board's database.
+        /// The board's database (a file, or a postgres:// URL).
         #[arg(long)]
-        db: PathBuf,
+        db: BoardDb,
         /// What the files are (manifest, ballot, tally, …).
         #[arg(long, default_value = "artifact")]
         kind: String,
@@ -44,9 +46,9 @@ pub enum Command {
     /// Sign a checkpoint of the board's current size (the log signs at most one per size) and
     /// print it as a signed note, with the witnesses' cosignatures gathered so far.
     Checkpoint {
-        /// The board's database.
+        /// The board's database (a file, or a postgres:// URL).
         #[arg(long)]
-        db: PathBuf,
+        db: BoardDb,
         /// The log's key file (default: the one given to `board init`).
         #[arg(long)]
         key: Option<PathBuf>,
@@ -56,9 +58,9 @@ pub enum Command {
     /// Add the cosignatures found in notes (from `entente witness cosign`) to the board's
     /// checkpoint; says which witnesses are still missing.
     Cosign {
-        /// The board's database.
+        /// The board's database (a file, or a postgres:// URL).
         #[arg(long)]
-        db: PathBuf,
+        db: BoardDb,
         /// Cosigned notes.
         #[arg(required = true)]
         notes: Vec<PathBuf>,
@@ -66,9 +68,9 @@ pub enum Command {
     /// Print the indices of the entries found by a key: ballot_id=ID, confirmation_code=CODE
     /// (any case, spaces and dashes ignored) or file=NAME. Exit status 1 when none is found.
     Find {
-        /// The board's database.
+        /// The board's database (a file, or a postgres:// URL).
         #[arg(long)]
-        db: PathBuf,
+        db: BoardDb,
         /// NAME=VALUE.
         #[arg(long)]
         key: String,
@@ -76,9 +78,9 @@ pub enum Command {
     /// Print a proof as JSON: inclusion of entry --index in the tree of --size (default: the
     /// current size), or consistency --from M --to N.
     Prove {
-        /// The board's database.
+        /// The board's database (a file, or a postgres:// URL).
         #[arg(long)]
-        db: PathBuf,
+        db: BoardDb,
         /// The entry whose inclusion is proven.
         #[arg(long, conflicts_with_all = ["from", "to"], required_unless_present = "from")]
         index: Option<u64>,
@@ -95,9 +97,9 @@ pub enum Command {
     /// Write the board as C2SP tlog-tiles (checkpoint, tiles, entry bundles) into DIR, for any
     /// web server to mirror, and check what was written as a client would.
     Export {
-        /// The board's database.
+        /// The board's database (a file, or a postgres:// URL).
         #[arg(long)]
-        db: PathBuf,
+        db: BoardDb,
         /// The directory.
         dir: PathBuf,
     },
@@ -113,8 +115,7 @@ pub fn exec(command: Command) -> Result<ExitCode> {
         } => {
             let vkey = board::init(&db, &origin, &key, &witnesses)?;
             eprintln!(
-                "board {origin} created in {} ({} witnesses)",
-                db.display(),
+                "board {origin} created in {db} ({} witnesses)",
                 witnesses.len()
             );
             println!("{vkey}");

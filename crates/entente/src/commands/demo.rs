@@ -72,6 +72,10 @@ pub struct Args {
     /// to 18.
     #[arg(long, default_value_t = 0)]
     pub paper: usize,
+    /// Keep the board in this PostgreSQL database (a postgres:// URL of a database that holds
+    /// no board yet) instead of a SQLite file in the demo's work folder.
+    #[arg(long, value_name = "URL", conflicts_with = "in_process")]
+    pub db: Option<entente_board::BoardDb>,
 }
 
 pub fn exec(args: Args) -> Result<ExitCode> {
@@ -88,6 +92,7 @@ pub fn exec(args: Args) -> Result<ExitCode> {
             drill: args.drill,
             group: args.group.kind(),
             paper: args.paper,
+            board_db: args.db,
         })?;
         print!("{}", entente_roles::netdemo_report::report(&outcome));
         if let Some(served) = &outcome.served {

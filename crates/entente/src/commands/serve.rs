@@ -5,7 +5,7 @@ use std::process::ExitCode;
 
 use age::secrecy::SecretString;
 use anyhow::{Context, Result, ensure};
-use entente_board::{Board, SqliteStorage};
+use entente_board::{Board, BoardDb};
 use entente_roles::board;
 use entente_roles::protocol::RolesFile;
 
@@ -22,9 +22,11 @@ use crate::args::{Limits, Passphrase, Tls};
 /// checkpoint.
 #[derive(clap::Args)]
 pub struct Args {
-    /// The board's database (`entente board init`).
+    /// The board's database (`entente board init`): its file, or a postgres:// URL (a Unix
+    /// socket by `?host=/path`; a password in the URL shows in the process list, so prefer
+    /// the socket's peer authentication).
     #[arg(long)]
-    pub db: PathBuf,
+    pub db: BoardDb,
     /// The address to listen on (port 0: any free port; the first line printed says which).
     #[arg(long, default_value = "127.0.0.1:8080")]
     pub listen: String,
@@ -78,7 +80,7 @@ pub fn exec(args: Args) -> Result<ExitCode> {
 /// What `entente serve` serves.
 struct ServeOptions<'a> {
     /// The board's database.
-    db: &'a Path,
+    db: &'a BoardDb,
     /// The address to listen on.
     listen: &'a str,
     /// The roles file.
@@ -117,7 +119,7 @@ fn serve(
     } = opts;
     let tls_config = tls.server_config(listen)?;
     // Held for as long as this process serves: no other process writes the board meanwhile.
-    let _lock = entente_board::BoardLock::serve(db)?;
+    let _lock = db.lock_serve()?;
     let board = board::open_board(db)?;
     let text = std::fs::read_to_string(roles)
         .with_context(|| format!("cannot read {}", roles.display()))?;
@@ -178,9 +180,9 @@ fn serve(
 /// any party would (child processes, one verification thread, so that serving goes on), and
 /// then replaces the file. The verifier reads only a whole record, so there is no report
 /// before the result.
-fn spawn_reporter(db: &Path, server: String, file: PathBuf) -> Result<()> {
+fn spawn_reporter(db: &BoardDb, server: String, file: PathBuf) -> Result<()> {
     let exe = std::env::current_exe().context("cannot find the entente executable")?;
-    let db = db.to_owned();
+    let db = db.clone();
     std::thread::Builder::new()
         .name("reporter".into())
         .spawn(move || {
@@ -214,8 +216,8 @@ fn spawn_reporter(db: &Path, server: String, file: PathBuf) -> Result<()> {
 
 /// The published size and log key, when the result is in the published checkpoint and that
 /// checkpoint was not reported yet.
-fn report_due(db: &Path, reported: Option<u64>) -> Result<Option<(u64, String)>> {
-    let board = Board::open(SqliteStorage::open_read_only(db)?)?;
+fn report_due(db: &BoardDb, reported: Option<u64>) -> Result<Option<(u64, String)>> {
+    let board = Board::open(db.open_read_only()?)?;
     let Some((size, _)) = board.published()? else {
         return Ok(None);
     };

@@ -1,0 +1,182 @@
+//! The board on PostgreSQL (`--db postgres://…`): a whole networked election whose board is a
+//! throw-away PostgreSQL cluster's database, its record verified against the log the database
+//! holds; the commands by hand on it; one writer at a time, held by an advisory lock that the
+//! database releases with its holder; a database that holds a board refused by `board init`.
+//! PostgreSQL comes from Debian's `postgresql` package (`.ci/run` installs it); without it the
+//! test fails and says so, it is never skipped.
+
+use entente_board::pg_cluster::ThrowawayCluster;
+use entente_board::{Board, BoardDb, NodeRead};
+
+mod common;
+use common::{s, status_and_text};
+
+const PASS: &str = "correct horse battery staple";
+
+/// `entente ARGS` with a passphrase for its keys: (exit status, stdout and stderr).
+fn with_pass(args: &[&str]) -> (i32, String) {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_entente"))
+        .args(args)
+        .env("ENTENTE_PASSPHRASE", PASS)
+        .output()
+        .unwrap();
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(!text.contains("panicked"), "{text}");
+    (out.status.code().unwrap_or(-1), text)
+}
+
+fn keygen(key: &std::path::Path, name: &str) {
+    let (code, text) = with_pass(&[
+        "keygen",
+        "--out",
+        s(key),
+        "--name",
+        name,
+        "--role",
+        "log",
+        "--scrypt-log-n",
+        "2",
+    ]);
+    assert_eq!(code, 0, "{text}");
+}
+
+fn cluster() -> ThrowawayCluster {
+    ThrowawayCluster::start().unwrap_or_else(|e| {
+        panic!("these tests need PostgreSQL (apt-get install postgresql, or run .ci/run): {e}")
+    })
+}
+
+#[test]
+fn an_election_runs_on_a_postgres_board_and_its_record_verifies() {
+    let pg = cluster();
+    let url = pg.new_database("riverside").unwrap();
+    let tmp = tempfile::tempdir().unwrap();
+    let record = tmp.path().join("record");
+    let (code, text) = status_and_text(&[
+        "demo",
+        "--ballots",
+        "4",
+        "--group",
+        "p256",
+        "--db",
+        &url,
+        "--dir",
+        s(&record),
+    ]);
+    assert_eq!(code, 0, "{text}");
+    assert!(
+        text.contains("All 14 verifications that apply hold"),
+        "{text}"
+    );
+    assert!(text.contains("Log: the record holds"), "{text}");
+
+    // The database is the log the record was exported from.
+    let db: BoardDb = url.parse().unwrap();
+    let board = Board::open(db.open_read_only().unwrap()).unwrap();
+    let checkpoint = std::fs::read_to_string(record.join("log/checkpoint")).unwrap();
+    let size: u64 = checkpoint.lines().nth(1).unwrap().parse().unwrap();
+    assert!(board.storage().size().unwrap() >= size);
+    let (code, text) = status_and_text(&["verify", s(&record)]);
+    assert_eq!(code, 0, "{text}");
+
+    // The commands by hand read it.
+    let ballot = common::a_ballot(&record);
+    let name = ballot.file_name().unwrap().to_string_lossy().into_owned();
+    let id = name
+        .trim_start_matches("eballot-")
+        .trim_end_matches(".json");
+    let (code, text) = status_and_text(&[
+        "board",
+        "find",
+        "--db",
+        &url,
+        "--key",
+        &format!("ballot_id={id}"),
+    ]);
+    assert_eq!(code, 0, "{text}");
+    assert!(text.trim().parse::<u64>().is_ok(), "{text}");
+    let (code, text) = status_and_text(&["board", "prove", "--db", &url, "--index", "0"]);
+    assert_eq!(code, 0, "{text}");
+    assert!(
+        text.contains("\"hashes\"") || text.contains("\"proof\""),
+        "{text}"
+    );
+
+    // A read-only connection cannot write.
+    let mut reader = db.open_read_only().unwrap();
+    assert!(entente_board::Storage::set_setting(&mut reader, "x", "y").is_err());
+
+    // A database that holds a board is not made a board again.
+    let key = tmp.path().join("log.key");
+    keygen(&key, "again");
+    let (code, text) = with_pass(&[
+        "board",
+        "init",
+        "--db",
+        &url,
+        "--origin",
+        "again",
+        "--key",
+        s(&key),
+    ]);
+    assert_eq!(code, 2, "{text}");
+    assert!(text.contains("holds a board already"), "{text}");
+}
+
+#[test]
+fn one_process_writes_a_postgres_board_at_a_time() {
+    let pg = cluster();
+    let url = pg.new_database("held").unwrap();
+    let tmp = tempfile::tempdir().unwrap();
+    let key = tmp.path().join("log.key");
+    keygen(&key, "held.example");
+    let (code, text) = with_pass(&[
+        "board",
+        "init",
+        "--db",
+        &url,
+        "--origin",
+        "held.example",
+        "--key",
+        s(&key),
+    ]);
+    assert_eq!(code, 0, "{text}");
+    let file = tmp.path().join("manifest.json");
+    std::fs::write(&file, b"{}").unwrap();
+
+    let db: BoardDb = url.parse().unwrap();
+    let held = db.lock_serve().unwrap();
+    // A second server is refused, naming the holder; so is a writer by hand.
+    assert!(
+        db.lock_serve()
+            .is_err_and(|e| e.to_string().contains("served by process"))
+    );
+    let (code, text) = with_pass(&[
+        "board",
+        "append",
+        "--db",
+        &url,
+        "--kind",
+        "manifest",
+        s(&file),
+    ]);
+    assert_ne!(code, 0, "{text}");
+    assert!(text.contains("served by process"), "{text}");
+    // Released with its holder's connection.
+    drop(held);
+    let (code, text) = with_pass(&[
+        "board",
+        "append",
+        "--db",
+        &url,
+        "--kind",
+        "manifest",
+        s(&file),
+    ]);
+    assert_eq!(code, 0, "{text}");
+    assert!(db.lock_serve().is_ok());
+}
