@@ -48,6 +48,9 @@ pub struct LoadOptions {
     pub kill: bool,
     /// Progress bars.
     pub progress: bool,
+    /// The board's database (default: a SQLite file in the run's work folder); a
+    /// PostgreSQL database must hold no board yet.
+    pub db: Option<entente_board::BoardDb>,
 }
 
 /// What the load run measured and checked.
@@ -163,8 +166,9 @@ pub fn run(opts: &LoadOptions) -> Result<LoadReport> {
         .iter()
         .map(|n| keygen(&format!("{n}.key"), n))
         .collect::<Result<Vec<_>>>()?;
-    let db = w.join("board.db");
-    crate::board::init(&db.as_path().into(), ORIGIN, &keys.join("log.key"), &[])?;
+    let db = opts.db.clone().unwrap_or_else(|| w.join("board.db").into());
+    crate::board::init(&db, ORIGIN, &keys.join("log.key"), &[])?;
+    let db = db.argument();
     let roles = w.join("roles.json");
     write_atomically(
         &roles,
@@ -204,7 +208,7 @@ pub fn run(opts: &LoadOptions) -> Result<LoadReport> {
         [
             "serve",
             "--db",
-            &db.to_string_lossy(),
+            &db,
             "--listen",
             listen,
             "--roles",

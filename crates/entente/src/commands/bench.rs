@@ -66,6 +66,10 @@ pub struct Args {
     /// With --load: do not kill the server halfway.
     #[arg(long, requires = "load")]
     pub no_kill: bool,
+    /// With --load: keep the board in this PostgreSQL database (a postgres:// URL of a
+    /// database without a board) instead of a SQLite file.
+    #[arg(long, value_name = "URL", requires = "load")]
+    pub db: Option<entente_board::BoardDb>,
 }
 
 pub fn exec(args: Args) -> Result<ExitCode> {
@@ -116,6 +120,7 @@ pub fn exec(args: Args) -> Result<ExitCode> {
             ballots,
             seconds,
             no_kill,
+            db,
             ..
         } => {
             let report = entente_roles::load::run(&entente_roles::load::LoadOptions {
@@ -124,6 +129,7 @@ pub fn exec(args: Args) -> Result<ExitCode> {
                 limit: Duration::from_secs(seconds),
                 kill: !no_kill,
                 progress: progress(),
+                db,
             })?;
             print!("{}", report.text());
         }
