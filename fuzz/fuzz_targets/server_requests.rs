@@ -49,6 +49,7 @@ static SERVED: LazyLock<Served> = LazyLock::new(|| {
         witnesses: vec![],
     };
     drop(Board::init(SqliteStorage::open(&db).expect("a new board"), config).expect("init"));
+    let db: entente_board::BoardDb = db.into();
     let (seq, thread) = entente_server::start_board(&db, log_signer()).expect("the board");
     std::mem::forget(thread);
     let record = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))

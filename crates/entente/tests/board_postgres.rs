@@ -15,18 +15,7 @@ const PASS: &str = "correct horse battery staple";
 
 /// `entente ARGS` with a passphrase for its keys: (exit status, stdout and stderr).
 fn with_pass(args: &[&str]) -> (i32, String) {
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_entente"))
-        .args(args)
-        .env("ENTENTE_PASSPHRASE", PASS)
-        .output()
-        .unwrap();
-    let text = format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    assert!(!text.contains("panicked"), "{text}");
-    (out.status.code().unwrap_or(-1), text)
+    common::status_and_text_with(args, &[("ENTENTE_PASSPHRASE", PASS)])
 }
 
 fn keygen(key: &std::path::Path, name: &str) {

@@ -271,8 +271,14 @@ pub fn a_ballot(dir: &Path) -> std::path::PathBuf {
 
 /// `entente ARGS` without a passphrase: (exit status, stdout and stderr); never a panic.
 pub fn status_and_text(args: &[&str]) -> (i32, String) {
+    status_and_text_with(args, &[])
+}
+
+/// `entente ARGS` with the environment `env`: (exit status, stdout and stderr); never a panic.
+pub fn status_and_text_with(args: &[&str], env: &[(&str, &str)]) -> (i32, String) {
     let out = Command::new(env!("CARGO_BIN_EXE_entente"))
         .args(args)
+        .envs(env.iter().copied())
         .output()
         .unwrap();
     let text = format!(
