@@ -79,6 +79,33 @@ fn merged_shards_report_what_a_single_run_reports() {
     }
 }
 
+#[test]
+fn shards_of_a_record_with_paper_ballots_and_two_devices_merge_to_a_single_run() {
+    // Verifications 15 to 18 in the shards, a booth and a scanning station, on P-256.
+    let tmp = tempfile::tempdir().unwrap();
+    let record = tmp.path().join("record");
+    let (code, text) = status_and_text(&[
+        "demo",
+        "--in-process",
+        "--group",
+        "p256",
+        "--ballots",
+        "5",
+        "--paper",
+        "4",
+        "--dir",
+        s(&record),
+    ]);
+    assert_eq!(code, 0, "{text}");
+    let ((code, single), (merged_code, merged)) = both(&record, 3);
+    assert_eq!((code, merged_code), (0, 0), "{single}\n{merged}");
+    assert!(
+        common::verification_line(&merged, 15).contains("PASS"),
+        "{merged}"
+    );
+    assert_eq!(timeless(&single), timeless(&merged));
+}
+
 /// The record's ballot files, by ballot id.
 fn ballot_file(record: &Path, id: &str) -> PathBuf {
     for d in std::fs::read_dir(record.join("encrypted_ballots")).unwrap() {
