@@ -482,13 +482,14 @@ pub(crate) fn merge<G: Group>(
         let part = match parts.remove(at) {
             Some(c) if used.as_deref() == Some(c.decryption.as_str()) => {
                 let shard = |e: String| ReadError::Shards(format!("ballot {at}: {e}"));
-                let mut it = c.checks.into_iter();
-                let mut next = |n: u8| {
-                    it.next()
+                let mut checks = c.checks.into_iter();
+                let mut take = |n: u8| {
+                    checks
+                        .next()
                         .ok_or_else(|| shard(format!("no verification {n}")))
                         .and_then(|c| c.into_check(n).map_err(shard))
                 };
-                [next(12)?, next(13)?, next(14)?]
+                [take(12)?, take(13)?, take(14)?]
             }
             _ => decrypted::challenged_part(
                 setup,
