@@ -18,6 +18,22 @@ fn with_pass(args: &[&str]) -> (i32, String) {
     common::status_and_text_with(args, &[("ENTENTE_PASSPHRASE", PASS)])
 }
 
+/// `entente board init` in `url` with a new log key named `origin` in `dir`.
+fn init(url: &str, origin: &str, dir: &std::path::Path) -> (i32, String) {
+    let key = dir.join(format!("{origin}.key"));
+    keygen(&key, origin);
+    with_pass(&[
+        "board",
+        "init",
+        "--db",
+        url,
+        "--origin",
+        origin,
+        "--key",
+        s(&key),
+    ])
+}
+
 fn keygen(key: &std::path::Path, name: &str) {
     let (code, text) = with_pass(&[
         "keygen",
@@ -100,18 +116,7 @@ fn an_election_runs_on_a_postgres_board_and_its_record_verifies() {
     assert!(entente_board::Storage::set_setting(&mut reader, "x", "y").is_err());
 
     // A database that holds a board is not made a board again.
-    let key = tmp.path().join("log.key");
-    keygen(&key, "again");
-    let (code, text) = with_pass(&[
-        "board",
-        "init",
-        "--db",
-        &url,
-        "--origin",
-        "again",
-        "--key",
-        s(&key),
-    ]);
+    let (code, text) = init(&url, "again", tmp.path());
     assert_eq!(code, 2, "{text}");
     assert!(text.contains("holds a board already"), "{text}");
 }
@@ -121,18 +126,7 @@ fn one_process_writes_a_postgres_board_at_a_time() {
     let pg = cluster();
     let url = pg.new_database("held").unwrap();
     let tmp = tempfile::tempdir().unwrap();
-    let key = tmp.path().join("log.key");
-    keygen(&key, "held.example");
-    let (code, text) = with_pass(&[
-        "board",
-        "init",
-        "--db",
-        &url,
-        "--origin",
-        "held.example",
-        "--key",
-        s(&key),
-    ]);
+    let (code, text) = init(&url, "held.example", tmp.path());
     assert_eq!(code, 0, "{text}");
     let file = tmp.path().join("manifest.json");
     std::fs::write(&file, b"{}").unwrap();

@@ -83,11 +83,7 @@ fn the_slurm_script_runs_the_shards_then_the_merge() {
         .env("PATH", bin(tmp.path()))
         .output()
         .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    common::ok(&out);
     for i in 0..5 {
         assert!(partials.join(format!("shard-{i}-of-5.jsonl")).is_file());
     }
@@ -160,23 +156,14 @@ fn the_kubernetes_jobs_run_the_shards_then_the_merge() {
             .env("JOB_COMPLETION_INDEX", i.to_string())
             .output()
             .unwrap();
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
+        common::ok(&out);
     }
     let out = Command::new("sh")
         .args(["-c", &merge_cmd])
         .env("PATH", &path)
         .output()
         .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let report = String::from_utf8_lossy(&out.stdout);
+    let report = common::ok(&out);
     assert_eq!(timeless(&report), single_report(&record()), "{report}");
     assert!(tmp.path().join("partials/report.html").is_file());
 }
