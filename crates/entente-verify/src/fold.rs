@@ -63,17 +63,18 @@ pub(crate) struct Folded {
 }
 
 impl<'a> Fold<'a> {
-    /// A fold over the ballots of `devices`; `listed` is the encrypted tally's list of cast
-    /// ballots (None: the record has no tally). `own` holds the failures found in reading the
-    /// devices.
-    pub fn new(
+    /// A fold over the ballots of `devices` of the election `setup`, whose encrypted tally (if
+    /// the record has one) lists its cast ballots. `own` holds the failures found in reading
+    /// the devices.
+    pub fn new<G: Group>(
         devices: &'a [Device],
-        setup: (&HashValue, bool, &'a [u8]),
-        listed: Option<&'a [String]>,
+        setup: &'a Setup<G>,
+        tally: Option<&'a EncryptedTallyRecord<G>>,
         own: OwnChecks,
-        total: usize,
     ) -> Self {
-        let (h_e, chaining, baux0) = setup;
+        let (h_e, baux0) = (&setup.h_e, setup.baux0.as_slice());
+        let listed = tally.map(|t| t.cast_ballot_ids.as_slice());
+        let total = devices.iter().map(|d| d.files.len()).sum();
         let mut v19 = Check::new(19);
         let mut map = HashMap::new();
         for id in listed.unwrap_or_default() {
@@ -86,7 +87,7 @@ impl<'a> Fold<'a> {
         }
         Self {
             devices,
-            chaining,
+            chaining: setup.chaining,
             baux0,
             h_e: *h_e,
             h_0: hashes::chain_start(h_e, baux0),
@@ -307,13 +308,7 @@ pub(crate) fn check_all<G: Group>(
     let devices = devices(dir, &mut own.v7)?;
     let work = work(&devices);
     progress.ballots(work.len() as u64);
-    let mut fold = Fold::new(
-        &devices,
-        (&setup.h_e, setup.chaining, &setup.baux0),
-        tally.map(|t| t.cast_ballot_ids.as_slice()),
-        own,
-        work.len(),
-    );
+    let mut fold = Fold::new(&devices, setup, tally, own);
     let mut aggregate: Aggregate<G> = HashMap::new();
     for (n, chunk) in work.chunks(CHUNK).enumerate() {
         let first = (n * CHUNK) as u64;

@@ -315,13 +315,7 @@ pub(crate) fn merge<G: Group>(
     let partials = cover(partials, &record, total)?;
     progress.ballots(total);
 
-    let mut fold = Fold::new(
-        &devices,
-        (&setup.h_e, setup.chaining, &setup.baux0),
-        tally.map(|t| t.cast_ballot_ids.as_slice()),
-        own,
-        work.len(),
-    );
+    let mut fold = Fold::new(&devices, setup, tally, own);
     let mut counts = [0u64; 7];
     let mut product: Aggregate<G> = HashMap::new();
     let mut again: Vec<u64> = Vec::new();

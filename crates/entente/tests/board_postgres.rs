@@ -131,6 +131,17 @@ fn one_process_writes_a_postgres_board_at_a_time() {
     let file = tmp.path().join("manifest.json");
     std::fs::write(&file, b"{}").unwrap();
 
+    let append = || {
+        with_pass(&[
+            "board",
+            "append",
+            "--db",
+            &url,
+            "--kind",
+            "manifest",
+            s(&file),
+        ])
+    };
     let db: BoardDb = url.parse().unwrap();
     let held = db.lock_serve().unwrap();
     // A second server is refused, naming the holder; so is a writer by hand.
@@ -138,28 +149,12 @@ fn one_process_writes_a_postgres_board_at_a_time() {
         db.lock_serve()
             .is_err_and(|e| e.to_string().contains("served by process"))
     );
-    let (code, text) = with_pass(&[
-        "board",
-        "append",
-        "--db",
-        &url,
-        "--kind",
-        "manifest",
-        s(&file),
-    ]);
+    let (code, text) = append();
     assert_ne!(code, 0, "{text}");
     assert!(text.contains("served by process"), "{text}");
     // Released with its holder's connection.
     drop(held);
-    let (code, text) = with_pass(&[
-        "board",
-        "append",
-        "--db",
-        &url,
-        "--kind",
-        "manifest",
-        s(&file),
-    ]);
+    let (code, text) = append();
     assert_eq!(code, 0, "{text}");
     assert!(db.lock_serve().is_ok());
 }
