@@ -1,6 +1,7 @@
 //! The board: a Merkle log over a [`Storage`], with its origin, its signing key, the witnesses
 //! whose cosignatures make a checkpoint published, and at most one signed checkpoint per size.
 
+use std::ops::Range;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use crate::error::BoardError;
@@ -84,20 +85,14 @@ impl<S: Storage> Board<S> {
                 .map(str::to_owned)
                 .collect(),
         };
-        let size = storage.size()?;
-        let mut frontier = vec![None; 64];
-        for (level, slot) in frontier.iter_mut().enumerate() {
-            if size >> level & 1 == 1 {
-                let index = (size >> level) - 1;
-                *slot = Some(storage.node(level as u32, index)?);
-            }
-        }
-        Ok(Self {
+        let mut board = Self {
             storage,
             config,
-            size,
-            frontier,
-        })
+            size: 0,
+            frontier: vec![None; 64],
+        };
+        board.reload()?;
+        Ok(board)
     }
 
     /// The storage.
@@ -129,6 +124,71 @@ impl<S: Storage> Board<S> {
     /// Appends `entries` in one durable transaction; returns the index of the first. When it
     /// returns Ok, every entry is on disk; when it fails, none was appended.
     pub fn append(&mut self, entries: &[Entry]) -> Result<u64, BoardError> {
+        self.hold()?;
+        let first = self.append_held(entries);
+        let committed = self.release(first.is_ok());
+        let first = first?;
+        committed?;
+        Ok(first)
+    }
+
+    /// Takes the log's sequencing (see [`Storage::hold`]) and brings this handle up to the log
+    /// as committed. Returns the indices of the entries other writers appended since this
+    /// handle last looked (none on a board one process writes). End it with
+    /// [`Self::release`].
+    pub fn hold(&mut self) -> Result<Range<u64>, BoardError> {
+        self.storage.hold()?;
+        self.sync().inspect_err(|_| {
+            let _ = self.storage.release(false);
+        })
+    }
+
+    /// Ends the hold, committing what [`Self::append_held`] appended under it (`commit`) or
+    /// rolling it back. Unless the commit succeeds, this handle reads its place from the
+    /// storage again.
+    pub fn release(&mut self, commit: bool) -> Result<(), BoardError> {
+        let result = self.storage.release(commit);
+        if !commit || result.is_err() {
+            // What was appended under the hold may or may not be in the log: the storage says.
+            self.reload()?;
+        }
+        result
+    }
+
+    /// Brings this handle up to the log as committed: the entries other writers appended
+    /// since it last looked are taken into the frontier. Returns their indices.
+    pub fn sync(&mut self) -> Result<Range<u64>, BoardError> {
+        let before = self.size;
+        let size = self.storage.size()?;
+        if size < before {
+            return Err(BoardError::Damaged(format!(
+                "the log holds {size} entries, fewer than the {before} it held"
+            )));
+        }
+        if size > before {
+            self.reload()?;
+        }
+        Ok(before..self.size)
+    }
+
+    /// Reads the size and the frontier from the storage: O(log n) reads.
+    fn reload(&mut self) -> Result<(), BoardError> {
+        let size = self.storage.size()?;
+        let mut frontier = vec![None; 64];
+        for (level, slot) in frontier.iter_mut().enumerate() {
+            if size >> level & 1 == 1 {
+                let index = (size >> level) - 1;
+                *slot = Some(self.storage.node(level as u32, index)?);
+            }
+        }
+        self.size = size;
+        self.frontier = frontier;
+        Ok(())
+    }
+
+    /// Appends `entries` under a hold taken by [`Self::hold`]: durable once the hold is
+    /// released with a commit. Returns the index of the first.
+    pub fn append_held(&mut self, entries: &[Entry]) -> Result<u64, BoardError> {
         let first = self.size;
         let mut frontier = self.frontier.clone();
         let mut nodes = Vec::with_capacity(entries.len() * 2);
@@ -231,6 +291,17 @@ impl<S: Storage> Board<S> {
     /// the log's checkpoints) to the recorded checkpoint; returns the names of the witnesses
     /// added. A note whose text is not the recorded checkpoint's is refused.
     pub fn add_cosignatures(&mut self, note: &str) -> Result<Vec<String>, BoardError> {
+        // Under the sequencing: two servers adding two witnesses' lines at once must not each
+        // write back a note without the other's.
+        self.hold()?;
+        let added = self.add_cosignatures_held(note);
+        let committed = self.release(added.is_ok());
+        let added = added?;
+        committed?;
+        Ok(added)
+    }
+
+    fn add_cosignatures_held(&mut self, note: &str) -> Result<Vec<String>, BoardError> {
         let offered = SignedNote::parse(note)?;
         let cp = Checkpoint::parse(&offered.text)?;
         let recorded = self.storage.checkpoint(cp.size)?.ok_or_else(|| {

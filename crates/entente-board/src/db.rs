@@ -273,6 +273,15 @@ impl Storage for AnyStorage {
     fn set_setting(&mut self, name: &str, value: &str) -> Result<(), BoardError> {
         each!(self, s => s.set_setting(name, value))
     }
+    fn keyed(&self, name: &str, start: u64, end: u64) -> Result<Vec<u64>, BoardError> {
+        each!(self, s => s.keyed(name, start, end))
+    }
+    fn hold(&mut self) -> Result<(), BoardError> {
+        each!(self, s => s.hold())
+    }
+    fn release(&mut self, commit: bool) -> Result<(), BoardError> {
+        each!(self, s => s.release(commit))
+    }
 }
 
 #[cfg(test)]

@@ -45,6 +45,21 @@ pub enum BoardError {
     /// The batch holding an append failed: none of its entries was appended.
     #[error("the append failed: {0}")]
     AppendFailed(String),
+    /// A write needs a key no entry has yet, and one has it (a ballot's id submitted twice).
+    #[error("{name} {value} is on the board already")]
+    Taken {
+        /// The key's name.
+        name: String,
+        /// Its value.
+        value: String,
+    },
+    /// Another writer appended, after the write was checked, an entry the check did not see
+    /// and that could change its outcome.
+    #[error("entry {index}, appended by another server, came after this write was checked")]
+    Overtaken {
+        /// The entry's index.
+        index: u64,
+    },
     /// The sequencer has stopped.
     #[error("the board's sequencer has stopped")]
     SequencerStopped,

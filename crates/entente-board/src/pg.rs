@@ -8,6 +8,12 @@
 //! its compile-time checked queries need a database at build time, which CI would then need
 //! before compiling anything.)
 //!
+//! Several writers: any number of servers may append to one database. Each batch takes the
+//! sequencing with a transaction-scoped advisory lock ([`Storage::hold`]), reads the log's
+//! size as committed, appends after it and commits, which releases the lock: appends are
+//! ordered by the database, and a writer that dies mid-batch leaves nothing (PostgreSQL rolls
+//! its transaction back and frees the lock when the connection drops).
+//!
 //! Durability: a commit returns only once PostgreSQL has flushed it (`synchronous_commit = on`,
 //! set for the session, whatever the cluster's default), so an acknowledged append survives a
 //! crash of the server process or of the database host.
@@ -16,7 +22,7 @@
 
 use std::sync::{Mutex, MutexGuard, PoisonError};
 
-use postgres::{Client, NoTls};
+use postgres::{Client, GenericClient, NoTls};
 
 use crate::Hash;
 use crate::error::BoardError;
@@ -29,7 +35,13 @@ pub struct PgStorage {
     /// through `&self`: a mutex gives each call the connection in turn. (A panic while one
     /// holds it leaves no transaction open: `postgres::Transaction` rolls back when dropped.)
     client: Mutex<Client>,
+    /// Whether this connection holds the sequencing, in an open transaction.
+    held: bool,
 }
+
+/// The transaction-scoped advisory lock that sequences appends ("ents"); not the key of the
+/// session locks of [`crate::BoardDb`], which say who serves or writes the board.
+const SEQUENCE_KEY: i64 = 0x656e_7473;
 
 const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS settings (
@@ -53,6 +65,7 @@ CREATE TABLE IF NOT EXISTS entry_keys (
     idx BIGINT NOT NULL,
     PRIMARY KEY (name, value, idx)
 );
+CREATE INDEX IF NOT EXISTS entry_keys_by_index ON entry_keys (name, idx);
 CREATE TABLE IF NOT EXISTS nodes (
     level INTEGER NOT NULL,
     idx BIGINT NOT NULL,
@@ -78,6 +91,7 @@ impl PgStorage {
         client.batch_execute(SCHEMA)?;
         Ok(Self {
             client: Mutex::new(client),
+            held: false,
         })
     }
 
@@ -135,6 +149,47 @@ impl NodeRead for PgStorage {
     }
 }
 
+/// The rows of an append, on a connection already in its transaction.
+fn insert(
+    tx: &mut impl GenericClient,
+    first: u64,
+    entries: &[Entry],
+    nodes: &[(u32, u64, Hash)],
+    appended_at: u64,
+) -> Result<(), BoardError> {
+    let put_entry = tx.prepare(
+        "INSERT INTO entries (idx, kind, appended_at, data, body_digest) \
+         VALUES ($1, $2, $3, $4, $5)",
+    )?;
+    // A body two entries share (two authors' empty steps) is kept once.
+    let put_body = tx.prepare(
+        "INSERT INTO bodies (digest, data) VALUES ($1, $2) ON CONFLICT (digest) DO NOTHING",
+    )?;
+    let put_key = tx.prepare(
+        "INSERT INTO entry_keys (name, value, idx) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
+    )?;
+    let put_node = tx.prepare("INSERT INTO nodes (level, idx, hash) VALUES ($1, $2, $3)")?;
+    let at = to_sql(appended_at)?;
+    for (i, e) in entries.iter().enumerate() {
+        let idx = to_sql(first + i as u64)?;
+        let digest = e.body.as_deref().map(|b| body_digest(b).to_vec());
+        if let (Some(d), Some(body)) = (&digest, &e.body) {
+            tx.execute(&put_body, &[d, body])?;
+        }
+        tx.execute(&put_entry, &[&idx, &e.kind, &at, &e.data, &digest])?;
+        for (name, value) in &e.keys {
+            tx.execute(&put_key, &[name, value, &idx])?;
+        }
+    }
+    for (level, index, hash) in nodes {
+        tx.execute(
+            &put_node,
+            &[&level_sql(*level)?, &to_sql(*index)?, &hash.to_vec()],
+        )?;
+    }
+    Ok(())
+}
+
 impl Storage for PgStorage {
     fn append(
         &mut self,
@@ -143,39 +198,15 @@ impl Storage for PgStorage {
         nodes: &[(u32, u64, Hash)],
         appended_at: u64,
     ) -> Result<(), BoardError> {
+        let held = self.held;
         let mut client = self.client();
+        if held {
+            // Inside the hold's transaction, which its release commits.
+            return insert(&mut *client, first, entries, nodes, appended_at);
+        }
         let mut tx = client.transaction()?;
-        let put_entry = tx.prepare(
-            "INSERT INTO entries (idx, kind, appended_at, data, body_digest) \
-             VALUES ($1, $2, $3, $4, $5)",
-        )?;
-        // A body two entries share (two authors' empty steps) is kept once.
-        let put_body = tx.prepare(
-            "INSERT INTO bodies (digest, data) VALUES ($1, $2) ON CONFLICT (digest) DO NOTHING",
-        )?;
-        let put_key = tx.prepare(
-            "INSERT INTO entry_keys (name, value, idx) VALUES ($1, $2, $3) \
-             ON CONFLICT DO NOTHING",
-        )?;
-        let put_node = tx.prepare("INSERT INTO nodes (level, idx, hash) VALUES ($1, $2, $3)")?;
-        let at = to_sql(appended_at)?;
-        for (i, e) in entries.iter().enumerate() {
-            let idx = to_sql(first + i as u64)?;
-            let digest = e.body.as_deref().map(|b| body_digest(b).to_vec());
-            if let (Some(d), Some(body)) = (&digest, &e.body) {
-                tx.execute(&put_body, &[d, body])?;
-            }
-            tx.execute(&put_entry, &[&idx, &e.kind, &at, &e.data, &digest])?;
-            for (name, value) in &e.keys {
-                tx.execute(&put_key, &[name, value, &idx])?;
-            }
-        }
-        for (level, index, hash) in nodes {
-            tx.execute(
-                &put_node,
-                &[&level_sql(*level)?, &to_sql(*index)?, &hash.to_vec()],
-            )?;
-        }
+        tx.execute("SELECT pg_advisory_xact_lock($1)", &[&SEQUENCE_KEY])?;
+        insert(&mut tx, first, entries, nodes, appended_at)?;
         tx.commit()?;
         Ok(())
     }
@@ -334,6 +365,49 @@ impl Storage for PgStorage {
              ON CONFLICT (name) DO UPDATE SET value = excluded.value",
             &[&name, &value],
         )?;
+        Ok(())
+    }
+
+    fn keyed(&self, name: &str, start: u64, end: u64) -> Result<Vec<u64>, BoardError> {
+        self.client()
+            .query(
+                "SELECT DISTINCT idx FROM entry_keys WHERE name = $1 AND idx >= $2 AND idx < $3 \
+                 ORDER BY idx",
+                &[&name, &to_sql(start)?, &to_sql(end)?],
+            )?
+            .into_iter()
+            .map(|r| from_sql(r.try_get(0)?))
+            .collect()
+    }
+
+    fn hold(&mut self) -> Result<(), BoardError> {
+        if self.held {
+            return Err(BoardError::Damaged(
+                "internal: the sequencing is held already".into(),
+            ));
+        }
+        // READ COMMITTED: each statement after the lock sees every batch committed before it.
+        self.client().batch_execute(&format!(
+            "BEGIN ISOLATION LEVEL READ COMMITTED; SELECT pg_advisory_xact_lock({SEQUENCE_KEY})"
+        ))?;
+        self.held = true;
+        Ok(())
+    }
+
+    fn release(&mut self, commit: bool) -> Result<(), BoardError> {
+        if !self.held {
+            return Ok(());
+        }
+        self.held = false;
+        let mut client = self.client();
+        if commit {
+            // A failed COMMIT leaves the transaction aborted: end it, so the connection serves on.
+            client.batch_execute("COMMIT").inspect_err(|_| {
+                let _ = client.batch_execute("ROLLBACK");
+            })?;
+        } else {
+            client.batch_execute("ROLLBACK")?;
+        }
         Ok(())
     }
 }

@@ -2,7 +2,15 @@
 //! that are waiting in one durable transaction and then answers each writer. Throughput then
 //! follows the number of writers instead of being one fsync per entry; no writer hears
 //! "appended" before its entry is on disk.
+//!
+//! Several servers may share one log (on PostgreSQL). Each batch is then sequenced through the
+//! database ([`Board::hold`]), and what a server checked before the batch (against the log as
+//! it then was) may have been overtaken by another server's entries: so each write carries
+//! the [`Conditions`] it still needs, which are checked with the sequencing held, against the
+//! log as committed. A write whose conditions fail is refused alone; the rest of its batch
+//! goes on.
 
+use std::collections::HashSet;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc::{self, Receiver, Sender, SyncSender};
@@ -18,10 +26,26 @@ use crate::store::{Entry, Storage};
 const MAX_BATCH_BYTES: usize = 64 << 20;
 
 /// Where a writer waits for its first index.
-type Reply = SyncSender<Result<u64, String>>;
+type Reply = SyncSender<Result<u64, BoardError>>;
+
+/// What must still be true of the log when a write is appended, checked with the sequencing
+/// held (see the module's text).
+#[derive(Debug, Clone, Default)]
+pub struct Conditions {
+    /// Keys (name, value) that no entry of the log may have yet: a ballot's id and
+    /// confirmation code. (Also against the other writes of the same batch.)
+    pub unique: Vec<(String, String)>,
+    /// The writer checked the write against every entry below this index that has the
+    /// sequencer's watched key (the protocol's steps): refused if another writer appended such
+    /// an entry at or after it.
+    pub watched_since: Option<u64>,
+    /// Keys (name, value) that no entry at or after the index may have: a device's closing
+    /// chain was checked against its ballots below it.
+    pub absent_since: Vec<(String, String, u64)>,
+}
 
 enum Request {
-    Append(Vec<Entry>, Reply),
+    Append(Vec<Entry>, Conditions, Reply),
     Checkpoint(SyncSender<Result<String, String>>),
     Cosignatures(String, SyncSender<Result<Vec<String>, String>>),
 }
@@ -31,6 +55,17 @@ enum Request {
 pub struct Sequencer {
     tx: Sender<Request>,
     queued: Arc<AtomicUsize>,
+}
+
+/// How the sequencer's thread is set up.
+pub struct Setup {
+    /// A batch takes at most this many entries.
+    pub max_batch: usize,
+    /// Lets writers ask for checkpoints between batches.
+    pub signer: Option<NoteSigner>,
+    /// The key name of the entries whose arrival from another writer refuses a write checked
+    /// before it ([`Conditions::watched_since`]).
+    pub watch: Option<String>,
 }
 
 /// The sequencer's thread; joining it returns the board.
@@ -54,29 +89,64 @@ impl Sequencer {
         max_batch: usize,
         signer: Option<NoteSigner>,
     ) -> std::io::Result<(Self, SequencerThread<S>)> {
+        Self::start_with(
+            board,
+            Setup {
+                max_batch,
+                signer,
+                watch: None,
+            },
+        )
+    }
+
+    /// Starts the sequencer thread over `board` as `setup` says.
+    pub fn start_with<S: Storage + Send + 'static>(
+        board: Board<S>,
+        setup: Setup,
+    ) -> std::io::Result<(Self, SequencerThread<S>)> {
         let (tx, rx) = mpsc::channel();
         let queued = Arc::new(AtomicUsize::new(0));
         let counter = queued.clone();
         let handle = std::thread::Builder::new()
             .name("board-sequencer".into())
-            .spawn(move || run(board, rx, counter, max_batch.max(1), signer))?;
+            .spawn(move || {
+                let mut thread = Thread {
+                    board,
+                    queued: counter,
+                    setup,
+                    watched: None,
+                };
+                thread.run(rx);
+                thread.board
+            })?;
         Ok((Self { tx, queued }, SequencerThread { handle }))
     }
 
     /// Appends `entries` (as one unit: consecutive indices); returns the first index once they
     /// are durable.
     pub fn append(&self, entries: Vec<Entry>) -> Result<u64, BoardError> {
+        self.append_if(entries, Conditions::default())
+    }
+
+    /// Appends `entries` as [`Self::append`] does if `conditions` hold when they are
+    /// sequenced; refused with [`BoardError::Taken`] or [`BoardError::Overtaken`] if not.
+    pub fn append_if(
+        &self,
+        entries: Vec<Entry>,
+        conditions: Conditions,
+    ) -> Result<u64, BoardError> {
         let (reply, answer) = mpsc::sync_channel(1);
         let n = entries.len();
         self.queued.fetch_add(n, Ordering::Relaxed);
-        if self.tx.send(Request::Append(entries, reply)).is_err() {
+        if self
+            .tx
+            .send(Request::Append(entries, conditions, reply))
+            .is_err()
+        {
             self.queued.fetch_sub(n, Ordering::Relaxed);
             return Err(BoardError::SequencerStopped);
         }
-        answer
-            .recv()
-            .map_err(|_| BoardError::SequencerStopped)?
-            .map_err(BoardError::AppendFailed)
+        answer.recv().map_err(|_| BoardError::SequencerStopped)?
     }
 
     /// The signed checkpoint of everything appended so far.
@@ -110,65 +180,185 @@ impl Sequencer {
     }
 }
 
-fn run<S: Storage>(
-    mut board: Board<S>,
-    rx: Receiver<Request>,
+/// The sequencer's thread: the board, and the last entry another writer appended with the
+/// watched key.
+struct Thread<S: Storage> {
+    board: Board<S>,
     queued: Arc<AtomicUsize>,
-    max_batch: usize,
-    signer: Option<NoteSigner>,
-) -> Board<S> {
-    // Block for the first request, then take whatever else is already waiting.
-    while let Ok(first) = rx.recv() {
-        let mut appends: Vec<(Vec<Entry>, Reply)> = Vec::new();
-        let mut checkpoints = Vec::new();
-        let mut cosignatures = Vec::new();
-        let (mut count, mut bytes) = (0, 0);
-        let mut next = Some(first);
-        while let Some(req) = next.take() {
-            match req {
-                Request::Append(entries, reply) => {
-                    count += entries.len();
-                    bytes += entries.iter().map(|e| e.data.len()).sum::<usize>();
-                    appends.push((entries, reply));
+    setup: Setup,
+    watched: Option<u64>,
+}
+
+/// One writer's entries waiting in a batch.
+struct Waiting {
+    entries: Vec<Entry>,
+    conditions: Conditions,
+    reply: Reply,
+}
+
+impl<S: Storage> Thread<S> {
+    fn run(&mut self, rx: Receiver<Request>) {
+        let max_batch = self.setup.max_batch.max(1);
+        // Block for the first request, then take whatever else is already waiting.
+        while let Ok(first) = rx.recv() {
+            let mut appends: Vec<Waiting> = Vec::new();
+            let mut checkpoints = Vec::new();
+            let mut cosignatures = Vec::new();
+            let (mut count, mut bytes) = (0, 0);
+            let mut next = Some(first);
+            while let Some(req) = next.take() {
+                match req {
+                    Request::Append(entries, conditions, reply) => {
+                        count += entries.len();
+                        bytes += entries.iter().map(|e| e.data.len()).sum::<usize>();
+                        appends.push(Waiting {
+                            entries,
+                            conditions,
+                            reply,
+                        });
+                    }
+                    Request::Checkpoint(reply) => checkpoints.push(reply),
+                    Request::Cosignatures(note, reply) => cosignatures.push((note, reply)),
                 }
-                Request::Checkpoint(reply) => checkpoints.push(reply),
-                Request::Cosignatures(note, reply) => cosignatures.push((note, reply)),
+                // A batch is bounded in entries and in bytes (ballots can be large).
+                if count < max_batch && bytes < MAX_BATCH_BYTES {
+                    next = rx.try_recv().ok();
+                }
             }
-            // A batch is bounded in entries and in bytes (ballots can be large).
-            if count < max_batch && bytes < MAX_BATCH_BYTES {
-                next = rx.try_recv().ok();
+            if !appends.is_empty() {
+                let n = appends.iter().map(|w| w.entries.len()).sum();
+                self.batch(appends);
+                self.queued.fetch_sub(n, Ordering::Relaxed);
             }
-        }
-        if !appends.is_empty() {
-            let lengths: Vec<u64> = appends.iter().map(|(e, _)| e.len() as u64).collect();
-            let batch: Vec<Entry> = appends
-                .iter_mut()
-                .flat_map(|(e, _)| std::mem::take(e))
-                .collect();
-            let result = board.append(&batch).map_err(|e| e.to_string());
-            queued.fetch_sub(batch.len(), Ordering::Relaxed);
-            tracing::debug!(
-                entries = batch.len(),
-                writers = appends.len(),
-                "group commit"
-            );
-            let mut first = result.clone();
-            for ((_, reply), n) in appends.iter().zip(lengths) {
-                // A writer that gave up waiting is no reason to stop answering the others.
-                let _ = reply.send(first.clone());
-                first = first.map(|f| f + n);
+            if !checkpoints.is_empty() {
+                // Sign the log as committed, also what other writers appended.
+                let synced = self.follow_others();
+                for reply in checkpoints {
+                    let note = match (&synced, &self.setup.signer) {
+                        (Err(e), _) => Err(BoardError::AppendFailed(e.clone())),
+                        (Ok(()), Some(s)) => self.board.checkpoint(s),
+                        (Ok(()), None) => Err(BoardError::AppendFailed(
+                            "this sequencer has no signing key".into(),
+                        )),
+                    };
+                    let _ = reply.send(note.map_err(|e| e.to_string()));
+                }
             }
-        }
-        for reply in checkpoints {
-            let note = match &signer {
-                Some(s) => board.checkpoint(s).map_err(|e: BoardError| e.to_string()),
-                None => Err("this sequencer has no signing key".to_owned()),
-            };
-            let _ = reply.send(note);
-        }
-        for (note, reply) in cosignatures {
-            let _ = reply.send(board.add_cosignatures(&note).map_err(|e| e.to_string()));
+            for (note, reply) in cosignatures {
+                let _ = reply.send(
+                    self.board
+                        .add_cosignatures(&note)
+                        .map_err(|e| e.to_string()),
+                );
+            }
         }
     }
-    board
+
+    /// Notes the watched entries among `range`, which other writers appended.
+    fn note_others(&mut self, range: std::ops::Range<u64>) -> Result<(), BoardError> {
+        if let Some(key) = &self.setup.watch
+            && !range.is_empty()
+            && let Some(&last) = self
+                .board
+                .storage()
+                .keyed(key, range.start, range.end)?
+                .last()
+        {
+            self.watched = self.watched.max(Some(last));
+        }
+        Ok(())
+    }
+
+    /// Brings the board up to the log as committed, outside a hold.
+    fn follow_others(&mut self) -> Result<(), String> {
+        let range = self.board.sync().map_err(|e| e.to_string())?;
+        self.note_others(range).map_err(|e| e.to_string())
+    }
+
+    /// Appends what `appends` bring whose conditions hold, in one transaction, and answers
+    /// each writer.
+    fn batch(&mut self, appends: Vec<Waiting>) {
+        let held = self
+            .board
+            .hold()
+            .and_then(|others| self.note_others(others));
+        if let Err(e) = held {
+            let _ = self.board.release(false);
+            let e = e.to_string();
+            for w in appends {
+                let _ = w.reply.send(Err(BoardError::AppendFailed(e.clone())));
+            }
+            return;
+        }
+        let mut admitted: Vec<Waiting> = Vec::new();
+        let mut refused: Vec<(Reply, BoardError)> = Vec::new();
+        let mut taken: HashSet<(String, String)> = HashSet::new();
+        for w in appends {
+            match self.admit(&w.conditions, &taken) {
+                Ok(()) => {
+                    taken.extend(w.conditions.unique.iter().cloned());
+                    admitted.push(w);
+                }
+                Err(e) => refused.push((w.reply, e)),
+            }
+        }
+        let lengths: Vec<u64> = admitted.iter().map(|w| w.entries.len() as u64).collect();
+        let batch: Vec<Entry> = admitted
+            .iter_mut()
+            .flat_map(|w| std::mem::take(&mut w.entries))
+            .collect();
+        let appended = if batch.is_empty() {
+            Ok(self.board.size())
+        } else {
+            self.board.append_held(&batch)
+        };
+        let committed = self.board.release(appended.is_ok());
+        let result = appended
+            .and_then(|first| committed.map(|()| first))
+            .map_err(|e| e.to_string());
+        tracing::debug!(
+            entries = batch.len(),
+            writers = admitted.len(),
+            refused = refused.len(),
+            "group commit"
+        );
+        let mut first = result;
+        for (w, n) in admitted.iter().zip(lengths) {
+            // A writer that gave up waiting is no reason to stop answering the others.
+            let _ = w
+                .reply
+                .send(first.clone().map_err(BoardError::AppendFailed));
+            first = first.map(|f| f + n);
+        }
+        for (reply, e) in refused {
+            let _ = reply.send(Err(e));
+        }
+    }
+
+    /// Whether a write's conditions hold, with the sequencing held; `taken`: the unique keys
+    /// of the writes admitted to this batch before it.
+    fn admit(&self, c: &Conditions, taken: &HashSet<(String, String)>) -> Result<(), BoardError> {
+        if let (Some(since), Some(at)) = (c.watched_since, self.watched)
+            && at >= since
+        {
+            return Err(BoardError::Overtaken { index: at });
+        }
+        let storage = self.board.storage();
+        for (name, value) in &c.unique {
+            if taken.contains(&(name.clone(), value.clone()))
+                || !storage.find(name, value)?.is_empty()
+            {
+                return Err(BoardError::Taken {
+                    name: name.clone(),
+                    value: value.clone(),
+                });
+            }
+        }
+        for (name, value, since) in &c.absent_since {
+            if let Some(&at) = storage.find(name, value)?.iter().find(|&&i| i >= *since) {
+                return Err(BoardError::Overtaken { index: at });
+            }
+        }
+        Ok(())
+    }
 }

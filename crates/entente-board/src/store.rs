@@ -115,6 +115,20 @@ pub trait Storage: NodeRead {
     fn setting(&self, name: &str) -> Result<Option<String>, BoardError>;
     /// Sets a setting.
     fn set_setting(&mut self, name: &str, value: &str) -> Result<(), BoardError>;
+    /// The indices in `start..end` of the entries that have a key named `name`, in order.
+    fn keyed(&self, name: &str, start: u64, end: u64) -> Result<Vec<u64>, BoardError>;
+    /// Takes the log's sequencing until [`Storage::release`]: meanwhile no other writer
+    /// appends, reads see every append the others committed, and appends join one transaction
+    /// that the release commits. A storage only one writer ever opens (a SQLite file, under
+    /// its file lock) has nothing to take: each append is its own transaction.
+    fn hold(&mut self) -> Result<(), BoardError> {
+        Ok(())
+    }
+    /// Ends a [`Storage::hold`], committing what was appended under it (`commit`) or rolling
+    /// it back. When it fails, nothing appended under the hold may be taken as durable.
+    fn release(&mut self, _commit: bool) -> Result<(), BoardError> {
+        Ok(())
+    }
 }
 
 /// The board in one SQLite file, in WAL mode with `synchronous = FULL`: a commit returns only
@@ -146,6 +160,7 @@ CREATE TABLE IF NOT EXISTS entry_keys (
     idx INTEGER NOT NULL,
     PRIMARY KEY (name, value, idx)
 ) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS entry_keys_by_index ON entry_keys (name, idx);
 CREATE TABLE IF NOT EXISTS nodes (
     level INTEGER NOT NULL,
     idx INTEGER NOT NULL,
@@ -424,6 +439,18 @@ impl Storage for SqliteStorage {
             .prepare_cached("SELECT value FROM settings WHERE name = ?1")?
             .query_row([name], |r| r.get(0))
             .optional()?)
+    }
+
+    fn keyed(&self, name: &str, start: u64, end: u64) -> Result<Vec<u64>, BoardError> {
+        let found: Vec<i64> = self
+            .conn
+            .prepare_cached(
+                "SELECT DISTINCT idx FROM entry_keys WHERE name = ?1 AND idx >= ?2 AND idx < ?3 \
+                 ORDER BY idx",
+            )?
+            .query_map(params![name, to_sql(start)?, to_sql(end)?], |r| r.get(0))?
+            .collect::<Result<_, _>>()?;
+        found.into_iter().map(from_sql).collect()
     }
 
     fn set_setting(&mut self, name: &str, value: &str) -> Result<(), BoardError> {

@@ -70,6 +70,7 @@ fn contents<S: Storage>(s: &S) -> String {
     }
     out.push_str(&format!("{:?}\n", s.entry_data(3, 20).unwrap()));
     out.push_str(&format!("{:?}\n", s.body_digests(0, size).unwrap()));
+    out.push_str(&format!("{:?}\n", s.keyed("author", 3, 20).unwrap()));
     for level in 0..6 {
         out.push_str(&format!("{:?}\n", s.nodes(level, 0, size).unwrap()));
     }

@@ -1,0 +1,195 @@
+//! Several writers on one PostgreSQL database (issue 24: several servers, one log). Appends
+//! from separate connections interleave into one log in which every append is once, where its
+//! writer was told, with the tree of all of them; and what a writer checked before its batch
+//! is checked again with the sequencing held, so that two servers cannot both take one ballot
+//! id, nor log a write that another's step overtook.
+
+use std::collections::BTreeMap;
+
+use ed25519_dalek::SigningKey;
+use entente_board::note::NoteSigner;
+use entente_board::pg_cluster::ThrowawayCluster;
+use entente_board::sequencer::{Conditions, Setup};
+use entente_board::{
+    Board, BoardConfig, BoardError, Entry, MemoryStore, MerkleLog, NodeRead, PgStorage, Sequencer,
+    Storage,
+};
+
+const ORIGIN: &str = "board.example/shared";
+
+fn signer() -> NoteSigner {
+    NoteSigner::new(ORIGIN, SigningKey::from_bytes(&[9; 32])).unwrap()
+}
+
+fn cluster() -> ThrowawayCluster {
+    ThrowawayCluster::start().unwrap_or_else(|e| panic!("the PostgreSQL tests need it: {e}"))
+}
+
+/// A new database with an empty board; its URL.
+fn board_database(pg: &ThrowawayCluster, name: &str) -> String {
+    let url = pg.new_database(name).unwrap();
+    let config = BoardConfig {
+        origin: ORIGIN.into(),
+        log_key: signer().verifier_key(),
+        witnesses: vec![],
+    };
+    Board::init(PgStorage::connect(&url).unwrap(), config).unwrap();
+    url
+}
+
+#[test]
+fn writers_on_separate_connections_make_one_log_with_each_append_once_where_it_was_told() {
+    let pg = cluster();
+    let url = board_database(&pg, "interleaved");
+    let told: BTreeMap<u64, Vec<u8>> = std::thread::scope(|scope| {
+        let writers: Vec<_> = (0..3u8)
+            .map(|w| {
+                let url = url.clone();
+                scope.spawn(move || {
+                    // Each writer its own handle, as each server has: its frontier goes stale
+                    // whenever another appends, and must be brought up to date under the hold.
+                    let mut board = Board::open(PgStorage::connect(&url).unwrap()).unwrap();
+                    let mut told = Vec::new();
+                    for batch in 0..30u8 {
+                        let entries: Vec<Entry> = (0..=batch % 3)
+                            .map(|i| Entry::new("test", vec![w, batch, i]))
+                            .collect();
+                        let first = board.append(&entries).unwrap();
+                        for (i, e) in entries.into_iter().enumerate() {
+                            told.push((first + i as u64, e.data));
+                        }
+                        if batch % 7 == 0 {
+                            board.checkpoint(&signer()).unwrap();
+                        }
+                    }
+                    told
+                })
+            })
+            .collect();
+        writers
+            .into_iter()
+            .flat_map(|h| h.join().unwrap())
+            .collect()
+    });
+    let storage = PgStorage::connect_existing(&url).unwrap();
+    let size = storage.size().unwrap();
+    assert_eq!(
+        told.len() as u64,
+        size,
+        "no index was told twice, none skipped"
+    );
+    assert_eq!(
+        told.keys().copied().collect::<Vec<_>>(),
+        (0..size).collect::<Vec<_>>()
+    );
+    for (&i, data) in &told {
+        assert_eq!(
+            &storage.entry(i).unwrap().unwrap().entry.data,
+            data,
+            "entry {i}"
+        );
+    }
+    // The stored tree is the tree of the entries in log order, at every checkpoint too.
+    let board = Board::open(storage).unwrap();
+    let mut reference = MerkleLog::new(MemoryStore::default());
+    for data in told.values() {
+        reference.append(data).unwrap();
+    }
+    assert_eq!(board.root(size).unwrap(), reference.root(size).unwrap());
+    let mut at = u64::MAX;
+    while let Some((cp, _)) = board.storage().checkpoint_below(at).unwrap() {
+        assert_eq!(
+            board.root(cp).unwrap(),
+            reference.root(cp).unwrap(),
+            "size {cp}"
+        );
+        at = cp;
+    }
+}
+
+fn sequencer(url: &str) -> Sequencer {
+    let board = Board::open(PgStorage::connect_existing(url).unwrap()).unwrap();
+    let setup = Setup {
+        max_batch: 16,
+        signer: Some(signer()),
+        watch: Some("step".into()),
+    };
+    Sequencer::start_with(board, setup).unwrap().0
+}
+
+fn unique(id: &str) -> Conditions {
+    Conditions {
+        unique: vec![("ballot_id".into(), id.into())],
+        ..Conditions::default()
+    }
+}
+
+#[test]
+fn what_a_server_checked_is_checked_again_when_its_write_is_sequenced() {
+    let pg = cluster();
+    let url = board_database(&pg, "conditions");
+    let (a, b) = (sequencer(&url), sequencer(&url));
+    let ballot = |id: &str| Entry::new("ballot", id.as_bytes().to_vec()).with_key("ballot_id", id);
+
+    // One ballot id, taken once whichever server sequences it.
+    assert_eq!(a.append_if(vec![ballot("b1")], unique("b1")).unwrap(), 0);
+    match b.append_if(vec![ballot("b1")], unique("b1")) {
+        Err(BoardError::Taken { name, value }) => {
+            assert_eq!((&*name, &*value), ("ballot_id", "b1"))
+        }
+        other => panic!("a second b1 was not refused: {other:?}"),
+    }
+    // Nor twice in one batch of one server.
+    let (one, two) = std::thread::scope(|s| {
+        let x = s.spawn(|| b.append_if(vec![ballot("b2")], unique("b2")));
+        let y = s.spawn(|| b.append_if(vec![ballot("b2")], unique("b2")));
+        (x.join().unwrap(), y.join().unwrap())
+    });
+    assert!(one.is_ok() != two.is_ok(), "{one:?} {two:?}");
+
+    // A step from the other server overtakes what was checked before it, not what after.
+    let step = a
+        .append(vec![
+            Entry::new("close", b"close".to_vec()).with_key("step", "close"),
+        ])
+        .unwrap();
+    let checked_at = |since| Conditions {
+        watched_since: Some(since),
+        ..unique(&format!("c{since}"))
+    };
+    let c = |since: u64| Entry::new("ballot", format!("c{since}").into_bytes());
+    match b.append_if(vec![c(step)], checked_at(step)) {
+        Err(BoardError::Overtaken { index }) => assert_eq!(index, step),
+        other => panic!("an overtaken write was logged: {other:?}"),
+    }
+    b.append_if(vec![c(step + 1)], checked_at(step + 1))
+        .unwrap();
+    // The server's own steps are its own state: they overtake nothing.
+    let own = b
+        .append(vec![
+            Entry::new("close", b"again".to_vec()).with_key("step", "close"),
+        ])
+        .unwrap();
+    b.append_if(vec![c(own)], checked_at(step + 1)).unwrap();
+
+    // A device's chain, checked below an index, is overtaken by its ballot at or after it.
+    let dev = a
+        .append(vec![
+            Entry::new("ballot", b"d".to_vec()).with_key("author", "dev-1"),
+        ])
+        .unwrap();
+    let absent = |since| Conditions {
+        absent_since: vec![("author".into(), "dev-1".into(), since)],
+        ..Conditions::default()
+    };
+    let close = || Entry::new("device-close", b"chain".to_vec());
+    assert!(matches!(
+        b.append_if(vec![close()], absent(dev)),
+        Err(BoardError::Overtaken { .. })
+    ));
+    b.append_if(vec![close()], absent(dev + 1)).unwrap();
+
+    // Both servers sign the same checkpoint of what is committed.
+    let (ca, cb) = (a.checkpoint().unwrap(), b.checkpoint().unwrap());
+    assert_eq!(ca, cb);
+}
