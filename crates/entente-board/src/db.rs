@@ -153,18 +153,21 @@ impl BoardDb {
         })
     }
 
-    /// The server's hold, for as long as it serves: refused if any process holds the board.
+    /// The server's hold, for as long as it serves. A SQLite file is served by one process: it
+    /// is refused if any other holds the board. A PostgreSQL board is served by as many servers
+    /// as the operator starts (a shared hold: their appends are sequenced by the database), but
+    /// not while a command by hand writes it.
     pub fn lock_serve(&self) -> Result<DbLock, BoardError> {
         match self {
             Self::File(p) => Ok(DbLock::File(BoardLock::serve(p)?)),
             Self::Postgres(url) => {
                 let mut client = lock_client(url, "served by process")?;
                 let got: bool = client
-                    .query_one("SELECT pg_try_advisory_lock($1)", &[&LOCK_KEY])?
+                    .query_one("SELECT pg_try_advisory_lock_shared($1)", &[&LOCK_KEY])?
                     .try_get(0)?;
                 if !got {
                     return Err(BoardError::Busy(format!(
-                        "the board in {self} is {}: one process writes a board at a time",
+                        "the board in {self} is {}: serve it once that command is done",
                         pg_holder(&mut client)
                     )));
                 }

@@ -1,10 +1,13 @@
 //! `entente bench --load`: the board server under load, on loopback. Several encryption
 //! devices (threads of this process, each with its own key and chain) submit pre-encrypted
-//! ballots at once to an `entente serve` process; halfway through, the server is killed
-//! (SIGKILL) and restarted on the same port, and the devices carry on. Reports ballots per
-//! second and the latency of an acknowledged submission (p50, p99), then checks that every
-//! acknowledged ballot is in the log at its acknowledged index, byte for byte, and in the
-//! encrypted tally computed from the log.
+//! ballots at once to one or more `entente serve` processes on one board (several share a
+//! PostgreSQL database); at a quarter, half and three quarters of the way, a server is killed
+//! (SIGKILL, each time the next) and restarted on the same port, and the devices carry on,
+//! moving to another server while theirs is down. Reports ballots per second and the latency of
+//! an acknowledged submission (p50, p99), then checks that every acknowledged ballot is in the
+//! log at its acknowledged index, byte for byte, and in the encrypted tally computed from the
+//! log, and that every checkpoint any server handed out (in a receipt or at /checkpoint) is
+//! one of the final log's: a witness following any server sees one log.
 //!
 //! Bounded in count (`--devices` × `--ballots`) and in time (`--seconds`): devices stop
 //! submitting when the time is up.
@@ -51,6 +54,10 @@ pub struct LoadOptions {
     /// The board's database (default: a SQLite file in the run's work folder); a
     /// PostgreSQL database must hold no board yet.
     pub db: Option<entente_board::BoardDb>,
+    /// Servers on the board (more than one: on PostgreSQL).
+    pub servers: usize,
+    /// Ballots each server checks at once (0: one per core).
+    pub check_threads: usize,
 }
 
 /// What the load run measured and checked.
@@ -70,8 +77,12 @@ pub struct LoadReport {
     pub p99: Duration,
     /// Slowest.
     pub max: Duration,
-    /// Whether the server was killed and restarted.
-    pub killed: bool,
+    /// Servers on the board.
+    pub servers: usize,
+    /// How many times a server was killed and restarted.
+    pub kills: usize,
+    /// Distinct checkpoints handed out during the run, each checked against the final log.
+    pub checkpoints: usize,
     /// The server's deepest queue seen on /status.
     pub max_queue: u64,
     /// The log's size at the end.
@@ -81,25 +92,33 @@ pub struct LoadReport {
 }
 
 impl LoadReport {
+    /// Ballots acknowledged per second.
+    pub fn rate(&self) -> f64 {
+        self.acknowledged as f64 / self.wall.as_secs_f64().max(1e-9)
+    }
+
     /// The report's text.
     pub fn text(&self) -> String {
         format!(
             "{} ballots acknowledged in {:.2} s: {:.1} ballots/s\n\
              latency of an acknowledged submission: p50 {:.1} ms, p99 {:.1} ms, max {:.1} ms\n\
-             deepest queue seen: {}\n\
-             server killed (SIGKILL) and restarted mid-load: {}\n\
+             servers on the board: {}; deepest queue seen: {}\n\
+             servers killed (SIGKILL) and restarted mid-load: {}\n\
+             every one of the {} checkpoints handed out is the final log's at its size (no fork)\n\
              afterwards: every acknowledged ballot is in the log ({} entries) at its index, byte \
              for byte, and among the {} cast ballots of the tally computed from the log; {} \
              logged with their answer lost in the kill (on the board and in the tally too); {} \
              submitted without an answer before the time limit\n",
             self.acknowledged,
             self.wall.as_secs_f64(),
-            self.acknowledged as f64 / self.wall.as_secs_f64().max(1e-9),
+            self.rate(),
             self.p50.as_secs_f64() * 1e3,
             self.p99.as_secs_f64() * 1e3,
             self.max.as_secs_f64() * 1e3,
+            self.servers,
             self.max_queue,
-            if self.killed { "yes" } else { "no" },
+            self.kills,
+            self.checkpoints,
             self.log_size,
             self.tallied,
             self.answer_lost,
@@ -114,6 +133,8 @@ struct Ack {
     index: u64,
     envelope: Vec<u8>,
     latency: Duration,
+    /// The checkpoint of its receipt.
+    checkpoint: String,
 }
 
 /// The load test's log.
@@ -122,8 +143,12 @@ const ORIGIN: &str = "board.example/load";
 /// Runs the load test.
 pub fn run(opts: &LoadOptions) -> Result<LoadReport> {
     ensure!(
-        opts.devices > 0 && opts.ballots > 0,
-        "--devices and --ballots must be positive"
+        opts.devices > 0 && opts.ballots > 0 && opts.servers > 0,
+        "--devices, --ballots and --servers must be positive"
+    );
+    ensure!(
+        opts.servers == 1 || matches!(opts.db, Some(entente_board::BoardDb::Postgres(_))),
+        "several servers share a board on PostgreSQL only: give --db postgres://…"
     );
     let work = tempfile::tempdir().context("cannot create a temporary directory")?;
     let w = work.path();
@@ -221,15 +246,28 @@ pub fn run(opts: &LoadOptions) -> Result<LoadReport> {
             &tls.cert.to_string_lossy(),
             "--tls-key",
             &tls.key.to_string_lossy(),
+            "--check-threads",
+            &opts.check_threads.to_string(),
         ]
         .iter()
         .map(|s| s.to_string())
         .collect()
     };
-    let (server, url) = stage.start_listening("server", &server_args("127.0.0.1:0"))?;
-    let addr = url.trim_start_matches("https://").to_owned();
-    let server = Arc::new(Mutex::new(Some(server)));
-    let client = Client::new(&url, &log_pub.to_string_lossy())?;
+    // The first server logs the roles; the others then find them on the board.
+    let mut servers = Vec::new();
+    let mut urls = Vec::new();
+    for k in 0..opts.servers {
+        let (server, url) =
+            stage.start_listening(&format!("server-{k}"), &server_args("127.0.0.1:0"))?;
+        servers.push(Some(server));
+        urls.push(url);
+    }
+    let client = Client::new(&urls[0], &log_pub.to_string_lossy())?;
+    let readers = urls
+        .iter()
+        .map(|u| Client::new(u, &log_pub.to_string_lossy()))
+        .collect::<Result<Vec<_>>>()?;
+    let handed_out: Mutex<BTreeSet<String>> = Mutex::new(BTreeSet::new());
 
     let total = opts.devices * opts.ballots;
     let acked = Arc::new(AtomicUsize::new(0));
@@ -237,12 +275,15 @@ pub fn run(opts: &LoadOptions) -> Result<LoadReport> {
     let lost: Arc<Mutex<Vec<String>>> = Arc::new(Mutex::new(Vec::new()));
     let bar = crate::progress::bar(opts.progress, total, "ballots acknowledged");
     let start = Instant::now();
-    let mut killed = false;
+    let mut kills = 0;
     let mut max_queue = 0;
     let unanswered = std::thread::scope(|scope| -> Result<usize> {
         let mut handles = Vec::new();
-        for name in &names {
-            let (acks, acked, url, lost) = (acks.clone(), acked.clone(), url.clone(), lost.clone());
+        for (d, name) in names.iter().enumerate() {
+            let (acks, acked, lost) = (acks.clone(), acked.clone(), lost.clone());
+            // Each device starts on its own server and moves on when that one is down.
+            let mut urls = urls.clone();
+            urls.rotate_left(d % opts.servers);
             let key = keys.join(format!("{name}.key"));
             let dir = w.join("devices/encrypted_ballots").join(name);
             let log = client.log().clone();
@@ -257,24 +298,34 @@ pub fn run(opts: &LoadOptions) -> Result<LoadReport> {
                     acked: &acked,
                     lost: &lost,
                 };
-                submit_all(&signer, &dir, &chain, &url, &log, limit, start, &out)
+                submit_all(&signer, &dir, &chain, &urls, &log, limit, start, &out)
             }));
         }
-        // Watch the queue; kill and restart the server halfway.
+        // Watch the queues and the checkpoints; kill and restart a server at each quarter.
         while handles.iter().any(|h| !h.is_finished()) {
             bar.set_position(acked.load(Ordering::Relaxed) as u64);
-            if let Ok((200, body)) = client.get("/status")
-                && let Ok(v) = serde_json::from_slice::<serde_json::Value>(&body)
-            {
-                max_queue = max_queue.max(v["queue_depth"].as_u64().unwrap_or(0));
+            for reader in &readers {
+                if let Ok((200, body)) = reader.get("/status")
+                    && let Ok(v) = serde_json::from_slice::<serde_json::Value>(&body)
+                {
+                    max_queue = max_queue.max(v["queue_depth"].as_u64().unwrap_or(0));
+                }
+                if let Ok((200, note)) = reader.get("/checkpoint") {
+                    handed_out
+                        .lock()
+                        .map_err(|_| refused!("poisoned"))?
+                        .insert(String::from_utf8_lossy(&note).into_owned());
+                }
             }
-            if opts.kill && !killed && acked.load(Ordering::Relaxed) >= total / 2 {
-                let mut guard = server.lock().map_err(|_| refused!("poisoned"))?;
-                drop(guard.take()); // SIGKILL, then wait
-                let (restarted, _) =
-                    stage.start_listening("server-restarted", &server_args(&addr))?;
-                *guard = Some(restarted);
-                killed = true;
+            if opts.kill && kills < 3 && acked.load(Ordering::Relaxed) >= total * (kills + 1) / 4
+            {
+                let k = kills % opts.servers;
+                drop(servers[k].take()); // SIGKILL, then wait
+                let addr = urls[k].trim_start_matches("https://");
+                let (restarted, _) = stage
+                    .start_listening(&format!("server-{k}-restart-{kills}"), &server_args(addr))?;
+                servers[k] = Some(restarted);
+                kills += 1;
             }
             std::thread::sleep(Duration::from_millis(100));
         }
@@ -303,6 +354,10 @@ pub fn run(opts: &LoadOptions) -> Result<LoadReport> {
             a.index
         );
     }
+    // Every checkpoint handed out, by any server, is the final log's at its size.
+    let mut notes = std::mem::take(&mut *handed_out.lock().map_err(|_| refused!("poisoned"))?);
+    notes.extend(acks.iter().map(|a| a.checkpoint.clone()));
+    let checkpoints = check_one_log(&mirror, &notes, client.log())?;
     // And in the tally computed from the log.
     let view = crate::protocol::LogView::read(ORIGIN, &entries)?;
     let tallied_dir = w.join("tallied");
@@ -349,7 +404,7 @@ pub fn run(opts: &LoadOptions) -> Result<LoadReport> {
             .copied()
             .unwrap_or_default()
     };
-    drop(server);
+    drop(servers);
     Ok(LoadReport {
         acknowledged: acks.len(),
         unacknowledged: unanswered,
@@ -358,7 +413,9 @@ pub fn run(opts: &LoadOptions) -> Result<LoadReport> {
         p50: pct(0.50),
         p99: pct(0.99),
         max: latencies.last().copied().unwrap_or_default(),
-        killed,
+        servers: opts.servers,
+        kills,
+        checkpoints,
         max_queue,
         log_size: exported.checkpoint.size,
         tallied: counted.len(),
@@ -372,15 +429,15 @@ struct Outcomes<'a> {
     lost: &'a Mutex<Vec<String>>,
 }
 
-/// One device: submits its chain in order; a submission that fails for want of a server is
-/// tried again (with a new nonce) until the server answers. Returns how many were left without
+/// One device: submits its chain in order to the first of `urls`; a submission that fails for
+/// want of a server is tried again (with a new nonce) on the next, until one answers. Returns how many were left without
 /// an answer when the time ran out.
 #[allow(clippy::too_many_arguments)]
 fn submit_all(
     signer: &NoteSigner,
     dir: &Path,
     chain: &BallotChainJson,
-    url: &str,
+    urls: &[String],
     log: &entente_board::note::NoteVerifier,
     limit: Duration,
     start: Instant,
@@ -388,6 +445,7 @@ fn submit_all(
 ) -> Result<usize> {
     let agent = crate::net::agent(Duration::from_secs(30));
     let mut nonce = 0u64;
+    let mut server = 0;
     for (done, id) in chain.ballot_ids.iter().enumerate() {
         let path: PathBuf = dir.join(format!("eballot-{id}.json"));
         let body =
@@ -402,13 +460,15 @@ fn submit_all(
             let sent = Instant::now();
             let answer = crate::net::post_write(
                 &agent,
-                &format!("{url}/ballots"),
+                &format!("{}/ballots", urls[server % urls.len()]),
                 &env,
                 &bytes,
                 Duration::from_secs(30),
             );
             let Ok((status, text)) = answer else {
-                // The server is down (killed): wait for it to come back.
+                // The server is down (killed): try the next (the same, when it is the only
+                // one, once it is back).
+                server += 1;
                 std::thread::sleep(Duration::from_millis(100));
                 continue;
             };
@@ -432,10 +492,113 @@ fn submit_all(
                     index: receipt.index,
                     envelope: bytes,
                     latency: sent.elapsed(),
+                    checkpoint: receipt.checkpoint.clone(),
                 });
             out.acked.fetch_add(1, Ordering::Relaxed);
             break;
         }
     }
     Ok(0)
+}
+
+/// Checks that each of `notes` (signed checkpoints of the log, any server's) is the tree of the
+/// log mirrored in `mirror` at its size, and that no two notes give one size two roots: what a
+/// witness of any server would check. Returns how many distinct checkpoints there were.
+fn check_one_log(
+    mirror: &Path,
+    notes: &BTreeSet<String>,
+    log: &entente_board::note::NoteVerifier,
+) -> Result<usize> {
+    use entente_board::note::{Checkpoint, SignedNote};
+    let final_note = std::fs::read_to_string(mirror.join("checkpoint"))?;
+    let mut roots = std::collections::BTreeMap::new();
+    for note in notes {
+        let signed = SignedNote::parse(note)?;
+        signed
+            .verify(log)
+            .map_err(|e| refused!("a checkpoint handed out is not the log's: {e}"))?;
+        let cp = Checkpoint::parse(&signed.text)?;
+        if let Some(root) = roots.insert(cp.size, cp.root)
+            && root != cp.root
+        {
+            return Err(refused!("two checkpoints of size {} with two roots: a fork", cp.size));
+        }
+        entente_board::tiles::verify_extension(mirror, final_note.clone(), log, &cp)
+            .map_err(|e| refused!("checkpoint of size {} is not the final log's: {e}", cp.size))?;
+    }
+    Ok(roots.len())
+}
+
+/// `entente bench --load --servers 1,2,3`: the same load against each number of servers on one
+/// PostgreSQL board, a new database of a throw-away cluster for each run, in alternating
+/// rounds (the machine's noise falls on every count alike). Returns each round's reports, in
+/// the order of `servers`.
+pub fn scaling(
+    opts: &LoadOptions,
+    servers: &[usize],
+    rounds: usize,
+) -> Result<Vec<Vec<LoadReport>>> {
+    ensure!(!servers.is_empty(), "--servers names no count");
+    let cluster = entente_board::pg_cluster::ThrowawayCluster::start().map_err(|e| refused!("{e}"))?;
+    let mut out = Vec::new();
+    for round in 0..rounds.max(1) {
+        let mut row = Vec::new();
+        for &n in servers {
+            let url = cluster
+                .new_database(&format!("load_{round}_{n}"))
+                .map_err(|e| refused!("{e}"))?;
+            let report = run(&LoadOptions {
+                devices: opts.devices,
+                ballots: opts.ballots,
+                limit: opts.limit,
+                kill: opts.kill,
+                progress: opts.progress,
+                db: Some(entente_board::BoardDb::Postgres(url)),
+                servers: n,
+                check_threads: opts.check_threads,
+            })?;
+            tracing::info!(round, servers = n, rate = report.rate(), "load run done");
+            row.push(report);
+        }
+        out.push(row);
+    }
+    Ok(out)
+}
+
+/// The text of [`scaling`]'s rounds: per number of servers, the median rate and latencies;
+/// per count after the first, its rate over the first's in each round, and their median.
+pub fn scaling_report(rounds: &[Vec<LoadReport>], servers: &[usize]) -> String {
+    let median = |mut v: Vec<f64>| {
+        v.sort_by(f64::total_cmp);
+        v.get(v.len() / 2).copied().unwrap_or(f64::NAN)
+    };
+    let mut out = format!(
+        "{} rounds, each server on one board in PostgreSQL\n",
+        rounds.len()
+    );
+    for (i, n) in servers.iter().enumerate() {
+        let of = |f: &dyn Fn(&LoadReport) -> f64| {
+            median(rounds.iter().filter_map(|r| r.get(i)).map(f).collect())
+        };
+        out.push_str(&format!(
+            "{n} server(s): {:.2} ballots/s, p50 {:.0} ms, p99 {:.0} ms (medians)\n",
+            of(&|r| r.rate()),
+            of(&|r| r.p50.as_secs_f64() * 1e3),
+            of(&|r| r.p99.as_secs_f64() * 1e3),
+        ));
+    }
+    for (i, n) in servers.iter().enumerate().skip(1) {
+        let ratios: Vec<f64> = rounds
+            .iter()
+            .filter_map(|r| Some(r.get(i)?.rate() / r.first()?.rate()))
+            .collect();
+        let listed: Vec<String> = ratios.iter().map(|x| format!("{x:.3}")).collect();
+        out.push_str(&format!(
+            "{n} servers / {}: {} (median {:.3})\n",
+            servers[0],
+            listed.join(", "),
+            median(ratios.clone())
+        ));
+    }
+    out
 }

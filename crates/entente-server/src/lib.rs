@@ -64,7 +64,13 @@ pub fn start_board(
             board.config().log_key
         ));
     }
-    Sequencer::start(board, MAX_BATCH, Some(signer)).map_err(|e| e.to_string())
+    // Watching the protocol's steps: another server's step refuses a write checked before it.
+    let setup = entente_board::sequencer::Setup {
+        max_batch: MAX_BATCH,
+        signer: Some(signer),
+        watch: Some("step".into()),
+    };
+    Sequencer::start_with(board, setup).map_err(|e| e.to_string())
 }
 
 /// Serves `state` on `listener` (over TLS when `tls` is given) within `state`'s limits, until

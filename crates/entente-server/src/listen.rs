@@ -46,6 +46,9 @@ pub struct Limits {
     pub max_ballot_bytes: usize,
     /// The largest protocol step the administrator or a guardian may send (its envelope).
     pub max_entry_bytes: usize,
+    /// Ballots whose proofs are checked at once (0: one per core). Servers that share a
+    /// machine (or a benchmark that shows how servers add up) give each fewer.
+    pub check_threads: usize,
 }
 
 impl Default for Limits {
@@ -60,6 +63,7 @@ impl Default for Limits {
             // a guardian's shares for every selection and challenged ballot) may be more.
             max_ballot_bytes: 8 << 20,
             max_entry_bytes: entente_roles::protocol::MAX_BODY,
+            check_threads: 0,
         }
     }
 }

@@ -2,12 +2,15 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
 
 use axum::http::StatusCode;
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD as B64;
-use entente_board::{AnyStorage, Board, BoardDb, Entry, Hash, NodeRead, Sequencer, StoredEntry};
+use entente_board::{
+    AnyStorage, Board, BoardDb, Entry, Hash, NodeRead, Sequencer, Storage, StoredEntry,
+};
 use entente_record::ballot::EncryptedBallot;
 use entente_record::ballot::chain::BallotChainJson;
 use entente_record::ballot::json::{EncryptedBallotJson, read_batch};
@@ -39,6 +42,10 @@ pub struct AppState {
     /// Where the election is in its protocol. Ballots hold it for reading while they are
     /// appended, the protocol's steps for writing: no ballot lands after the ballot box closes.
     pub(crate) workflow: RwLock<Workflow>,
+    /// The log's size up to which `workflow` holds every step: those this server logged and
+    /// those other servers on the same database did (written only with `workflow` held for
+    /// writing; a ballot checked under a read lock was checked against the steps below it).
+    pub(crate) followed: AtomicU64,
     /// The nonces each author used recently.
     nonces: Mutex<HashMap<String, NonceWindow>>,
     /// Ballot ids and confirmation codes being appended (so that two submissions of one ballot
@@ -49,6 +56,8 @@ pub struct AppState {
     pub(crate) report: std::sync::OnceLock<PathBuf>,
     /// What each connection and request may take (the defaults unless set).
     limits: std::sync::OnceLock<crate::Limits>,
+    /// Ballots checked at once (see [`crate::Limits::check_threads`]).
+    checks: std::sync::OnceLock<tokio::sync::Semaphore>,
 }
 
 impl AppState {
@@ -71,7 +80,6 @@ impl AppState {
                 .map_err(|e| e.to_string())?
                 .ok_or_else(|| "an indexed entry is missing".to_owned())
         };
-        let data = |index: u64| stored(index).map(|e| e.entry.data);
         let write = |index: u64| stored(index).and_then(|e| logged_write(&e));
         // Each author's window of recent nonces, from its last writes in the log.
         let mut nonces = HashMap::new();
@@ -91,43 +99,20 @@ impl AppState {
                 nonces.insert(author.to_owned(), window);
             }
         }
-        // The protocol's steps, replayed in log order.
+        // The protocol's steps, replayed in log order, up to the size read first: a step
+        // another server appends meanwhile is caught up with later (`catch_up`).
+        let followed = reader.storage().size().map_err(|e| e.to_string())?;
         let mut steps = Vec::new();
         for k in kind::STEPS {
             steps.extend(reader.find("step", k).map_err(|e| e.to_string())?);
         }
+        steps.retain(|&i| i < followed);
         steps.sort_unstable();
         let mut workflow = match election {
             Some(e) => Workflow::with_election(e, roles_file),
             None => Workflow::new(),
         };
-        // The steps replay under the roles that were in force when they were written: the
-        // operator's roles file until the election's definition, the definition after it.
-        // A roles file that is not the definition is refused before anything is logged.
-        let roles_entries = reader.find("step", ROLES_KIND).map_err(|e| e.to_string())?;
-        let mut in_force = roles_file.clone();
-        for index in steps {
-            if workflow.definition().is_none()
-                && let Some(&at) = roles_entries.iter().rev().find(|&&r| r < index)
-            {
-                in_force = serde_json::from_slice(&data(at)?)
-                    .map_err(|e| format!("entry {at} is not a roles file: {e}"))?;
-            }
-            let env = write(index)?;
-            let (role, body) = Roles::new(&in_force)
-                .and_then(|r| r.check(&origin, &env, &STEP_AUTHORS))
-                .map_err(|e| format!("entry {index} does not replay: {e}"))?;
-            let guardian = Roles::new(&in_force)
-                .map_err(|e| e.to_string())?
-                .guardian_index(&env.author);
-            let change = workflow
-                .check(&env.kind, (&env.author, role, guardian), &body, &in_force)
-                .map_err(|e| format!("entry {index} ({}) does not replay: {e}", env.kind))?;
-            workflow.apply(change);
-            if let Some((definition, _)) = workflow.definition() {
-                in_force = definition.clone();
-            }
-        }
+        replay(&reader, &origin, &mut workflow, roles_file, &steps)?;
         if let Some((definition, _)) = workflow.definition()
             && let Some(field) = definition.differs_from(roles_file)
         {
@@ -154,10 +139,12 @@ impl AppState {
             roles,
             roles_file: logged_roles.clone(),
             workflow: RwLock::new(workflow),
+            followed: AtomicU64::new(followed),
             nonces: Mutex::new(nonces),
             pending: Mutex::new(HashSet::new()),
             report: std::sync::OnceLock::new(),
             limits: std::sync::OnceLock::new(),
+            checks: std::sync::OnceLock::new(),
         });
         st.log_roles(&logged_roles)?;
         Ok(st)
@@ -205,6 +192,17 @@ impl AppState {
     /// What each connection and request may take.
     pub fn limits(&self) -> crate::Limits {
         self.limits.get().copied().unwrap_or_default()
+    }
+
+    /// The permits of the ballots checked at once.
+    pub(crate) fn check_permits(&self) -> &tokio::sync::Semaphore {
+        self.checks.get_or_init(|| {
+            let threads = match self.limits().check_threads {
+                0 => std::thread::available_parallelism().map_or(1, usize::from),
+                n => n,
+            };
+            tokio::sync::Semaphore::new(threads)
+        })
     }
 
     /// Whether `nonce` would be taken as `author`'s next write (see [`Self::take_nonce`]),
@@ -414,6 +412,58 @@ impl AppState {
         check_result(election, &tally, &challenged, body).map_err(invalid)
     }
 
+    /// Brings the protocol's state up to the log as committed: replays the steps that other
+    /// servers on the same database logged since this one last looked (on a board one server
+    /// writes there are none, and this is two reads). Returns the writes replayed.
+    pub(crate) fn catch_up(&self) -> ApiResult<Vec<Envelope>> {
+        let (size, steps) = self.steps_since(self.followed.load(Ordering::Acquire))?;
+        if steps.is_empty() {
+            self.followed.fetch_max(size, Ordering::AcqRel);
+            return Ok(Vec::new());
+        }
+        let mut workflow = self.workflow.write().map_err(ApiError::internal)?;
+        self.catch_up_held(&mut workflow)
+    }
+
+    /// The log's size as committed, and the indices of its steps from `from` on.
+    fn steps_since(&self, from: u64) -> ApiResult<(u64, Vec<u64>)> {
+        self.read(|b| {
+            // The size first: a step below it is then among those `keyed` finds.
+            let size = b.storage().size().map_err(ApiError::internal)?;
+            let steps = b
+                .storage()
+                .keyed("step", from, size)
+                .map_err(ApiError::internal)?;
+            Ok((size, steps))
+        })
+    }
+
+    /// [`Self::catch_up`] with the protocol's state held for writing.
+    pub(crate) fn catch_up_held(&self, workflow: &mut Workflow) -> ApiResult<Vec<Envelope>> {
+        let (size, steps) = self.steps_since(self.followed.load(Ordering::Acquire))?;
+        let replayed = self.read(|b| {
+            replay(b, &self.origin, workflow, &self.roles_file, &steps).map_err(ApiError::internal)
+        })?;
+        if let Some((definition, _)) = workflow.definition()
+            && let Some(field) = definition.differs_from(&self.roles_file)
+        {
+            return Err(ApiError::internal(format!(
+                "another server logged the election's definition, whose {field} differs from                  this server's roles file: restart this server with the definition"
+            )));
+        }
+        {
+            let mut nonces = self.nonces.lock().map_err(ApiError::internal)?;
+            for env in &replayed {
+                nonces.entry(env.author.clone()).or_default().take(env.nonce);
+            }
+        }
+        if !replayed.is_empty() {
+            tracing::info!(steps = replayed.len(), "caught up with steps another server logged");
+        }
+        self.followed.fetch_max(size, Ordering::AcqRel);
+        Ok(replayed)
+    }
+
     /// Takes `nonce` as one of `author`'s writes, or refuses a replay. A protocol step
     /// (`step`) must be above every nonce its author used: steps are written one after
     /// another, and a step refused once can then never be logged later.
@@ -481,6 +531,59 @@ impl NonceWindow {
             self.seen |= 1 << (self.top - nonce);
         }
     }
+}
+
+/// Replays the protocol's steps at `steps` (indices in log order) into `workflow`, each under
+/// the roles that were in force when it was written: `roles_file` (the operator's) or the
+/// latest roles entry before it until the election's definition, the definition after it.
+/// Roles entries among `steps` are skipped (they are the roles, not a step). Returns the
+/// writes replayed.
+fn replay(
+    reader: &Board<AnyStorage>,
+    origin: &str,
+    workflow: &mut Workflow,
+    roles_file: &RolesFile,
+    steps: &[u64],
+) -> Result<Vec<Envelope>, String> {
+    let stored = |index: u64| -> Result<StoredEntry, String> {
+        reader
+            .entry(index)
+            .map_err(|e| e.to_string())?
+            .ok_or_else(|| format!("entry {index}, below the log's size, is missing"))
+    };
+    let roles_entries = reader.find("step", ROLES_KIND).map_err(|e| e.to_string())?;
+    let mut in_force = match workflow.definition() {
+        Some((definition, _)) => definition.clone(),
+        None => roles_file.clone(),
+    };
+    let mut replayed = Vec::new();
+    for &index in steps {
+        let entry = stored(index)?;
+        if entry.entry.kind == ROLES_KIND {
+            continue;
+        }
+        if workflow.definition().is_none()
+            && let Some(&at) = roles_entries.iter().rev().find(|&&r| r < index)
+        {
+            in_force = serde_json::from_slice(&stored(at)?.entry.data)
+                .map_err(|e| format!("entry {at} is not a roles file: {e}"))?;
+        }
+        let env = logged_write(&entry)?;
+        let roles = Roles::new(&in_force).map_err(|e| e.to_string())?;
+        let (role, body) = roles
+            .check(origin, &env, &STEP_AUTHORS)
+            .map_err(|e| format!("entry {index} does not replay: {e}"))?;
+        let guardian = roles.guardian_index(&env.author);
+        let change = workflow
+            .check(&env.kind, (&env.author, role, guardian), &body, &in_force)
+            .map_err(|e| format!("entry {index} ({}) does not replay: {e}", env.kind))?;
+        workflow.apply(change);
+        if let Some((definition, _)) = workflow.definition() {
+            in_force = definition.clone();
+        }
+        replayed.push(env);
+    }
+    Ok(replayed)
 }
 
 fn open_reader(db: &BoardDb) -> Result<Board<AnyStorage>, String> {

@@ -6,7 +6,11 @@ use axum::Json;
 use axum::body::Body;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
-use entente_board::Entry;
+use std::sync::atomic::Ordering;
+
+use entente_board::sequencer::Conditions;
+use entente_board::{BoardError, Entry, NodeRead};
+use entente_roles::RolesError;
 use entente_board::note::{Checkpoint, SignedNote};
 use entente_record::ballot::json::EncryptedBallotJson;
 use entente_record::with_group;
@@ -21,30 +25,53 @@ use crate::proofs::inclusion_of;
 use crate::respond::{ApiError, ApiResult, blocking};
 use crate::state::{AppState, STEP_AUTHORS};
 
+/// What the cheap rules of a ballot look at: checked before its proofs, and again if another
+/// server's step overtook the check (see [`submit_ballot`]).
+struct BallotFacts {
+    id: String,
+    style: String,
+    /// Its confirmation code, lower-case hex.
+    code: String,
+    paper: bool,
+}
+
+impl BallotFacts {
+    /// The device's right to the ballot: its chain is open, the style allowed, the paper rules.
+    fn check_rules(
+        &self,
+        workflow: &crate::workflow::Workflow,
+        author: &str,
+    ) -> ApiResult<()> {
+        workflow.open_election()?;
+        workflow.check_device_open(author)?;
+        workflow.check_style(author, &self.style)?;
+        workflow.check_paper(author, (&self.id, &self.style, &self.code), self.paper)?;
+        Ok(())
+    }
+}
+
 /// Checks a device's ballot, read in its election's group: for range, then the device's right
-/// to it (open chain, allowed style), then in full (proofs, hashes, code: `verify_ballot`).
-/// Returns its id and confirmation code (lower-case hex).
+/// to it (open chain, allowed style, paper rules), then in full (proofs, hashes, code:
+/// `verify_ballot`).
 fn check_ballot<G: crate::election::ServerGroup>(
     workflow: &crate::workflow::Workflow,
     election: &crate::Election,
     author: &str,
     json: &EncryptedBallotJson,
-) -> ApiResult<(String, String)> {
+) -> ApiResult<BallotFacts> {
     let invalid = |what: String| ApiError(StatusCode::UNPROCESSABLE_ENTITY, what);
     // Read for range here; the subgroup membership of its elements is proven by the
     // exponentiations its proofs need (`UncheckedBallot::check`).
     let ballot = json
         .read_unchecked::<G>()
         .map_err(|e| invalid(format!("ballot {}: {e}", json.ballot_id)))?;
-    workflow.check_device_open(author)?;
-    workflow.check_style(author, ballot.ballot_style_id())?;
-    let code = ballot.confirmation_code().to_hex().to_ascii_lowercase();
-    let id = ballot.ballot_id().to_owned();
-    workflow.check_paper(
-        author,
-        (&id, ballot.ballot_style_id(), &code),
-        json.is_preencrypt,
-    )?;
+    let facts = BallotFacts {
+        id: ballot.ballot_id().to_owned(),
+        style: ballot.ballot_style_id().to_owned(),
+        code: ballot.confirmation_code().to_hex().to_ascii_lowercase(),
+        paper: json.is_preencrypt,
+    };
+    facts.check_rules(workflow, author)?;
     entente_core::tally::verify_ballot(
         &election.h_e,
         election.key::<G>().map_err(ApiError::internal)?,
@@ -53,16 +80,40 @@ fn check_ballot<G: crate::election::ServerGroup>(
         &mut rand::rngs::OsRng.unwrap_err(),
     )
     .map_err(|e| invalid(e.to_string()))?;
-    Ok((id, code))
+    Ok(facts)
 }
 
-/// Appends through the sequencer (durable on return), then signs a checkpoint that covers the
-/// entry and proves its inclusion in it.
-fn append_and_prove(st: &AppState, entry: Entry) -> ApiResult<(u64, String, InclusionJson)> {
-    let index = st
-        .sequencer
-        .append(vec![entry])
-        .map_err(ApiError::internal)?;
+/// How many times a write overtaken by other servers' steps is checked again before the
+/// writer is asked to send it again.
+const RETRIES: usize = 3;
+
+/// The answer when a write was overtaken [`RETRIES`] times.
+fn busy() -> ApiError {
+    ApiError(
+        StatusCode::SERVICE_UNAVAILABLE,
+        "other servers kept logging steps while this write was checked: send it again".into(),
+    )
+}
+
+/// Appends through the sequencer if `conditions` hold (durable on return), then signs a
+/// checkpoint that covers the entry and proves its inclusion in it. `Ok(Err(index))`: entry
+/// `index`, another server's, overtook what the write was checked against.
+fn append_and_prove(
+    st: &AppState,
+    entry: Entry,
+    conditions: Conditions,
+) -> ApiResult<Result<(u64, String, InclusionJson), u64>> {
+    let index = match st.sequencer.append_if(vec![entry], conditions) {
+        Ok(index) => index,
+        Err(BoardError::Overtaken { index }) => return Ok(Err(index)),
+        Err(BoardError::Taken { name, value }) => {
+            return Err(ApiError(
+                StatusCode::CONFLICT,
+                format!("{} {value} is on the board already", name.replace('_', " ")),
+            ));
+        }
+        Err(e) => return Err(ApiError::internal(e)),
+    };
     let note = st.sequencer.checkpoint().map_err(ApiError::internal)?;
     let size = SignedNote::parse(&note)
         .ok()
@@ -70,7 +121,7 @@ fn append_and_prove(st: &AppState, entry: Entry) -> ApiResult<(u64, String, Incl
         .map(|c| c.size)
         .ok_or_else(|| ApiError::internal("the log signed an unreadable checkpoint"))?;
     let proof = st.read(|b| inclusion_of(b, index, size))?;
-    Ok((index, note, proof))
+    Ok(Ok((index, note, proof)))
 }
 
 /// The entry of a signed write: its [`LoggedEnvelope`](entente_roles::protocol::LoggedEnvelope)
@@ -222,23 +273,33 @@ pub(crate) async fn submit_ballot(
     let limit = st.limits().max_ballot_bytes;
     let (_, env) = read_write(&st, &headers, body, &[Role::Device], false, limit).await?;
     let (_, body) = st.roles.check(&st.origin, &env, &[Role::Device])?;
+    // Bounded: a server told to check with fewer threads than it has (`--check-threads`).
+    let permits = st.clone();
+    let _permit = permits
+        .check_permits()
+        .acquire()
+        .await
+        .map_err(ApiError::internal)?;
     blocking(move || {
         // A signed write's nonce is spent whether or not the write is then accepted, so that
         // nobody can hold a refused write and submit it later.
         st.take_nonce(&env.author, env.nonce, false)?;
-        // Held while the ballot is checked and appended: the ballot box cannot close meanwhile.
-        let workflow = st.workflow.read().map_err(ApiError::internal)?;
+        st.catch_up()?;
+        // Held while the ballot is checked and appended: this server logs no step meanwhile
+        // (another server's step is caught by the sequencer's conditions).
+        let mut workflow = st.workflow.read().map_err(ApiError::internal)?;
         let election = workflow.open_election()?;
         let json: EncryptedBallotJson = election
             .parse_ballot(&body)
             .map_err(|e| ApiError::bad(format!("the ballot is not an encrypted ballot: {e}")))?;
-        let (id, code) = with_group!(election.kind.group, |G| check_ballot::<G>(
+        let facts = with_group!(election.kind.group, |G| check_ballot::<G>(
             &workflow,
             &election,
             &env.author,
             &json
         ))?;
-        // Unique id and code: reserved while in flight, then checked against the log.
+        let (id, code) = (facts.id.clone(), facts.code.clone());
+        // Reserved while in flight on this server; unique on the log, as the sequencer checks.
         let keys = vec![format!("id:{id}"), format!("code:{code}")];
         {
             let mut pending = st.pending.lock().map_err(ApiError::internal)?;
@@ -251,41 +312,41 @@ pub(crate) async fn submit_ballot(
             pending.extend(keys.iter().cloned());
         }
         let _reserved = Reserved { st: &st, keys };
-        st.read(|b| {
-            if !b
-                .find("ballot_id", &id)
-                .map_err(ApiError::internal)?
-                .is_empty()
-            {
-                return Err(ApiError(
-                    StatusCode::CONFLICT,
-                    format!("ballot id {id} is on the board already"),
-                ));
-            }
-            if !b
-                .find("confirmation_code", &code)
-                .map_err(ApiError::internal)?
-                .is_empty()
-            {
-                return Err(ApiError(
-                    StatusCode::CONFLICT,
-                    format!("confirmation code {code} is on the board already"),
-                ));
-            }
-            Ok(())
-        })?;
         let entry = logged_entry("ballot", &env, body)?
             .with_key("author", env.author.clone())
-            .with_key("ballot_id", id)
+            .with_key("ballot_id", id.clone())
             .with_key("confirmation_code", code.clone());
-        let (index, checkpoint, inclusion) = append_and_prove(&st, entry)?;
-        drop(workflow);
-        Ok(Json(Receipt {
-            index,
-            confirmation_code: Some(code),
-            checkpoint,
-            inclusion,
-        }))
+        for _ in 0..=RETRIES {
+            let conditions = Conditions {
+                unique: vec![
+                    ("ballot_id".into(), id.clone()),
+                    ("confirmation_code".into(), code.clone()),
+                ],
+                watched_since: Some(st.followed.load(Ordering::Acquire)),
+                absent_since: Vec::new(),
+            };
+            match append_and_prove(&st, entry.clone(), conditions)? {
+                Ok((index, checkpoint, inclusion)) => {
+                    return Ok(Json(Receipt {
+                        index,
+                        confirmation_code: Some(code),
+                        checkpoint,
+                        inclusion,
+                    }));
+                }
+                Err(at) => {
+                    // Another server's step (the box closed, a device's chain, a print run)
+                    // came after the check: the rules again, against the state with it. The
+                    // proofs need not be checked again: they depend on the election only.
+                    tracing::debug!(at, ballot = id, "overtaken; checking the rules again");
+                    drop(workflow);
+                    st.catch_up()?;
+                    workflow = st.workflow.read().map_err(ApiError::internal)?;
+                    facts.check_rules(&workflow, &env.author)?;
+                }
+            }
+        }
+        Err(busy())
     })
     .await
 }
@@ -303,42 +364,81 @@ pub(crate) async fn submit_entry(
     let (role, body) = st.roles.check(&st.origin, &env, &STEP_AUTHORS)?;
     blocking(move || {
         let mut workflow = st.workflow.write().map_err(ApiError::internal)?;
+        // Checked against every step on the log, also those other servers logged.
+        st.catch_up_held(&mut workflow)?;
         // Spent even if the step is refused: see submit_ballot.
         st.take_nonce(&env.author, env.nonce, true)?;
         let guardian = st.roles.guardian_index(&env.author);
-        let change = workflow.check(
-            &env.kind,
-            (&env.author, role, guardian),
-            &body,
-            &st.roles_file,
-        )?;
-        // What only the log can tell: checked against the ballots on it.
-        match env.kind.as_str() {
-            kind::DEVICE_CLOSE => st.check_device_chain(&env.author, &body)?,
-            kind::ENCRYPTED_TALLY => st.check_tally(&workflow, &body)?,
-            kind::RESULT => st.check_logged_result(&workflow, &body)?,
-            _ => {}
+        for _ in 0..=RETRIES {
+            let since = st.followed.load(Ordering::Acquire);
+            let change = workflow.check(
+                &env.kind,
+                (&env.author, role, guardian),
+                &body,
+                &st.roles_file,
+            )?;
+            // What only the log can tell: checked against the ballots on it.
+            let mut absent_since = Vec::new();
+            match env.kind.as_str() {
+                kind::DEVICE_CLOSE => {
+                    // Its chain lists the device's ballots below this size: no other may come
+                    // (from another server) before the chain is logged.
+                    let size = st.read(|b| b.storage().size().map_err(ApiError::internal))?;
+                    st.check_device_chain(&env.author, &body)?;
+                    absent_since.push(("author".to_owned(), env.author.clone(), size));
+                }
+                kind::ENCRYPTED_TALLY => st.check_tally(&workflow, &body)?,
+                kind::RESULT => st.check_logged_result(&workflow, &body)?,
+                _ => {}
+            }
+            let mut entry = logged_entry(&env.kind, &env, body.clone())?
+                .with_key("author", env.author.clone())
+                .with_key("step", env.kind.clone());
+            for (k, v) in &change.keys {
+                entry = entry.with_key(k.clone(), v.clone());
+            }
+            let conditions = Conditions {
+                unique: Vec::new(),
+                watched_since: Some(since),
+                absent_since,
+            };
+            match append_and_prove(&st, entry, conditions)? {
+                Ok((index, checkpoint, inclusion)) => {
+                    workflow.apply(change);
+                    // No other server's step came between `since` and this one.
+                    st.followed.fetch_max(index + 1, Ordering::AcqRel);
+                    tracing::info!(
+                        index,
+                        kind = env.kind,
+                        author = env.author,
+                        "protocol step logged"
+                    );
+                    return Ok(Json(Receipt {
+                        index,
+                        confirmation_code: None,
+                        checkpoint,
+                        inclusion,
+                    }));
+                }
+                Err(at) => {
+                    tracing::debug!(at, kind = env.kind, "overtaken; checking the step again");
+                    let replayed = st.catch_up_held(&mut workflow)?;
+                    // The same write, logged through another server meanwhile.
+                    if replayed
+                        .iter()
+                        .any(|e| e.author == env.author && e.nonce == env.nonce)
+                    {
+                        return Err(RolesError::Replay {
+                            author: env.author.clone(),
+                            nonce: env.nonce,
+                            last: env.nonce,
+                        }
+                        .into());
+                    }
+                }
+            }
         }
-        let mut entry = logged_entry(&env.kind, &env, body)?
-            .with_key("author", env.author.clone())
-            .with_key("step", env.kind.clone());
-        for (k, v) in &change.keys {
-            entry = entry.with_key(k.clone(), v.clone());
-        }
-        let (index, checkpoint, inclusion) = append_and_prove(&st, entry)?;
-        workflow.apply(change);
-        tracing::info!(
-            index,
-            kind = env.kind,
-            author = env.author,
-            "protocol step logged"
-        );
-        Ok(Json(Receipt {
-            index,
-            confirmation_code: None,
-            checkpoint,
-            inclusion,
-        }))
+        Err(busy())
     })
     .await
 }

@@ -220,6 +220,9 @@ pub struct Limits {
     /// The largest protocol step the administrator or a guardian may send, in bytes.
     #[arg(long, default_value_t = 32 << 20)]
     pub max_entry_bytes: usize,
+    /// Ballots whose proofs are checked at once (0: one per core); the others wait their turn.
+    #[arg(long, default_value_t = 0)]
+    pub check_threads: usize,
 }
 
 impl Limits {
@@ -232,6 +235,7 @@ impl Limits {
             max_requests: self.max_requests.max(1),
             max_ballot_bytes: self.max_ballot_bytes,
             max_entry_bytes: self.max_entry_bytes,
+            check_threads: self.check_threads,
         }
     }
 }

@@ -122,7 +122,7 @@ fn an_election_runs_on_a_postgres_board_and_its_record_verifies() {
 }
 
 #[test]
-fn one_process_writes_a_postgres_board_at_a_time() {
+fn servers_share_a_postgres_board_and_a_writer_by_hand_has_it_alone() {
     let pg = cluster();
     let url = pg.new_database("held").unwrap();
     let tmp = tempfile::tempdir().unwrap();
@@ -144,17 +144,23 @@ fn one_process_writes_a_postgres_board_at_a_time() {
     };
     let db: BoardDb = url.parse().unwrap();
     let held = db.lock_serve().unwrap();
-    // A second server is refused, naming the holder; so is a writer by hand.
-    assert!(
-        db.lock_serve()
-            .is_err_and(|e| e.to_string().contains("served by process"))
-    );
+    // Several servers share it (the database sequences their appends); a writer by hand is
+    // refused, naming who serves it.
+    let second = db.lock_serve().unwrap();
     let (code, text) = append();
     assert_ne!(code, 0, "{text}");
     assert!(text.contains("served by process"), "{text}");
-    // Released with its holder's connection.
+    // Released with its holders' connections.
     drop(held);
+    drop(second);
     let (code, text) = append();
     assert_eq!(code, 0, "{text}");
+    // A server is refused while a writer by hand holds it.
+    let writing = db.lock_write(|_| {}).unwrap();
+    assert!(
+        db.lock_serve()
+            .is_err_and(|e| e.to_string().contains("written by process"))
+    );
+    drop(writing);
     assert!(db.lock_serve().is_ok());
 }

@@ -4,7 +4,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
 
-use anyhow::Result;
+use anyhow::{Result, ensure};
 use entente_group::Backend;
 
 use crate::args::progress;
@@ -27,8 +27,9 @@ pub struct Args {
     /// With --verify: the threads compared with one.
     #[arg(long, default_value_t = 2, requires = "verify")]
     pub threads: usize,
-    /// With --verify: the number of rounds (each verifies the record twice).
-    #[arg(long, default_value_t = 3, requires = "verify")]
+    /// With --verify: the number of rounds (each verifies the record twice); with --load and
+    /// several --servers counts, the rounds of runs.
+    #[arg(long, default_value_t = 3)]
     pub rounds: usize,
     /// With --verify: instead of threads, compare backends: verify on one thread
     /// alternately with the chosen backend and with this one (ifma, portable, gmp or
@@ -49,9 +50,9 @@ pub struct Args {
     #[arg(long, requires = "verify", conflicts_with = "against", hide = true)]
     pub single: bool,
     /// Instead, load the board server on loopback: concurrent devices submit pre-encrypted
-    /// ballots, the server is killed and restarted halfway; reports ballots per second and
-    /// p50/p99 latency, and checks that every acknowledged ballot is in the log and the
-    /// tally.
+    /// ballots, a server is killed and restarted at each quarter; reports ballots per second
+    /// and p50/p99 latency, and checks that every acknowledged ballot is in the log and the
+    /// tally, and that every checkpoint handed out is the final log's.
     #[arg(long, conflicts_with = "verify")]
     pub load: bool,
     /// With --load: concurrent devices.
@@ -63,9 +64,18 @@ pub struct Args {
     /// With --load: stop submitting after this many seconds.
     #[arg(long, default_value_t = 240, requires = "load")]
     pub seconds: u64,
-    /// With --load: do not kill the server halfway.
+    /// With --load: do not kill servers mid-load.
     #[arg(long, requires = "load")]
     pub no_kill: bool,
+    /// With --load: servers on the one board (more than one: on PostgreSQL). A list (1,2,3)
+    /// runs each count on a new database of a throw-away PostgreSQL cluster, in alternating
+    /// --rounds, and compares their rates.
+    #[arg(long, value_delimiter = ',', default_value = "1", requires = "load",
+          value_parser = clap::value_parser!(u64).range(1..16))]
+    pub servers: Vec<u64>,
+    /// With --load: ballots each server checks at once (0: one per core).
+    #[arg(long, default_value_t = 0, requires = "load")]
+    pub check_threads: usize,
     /// With --load: keep the board in this PostgreSQL database (a postgres:// URL of a
     /// database without a board) instead of a SQLite file.
     #[arg(long, value_name = "URL", requires = "load")]
@@ -121,17 +131,33 @@ pub fn exec(args: Args) -> Result<ExitCode> {
             seconds,
             no_kill,
             db,
+            servers,
+            check_threads,
+            rounds,
             ..
         } => {
-            let report = entente_roles::load::run(&entente_roles::load::LoadOptions {
+            let servers: Vec<usize> = servers.iter().map(|&n| n as usize).collect();
+            let mut opts = entente_roles::load::LoadOptions {
                 devices,
                 ballots,
                 limit: Duration::from_secs(seconds),
                 kill: !no_kill,
                 progress: progress(),
                 db,
-            })?;
-            print!("{}", report.text());
+                servers: servers[0],
+                check_threads,
+            };
+            if servers.len() == 1 {
+                print!("{}", entente_roles::load::run(&opts)?.text());
+            } else {
+                ensure!(
+                    opts.db.is_none(),
+                    "a comparison of server counts makes its own databases: leave out --db"
+                );
+                opts.progress = false;
+                let runs = entente_roles::load::scaling(&opts, &servers, rounds)?;
+                print!("{}", entente_roles::load::scaling_report(&runs, &servers));
+            }
         }
         Args { scale, .. } => {
             eprintln!("measuring (about {} s)…", 10 * scale.max(1));
