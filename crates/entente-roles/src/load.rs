@@ -317,8 +317,7 @@ pub fn run(opts: &LoadOptions) -> Result<LoadReport> {
                         .insert(String::from_utf8_lossy(&note).into_owned());
                 }
             }
-            if opts.kill && kills < 3 && acked.load(Ordering::Relaxed) >= total * (kills + 1) / 4
-            {
+            if opts.kill && kills < 3 && acked.load(Ordering::Relaxed) >= total * (kills + 1) / 4 {
                 let k = kills % opts.servers;
                 drop(servers[k].take()); // SIGKILL, then wait
                 let addr = urls[k].trim_start_matches("https://");
@@ -521,7 +520,10 @@ fn check_one_log(
         if let Some(root) = roots.insert(cp.size, cp.root)
             && root != cp.root
         {
-            return Err(refused!("two checkpoints of size {} with two roots: a fork", cp.size));
+            return Err(refused!(
+                "two checkpoints of size {} with two roots: a fork",
+                cp.size
+            ));
         }
         entente_board::tiles::verify_extension(mirror, final_note.clone(), log, &cp)
             .map_err(|e| refused!("checkpoint of size {} is not the final log's: {e}", cp.size))?;
@@ -539,7 +541,8 @@ pub fn scaling(
     rounds: usize,
 ) -> Result<Vec<Vec<LoadReport>>> {
     ensure!(!servers.is_empty(), "--servers names no count");
-    let cluster = entente_board::pg_cluster::ThrowawayCluster::start().map_err(|e| refused!("{e}"))?;
+    let cluster =
+        entente_board::pg_cluster::ThrowawayCluster::start().map_err(|e| refused!("{e}"))?;
     let mut out = Vec::new();
     for round in 0..rounds.max(1) {
         let mut row = Vec::new();

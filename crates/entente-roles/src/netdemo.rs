@@ -83,6 +83,8 @@ pub struct NetDemoOptions {
     /// The board's database (default: a SQLite file in the demo's work folder); a PostgreSQL
     /// database must hold no board yet.
     pub board_db: Option<entente_board::BoardDb>,
+    /// Servers on the board (more than one: on PostgreSQL); the roles are spread over them.
+    pub servers: usize,
 }
 
 /// One phase and how long it took.
@@ -152,6 +154,8 @@ pub struct NetDemoOutcome {
     pub group: entente_record::GroupKind,
     /// The record's size in bytes (its files and its log), if it was written.
     pub record_bytes: u64,
+    /// The board's servers (several share one PostgreSQL database).
+    pub servers: usize,
     /// The board still running, with --serve.
     pub served: Option<Served>,
 }
@@ -230,6 +234,10 @@ fn demo_parties(guardians: &[String], parties: &[&str], device: &str) -> BTreeMa
 pub fn run(opts: &NetDemoOptions) -> Result<NetDemoOutcome> {
     let quorum =
         Quorum::new(opts.guardians, opts.quorum).context("invalid --guardians / --quorum")?;
+    ensure!(
+        opts.servers <= 1 || matches!(opts.board_db, Some(entente_board::BoardDb::Postgres(_))),
+        "several servers share a board on PostgreSQL only: give --db postgres://…"
+    );
     ensure!(
         !opts.drill || opts.guardians >= opts.quorum + 2,
         "a drill leaves two guardians out of the decryption: it needs at least quorum + 2 \
@@ -399,6 +407,19 @@ pub fn run(opts: &NetDemoOptions) -> Result<NetDemoOutcome> {
     let (server, url) = stage.start_listening("server", &server_args)?;
     running.push(server);
     stage.server = url;
+    // The others once the first has logged the roles; only the first keeps the report.
+    if opts.servers > 1 {
+        let at = server_args.iter().position(|a| a == "--report");
+        let args: Vec<String> = match at {
+            Some(i) => [&server_args[..i], &server_args[i + 2..]].concat(),
+            None => server_args.clone(),
+        };
+        for k in 1..opts.servers {
+            let (server, url) = stage.start_listening(&format!("server-{k}"), &args)?;
+            running.push(server);
+            stage.others.push(url);
+        }
+    }
     // Each party's copy of the pages, pinning the log's key and its own witness's.
     let mut party_pages = Vec::new();
     for ((p, url), witness) in parties.iter().zip(&witness_urls).zip(&witnesses) {
@@ -485,7 +506,7 @@ pub fn run(opts: &NetDemoOptions) -> Result<NetDemoOutcome> {
     let mut device_args = vec![
         "device".to_owned(),
         "--server".into(),
-        stage.server.clone(),
+        stage.server_for("device"),
         "--key".into(),
         stage.s("keys/device.key"),
         "--passphrase-file".into(),
@@ -655,6 +676,7 @@ pub fn run(opts: &NetDemoOptions) -> Result<NetDemoOutcome> {
         h_e,
         group: opts.group,
         record_bytes: dir_bytes(&record),
+        servers: opts.servers.max(1),
         served: if opts.serve {
             Some(Served {
                 url: stage.server.clone(),

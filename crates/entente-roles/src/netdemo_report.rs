@@ -23,6 +23,13 @@ pub fn report(o: &NetDemoOutcome) -> String {
         s.push_str(&format!("  guardian {}: {g}\n", i + 1));
     }
     s.push_str(&format!("H_E (extended base hash)   {}\n\n", o.h_e));
+    if o.servers > 1 {
+        s.push_str(&format!(
+            "The board: {} servers on one PostgreSQL database, the roles spread over them, each \
+             server catching up with the steps the others logged; one log\n\n",
+            o.servers
+        ));
+    }
     s.push_str(&format!(
         "{} ballots cast and {} challenged by the device; each acknowledged only once durable, \
          with its inclusion proof\n",

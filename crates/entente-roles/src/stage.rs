@@ -45,6 +45,8 @@ pub(crate) struct Stage {
     dir: PathBuf,
     passphrase_file: PathBuf,
     pub(crate) server: String,
+    /// More servers on the same board (on PostgreSQL): each role talks to one of them all.
+    pub(crate) others: Vec<String>,
     log_pub: PathBuf,
     /// The CA every process is told to trust (`--ca`), when the stage runs over TLS.
     ca: Option<PathBuf>,
@@ -62,6 +64,7 @@ impl Stage {
             dir: dir.to_owned(),
             passphrase_file: passphrase_file.to_owned(),
             server: String::new(),
+            others: Vec::new(),
             log_pub: log_pub.to_owned(),
             ca: None,
         }
@@ -134,11 +137,25 @@ impl Stage {
         }
     }
 
+    /// The server the role with key `key` talks to: with several on one board, a different
+    /// one for different roles (the same every time for one role).
+    pub(crate) fn server_for(&self, key: &str) -> String {
+        let n = self.others.len() + 1;
+        let pick = key
+            .bytes()
+            .fold(0usize, |h, b| h.wrapping_mul(31) ^ b as usize)
+            % n;
+        match pick {
+            0 => self.server.clone(),
+            k => self.others[k - 1].clone(),
+        }
+    }
+
     /// The arguments every networked role takes.
     pub(crate) fn net(&self, key: &str, state: &str) -> Vec<String> {
         vec![
             "--server".into(),
-            self.server.clone(),
+            self.server_for(key),
             "--log".into(),
             self.log_pub.to_string_lossy().into_owned(),
             "--key".into(),

@@ -454,11 +454,17 @@ impl AppState {
         {
             let mut nonces = self.nonces.lock().map_err(ApiError::internal)?;
             for env in &replayed {
-                nonces.entry(env.author.clone()).or_default().take(env.nonce);
+                nonces
+                    .entry(env.author.clone())
+                    .or_default()
+                    .take(env.nonce);
             }
         }
         if !replayed.is_empty() {
-            tracing::info!(steps = replayed.len(), "caught up with steps another server logged");
+            tracing::info!(
+                steps = replayed.len(),
+                "caught up with steps another server logged"
+            );
         }
         self.followed.fetch_max(size, Ordering::AcqRel);
         Ok(replayed)

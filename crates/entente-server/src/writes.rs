@@ -8,12 +8,12 @@ use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use std::sync::atomic::Ordering;
 
+use entente_board::note::{Checkpoint, SignedNote};
 use entente_board::sequencer::Conditions;
 use entente_board::{BoardError, Entry, NodeRead};
-use entente_roles::RolesError;
-use entente_board::note::{Checkpoint, SignedNote};
 use entente_record::ballot::json::EncryptedBallotJson;
 use entente_record::with_group;
+use entente_roles::RolesError;
 use http_body_util::BodyExt;
 use rand::TryRngCore;
 
@@ -37,11 +37,7 @@ struct BallotFacts {
 
 impl BallotFacts {
     /// The device's right to the ballot: its chain is open, the style allowed, the paper rules.
-    fn check_rules(
-        &self,
-        workflow: &crate::workflow::Workflow,
-        author: &str,
-    ) -> ApiResult<()> {
+    fn check_rules(&self, workflow: &crate::workflow::Workflow, author: &str) -> ApiResult<()> {
         workflow.open_election()?;
         workflow.check_device_open(author)?;
         workflow.check_style(author, &self.style)?;

@@ -1,6 +1,7 @@
 //! The board on PostgreSQL (`--db postgres://…`): a whole networked election whose board is a
-//! throw-away PostgreSQL cluster's database, its record verified against the log the database
-//! holds; the commands by hand on it; one writer at a time, held by an advisory lock that the
+//! throw-away PostgreSQL cluster's database, served by three servers with the roles spread over
+//! them (each step checked by a server that must first catch up with the others'), its record
+//! verified against the log the database holds; the commands by hand on it; one writer at a time, held by an advisory lock that the
 //! database releases with its holder; a database that holds a board refused by `board init`.
 //! PostgreSQL comes from Debian's `postgresql` package (`.ci/run` installs it); without it the
 //! test fails and says so, it is never skipped.
@@ -56,7 +57,7 @@ fn cluster() -> ThrowawayCluster {
 }
 
 #[test]
-fn an_election_runs_on_a_postgres_board_and_its_record_verifies() {
+fn an_election_runs_on_three_servers_sharing_a_postgres_board_and_its_record_verifies() {
     let pg = cluster();
     let url = pg.new_database("riverside").unwrap();
     let tmp = tempfile::tempdir().unwrap();
@@ -69,10 +70,13 @@ fn an_election_runs_on_a_postgres_board_and_its_record_verifies() {
         "p256",
         "--db",
         &url,
+        "--servers",
+        "3",
         "--dir",
         s(&record),
     ]);
     assert_eq!(code, 0, "{text}");
+    assert!(text.contains("The board: 3 servers"), "{text}");
     assert!(
         text.contains("All 14 verifications that apply hold"),
         "{text}"

@@ -76,6 +76,11 @@ pub struct Args {
     /// no board yet) instead of a SQLite file in the demo's work folder.
     #[arg(long, value_name = "URL", conflicts_with = "in_process")]
     pub db: Option<entente_board::BoardDb>,
+    /// Run this many servers on the one board (needs --db postgres://…); the roles are spread
+    /// over them, as an election office spreads its clients over its servers.
+    #[arg(long, default_value_t = 1, requires = "db",
+          value_parser = clap::value_parser!(u64).range(1..16))]
+    pub servers: u64,
 }
 
 pub fn exec(args: Args) -> Result<ExitCode> {
@@ -93,6 +98,7 @@ pub fn exec(args: Args) -> Result<ExitCode> {
             group: args.group.kind(),
             paper: args.paper,
             board_db: args.db,
+            servers: args.servers as usize,
         })?;
         print!("{}", entente_roles::netdemo_report::report(&outcome));
         if let Some(served) = &outcome.served {
