@@ -133,7 +133,7 @@ impl BoardDb {
     pub fn open(&self) -> Result<AnyStorage, BoardError> {
         Ok(match self {
             Self::File(p) => AnyStorage::Sqlite(SqliteStorage::open(p)?),
-            Self::Postgres(url) => AnyStorage::Postgres(PgStorage::connect(url)?),
+            Self::Postgres(url) => AnyStorage::Postgres(Box::new(PgStorage::connect(url)?)),
         })
     }
 
@@ -141,7 +141,9 @@ impl BoardDb {
     pub fn open_existing(&self) -> Result<AnyStorage, BoardError> {
         Ok(match self {
             Self::File(p) => AnyStorage::Sqlite(SqliteStorage::open_existing(p)?),
-            Self::Postgres(url) => AnyStorage::Postgres(PgStorage::connect_existing(url)?),
+            Self::Postgres(url) => {
+                AnyStorage::Postgres(Box::new(PgStorage::connect_existing(url)?))
+            }
         })
     }
 
@@ -149,7 +151,9 @@ impl BoardDb {
     pub fn open_read_only(&self) -> Result<AnyStorage, BoardError> {
         Ok(match self {
             Self::File(p) => AnyStorage::Sqlite(SqliteStorage::open_read_only(p)?),
-            Self::Postgres(url) => AnyStorage::Postgres(PgStorage::connect_read_only(url)?),
+            Self::Postgres(url) => {
+                AnyStorage::Postgres(Box::new(PgStorage::connect_read_only(url)?))
+            }
         })
     }
 
@@ -208,7 +212,7 @@ pub enum AnyStorage {
     /// SQLite.
     Sqlite(SqliteStorage),
     /// PostgreSQL.
-    Postgres(PgStorage),
+    Postgres(Box<PgStorage>),
 }
 
 /// The same call on whichever storage it is.

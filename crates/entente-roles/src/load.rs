@@ -531,6 +531,19 @@ fn check_one_log(
     Ok(roots.len())
 }
 
+/// `entente bench --load`: one run's report, or with several server counts, [`scaling`]'s.
+pub fn run_or_compare(mut opts: LoadOptions, servers: &[usize], rounds: usize) -> Result<String> {
+    if servers.len() <= 1 {
+        return Ok(run(&opts)?.text());
+    }
+    ensure!(
+        opts.db.is_none(),
+        "a comparison of server counts makes its own databases: leave out --db"
+    );
+    opts.progress = false;
+    Ok(scaling_report(&scaling(&opts, servers, rounds)?, servers))
+}
+
 /// `entente bench --load --servers 1,2,3`: the same load against each number of servers on one
 /// PostgreSQL board, a new database of a throw-away cluster for each run, in alternating
 /// rounds (the machine's noise falls on every count alike). Returns each round's reports, in
@@ -573,7 +586,11 @@ pub fn scaling(
 pub fn scaling_report(rounds: &[Vec<LoadReport>], servers: &[usize]) -> String {
     let median = |mut v: Vec<f64>| {
         v.sort_by(f64::total_cmp);
-        v.get(v.len() / 2).copied().unwrap_or(f64::NAN)
+        match v.len() {
+            0 => f64::NAN,
+            n if n % 2 == 1 => v[n / 2],
+            n => (v[n / 2 - 1] + v[n / 2]) / 2.0,
+        }
     };
     let mut out = format!(
         "{} rounds, each server on one board in PostgreSQL\n",

@@ -4,7 +4,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
 
-use anyhow::{Result, ensure};
+use anyhow::Result;
 use entente_group::Backend;
 
 use crate::args::progress;
@@ -137,7 +137,7 @@ pub fn exec(args: Args) -> Result<ExitCode> {
             ..
         } => {
             let servers: Vec<usize> = servers.iter().map(|&n| n as usize).collect();
-            let mut opts = entente_roles::load::LoadOptions {
+            let opts = entente_roles::load::LoadOptions {
                 devices,
                 ballots,
                 limit: Duration::from_secs(seconds),
@@ -147,17 +147,10 @@ pub fn exec(args: Args) -> Result<ExitCode> {
                 servers: servers[0],
                 check_threads,
             };
-            if servers.len() == 1 {
-                print!("{}", entente_roles::load::run(&opts)?.text());
-            } else {
-                ensure!(
-                    opts.db.is_none(),
-                    "a comparison of server counts makes its own databases: leave out --db"
-                );
-                opts.progress = false;
-                let runs = entente_roles::load::scaling(&opts, &servers, rounds)?;
-                print!("{}", entente_roles::load::scaling_report(&runs, &servers));
-            }
+            print!(
+                "{}",
+                entente_roles::load::run_or_compare(opts, &servers, rounds)?
+            );
         }
         Args { scale, .. } => {
             eprintln!("measuring (about {} s)…", 10 * scale.max(1));
