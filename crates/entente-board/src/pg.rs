@@ -37,6 +37,10 @@ pub struct PgStorage {
     client: Mutex<Client>,
     /// Whether this connection holds the sequencing, in an open transaction.
     held: bool,
+    /// Where it connects, and how each session is set up: to connect again when the
+    /// connection is lost (the database restarted, a network cut).
+    url: String,
+    read_only: bool,
 }
 
 /// The transaction-scoped advisory lock that sequences appends ("ents"); not the key of the
@@ -86,12 +90,13 @@ impl PgStorage {
     /// Connects to the database at `url` (`postgres://…`, or key=value pairs; a Unix socket
     /// by `host=/path`) and creates the board's tables if they are missing.
     pub fn connect(url: &str) -> Result<Self, BoardError> {
-        let mut client = Client::connect(url, NoTls)?;
-        client.batch_execute("SET synchronous_commit = on")?;
+        let mut client = session(url, false)?;
         client.batch_execute(SCHEMA)?;
         Ok(Self {
             client: Mutex::new(client),
             held: false,
+            url: url.to_owned(),
+            read_only: false,
         })
     }
 
@@ -116,16 +121,39 @@ impl PgStorage {
     /// Connects to the board already in the database at `url` for reading only: the session's
     /// transactions are read-only, so a write through it fails in the database.
     pub fn connect_read_only(url: &str) -> Result<Self, BoardError> {
-        let storage = Self::connect_existing(url)?;
-        storage
-            .client()
-            .batch_execute("SET default_transaction_read_only = on")?;
+        let mut storage = Self::connect_existing(url)?;
+        storage.read_only = true;
+        *storage.client() = session(url, true)?;
         Ok(storage)
     }
 
+    /// The connection. One that was lost is replaced by a new session (a call on the lost
+    /// one failed already, and its caller was told), but never under a hold: the hold's
+    /// transaction died with it, and a new session must not commit in its place.
     fn client(&self) -> MutexGuard<'_, Client> {
-        self.client.lock().unwrap_or_else(PoisonError::into_inner)
+        let mut client = self.client.lock().unwrap_or_else(PoisonError::into_inner);
+        if client.is_closed() && !self.held {
+            match session(&self.url, self.read_only) {
+                Ok(new) => {
+                    tracing::warn!("the connection to PostgreSQL was lost; connected again");
+                    *client = new;
+                }
+                Err(e) => tracing::warn!("cannot connect to PostgreSQL again: {e}"),
+            }
+        }
+        client
     }
+}
+
+/// A session set up as the board's: commits flushed before they return; a reader's
+/// transactions read-only.
+fn session(url: &str, read_only: bool) -> Result<Client, BoardError> {
+    let mut client = Client::connect(url, NoTls)?;
+    client.batch_execute("SET synchronous_commit = on")?;
+    if read_only {
+        client.batch_execute("SET default_transaction_read_only = on")?;
+    }
+    Ok(client)
 }
 
 impl NodeRead for PgStorage {
@@ -398,8 +426,14 @@ impl Storage for PgStorage {
         if !self.held {
             return Ok(());
         }
+        // The connection of the hold, as it is (see `client`), before the hold ends.
+        let mut client = self.client.lock().unwrap_or_else(PoisonError::into_inner);
         self.held = false;
-        let mut client = self.client();
+        if client.is_closed() {
+            return Err(BoardError::AppendFailed(
+                "the connection to PostgreSQL was lost before the batch was committed".into(),
+            ));
+        }
         if commit {
             // A failed COMMIT leaves the transaction aborted: end it, so the connection serves on.
             client.batch_execute("COMMIT").inspect_err(|_| {

@@ -193,3 +193,35 @@ fn what_a_server_checked_is_checked_again_when_its_write_is_sequenced() {
     let (ca, cb) = (a.checkpoint().unwrap(), b.checkpoint().unwrap());
     assert_eq!(ca, cb);
 }
+
+#[test]
+fn a_writer_whose_connection_is_cut_connects_again_and_appends_each_entry_once() {
+    let pg = cluster();
+    let url = board_database(&pg, "cut");
+    let mut board = Board::open(PgStorage::connect_existing(&url).unwrap()).unwrap();
+    board
+        .append(&[Entry::new("test", b"before".to_vec())])
+        .unwrap();
+    // The database ends every other session, as a restart or a network cut would.
+    let mut admin = postgres::Client::connect(&url, postgres::NoTls).unwrap();
+    admin
+        .execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity \
+             WHERE datname = current_database() AND pid <> pg_backend_pid()",
+            &[],
+        )
+        .unwrap();
+    // The call that finds the connection lost fails (its writer is told, nothing is taken as
+    // durable); the next connects again.
+    let mut tries = 0;
+    while board
+        .append(&[Entry::new("test", b"after".to_vec())])
+        .is_err()
+    {
+        tries += 1;
+        assert!(tries < 3, "the board did not connect again");
+    }
+    let storage = PgStorage::connect_existing(&url).unwrap();
+    assert_eq!(storage.size().unwrap(), 2);
+    assert_eq!(storage.entry(1).unwrap().unwrap().entry.data, b"after");
+}
