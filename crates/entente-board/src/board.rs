@@ -124,12 +124,20 @@ impl<S: Storage> Board<S> {
     /// Appends `entries` in one durable transaction; returns the index of the first. When it
     /// returns Ok, every entry is on disk; when it fails, none was appended.
     pub fn append(&mut self, entries: &[Entry]) -> Result<u64, BoardError> {
+        self.under_hold(|board| board.append_held(entries))
+    }
+
+    /// Runs `f` holding the sequencing; commits what it wrote if it succeeds.
+    fn under_hold<T>(
+        &mut self,
+        f: impl FnOnce(&mut Self) -> Result<T, BoardError>,
+    ) -> Result<T, BoardError> {
         self.hold()?;
-        let first = self.append_held(entries);
-        let committed = self.release(first.is_ok());
-        let first = first?;
+        let out = f(self);
+        let committed = self.release(out.is_ok());
+        let out = out?;
         committed?;
-        Ok(first)
+        Ok(out)
     }
 
     /// Takes the log's sequencing (see [`Storage::hold`]) and brings this handle up to the log
@@ -293,12 +301,7 @@ impl<S: Storage> Board<S> {
     pub fn add_cosignatures(&mut self, note: &str) -> Result<Vec<String>, BoardError> {
         // Under the sequencing: two servers adding two witnesses' lines at once must not each
         // write back a note without the other's.
-        self.hold()?;
-        let added = self.add_cosignatures_held(note);
-        let committed = self.release(added.is_ok());
-        let added = added?;
-        committed?;
-        Ok(added)
+        self.under_hold(|board| board.add_cosignatures_held(note))
     }
 
     fn add_cosignatures_held(&mut self, note: &str) -> Result<Vec<String>, BoardError> {
