@@ -169,9 +169,14 @@ fn serve(
         }
         use std::io::Write;
         std::io::stdout().flush()?;
-        entente_server::serve(listener, state, tls_config).await?;
+        entente_server::serve(listener, state.clone(), tls_config).await?;
         anyhow::Ok(())
-    })
+    })?;
+    // The state's last reference is dropped here, outside the runtime: a PostgreSQL board's
+    // connections block when they close, which a runtime's thread must not.
+    drop(runtime);
+    drop(state);
+    Ok(())
 }
 
 /// Keeps the report served at /report for the election's record. Each time the log holds the
