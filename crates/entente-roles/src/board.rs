@@ -196,6 +196,15 @@ const KEY_FILE: &str = "key_file";
 
 /// `entente board init`.
 pub fn init(db: &BoardDb, origin: &str, key_file: &Path, witnesses: &[String]) -> Result<String> {
+    // A database is checked and made a board under the writer's lock: two `init`s at once on
+    // one empty database do not both find it empty (the second waits, then is refused).
+    let _lock = match db {
+        BoardDb::Postgres(_) => Some(
+            db.lock_write(|who| eprintln!("waiting: the board in {db} is {who}"))
+                .with_context(|| format!("cannot reach {db}"))?,
+        ),
+        BoardDb::File(_) => None,
+    };
     match db {
         BoardDb::File(path) => ensure!(
             !path.exists(),

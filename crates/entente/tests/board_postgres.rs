@@ -204,3 +204,30 @@ fn a_server_on_a_postgres_board_stops_cleanly_when_asked() {
     assert!(out.status.success(), "{stderr}");
     assert!(!stderr.contains("panicked"), "{stderr}");
 }
+
+#[test]
+fn two_inits_at_once_on_one_empty_database_make_one_board() {
+    let pg = cluster();
+    let url = pg.new_database("raced").unwrap();
+    let tmp = tempfile::tempdir().unwrap();
+    let dirs = [tmp.path().join("a"), tmp.path().join("b")];
+    for d in &dirs {
+        std::fs::create_dir(d).unwrap();
+    }
+    let outcomes: Vec<(i32, String)> = std::thread::scope(|scope| {
+        let runs: Vec<_> = dirs
+            .iter()
+            .zip(["first.example", "second.example"])
+            .map(|(d, origin)| {
+                let url = &url;
+                scope.spawn(move || init(url, origin, d))
+            })
+            .collect();
+        runs.into_iter().map(|r| r.join().unwrap()).collect()
+    });
+    let made: Vec<_> = outcomes.iter().filter(|(code, _)| *code == 0).collect();
+    assert_eq!(made.len(), 1, "{outcomes:?}");
+    let refused = outcomes.iter().find(|(code, _)| *code != 0).unwrap();
+    assert_eq!(refused.0, 2, "{outcomes:?}");
+    assert!(refused.1.contains("holds a board already"), "{outcomes:?}");
+}
