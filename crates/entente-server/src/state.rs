@@ -153,27 +153,41 @@ impl AppState {
     /// Appends the roles file unless the log's latest roles entry is the same.
     pub(crate) fn log_roles(&self, roles_file: &RolesFile) -> Result<(), String> {
         let bytes = serde_json::to_vec(roles_file).map_err(|e| e.to_string())?;
-        let same = self
-            .read(|b| {
-                let found = b.find("step", ROLES_KIND).map_err(ApiError::internal)?;
-                Ok(match found.last() {
-                    Some(&i) => b
-                        .entry(i)
-                        .map_err(ApiError::internal)?
-                        .is_some_and(|e| e.entry.data == bytes),
-                    None => false,
+        // Servers of one board started at once with one roles file log it once: each appends
+        // only if no other server logged a step (the roles among them) since it looked.
+        for _ in 0..=3 {
+            let (size, same) = self
+                .read(|b| {
+                    let size = b.storage().size().map_err(ApiError::internal)?;
+                    let found = b.find("step", ROLES_KIND).map_err(ApiError::internal)?;
+                    let same = match found.last() {
+                        Some(&i) => b
+                            .entry(i)
+                            .map_err(ApiError::internal)?
+                            .is_some_and(|e| e.entry.data == bytes),
+                        None => false,
+                    };
+                    Ok((size, same))
                 })
-            })
-            .map_err(|e| e.1)?;
-        if !same {
-            self.sequencer
-                .append(vec![
-                    Entry::new(ROLES_KIND, bytes).with_key("step", ROLES_KIND),
-                ])
-                .map_err(|e| e.to_string())?;
-            self.sequencer.checkpoint().map_err(|e| e.to_string())?;
+                .map_err(|e| e.1)?;
+            if same {
+                return Ok(());
+            }
+            let entry = Entry::new(ROLES_KIND, bytes.clone()).with_key("step", ROLES_KIND);
+            let since = entente_board::sequencer::Conditions {
+                watched_since: Some(size),
+                ..Default::default()
+            };
+            match self.sequencer.append_if(vec![entry], since) {
+                Ok(_) => {
+                    self.sequencer.checkpoint().map_err(|e| e.to_string())?;
+                    return Ok(());
+                }
+                Err(entente_board::BoardError::Overtaken { .. }) => continue,
+                Err(e) => return Err(e.to_string()),
+            }
         }
-        Ok(())
+        Err("other servers of this board kept logging steps while this one started".into())
     }
 
     /// Serves the report in `file` at GET /report (set once, at start).

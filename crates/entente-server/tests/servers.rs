@@ -41,7 +41,12 @@ fn what_one_server_logs_binds_the_other() {
     };
     Board::init(PgStorage::connect(&url).unwrap(), config).unwrap();
     let db: BoardDb = url.parse().unwrap();
-    let (a, b) = (server(&db), server(&db));
+    // Started at once with one roles file, they log it once.
+    let (a, b) = std::thread::scope(|scope| {
+        let a = scope.spawn(|| server(&db));
+        let b = scope.spawn(|| server(&db));
+        (a.join().unwrap(), b.join().unwrap())
+    });
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -79,8 +84,8 @@ async fn two_servers(a: &axum::Router, b: &axum::Router) {
     let (status, body) = post(a, "/entries", &close).await;
     assert_eq!(status, StatusCode::CONFLICT, "{body}");
 
-    // Both serve one log: the same latest checkpoint, which holds the roles, one ballot and
-    // the close (each server logs the roles only when the log's latest roles differ).
+    // Both serve one log: the same latest checkpoint, which holds the roles once, one ballot
+    // and the close.
     let (_, note_a) = get(a, "/checkpoint").await;
     let (_, note_b) = get(b, "/checkpoint").await;
     assert_eq!(note_a, note_b);
