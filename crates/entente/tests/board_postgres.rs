@@ -171,8 +171,7 @@ fn servers_share_a_postgres_board_and_a_writer_by_hand_has_it_alone() {
 
 #[test]
 fn a_server_on_a_postgres_board_stops_cleanly_when_asked() {
-    use std::io::{BufRead, BufReader};
-    use std::process::{Command, Stdio};
+    use std::io::Read;
     let pg = cluster();
     let url = pg.new_database("stopped").unwrap();
     let tmp = tempfile::tempdir().unwrap();
@@ -180,28 +179,31 @@ fn a_server_on_a_postgres_board_stops_cleanly_when_asked() {
     assert_eq!(code, 0, "{text}");
     let roles = tmp.path().join("roles.json");
     std::fs::write(&roles, b"{}").unwrap();
-    let mut server = Command::new(env!("CARGO_BIN_EXE_entente"))
-        .args(["serve", "--db", &url, "--roles", s(&roles)])
-        .args(["--listen", "127.0.0.1:0", "--insecure-http"])
-        .env("ENTENTE_PASSPHRASE", PASS)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut line = String::new();
-    BufReader::new(server.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    assert!(line.starts_with("listening on"), "{line}");
+    let args = [
+        "serve",
+        "--db",
+        &url,
+        "--roles",
+        s(&roles),
+        "--listen",
+        "127.0.0.1:0",
+    ];
+    let (mut server, _) = common::start(PASS, &args, true);
     // Ctrl-C: its connections close outside the async runtime, without a panic.
-    let killed = Command::new("kill")
+    let killed = std::process::Command::new("kill")
         .args(["-INT", &server.id().to_string()])
         .status()
         .unwrap();
     assert!(killed.success());
-    let out = server.wait_with_output().unwrap();
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(out.status.success(), "{stderr}");
+    let status = server.wait().unwrap();
+    let mut stderr = String::new();
+    server
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut stderr)
+        .unwrap();
+    assert!(status.success(), "{stderr}");
     assert!(!stderr.contains("panicked"), "{stderr}");
 }
 
