@@ -462,7 +462,8 @@ impl AppState {
             && let Some(field) = definition.differs_from(&self.roles_file)
         {
             return Err(ApiError::internal(format!(
-                "another server logged the election's definition, whose {field} differs from                  this server's roles file: restart this server with the definition"
+                "another server logged the election's definition, whose {field} differs from \
+                 this server's roles file: restart this server with the definition"
             )));
         }
         {
