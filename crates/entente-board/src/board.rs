@@ -304,7 +304,8 @@ impl<S: Storage> Board<S> {
         self.under_hold(|board| board.add_cosignatures_held(note))
     }
 
-    fn add_cosignatures_held(&mut self, note: &str) -> Result<Vec<String>, BoardError> {
+    /// [`Self::add_cosignatures`] under a hold its caller took (and releases).
+    pub fn add_cosignatures_held(&mut self, note: &str) -> Result<Vec<String>, BoardError> {
         let offered = SignedNote::parse(note)?;
         let cp = Checkpoint::parse(&offered.text)?;
         let recorded = self.storage.checkpoint(cp.size)?.ok_or_else(|| {

@@ -245,11 +245,16 @@ impl<S: Storage> Thread<S> {
                 }
             }
             for (note, reply) in cosignatures {
-                let _ = reply.send(
-                    self.board
-                        .add_cosignatures(&note)
-                        .map_err(|e| e.to_string()),
-                );
+                // Under a hold whose sync notes the other writers' entries, as a batch's does:
+                // a step of theirs passed over here would otherwise never be watched.
+                let added = self
+                    .board
+                    .hold()
+                    .and_then(|others| self.note_others(others))
+                    .and_then(|()| self.board.add_cosignatures_held(&note));
+                let committed = self.board.release(added.is_ok());
+                let added = added.and_then(|a| committed.map(|()| a));
+                let _ = reply.send(added.map_err(|e| e.to_string()));
             }
         }
     }

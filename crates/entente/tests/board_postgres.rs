@@ -125,13 +125,20 @@ fn an_election_runs_on_three_servers_sharing_a_postgres_board_and_its_record_ver
     assert!(text.contains("holds a board already"), "{text}");
 }
 
+/// A cluster with a new board in its database `name`: (the cluster, its URL, the folder of its
+/// log key).
+fn new_board(name: &str) -> (ThrowawayCluster, String, tempfile::TempDir) {
+    let pg = cluster();
+    let url = pg.new_database(name).unwrap();
+    let tmp = tempfile::tempdir().unwrap();
+    let (code, text) = init(&url, &format!("{name}.example"), tmp.path());
+    assert_eq!(code, 0, "{text}");
+    (pg, url, tmp)
+}
+
 #[test]
 fn servers_share_a_postgres_board_and_a_writer_by_hand_has_it_alone() {
-    let pg = cluster();
-    let url = pg.new_database("held").unwrap();
-    let tmp = tempfile::tempdir().unwrap();
-    let (code, text) = init(&url, "held.example", tmp.path());
-    assert_eq!(code, 0, "{text}");
+    let (_pg, url, tmp) = new_board("held");
     let file = tmp.path().join("manifest.json");
     std::fs::write(&file, b"{}").unwrap();
 
@@ -172,11 +179,7 @@ fn servers_share_a_postgres_board_and_a_writer_by_hand_has_it_alone() {
 #[test]
 fn a_server_on_a_postgres_board_stops_cleanly_when_asked() {
     use std::io::Read;
-    let pg = cluster();
-    let url = pg.new_database("stopped").unwrap();
-    let tmp = tempfile::tempdir().unwrap();
-    let (code, text) = init(&url, "stopped.example", tmp.path());
-    assert_eq!(code, 0, "{text}");
+    let (_pg, url, tmp) = new_board("stopped");
     let roles = tmp.path().join("roles.json");
     std::fs::write(&roles, b"{}").unwrap();
     let args = [
