@@ -29,8 +29,8 @@ pub use db::{AnyStorage, BoardDb, DbLock};
 pub use error::BoardError;
 pub use lock::BoardLock;
 pub use merkle::{
-    Hash, MemoryStore, MerkleLog, NodeRead, NodeStore, empty_root, leaf_hash, node_hash,
-    verify_consistency, verify_inclusion,
+    Hash, MemoryStore, MerkleLog, NodeRead, NodeStore, RootBuilder, empty_root, leaf_hash,
+    node_hash, verify_consistency, verify_inclusion,
 };
 pub use pg::PgStorage;
 pub use sequencer::Sequencer;

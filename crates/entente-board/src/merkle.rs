@@ -38,6 +38,45 @@ pub fn empty_root() -> Hash {
     Sha256::digest([]).into()
 }
 
+/// MTH (RFC 9162 §2.1.1) of leaves given one at a time, in O(log n) memory: the complete
+/// subtrees of the leaves so far, largest first, each merged with its equal as soon as one
+/// follows it, and at the end folded from the right, as the RFC's split at the largest power
+/// of two does. For a reader that streams a log's entries and checks them against a root.
+#[derive(Debug, Clone, Default)]
+pub struct RootBuilder {
+    /// (leaves, hash) of each complete subtree, strictly decreasing in size.
+    subtrees: Vec<(u64, Hash)>,
+}
+
+impl RootBuilder {
+    /// Adds the next leaf, by its hash.
+    pub fn push(&mut self, leaf: Hash) {
+        let mut node = (1u64, leaf);
+        while let Some(&(size, left)) = self.subtrees.last() {
+            if size != node.0 {
+                break;
+            }
+            self.subtrees.pop();
+            node = (2 * size, node_hash(&left, &node.1));
+        }
+        self.subtrees.push(node);
+    }
+
+    /// How many leaves were added.
+    pub fn size(&self) -> u64 {
+        self.subtrees.iter().map(|s| s.0).sum()
+    }
+
+    /// The tree head of the leaves added.
+    pub fn root(&self) -> Hash {
+        let mut from_right = self.subtrees.iter().rev();
+        let Some(&(_, last)) = from_right.next() else {
+            return empty_root();
+        };
+        from_right.fold(last, |right, (_, left)| node_hash(left, &right))
+    }
+}
+
 /// Where the complete-subtree hashes are read from. Nodes are written once and never changed.
 pub trait NodeRead {
     /// How many leaves the log holds.

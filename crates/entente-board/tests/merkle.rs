@@ -7,8 +7,8 @@ use std::cell::Cell;
 
 use entente_board::BoardError;
 use entente_board::{
-    Hash, MemoryStore, MerkleLog, NodeRead, NodeStore, empty_root, leaf_hash, node_hash,
-    verify_consistency, verify_inclusion,
+    Hash, MemoryStore, MerkleLog, NodeRead, NodeStore, RootBuilder, empty_root, leaf_hash,
+    node_hash, verify_consistency, verify_inclusion,
 };
 use proptest::prelude::*;
 
@@ -219,5 +219,18 @@ fn proofs_read_a_logarithmic_number_of_nodes() {
             reads <= bound,
             "{what}: {reads} reads for n = {n}, bound {bound}"
         );
+    }
+}
+
+/// A root built leaf by leaf in O(log n) memory is MTH at every size, the empty tree's too.
+#[test]
+fn a_root_built_leaf_by_leaf_is_mth_at_every_size() {
+    let entries: Vec<Vec<u8>> = (0..300).map(entry).collect();
+    let mut b = RootBuilder::default();
+    assert_eq!(b.root(), empty_root());
+    for n in 1..=entries.len() {
+        b.push(leaf_hash(&entries[n - 1]));
+        assert_eq!(b.size(), n as u64);
+        assert_eq!(b.root(), mth(&entries[..n]), "size {n}");
     }
 }

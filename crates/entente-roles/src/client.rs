@@ -176,6 +176,11 @@ impl Client {
         }
     }
 
+    /// The server's URL, without a trailing slash.
+    pub fn server(&self) -> &str {
+        &self.server
+    }
+
     /// The log's origin line, from a checkpoint signed by the log.
     pub fn origin(&self) -> Result<String> {
         if let Some(o) = self.origin.get() {
@@ -219,7 +224,7 @@ impl Client {
         Ok((status, body))
     }
 
-    fn get_ok(&self, path: &str) -> Result<Vec<u8>> {
+    pub(crate) fn get_ok(&self, path: &str) -> Result<Vec<u8>> {
         let (status, body) = self.get(path)?;
         ensure!(
             status == 200,

@@ -23,6 +23,7 @@
 
 pub mod admin;
 pub mod board;
+pub mod board_record;
 pub mod check;
 pub mod client;
 pub mod decrypt;
@@ -34,6 +35,7 @@ pub mod error;
 pub mod export;
 pub mod files;
 pub mod follow;
+pub mod group_bench;
 pub mod guardian;
 pub mod html;
 pub mod load;

@@ -6,6 +6,8 @@ use std::path::{Path, PathBuf};
 use crate::error::{Context, Result};
 use entente_verify::{Options, Progress, ReadError, Report, Shard, ShardDone};
 
+use crate::board_record::BoardRecord;
+use crate::client::Client;
 use crate::observer::LogCheck;
 use indicatif::ProgressBar;
 
@@ -59,6 +61,81 @@ pub fn merge(
     let report = entente_verify::merge(dir, partials, Options { threads }, &bar);
     bar.0.finish_and_clear();
     report
+}
+
+/// Where a board's record is read from, for [`board_shard`] and [`board_merge`]: its files but
+/// the ballots, in a folder removed when this is dropped.
+pub struct OnBoard {
+    /// The record read from the board.
+    pub record: BoardRecord,
+    folder: tempfile::TempDir,
+}
+
+impl OnBoard {
+    /// Reads the log at `client`'s server (see [`BoardRecord::open`]).
+    pub fn open(client: Client) -> Result<Self> {
+        let folder = tempfile::Builder::new()
+            .prefix("entente-board-record-")
+            .tempdir()
+            .context("cannot make a folder for the board's record")?;
+        let record = BoardRecord::open(client, folder.path())?;
+        Ok(Self { record, folder })
+    }
+
+    /// The folder that holds the record's files.
+    pub fn dir(&self) -> &Path {
+        self.folder.path()
+    }
+}
+
+/// [`shard`] of the record on a board, fetching only the shard's ballots.
+pub fn board_shard(
+    board: &OnBoard,
+    shard: Shard,
+    out: &Path,
+    threads: usize,
+    progress: bool,
+) -> Result<ShardDone, ReadError> {
+    let bar = Bar(crate::progress::bar(
+        progress,
+        0,
+        &format!("verifying shard {shard}"),
+    ));
+    let done = entente_verify::verify_shard_from(
+        board.dir(),
+        Options { threads },
+        shard,
+        out,
+        &bar,
+        &board.record,
+    );
+    bar.0.finish_and_clear();
+    done
+}
+
+/// [`merge`] of the shards of the record on a board; the report names the board.
+pub fn board_merge(
+    board: &OnBoard,
+    partials: &[PathBuf],
+    threads: usize,
+    progress: bool,
+) -> Result<Report, ReadError> {
+    let bar = Bar(crate::progress::bar(progress, 0, "merging shards"));
+    let report = entente_verify::merge_from(
+        board.dir(),
+        partials,
+        Options { threads },
+        &bar,
+        &board.record,
+    );
+    bar.0.finish_and_clear();
+    let mut report = report?;
+    report.record = format!(
+        "{} (the board's log of {} entries)",
+        board.record.server(),
+        board.record.size
+    );
+    Ok(report)
 }
 
 /// Writes the report as JSON.

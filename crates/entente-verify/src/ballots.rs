@@ -17,7 +17,7 @@ use rayon::prelude::*;
 use sha2::{Digest, Sha256};
 
 use crate::setup::Setup;
-use crate::{Check, ReadError};
+use crate::{BallotSource, Check, ReadError};
 
 /// Ballots read and checked at a time: enough to keep every core busy, few enough that memory
 /// does not grow with the record.
@@ -65,15 +65,16 @@ pub(crate) struct Device {
     pub files: Vec<PathBuf>,
 }
 
-/// The record's devices in name order, each with its ballot files in its chain's order; what
-/// does not fit a chain fails 7.E in `v7`.
-pub(crate) fn devices(dir: &Path, v7: &mut Check) -> Result<Vec<Device>, ReadError> {
-    let root = dir.join("encrypted_ballots");
+/// The record's devices (name, folder, ballot files) as its folder lists them.
+fn folder_listing(
+    root: &Path,
+    v7: &mut Check,
+) -> Result<Vec<(String, PathBuf, Vec<PathBuf>)>, ReadError> {
     if !root.exists() {
         return Ok(Vec::new());
     }
-    let mut names: Vec<PathBuf> = std::fs::read_dir(&root)
-        .map_err(|e| ReadError::file(&root, e))?
+    let mut names: Vec<PathBuf> = std::fs::read_dir(root)
+        .map_err(|e| ReadError::file(root, e))?
         .filter_map(|e| e.ok().map(|e| e.path()))
         .filter(|p| p.is_dir())
         .collect();
@@ -100,6 +101,41 @@ pub(crate) fn devices(dir: &Path, v7: &mut Check) -> Result<Vec<Device>, ReadErr
                 _ => {}
             }
         }
+        out.push((name, d, files));
+    }
+    Ok(out)
+}
+
+/// Brings `files` into the record's folder from `source`, if the record is read from one.
+pub(crate) fn fetch(source: Option<&dyn BallotSource>, files: &[&Path]) -> Result<(), ReadError> {
+    match source {
+        Some(src) if !files.is_empty() => src.fetch(files).map_err(ReadError::Fetch),
+        _ => Ok(()),
+    }
+}
+
+/// The record's devices in name order, each with its ballot files in its chain's order; what
+/// does not fit a chain fails 7.E in `v7`.
+pub(crate) fn devices(
+    dir: &Path,
+    v7: &mut Check,
+    source: Option<&dyn BallotSource>,
+) -> Result<Vec<Device>, ReadError> {
+    let root = dir.join("encrypted_ballots");
+    let listed: Vec<(String, PathBuf, Vec<PathBuf>)> = match source {
+        Some(src) => src
+            .listing()
+            .iter()
+            .map(|(name, files)| {
+                let d = root.join(name);
+                let files = files.iter().map(|f| d.join(f)).collect();
+                (name.clone(), d, files)
+            })
+            .collect(),
+        None => folder_listing(&root, v7)?,
+    };
+    let mut out = Vec::new();
+    for (name, d, mut files) in listed {
         files.sort();
         let chain_path = d.join("ballot_chain.json");
         let chain: Option<BallotChainJson> = if chain_path.exists() {

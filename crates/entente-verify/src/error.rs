@@ -28,6 +28,9 @@ pub enum ReadError {
     /// The partial results given to `--merge` are not the shards of this record, each once.
     #[error("the shards do not make up this record: {0}")]
     Shards(String),
+    /// A ballot file could not be fetched from where the record is read ([`crate::BallotSource`]).
+    #[error("{0}")]
+    Fetch(String),
     /// The worker pool could not start.
     #[error("cannot start {0} worker threads")]
     Threads(usize),

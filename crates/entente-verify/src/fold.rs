@@ -305,7 +305,7 @@ pub(crate) fn check_all<G: Group>(
     progress: &dyn Progress,
 ) -> Result<BallotPass<G>, ReadError> {
     let mut own = OwnChecks::new();
-    let devices = devices(dir, &mut own.v7)?;
+    let devices = devices(dir, &mut own.v7, None)?;
     let work = work(&devices);
     progress.ballots(work.len() as u64);
     let mut fold = Fold::new(&devices, setup, tally, own);

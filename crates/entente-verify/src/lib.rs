@@ -25,7 +25,7 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 pub use error::ReadError;
-pub use options::{Options, Progress, Quiet};
+pub use options::{BallotSource, Options, Progress, Quiet};
 pub use report::{Check, Failure, Report, Status};
 pub use shard::{Shard, ShardDone};
 
@@ -51,12 +51,37 @@ pub fn verify_shard(
     out: &Path,
     progress: &dyn Progress,
 ) -> Result<ShardDone, ReadError> {
+    shard_in(dir, opts, shard, out, progress, None)
+}
+
+/// [`verify_shard`] of a record whose folder holds only part of its ballot files: `source`
+/// lists them all and fetches the shard's own before they are read. Its partial is the one
+/// [`verify_shard`] writes on a folder of the whole record.
+pub fn verify_shard_from(
+    dir: &Path,
+    opts: Options,
+    shard: Shard,
+    out: &Path,
+    progress: &dyn Progress,
+    source: &dyn BallotSource,
+) -> Result<ShardDone, ReadError> {
+    shard_in(dir, opts, shard, out, progress, Some(source))
+}
+
+fn shard_in(
+    dir: &Path,
+    opts: Options,
+    shard: Shard,
+    out: &Path,
+    progress: &dyn Progress,
+    source: Option<&dyn BallotSource>,
+) -> Result<ShardDone, ReadError> {
     with_record(dir, opts, |kind, _| match kind.group {
         entente_record::GroupKind::P4096 => {
-            shard::run_shard::<entente_group::P4096>(dir, kind, shard, out, progress)
+            shard::run_shard::<entente_group::P4096>(dir, kind, shard, out, progress, source)
         }
         entente_record::GroupKind::P256 => {
-            shard::run_shard::<entente_group::P256>(dir, kind, shard, out, progress)
+            shard::run_shard::<entente_group::P256>(dir, kind, shard, out, progress, source)
         }
     })
 }
@@ -70,13 +95,35 @@ pub fn merge(
     opts: Options,
     progress: &dyn Progress,
 ) -> Result<Report, ReadError> {
+    merge_with(dir, partials, opts, progress, None)
+}
+
+/// [`merge`] for a record whose folder holds only part of its ballot files (see
+/// [`verify_shard_from`]); the few the merge reads itself are fetched from `source`.
+pub fn merge_from(
+    dir: &Path,
+    partials: &[PathBuf],
+    opts: Options,
+    progress: &dyn Progress,
+    source: &dyn BallotSource,
+) -> Result<Report, ReadError> {
+    merge_with(dir, partials, opts, progress, Some(source))
+}
+
+fn merge_with(
+    dir: &Path,
+    partials: &[PathBuf],
+    opts: Options,
+    progress: &dyn Progress,
+    source: Option<&dyn BallotSource>,
+) -> Result<Report, ReadError> {
     let start = Instant::now();
     with_record(dir, opts, |kind, threads| match kind.group {
         entente_record::GroupKind::P4096 => {
-            merge_in::<entente_group::P4096>(dir, kind, partials, progress, start, threads)
+            merge_in::<entente_group::P4096>(dir, kind, partials, progress, start, threads, source)
         }
         entente_record::GroupKind::P256 => {
-            merge_in::<entente_group::P256>(dir, kind, partials, progress, start, threads)
+            merge_in::<entente_group::P256>(dir, kind, partials, progress, start, threads, source)
         }
     })
 }
@@ -136,10 +183,19 @@ fn merge_in<G: setup::RecordGroup>(
     progress: &dyn Progress,
     start: Instant,
     threads: usize,
+    source: Option<&dyn BallotSource>,
 ) -> Result<Report, ReadError> {
     let (setup, checks) = setup::read_and_check::<G>(dir, kind)?;
     let tally = decrypted::read_encrypted_tally::<G>(dir, kind.layout, &setup.manifest)?;
-    let m = shard::merge(dir, kind.layout, &setup, tally.as_ref(), partials, progress)?;
+    let m = shard::merge(
+        dir,
+        kind.layout,
+        &setup,
+        tally.as_ref(),
+        partials,
+        progress,
+        source,
+    )?;
     let mut later = vec![m.v8];
     later.extend(m.v9_to_v14);
     let parts = Parts {

@@ -34,7 +34,7 @@ use crate::partial::{
     open_partial, write_partial,
 };
 use crate::setup::{RecordGroup, Setup};
-use crate::{Check, Progress, ReadError, decrypted};
+use crate::{BallotSource, Check, Progress, ReadError, decrypted};
 
 /// Which of how many shards.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -120,13 +120,14 @@ pub(crate) fn run_shard<G: RecordGroup>(
     shard: Shard,
     out: &Path,
     progress: &dyn Progress,
+    source: Option<&dyn BallotSource>,
 ) -> Result<ShardDone, ReadError> {
     let start = Instant::now();
     let layout = kind.layout;
     let (setup, _) = crate::setup::read_and_check::<G>(dir, kind)?;
     let tally = decrypted::read_encrypted_tally::<G>(dir, layout, &setup.manifest)?;
     // The devices' own failures are the merge's to report, once.
-    let devices = ballots::devices(dir, &mut Check::new(7))?;
+    let devices = ballots::devices(dir, &mut Check::new(7), source)?;
     let work = ballots::work(&devices);
     let total = work.len() as u64;
     let (first, end) = shard.range(total);
@@ -142,6 +143,8 @@ pub(crate) fn run_shard<G: RecordGroup>(
     let mut failures = 0u64;
     for (n, chunk) in part.chunks(CHUNK).enumerate() {
         let at = first + (n * CHUNK) as u64;
+        let paths: Vec<&Path> = chunk.iter().map(|(_, f)| f.as_path()).collect();
+        ballots::fetch(source, &paths)?;
         let summarized = ballots::summarize(&setup, &devices, chunk, at, layout)?;
         // The challenged ballots' decryptions, each on its own core.
         let challenged: Vec<Option<ChallengedJson>> = summarized
@@ -302,9 +305,10 @@ pub(crate) fn merge<G: Group>(
     tally: Option<&EncryptedTallyRecord<G>>,
     paths: &[PathBuf],
     progress: &dyn Progress,
+    source: Option<&dyn BallotSource>,
 ) -> Result<Merged, ReadError> {
     let mut own = OwnChecks::new();
-    let devices = ballots::devices(dir, &mut own.v7)?;
+    let devices = ballots::devices(dir, &mut own.v7, source)?;
     let work = ballots::work(&devices);
     let total = work.len() as u64;
     let record = fingerprint(dir, &devices)?;
@@ -424,6 +428,7 @@ pub(crate) fn merge<G: Group>(
     // taken out again (rare: only a record with a repeated id has one).
     for at in again {
         let file = work[at as usize].1;
+        ballots::fetch(source, &[file.as_path()])?;
         let b: EncryptedBallot<G> = decrypted::read_ballot(file, layout, &setup.manifest)?;
         for c in &b.contests {
             for s in &c.selections {
@@ -485,13 +490,17 @@ pub(crate) fn merge<G: Group>(
                 };
                 [take(12)?, take(13)?, take(14)?]
             }
-            _ => decrypted::challenged_part(
-                setup,
-                id,
-                work[*at as usize].1,
-                decryption.map(PathBuf::as_path),
-                layout,
-            )?,
+            _ => {
+                let file = work[*at as usize].1;
+                ballots::fetch(source, &[file.as_path()])?;
+                decrypted::challenged_part(
+                    setup,
+                    id,
+                    file,
+                    decryption.map(PathBuf::as_path),
+                    layout,
+                )?
+            }
         };
         let [p12, p13, p14] = part;
         v12.absorb(p12);

@@ -5,7 +5,6 @@
 //! depend on every Entente crate and no crate depends on it.
 
 mod args;
-mod bench;
 mod commands;
 
 use std::process::ExitCode;

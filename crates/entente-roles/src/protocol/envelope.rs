@@ -201,6 +201,22 @@ impl Envelope {
         })
     }
 
+    /// The write as the log keeps it, and its body: [`Self::logged`] with the body decoded
+    /// once.
+    pub fn split(self) -> Result<(LoggedEnvelope, Vec<u8>), RolesError> {
+        let body = B64
+            .decode(&self.body)
+            .map_err(|_| RolesError::BadSignature(self.author.clone()))?;
+        let logged = LoggedEnvelope {
+            digest: hex_digest(&body),
+            author: self.author,
+            kind: self.kind,
+            nonce: self.nonce,
+            signature: self.signature,
+        };
+        Ok((logged, body))
+    }
+
     /// The headers that announce this write (see [`header`]); an error if its body is not
     /// base64.
     pub fn headers(&self) -> Result<[(&'static str, String); 5], RolesError> {

@@ -5,7 +5,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use crate::error::RolesError;
 use serde::Deserialize;
 
-use super::envelope::{Envelope, Roles, RolesFile};
+use super::envelope::{Envelope, LoggedEnvelope, Roles, RolesFile};
 use super::kind;
 use super::messages::{
     DecryptionSetJson, ElectionBody, ResultJson, RevealJson, VerdictJson, definition_hash,
@@ -25,8 +25,13 @@ pub struct LoggedWrite {
     pub kind: String,
     /// Its author.
     pub author: String,
-    /// Its body.
+    /// Its author's nonce.
+    pub nonce: u64,
+    /// Its body; empty for a ballot read from its headers alone ([`LogView::defer_ballot`]).
     pub body: Vec<u8>,
+    /// The SHA-256 of the body of a ballot read from its headers alone, which its signature
+    /// covers: its body is fetched and matched to it where it is needed.
+    pub deferred: Option<[u8; 32]>,
 }
 
 /// A log read from its entries: the roles in force and every write, signatures checked.
@@ -113,57 +118,102 @@ impl LogView {
             }
             let env: Envelope = serde_json::from_slice(data)
                 .map_err(|e| fail(format!("neither a roles file nor a signed write: {e}")))?;
-            if !view.seen_roles {
-                return Err(fail("a write before any roles file".into()));
-            }
-            let (_, body) = view
-                .parsed
-                .check(
-                    origin,
-                    &env,
-                    &[Role::Administrator, Role::Guardian, Role::Device],
-                )
-                .map_err(|e| fail(e.to_string()))?;
-            if !view
-                .nonces
-                .entry(env.author.clone())
-                .or_default()
-                .insert(env.nonce)
-            {
-                return Err(fail(format!(
-                    "{:?} wrote nonce {} twice: a replayed write",
-                    env.author, env.nonce
-                )));
-            }
-            if env.kind != kind::BALLOT {
-                let last = view.last_step.insert(env.author.clone(), env.nonce);
-                if let Some(last) = last.filter(|&l| l >= env.nonce) {
-                    return Err(fail(format!(
-                        "{:?}'s {} has nonce {}, not above its previous step's {last}: a write \
-                         held back and logged out of its order",
-                        env.author, env.kind, env.nonce
-                    )));
-                }
-            }
-            if env.kind == kind::ELECTION && view.definition.is_none() {
-                let b: ElectionBody =
-                    serde_json::from_slice(&body).map_err(|e| fail(format!("election: {e}")))?;
-                if let Some(field) = view.roles.differs_from(&b.definition) {
-                    return Err(fail(format!(
-                        "the election's definition names other {field} than the roles in force"
-                    )));
-                }
-                view.parsed = Roles::new(&b.definition).map_err(|e| fail(e.to_string()))?;
-                view.roles = b.definition;
-                view.definition = Some(definition_hash(&body));
-            }
-            view.writes.push(LoggedWrite {
+            let (headers, body) = env.split().map_err(|e| fail(e.to_string()))?;
+            view.take_write(origin, index, headers, Some(body))?;
+        }
+        Ok(())
+    }
+
+    /// Reads the next entry, a ballot, from its headers alone (its signature covers its body's
+    /// SHA-256, so it is checked as [`LogView::extend`] checks the whole write): for a reader
+    /// that fetches only some ballots' bodies, each matched to its digest when it is.
+    pub fn defer_ballot(
+        &mut self,
+        origin: &str,
+        headers: LoggedEnvelope,
+    ) -> Result<(), RolesError> {
+        let index = self.read;
+        self.read += 1;
+        if headers.kind != kind::BALLOT {
+            return Err(RolesError::LogEntry {
                 index,
-                kind: env.kind,
-                author: env.author,
-                body,
+                reason: format!("a {} read without its body", headers.kind),
             });
         }
+        self.take_write(origin, index, headers, None)
+    }
+
+    /// A signed write at `index` (its body, unless it is a deferred ballot): its author and
+    /// signature by the roles in force, its nonce never used before, a protocol step's above
+    /// its author's previous step's.
+    fn take_write(
+        &mut self,
+        origin: &str,
+        index: u64,
+        env: LoggedEnvelope,
+        body: Option<Vec<u8>>,
+    ) -> Result<(), RolesError> {
+        let view = self;
+        let fail = |reason: String| RolesError::LogEntry { index, reason };
+        if !view.seen_roles {
+            return Err(fail("a write before any roles file".into()));
+        }
+        view.parsed
+            .check_headers(
+                origin,
+                &env,
+                &[Role::Administrator, Role::Guardian, Role::Device],
+            )
+            .map_err(|e| fail(e.to_string()))?;
+        if !view
+            .nonces
+            .entry(env.author.clone())
+            .or_default()
+            .insert(env.nonce)
+        {
+            return Err(fail(format!(
+                "{:?} wrote nonce {} twice: a replayed write",
+                env.author, env.nonce
+            )));
+        }
+        if env.kind != kind::BALLOT {
+            let last = view.last_step.insert(env.author.clone(), env.nonce);
+            if let Some(last) = last.filter(|&l| l >= env.nonce) {
+                return Err(fail(format!(
+                    "{:?}'s {} has nonce {}, not above its previous step's {last}: a write \
+                     held back and logged out of its order",
+                    env.author, env.kind, env.nonce
+                )));
+            }
+        }
+        let deferred = match body {
+            Some(_) => None,
+            None => Some(
+                env.digest_bytes()
+                    .ok_or_else(|| fail("its body's SHA-256 is not 64 hex digits".into()))?,
+            ),
+        };
+        let body = body.unwrap_or_default();
+        if env.kind == kind::ELECTION && view.definition.is_none() {
+            let b: ElectionBody =
+                serde_json::from_slice(&body).map_err(|e| fail(format!("election: {e}")))?;
+            if let Some(field) = view.roles.differs_from(&b.definition) {
+                return Err(fail(format!(
+                    "the election's definition names other {field} than the roles in force"
+                )));
+            }
+            view.parsed = Roles::new(&b.definition).map_err(|e| fail(e.to_string()))?;
+            view.roles = b.definition;
+            view.definition = Some(definition_hash(&body));
+        }
+        view.writes.push(LoggedWrite {
+            index,
+            kind: env.kind,
+            author: env.author,
+            nonce: env.nonce,
+            body,
+            deferred,
+        });
         Ok(())
     }
 
@@ -331,6 +381,8 @@ impl LogView {
                 kind::ELECTION_INITIALIZED => {
                     put("election_initialized.json".into(), w.body.clone())
                 }
+                // Fetched, and written, by the reader that deferred it.
+                kind::BALLOT if w.deferred.is_some() => {}
                 kind::BALLOT => {
                     let id = serde_json::from_slice::<Named>(&w.body)
                         .map_err(|e| fail(format!("ballot: {e}")))?

@@ -8,7 +8,7 @@ use anyhow::Result;
 use entente_group::Backend;
 
 use crate::args::progress;
-use crate::bench;
+use entente_roles::group_bench as bench;
 use entente_roles::verify_bench;
 
 /// Measure the group operations in GMP-me (one variable-base 4096-bit exponentiation with

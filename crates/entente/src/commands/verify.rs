@@ -4,6 +4,9 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::Result;
+use entente_roles::board_record::Fetched;
+use entente_roles::client::Client;
+use entente_roles::verify::OnBoard;
 use entente_roles::{observer, verify};
 use entente_verify::ReadError;
 
@@ -19,10 +22,21 @@ use crate::args::{Threads, progress};
 /// N-th of the ballots and writes what the whole needs), then `--merge FILE…` on one, which
 /// checks that the partials are this record's N shards, each once (else exit 2), and prints
 /// the report a single run prints.
+///
+/// From a board: `--board URL --log KEY` reads the record from the board's log over HTTP
+/// (its entries, checked against its checkpoint, which every witness of the election must
+/// have cosigned, and the bodies beside them), fetching only the ballots it checks: with
+/// `--shard`, the shard's own; with `--merge`, none but a rare few; alone, all of them.
 #[derive(clap::Args)]
 pub struct Args {
-    /// The record directory.
-    pub record: PathBuf,
+    /// The record directory (or --board URL).
+    #[arg(required_unless_present = "board", conflicts_with = "board")]
+    pub record: Option<PathBuf>,
+    /// Read the record from the board at this URL instead of a folder, checked against the
+    /// log's key (--log KEY): only the ballots this run checks are fetched.
+    #[arg(long, value_name = "URL", requires = "log",
+          conflicts_with_all = ["witnesses", "since"])]
+    pub board: Option<String>,
     /// Also write the report as JSON to this file.
     #[arg(long)]
     pub json: Option<PathBuf>,
@@ -49,7 +63,7 @@ pub struct Args {
     /// record's order, and (shard 0) the decrypted tally. Writes --partial FILE for --merge;
     /// exits 0 once it is written, whatever it found (the merge reports it).
     #[arg(long, value_name = "I/N", requires = "partial",
-          conflicts_with_all = ["merge", "json", "html", "log", "witnesses", "since"])]
+          conflicts_with_all = ["merge", "json", "html", "witnesses", "since"])]
     pub shard: Option<entente_verify::Shard>,
     /// Where --shard writes its partial result.
     #[arg(long, value_name = "FILE", requires = "shard")]
@@ -63,21 +77,23 @@ pub struct Args {
 }
 
 pub fn exec(args: Args) -> Result<ExitCode> {
+    if let Some(url) = &args.board {
+        return on_board(&args, url);
+    }
+    let Some(record) = &args.record else {
+        anyhow::bail!("give the record's folder, or --board URL");
+    };
+    if args.shard.is_some() && args.log.is_some() {
+        anyhow::bail!(
+            "--log with --shard is the key of a board's log: give --board URL too (a folder's \
+             log is checked by the single run or the merge)"
+        );
+    }
     if let (Some(shard), Some(out)) = (args.shard, &args.partial) {
         return Ok(
-            match verify::shard(&args.record, shard, out, *args.threads, progress()) {
+            match verify::shard(record, shard, out, *args.threads, progress()) {
                 Ok(done) => {
-                    println!(
-                        "Shard {}: ballots {}..{} of {} checked in {:.2} s, {} failures; \
-                         wrote {} (merge the shards with --merge)",
-                        done.shard,
-                        done.first,
-                        done.end,
-                        done.total,
-                        done.seconds,
-                        done.failures,
-                        out.display()
-                    );
+                    shard_done(&done, out);
                     ExitCode::SUCCESS
                 }
                 Err(e) => unreadable(&e),
@@ -85,9 +101,9 @@ pub fn exec(args: Args) -> Result<ExitCode> {
         );
     }
     let report = if args.merge.is_empty() {
-        verify::run(&args.record, *args.threads, progress())
+        verify::run(record, *args.threads, progress())
     } else {
-        verify::merge(&args.record, &args.merge, *args.threads, progress())
+        verify::merge(record, &args.merge, *args.threads, progress())
     };
     let report = match report {
         Ok(r) => r,
@@ -99,7 +115,7 @@ pub fn exec(args: Args) -> Result<ExitCode> {
     }
     // A record exported from the log also holds the log: the two must agree.
     let mut log = match observer::check_log(
-        &args.record,
+        record,
         args.log.as_deref(),
         &args.witnesses,
         args.since.as_deref(),
@@ -115,7 +131,7 @@ pub fn exec(args: Args) -> Result<ExitCode> {
         print!("{}", l.text());
     }
     if let Some(path) = &args.html {
-        verify::write_html(&args.record, &report, log.as_ref(), path)?;
+        verify::write_html(record, &report, log.as_ref(), path)?;
     }
     let log_holds = log.is_none_or(|l| l.failures.is_empty());
     Ok(if report.holds() && log_holds {
@@ -123,6 +139,109 @@ pub fn exec(args: Args) -> Result<ExitCode> {
     } else {
         ExitCode::FAILURE
     })
+}
+
+/// The line a shard ends with.
+fn shard_done(done: &entente_verify::ShardDone, out: &std::path::Path) {
+    println!(
+        "Shard {}: ballots {}..{} of {} checked in {:.2} s, {} failures; wrote {} (merge the \
+         shards with --merge)",
+        done.shard,
+        done.first,
+        done.end,
+        done.total,
+        done.seconds,
+        done.failures,
+        out.display()
+    );
+}
+
+/// `verify --board URL`: the record read from the board's log, a shard's ballots only for
+/// `--shard`, none for `--merge` (but a rare few), all of them alone (one shard, then its
+/// merge).
+fn on_board(args: &Args, url: &str) -> Result<ExitCode> {
+    let key = args.log.as_deref().unwrap_or_default();
+    let client = Client::new(url, key)?;
+    let board = match OnBoard::open(client) {
+        Ok(b) => b,
+        Err(e) => {
+            eprintln!("error: the board's record cannot be read: {e:#}");
+            return Ok(ExitCode::from(2));
+        }
+    };
+    let threads = *args.threads;
+    let whole = tempfile::tempdir()?;
+    let (partials, shard) = match (args.shard, &args.partial) {
+        (Some(shard), Some(out)) => (vec![out.clone()], Some(shard)),
+        _ if !args.merge.is_empty() => (args.merge.clone(), None),
+        _ => {
+            let out = whole.path().join("shard-0-of-1.jsonl");
+            (
+                vec![out],
+                Some(entente_verify::Shard { index: 0, count: 1 }),
+            )
+        }
+    };
+    if let Some(shard) = shard {
+        let done = match verify::board_shard(&board, shard, &partials[0], threads, progress()) {
+            Ok(done) => done,
+            Err(e) => return Ok(unreadable(&e)),
+        };
+        if args.shard.is_some() {
+            shard_done(&done, &partials[0]);
+            println!("{}", fetched(&board.record.fetched()));
+            return Ok(ExitCode::SUCCESS);
+        }
+    }
+    let report = match verify::board_merge(&board, &partials, threads, progress()) {
+        Ok(r) => r,
+        Err(e) => return Ok(unreadable(&e)),
+    };
+    print!("{}", report.text());
+    println!(
+        "Log: the record is the board's log of {} entries, its checkpoint cosigned by {}. {}",
+        board.record.size,
+        if board.record.cosigned_by.is_empty() {
+            "no witness".to_owned()
+        } else {
+            board.record.cosigned_by.join(", ")
+        },
+        fetched(&board.record.fetched())
+    );
+    if let Some(path) = &args.json {
+        verify::write_json(&report, path)?;
+    }
+    if let Some(path) = &args.html {
+        verify::write_html(board.dir(), &report, None, path)?;
+    }
+    Ok(if report.holds() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    })
+}
+
+/// What was read from the board.
+fn fetched(f: &Fetched) -> String {
+    let kib = |b: u64| b.div_ceil(1024);
+    format!(
+        "Fetched the log's {} entries ({} KiB), {} of its {} ballots and {} other bodies ({} \
+         KiB in all){}.",
+        f.entries,
+        kib(f.bundle_bytes),
+        f.ballots_fetched,
+        f.ballots,
+        f.bodies.saturating_sub(f.ballots_fetched),
+        kib(f.body_bytes),
+        if f.devices_placed > 0 {
+            format!(
+                "; every ballot of {} devices, to place them in their chains",
+                f.devices_placed
+            )
+        } else {
+            String::new()
+        }
+    )
 }
 
 /// Exit status 2, with why.

@@ -17,7 +17,7 @@ use entente_record::{HashValue, Hasher};
 use rand::SeedableRng;
 use rand::rngs::StdRng;
 
-use entente_roles::verify_bench::{PairRound, median};
+use crate::verify_bench::{PairRound, median};
 
 /// One measured operation.
 #[derive(Debug, Clone)]
@@ -383,7 +383,7 @@ pub fn backends_report(rounds: &[PairRound], against: Backend) -> String {
         })
         .collect();
     let mut s = header();
-    s.push_str(&entente_roles::verify_bench::pair_report(
+    s.push_str(&crate::verify_bench::pair_report(
         &swapped,
         &format!("{}, 1 thread", against.name()),
         &format!("{}, 1 thread", Backend::current().name()),

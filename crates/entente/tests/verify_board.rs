@@ -1,0 +1,306 @@
+//! `entente verify --board URL`: a record read from a board's tlog-tiles over HTTP, served here
+//! as static files (as any web server or CDN mirrors a board). Four shards and their merge
+//! report what a single run on the exported folder reports, each shard's partial is the one a
+//! shard of the folder writes, and each shard fetches no ballot but its own. A board that
+//! serves a changed ballot, a changed entry, a checkpoint its witnesses did not cosign or
+//! another log's checkpoint is refused with exit 2, naming what is wrong.
+
+use std::io::{BufRead, BufReader, Write};
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
+
+use serde_json::Value;
+
+mod common;
+use common::{copy_dir, s, status_and_text};
+
+const BALLOTS: usize = 16;
+
+/// Serves the files under `root` over plain HTTP on loopback; returns the URL.
+fn serve_files(root: PathBuf) -> String {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(mut stream) = stream else { continue };
+            let root = root.clone();
+            std::thread::spawn(move || {
+                let mut reader = BufReader::new(stream.try_clone().unwrap());
+                let mut line = String::new();
+                reader.read_line(&mut line).unwrap_or_default();
+                loop {
+                    let mut header = String::new();
+                    if reader.read_line(&mut header).unwrap_or_default() <= 2 {
+                        break;
+                    }
+                }
+                let path = line
+                    .split(' ')
+                    .nth(1)
+                    .unwrap_or("/")
+                    .trim_start_matches('/');
+                let file = root.join(path);
+                let answer = match std::fs::read(&file) {
+                    Ok(bytes) if !path.contains("..") && file.is_file() => bytes,
+                    _ => {
+                        let _ = stream.write_all(
+                            b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
+                        );
+                        return;
+                    }
+                };
+                let head = format!(
+                    "HTTP/1.1 200 OK\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+                    answer.len()
+                );
+                let _ = stream.write_all(head.as_bytes());
+                let _ = stream.write_all(&answer);
+            });
+        }
+    });
+    url
+}
+
+/// One demo election's exported record (with its log), made once for the file's tests.
+fn record() -> &'static Path {
+    static RECORD: OnceLock<(tempfile::TempDir, PathBuf)> = OnceLock::new();
+    let (_, path) = RECORD.get_or_init(|| {
+        let tmp = tempfile::tempdir().unwrap();
+        let record = tmp.path().join("record");
+        let (code, text) = status_and_text(&[
+            "demo",
+            "--ballots",
+            &BALLOTS.to_string(),
+            "--dir",
+            s(&record),
+        ]);
+        assert_eq!(code, 0, "{text}");
+        (tmp, record)
+    });
+    path
+}
+
+fn log_key(record: &Path) -> String {
+    std::fs::read_to_string(record.join("log/key"))
+        .unwrap()
+        .trim()
+        .to_owned()
+}
+
+/// `entente verify --board URL --log KEY ARGS`.
+fn on_board(url: &str, key: &str, args: &[&str]) -> (i32, String) {
+    let mut all = vec!["--insecure-http", "verify", "--board", url, "--log", key];
+    all.extend(args);
+    status_and_text(&all)
+}
+
+/// The report without the lines that say how long it took and where the record was read.
+fn report_of(text: &str) -> String {
+    text.lines()
+        .filter(|l| !l.contains(" s on ") && !l.starts_with("Log:") && !l.starts_with("Fetched"))
+        .map(|l| match l.strip_prefix("Verifying ") {
+            // Where the record was read from, then what it is.
+            Some(rest) => rest.rsplit_once(" (").map_or(rest, |(_, kind)| kind),
+            None => l,
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// A partial result as JSON lines, its header without the time it took.
+fn partial(path: &Path) -> Vec<Value> {
+    std::fs::read_to_string(path)
+        .unwrap()
+        .lines()
+        .map(|l| {
+            let mut v: Value = serde_json::from_str(l).unwrap();
+            if let Some(h) = v.as_object_mut() {
+                h.remove("seconds");
+            }
+            v
+        })
+        .collect()
+}
+
+#[test]
+fn a_board_read_in_shards_verifies_as_its_exported_folder_does() {
+    let record = record();
+    let url = serve_files(record.join("log"));
+    let key = log_key(record);
+    let tmp = tempfile::tempdir().unwrap();
+    let (code, single) = status_and_text(&["verify", s(record)]);
+    assert_eq!(code, 0, "{single}");
+
+    let mut from_board = Vec::new();
+    for i in 0..4 {
+        let (b, f) = (
+            tmp.path().join(format!("board-{i}.jsonl")),
+            tmp.path().join(format!("folder-{i}.jsonl")),
+        );
+        let shard = format!("{i}/4");
+        let (code, text) = on_board(
+            &url,
+            &key,
+            &["--shard", &shard, "--partial", s(&b), "--threads", "1"],
+        );
+        assert_eq!(code, 0, "{text}");
+        // Only its own ballots are fetched: a quarter of them.
+        let own = BALLOTS / 4;
+        assert!(
+            text.contains(&format!("{own} of its {BALLOTS} ballots")),
+            "{text}"
+        );
+        let (code, text) =
+            status_and_text(&["verify", s(record), "--shard", &shard, "--partial", s(&f)]);
+        assert_eq!(code, 0, "{text}");
+        // The same partial as a shard of the exported folder writes: the same record digest,
+        // the same ballots, in the same order, with the same findings.
+        assert_eq!(partial(&b), partial(&f), "shard {shard}");
+        from_board.push(b);
+    }
+    let mut args = vec!["--merge"];
+    args.extend(from_board.iter().map(|p| s(p)));
+    let (code, merged) = on_board(&url, &key, &args);
+    assert_eq!(code, 0, "{merged}");
+    assert!(
+        merged.contains("0 of its 16 ballots"),
+        "the merge fetches no ballot: {merged}"
+    );
+    assert!(merged.contains("cosigned by witness."), "{merged}");
+    assert_eq!(report_of(&single), report_of(&merged));
+    // The board's shards merged on the exported folder: the same record.
+    let mut args = vec!["verify", s(record), "--merge"];
+    args.extend(from_board.iter().map(|p| s(p)));
+    let (code, text) = status_and_text(&args);
+    assert_eq!(code, 0, "{text}");
+    assert_eq!(report_of(&single), report_of(&text));
+    // The whole record from the board in one run: every ballot fetched.
+    let (code, whole) = on_board(&url, &key, &["--threads", "2"]);
+    assert_eq!(code, 0, "{whole}");
+    assert!(whole.contains("16 of its 16 ballots"), "{whole}");
+    assert_eq!(report_of(&single), report_of(&whole));
+}
+
+#[test]
+fn a_board_that_serves_what_its_log_does_not_hold_is_refused_naming_it() {
+    let record = record();
+    let key = log_key(record);
+    let tmp = tempfile::tempdir().unwrap();
+    let served = |name: &str, change: &dyn Fn(&Path)| {
+        let log = tmp.path().join(name);
+        copy_dir(&record.join("log"), &log);
+        change(&log);
+        serve_files(log)
+    };
+    let partial = tmp.path().join("p.jsonl");
+    let shard = |url: &str, i: usize| {
+        on_board(
+            url,
+            &key,
+            &["--shard", &format!("{i}/4"), "--partial", s(&partial)],
+        )
+    };
+
+    // One ballot's body changed: the one shard that fetches it refuses it, the others pass.
+    let url = served("ballot", &|log| {
+        let body = largest_body(log);
+        let mut bytes = std::fs::read(&body).unwrap();
+        let at = bytes.len() / 2;
+        bytes[at] = if bytes[at] == b'0' { b'1' } else { b'0' };
+        std::fs::write(&body, bytes).unwrap();
+    });
+    let outcomes: Vec<(i32, String)> = (0..4).map(|i| shard(&url, i)).collect();
+    let refused: Vec<&String> = outcomes
+        .iter()
+        .filter(|(c, _)| *c != 0)
+        .map(|(_, t)| t)
+        .collect();
+    assert_eq!(refused.len(), 1, "{outcomes:?}");
+    assert!(outcomes.iter().all(|(c, _)| *c == 0 || *c == 2));
+    assert!(
+        refused[0].contains("is not the body of that SHA-256"),
+        "{}",
+        refused[0]
+    );
+
+    // An entry changed in its bundle: nothing is believed.
+    let url = served("entry", &|log| {
+        let bundle = log.join("tile/entries/000.p").read_dir().map_or_else(
+            |_| log.join("tile/entries/000"),
+            |mut d| d.next().unwrap().unwrap().path(),
+        );
+        let mut bytes = std::fs::read(&bundle).unwrap();
+        let text = String::from_utf8_lossy(&bytes).into_owned();
+        let at = text.find("\"nonce\":").unwrap() + 8;
+        bytes[at] = if bytes[at] == b'1' { b'2' } else { b'1' };
+        std::fs::write(&bundle, bytes).unwrap();
+    });
+    let (code, text) = shard(&url, 0);
+    assert_eq!(code, 2, "{text}");
+    assert!(text.contains("do not hash to the root"), "{text}");
+
+    // The checkpoint without its witnesses' cosignatures: only the log's own signature.
+    let url = served("uncosigned", &|log| {
+        let note = std::fs::read_to_string(log.join("checkpoint")).unwrap();
+        let log_name = key.split('+').next().unwrap();
+        let kept: Vec<&str> = note
+            .lines()
+            .filter(|l| !l.starts_with('—') || l.starts_with(&format!("— {log_name} ")))
+            .collect();
+        assert!(kept.len() < note.lines().count());
+        std::fs::write(log.join("checkpoint"), kept.join("\n") + "\n").unwrap();
+    });
+    let (code, text) = shard(&url, 0);
+    assert_eq!(code, 2, "{text}");
+    assert!(text.contains("cosigned by 0 of the 2 witnesses"), "{text}");
+
+    // A key of the same name that did not sign this log: its checkpoint is not believed.
+    let url = served("same", &|_| {});
+    let (code, text) = shard(&url, 0);
+    assert_eq!(code, 0, "{text}");
+    let other = tmp.path().join("other-log.key");
+    let (code, text) = common::status_and_text_with(
+        &[
+            "keygen",
+            "--role",
+            "log",
+            "--name",
+            key.split('+').next().unwrap(),
+            "--scrypt-log-n",
+            "2",
+            "--out",
+            s(&other),
+        ],
+        &[("ENTENTE_PASSPHRASE", "not the log's")],
+    );
+    assert_eq!(code, 0, "{text}");
+    let wrong = std::fs::read_to_string(other.with_extension("key.pub")).unwrap();
+    let (code, text) = on_board(
+        &url,
+        wrong.trim(),
+        &["--shard", "0/4", "--partial", s(&partial)],
+    );
+    assert_eq!(code, 2, "{text}");
+    assert!(text.contains("not signed by the log's key"), "{text}");
+}
+
+/// The largest body beside the log's tiles: a ballot's.
+fn largest_body(log: &Path) -> PathBuf {
+    let mut all = Vec::new();
+    let mut stack = vec![log.join("entente/bodies")];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                stack.push(p);
+            } else {
+                all.push(p);
+            }
+        }
+    }
+    all.into_iter()
+        .filter(|p| std::fs::read_to_string(p).is_ok_and(|t| t.contains("\"ballot_id\"")))
+        .max_by_key(|p| std::fs::metadata(p).unwrap().len())
+        .unwrap()
+}
