@@ -304,3 +304,136 @@ fn largest_body(log: &Path) -> PathBuf {
         .max_by_key(|p| std::fs::metadata(p).unwrap().len())
         .unwrap()
 }
+
+/// A hand-made log: a device whose ballots were signed out of its chain's order (as after a
+/// restart that re-signed one), a device that never closed (no chain), and a device whose
+/// chain lists a ballot the log does not hold. The first two are placed by fetching their
+/// ballots; the third is refused when its odd ballot is fetched, naming the entry.
+#[test]
+fn ballots_signed_out_of_their_chains_order_are_placed_by_their_ids() {
+    use ed25519_dalek::SigningKey;
+    use entente_board::note::NoteSigner;
+    use entente_board::{Board, BoardConfig, Entry, SqliteStorage, tiles};
+    use entente_roles::protocol::{ElectionBody, Envelope, RolesFile, kind};
+    use entente_verify::BallotSource;
+
+    const ORIGIN: &str = "board.example/placement-test";
+    let key = |name: &str, seed: u8| NoteSigner::new(name, SigningKey::from_bytes(&[seed; 32]));
+    let log = key(ORIGIN, 9).unwrap();
+    let admin = key("administrator", 1).unwrap();
+    let devices = [
+        key("device.reordered", 2).unwrap(),
+        key("device.open", 3).unwrap(),
+        key("device.liar", 4).unwrap(),
+    ];
+    let roles = RolesFile {
+        administrator: Some(admin.verifier_key()),
+        devices: devices.iter().map(NoteSigner::verifier_key).collect(),
+        ..RolesFile::default()
+    };
+    let election = ElectionBody {
+        manifest: "{}".into(),
+        election_config: "{}".into(),
+        constants: "{}".into(),
+        definition: roles.clone(),
+    };
+    let mut entries = vec![Entry::new("roles", serde_json::to_vec(&roles).unwrap())];
+    let mut write = |who: &NoteSigner, what: &str, nonce: u64, body: Vec<u8>| {
+        let env = Envelope::sign(who, ORIGIN, what, nonce, &body);
+        let mut e = Entry::new(what, env.logged().unwrap().to_bytes());
+        e.body = Some(body);
+        entries.push(e);
+    };
+    let ballot = |id: &str| format!(r#"{{"ballot_id":"{id}"}}"#).into_bytes();
+    let chain =
+        |ids: &[&str]| serde_json::to_vec(&serde_json::json!({ "ballot_ids": ids })).unwrap();
+    write(
+        &admin,
+        kind::ELECTION,
+        1,
+        serde_json::to_vec(&election).unwrap(),
+    );
+    // b2 signed (and logged) before b1, though the chain lists b1 first.
+    write(&devices[0], kind::BALLOT, 1, ballot("r-b2"));
+    write(&devices[0], kind::BALLOT, 2, ballot("r-b1"));
+    write(&devices[0], kind::BALLOT, 3, ballot("r-b3"));
+    write(
+        &devices[0],
+        kind::DEVICE_CLOSE,
+        4,
+        chain(&["r-b1", "r-b2", "r-b3"]),
+    );
+    write(&devices[1], kind::BALLOT, 1, ballot("o-2"));
+    write(&devices[1], kind::BALLOT, 2, ballot("o-1"));
+    write(&devices[2], kind::BALLOT, 1, ballot("l-1"));
+    write(&devices[2], kind::BALLOT, 2, ballot("l-other"));
+    write(&devices[2], kind::DEVICE_CLOSE, 3, chain(&["l-1", "l-2"]));
+
+    let tmp = tempfile::tempdir().unwrap();
+    let mut board = Board::init(
+        SqliteStorage::open(&tmp.path().join("board.db")).unwrap(),
+        BoardConfig {
+            origin: ORIGIN.into(),
+            log_key: log.verifier_key(),
+            witnesses: Vec::new(),
+        },
+    )
+    .unwrap();
+    board.append(&entries).unwrap();
+    board.checkpoint(&log).unwrap();
+    let tiles_dir = tmp.path().join("tiles");
+    tiles::export(&board, &tiles_dir).unwrap();
+    let url = serve_files(tiles_dir);
+
+    entente_roles::net::configure(entente_roles::net::Trust::system().allow_insecure_http(true));
+    let client = entente_roles::client::Client::new(&url, &log.verifier_key()).unwrap();
+    let folder = tmp.path().join("record");
+    let record = entente_roles::board_record::BoardRecord::open(client, &folder).unwrap();
+    let listed = |device: &str| record.listing()[device].clone();
+    assert_eq!(
+        listed("device.reordered"),
+        [
+            "eballot-r-b1.json",
+            "eballot-r-b2.json",
+            "eballot-r-b3.json"
+        ]
+    );
+    // No chain: its ballots were fetched to list them.
+    assert_eq!(
+        listed("device.open"),
+        ["eballot-o-1.json", "eballot-o-2.json"]
+    );
+    assert_eq!(record.fetched().devices_placed, 1);
+    assert_eq!(
+        listed("device.liar"),
+        ["eballot-l-1.json", "eballot-l-2.json"]
+    );
+
+    let file = |device: &str, name: &str| {
+        folder
+            .join("encrypted_ballots")
+            .join(device)
+            .join(format!("eballot-{name}.json"))
+    };
+    // Fetched by its chain's place, found to hold b2, then placed by id.
+    let b1 = file("device.reordered", "r-b1");
+    record.fetch(&[b1.as_path()]).unwrap();
+    assert_eq!(std::fs::read(&b1).unwrap(), ballot("r-b1"));
+    assert_eq!(record.fetched().devices_placed, 2);
+    for (device, id) in [("device.reordered", "r-b3"), ("device.open", "o-1")] {
+        let f = file(device, id);
+        record.fetch(&[f.as_path()]).unwrap();
+        assert_eq!(std::fs::read(&f).unwrap(), ballot(id));
+    }
+    record
+        .fetch(&[file("device.liar", "l-1").as_path()])
+        .unwrap();
+    let refused = record
+        .fetch(&[file("device.liar", "l-2").as_path()])
+        .unwrap_err();
+    assert!(
+        refused.contains("log entry 9")
+            && refused.contains("\"l-other\" is not one its chain lists"),
+        "{refused}"
+    );
+}
