@@ -111,9 +111,10 @@ fn file_of(id: &str) -> String {
 
 impl BoardRecord {
     /// Reads the log at `client`'s server (its checkpoint must carry the cosignature of every
-    /// witness of the election's definition) and writes the record's files, but the ballots,
-    /// under `dir`.
-    pub fn open(client: Client, dir: &Path) -> Result<Self> {
+    /// witness of the election's definition, and the definition must name each witness of
+    /// `pinned`, verifier keys or their files, that the reader trusts) and writes the record's
+    /// files, but the ballots, under `dir`.
+    pub fn open(client: Client, dir: &Path, pinned: &[String]) -> Result<Self> {
         let note = String::from_utf8(client.get_ok("/checkpoint")?)
             .context("the board's checkpoint is not text")?;
         let cp = Checkpoint::open(&note, client.log())
@@ -174,6 +175,14 @@ impl BoardRecord {
             cosigned_by.len(),
             witnesses.len()
         );
+        for pin in pinned {
+            let key = crate::board::read_vkey(pin)?;
+            ensure!(
+                witnesses.contains(&key),
+                "the witness {pin} given with --witness is not a witness of the election's \
+                 definition on the board"
+            );
+        }
         materialize(&view, dir)?;
         let mut ballots: BTreeMap<String, Vec<Deferred>> = BTreeMap::new();
         for w in &view.writes {

@@ -73,12 +73,12 @@ pub struct OnBoard {
 
 impl OnBoard {
     /// Reads the log at `client`'s server (see [`BoardRecord::open`]).
-    pub fn open(client: Client) -> Result<Self> {
+    pub fn open(client: Client, pinned: &[String]) -> Result<Self> {
         let folder = tempfile::Builder::new()
             .prefix("entente-board-record-")
             .tempdir()
             .context("cannot make a folder for the board's record")?;
-        let record = BoardRecord::open(client, folder.path())?;
+        let record = BoardRecord::open(client, folder.path(), pinned)?;
         Ok(Self { record, folder })
     }
 

@@ -136,6 +136,10 @@ fn the_kubernetes_jobs_run_the_shards_then_the_merge() {
         n.to_string(),
         "SHARDS is N"
     );
+    // The record's folder, where the volume mounts it, in both jobs.
+    for yaml in [&shards_yaml, &merge_yaml] {
+        assert!(yaml.contains("value: \"/record\""), "{yaml}");
+    }
     // The pods' paths, as the volumes mount them, under a temporary folder.
     let at = |cmd: String| {
         cmd.replace("/record", s(&record()))
@@ -154,6 +158,7 @@ fn the_kubernetes_jobs_run_the_shards_then_the_merge() {
             .args(["-c", &shard_cmd])
             .env("PATH", &path)
             .env("JOB_COMPLETION_INDEX", i.to_string())
+            .env("RECORD", record())
             .output()
             .unwrap();
         common::ok(&out);
@@ -161,9 +166,54 @@ fn the_kubernetes_jobs_run_the_shards_then_the_merge() {
     let out = Command::new("sh")
         .args(["-c", &merge_cmd])
         .env("PATH", &path)
+        .env("RECORD", record())
         .output()
         .unwrap();
     let report = common::ok(&out);
     assert_eq!(timeless(&report), single_report(&record()), "{report}");
     assert!(tmp.path().join("partials/report.html").is_file());
+}
+
+/// The Slurm script given a board's URL (and its log key in ENTENTE_LOG_KEY): each task reads
+/// the record from the board and fetches its own shard's ballots only, and the merge reports
+/// what a single run on the exported folder reports. Without the key it says what it needs.
+#[test]
+fn the_slurm_script_reads_the_record_from_a_board() {
+    let tmp = tempfile::tempdir().unwrap();
+    let exported = tmp.path().join("record");
+    let (code, text) = status_and_text(&["demo", "--ballots", "6", "--dir", s(&exported)]);
+    assert_eq!(code, 0, "{text}");
+    let url = common::serve_files(exported.join("log"));
+    let key = std::fs::read_to_string(exported.join("log/key")).unwrap();
+    let partials = tmp.path().join("partials");
+    let path = bin(tmp.path());
+    let slurm = |key: Option<&str>| {
+        let mut c = Command::new("sh");
+        c.arg(repo().join("deploy/slurm/verify.sh"))
+            .args([url.as_str(), s(&partials), "3", "2"])
+            .env("PATH", &path)
+            .env("ENTENTE_ARGS", "--insecure-http");
+        if let Some(k) = key {
+            c.env("ENTENTE_LOG_KEY", k.trim());
+        }
+        c.output().unwrap()
+    };
+    let out = slurm(None);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("ENTENTE_LOG_KEY"));
+    common::ok(&slurm(Some(&key)));
+    for i in 0..3 {
+        let log = std::fs::read_to_string(partials.join(format!("shard-{i}.log"))).unwrap();
+        assert!(log.contains("2 of its 6 ballots"), "{log}");
+    }
+    let report = std::fs::read_to_string(partials.join("report.txt")).unwrap();
+    let without_log = |t: &str| {
+        timeless(t)
+            .lines()
+            .filter(|l| !l.starts_with("Log:"))
+            .collect::<Vec<_>>()
+            .join("\n")
+    };
+    assert_eq!(without_log(&report), without_log(&single_report(&exported)));
+    assert!(partials.join("report.html").is_file());
 }

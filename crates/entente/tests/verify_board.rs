@@ -5,62 +5,15 @@
 //! serves a changed ballot, a changed entry, a checkpoint its witnesses did not cosign or
 //! another log's checkpoint is refused with exit 2, naming what is wrong.
 
-use std::io::{BufRead, BufReader, Write};
-use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
 use serde_json::Value;
 
 mod common;
-use common::{copy_dir, s, status_and_text};
+use common::{copy_dir, s, serve_files, status_and_text};
 
 const BALLOTS: usize = 16;
-
-/// Serves the files under `root` over plain HTTP on loopback; returns the URL.
-fn serve_files(root: PathBuf) -> String {
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let url = format!("http://{}", listener.local_addr().unwrap());
-    std::thread::spawn(move || {
-        for stream in listener.incoming() {
-            let Ok(mut stream) = stream else { continue };
-            let root = root.clone();
-            std::thread::spawn(move || {
-                let mut reader = BufReader::new(stream.try_clone().unwrap());
-                let mut line = String::new();
-                reader.read_line(&mut line).unwrap_or_default();
-                loop {
-                    let mut header = String::new();
-                    if reader.read_line(&mut header).unwrap_or_default() <= 2 {
-                        break;
-                    }
-                }
-                let path = line
-                    .split(' ')
-                    .nth(1)
-                    .unwrap_or("/")
-                    .trim_start_matches('/');
-                let file = root.join(path);
-                let answer = match std::fs::read(&file) {
-                    Ok(bytes) if !path.contains("..") && file.is_file() => bytes,
-                    _ => {
-                        let _ = stream.write_all(
-                            b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
-                        );
-                        return;
-                    }
-                };
-                let head = format!(
-                    "HTTP/1.1 200 OK\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
-                    answer.len()
-                );
-                let _ = stream.write_all(head.as_bytes());
-                let _ = stream.write_all(&answer);
-            });
-        }
-    });
-    url
-}
 
 /// One demo election's exported record (with its log), made once for the file's tests.
 fn record() -> &'static Path {
@@ -259,6 +212,25 @@ fn a_board_that_serves_what_its_log_does_not_hold_is_refused_naming_it() {
     let url = served("same", &|_| {});
     let (code, text) = shard(&url, 0);
     assert_eq!(code, 0, "{text}");
+    // A witness the verifier trusts: one of the definition's passes, another is refused.
+    let roles = common::json(&record.join("roles.json"));
+    let trusted = roles["witnesses"][0].as_str().unwrap();
+    let pinned = |w: &str| {
+        on_board(
+            &url,
+            &key,
+            &["--witness", w, "--shard", "1/4", "--partial", s(&partial)],
+        )
+    };
+    let (code, text) = pinned(trusted);
+    assert_eq!(code, 0, "{text}");
+    let stranger = trusted.replacen("witness.", "witness.stranger-", 1);
+    let (code, text) = pinned(&stranger);
+    assert_eq!(code, 2, "{text}");
+    assert!(
+        text.contains("is not a witness of the election's definition"),
+        "{text}"
+    );
     let other = tmp.path().join("other-log.key");
     let (code, text) = common::status_and_text_with(
         &[
@@ -388,7 +360,7 @@ fn ballots_signed_out_of_their_chains_order_are_placed_by_their_ids() {
     entente_roles::net::configure(entente_roles::net::Trust::system().allow_insecure_http(true));
     let client = entente_roles::client::Client::new(&url, &log.verifier_key()).unwrap();
     let folder = tmp.path().join("record");
-    let record = entente_roles::board_record::BoardRecord::open(client, &folder).unwrap();
+    let record = entente_roles::board_record::BoardRecord::open(client, &folder, &[]).unwrap();
     let listed = |device: &str| record.listing()[device].clone();
     assert_eq!(
         listed("device.reordered"),

@@ -34,8 +34,7 @@ pub struct Args {
     pub record: Option<PathBuf>,
     /// Read the record from the board at this URL instead of a folder, checked against the
     /// log's key (--log KEY): only the ballots this run checks are fetched.
-    #[arg(long, value_name = "URL", requires = "log",
-          conflicts_with_all = ["witnesses", "since"])]
+    #[arg(long, value_name = "URL", requires = "log", conflicts_with = "since")]
     pub board: Option<String>,
     /// Also write the report as JSON to this file.
     #[arg(long)]
@@ -63,7 +62,7 @@ pub struct Args {
     /// record's order, and (shard 0) the decrypted tally. Writes --partial FILE for --merge;
     /// exits 0 once it is written, whatever it found (the merge reports it).
     #[arg(long, value_name = "I/N", requires = "partial",
-          conflicts_with_all = ["merge", "json", "html", "witnesses", "since"])]
+          conflicts_with_all = ["merge", "json", "html", "since"])]
     pub shard: Option<entente_verify::Shard>,
     /// Where --shard writes its partial result.
     #[arg(long, value_name = "FILE", requires = "shard")]
@@ -83,10 +82,10 @@ pub fn exec(args: Args) -> Result<ExitCode> {
     let Some(record) = &args.record else {
         anyhow::bail!("give the record's folder, or --board URL");
     };
-    if args.shard.is_some() && args.log.is_some() {
+    if args.shard.is_some() && (args.log.is_some() || !args.witnesses.is_empty()) {
         anyhow::bail!(
-            "--log with --shard is the key of a board's log: give --board URL too (a folder's \
-             log is checked by the single run or the merge)"
+            "--log and --witness with --shard pin a board's keys: give --board URL too (a \
+             folder's log is checked by the single run or the merge)"
         );
     }
     if let (Some(shard), Some(out)) = (args.shard, &args.partial) {
@@ -162,7 +161,7 @@ fn shard_done(done: &entente_verify::ShardDone, out: &std::path::Path) {
 fn on_board(args: &Args, url: &str) -> Result<ExitCode> {
     let key = args.log.as_deref().unwrap_or_default();
     let client = Client::new(url, key)?;
-    let board = match OnBoard::open(client) {
+    let board = match OnBoard::open(client, &args.witnesses) {
         Ok(b) => b,
         Err(e) => {
             eprintln!("error: the board's record cannot be read: {e:#}");

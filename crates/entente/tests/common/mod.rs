@@ -323,3 +323,49 @@ pub fn node_logjs(dirs: &[&Path]) -> String {
     );
     stdout
 }
+
+/// Serves the files under `root` over plain HTTP on loopback, as any web server mirrors a
+/// board's tiles; returns the URL.
+pub fn serve_files(root: std::path::PathBuf) -> String {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(mut stream) = stream else { continue };
+            let root = root.clone();
+            std::thread::spawn(move || {
+                let mut reader = BufReader::new(stream.try_clone().unwrap());
+                let mut line = String::new();
+                reader.read_line(&mut line).unwrap_or_default();
+                loop {
+                    let mut header = String::new();
+                    if reader.read_line(&mut header).unwrap_or_default() <= 2 {
+                        break;
+                    }
+                }
+                let path = line
+                    .split(' ')
+                    .nth(1)
+                    .unwrap_or("/")
+                    .trim_start_matches('/');
+                let file = root.join(path);
+                let answer = match std::fs::read(&file) {
+                    Ok(bytes) if !path.contains("..") && file.is_file() => bytes,
+                    _ => {
+                        let _ = stream.write_all(
+                            b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
+                        );
+                        return;
+                    }
+                };
+                let head = format!(
+                    "HTTP/1.1 200 OK\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+                    answer.len()
+                );
+                let _ = stream.write_all(head.as_bytes());
+                let _ = stream.write_all(&answer);
+            });
+        }
+    });
+    url
+}
