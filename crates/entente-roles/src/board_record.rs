@@ -41,8 +41,10 @@ use crate::error::{Context, Result, RolesError, ensure, refused};
 use crate::protocol::kind;
 use crate::protocol::{LogView, LoggedEnvelope, RolesFile};
 
-/// Fetches of ballot bodies at once.
-const FETCHERS: usize = 4;
+/// Fetches of ballot bodies at once: enough to hide a distant board's round trips behind the
+/// checks of the chunk before (see `entente_verify`'s shard), few enough that hundreds of
+/// shards do not swamp the board or the mirror they read.
+const FETCHERS: usize = 8;
 
 /// A ballot logged by its headers: where it is and what it must hash to.
 #[derive(Debug, Clone, Copy)]
@@ -387,7 +389,13 @@ impl BoardRecord {
             fetch_body(&self.client, &d.digest, &self.fetched)?
         };
         self.fetched.ballots_fetched.fetch_add(1, Ordering::Relaxed);
-        crate::files::write_atomically(path, &body)
+        // A scratch copy, read once and removed with its folder: not synced to disk, which
+        // would make each fetch wait on the disk.
+        if let Some(dir) = path.parent() {
+            std::fs::create_dir_all(dir)
+                .with_context(|| format!("cannot create {}", dir.display()))?;
+        }
+        std::fs::write(path, &body).with_context(|| format!("cannot write {}", path.display()))
     }
 }
 

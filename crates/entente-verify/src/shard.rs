@@ -113,6 +113,11 @@ fn named_decryption(dir: &Path, id: &str) -> Option<PathBuf> {
     (plain && path.is_file()).then_some(path)
 }
 
+/// The files of a slice of the record's ballots.
+fn paths_of<'a>(chunk: &[(usize, &'a PathBuf)]) -> Vec<&'a Path> {
+    chunk.iter().map(|(_, f)| f.as_path()).collect()
+}
+
 /// Verifies shard `shard` of the record in `dir` and writes its partial result to `out`.
 pub(crate) fn run_shard<G: RecordGroup>(
     dir: &Path,
@@ -141,11 +146,26 @@ pub(crate) fn run_shard<G: RecordGroup>(
     let mut counts = [0u64; 7];
     let mut lines = Vec::with_capacity(part.len());
     let mut failures = 0u64;
-    for (n, chunk) in part.chunks(CHUNK).enumerate() {
+    let chunks: Vec<&[(usize, &PathBuf)]> = part.chunks(CHUNK).collect();
+    if let Some(c) = chunks.first() {
+        ballots::fetch(source, &paths_of(c))?;
+    }
+    for (n, &chunk) in chunks.iter().enumerate() {
         let at = first + (n * CHUNK) as u64;
-        let paths: Vec<&Path> = chunk.iter().map(|(_, f)| f.as_path()).collect();
-        ballots::fetch(source, &paths)?;
-        let summarized = ballots::summarize(&setup, &devices, chunk, at, layout)?;
+        // The next chunk is fetched while this one is checked, so that a board's latency
+        // hides behind the arithmetic.
+        let next = chunks.get(n + 1).filter(|_| source.is_some());
+        let (summarized, fetched) = std::thread::scope(|s| {
+            let fetching = next.map(|c| s.spawn(move || ballots::fetch(source, &paths_of(c))));
+            let summarized = ballots::summarize(&setup, &devices, chunk, at, layout);
+            let fetched = fetching.map_or(Ok(()), |h| {
+                h.join()
+                    .unwrap_or_else(|_| Err(ReadError::Fetch("a fetch of ballots panicked".into())))
+            });
+            (summarized, fetched)
+        });
+        let summarized = summarized?;
+        fetched?;
         // The challenged ballots' decryptions, each on its own core.
         let challenged: Vec<Option<ChallengedJson>> = summarized
             .par_iter()
