@@ -181,14 +181,24 @@ pub struct Split {
 /// Verifies `record` alternately in one process on `split.threads` and as `split.shards`
 /// shards, `split.parallel` at a time on one thread each, then merged; each a child process
 /// of the `entente` executable, as a cluster would run them. Checks that both exit 0.
-pub fn verify_sharded(record: &Path, split: Split, rounds: usize) -> Result<Vec<ShardRound>> {
+/// With `board` (its URL and its log's key), the shards and the merge read the record from the
+/// board (`verify --board`), the single run from the folder `record`, the board's export.
+pub fn verify_sharded(
+    record: &Path,
+    split: Split,
+    rounds: usize,
+    board: Option<(&str, &str)>,
+) -> Result<Vec<ShardRound>> {
     let exe = std::env::current_exe().context("finding the entente executable")?;
     let dir = tempfile::tempdir()?;
-    let verify = |args: &[String]| -> Result<Child> {
-        Command::new(&exe)
-            .arg("verify")
-            .arg(record)
-            .args(args)
+    let run = |args: &[String], from_board: bool| -> Result<Child> {
+        let mut c = Command::new(&exe);
+        c.args(crate::net::child_args()).arg("verify");
+        match board.filter(|_| from_board) {
+            Some((url, key)) => c.args(["--board", url, "--log", key]),
+            None => c.arg(record),
+        };
+        c.args(args)
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
@@ -197,7 +207,10 @@ pub fn verify_sharded(record: &Path, split: Split, rounds: usize) -> Result<Vec<
     let threads = split.threads.to_string();
     let single = || -> Result<(f64, u64)> {
         let start = Instant::now();
-        let peak = wait_with_peak(verify(&["--threads".into(), threads.clone()])?, "verify")?;
+        let peak = wait_with_peak(
+            run(&["--threads".into(), threads.clone()], false)?,
+            "verify",
+        )?;
         Ok((start.elapsed().as_secs_f64(), peak))
     };
     let sharded = || -> Result<(f64, u64, u64)> {
@@ -218,7 +231,7 @@ pub fn verify_sharded(record: &Path, split: Split, rounds: usize) -> Result<Vec<
                     "--threads".into(),
                     "1".into(),
                 ];
-                running.push((next, verify(&args)?));
+                running.push((next, run(&args, true)?));
                 next += 1;
             }
             // The first to finish frees its place; each is watched for its peak meanwhile.
@@ -244,7 +257,7 @@ pub fn verify_sharded(record: &Path, split: Split, rounds: usize) -> Result<Vec<
         }
         let mut args = vec!["--threads".to_owned(), threads.clone(), "--merge".into()];
         args.extend(partials.iter().map(|p| p.display().to_string()));
-        let merge_peak = wait_with_peak(verify(&args)?, "the merge")?;
+        let merge_peak = wait_with_peak(run(&args, true)?, "the merge")?;
         Ok((start.elapsed().as_secs_f64(), shard_peak, merge_peak))
     };
     (0..rounds.max(1))

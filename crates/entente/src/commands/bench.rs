@@ -45,6 +45,13 @@ pub struct Args {
     /// With --shards: shards run at a time.
     #[arg(long, default_value_t = 2, requires = "shards")]
     pub parallel: usize,
+    /// With --shards: the shards and the merge read the record from this board (`verify
+    /// --board`, with --log KEY), the single run from RECORD, the board's export.
+    #[arg(long, value_name = "URL", requires_all = ["shards", "log"])]
+    pub board: Option<String>,
+    /// With --board: the log's verifier key.
+    #[arg(long, value_name = "KEY", requires = "board")]
+    pub log: Option<String>,
     /// With --verify: verify once on --threads and print ballots per second (for the
     /// child processes of --against).
     #[arg(long, requires = "verify", conflicts_with = "against", hide = true)]
@@ -105,6 +112,8 @@ pub fn exec(args: Args) -> Result<ExitCode> {
             parallel,
             threads,
             rounds,
+            board,
+            log,
             ..
         } => {
             let split = verify_bench::Split {
@@ -112,7 +121,8 @@ pub fn exec(args: Args) -> Result<ExitCode> {
                 parallel,
                 threads,
             };
-            let rounds = verify_bench::verify_sharded(&record, split, rounds)?;
+            let board = board.as_deref().zip(log.as_deref());
+            let rounds = verify_bench::verify_sharded(&record, split, rounds, board)?;
             print!("{}", verify_bench::sharded_report(&rounds, split));
         }
         Args {
