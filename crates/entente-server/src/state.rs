@@ -456,7 +456,16 @@ impl AppState {
     pub(crate) fn catch_up_held(&self, workflow: &mut Workflow) -> ApiResult<Vec<Envelope>> {
         let (size, steps) = self.steps_since(self.followed.load(Ordering::Acquire))?;
         let replayed = self.read(|b| {
-            replay(b, &self.origin, workflow, &self.roles_file, &steps).map_err(ApiError::internal)
+            replay(b, &self.origin, workflow, &self.roles_file, &steps).map_err(|e| {
+                // Only a server that skipped the protocol's checks (or a hand in the database)
+                // logs such a step: the board is then no longer an election's, and it says so
+                // to every party rather than build on it.
+                ApiError::internal(format!(
+                    "the log's {e}: a server of this board logged a write the protocol refuses, \
+                     so this server takes no more writes; every verifier of the record names \
+                     that entry (entente verify)"
+                ))
+            })
         })?;
         if let Some((definition, _)) = workflow.definition()
             && let Some(field) = definition.differs_from(&self.roles_file)

@@ -2,13 +2,14 @@
 //! with its own sequencer and connections, as two `entente serve` processes would have. What
 //! one server logs binds the other: a ballot logged through one is a duplicate at the other, a
 //! ballot box closed through one is closed at the other, and a step logged through one is not
-//! logged again through the other; both sign one log.
+//! logged again through the other; both sign one log. A step that a server logged without the
+//! protocol's checks stops the others' writes, naming the entry.
 
 use std::sync::Arc;
 
 use axum::http::StatusCode;
 use entente_board::pg_cluster::ThrowawayCluster;
-use entente_board::{Board, BoardConfig, BoardDb, PgStorage};
+use entente_board::{Board, BoardConfig, BoardDb, Entry, PgStorage};
 use entente_roles::protocol::kind;
 use entente_server::{AppState, Election, Envelope, router};
 
@@ -53,6 +54,30 @@ fn what_one_server_logs_binds_the_other() {
         .build()
         .unwrap();
     runtime.block_on(two_servers(&a, &b));
+    // A server that skips the protocol's checks logs a second close of the ballot box (signed
+    // by the administrator, so only the protocol refuses it): the honest servers take no more
+    // writes, and say which entry and why.
+    let mut rogue = Board::open(PgStorage::connect(&url).unwrap()).unwrap();
+    let again = Envelope::sign(&admin(), ORIGIN, kind::CLOSE, 7, b"{}");
+    let logged = again.logged().unwrap();
+    let mut entry = Entry::new(kind::CLOSE, logged.to_bytes())
+        .with_key("author", again.author.clone())
+        .with_key("step", kind::CLOSE);
+    entry.body = Some(b"{}".to_vec());
+    assert_eq!(rogue.append(&[entry]).unwrap(), 3);
+    runtime.block_on(async {
+        let next = Envelope::sign(&admin(), ORIGIN, kind::CLOSE, 8, b"{}");
+        for server in [&a, &b] {
+            let (status, body) = post(server, "/entries", &next).await;
+            assert_eq!(status, StatusCode::INTERNAL_SERVER_ERROR, "{body}");
+            let said = error(&body);
+            assert!(
+                said.contains("entry 3 (close) does not replay")
+                    && said.contains("logged a write the protocol refuses"),
+                "{said}"
+            );
+        }
+    });
     // Dropped outside the runtime, as a server's state is: their connections block.
     drop(runtime);
 }
