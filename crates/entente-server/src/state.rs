@@ -57,7 +57,7 @@ pub struct AppState {
     /// What each connection and request may take (the defaults unless set).
     limits: std::sync::OnceLock<crate::Limits>,
     /// Ballots checked at once (see [`crate::Limits::check_threads`]).
-    checks: std::sync::OnceLock<tokio::sync::Semaphore>,
+    checks: std::sync::OnceLock<Arc<tokio::sync::Semaphore>>,
 }
 
 impl AppState {
@@ -209,14 +209,16 @@ impl AppState {
     }
 
     /// The permits of the ballots checked at once.
-    pub(crate) fn check_permits(&self) -> &tokio::sync::Semaphore {
-        self.checks.get_or_init(|| {
-            let threads = match self.limits().check_threads {
-                0 => std::thread::available_parallelism().map_or(1, usize::from),
-                n => n,
-            };
-            tokio::sync::Semaphore::new(threads)
-        })
+    pub(crate) fn check_permits(&self) -> Arc<tokio::sync::Semaphore> {
+        self.checks
+            .get_or_init(|| {
+                let threads = match self.limits().check_threads {
+                    0 => std::thread::available_parallelism().map_or(1, usize::from),
+                    n => n,
+                };
+                Arc::new(tokio::sync::Semaphore::new(threads))
+            })
+            .clone()
     }
 
     /// Whether `nonce` would be taken as `author`'s next write (see [`Self::take_nonce`]),

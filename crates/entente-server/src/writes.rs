@@ -270,10 +270,10 @@ pub(crate) async fn submit_ballot(
     let (_, env) = read_write(&st, &headers, body, &[Role::Device], false, limit).await?;
     let (_, body) = st.roles.check(&st.origin, &env, &[Role::Device])?;
     // Bounded: a server told to check with fewer threads than it has (`--check-threads`).
-    let permits = st.clone();
-    let _permit = permits
+    // Held for the check only: the append waits on the database, not on a core.
+    let permit = st
         .check_permits()
-        .acquire()
+        .acquire_owned()
         .await
         .map_err(ApiError::internal)?;
     blocking(move || {
@@ -294,6 +294,7 @@ pub(crate) async fn submit_ballot(
             &env.author,
             &json
         ))?;
+        drop(permit);
         let (id, code) = (facts.id.clone(), facts.code.clone());
         // Reserved while in flight on this server; unique on the log, as the sequencer checks.
         let keys = vec![format!("id:{id}"), format!("code:{code}")];
