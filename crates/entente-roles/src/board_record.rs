@@ -116,7 +116,8 @@ impl BoardRecord {
     /// witness of the election's definition, and the definition must name each witness of
     /// `pinned`, verifier keys or their files, that the reader trusts) and writes the record's
     /// files, but the ballots, under `dir`.
-    pub fn open(client: Client, dir: &Path, pinned: &[String]) -> Result<Self> {
+    /// `progress` shows a bar of the entries read.
+    pub fn open(client: Client, dir: &Path, pinned: &[String], progress: bool) -> Result<Self> {
         let note = String::from_utf8(client.get_ok("/checkpoint")?)
             .context("the board's checkpoint is not text")?;
         let cp = Checkpoint::open(&note, client.log())
@@ -125,6 +126,11 @@ impl BoardRecord {
         let mut view = LogView::default();
         let mut root = RootBuilder::default();
         let mut unread = None;
+        let bar = crate::progress::bar(
+            progress,
+            usize::try_from(cp.size).unwrap_or(usize::MAX),
+            "reading the board's log",
+        );
         for (level, n, width) in tiles::tiles(cp.size) {
             if level != 0 {
                 continue;
@@ -146,6 +152,7 @@ impl BoardRecord {
                 "the board's {path} holds {} entries, not {width}",
                 bundle.len()
             );
+            bar.inc(width);
             for entry in bundle {
                 root.push(leaf_hash(&entry));
                 if unread.is_none()
@@ -156,6 +163,7 @@ impl BoardRecord {
                 }
             }
         }
+        bar.finish_and_clear();
         // Nothing read is used before this: the entries are the log's only if they hash to
         // the root its key signed, and an entry that does not read is blamed on the log only
         // then (else on the server that changed it).

@@ -72,13 +72,14 @@ pub struct OnBoard {
 }
 
 impl OnBoard {
-    /// Reads the log at `client`'s server (see [`BoardRecord::open`]).
-    pub fn open(client: Client, pinned: &[String]) -> Result<Self> {
+    /// Reads the log at `client`'s server (see [`BoardRecord::open`]), with a progress bar if
+    /// `progress`.
+    pub fn open(client: Client, pinned: &[String], progress: bool) -> Result<Self> {
         let folder = tempfile::Builder::new()
             .prefix("entente-board-record-")
             .tempdir()
             .context("cannot make a folder for the board's record")?;
-        let record = BoardRecord::open(client, folder.path(), pinned)?;
+        let record = BoardRecord::open(client, folder.path(), pinned, progress)?;
         Ok(Self { record, folder })
     }
 

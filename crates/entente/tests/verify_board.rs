@@ -360,7 +360,8 @@ fn ballots_signed_out_of_their_chains_order_are_placed_by_their_ids() {
     entente_roles::net::configure(entente_roles::net::Trust::system().allow_insecure_http(true));
     let client = entente_roles::client::Client::new(&url, &log.verifier_key()).unwrap();
     let folder = tmp.path().join("record");
-    let record = entente_roles::board_record::BoardRecord::open(client, &folder, &[]).unwrap();
+    let record =
+        entente_roles::board_record::BoardRecord::open(client, &folder, &[], false).unwrap();
     let listed = |device: &str| record.listing()[device].clone();
     assert_eq!(
         listed("device.reordered"),

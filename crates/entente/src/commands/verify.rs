@@ -161,7 +161,7 @@ fn shard_done(done: &entente_verify::ShardDone, out: &std::path::Path) {
 fn on_board(args: &Args, url: &str) -> Result<ExitCode> {
     let key = args.log.as_deref().unwrap_or_default();
     let client = Client::new(url, key)?;
-    let board = match OnBoard::open(client, &args.witnesses) {
+    let board = match OnBoard::open(client, &args.witnesses, progress()) {
         Ok(b) => b,
         Err(e) => {
             eprintln!("error: the board's record cannot be read: {e:#}");
