@@ -25,6 +25,11 @@ struct Witness {
 /// The first wait after a failure, and the longest.
 const FIRST_BACKOFF: Duration = Duration::from_millis(200);
 const MAX_BACKOFF: Duration = Duration::from_secs(30);
+/// The least time between two rounds of asks: under load a new checkpoint comes with every
+/// batch, and asking for each would cost every witness a durable write, and the board a
+/// transaction, per batch and per server; the latest checkpoint a few times a second publishes
+/// every acknowledged ballot as soon (a receipt never waits for it).
+const PACE: Duration = Duration::from_millis(250);
 
 /// Starts the cosigner over `state` for the witnesses at `urls` (their submission prefixes).
 /// It stops when the service's state is dropped. A URL that this process may not use (plain
@@ -56,6 +61,7 @@ fn run(state: Weak<AppState>, urls: Vec<String>) {
         })
         .collect();
     loop {
+        let round = Instant::now();
         let Some(st) = state.upgrade() else { return };
         let latest = st.latest_checkpoint();
         let mut progress = false;
@@ -78,9 +84,12 @@ fn run(state: Weak<AppState>, urls: Vec<String>) {
             }
         }
         drop(st);
-        if !progress {
-            std::thread::sleep(Duration::from_millis(200));
-        }
+        let pause = if progress {
+            PACE
+        } else {
+            Duration::from_millis(200)
+        };
+        std::thread::sleep(pause.saturating_sub(round.elapsed()));
     }
 }
 
