@@ -41,7 +41,16 @@ pub struct PgStorage {
     /// connection is lost (the database restarted, a network cut).
     url: String,
     read_only: bool,
+    /// Complete-subtree hashes read before, committed: a node is written once and never
+    /// changed, and an inclusion proof reads O(log n) of them, mostly the same large left
+    /// subtrees for every ballot, so each is asked of the database once rather than per
+    /// proof. Only what is read outside a hold is kept: inside one, a node may be the
+    /// transaction's own, which a failed release takes back.
+    nodes: Mutex<std::collections::HashMap<(u32, u64), Hash>>,
 }
+
+/// Nodes kept by [`PgStorage`] before it forgets them all (about 6 MiB).
+const CACHED_NODES: usize = 1 << 17;
 
 /// The transaction-scoped advisory lock that sequences appends ("ents"); not the key of the
 /// session locks of [`crate::BoardDb`], which say who serves or writes the board.
@@ -97,6 +106,7 @@ impl PgStorage {
             held: false,
             url: url.to_owned(),
             read_only: false,
+            nodes: Mutex::default(),
         })
     }
 
@@ -166,6 +176,14 @@ impl NodeRead for PgStorage {
     }
 
     fn node(&self, level: u32, index: u64) -> Result<Hash, BoardError> {
+        let cache = || {
+            self.nodes
+                .lock()
+                .map_err(|_| BoardError::Damaged("the node cache was left half-updated".into()))
+        };
+        if let Some(hash) = cache()?.get(&(level, index)) {
+            return Ok(*hash);
+        }
         let row = self.client().query_opt(
             "SELECT hash FROM nodes WHERE level = $1 AND idx = $2",
             &[&level_sql(level)?, &to_sql(index)?],
@@ -173,7 +191,15 @@ impl NodeRead for PgStorage {
         let blob: Vec<u8> = row
             .ok_or(BoardError::MissingNode { level, index })?
             .try_get(0)?;
-        hash_of(blob)
+        let hash = hash_of(blob)?;
+        if !self.held {
+            let mut kept = cache()?;
+            if kept.len() >= CACHED_NODES {
+                kept.clear();
+            }
+            kept.insert((level, index), hash);
+        }
+        Ok(hash)
     }
 }
 

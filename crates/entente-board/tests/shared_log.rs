@@ -225,3 +225,43 @@ fn a_writer_whose_connection_is_cut_connects_again_and_appends_each_entry_once()
     assert_eq!(storage.size().unwrap(), 2);
     assert_eq!(storage.entry(1).unwrap().unwrap().entry.data, b"after");
 }
+
+/// A node read while its append is held, then taken back by a failed release, is not kept by
+/// the node cache: the next append's node at that place is the one read, and proofs of the
+/// log verify against its root.
+#[test]
+fn a_node_taken_back_by_a_failed_release_is_never_served() {
+    let pg = cluster();
+    let url = board_database(&pg, "taken_back");
+    let mut board = Board::open(PgStorage::connect(&url).unwrap()).unwrap();
+    board
+        .append(&[Entry::new("test", b"first".to_vec())])
+        .unwrap();
+    // Read through the cache once, committed.
+    let leaf0 = board.storage().node(0, 0).unwrap();
+    assert_eq!(leaf0, entente_board::leaf_hash(b"first"));
+    board.hold().unwrap();
+    board
+        .append_held(&[Entry::new("test", b"taken back".to_vec())])
+        .unwrap();
+    assert_eq!(
+        board.storage().node(0, 1).unwrap(),
+        entente_board::leaf_hash(b"taken back")
+    );
+    board.release(false).unwrap();
+    board
+        .append(&[Entry::new("test", b"kept".to_vec())])
+        .unwrap();
+    assert_eq!(
+        board.storage().node(0, 1).unwrap(),
+        entente_board::leaf_hash(b"kept")
+    );
+    let mut reference = MerkleLog::new(MemoryStore::default());
+    reference.append(b"first").unwrap();
+    reference.append(b"kept").unwrap();
+    assert_eq!(board.root(2).unwrap(), reference.root(2).unwrap());
+    assert_eq!(
+        board.storage().node(1, 0).unwrap(),
+        reference.store().node(1, 0).unwrap()
+    );
+}
