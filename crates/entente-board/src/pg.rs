@@ -20,9 +20,11 @@
 //!
 //! [`SqliteStorage`]: crate::SqliteStorage
 
+use std::collections::HashMap;
 use std::sync::{Mutex, MutexGuard, PoisonError};
 
-use postgres::{Client, GenericClient, NoTls};
+use postgres::types::ToSql;
+use postgres::{Client, GenericClient, NoTls, Row, Statement};
 
 use crate::Hash;
 use crate::error::BoardError;
@@ -34,7 +36,7 @@ pub struct PgStorage {
     /// One connection. `postgres::Client` needs `&mut` for every query while the trait reads
     /// through `&self`: a mutex gives each call the connection in turn. (A panic while one
     /// holds it leaves no transaction open: `postgres::Transaction` rolls back when dropped.)
-    client: Mutex<Client>,
+    client: Mutex<Session>,
     /// Whether this connection holds the sequencing, in an open transaction.
     held: bool,
     /// Where it connects, and how each session is set up: to connect again when the
@@ -55,6 +57,83 @@ const CACHED_NODES: usize = 1 << 17;
 /// The transaction-scoped advisory lock that sequences appends ("ents"); not the key of the
 /// session locks of [`crate::BoardDb`], which say who serves or writes the board.
 const SEQUENCE_KEY: i64 = 0x656e_7473;
+
+/// A connection and the statements prepared on it: each query's text is parsed and planned
+/// by PostgreSQL once per connection, not at every call (a ballot's append and its proof take
+/// a score of them). A connection made again starts with none.
+struct Session {
+    client: Client,
+    prepared: HashMap<&'static str, Statement>,
+}
+
+type Params<'a> = &'a [&'a (dyn ToSql + Sync)];
+
+impl Session {
+    fn statement(&mut self, sql: &'static str) -> Result<Statement, postgres::Error> {
+        if let Some(s) = self.prepared.get(sql) {
+            return Ok(s.clone());
+        }
+        let s = self.client.prepare(sql)?;
+        self.prepared.insert(sql, s.clone());
+        Ok(s)
+    }
+
+    fn query(
+        &mut self,
+        sql: &'static str,
+        params: Params<'_>,
+    ) -> Result<Vec<Row>, postgres::Error> {
+        let s = self.statement(sql)?;
+        self.client.query(&s, params)
+    }
+
+    fn query_opt(
+        &mut self,
+        sql: &'static str,
+        params: Params<'_>,
+    ) -> Result<Option<Row>, postgres::Error> {
+        let s = self.statement(sql)?;
+        self.client.query_opt(&s, params)
+    }
+
+    fn query_one(&mut self, sql: &'static str, params: Params<'_>) -> Result<Row, postgres::Error> {
+        let s = self.statement(sql)?;
+        self.client.query_one(&s, params)
+    }
+
+    fn execute(&mut self, sql: &'static str, params: Params<'_>) -> Result<u64, postgres::Error> {
+        let s = self.statement(sql)?;
+        self.client.execute(&s, params)
+    }
+
+    fn batch_execute(&mut self, sql: &str) -> Result<(), postgres::Error> {
+        self.client.batch_execute(sql)
+    }
+
+    fn is_closed(&self) -> bool {
+        self.client.is_closed()
+    }
+
+    /// The statements of an append's rows (see [`insert`]).
+    fn insert_statements(&mut self) -> Result<[Statement; 4], postgres::Error> {
+        Ok([
+            self.statement(
+                "INSERT INTO entries (idx, kind, appended_at, data, body_digest) \
+                 VALUES ($1, $2, $3, $4, $5)",
+            )?,
+            // A body two entries share (two authors' empty steps) is kept once.
+            self.statement(
+                "INSERT INTO bodies (digest, data) VALUES ($1, $2) \
+                 ON CONFLICT (digest) DO NOTHING",
+            )?,
+            self.statement(
+                "INSERT INTO entry_keys (name, value, idx) VALUES ($1, $2, $3) \
+                 ON CONFLICT DO NOTHING",
+            )?,
+            self.statement("INSERT INTO nodes (level, idx, hash) VALUES ($1, $2, $3)")?,
+        ])
+    }
+}
 
 const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS settings (
@@ -140,7 +219,7 @@ impl PgStorage {
     /// The connection. One that was lost is replaced by a new session (a call on the lost
     /// one failed already, and its caller was told), but never under a hold: the hold's
     /// transaction died with it, and a new session must not commit in its place.
-    fn client(&self) -> MutexGuard<'_, Client> {
+    fn client(&self) -> MutexGuard<'_, Session> {
         let mut client = self.client.lock().unwrap_or_else(PoisonError::into_inner);
         if client.is_closed() && !self.held {
             match session(&self.url, self.read_only) {
@@ -157,13 +236,16 @@ impl PgStorage {
 
 /// A session set up as the board's: commits flushed before they return; a reader's
 /// transactions read-only.
-fn session(url: &str, read_only: bool) -> Result<Client, BoardError> {
+fn session(url: &str, read_only: bool) -> Result<Session, BoardError> {
     let mut client = Client::connect(url, NoTls)?;
     client.batch_execute("SET synchronous_commit = on")?;
     if read_only {
         client.batch_execute("SET default_transaction_read_only = on")?;
     }
-    Ok(client)
+    Ok(Session {
+        client,
+        prepared: HashMap::new(),
+    })
 }
 
 impl NodeRead for PgStorage {
@@ -203,41 +285,31 @@ impl NodeRead for PgStorage {
     }
 }
 
-/// The rows of an append, on a connection already in its transaction.
+/// The rows of an append, on a connection already in its transaction, by the statements
+/// [`Session::insert_statements`] prepared.
 fn insert(
     tx: &mut impl GenericClient,
+    [put_entry, put_body, put_key, put_node]: &[Statement; 4],
     first: u64,
     entries: &[Entry],
     nodes: &[(u32, u64, Hash)],
     appended_at: u64,
 ) -> Result<(), BoardError> {
-    let put_entry = tx.prepare(
-        "INSERT INTO entries (idx, kind, appended_at, data, body_digest) \
-         VALUES ($1, $2, $3, $4, $5)",
-    )?;
-    // A body two entries share (two authors' empty steps) is kept once.
-    let put_body = tx.prepare(
-        "INSERT INTO bodies (digest, data) VALUES ($1, $2) ON CONFLICT (digest) DO NOTHING",
-    )?;
-    let put_key = tx.prepare(
-        "INSERT INTO entry_keys (name, value, idx) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
-    )?;
-    let put_node = tx.prepare("INSERT INTO nodes (level, idx, hash) VALUES ($1, $2, $3)")?;
     let at = to_sql(appended_at)?;
     for (i, e) in entries.iter().enumerate() {
         let idx = to_sql(first + i as u64)?;
         let digest = e.body.as_deref().map(|b| body_digest(b).to_vec());
         if let (Some(d), Some(body)) = (&digest, &e.body) {
-            tx.execute(&put_body, &[d, body])?;
+            tx.execute(put_body, &[d, body])?;
         }
-        tx.execute(&put_entry, &[&idx, &e.kind, &at, &e.data, &digest])?;
+        tx.execute(put_entry, &[&idx, &e.kind, &at, &e.data, &digest])?;
         for (name, value) in &e.keys {
-            tx.execute(&put_key, &[name, value, &idx])?;
+            tx.execute(put_key, &[name, value, &idx])?;
         }
     }
     for (level, index, hash) in nodes {
         tx.execute(
-            &put_node,
+            put_node,
             &[&level_sql(*level)?, &to_sql(*index)?, &hash.to_vec()],
         )?;
     }
@@ -253,14 +325,23 @@ impl Storage for PgStorage {
         appended_at: u64,
     ) -> Result<(), BoardError> {
         let held = self.held;
-        let mut client = self.client();
+        let mut session = self.client();
+        let statements = session.insert_statements()?;
+        let lock = session.statement("SELECT pg_advisory_xact_lock($1)")?;
         if held {
             // Inside the hold's transaction, which its release commits.
-            return insert(&mut *client, first, entries, nodes, appended_at);
+            return insert(
+                &mut session.client,
+                &statements,
+                first,
+                entries,
+                nodes,
+                appended_at,
+            );
         }
-        let mut tx = client.transaction()?;
-        tx.execute("SELECT pg_advisory_xact_lock($1)", &[&SEQUENCE_KEY])?;
-        insert(&mut tx, first, entries, nodes, appended_at)?;
+        let mut tx = session.client.transaction()?;
+        tx.execute(&lock, &[&SEQUENCE_KEY])?;
+        insert(&mut tx, &statements, first, entries, nodes, appended_at)?;
         tx.commit()?;
         Ok(())
     }
@@ -358,16 +439,15 @@ impl Storage for PgStorage {
     }
 
     fn record_checkpoint(&mut self, size: u64, note: &str) -> Result<String, BoardError> {
-        let mut client = self.client();
-        let mut tx = client.transaction()?;
-        let size = to_sql(size)?;
-        tx.execute(
+        let mut session = self.client();
+        let put = session.statement(
             "INSERT INTO checkpoints (size, note) VALUES ($1, $2) ON CONFLICT (size) DO NOTHING",
-            &[&size, &note],
         )?;
-        let stored: String = tx
-            .query_one("SELECT note FROM checkpoints WHERE size = $1", &[&size])?
-            .try_get(0)?;
+        let get = session.statement("SELECT note FROM checkpoints WHERE size = $1")?;
+        let mut tx = session.client.transaction()?;
+        let size = to_sql(size)?;
+        tx.execute(&put, &[&size, &note])?;
+        let stored: String = tx.query_one(&get, &[&size])?.try_get(0)?;
         tx.commit()?;
         Ok(stored)
     }

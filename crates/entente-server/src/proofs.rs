@@ -33,6 +33,26 @@ pub(crate) fn inclusion_of(
     })
 }
 
+/// [`inclusion_of`] for an append's receipt: the leaf hash of the entry just appended and the
+/// root of the checkpoint just signed (`note`, of `cp`) are known, so only the proof's nodes
+/// are read.
+pub(crate) fn inclusion_in(
+    b: &Board<AnyStorage>,
+    index: u64,
+    leaf: &Hash,
+    cp: &entente_board::note::Checkpoint,
+    note: &str,
+) -> ApiResult<InclusionJson> {
+    Ok(InclusionJson {
+        index,
+        size: cp.size,
+        leaf_hash: B64.encode(leaf),
+        root: B64.encode(cp.root),
+        hashes: b64s(&b.inclusion_proof(index, cp.size).map_err(proof_error)?),
+        checkpoint: Some(note.to_owned()),
+    })
+}
+
 pub(crate) fn latest_size(b: &Board<AnyStorage>) -> ApiResult<u64> {
     Ok(b.latest_checkpoint()
         .map_err(ApiError::internal)?

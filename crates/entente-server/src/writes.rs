@@ -21,7 +21,7 @@ use entente_roles::protocol::kind;
 use entente_roles::protocol::{Envelope, Role, WriteHeaders, header};
 use entente_roles::protocol::{InclusionJson, Receipt};
 
-use crate::proofs::inclusion_of;
+use crate::proofs::inclusion_in;
 use crate::respond::{ApiError, ApiResult, blocking};
 use crate::state::{AppState, STEP_AUTHORS};
 
@@ -99,6 +99,7 @@ fn append_and_prove(
     entry: Entry,
     conditions: Conditions,
 ) -> ApiResult<Result<(u64, String, InclusionJson), u64>> {
+    let leaf = entente_board::leaf_hash(&entry.data);
     let index = match st.sequencer.append_if(vec![entry], conditions) {
         Ok(index) => index,
         Err(BoardError::Overtaken { index }) => return Ok(Err(index)),
@@ -111,12 +112,11 @@ fn append_and_prove(
         Err(e) => return Err(ApiError::internal(e)),
     };
     let note = st.sequencer.checkpoint().map_err(ApiError::internal)?;
-    let size = SignedNote::parse(&note)
+    let cp = SignedNote::parse(&note)
         .ok()
         .and_then(|n| Checkpoint::parse(&n.text).ok())
-        .map(|c| c.size)
         .ok_or_else(|| ApiError::internal("the log signed an unreadable checkpoint"))?;
-    let proof = st.read(|b| inclusion_of(b, index, size))?;
+    let proof = st.read(|b| inclusion_in(b, index, &leaf, &cp, &note))?;
     Ok(Ok((index, note, proof)))
 }
 
