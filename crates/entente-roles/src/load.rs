@@ -276,11 +276,14 @@ pub fn run(opts: &LoadOptions) -> Result<LoadReport> {
     let bar = crate::progress::bar(opts.progress, total, "ballots acknowledged");
     let start = Instant::now();
     let mut kills = 0;
+    let kills_done = Arc::new(AtomicUsize::new(0));
     let mut max_queue = 0;
     let unanswered = std::thread::scope(|scope| -> Result<usize> {
         let mut handles = Vec::new();
         for (d, name) in names.iter().enumerate() {
             let (acks, acked, lost) = (acks.clone(), acked.clone(), lost.clone());
+            let kills_done = kills_done.clone();
+            let kill = opts.kill;
             // Each device starts on its own server and moves on when that one is down.
             let mut urls = urls.clone();
             urls.rotate_left(d % opts.servers);
@@ -297,6 +300,7 @@ pub fn run(opts: &LoadOptions) -> Result<LoadReport> {
                     acks: &acks,
                     acked: &acked,
                     lost: &lost,
+                    kills: kill.then_some((&*kills_done, total)),
                 };
                 submit_all(&signer, &dir, &chain, &urls, &log, limit, start, &out)
             }));
@@ -317,16 +321,24 @@ pub fn run(opts: &LoadOptions) -> Result<LoadReport> {
                         .insert(String::from_utf8_lossy(&note).into_owned());
                 }
             }
-            if opts.kill && kills < 3 && acked.load(Ordering::Relaxed) >= total * (kills + 1) / 4 {
+            if opts.kill
+                && kills < KILLS
+                && acked.load(Ordering::Relaxed) >= total * (kills + 1) / 4
+            {
                 let k = kills % opts.servers;
                 drop(servers[k].take()); // SIGKILL, then wait
                 let addr = urls[k].trim_start_matches("https://");
-                let (restarted, _) = stage
-                    .start_listening(&format!("server-{k}-restart-{kills}"), &server_args(addr))?;
-                servers[k] = Some(restarted);
+                let restart = stage
+                    .start_listening(&format!("server-{k}-restart-{kills}"), &server_args(addr))
+                    // The devices waiting for this kill go on (and fail) rather than wait.
+                    .inspect_err(|_| kills_done.store(KILLS, Ordering::Release))?;
+                servers[k] = Some(restart.0);
                 kills += 1;
+                kills_done.store(kills, Ordering::Release);
             }
-            std::thread::sleep(Duration::from_millis(100));
+            // Devices wait at a quarter for its kill: look often while one is to come.
+            let tick = if opts.kill && kills < KILLS { 10 } else { 100 };
+            std::thread::sleep(Duration::from_millis(tick));
         }
         let mut unanswered = 0;
         for h in handles {
@@ -426,7 +438,31 @@ struct Outcomes<'a> {
     acks: &'a Mutex<Vec<Ack>>,
     acked: &'a AtomicUsize,
     lost: &'a Mutex<Vec<String>>,
+    /// With kills: the kills done so far and the ballots in all. A device waits at each
+    /// quarter until its kill is done, so that a load faster than the watcher's look still
+    /// meets every kill.
+    kills: Option<(&'a AtomicUsize, usize)>,
 }
+
+impl Outcomes<'_> {
+    /// Waits while a kill is due and not yet done (or until `deadline`).
+    fn wait_for_kill(&self, deadline: impl Fn() -> bool) {
+        let Some((done, total)) = self.kills else {
+            return;
+        };
+        loop {
+            let k = done.load(Ordering::Acquire);
+            if k >= KILLS || self.acked.load(Ordering::Acquire) < total * (k + 1) / 4 || deadline()
+            {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(2));
+        }
+    }
+}
+
+/// Servers killed and restarted in a run with kills: one at each quarter.
+const KILLS: usize = 3;
 
 /// One device: submits its chain in order to the first of `urls`; a submission that fails for
 /// want of a server is tried again (with a new nonce) on the next, until one answers. Returns how many were left without
@@ -446,6 +482,7 @@ fn submit_all(
     let mut nonce = 0u64;
     let mut server = 0;
     for (done, id) in chain.ballot_ids.iter().enumerate() {
+        out.wait_for_kill(|| start.elapsed() > limit);
         let path: PathBuf = dir.join(format!("eballot-{id}.json"));
         let body =
             std::fs::read(&path).with_context(|| format!("cannot read {}", path.display()))?;
