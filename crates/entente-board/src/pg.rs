@@ -126,11 +126,17 @@ impl Session {
                 "INSERT INTO bodies (digest, data) VALUES ($1, $2) \
                  ON CONFLICT (digest) DO NOTHING",
             )?,
+            // A batch's keys, and its nodes, each in one statement: one round trip, not one a
+            // row.
             self.statement(
-                "INSERT INTO entry_keys (name, value, idx) VALUES ($1, $2, $3) \
+                "INSERT INTO entry_keys (name, value, idx) \
+                 SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[]) \
                  ON CONFLICT DO NOTHING",
             )?,
-            self.statement("INSERT INTO nodes (level, idx, hash) VALUES ($1, $2, $3)")?,
+            self.statement(
+                "INSERT INTO nodes (level, idx, hash) \
+                 SELECT * FROM unnest($1::int[], $2::bigint[], $3::bytea[])",
+            )?,
         ])
     }
 }
@@ -296,6 +302,7 @@ fn insert(
     appended_at: u64,
 ) -> Result<(), BoardError> {
     let at = to_sql(appended_at)?;
+    let (mut names, mut values, mut keyed) = (Vec::new(), Vec::new(), Vec::new());
     for (i, e) in entries.iter().enumerate() {
         let idx = to_sql(first + i as u64)?;
         let digest = e.body.as_deref().map(|b| body_digest(b).to_vec());
@@ -304,14 +311,25 @@ fn insert(
         }
         tx.execute(put_entry, &[&idx, &e.kind, &at, &e.data, &digest])?;
         for (name, value) in &e.keys {
-            tx.execute(put_key, &[name, value, &idx])?;
+            names.push(name.as_str());
+            values.push(value.as_str());
+            keyed.push(idx);
         }
     }
-    for (level, index, hash) in nodes {
-        tx.execute(
-            put_node,
-            &[&level_sql(*level)?, &to_sql(*index)?, &hash.to_vec()],
-        )?;
+    if !names.is_empty() {
+        tx.execute(put_key, &[&names, &values, &keyed])?;
+    }
+    if !nodes.is_empty() {
+        let levels = nodes
+            .iter()
+            .map(|n| level_sql(n.0))
+            .collect::<Result<Vec<_>, _>>()?;
+        let indices = nodes
+            .iter()
+            .map(|n| to_sql(n.1))
+            .collect::<Result<Vec<_>, _>>()?;
+        let hashes: Vec<&[u8]> = nodes.iter().map(|n| &n.2[..]).collect();
+        tx.execute(put_node, &[&levels, &indices, &hashes])?;
     }
     Ok(())
 }
@@ -440,16 +458,20 @@ impl Storage for PgStorage {
 
     fn record_checkpoint(&mut self, size: u64, note: &str) -> Result<String, BoardError> {
         let mut session = self.client();
-        let put = session.statement(
-            "INSERT INTO checkpoints (size, note) VALUES ($1, $2) ON CONFLICT (size) DO NOTHING",
-        )?;
-        let get = session.statement("SELECT note FROM checkpoints WHERE size = $1")?;
-        let mut tx = session.client.transaction()?;
         let size = to_sql(size)?;
-        tx.execute(&put, &[&size, &note])?;
-        let stored: String = tx.query_one(&get, &[&size])?.try_get(0)?;
-        tx.commit()?;
-        Ok(stored)
+        // One statement: the note inserted, or the one already there. One committed by another
+        // writer while this statement ran is not in its snapshot: then it is read again.
+        let row = session.query_opt(
+            "WITH put AS (INSERT INTO checkpoints (size, note) VALUES ($1, $2) \
+             ON CONFLICT (size) DO NOTHING RETURNING note) \
+             SELECT note FROM put UNION ALL SELECT note FROM checkpoints WHERE size = $1 LIMIT 1",
+            &[&size, &note],
+        )?;
+        let row = match row {
+            Some(r) => r,
+            None => session.query_one("SELECT note FROM checkpoints WHERE size = $1", &[&size])?,
+        };
+        Ok(row.try_get(0)?)
     }
 
     fn update_checkpoint(&mut self, size: u64, note: &str) -> Result<(), BoardError> {
