@@ -283,6 +283,9 @@ impl Storage for AnyStorage {
     fn keyed(&self, name: &str, start: u64, end: u64) -> Result<Vec<u64>, BoardError> {
         each!(self, s => s.keyed(name, start, end))
     }
+    fn keyed_since(&self, name: &str, start: u64) -> Result<(u64, Vec<u64>), BoardError> {
+        each!(self, s => s.keyed_since(name, start))
+    }
     fn hold(&mut self) -> Result<(), BoardError> {
         each!(self, s => s.hold())
     }

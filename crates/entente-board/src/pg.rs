@@ -536,6 +536,24 @@ impl Storage for PgStorage {
             .collect()
     }
 
+    fn keyed_since(&self, name: &str, start: u64) -> Result<(u64, Vec<u64>), BoardError> {
+        // One statement, one snapshot: the size and the keyed entries below it agree (an
+        // entry's keys are committed with it).
+        let row = self.client().query_one(
+            "SELECT (SELECT max(idx) FROM entries), ARRAY(SELECT DISTINCT idx FROM entry_keys \
+             WHERE name = $1 AND idx >= $2 ORDER BY idx)",
+            &[&name, &to_sql(start)?],
+        )?;
+        let max: Option<i64> = row.try_get(0)?;
+        let size = max.map_or(Ok(0), |m| from_sql(m).map(|m| m + 1))?;
+        let found: Vec<i64> = row.try_get(1)?;
+        let keyed = found
+            .into_iter()
+            .map(from_sql)
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok((size, keyed))
+    }
+
     fn hold(&mut self) -> Result<(), BoardError> {
         if self.held {
             return Err(BoardError::Damaged(

@@ -117,6 +117,12 @@ pub trait Storage: NodeRead {
     fn set_setting(&mut self, name: &str, value: &str) -> Result<(), BoardError>;
     /// The indices in `start..end` of the entries that have a key named `name`, in order.
     fn keyed(&self, name: &str, start: u64, end: u64) -> Result<Vec<u64>, BoardError>;
+    /// The log's size as committed and [`Storage::keyed`] from `start` up to it, read at
+    /// once (a storage with round trips to a server answers both in one).
+    fn keyed_since(&self, name: &str, start: u64) -> Result<(u64, Vec<u64>), BoardError> {
+        let size = self.size()?;
+        Ok((size, self.keyed(name, start, size)?))
+    }
     /// Takes the log's sequencing until [`Storage::release`]: meanwhile no other writer
     /// appends, reads see every append the others committed, and appends join one transaction
     /// that the release commits. A storage only one writer ever opens (a SQLite file, under

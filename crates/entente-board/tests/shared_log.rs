@@ -228,9 +228,10 @@ fn a_writer_whose_connection_is_cut_connects_again_and_appends_each_entry_once()
 
 /// A node read while its append is held, then taken back by a failed release, is not kept by
 /// the node cache: the next append's node at that place is the one read, and proofs of the
-/// log verify against its root.
+/// log verify against its root. The size and the keyed entries read in one statement agree
+/// with each read alone.
 #[test]
-fn a_node_taken_back_by_a_failed_release_is_never_served() {
+fn a_node_taken_back_by_a_failed_release_is_never_served_and_keyed_reads_agree() {
     let pg = cluster();
     let url = board_database(&pg, "taken_back");
     let mut board = Board::open(PgStorage::connect(&url).unwrap()).unwrap();
@@ -260,6 +261,17 @@ fn a_node_taken_back_by_a_failed_release_is_never_served() {
     reference.append(b"first").unwrap();
     reference.append(b"kept").unwrap();
     assert_eq!(board.root(2).unwrap(), reference.root(2).unwrap());
+    // The size and the keyed entries read at once agree with each read alone.
+    board
+        .append(&[
+            Entry::new("step", b"s".to_vec()).with_key("step", "close"),
+            Entry::new("test", b"t".to_vec()),
+        ])
+        .unwrap();
+    let storage = board.storage();
+    assert_eq!(storage.keyed_since("step", 0).unwrap(), (4, vec![2]));
+    assert_eq!(storage.keyed_since("step", 3).unwrap(), (4, vec![]));
+    assert_eq!(storage.keyed("step", 0, 4).unwrap(), vec![2]);
     assert_eq!(
         board.storage().node(1, 0).unwrap(),
         reference.store().node(1, 0).unwrap()

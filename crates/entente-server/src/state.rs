@@ -444,13 +444,9 @@ impl AppState {
     /// The log's size as committed, and the indices of its steps from `from` on.
     fn steps_since(&self, from: u64) -> ApiResult<(u64, Vec<u64>)> {
         self.read(|b| {
-            // The size first: a step below it is then among those `keyed` finds.
-            let size = b.storage().size().map_err(ApiError::internal)?;
-            let steps = b
-                .storage()
-                .keyed("step", from, size)
-                .map_err(ApiError::internal)?;
-            Ok((size, steps))
+            b.storage()
+                .keyed_since("step", from)
+                .map_err(ApiError::internal)
         })
     }
 
