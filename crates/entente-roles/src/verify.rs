@@ -23,12 +23,19 @@ impl Progress for Bar {
     }
 }
 
+/// Runs `f` with a progress bar named `what` (shown if `progress`), cleared when it ends.
+fn with_bar<T>(progress: bool, what: &str, f: impl FnOnce(&Bar) -> T) -> T {
+    let bar = Bar(crate::progress::bar(progress, 0, what));
+    let out = f(&bar);
+    bar.0.finish_and_clear();
+    out
+}
+
 /// Verifies `dir`; `Err` only when the record cannot be read.
 pub fn run(dir: &Path, threads: usize, progress: bool) -> Result<Report, ReadError> {
-    let bar = Bar(crate::progress::bar(progress, 0, "verifying ballots"));
-    let report = entente_verify::verify(dir, Options { threads }, &bar);
-    bar.0.finish_and_clear();
-    report
+    with_bar(progress, "verifying ballots", |bar| {
+        entente_verify::verify(dir, Options { threads }, bar)
+    })
 }
 
 /// Verifies shard `shard` of `dir` and writes its partial result to `out`; `Err` only when the
@@ -40,14 +47,9 @@ pub fn shard(
     threads: usize,
     progress: bool,
 ) -> Result<ShardDone, ReadError> {
-    let bar = Bar(crate::progress::bar(
-        progress,
-        0,
-        &format!("verifying shard {shard}"),
-    ));
-    let done = entente_verify::verify_shard(dir, Options { threads }, shard, out, &bar);
-    bar.0.finish_and_clear();
-    done
+    with_bar(progress, &format!("verifying shard {shard}"), |bar| {
+        entente_verify::verify_shard(dir, Options { threads }, shard, out, bar)
+    })
 }
 
 /// Merges the partial results of `dir`'s shards into its report.
@@ -57,10 +59,9 @@ pub fn merge(
     threads: usize,
     progress: bool,
 ) -> Result<Report, ReadError> {
-    let bar = Bar(crate::progress::bar(progress, 0, "merging shards"));
-    let report = entente_verify::merge(dir, partials, Options { threads }, &bar);
-    bar.0.finish_and_clear();
-    report
+    with_bar(progress, "merging shards", |bar| {
+        entente_verify::merge(dir, partials, Options { threads }, bar)
+    })
 }
 
 /// Where a board's record is read from, for [`board_shard`] and [`board_merge`]: its files but
@@ -97,21 +98,10 @@ pub fn board_shard(
     threads: usize,
     progress: bool,
 ) -> Result<ShardDone, ReadError> {
-    let bar = Bar(crate::progress::bar(
-        progress,
-        0,
-        &format!("verifying shard {shard}"),
-    ));
-    let done = entente_verify::verify_shard_from(
-        board.dir(),
-        Options { threads },
-        shard,
-        out,
-        &bar,
-        &board.record,
-    );
-    bar.0.finish_and_clear();
-    done
+    with_bar(progress, &format!("verifying shard {shard}"), |bar| {
+        let opts = Options { threads };
+        entente_verify::verify_shard_from(board.dir(), opts, shard, out, bar, &board.record)
+    })
 }
 
 /// [`merge`] of the shards of the record on a board; the report names the board.
@@ -121,16 +111,10 @@ pub fn board_merge(
     threads: usize,
     progress: bool,
 ) -> Result<Report, ReadError> {
-    let bar = Bar(crate::progress::bar(progress, 0, "merging shards"));
-    let report = entente_verify::merge_from(
-        board.dir(),
-        partials,
-        Options { threads },
-        &bar,
-        &board.record,
-    );
-    bar.0.finish_and_clear();
-    let mut report = report?;
+    let mut report = with_bar(progress, "merging shards", |bar| {
+        let opts = Options { threads };
+        entente_verify::merge_from(board.dir(), partials, opts, bar, &board.record)
+    })?;
     report.record = format!(
         "{} (the board's log of {} entries)",
         board.record.server(),
