@@ -286,6 +286,9 @@ impl Storage for AnyStorage {
     fn keyed_since(&self, name: &str, start: u64) -> Result<(u64, Vec<u64>), BoardError> {
         each!(self, s => s.keyed_since(name, start))
     }
+    fn find_any(&self, pairs: &[(String, String)]) -> Result<Option<(String, String)>, BoardError> {
+        each!(self, s => s.find_any(pairs))
+    }
     fn hold(&mut self) -> Result<(), BoardError> {
         each!(self, s => s.hold())
     }

@@ -536,6 +536,23 @@ impl Storage for PgStorage {
             .collect()
     }
 
+    fn find_any(&self, pairs: &[(String, String)]) -> Result<Option<(String, String)>, BoardError> {
+        if pairs.is_empty() {
+            return Ok(None);
+        }
+        let names: Vec<&str> = pairs.iter().map(|p| p.0.as_str()).collect();
+        let values: Vec<&str> = pairs.iter().map(|p| p.1.as_str()).collect();
+        // The pairs in the order given, so that the first found is the one [`Storage::find`]
+        // of each in turn would find.
+        let row = self.client().query_opt(
+            "SELECT p.name, p.value FROM unnest($1::text[], $2::text[]) WITH ORDINALITY \
+             AS p(name, value, n) WHERE EXISTS (SELECT 1 FROM entry_keys k \
+             WHERE k.name = p.name AND k.value = p.value) ORDER BY p.n LIMIT 1",
+            &[&names, &values],
+        )?;
+        row.map(|r| Ok((r.try_get(0)?, r.try_get(1)?))).transpose()
+    }
+
     fn keyed_since(&self, name: &str, start: u64) -> Result<(u64, Vec<u64>), BoardError> {
         // One statement, one snapshot: the size and the keyed entries below it agree (an
         // entry's keys are committed with it).

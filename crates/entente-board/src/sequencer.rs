@@ -349,15 +349,11 @@ impl<S: Storage> Thread<S> {
             return Err(BoardError::Overtaken { index: at });
         }
         let storage = self.board.storage();
-        for (name, value) in &c.unique {
-            if taken.contains(&(name.clone(), value.clone()))
-                || !storage.find(name, value)?.is_empty()
-            {
-                return Err(BoardError::Taken {
-                    name: name.clone(),
-                    value: value.clone(),
-                });
-            }
+        let in_batch = c.unique.iter().find(|&pair| taken.contains(pair)).cloned();
+        if let Some((name, value)) =
+            in_batch.map_or_else(|| storage.find_any(&c.unique), |p| Ok(Some(p)))?
+        {
+            return Err(BoardError::Taken { name, value });
         }
         for (name, value, since) in &c.absent_since {
             if let Some(&at) = storage.find(name, value)?.iter().find(|&&i| i >= *since) {

@@ -117,6 +117,16 @@ pub trait Storage: NodeRead {
     fn set_setting(&mut self, name: &str, value: &str) -> Result<(), BoardError>;
     /// The indices in `start..end` of the entries that have a key named `name`, in order.
     fn keyed(&self, name: &str, start: u64, end: u64) -> Result<Vec<u64>, BoardError>;
+    /// The first of `pairs` (key name, value) that some entry has, if any: [`Storage::find`]
+    /// of each, which a storage with round trips to a server answers in one.
+    fn find_any(&self, pairs: &[(String, String)]) -> Result<Option<(String, String)>, BoardError> {
+        for (name, value) in pairs {
+            if !self.find(name, value)?.is_empty() {
+                return Ok(Some((name.clone(), value.clone())));
+            }
+        }
+        Ok(None)
+    }
     /// The log's size as committed and [`Storage::keyed`] from `start` up to it, read at
     /// once (a storage with round trips to a server answers both in one).
     fn keyed_since(&self, name: &str, start: u64) -> Result<(u64, Vec<u64>), BoardError> {

@@ -272,6 +272,15 @@ fn a_node_taken_back_by_a_failed_release_is_never_served_and_keyed_reads_agree()
     assert_eq!(storage.keyed_since("step", 0).unwrap(), (4, vec![2]));
     assert_eq!(storage.keyed_since("step", 3).unwrap(), (4, vec![]));
     assert_eq!(storage.keyed("step", 0, 4).unwrap(), vec![2]);
+    let pair = |n: &str, v: &str| (n.to_owned(), v.to_owned());
+    assert_eq!(
+        storage
+            .find_any(&[pair("step", "open"), pair("step", "close")])
+            .unwrap(),
+        Some(pair("step", "close"))
+    );
+    assert_eq!(storage.find_any(&[pair("step", "open")]).unwrap(), None);
+    assert_eq!(storage.find_any(&[]).unwrap(), None);
     assert_eq!(
         board.storage().node(1, 0).unwrap(),
         reference.store().node(1, 0).unwrap()
