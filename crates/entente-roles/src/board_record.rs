@@ -115,8 +115,7 @@ impl BoardRecord {
     /// Reads the log at `client`'s server (its checkpoint must carry the cosignature of every
     /// witness of the election's definition, and the definition must name each witness of
     /// `pinned`, verifier keys or their files, that the reader trusts) and writes the record's
-    /// files, but the ballots, under `dir`.
-    /// `progress` shows a bar of the entries read.
+    /// files, but the ballots, under `dir`; `progress` shows a bar of the entries read.
     pub fn open(client: Client, dir: &Path, pinned: &[String], progress: bool) -> Result<Self> {
         let note = String::from_utf8(client.get_ok("/checkpoint")?)
             .context("the board's checkpoint is not text")?;
