@@ -37,9 +37,9 @@ use entente_board::{Hash, RootBuilder};
 use serde::Deserialize;
 
 use crate::client::{Client, cosigners, materialize};
-use crate::error::{Context, Result, RolesError, ensure, refused};
+use crate::error::{Context, Result, ensure, refused};
 use crate::protocol::kind;
-use crate::protocol::{LogView, LoggedEnvelope, RolesFile};
+use crate::protocol::{LogView, LoggedEnvelope, join_bodies};
 
 /// Fetches of ballot bodies at once: enough to hide a distant board's round trips behind the
 /// checks of the chunk before (see `entente_verify`'s shard), few enough that hundreds of
@@ -95,7 +95,6 @@ pub struct BoardRecord {
 
 #[derive(Debug, Default)]
 struct Counters {
-    entries: AtomicU64,
     bundle_bytes: AtomicU64,
     bodies: AtomicU64,
     body_bytes: AtomicU64,
@@ -212,7 +211,6 @@ impl BoardRecord {
         for list in ballots.values_mut() {
             list.sort_by_key(|d| d.nonce);
         }
-        counters.entries.store(cp.size, Ordering::Relaxed);
         let mut record = Self {
             client,
             note,
@@ -228,7 +226,8 @@ impl BoardRecord {
         Ok(record)
     }
 
-    /// Reads one entry into `view`: a ballot by its headers, any other write with its body.
+    /// Reads one entry into `view`: a ballot by its headers, any other write joined with its
+    /// body as every reader of the log joins it.
     fn read_entry(
         client: &Client,
         view: &mut LogView,
@@ -236,27 +235,15 @@ impl BoardRecord {
         entry: Vec<u8>,
         counters: &Counters,
     ) -> Result<()> {
-        let logged = match serde_json::from_slice::<LoggedEnvelope>(&entry) {
-            Ok(l) if serde_json::from_slice::<RolesFile>(&entry).is_err() => l,
-            _ => return view.extend(origin, &[entry]),
-        };
-        if logged.kind == kind::BALLOT {
+        if let Ok(logged) = serde_json::from_slice::<LoggedEnvelope>(&entry)
+            && logged.kind == kind::BALLOT
+        {
             return view.defer_ballot(origin, logged);
         }
-        let index = view.len();
-        let digest = logged.digest_bytes().ok_or_else(|| RolesError::LogEntry {
-            index,
-            reason: "its body's SHA-256 is not 64 lower-case hex digits".into(),
+        let joined = join_bodies(view.len(), vec![entry], |digest| {
+            fetch_body(client, digest, counters)
         })?;
-        let body = fetch_body(client, &digest, counters).map_err(|e| RolesError::LogEntry {
-            index,
-            reason: format!("its body: {e}"),
-        })?;
-        let env = logged.with_body(&body).map_err(|e| RolesError::LogEntry {
-            index,
-            reason: e.to_string(),
-        })?;
-        view.extend(origin, &[serde_json::to_vec(&env)?])
+        view.extend(origin, &joined)
     }
 
     /// Every device's files: its chain's ids where the chain lists as many ballots as the log
@@ -335,7 +322,7 @@ impl BoardRecord {
     pub fn fetched(&self) -> Fetched {
         let c = &self.fetched;
         Fetched {
-            entries: c.entries.load(Ordering::Relaxed),
+            entries: self.size,
             bundle_bytes: c.bundle_bytes.load(Ordering::Relaxed),
             bodies: c.bodies.load(Ordering::Relaxed),
             body_bytes: c.body_bytes.load(Ordering::Relaxed),
@@ -438,14 +425,9 @@ impl entente_verify::BallotSource for BoardRecord {
     }
 }
 
-/// A body from the board by its SHA-256, refused unless it hashes to it.
+/// A body from the board by its SHA-256 ([`Client::body`]), counted.
 fn fetch_body(client: &Client, digest: &Hash, counters: &Counters) -> Result<Vec<u8>> {
-    let path = tiles::body_path(digest);
-    let body = client.get_ok(&format!("/{path}"))?;
-    ensure!(
-        &entente_board::store::body_digest(&body) == digest,
-        "the board's /{path} is not the body of that SHA-256"
-    );
+    let body = client.body(digest)?;
     counters.bodies.fetch_add(1, Ordering::Relaxed);
     counters
         .body_bytes

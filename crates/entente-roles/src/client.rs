@@ -337,17 +337,24 @@ impl Client {
             if let Some(held) = held_body(dir, digest)? {
                 return Ok(held);
             }
-            let body = self
-                .get_ok(&format!("/{path}"))
-                .map_err(|e| refused!("{e:#}"))?;
-            if &entente_board::store::body_digest(&body) != digest {
-                return Err(refused!(
-                    "the server's /{path} is not the body of that SHA-256"
-                ));
-            }
+            let body = self.body(digest)?;
             write_atomically(&dir.join(&path), &body).map_err(|e| refused!("{e:#}"))?;
             Ok(body)
         })
+    }
+
+    /// A write's body from the server by its SHA-256, refused unless it hashes to it.
+    pub(crate) fn body(&self, digest: &Hash) -> Result<Vec<u8>> {
+        let path = tiles::body_path(digest);
+        let body = self
+            .get_ok(&format!("/{path}"))
+            .map_err(|e| refused!("{e:#}"))?;
+        if &entente_board::store::body_digest(&body) != digest {
+            return Err(refused!(
+                "the server's /{path} is not the body of that SHA-256"
+            ));
+        }
+        Ok(body)
     }
 
     /// A mirror grown from `held` (whose entries `view` has read) to `cp`: the tree must
