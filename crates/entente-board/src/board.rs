@@ -145,8 +145,8 @@ impl<S: Storage> Board<S> {
     /// handle last looked (none on a board one process writes). End it with
     /// [`Self::release`].
     pub fn hold(&mut self) -> Result<Range<u64>, BoardError> {
-        self.storage.hold()?;
-        self.sync().inspect_err(|_| {
+        let size = self.storage.hold()?;
+        self.sync_to(size).inspect_err(|_| {
             let _ = self.storage.release(false);
         })
     }
@@ -166,28 +166,38 @@ impl<S: Storage> Board<S> {
     /// Brings this handle up to the log as committed: the entries other writers appended
     /// since it last looked are taken into the frontier. Returns their indices.
     pub fn sync(&mut self) -> Result<Range<u64>, BoardError> {
-        let before = self.size;
         let size = self.storage.size()?;
+        self.sync_to(size)
+    }
+
+    /// [`Self::sync`] to `size`, the log's size as committed, just read.
+    fn sync_to(&mut self, size: u64) -> Result<Range<u64>, BoardError> {
+        let before = self.size;
         if size < before {
             return Err(BoardError::Damaged(format!(
                 "the log holds {size} entries, fewer than the {before} it held"
             )));
         }
         if size > before {
-            self.reload()?;
+            self.reload_at(size)?;
         }
         Ok(before..self.size)
     }
 
-    /// Reads the size and the frontier from the storage: O(log n) reads.
+    /// Reads the size and the frontier from the storage.
     fn reload(&mut self) -> Result<(), BoardError> {
         let size = self.storage.size()?;
+        self.reload_at(size)
+    }
+
+    /// Takes `size` and its frontier (O(log n) nodes, read at once) from the storage.
+    fn reload_at(&mut self, size: u64) -> Result<(), BoardError> {
         let mut frontier = vec![None; 64];
-        for (level, slot) in frontier.iter_mut().enumerate() {
-            if size >> level & 1 == 1 {
-                let index = (size >> level) - 1;
-                *slot = Some(self.storage.node(level as u32, index)?);
-            }
+        for (level, hash) in self.storage.frontier(size)? {
+            let slot = frontier
+                .get_mut(level as usize)
+                .ok_or_else(|| BoardError::Damaged(format!("tree level {level}")))?;
+            *slot = Some(hash);
         }
         self.size = size;
         self.frontier = frontier;
@@ -273,16 +283,25 @@ impl<S: Storage> Board<S> {
                 self.config.log_key
             )));
         }
+        // The root from the frontier this handle keeps (no read), signed, and recorded unless
+        // a note of that size is recorded already, which is then the one returned.
         let size = self.size;
-        if let Some(note) = self.storage.checkpoint(size)? {
-            return Ok(note);
-        }
         let cp = Checkpoint {
             origin: self.config.origin.clone(),
             size,
-            root: self.root(size)?,
+            root: self.frontier_root()?,
         };
         self.storage.record_checkpoint(size, &cp.sign(signer))
+    }
+
+    /// The root of the tree of this handle's size, from its frontier (RFC 9162 §2.1.1: the
+    /// complete subtrees, the right-most, smallest, hashed into each larger on its left).
+    fn frontier_root(&self) -> Result<Hash, BoardError> {
+        let mut subtrees = self.frontier.iter().flatten();
+        let Some(first) = subtrees.next() else {
+            return self.root(0);
+        };
+        Ok(subtrees.fold(*first, |right, left| node_hash(left, &right)))
     }
 
     /// The latest checkpoint the log has signed, with the cosignatures it has gathered.

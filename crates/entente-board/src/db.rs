@@ -289,7 +289,10 @@ impl Storage for AnyStorage {
     fn find_any(&self, pairs: &[(String, String)]) -> Result<Option<(String, String)>, BoardError> {
         each!(self, s => s.find_any(pairs))
     }
-    fn hold(&mut self) -> Result<(), BoardError> {
+    fn frontier(&self, size: u64) -> Result<Vec<(u32, Hash)>, BoardError> {
+        each!(self, s => s.frontier(size))
+    }
+    fn hold(&mut self) -> Result<u64, BoardError> {
         each!(self, s => s.hold())
     }
     fn release(&mut self, commit: bool) -> Result<(), BoardError> {

@@ -24,12 +24,14 @@ use std::collections::HashMap;
 use std::sync::{Mutex, MutexGuard, PoisonError};
 
 use postgres::types::ToSql;
-use postgres::{Client, GenericClient, NoTls, Row, Statement};
+use postgres::{Client, GenericClient, NoTls, Row, SimpleQueryMessage, Statement};
 
 use crate::Hash;
 use crate::error::BoardError;
 use crate::merkle::NodeRead;
-use crate::store::{Entry, Storage, StoredEntry, body_digest, from_sql, hash_of, to_sql};
+use crate::store::{
+    Entry, Storage, StoredEntry, body_digest, from_sql, frontier_nodes, hash_of, to_sql,
+};
 
 /// The board in a PostgreSQL database.
 pub struct PgStorage {
@@ -39,6 +41,8 @@ pub struct PgStorage {
     client: Mutex<Session>,
     /// Whether this connection holds the sequencing, in an open transaction.
     held: bool,
+    /// Whether it appended under the hold: until then, every node it reads is committed.
+    wrote: bool,
     /// Where it connects, and how each session is set up: to connect again when the
     /// connection is lost (the database restarted, a network cut).
     url: String,
@@ -46,9 +50,9 @@ pub struct PgStorage {
     /// Complete-subtree hashes read before, committed: a node is written once and never
     /// changed, and an inclusion proof reads O(log n) of them, mostly the same large left
     /// subtrees for every ballot, so each is asked of the database once rather than per
-    /// proof. Only what is read outside a hold is kept: inside one, a node may be the
+    /// proof. Nothing read under a hold after an append is kept: such a node may be the
     /// transaction's own, which a failed release takes back.
-    nodes: Mutex<std::collections::HashMap<(u32, u64), Hash>>,
+    nodes: Mutex<HashMap<(u32, u64), Hash>>,
 }
 
 /// Nodes kept by [`PgStorage`] before it forgets them all (about 6 MiB).
@@ -110,34 +114,31 @@ impl Session {
         self.client.batch_execute(sql)
     }
 
+    fn simple_query(&mut self, sql: &str) -> Result<Vec<SimpleQueryMessage>, postgres::Error> {
+        self.client.simple_query(sql)
+    }
+
     fn is_closed(&self) -> bool {
         self.client.is_closed()
     }
 
-    /// The statements of an append's rows (see [`insert`]).
-    fn insert_statements(&mut self) -> Result<[Statement; 4], postgres::Error> {
-        Ok([
-            self.statement(
-                "INSERT INTO entries (idx, kind, appended_at, data, body_digest) \
-                 VALUES ($1, $2, $3, $4, $5)",
-            )?,
-            // A body two entries share (two authors' empty steps) is kept once.
-            self.statement(
-                "INSERT INTO bodies (digest, data) VALUES ($1, $2) \
-                 ON CONFLICT (digest) DO NOTHING",
-            )?,
-            // A batch's keys, and its nodes, each in one statement: one round trip, not one a
-            // row.
-            self.statement(
-                "INSERT INTO entry_keys (name, value, idx) \
-                 SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[]) \
-                 ON CONFLICT DO NOTHING",
-            )?,
-            self.statement(
-                "INSERT INTO nodes (level, idx, hash) \
-                 SELECT * FROM unnest($1::int[], $2::bigint[], $3::bytea[])",
-            )?,
-        ])
+    /// The statement of an append's rows (see [`insert`]).
+    fn insert_statement(&mut self) -> Result<Statement, postgres::Error> {
+        // A batch's bodies, entries, keys and nodes in one statement, each table's rows from
+        // arrays: one round trip a batch, where a row a statement took one a row (under the
+        // hold, every round trip is time the other servers wait). A body two entries share
+        // (two authors' empty steps) is kept once.
+        self.statement(
+            "WITH b AS (INSERT INTO bodies (digest, data) \
+                 SELECT * FROM unnest($1::bytea[], $2::bytea[]) ON CONFLICT (digest) DO NOTHING), \
+             e AS (INSERT INTO entries (idx, kind, appended_at, data, body_digest) \
+                 SELECT i, k, $3, d, b \
+                 FROM unnest($4::bigint[], $5::text[], $6::bytea[], $7::bytea[]) AS t(i, k, d, b)), \
+             k AS (INSERT INTO entry_keys (name, value, idx) \
+                 SELECT * FROM unnest($8::text[], $9::text[], $10::bigint[]) ON CONFLICT DO NOTHING) \
+             INSERT INTO nodes (level, idx, hash) \
+             SELECT * FROM unnest($11::int[], $12::bigint[], $13::bytea[])",
+        )
     }
 }
 
@@ -157,6 +158,16 @@ CREATE TABLE IF NOT EXISTS bodies (
     digest BYTEA PRIMARY KEY,
     data BYTEA NOT NULL
 );
+-- A ballot's body is tens of kilobytes of hexadecimal numbers and signatures, which pglz
+-- does not shrink by the quarter it requires: the attempt (a fifth of the database's time
+-- under a load of ballots) is spared, and bodies are kept out of line as they are. Altered
+-- only once: a server starting while others serve takes no lock on the table.
+DO $$ BEGIN
+    IF (SELECT attstorage FROM pg_attribute
+        WHERE attrelid = 'bodies'::regclass AND attname = 'data') <> 'e' THEN
+        ALTER TABLE bodies ALTER COLUMN data SET STORAGE EXTERNAL;
+    END IF;
+END $$;
 CREATE TABLE IF NOT EXISTS entry_keys (
     name TEXT NOT NULL,
     value TEXT NOT NULL,
@@ -189,6 +200,7 @@ impl PgStorage {
         Ok(Self {
             client: Mutex::new(client),
             held: false,
+            wrote: false,
             url: url.to_owned(),
             read_only: false,
             nodes: Mutex::default(),
@@ -264,12 +276,7 @@ impl NodeRead for PgStorage {
     }
 
     fn node(&self, level: u32, index: u64) -> Result<Hash, BoardError> {
-        let cache = || {
-            self.nodes
-                .lock()
-                .map_err(|_| BoardError::Damaged("the node cache was left half-updated".into()))
-        };
-        if let Some(hash) = cache()?.get(&(level, index)) {
+        if let Some(hash) = self.cache()?.get(&(level, index)) {
             return Ok(*hash);
         }
         let row = self.client().query_opt(
@@ -280,57 +287,90 @@ impl NodeRead for PgStorage {
             .ok_or(BoardError::MissingNode { level, index })?
             .try_get(0)?;
         let hash = hash_of(blob)?;
-        if !self.held {
-            let mut kept = cache()?;
-            if kept.len() >= CACHED_NODES {
-                kept.clear();
-            }
-            kept.insert((level, index), hash);
-        }
+        self.keep((level, index), hash)?;
         Ok(hash)
     }
 }
 
-/// The rows of an append, on a connection already in its transaction, by the statements
-/// [`Session::insert_statements`] prepared.
+impl PgStorage {
+    fn cache(&self) -> Result<MutexGuard<'_, HashMap<(u32, u64), Hash>>, BoardError> {
+        self.nodes
+            .lock()
+            .map_err(|_| BoardError::Damaged("the node cache was left half-updated".into()))
+    }
+
+    /// Keeps a node just read, unless it may be the hold's own (see `nodes`).
+    fn keep(&self, key: (u32, u64), hash: Hash) -> Result<(), BoardError> {
+        if !(self.held && self.wrote) {
+            let mut kept = self.cache()?;
+            if kept.len() >= CACHED_NODES {
+                kept.clear();
+            }
+            kept.insert(key, hash);
+        }
+        Ok(())
+    }
+}
+
+/// The rows of an append, on a connection already in its transaction, by the statement
+/// [`Session::insert_statement`] prepared.
 fn insert(
     tx: &mut impl GenericClient,
-    [put_entry, put_body, put_key, put_node]: &[Statement; 4],
+    statement: &Statement,
     first: u64,
     entries: &[Entry],
     nodes: &[(u32, u64, Hash)],
     appended_at: u64,
 ) -> Result<(), BoardError> {
     let at = to_sql(appended_at)?;
+    let (mut digests, mut bodies) = (Vec::new(), Vec::new());
+    let (mut idx, mut kinds, mut data, mut body_digests) =
+        (Vec::new(), Vec::new(), Vec::new(), Vec::new());
     let (mut names, mut values, mut keyed) = (Vec::new(), Vec::new(), Vec::new());
     for (i, e) in entries.iter().enumerate() {
-        let idx = to_sql(first + i as u64)?;
+        let n = to_sql(first + i as u64)?;
         let digest = e.body.as_deref().map(|b| body_digest(b).to_vec());
         if let (Some(d), Some(body)) = (&digest, &e.body) {
-            tx.execute(put_body, &[d, body])?;
+            digests.push(d.clone());
+            bodies.push(body.as_slice());
         }
-        tx.execute(put_entry, &[&idx, &e.kind, &at, &e.data, &digest])?;
+        idx.push(n);
+        kinds.push(e.kind.as_str());
+        data.push(e.data.as_slice());
+        body_digests.push(digest);
         for (name, value) in &e.keys {
             names.push(name.as_str());
             values.push(value.as_str());
-            keyed.push(idx);
+            keyed.push(n);
         }
     }
-    if !names.is_empty() {
-        tx.execute(put_key, &[&names, &values, &keyed])?;
-    }
-    if !nodes.is_empty() {
-        let levels = nodes
-            .iter()
-            .map(|n| level_sql(n.0))
-            .collect::<Result<Vec<_>, _>>()?;
-        let indices = nodes
-            .iter()
-            .map(|n| to_sql(n.1))
-            .collect::<Result<Vec<_>, _>>()?;
-        let hashes: Vec<&[u8]> = nodes.iter().map(|n| &n.2[..]).collect();
-        tx.execute(put_node, &[&levels, &indices, &hashes])?;
-    }
+    let levels = nodes
+        .iter()
+        .map(|n| level_sql(n.0))
+        .collect::<Result<Vec<_>, _>>()?;
+    let indices = nodes
+        .iter()
+        .map(|n| to_sql(n.1))
+        .collect::<Result<Vec<_>, _>>()?;
+    let hashes: Vec<&[u8]> = nodes.iter().map(|n| &n.2[..]).collect();
+    tx.execute(
+        statement,
+        &[
+            &digests,
+            &bodies,
+            &at,
+            &idx,
+            &kinds,
+            &data,
+            &body_digests,
+            &names,
+            &values,
+            &keyed,
+            &levels,
+            &indices,
+            &hashes,
+        ],
+    )?;
     Ok(())
 }
 
@@ -343,14 +383,15 @@ impl Storage for PgStorage {
         appended_at: u64,
     ) -> Result<(), BoardError> {
         let held = self.held;
+        self.wrote |= held;
         let mut session = self.client();
-        let statements = session.insert_statements()?;
+        let statement = session.insert_statement()?;
         let lock = session.statement("SELECT pg_advisory_xact_lock($1)")?;
         if held {
             // Inside the hold's transaction, which its release commits.
             return insert(
                 &mut session.client,
-                &statements,
+                &statement,
                 first,
                 entries,
                 nodes,
@@ -359,7 +400,7 @@ impl Storage for PgStorage {
         }
         let mut tx = session.client.transaction()?;
         tx.execute(&lock, &[&SEQUENCE_KEY])?;
-        insert(&mut tx, &statements, first, entries, nodes, appended_at)?;
+        insert(&mut tx, &statement, first, entries, nodes, appended_at)?;
         tx.commit()?;
         Ok(())
     }
@@ -571,18 +612,90 @@ impl Storage for PgStorage {
         Ok((size, keyed))
     }
 
-    fn hold(&mut self) -> Result<(), BoardError> {
+    fn frontier(&self, size: u64) -> Result<Vec<(u32, Hash)>, BoardError> {
+        let wanted: Vec<(u32, u64)> = frontier_nodes(size).collect();
+        let mut found: HashMap<(u32, u64), Hash> = HashMap::new();
+        {
+            let kept = self.cache()?;
+            for w in &wanted {
+                if let Some(hash) = kept.get(w) {
+                    found.insert(*w, *hash);
+                }
+            }
+        }
+        let missing: Vec<&(u32, u64)> = wanted.iter().filter(|w| !found.contains_key(w)).collect();
+        if !missing.is_empty() {
+            let levels = missing
+                .iter()
+                .map(|w| level_sql(w.0))
+                .collect::<Result<Vec<_>, _>>()?;
+            let indices = missing
+                .iter()
+                .map(|w| to_sql(w.1))
+                .collect::<Result<Vec<_>, _>>()?;
+            let rows = self.client().query(
+                "SELECT n.level, n.idx, n.hash FROM nodes n \
+                 JOIN unnest($1::int[], $2::bigint[]) AS w(level, idx) \
+                 ON n.level = w.level AND n.idx = w.idx",
+                &[&levels, &indices],
+            )?;
+            for row in rows {
+                let level: i32 = row.try_get(0)?;
+                let level = u32::try_from(level)
+                    .map_err(|_| BoardError::Damaged(format!("tree level {level}")))?;
+                let key = (level, from_sql(row.try_get(1)?)?);
+                let hash = hash_of(row.try_get(2)?)?;
+                self.keep(key, hash)?;
+                found.insert(key, hash);
+            }
+        }
+        wanted
+            .into_iter()
+            .map(|(level, index)| {
+                found
+                    .get(&(level, index))
+                    .map(|h| (level, *h))
+                    .ok_or(BoardError::MissingNode { level, index })
+            })
+            .collect()
+    }
+
+    fn hold(&mut self) -> Result<u64, BoardError> {
         if self.held {
             return Err(BoardError::Damaged(
                 "internal: the sequencing is held already".into(),
             ));
         }
-        // READ COMMITTED: each statement after the lock sees every batch committed before it.
-        self.client().batch_execute(&format!(
-            "BEGIN ISOLATION LEVEL READ COMMITTED; SELECT pg_advisory_xact_lock({SEQUENCE_KEY})"
-        ))?;
+        // READ COMMITTED: each statement after the lock sees every batch committed before it,
+        // the size read with it (one round trip) among them.
+        let answer = self.client().simple_query(&format!(
+            "BEGIN ISOLATION LEVEL READ COMMITTED; SELECT pg_advisory_xact_lock({SEQUENCE_KEY}); \
+             SELECT max(idx) FROM entries"
+        ));
+        // From here the transaction is open (or the connection is lost): `release` ends it.
         self.held = true;
-        Ok(())
+        self.wrote = false;
+        let size = answer.map_err(BoardError::from).and_then(|messages| {
+            let max = messages
+                .iter()
+                .filter_map(|m| match m {
+                    SimpleQueryMessage::Row(row) => Some(row.get(0)),
+                    _ => None,
+                })
+                .next_back()
+                .ok_or_else(|| BoardError::Damaged("no size read under the hold".into()))?;
+            match max {
+                None => Ok(0),
+                Some(text) => text
+                    .parse::<i64>()
+                    .map_err(|_| BoardError::Damaged(format!("the log's last index is {text}")))
+                    .and_then(from_sql)
+                    .map(|m| m + 1),
+            }
+        });
+        size.inspect_err(|_| {
+            let _ = self.release(false);
+        })
     }
 
     fn release(&mut self, commit: bool) -> Result<(), BoardError> {

@@ -115,6 +115,7 @@ impl Sequencer {
                     queued: counter,
                     setup,
                     watched: None,
+                    committed: false,
                 };
                 thread.run(rx);
                 thread.board
@@ -187,6 +188,9 @@ struct Thread<S: Storage> {
     queued: Arc<AtomicUsize>,
     setup: Setup,
     watched: Option<u64>,
+    /// Whether the board handle holds the log as committed: after its own commit or a sync,
+    /// not after a batch that failed (whose entries it may still count).
+    committed: bool,
 }
 
 /// One writer's entries waiting in a batch.
@@ -227,12 +231,19 @@ impl<S: Storage> Thread<S> {
             }
             if !appends.is_empty() {
                 let n = appends.iter().map(|w| w.entries.len()).sum();
-                self.batch(appends);
+                self.committed = self.batch(appends);
                 self.queued.fetch_sub(n, Ordering::Relaxed);
             }
             if !checkpoints.is_empty() {
-                // Sign the log as committed, also what other writers appended.
-                let synced = self.follow_others();
+                // Sign the log as committed: as this writer's last commit left it (with what
+                // the others appended before it, synced under its hold), without a round trip
+                // to the database; after a failed batch, as it is read again.
+                let synced = if self.committed {
+                    Ok(())
+                } else {
+                    self.follow_others()
+                };
+                self.committed = synced.is_ok();
                 for reply in checkpoints {
                     let note = match (&synced, &self.setup.signer) {
                         (Err(e), _) => Err(BoardError::AppendFailed(e.clone())),
@@ -254,6 +265,7 @@ impl<S: Storage> Thread<S> {
                     .and_then(|()| self.board.add_cosignatures_held(&note));
                 let committed = self.board.release(added.is_ok());
                 let added = added.and_then(|a| committed.map(|()| a));
+                self.committed &= added.is_ok();
                 let _ = reply.send(added.map_err(|e| e.to_string()));
             }
         }
@@ -281,8 +293,8 @@ impl<S: Storage> Thread<S> {
     }
 
     /// Appends what `appends` bring whose conditions hold, in one transaction, and answers
-    /// each writer.
-    fn batch(&mut self, appends: Vec<Waiting>) {
+    /// each writer. Returns whether the transaction committed.
+    fn batch(&mut self, appends: Vec<Waiting>) -> bool {
         let held = self
             .board
             .hold()
@@ -293,7 +305,7 @@ impl<S: Storage> Thread<S> {
             for w in appends {
                 let _ = w.reply.send(Err(BoardError::AppendFailed(e.clone())));
             }
-            return;
+            return false;
         }
         let mut admitted: Vec<Waiting> = Vec::new();
         let mut refused: Vec<(Reply, BoardError)> = Vec::new();
@@ -327,6 +339,7 @@ impl<S: Storage> Thread<S> {
             refused = refused.len(),
             "group commit"
         );
+        let ok = result.is_ok();
         let mut first = result;
         for (w, n) in admitted.iter().zip(lengths) {
             // A writer that gave up waiting is no reason to stop answering the others.
@@ -338,6 +351,7 @@ impl<S: Storage> Thread<S> {
         for (reply, e) in refused {
             let _ = reply.send(Err(e));
         }
+        ok
     }
 
     /// Whether a write's conditions hold, with the sequencing held; `taken`: the unique keys

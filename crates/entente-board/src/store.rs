@@ -65,6 +65,14 @@ pub fn body_digest(body: &[u8]) -> Hash {
     sha2::Sha256::digest(body).into()
 }
 
+/// The (level, index) of the complete subtrees of the tree of `size` entries, lowest level
+/// first: a subtree of 2^level leaves for each bit set in `size`, the last of its level.
+pub(crate) fn frontier_nodes(size: u64) -> impl Iterator<Item = (u32, u64)> {
+    (0..64u32)
+        .filter(move |level| size >> level & 1 == 1)
+        .map(move |level| (level, (size >> level) - 1))
+}
+
 /// An entry as stored, with its position and when it was appended.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StoredEntry {
@@ -133,12 +141,21 @@ pub trait Storage: NodeRead {
         let size = self.size()?;
         Ok((size, self.keyed(name, start, size)?))
     }
+    /// The complete subtrees the tree of `size` entries is made of, lowest level first (RFC
+    /// 9162 §2.1.1: one a bit set in `size`), as (level, hash): [`NodeRead::node`] of each,
+    /// which a storage with round trips to a server reads in one.
+    fn frontier(&self, size: u64) -> Result<Vec<(u32, Hash)>, BoardError> {
+        frontier_nodes(size)
+            .map(|(level, index)| Ok((level, self.node(level, index)?)))
+            .collect()
+    }
     /// Takes the log's sequencing until [`Storage::release`]: meanwhile no other writer
     /// appends, reads see every append the others committed, and appends join one transaction
     /// that the release commits. A storage only one writer ever opens (a SQLite file, under
-    /// its file lock) has nothing to take: each append is its own transaction.
-    fn hold(&mut self) -> Result<(), BoardError> {
-        Ok(())
+    /// its file lock) has nothing to take: each append is its own transaction. Returns the
+    /// log's size as committed, read under the hold (with it, on a server: one round trip).
+    fn hold(&mut self) -> Result<u64, BoardError> {
+        self.size()
     }
     /// Ends a [`Storage::hold`], committing what was appended under it (`commit`) or rolling
     /// it back. When it fails, nothing appended under the hold may be taken as durable.

@@ -286,3 +286,67 @@ fn a_node_taken_back_by_a_failed_release_is_never_served_and_keyed_reads_agree()
         reference.store().node(1, 0).unwrap()
     );
 }
+
+#[test]
+fn a_batch_in_one_statement_keeps_shared_bodies_once_and_the_frontier_read_at_once_is_the_tree() {
+    let pg = cluster();
+    let url = board_database(&pg, "one_statement");
+    let mut board = Board::open(PgStorage::connect(&url).unwrap()).unwrap();
+    let mut reference = MerkleLog::new(MemoryStore::default());
+    let mut bodies = BTreeMap::new();
+    for batch in 0..12u8 {
+        // Entries with a body (two of them the same body), keyed and not, and one without.
+        let shared = vec![b's', batch / 4];
+        let entries = vec![
+            Entry::new("ballot", vec![batch, 0])
+                .with_key("ballot", format!("b{batch}"))
+                .with_body(shared.clone()),
+            Entry::new("step", vec![batch, 1]).with_body(shared.clone()),
+            Entry::new("note", vec![batch, 2]),
+        ];
+        let first = board
+            .append(&entries[..1 + usize::from(batch) % 3])
+            .unwrap();
+        for (i, e) in entries[..1 + usize::from(batch) % 3].iter().enumerate() {
+            reference.append(&e.data).unwrap();
+            if let Some(b) = &e.body {
+                bodies.insert(first + i as u64, b.clone());
+            }
+        }
+        // The checkpoint's root, from the handle's frontier, is the tree's.
+        let note = board.checkpoint(&signer()).unwrap();
+        let size = reference.size().unwrap();
+        let text = entente_board::note::SignedNote::parse(&note).unwrap().text;
+        let cp = entente_board::note::Checkpoint::parse(&text).unwrap();
+        assert_eq!((cp.size, cp.root), (size, reference.root(size).unwrap()));
+    }
+    let size = reference.size().unwrap();
+    let storage = PgStorage::connect(&url).unwrap();
+    for n in 0..=size {
+        // Read at once (and again, from the cache) as node by node.
+        let one_by_one: Vec<(u32, [u8; 32])> = (0..64u32)
+            .filter(|l| n >> l & 1 == 1)
+            .map(|l| (l, storage.node(l, (n >> l) - 1).unwrap()))
+            .collect();
+        let fresh = PgStorage::connect(&url).unwrap();
+        assert_eq!(fresh.frontier(n).unwrap(), one_by_one, "size {n}");
+        assert_eq!(storage.frontier(n).unwrap(), one_by_one, "size {n}");
+    }
+    // Every body is served by its digest and its entry; a key finds its entry.
+    for (index, body) in &bodies {
+        let stored = storage.entry(*index).unwrap().unwrap();
+        assert_eq!(stored.entry.body.as_ref(), Some(body));
+        assert_eq!(
+            storage
+                .body(&entente_board::store::body_digest(body))
+                .unwrap()
+                .as_ref(),
+            Some(body)
+        );
+    }
+    assert_eq!(storage.find("ballot", "b5").unwrap().len(), 1);
+    // The hold reads the size with it.
+    let mut held = PgStorage::connect(&url).unwrap();
+    assert_eq!(held.hold().unwrap(), size);
+    held.release(false).unwrap();
+}
