@@ -52,8 +52,11 @@ pub struct PgStorage {
     /// subtrees for every ballot, so each is asked of the database once rather than per
     /// proof. Nothing read under a hold after an append is kept: such a node may be the
     /// transaction's own, which a failed release takes back.
-    nodes: Mutex<HashMap<(u32, u64), Hash>>,
+    nodes: Mutex<NodeCache>,
 }
+
+/// Complete-subtree hashes by (level, index).
+type NodeCache = HashMap<(u32, u64), Hash>;
 
 /// Nodes kept by [`PgStorage`] before it forgets them all (about 6 MiB).
 const CACHED_NODES: usize = 1 << 17;
@@ -293,7 +296,7 @@ impl NodeRead for PgStorage {
 }
 
 impl PgStorage {
-    fn cache(&self) -> Result<MutexGuard<'_, HashMap<(u32, u64), Hash>>, BoardError> {
+    fn cache(&self) -> Result<MutexGuard<'_, NodeCache>, BoardError> {
         self.nodes
             .lock()
             .map_err(|_| BoardError::Damaged("the node cache was left half-updated".into()))
