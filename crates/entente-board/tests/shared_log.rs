@@ -297,7 +297,7 @@ fn a_batch_in_one_statement_keeps_shared_bodies_once_and_the_frontier_read_at_on
     for batch in 0..12u8 {
         // Entries with a body (two of them the same body), keyed and not, and one without.
         let shared = vec![b's', batch / 4];
-        let entries = vec![
+        let entries = [
             Entry::new("ballot", vec![batch, 0])
                 .with_key("ballot", format!("b{batch}"))
                 .with_body(shared.clone()),
