@@ -46,7 +46,9 @@ pub struct Conditions {
 
 enum Request {
     Append(Vec<Entry>, Conditions, Reply),
-    Checkpoint(SyncSender<Result<String, String>>),
+    /// A checkpoint of everything committed (`None`), or of at least the entries below the
+    /// size given.
+    Checkpoint(Option<u64>, SyncSender<Result<String, String>>),
     Cosignatures(String, SyncSender<Result<Vec<String>, String>>),
 }
 
@@ -150,11 +152,22 @@ impl Sequencer {
         answer.recv().map_err(|_| BoardError::SequencerStopped)?
     }
 
-    /// The signed checkpoint of everything appended so far.
+    /// The signed checkpoint of everything appended so far, by any writer.
     pub fn checkpoint(&self) -> Result<String, BoardError> {
+        self.checkpoint_of(None)
+    }
+
+    /// A signed checkpoint of at least the first `size` entries (those this writer was
+    /// told it appended, say): the log as this writer last committed it, when that covers
+    /// them, else as it is now.
+    pub fn checkpoint_covering(&self, size: u64) -> Result<String, BoardError> {
+        self.checkpoint_of(Some(size))
+    }
+
+    fn checkpoint_of(&self, covering: Option<u64>) -> Result<String, BoardError> {
         let (reply, answer) = mpsc::sync_channel(1);
         self.tx
-            .send(Request::Checkpoint(reply))
+            .send(Request::Checkpoint(covering, reply))
             .map_err(|_| BoardError::SequencerStopped)?;
         answer
             .recv()
@@ -221,7 +234,7 @@ impl<S: Storage> Thread<S> {
                             reply,
                         });
                     }
-                    Request::Checkpoint(reply) => checkpoints.push(reply),
+                    Request::Checkpoint(covering, reply) => checkpoints.push((covering, reply)),
                     Request::Cosignatures(note, reply) => cosignatures.push((note, reply)),
                 }
                 // A batch is bounded in entries and in bytes (ballots can be large).
@@ -235,16 +248,21 @@ impl<S: Storage> Thread<S> {
                 self.queued.fetch_sub(n, Ordering::Relaxed);
             }
             if !checkpoints.is_empty() {
-                // Sign the log as committed: as this writer's last commit left it (with what
-                // the others appended before it, synced under its hold), without a round trip
-                // to the database; after a failed batch, as it is read again.
-                let synced = if self.committed {
+                // Sign the log as committed, with what the other writers appended. A receipt
+                // needs no more than its entry: when this writer's last commit (synced under
+                // its hold) left the log covering what each asks, as it is, without a round
+                // trip to the database.
+                let size = self.board.size();
+                let covered = checkpoints
+                    .iter()
+                    .all(|(c, _)| c.is_some_and(|c| c <= size));
+                let synced = if self.committed && covered {
                     Ok(())
                 } else {
                     self.follow_others()
                 };
                 self.committed = synced.is_ok();
-                for reply in checkpoints {
+                for (_, reply) in checkpoints {
                     let note = match (&synced, &self.setup.signer) {
                         (Err(e), _) => Err(BoardError::AppendFailed(e.clone())),
                         (Ok(()), Some(s)) => self.board.checkpoint(s),

@@ -192,6 +192,16 @@ fn what_a_server_checked_is_checked_again_when_its_write_is_sequenced() {
     // Both servers sign the same checkpoint of what is committed.
     let (ca, cb) = (a.checkpoint().unwrap(), b.checkpoint().unwrap());
     assert_eq!(ca, cb);
+    // A receipt's checkpoint covers its entry and is the log's at its size, however recent.
+    let reader = Board::open(PgStorage::connect(&url).unwrap()).unwrap();
+    for (server, covering) in [(&a, dev + 1), (&b, 1), (&a, reader.size())] {
+        let note = server.checkpoint_covering(covering).unwrap();
+        let text = entente_board::note::SignedNote::parse(&note).unwrap().text;
+        let cp = entente_board::note::Checkpoint::parse(&text).unwrap();
+        assert!(cp.size >= covering, "{} < {covering}", cp.size);
+        assert_eq!(cp.root, reader.root(cp.size).unwrap());
+        assert_eq!(reader.checkpoint_at(cp.size).unwrap(), Some(note));
+    }
 }
 
 #[test]

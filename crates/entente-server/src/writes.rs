@@ -111,7 +111,10 @@ fn append_and_prove(
         }
         Err(e) => return Err(ApiError::internal(e)),
     };
-    let note = st.sequencer.checkpoint().map_err(ApiError::internal)?;
+    let note = st
+        .sequencer
+        .checkpoint_covering(index + 1)
+        .map_err(ApiError::internal)?;
     let cp = SignedNote::parse(&note)
         .ok()
         .and_then(|n| Checkpoint::parse(&n.text).ok())
