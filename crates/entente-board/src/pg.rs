@@ -255,11 +255,15 @@ impl PgStorage {
     }
 }
 
-/// A session set up as the board's: commits flushed before they return; a reader's
-/// transactions read-only.
+/// A session set up as the board's: commits flushed before they return, statements planned
+/// once; a reader's transactions read-only.
 fn session(url: &str, read_only: bool) -> Result<Session, BoardError> {
     let mut client = Client::connect(url, NoTls)?;
-    client.batch_execute("SET synchronous_commit = on")?;
+    // The board's statements are index lookups and array inserts whose plan does not depend
+    // on the values: planned once (generic), not again at every call as PostgreSQL otherwise
+    // may for statements with array parameters.
+    client
+        .batch_execute("SET synchronous_commit = on; SET plan_cache_mode = force_generic_plan")?;
     if read_only {
         client.batch_execute("SET default_transaction_read_only = on")?;
     }
