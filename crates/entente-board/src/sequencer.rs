@@ -118,6 +118,7 @@ impl Sequencer {
                     setup,
                     watched: None,
                     committed: false,
+                    recorded: None,
                 };
                 thread.run(rx);
                 thread.board
@@ -204,6 +205,8 @@ struct Thread<S: Storage> {
     /// Whether the board handle holds the log as committed: after its own commit or a sync,
     /// not after a batch that failed (whose entries it may still count).
     committed: bool,
+    /// The checkpoint the last committed batch recorded with its entries, and its size.
+    recorded: Option<(u64, String)>,
 }
 
 /// One writer's entries waiting in a batch.
@@ -262,11 +265,19 @@ impl<S: Storage> Thread<S> {
                     self.follow_others()
                 };
                 self.committed = synced.is_ok();
+                // The note the last batch recorded with its entries, when the handle is where
+                // that batch left it.
+                let recorded = self
+                    .recorded
+                    .as_ref()
+                    .filter(|(at, _)| synced.is_ok() && *at == self.board.size())
+                    .map(|(_, note)| note.clone());
                 for (_, reply) in checkpoints {
-                    let note = match (&synced, &self.setup.signer) {
-                        (Err(e), _) => Err(BoardError::AppendFailed(e.clone())),
-                        (Ok(()), Some(s)) => self.board.checkpoint(s),
-                        (Ok(()), None) => Err(BoardError::AppendFailed(
+                    let note = match (&synced, &self.setup.signer, &recorded) {
+                        (Err(e), _, _) => Err(BoardError::AppendFailed(e.clone())),
+                        (Ok(()), Some(_), Some(note)) => Ok(note.clone()),
+                        (Ok(()), Some(s), None) => self.board.checkpoint(s),
+                        (Ok(()), None, _) => Err(BoardError::AppendFailed(
                             "this sequencer has no signing key".into(),
                         )),
                     };
@@ -347,7 +358,30 @@ impl<S: Storage> Thread<S> {
         } else {
             self.board.append_held(&batch)
         };
+        // The checkpoint of the new size, signed and recorded in the batch's transaction: it
+        // is durable with the entries (one commit, one flush, where a checkpoint after the
+        // batch took a second), and no one sees it unless they are committed. Each writer
+        // asks for one after its append (a receipt holds it).
+        let mut recorded = None;
+        let appended = match (&self.setup.signer, appended) {
+            (Some(signer), Ok(first))
+                if !batch.is_empty() && signer.verifier_key() == self.board.config().log_key =>
+            {
+                self.board.checkpoint(signer).map(|note| {
+                    recorded = Some((self.board.size(), note));
+                    first
+                })
+            }
+            (_, appended) => appended,
+        };
         let committed = self.board.release(appended.is_ok());
+        if committed.is_ok() && appended.is_ok() {
+            if recorded.is_some() {
+                self.recorded = recorded;
+            }
+        } else {
+            self.recorded = None;
+        }
         let result = appended
             .and_then(|first| committed.map(|()| first))
             .map_err(|e| e.to_string());

@@ -360,3 +360,36 @@ fn a_batch_in_one_statement_keeps_shared_bodies_once_and_the_frontier_read_at_on
     assert_eq!(held.hold().unwrap(), size);
     held.release(false).unwrap();
 }
+
+#[test]
+fn a_batch_records_its_checkpoint_with_its_entries_and_a_stranger_key_signs_none() {
+    let pg = cluster();
+    let url = board_database(&pg, "recorded");
+    let a = sequencer(&url);
+    let reader = Board::open(PgStorage::connect(&url).unwrap()).unwrap();
+    let first = a.append(vec![Entry::new("test", b"one".to_vec())]).unwrap();
+    // Committed with the entry, before anyone asked for it; the receipt's is that note.
+    let recorded = reader.checkpoint_at(first + 1).unwrap().expect("recorded");
+    assert_eq!(a.checkpoint_covering(first + 1).unwrap(), recorded);
+    let text = entente_board::note::SignedNote::parse(&recorded)
+        .unwrap()
+        .text;
+    let cp = entente_board::note::Checkpoint::parse(&text).unwrap();
+    assert_eq!(
+        (cp.size, cp.root),
+        (first + 1, reader.root(first + 1).unwrap())
+    );
+
+    // A sequencer whose key is not the log's appends, and records no checkpoint.
+    let board = Board::open(PgStorage::connect_existing(&url).unwrap()).unwrap();
+    let stranger = NoteSigner::new(ORIGIN, SigningKey::from_bytes(&[7; 32])).unwrap();
+    let setup = Setup {
+        max_batch: 16,
+        signer: Some(stranger),
+        watch: None,
+    };
+    let (b, _thread) = Sequencer::start_with(board, setup).unwrap();
+    let second = b.append(vec![Entry::new("test", b"two".to_vec())]).unwrap();
+    assert_eq!(reader.checkpoint_at(second + 1).unwrap(), None);
+    assert!(b.checkpoint_covering(second + 1).is_err());
+}
