@@ -336,8 +336,10 @@ pub fn run(opts: &LoadOptions) -> Result<LoadReport> {
                 kills += 1;
                 kills_done.store(kills, Ordering::Release);
             }
-            // Devices wait at a quarter for its kill: look often while one is to come.
-            let tick = if opts.kill && kills < KILLS { 10 } else { 100 };
+            // Devices wait at a quarter for its kill: look often while one is to come, and
+            // otherwise four times a second (each look asks every server twice, on the cores
+            // the servers measured use).
+            let tick = if opts.kill && kills < KILLS { 10 } else { 250 };
             std::thread::sleep(Duration::from_millis(tick));
         }
         let mut unanswered = 0;
