@@ -39,6 +39,29 @@ pub struct Board<S: Storage> {
     /// `frontier[l]`: the hash of the complete subtree of 2^l leaves that ends at the log's
     /// size, where bit l of the size is set. An append needs nothing else, so it reads nothing.
     frontier: Vec<Option<Hash>>,
+    /// The nodes the last append made and the frontier it started from: enough for the
+    /// inclusion proof of any entry it appended, without a read (see [`Self::recent_proof`]).
+    recent: Option<Recent>,
+}
+
+/// The tree as far as an append's writer knows it without reading: the frontier before the
+/// append (the complete subtrees left of its first entry) and the nodes it made.
+struct Recent {
+    size: u64,
+    nodes: std::collections::HashMap<(u32, u64), Hash>,
+}
+
+impl crate::merkle::NodeRead for &Recent {
+    fn size(&self) -> Result<u64, BoardError> {
+        Ok(self.size)
+    }
+
+    fn node(&self, level: u32, index: u64) -> Result<Hash, BoardError> {
+        self.nodes
+            .get(&(level, index))
+            .copied()
+            .ok_or(BoardError::MissingNode { level, index })
+    }
 }
 
 /// The seconds since the Unix epoch.
@@ -90,6 +113,7 @@ impl<S: Storage> Board<S> {
             config,
             size: 0,
             frontier: vec![None; 64],
+            recent: None,
         };
         board.reload()?;
         Ok(board)
@@ -201,6 +225,7 @@ impl<S: Storage> Board<S> {
         }
         self.size = size;
         self.frontier = frontier;
+        self.recent = None;
         Ok(())
     }
 
@@ -228,9 +253,34 @@ impl<S: Storage> Board<S> {
             frontier[level] = Some(hash);
         }
         self.storage.append(first, entries, &nodes, now())?;
+        let mut known: std::collections::HashMap<(u32, u64), Hash> =
+            crate::store::frontier_nodes(first)
+                .zip(self.frontier.iter().flatten())
+                .map(|(at, hash)| (at, *hash))
+                .collect();
+        known.extend(
+            nodes
+                .iter()
+                .map(|&(level, index, hash)| ((level, index), hash)),
+        );
         self.size = first + entries.len() as u64;
         self.frontier = frontier;
+        self.recent = Some(Recent {
+            size: self.size,
+            nodes: known,
+        });
         Ok(first)
+    }
+
+    /// The inclusion proof of entry `index` in the tree of this handle's size, from what its
+    /// last append knew without reading (RFC 9162 §2.1.3.1: the complete subtrees left of that
+    /// append's first entry are the frontier it started from, the others are its own). `None`
+    /// when the handle has moved on since, or `index` is not among the entries it appended.
+    pub fn recent_proof(&self, index: u64) -> Option<Vec<Hash>> {
+        let recent = self.recent.as_ref().filter(|r| r.size == self.size)?;
+        MerkleLog::new(recent)
+            .inclusion_proof(index, recent.size)
+            .ok()
     }
 
     fn log(&self) -> MerkleLog<&S> {

@@ -26,7 +26,17 @@ use crate::store::{Entry, Storage};
 const MAX_BATCH_BYTES: usize = 64 << 20;
 
 /// Where a writer waits for its first index.
-type Reply = SyncSender<Result<u64, BoardError>>;
+type Reply = SyncSender<Result<Appended, BoardError>>;
+
+/// Where a writer's entries went.
+#[derive(Debug, Clone)]
+pub struct Appended {
+    /// The index of the first.
+    pub first: u64,
+    /// The checkpoint the batch recorded with them, and the first's inclusion proof in it
+    /// (RFC 9162 §2.1.3.1), when the sequencer signs: a receipt, with no read.
+    pub proved: Option<(String, Vec<crate::Hash>)>,
+}
 
 /// What must still be true of the log when a write is appended, checked with the sequencing
 /// held (see the module's text).
@@ -139,6 +149,16 @@ impl Sequencer {
         entries: Vec<Entry>,
         conditions: Conditions,
     ) -> Result<u64, BoardError> {
+        self.append_proved(entries, conditions).map(|a| a.first)
+    }
+
+    /// [`Self::append_if`], answered with the checkpoint recorded with the entries and the
+    /// first one's inclusion proof in it, when the sequencer has them.
+    pub fn append_proved(
+        &self,
+        entries: Vec<Entry>,
+        conditions: Conditions,
+    ) -> Result<Appended, BoardError> {
         let (reply, answer) = mpsc::sync_channel(1);
         let n = entries.len();
         self.queued.fetch_add(n, Ordering::Relaxed);
@@ -392,12 +412,21 @@ impl<S: Storage> Thread<S> {
             "group commit"
         );
         let ok = result.is_ok();
+        let note = self
+            .recorded
+            .as_ref()
+            .filter(|(at, _)| ok && *at == self.board.size())
+            .map(|(_, note)| note.clone());
         let mut first = result;
         for (w, n) in admitted.iter().zip(lengths) {
+            let answer = first.clone().map_err(BoardError::AppendFailed).map(|f| {
+                let proved = note
+                    .as_ref()
+                    .and_then(|note| Some((note.clone(), self.board.recent_proof(f)?)));
+                Appended { first: f, proved }
+            });
             // A writer that gave up waiting is no reason to stop answering the others.
-            let _ = w
-                .reply
-                .send(first.clone().map_err(BoardError::AppendFailed));
+            let _ = w.reply.send(answer);
             first = first.map(|f| f + n);
         }
         for (reply, e) in refused {

@@ -559,3 +559,36 @@ fn a_reader_proves_entries_appended_after_it_opened() {
     .unwrap();
     assert!(reader.leaf_hash(2).is_err_and(|e| e.is_outside_the_log()));
 }
+
+#[test]
+fn an_append_proves_its_entries_without_reading_and_the_proofs_are_the_trees() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut board = new_board(&dir.path().join("b.db"), &[]);
+    let mut rng = StdRng::seed_from_u64(24);
+    let mut next = 0u64;
+    while next < 200 {
+        let n = rng.random_range(1..=6u64);
+        let first = board
+            .append(&(next..next + n).map(entry).collect::<Vec<_>>())
+            .unwrap();
+        next += n;
+        let size = board.size();
+        for index in first..size {
+            let proof = board.recent_proof(index).expect("an entry of the append");
+            assert_eq!(proof, board.inclusion_proof(index, size).unwrap());
+            let leaf = entente_board::leaf_hash(&entry(index).data);
+            verify_inclusion(index, size, &leaf, &proof, &board.root(size).unwrap()).unwrap();
+        }
+        // What it cannot prove from memory it does not make up.
+        for index in 0..first {
+            if let Some(proof) = board.recent_proof(index) {
+                assert_eq!(proof, board.inclusion_proof(index, size).unwrap());
+            }
+        }
+    }
+    // Once the handle has read its place again, it proves nothing from memory.
+    let mut reopened = Board::open(SqliteStorage::open(&dir.path().join("b.db")).unwrap()).unwrap();
+    assert_eq!(reopened.recent_proof(next - 1), None);
+    reopened.sync().unwrap();
+    assert_eq!(reopened.recent_proof(next - 1), None);
+}

@@ -379,6 +379,30 @@ fn a_batch_records_its_checkpoint_with_its_entries_and_a_stranger_key_signs_none
         (cp.size, cp.root),
         (first + 1, reader.root(first + 1).unwrap())
     );
+    // An append is answered with that checkpoint and its entry's proof in it, from memory.
+    for n in 1..6u8 {
+        let entries: Vec<Entry> = (0..n).map(|i| Entry::new("test", vec![n, i])).collect();
+        let appended = a
+            .append_proved(entries.clone(), Conditions::default())
+            .unwrap();
+        let (note, proof) = appended.proved.expect("proved");
+        let text = entente_board::note::SignedNote::parse(&note).unwrap().text;
+        let cp = entente_board::note::Checkpoint::parse(&text).unwrap();
+        assert_eq!(reader.checkpoint_at(cp.size).unwrap(), Some(note));
+        assert_eq!(cp.size, appended.first + u64::from(n));
+        entente_board::verify_inclusion(
+            appended.first,
+            cp.size,
+            &entente_board::leaf_hash(&entries[0].data),
+            &proof,
+            &cp.root,
+        )
+        .unwrap();
+        assert_eq!(
+            proof,
+            reader.inclusion_proof(appended.first, cp.size).unwrap()
+        );
+    }
 
     // A sequencer whose key is not the log's appends, and records no checkpoint.
     let board = Board::open(PgStorage::connect_existing(&url).unwrap()).unwrap();
@@ -389,7 +413,14 @@ fn a_batch_records_its_checkpoint_with_its_entries_and_a_stranger_key_signs_none
         watch: None,
     };
     let (b, _thread) = Sequencer::start_with(board, setup).unwrap();
-    let second = b.append(vec![Entry::new("test", b"two".to_vec())]).unwrap();
+    let second = b
+        .append_proved(
+            vec![Entry::new("test", b"two".to_vec())],
+            Conditions::default(),
+        )
+        .unwrap();
+    assert!(second.proved.is_none());
+    let second = second.first;
     assert_eq!(reader.checkpoint_at(second + 1).unwrap(), None);
     assert!(b.checkpoint_covering(second + 1).is_err());
 }

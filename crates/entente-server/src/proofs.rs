@@ -43,14 +43,26 @@ pub(crate) fn inclusion_in(
     cp: &entente_board::note::Checkpoint,
     note: &str,
 ) -> ApiResult<InclusionJson> {
-    Ok(InclusionJson {
+    let hashes = b.inclusion_proof(index, cp.size).map_err(proof_error)?;
+    Ok(inclusion_from(index, leaf, cp, note, &hashes))
+}
+
+/// The inclusion proof of entry `index` (leaf hash `leaf`) in checkpoint `cp`, by its hashes.
+pub(crate) fn inclusion_from(
+    index: u64,
+    leaf: &Hash,
+    cp: &entente_board::note::Checkpoint,
+    note: &str,
+    hashes: &[Hash],
+) -> InclusionJson {
+    InclusionJson {
         index,
         size: cp.size,
         leaf_hash: B64.encode(leaf),
         root: B64.encode(cp.root),
-        hashes: b64s(&b.inclusion_proof(index, cp.size).map_err(proof_error)?),
+        hashes: b64s(hashes),
         checkpoint: Some(note.to_owned()),
-    })
+    }
 }
 
 pub(crate) fn latest_size(b: &Board<AnyStorage>) -> ApiResult<u64> {

@@ -21,7 +21,7 @@ use entente_roles::protocol::kind;
 use entente_roles::protocol::{Envelope, Role, WriteHeaders, header};
 use entente_roles::protocol::{InclusionJson, Receipt};
 
-use crate::proofs::inclusion_in;
+use crate::proofs::{inclusion_from, inclusion_in};
 use crate::respond::{ApiError, ApiResult, blocking};
 use crate::state::{AppState, STEP_AUTHORS};
 
@@ -100,8 +100,8 @@ fn append_and_prove(
     conditions: Conditions,
 ) -> ApiResult<Result<(u64, String, InclusionJson), u64>> {
     let leaf = entente_board::leaf_hash(&entry.data);
-    let index = match st.sequencer.append_if(vec![entry], conditions) {
-        Ok(index) => index,
+    let appended = match st.sequencer.append_proved(vec![entry], conditions) {
+        Ok(appended) => appended,
         Err(BoardError::Overtaken { index }) => return Ok(Err(index)),
         Err(BoardError::Taken { name, value }) => {
             return Err(ApiError(
@@ -111,14 +111,24 @@ fn append_and_prove(
         }
         Err(e) => return Err(ApiError::internal(e)),
     };
+    let index = appended.first;
+    let parse = |note: &str| {
+        SignedNote::parse(note)
+            .ok()
+            .and_then(|n| Checkpoint::parse(&n.text).ok())
+            .ok_or_else(|| ApiError::internal("the log signed an unreadable checkpoint"))
+    };
+    if let Some((note, hashes)) = appended.proved {
+        // The checkpoint recorded with the entry and the proof from the nodes the append made.
+        let cp = parse(&note)?;
+        let proof = inclusion_from(index, &leaf, &cp, &note, &hashes);
+        return Ok(Ok((index, note, proof)));
+    }
     let note = st
         .sequencer
         .checkpoint_covering(index + 1)
         .map_err(ApiError::internal)?;
-    let cp = SignedNote::parse(&note)
-        .ok()
-        .and_then(|n| Checkpoint::parse(&n.text).ok())
-        .ok_or_else(|| ApiError::internal("the log signed an unreadable checkpoint"))?;
+    let cp = parse(&note)?;
     let proof = st.read(|b| inclusion_in(b, index, &leaf, &cp, &note))?;
     Ok(Ok((index, note, proof)))
 }
@@ -272,6 +282,18 @@ pub(crate) async fn submit_ballot(
     let limit = st.limits().max_ballot_bytes;
     let (_, env) = read_write(&st, &headers, body, &[Role::Device], false, limit).await?;
     let (_, body) = st.roles.check(&st.origin, &env, &[Role::Device])?;
+    let env = {
+        let st = st.clone();
+        blocking(move || {
+            // A signed write's nonce is spent whether or not the write is then accepted, so
+            // that nobody can hold a refused write and submit it later.
+            st.take_nonce(&env.author, env.nonce, false)?;
+            // Before the check's permit: the catch-up waits on the database, not on a core.
+            st.catch_up()?;
+            Ok(env)
+        })
+        .await?
+    };
     // Bounded: a server told to check with fewer threads than it has (`--check-threads`).
     // Held for the check only: the append waits on the database, not on a core.
     let permit = st
@@ -280,10 +302,6 @@ pub(crate) async fn submit_ballot(
         .await
         .map_err(ApiError::internal)?;
     blocking(move || {
-        // A signed write's nonce is spent whether or not the write is then accepted, so that
-        // nobody can hold a refused write and submit it later.
-        st.take_nonce(&env.author, env.nonce, false)?;
-        st.catch_up()?;
         // Held while the ballot is checked and appended: this server logs no step meanwhile
         // (another server's step is caught by the sequencer's conditions).
         let mut workflow = st.workflow.read().map_err(ApiError::internal)?;
