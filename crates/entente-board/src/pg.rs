@@ -190,6 +190,13 @@ CREATE TABLE IF NOT EXISTS checkpoints (
 );
 ";
 
+/// Tree positions (level, index) as the arrays of PostgreSQL's integer types.
+fn positions(nodes: impl Iterator<Item = (u32, u64)>) -> Result<(Vec<i32>, Vec<i64>), BoardError> {
+    nodes
+        .map(|(level, index)| Ok((level_sql(level)?, to_sql(index)?)))
+        .collect()
+}
+
 fn level_sql(level: u32) -> Result<i32, BoardError> {
     i32::try_from(level).map_err(|_| BoardError::Damaged(format!("tree level {level}")))
 }
@@ -351,14 +358,7 @@ fn insert(
             keyed.push(n);
         }
     }
-    let levels = nodes
-        .iter()
-        .map(|n| level_sql(n.0))
-        .collect::<Result<Vec<_>, _>>()?;
-    let indices = nodes
-        .iter()
-        .map(|n| to_sql(n.1))
-        .collect::<Result<Vec<_>, _>>()?;
+    let (levels, indices) = positions(nodes.iter().map(|n| (n.0, n.1)))?;
     let hashes: Vec<&[u8]> = nodes.iter().map(|n| &n.2[..]).collect();
     tx.execute(
         statement,
@@ -632,14 +632,7 @@ impl Storage for PgStorage {
         }
         let missing: Vec<&(u32, u64)> = wanted.iter().filter(|w| !found.contains_key(w)).collect();
         if !missing.is_empty() {
-            let levels = missing
-                .iter()
-                .map(|w| level_sql(w.0))
-                .collect::<Result<Vec<_>, _>>()?;
-            let indices = missing
-                .iter()
-                .map(|w| to_sql(w.1))
-                .collect::<Result<Vec<_>, _>>()?;
+            let (levels, indices) = positions(missing.into_iter().copied())?;
             let rows = self.client().query(
                 "SELECT n.level, n.idx, n.hash FROM nodes n \
                  JOIN unnest($1::int[], $2::bigint[]) AS w(level, idx) \
