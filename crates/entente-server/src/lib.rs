@@ -74,17 +74,16 @@ pub fn start_board(
 }
 
 /// Serves `state` on `listener` (over TLS when `tls` is given) within `state`'s limits, until
-/// ctrl-c.
+/// `shutdown` completes (ctrl-c, say: a handler registered before the address is made known,
+/// so that whoever learns it may stop the server at once).
 pub async fn serve(
     listener: tokio::net::TcpListener,
     state: Arc<AppState>,
     tls: Option<Arc<rustls::ServerConfig>>,
+    shutdown: impl std::future::Future<Output = ()>,
 ) -> std::io::Result<()> {
     let addr: Option<SocketAddr> = listener.local_addr().ok();
     tracing::info!(?addr, tls = tls.is_some(), "serving the board");
     let limits = state.limits();
-    listen::serve_app(listener, router(state), tls, limits, async {
-        let _ = tokio::signal::ctrl_c().await;
-    })
-    .await
+    listen::serve_app(listener, router(state), tls, limits, shutdown).await
 }

@@ -150,6 +150,11 @@ fn serve(
         .build()
         .context("cannot start the async runtime")?;
     runtime.block_on(async {
+        // Ctrl-C's handler, registered before the address is printed: whoever reads it (a
+        // test, a supervisor) may ask the server to stop at once, and it stops cleanly.
+        let mut interrupt =
+            tokio::signal::unix::signal(tokio::signal::unix::SignalKind::interrupt())
+                .context("cannot watch for ctrl-c")?;
         let listener = tokio::net::TcpListener::bind(listen)
             .await
             .with_context(|| format!("cannot listen on {listen}"))?;
@@ -169,7 +174,10 @@ fn serve(
         }
         use std::io::Write;
         std::io::stdout().flush()?;
-        entente_server::serve(listener, state.clone(), tls_config).await?;
+        entente_server::serve(listener, state.clone(), tls_config, async move {
+            interrupt.recv().await;
+        })
+        .await?;
         anyhow::Ok(())
     })?;
     // The state's last reference is dropped here, outside the runtime: a PostgreSQL board's
