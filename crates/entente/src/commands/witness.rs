@@ -237,6 +237,11 @@ fn serve(
         .build()
         .context("cannot start the async runtime")?;
     runtime.block_on(async move {
+        // Registered before the address is printed (see `serve`): a ctrl-c sent on reading it
+        // stops the witness cleanly.
+        let mut interrupt =
+            tokio::signal::unix::signal(tokio::signal::unix::SignalKind::interrupt())
+                .context("cannot watch for ctrl-c")?;
         let listener = tokio::net::TcpListener::bind(listen)
             .await
             .with_context(|| format!("cannot listen on {listen}"))?;
@@ -246,7 +251,7 @@ fn serve(
         let seen = alarm.clone();
         let stop = async move {
             tokio::select! {
-                _ = tokio::signal::ctrl_c() => {}
+                _ = interrupt.recv() => {}
                 _ = alarm.wait_for(Option::is_some) => {}
             }
         };
