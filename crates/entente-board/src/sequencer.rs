@@ -56,9 +56,7 @@ pub struct Conditions {
 
 enum Request {
     Append(Vec<Entry>, Conditions, Reply),
-    /// A checkpoint of everything committed (`None`), or of at least the entries below the
-    /// size given.
-    Checkpoint(Option<u64>, SyncSender<Result<String, String>>),
+    Checkpoint(SyncSender<Result<String, String>>),
     Cosignatures(String, SyncSender<Result<Vec<String>, String>>),
 }
 
@@ -127,7 +125,6 @@ impl Sequencer {
                     queued: counter,
                     setup,
                     watched: None,
-                    committed: false,
                     recorded: None,
                 };
                 thread.run(rx);
@@ -175,20 +172,9 @@ impl Sequencer {
 
     /// The signed checkpoint of everything appended so far, by any writer.
     pub fn checkpoint(&self) -> Result<String, BoardError> {
-        self.checkpoint_of(None)
-    }
-
-    /// A signed checkpoint of at least the first `size` entries (those this writer was
-    /// told it appended, say): the log as this writer last committed it, when that covers
-    /// them, else as it is now.
-    pub fn checkpoint_covering(&self, size: u64) -> Result<String, BoardError> {
-        self.checkpoint_of(Some(size))
-    }
-
-    fn checkpoint_of(&self, covering: Option<u64>) -> Result<String, BoardError> {
         let (reply, answer) = mpsc::sync_channel(1);
         self.tx
-            .send(Request::Checkpoint(covering, reply))
+            .send(Request::Checkpoint(reply))
             .map_err(|_| BoardError::SequencerStopped)?;
         answer
             .recv()
@@ -222,9 +208,6 @@ struct Thread<S: Storage> {
     queued: Arc<AtomicUsize>,
     setup: Setup,
     watched: Option<u64>,
-    /// Whether the board handle holds the log as committed: after its own commit or a sync,
-    /// not after a batch that failed (whose entries it may still count).
-    committed: bool,
     /// The checkpoint the last committed batch recorded with its entries, and its size.
     recorded: Option<(u64, String)>,
 }
@@ -257,7 +240,7 @@ impl<S: Storage> Thread<S> {
                             reply,
                         });
                     }
-                    Request::Checkpoint(covering, reply) => checkpoints.push((covering, reply)),
+                    Request::Checkpoint(reply) => checkpoints.push(reply),
                     Request::Cosignatures(note, reply) => cosignatures.push((note, reply)),
                 }
                 // A batch is bounded in entries and in bytes (ballots can be large).
@@ -267,32 +250,15 @@ impl<S: Storage> Thread<S> {
             }
             if !appends.is_empty() {
                 let n = appends.iter().map(|w| w.entries.len()).sum();
-                self.committed = self.batch(appends);
+                self.batch(appends);
                 self.queued.fetch_sub(n, Ordering::Relaxed);
             }
             if !checkpoints.is_empty() {
-                // Sign the log as committed, with what the other writers appended. A receipt
-                // needs no more than its entry: when this writer's last commit (synced under
-                // its hold) left the log covering what each asks, as it is, without a round
-                // trip to the database.
-                let size = self.board.size();
-                let covered = checkpoints
-                    .iter()
-                    .all(|(c, _)| c.is_some_and(|c| c <= size));
-                let synced = if self.committed && covered {
-                    Ok(())
-                } else {
-                    self.follow_others()
-                };
-                self.committed = synced.is_ok();
-                // The note the last batch recorded with its entries, when the handle is where
-                // that batch left it.
-                let recorded = self
-                    .recorded
-                    .as_ref()
-                    .filter(|(at, _)| synced.is_ok() && *at == self.board.size())
-                    .map(|(_, note)| note.clone());
-                for (_, reply) in checkpoints {
+                // Sign the log as committed, also what other writers appended (unless the last
+                // batch recorded the note of that size already).
+                let synced = self.follow_others();
+                let recorded = synced.as_ref().ok().and_then(|()| self.recorded_note());
+                for reply in checkpoints {
                     let note = match (&synced, &self.setup.signer, &recorded) {
                         (Err(e), _, _) => Err(BoardError::AppendFailed(e.clone())),
                         (Ok(()), Some(_), Some(note)) => Ok(note.clone()),
@@ -314,7 +280,6 @@ impl<S: Storage> Thread<S> {
                     .and_then(|()| self.board.add_cosignatures_held(&note));
                 let committed = self.board.release(added.is_ok());
                 let added = added.and_then(|a| committed.map(|()| a));
-                self.committed &= added.is_ok();
                 let _ = reply.send(added.map_err(|e| e.to_string()));
             }
         }
@@ -342,8 +307,8 @@ impl<S: Storage> Thread<S> {
     }
 
     /// Appends what `appends` bring whose conditions hold, in one transaction, and answers
-    /// each writer. Returns whether the transaction committed.
-    fn batch(&mut self, appends: Vec<Waiting>) -> bool {
+    /// each writer.
+    fn batch(&mut self, appends: Vec<Waiting>) {
         let held = self
             .board
             .hold()
@@ -354,7 +319,7 @@ impl<S: Storage> Thread<S> {
             for w in appends {
                 let _ = w.reply.send(Err(BoardError::AppendFailed(e.clone())));
             }
-            return false;
+            return;
         }
         let mut admitted: Vec<Waiting> = Vec::new();
         let mut refused: Vec<(Reply, BoardError)> = Vec::new();
@@ -380,8 +345,8 @@ impl<S: Storage> Thread<S> {
         };
         // The checkpoint of the new size, signed and recorded in the batch's transaction: it
         // is durable with the entries (one commit, one flush, where a checkpoint after the
-        // batch took a second), and no one sees it unless they are committed. Each writer
-        // asks for one after its append (a receipt holds it).
+        // batch took a second), and no one sees it unless they are committed. Each writer is
+        // answered with it (a receipt holds it).
         let mut recorded = None;
         let appended = match (&self.setup.signer, appended) {
             (Some(signer), Ok(first))
@@ -395,13 +360,11 @@ impl<S: Storage> Thread<S> {
             (_, appended) => appended,
         };
         let committed = self.board.release(appended.is_ok());
-        if committed.is_ok() && appended.is_ok() {
-            if recorded.is_some() {
-                self.recorded = recorded;
-            }
+        self.recorded = if committed.is_ok() && appended.is_ok() {
+            recorded.or(self.recorded.take())
         } else {
-            self.recorded = None;
-        }
+            None
+        };
         let result = appended
             .and_then(|first| committed.map(|()| first))
             .map_err(|e| e.to_string());
@@ -411,12 +374,7 @@ impl<S: Storage> Thread<S> {
             refused = refused.len(),
             "group commit"
         );
-        let ok = result.is_ok();
-        let note = self
-            .recorded
-            .as_ref()
-            .filter(|(at, _)| ok && *at == self.board.size())
-            .map(|(_, note)| note.clone());
+        let note = result.as_ref().ok().and_then(|_| self.recorded_note());
         let mut first = result;
         for (w, n) in admitted.iter().zip(lengths) {
             let answer = first.clone().map_err(BoardError::AppendFailed).map(|f| {
@@ -432,7 +390,15 @@ impl<S: Storage> Thread<S> {
         for (reply, e) in refused {
             let _ = reply.send(Err(e));
         }
-        ok
+    }
+
+    /// The note the last committed batch recorded, when the handle is still where that batch
+    /// left it.
+    fn recorded_note(&self) -> Option<String> {
+        self.recorded
+            .as_ref()
+            .filter(|(at, _)| *at == self.board.size())
+            .map(|(_, note)| note.clone())
     }
 
     /// Whether a write's conditions hold, with the sequencing held; `taken`: the unique keys

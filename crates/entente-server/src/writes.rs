@@ -124,10 +124,7 @@ fn append_and_prove(
         let proof = inclusion_from(index, &leaf, &cp, &note, &hashes);
         return Ok(Ok((index, note, proof)));
     }
-    let note = st
-        .sequencer
-        .checkpoint_covering(index + 1)
-        .map_err(ApiError::internal)?;
+    let note = st.sequencer.checkpoint().map_err(ApiError::internal)?;
     let cp = parse(&note)?;
     let proof = st.read(|b| inclusion_in(b, index, &leaf, &cp, &note))?;
     Ok(Ok((index, note, proof)))
