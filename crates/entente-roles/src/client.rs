@@ -21,7 +21,7 @@ use entente_board::tiles::{self, TILE_WIDTH};
 use entente_board::witness::CosignatureVerifier;
 use entente_board::{Hash, leaf_hash, verify_inclusion};
 
-use crate::files::write_atomically;
+use crate::files::{write_atomically, write_derived};
 use crate::protocol::{ConsistencyJson, Envelope, LogView, Receipt, join_bodies};
 
 /// The longest pause between two polls of the log while a role waits for the others: a step
@@ -338,7 +338,7 @@ impl Client {
                 return Ok(held);
             }
             let body = self.body(digest)?;
-            write_atomically(&dir.join(&path), &body).map_err(|e| refused!("{e:#}"))?;
+            write_derived(&dir.join(&path), &body).map_err(|e| refused!("{e:#}"))?;
             Ok(body)
         })
     }
@@ -767,7 +767,7 @@ pub fn materialize(view: &LogView, dir: &Path) -> Result<usize> {
         if std::fs::read(&path).is_ok_and(|held| held == *bytes) {
             continue;
         }
-        write_atomically(&path, bytes)?;
+        write_derived(&path, bytes)?;
     }
     // A commitment moved under decryption/unused/ when the set was fixed must not stay where
     // the decryption reads commitments.

@@ -42,6 +42,9 @@ pub fn export(client: &Client, dir: &Path, timeout: Duration) -> Result<Exported
         &log_dir.join(crate::client::LOG_KEY_FILE),
         format!("{}\n", client.log_key()).as_bytes(),
     )?;
+    // The mirror and the record were written without a sync per file; the export is handed
+    // on, so it is on disk before this returns.
+    crate::files::sync_tree(dir)?;
     Ok(Exported {
         size,
         files,

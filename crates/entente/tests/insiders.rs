@@ -328,6 +328,47 @@ fn a_guardian_who_answers_wrongly_and_one_who_never_answers_cannot_stop_the_resu
     );
 }
 
+/// A mirror's bodies are written without a sync each (`files::write_derived`): one a crash cut
+/// short, or emptied, is found by its hash and fetched again, never believed.
+#[test]
+fn a_mirror_fetches_again_a_body_a_crash_cut_short() {
+    let tmp = tempfile::tempdir().unwrap();
+    let e = Election::new(tmp.path());
+    let roles = e.d.join("roles.json");
+    let mirror = e.d.join("mirror");
+    let log_pub = e.d.join("log.key.pub");
+    let (_server, url) = e.serve("board.db", &roles);
+    e.create(&url, "admin", "2");
+    let size = client(&url, s(&log_pub))
+        .unwrap()
+        .mirror(&mirror)
+        .unwrap()
+        .size;
+    let mut bodies = Vec::new();
+    let mut folders = vec![mirror.join("entente/bodies")];
+    while let Some(f) = folders.pop() {
+        for entry in std::fs::read_dir(&f).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                folders.push(path);
+            } else if !path.file_name().unwrap().to_string_lossy().starts_with('.') {
+                bodies.push(path);
+            }
+        }
+    }
+    assert!(!bodies.is_empty());
+    let whole: Vec<Vec<u8>> = bodies.iter().map(|b| std::fs::read(b).unwrap()).collect();
+    for cut in [whole[0].len() / 2, 0] {
+        std::fs::write(&bodies[0], &whole[0][..cut]).unwrap();
+        // A new client (nothing held in memory) reads the mirror from its files.
+        let again = client(&url, s(&log_pub)).unwrap().mirror(&mirror).unwrap();
+        assert_eq!(again.size, size);
+        for (b, w) in bodies.iter().zip(&whole) {
+            assert_eq!(&std::fs::read(b).unwrap(), w, "{}", b.display());
+        }
+    }
+}
+
 /// A client of a plain-HTTP test server on loopback (as `--insecure-http` allows).
 fn client(server: &str, log: &str) -> entente_roles::Result<entente_roles::client::Client> {
     entente_roles::net::configure(entente_roles::net::Trust::system().allow_insecure_http(true));
