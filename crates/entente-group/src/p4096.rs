@@ -237,12 +237,19 @@ fn build_table<K: Kernel>(k: K, base: &Limbs) -> Vec<Limbs> {
 }
 
 fn table_pow<K: Kernel>(k: K, table: &Table4096, e: &ScalarQ) -> Limbs {
+    let bytes = e.to_bytes();
+    let mut entries = window_digits(&bytes)
+        .enumerate()
+        .filter(|&(_, digit)| digit != 0)
+        .map(|(window, digit)| &table.entries[window * DIGITS + digit - 1])
+        .peekable();
     let mut acc: Option<K::W> = None;
-    for (window, digit) in window_digits(&e.to_bytes()).enumerate() {
-        if digit == 0 {
-            continue;
+    while let Some(entry) = entries.next() {
+        // The next entry comes from memory while this one is multiplied in.
+        if let Some(next) = entries.peek() {
+            modp::prefetch(&next[..]);
         }
-        let entry = k.load(&table.entries[window * DIGITS + digit - 1]);
+        let entry = k.load(entry);
         acc = Some(match acc {
             None => entry,
             Some(a) => k.mul(&a, &entry),

@@ -38,4 +38,5 @@ pub(crate) use backend::{from_element_form, one_element_form, to_element_form, w
 pub(crate) use kernel::Kernel;
 pub use limbs::exponent_limbs;
 pub(crate) use limbs::{LIMBS, Limbs, integer_of, less_than, limbs_of, select_limbs};
+pub(crate) use raw::cache::prefetch;
 pub(crate) use raw::{mpn, simd};

@@ -213,6 +213,58 @@ fn multi_exponentiations_match_gmp() {
     }
 }
 
+/// The shared chain's powers (odd sliding windows, buckets combined) and its end, on every
+/// kernel against GMP: exponents of every window shape at the top and bottom bits, 0, 1, q - 1,
+/// all ones, a single top bit, alternating bits and runs that end at bit 255.
+#[test]
+fn shared_chains_match_gmp() {
+    let base = Integer::from(
+        P4096::constants()
+            .g
+            .pow_mod_ref(&Integer::from(4242u32), p())
+            .expect("e >= 0"),
+    );
+    let mut exps: Vec<[u64; 4]> = edge_exponents()
+        .into_iter()
+        .filter(|e| e.len() == 4)
+        .map(|e| [e[0], e[1], e[2], e[3]])
+        .collect();
+    exps.extend([
+        [0, 0, 0, 1 << 63],
+        [0x5555_5555_5555_5555; 4],
+        [0xaaaa_aaaa_aaaa_aaaa; 4],
+        [0, 0, 0, 0xe000_0000_0000_0000],
+        [0x8000_0000_0000_0001, 0x11, 1 << 31, 0x7000_0000_0000_0000],
+    ]);
+    let expect: Vec<Integer> = exps
+        .iter()
+        .map(|e| {
+            let e = Integer::from_digits(e, Order::Lsf);
+            Integer::from(base.pow_mod_ref(&e, p()).expect("e >= 0"))
+        })
+        .collect();
+    let end = Integer::from(
+        base.pow_mod_ref(&(Integer::from(1u32) << 256), p())
+            .expect("e >= 0"),
+    );
+    fn run<K: Kernel>(k: K, base: &Integer, exps: &[[u64; 4]]) -> (Vec<Integer>, Integer) {
+        let (powers, end) = exp::pow_many_vartime(k, &k.enter(&limbs_of(base)), exps);
+        let powers = powers.iter().map(|w| integer_of(&k.leave(w))).collect();
+        (powers, integer_of(&k.leave(&end)))
+    }
+    let expect = (expect, end);
+    assert_eq!(run(Portable, &base, &exps), expect, "portable");
+    assert_eq!(
+        run(Ifma52(Emulator), &base, &exps),
+        expect,
+        "ifma (emulated)"
+    );
+    assert_eq!(run(Gmp, &base, &exps), expect, "gmp");
+    if let Some(token) = Ifma::detect() {
+        assert_eq!(run(Ifma52(token), &base, &exps), expect, "ifma");
+    }
+}
+
 #[test]
 fn the_masked_scan_selects_each_entry() {
     let table: Vec<[u64; 3]> = (0..16u64).map(|i| [i, i * 7, !i]).collect();
