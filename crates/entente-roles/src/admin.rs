@@ -25,7 +25,8 @@ use entente_record::election::{ElectionConfigured, GuardianJson, parse_json};
 use entente_record::{GroupKind, HashValue, KnownGroup, with_group};
 
 use crate::board::{Key, Role};
-use crate::client::{Client, LOG_DIR, materialize};
+use crate::client::{Client, LOG_DIR};
+use crate::files::materialize;
 
 /// What the administrator's commands need.
 pub struct AdminOptions {

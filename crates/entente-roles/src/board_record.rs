@@ -36,8 +36,9 @@ use entente_board::tiles;
 use entente_board::{Hash, RootBuilder};
 use serde::Deserialize;
 
-use crate::client::{Client, cosigners, materialize};
+use crate::client::{Client, cosigners};
 use crate::error::{Context, Result, ensure, refused};
+use crate::files::materialize;
 use crate::protocol::kind;
 use crate::protocol::{LogView, LoggedEnvelope, join_bodies};
 

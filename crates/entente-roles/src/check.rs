@@ -14,8 +14,9 @@ use entente_record::election::ElectionSetup;
 use entente_record::{KnownGroup, with_group};
 use rand::TryRngCore;
 
-use crate::client::{Client, Mirrored, cosigners, materialize};
+use crate::client::{Client, Mirrored, cosigners};
 use crate::error::{Result, refused};
+use crate::files::materialize;
 use crate::protocol::normalise_code;
 
 /// What the check found.

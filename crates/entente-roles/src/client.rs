@@ -11,6 +11,7 @@
 //! refused, and both checkpoints are kept as evidence under `<mirror>/evidence/`.
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use crate::error::{Context, Result, RolesError, bail, ensure, refused};
@@ -56,7 +57,7 @@ pub struct Client {
     waiting_until: std::sync::Mutex<Option<Instant>>,
     /// Each mirror's checkpoint and view as this client last verified them: a poll that finds
     /// the same tree reads nothing again, and a grown tree reads only its new entries.
-    mirrors: std::sync::Mutex<std::collections::HashMap<PathBuf, (Checkpoint, LogView)>>,
+    mirrors: std::sync::Mutex<std::collections::HashMap<PathBuf, (Checkpoint, Arc<LogView>)>>,
 }
 
 /// A request that failed, said plainly (a certificate not trusted, no answer in time).
@@ -96,8 +97,8 @@ pub struct Mirrored {
     pub size: u64,
     /// The signed note, with the cosignatures it had.
     pub note: String,
-    /// The roles and signed writes.
-    pub view: LogView,
+    /// The roles and signed writes, shared with the client's cache (a poll copies no ballot).
+    pub view: Arc<LogView>,
 }
 
 fn hashes(list: &[String]) -> Result<Vec<Hash>> {
@@ -296,7 +297,7 @@ impl Client {
         write_atomically(&held_path, note.as_bytes())?;
         let view =
             LogView::read(&cp.origin, &entries).context("the log is not an election's log")?;
-        self.remember(dir, cp, note, view)
+        self.remember(dir, cp, note, Arc::new(view))
     }
 
     /// Fetches the tiles and entry bundles of `cp` that `dir` lacks (a partial tile always,
@@ -365,7 +366,7 @@ impl Client {
         note: String,
         cp: Checkpoint,
         held: Checkpoint,
-        mut view: LogView,
+        view: Arc<LogView>,
     ) -> Result<Mirrored> {
         let verified = rewritten(
             dir,
@@ -381,9 +382,10 @@ impl Client {
         );
         let entries = self.join_bodies(dir, verified.first, verified.entries)?;
         write_atomically(&dir.join("checkpoint"), note.as_bytes())?;
+        let mut view = Arc::unwrap_or_clone(view); // a copy only if a reading is still held
         view.extend(&cp.origin, &entries)
             .context("the log is not an election's log")?;
-        self.remember(dir, cp, note, view)
+        self.remember(dir, cp, note, Arc::new(view))
     }
 
     /// Keeps `view` as the mirror's verified state, and returns it.
@@ -392,12 +394,12 @@ impl Client {
         dir: &Path,
         cp: Checkpoint,
         note: String,
-        view: LogView,
+        view: Arc<LogView>,
     ) -> Result<Mirrored> {
         let m = Mirrored {
             size: cp.size,
             note,
-            view: view.clone(),
+            view: Arc::clone(&view),
         };
         self.mirrors
             .lock()
@@ -756,33 +758,6 @@ pub fn reserve_nonces(state: &Path, count: u64) -> Result<std::ops::Range<u64>> 
     let end = next.saturating_add(count.max(1));
     write_atomically(&path, (end - 1).to_string().as_bytes())?;
     Ok(next..end)
-}
-
-/// Writes the record files the log holds under `dir` (only those that differ from what is
-/// there), and returns how many the log holds.
-pub fn materialize(view: &LogView, dir: &Path) -> Result<usize> {
-    let files = view.record_files().context("the log's record")?;
-    for (rel, bytes) in &files {
-        let path: PathBuf = dir.join(rel);
-        if std::fs::read(&path).is_ok_and(|held| held == *bytes) {
-            continue;
-        }
-        write_derived(&path, bytes)?;
-    }
-    // A commitment moved under decryption/unused/ when the set was fixed must not stay where
-    // the decryption reads commitments.
-    let round = dir.join("decryption");
-    if let Ok(read) = std::fs::read_dir(&round) {
-        for f in read.flatten() {
-            let name = f.file_name().to_string_lossy().into_owned();
-            let rel = format!("decryption/{name}");
-            if f.path().is_file() && !files.contains_key(&rel) {
-                std::fs::remove_file(f.path())
-                    .with_context(|| format!("cannot remove {}", f.path().display()))?;
-            }
-        }
-    }
-    Ok(files.len())
 }
 
 /// The witnesses (of `witnesses`, cosignature verifier keys) whose valid cosignature `note`

@@ -6,7 +6,8 @@ use std::time::Duration;
 
 use crate::error::{Result, ensure};
 
-use crate::client::{Client, LOG_DIR, cosigners, materialize};
+use crate::client::{Client, LOG_DIR, cosigners};
+use crate::files::materialize;
 
 /// What an export holds.
 pub struct Exported {

@@ -1,8 +1,9 @@
-//! Files written whole or not at all.
+//! Files written whole or not at all, and the record's files written from the log.
 
 use std::path::Path;
 
 use crate::error::{Context, Result, refused};
+use crate::protocol::LogView;
 
 /// Writes a file so that it is either wholly there or not at all: a temporary file in the same
 /// directory, synced, then renamed over the target.
@@ -72,6 +73,33 @@ fn sync_path(path: &Path) -> Result<()> {
     std::fs::File::open(path)
         .and_then(|f| f.sync_all())
         .with_context(|| format!("cannot write {} to disk", path.display()))
+}
+
+/// Writes the record files the log holds under `dir` (only those that differ from what is
+/// there), and returns how many the log holds.
+pub fn materialize(view: &LogView, dir: &Path) -> Result<usize> {
+    let files = view.record_files().context("the log's record")?;
+    for (rel, bytes) in &files {
+        let path = dir.join(rel);
+        if std::fs::read(&path).is_ok_and(|held| held == *bytes) {
+            continue;
+        }
+        write_derived(&path, bytes)?;
+    }
+    // A commitment moved under decryption/unused/ when the set was fixed must not stay where
+    // the decryption reads commitments.
+    let round = dir.join("decryption");
+    if let Ok(read) = std::fs::read_dir(&round) {
+        for f in read.flatten() {
+            let name = f.file_name().to_string_lossy().into_owned();
+            let rel = format!("decryption/{name}");
+            if f.path().is_file() && !files.contains_key(&rel) {
+                std::fs::remove_file(f.path())
+                    .with_context(|| format!("cannot remove {}", f.path().display()))?;
+            }
+        }
+    }
+    Ok(files.len())
 }
 
 #[cfg(test)]

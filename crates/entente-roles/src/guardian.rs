@@ -39,7 +39,8 @@ use entente_record::election::{
 use entente_record::{HashValue, KnownGroup, with_group};
 
 use crate::board::{Key, Role};
-use crate::client::{Client, LOG_DIR, Mirrored, materialize};
+use crate::client::{Client, LOG_DIR, Mirrored};
+use crate::files::materialize;
 use crate::files::write_atomically;
 
 /// What a guardian command needs.

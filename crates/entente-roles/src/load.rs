@@ -374,7 +374,7 @@ pub fn run(opts: &LoadOptions) -> Result<LoadReport> {
     // And in the tally computed from the log.
     let view = crate::protocol::LogView::read(ORIGIN, &entries)?;
     let tallied_dir = w.join("tallied");
-    crate::client::materialize(&view, &tallied_dir)?;
+    crate::files::materialize(&view, &tallied_dir)?;
     for f in [
         "manifest.json",
         "election_config.json",

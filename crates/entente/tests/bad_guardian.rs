@@ -170,11 +170,13 @@ impl Election {
 
     /// What the log holds, read by a client that checks it.
     fn view(&self) -> entente_roles::protocol::LogView {
-        client(&self.server, s(&self.log))
-            .unwrap()
-            .mirror(&self.d.join("test-mirror"))
-            .unwrap()
-            .view
+        std::sync::Arc::unwrap_or_clone(
+            client(&self.server, s(&self.log))
+                .unwrap()
+                .mirror(&self.d.join("test-mirror"))
+                .unwrap()
+                .view,
+        )
     }
 
     /// The cheat's key: valid, published once the election is created.

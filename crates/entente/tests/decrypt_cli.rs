@@ -194,6 +194,20 @@ fn guardians_decrypt_from_their_own_secret_files() {
         "{err}"
     );
     assert!(!rec.join("tally.json").exists());
+
+    // A commitment outside the order-q subgroup (9) is named, though its file's elements are
+    // proven members in one batch; nothing is written.
+    let commit = rec.join("decryption/commit-guardian-5.json");
+    let mut v = json(&commit);
+    v["items"][1]["b"] = Value::String("00".repeat(511) + "09");
+    std::fs::write(&commit, serde_json::to_vec(&v).unwrap()).unwrap();
+    let err = failed(&entente(&["decrypt", "combine", "--record", r], None));
+    assert!(
+        err.contains("commit-guardian-5.json: items[1].b")
+            && err.contains("not in the order-q subgroup"),
+        "{err}"
+    );
+    assert!(!rec.join("tally.json").exists());
 }
 
 #[test]
