@@ -26,8 +26,10 @@ use crate::files::{write_atomically, write_derived};
 use crate::protocol::{ConsistencyJson, Envelope, LogView, Receipt, join_bodies};
 
 /// The longest pause between two polls of the log while a role waits for the others: a step
-/// is seen at most this long after it is logged (each poll reads only what is new).
-const MAX_POLL_PAUSE: Duration = Duration::from_millis(500);
+/// is seen at most this long after it is logged. A poll of an unchanged log is one small GET
+/// (the signed checkpoint) and reads nothing else; a decryption waits for the others about six
+/// times in a row, so each pause adds up in the election's timeline.
+const MAX_POLL_PAUSE: Duration = Duration::from_millis(200);
 
 /// The file in an exported record's `log/` that names the log's verifier key the exporter
 /// trusted (a verifier may pin another with `--log`).
