@@ -59,7 +59,20 @@ pub struct Client {
     waiting_until: std::sync::Mutex<Option<Instant>>,
     /// Each mirror's checkpoint and view as this client last verified them: a poll that finds
     /// the same tree reads nothing again, and a grown tree reads only its new entries.
-    mirrors: std::sync::Mutex<std::collections::HashMap<PathBuf, (Checkpoint, Arc<LogView>)>>,
+    mirrors: std::sync::Mutex<Mirrors>,
+}
+
+/// The checkpoint and reading each mirror folder, read one way, was last verified at.
+type Mirrors = std::collections::HashMap<(PathBuf, Reading), (Checkpoint, Arc<LogView>)>;
+
+/// What a mirror reads of each entry.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+enum Reading {
+    /// Every write with its body.
+    Whole,
+    /// The ballots by their headers (author, nonce, signature of their digest), the other
+    /// writes whole: the election's steps without fetching every ballot.
+    Steps,
 }
 
 /// A request that failed, said plainly (a certificate not trusted, no answer in time).
@@ -243,11 +256,11 @@ impl Client {
     pub fn mirror(&self, dir: &Path) -> Result<Mirrored> {
         let note =
             String::from_utf8(self.get_ok("/checkpoint")?).context("the checkpoint is not text")?;
-        self.mirror_note(dir, note)
+        self.mirror_note(dir, note, Reading::Whole)
     }
 
-    /// [`Self::mirror`] to the checkpoint `note`.
-    fn mirror_note(&self, dir: &Path, note: String) -> Result<Mirrored> {
+    /// [`Self::mirror`] to the checkpoint `note`, reading its entries as `reading` says.
+    fn mirror_note(&self, dir: &Path, note: String, reading: Reading) -> Result<Mirrored> {
         let held_path = dir.join("checkpoint");
         let held_text = match std::fs::read_to_string(&held_path) {
             Ok(text) => Some(text),
@@ -271,7 +284,7 @@ impl Client {
             .mirrors
             .lock()
             .map_err(|_| refused!("a mirror's cache was left half-updated"))?
-            .remove(dir)
+            .remove(&(dir.to_owned(), reading))
             .filter(|(c, _)| held.as_ref().is_some_and(|h| same_tree(h, c)));
         if let Some((c, view)) = cached {
             if same_tree(&c, &cp) {
@@ -279,10 +292,10 @@ impl Client {
                 if held_text.as_deref() != Some(note.as_str()) {
                     write_atomically(&held_path, note.as_bytes())?;
                 }
-                return self.remember(dir, cp, note, view);
+                return self.remember((dir, reading), cp, note, view);
             }
             self.fetch_tiles(dir, &cp)?;
-            return self.extend_mirror(dir, note, cp, c, view);
+            return self.extend_mirror((dir, reading), note, cp, c, view);
         }
         self.fetch_tiles(dir, &cp)?;
         let verified = match &held {
@@ -295,11 +308,10 @@ impl Client {
             None => tiles::verify_export_note(dir, note.clone(), &self.log),
         }
         .with_context(|| format!("the log mirrored in {} does not verify", dir.display()))?;
-        let entries = self.join_bodies(dir, 0, verified.entries)?;
+        let mut view = LogView::default();
+        self.read_into(dir, &mut view, &cp.origin, verified.entries, reading)?;
         write_atomically(&held_path, note.as_bytes())?;
-        let view =
-            LogView::read(&cp.origin, &entries).context("the log is not an election's log")?;
-        self.remember(dir, cp, note, Arc::new(view))
+        self.remember((dir, reading), cp, note, Arc::new(view))
     }
 
     /// Fetches the tiles and entry bundles of `cp` that `dir` lacks (a partial tile always,
@@ -331,19 +343,31 @@ impl Client {
         Ok(())
     }
 
-    /// Joins the logged writes `entries` (the first at index `first`) with their bodies: from
-    /// the mirror in `dir` where it holds them, else from the server (each kept in the mirror
-    /// once its SHA-256 is the one its entry names).
-    fn join_bodies(&self, dir: &Path, first: u64, entries: Vec<Vec<u8>>) -> Result<Vec<Vec<u8>>> {
-        join_bodies(first, entries, |digest| {
-            let path = tiles::body_path(digest);
+    /// Reads the logged writes `entries`, those that follow `view`'s, into `view` as `reading`
+    /// says, each body from the mirror in `dir` where it holds it, else from the server (and
+    /// kept in the mirror once its SHA-256 is the one its entry names).
+    fn read_into(
+        &self,
+        dir: &Path,
+        view: &mut LogView,
+        origin: &str,
+        entries: Vec<Vec<u8>>,
+        reading: Reading,
+    ) -> Result<()> {
+        let body = |digest: &Hash| {
             if let Some(held) = held_body(dir, digest)? {
                 return Ok(held);
             }
             let body = self.body(digest)?;
-            write_derived(&dir.join(&path), &body).map_err(|e| refused!("{e:#}"))?;
+            write_derived(&dir.join(tiles::body_path(digest)), &body)
+                .map_err(|e| refused!("{e:#}"))?;
             Ok(body)
-        })
+        };
+        match reading {
+            Reading::Whole => view.extend(origin, &join_bodies(view.len(), entries, body)?),
+            Reading::Steps => view.extend_with_ballot_headers(origin, entries, body),
+        }
+        .context("the log is not an election's log")
     }
 
     /// A write's body from the server by its SHA-256, refused unless it hashes to it.
@@ -364,7 +388,7 @@ impl Client {
     /// extend `held`, and only the new entries are read.
     fn extend_mirror(
         &self,
-        dir: &Path,
+        (dir, reading): (&Path, Reading),
         note: String,
         cp: Checkpoint,
         held: Checkpoint,
@@ -382,18 +406,16 @@ impl Client {
             "the mirror in {} read entries out of order",
             dir.display()
         );
-        let entries = self.join_bodies(dir, verified.first, verified.entries)?;
-        write_atomically(&dir.join("checkpoint"), note.as_bytes())?;
         let mut view = Arc::unwrap_or_clone(view); // a copy only if a reading is still held
-        view.extend(&cp.origin, &entries)
-            .context("the log is not an election's log")?;
-        self.remember(dir, cp, note, Arc::new(view))
+        self.read_into(dir, &mut view, &cp.origin, verified.entries, reading)?;
+        write_atomically(&dir.join("checkpoint"), note.as_bytes())?;
+        self.remember((dir, reading), cp, note, Arc::new(view))
     }
 
     /// Keeps `view` as the mirror's verified state, and returns it.
     fn remember(
         &self,
-        dir: &Path,
+        (dir, reading): (&Path, Reading),
         cp: Checkpoint,
         note: String,
         view: Arc<LogView>,
@@ -406,7 +428,7 @@ impl Client {
         self.mirrors
             .lock()
             .map_err(|_| refused!("a mirror's cache was left half-updated"))?
-            .insert(dir.to_owned(), (cp, view));
+            .insert((dir.to_owned(), reading), (cp, view));
         Ok(m)
     }
 
@@ -450,6 +472,30 @@ impl Client {
         timeout: Duration,
         done: impl Fn(&Mirrored) -> bool,
     ) -> Result<Mirrored> {
+        self.witnessed(dir, what, timeout, Reading::Whole, done)
+    }
+
+    /// [`Client::mirror_witnessed`], reading the ballots by their headers alone (their
+    /// bodies are not fetched; `view`'s ballots have empty bodies): for a writer that waits for
+    /// a step of its own to be witnessed (a device's close) and reads no ballot.
+    pub fn steps_witnessed(
+        &self,
+        dir: &Path,
+        what: &str,
+        timeout: Duration,
+        done: impl Fn(&Mirrored) -> bool,
+    ) -> Result<Mirrored> {
+        self.witnessed(dir, what, timeout, Reading::Steps, done)
+    }
+
+    fn witnessed(
+        &self,
+        dir: &Path,
+        what: &str,
+        timeout: Duration,
+        reading: Reading,
+        done: impl Fn(&Mirrored) -> bool,
+    ) -> Result<Mirrored> {
         let mut name = dir.as_os_str().to_owned();
         name.push("-witnessed");
         let witnessed = PathBuf::from(name);
@@ -463,7 +509,7 @@ impl Client {
             // 404: no checkpoint has every cosignature yet.
             if status == 200 {
                 let note = String::from_utf8(body).context("the checkpoint is not text")?;
-                let m = self.mirror_note(&witnessed, note)?;
+                let m = self.mirror_note(&witnessed, note, reading)?;
                 let cosigned = crate::client::cosigners(&m.note, &m.view.roles.witnesses)?;
                 if cosigned.len() == m.view.roles.witnesses.len() && done(&m) {
                     return Ok(m);
@@ -495,7 +541,13 @@ impl Client {
         kind: &str,
         body: &[u8],
     ) -> Result<Receipt> {
-        let env = Envelope::sign(signer, &self.origin()?, kind, next_nonce(state)?, body);
+        let env = Envelope::sign(
+            signer,
+            &self.origin()?,
+            kind,
+            crate::nonce::next_nonce(state)?,
+            body,
+        );
         let bytes = serde_json::to_vec(&env)?;
         let url = format!("{}/entries", self.server);
         let (status, text) =
@@ -728,38 +780,6 @@ pub fn check_receipt(r: &Receipt, entry: &[u8], log: &NoteVerifier) -> Result<u6
         "the receipt's inclusion proof does not verify: the server did not log the write as sent",
     )?;
     Ok(cp.size)
-}
-
-/// The next nonce of a writer whose state is in `state`: one above the last one used (kept in
-/// `state/nonce`), so that a few writes in flight stay within the server's window; the first
-/// is the clock in µs, so that a writer whose state was lost starts above its old nonces.
-pub fn next_nonce(state: &Path) -> Result<u64> {
-    reserve_nonces(state, 1).map(|r| r.start)
-}
-
-/// Reserves `count` nonces at once (one write of the state's `nonce` file, its high-water
-/// mark): a writer with many writes in a row (a device) signs them from the range. Nonces left
-/// unused after a crash are skipped, never reused.
-pub fn reserve_nonces(state: &Path, count: u64) -> Result<std::ops::Range<u64>> {
-    std::fs::create_dir_all(state).with_context(|| format!("cannot create {}", state.display()))?;
-    let path = state.join("nonce");
-    let last: u64 = match std::fs::read_to_string(&path) {
-        Ok(t) => t
-            .trim()
-            .parse()
-            .with_context(|| format!("{} is not a number", path.display()))?,
-        Err(_) => 0,
-    };
-    let next = if last > 0 {
-        last + 1
-    } else {
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_or(1, |d| d.as_micros() as u64)
-    };
-    let end = next.saturating_add(count.max(1));
-    write_atomically(&path, (end - 1).to_string().as_bytes())?;
-    Ok(next..end)
 }
 
 /// The witnesses (of `witnesses`, cosignature verifier keys) whose valid cosignature `note`

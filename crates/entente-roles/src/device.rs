@@ -25,9 +25,10 @@ use entente_record::election::{ElectionSetup, read_json};
 use entente_record::{KnownGroup, with_group};
 
 use crate::board::{Key, Role};
-use crate::client::{check_receipt, reserve_nonces};
+use crate::client::check_receipt;
 use crate::encrypt::{Challenge, ballot_paths, check_inputs, encrypt_with_key, open_chain};
 use crate::files::write_atomically;
+use crate::nonce::reserve_nonces;
 
 /// What `entente device` was asked to do.
 pub struct DeviceOptions {
@@ -585,7 +586,9 @@ fn close(signer: &NoteSigner, opts: &DeviceOptions, dir: &Path) -> Result<()> {
     )?;
     // Done only once every party's witness has cosigned a checkpoint holding the close (and
     // so every ballot it lists): from then on no history without them can be shown to anyone.
-    client.mirror_witnessed(
+    // The ballots are read by their headers: the device needs the roles and its close, not
+    // every ballot of the day.
+    client.steps_witnessed(
         &opts.state.join(crate::client::LOG_DIR),
         "the device's close",
         CLOSE_WITNESSED_WITHIN,

@@ -43,6 +43,7 @@ pub mod net;
 pub mod netdemo;
 mod netdemo_paper;
 pub mod netdemo_report;
+pub mod nonce;
 pub mod observer;
 pub mod open;
 pub mod paper;

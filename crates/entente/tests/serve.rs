@@ -387,4 +387,37 @@ fn a_device_encrypts_submits_and_checks_its_receipts() {
         stdout.starts_with("stdin-1 ") && stdout.contains("\nstdin-2 "),
         "{stdout}"
     );
+
+    // The device closes its chain and waits for the close to be witnessed, reading the
+    // ballots by their headers: its mirror holds the close's body and no ballot's.
+    let out = device(&["--close"]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        out.status.success() && stderr.contains("closed: 5 ballots"),
+        "{stderr}"
+    );
+    let mut bodies = Vec::new();
+    let mut folders = vec![d.join("booth-state/log-witnessed/entente/bodies")];
+    while let Some(f) = folders.pop() {
+        for entry in std::fs::read_dir(&f).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                folders.push(path);
+            } else {
+                bodies.push(serde_json::from_slice::<Value>(&std::fs::read(&path).unwrap()));
+            }
+        }
+    }
+    assert!(
+        bodies.iter().any(|b| b
+            .as_ref()
+            .is_ok_and(|v| v["ballot_ids"].as_array().is_some_and(|ids| ids.len() == 5))),
+        "{bodies:?}"
+    );
+    assert!(
+        bodies
+            .iter()
+            .all(|b| b.as_ref().map_or(true, |v| v.get("ballot_id").is_none())),
+        "{bodies:?}"
+    );
 }

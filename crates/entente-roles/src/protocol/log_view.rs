@@ -124,6 +124,30 @@ impl LogView {
         Ok(())
     }
 
+    /// Reads the entries that follow as [`LogView::extend`] does, except that a ballot is read
+    /// from its headers alone ([`LogView::defer_ballot`]); any other write is first joined with
+    /// its body from `body`. For a reader that acts on the election's steps, not its ballots:
+    /// a device waiting for its close to be cosigned need not fetch every ballot of the day.
+    pub fn extend_with_ballot_headers(
+        &mut self,
+        origin: &str,
+        entries: Vec<Vec<u8>>,
+        mut body: impl FnMut(&[u8; 32]) -> Result<Vec<u8>, RolesError>,
+    ) -> Result<(), RolesError> {
+        for entry in entries {
+            match serde_json::from_slice::<LoggedEnvelope>(&entry) {
+                Ok(headers) if headers.kind == kind::BALLOT => {
+                    self.defer_ballot(origin, headers)?
+                }
+                _ => {
+                    let joined = super::envelope::join_bodies(self.len(), vec![entry], &mut body)?;
+                    self.extend(origin, &joined)?;
+                }
+            }
+        }
+        Ok(())
+    }
+
     /// Reads the next entry, a ballot, from its headers alone (its signature covers its body's
     /// SHA-256, so it is checked as [`LogView::extend`] checks the whole write): for a reader
     /// that fetches only some ballots' bodies, each matched to its digest when it is.
