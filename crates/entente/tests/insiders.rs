@@ -344,18 +344,7 @@ fn a_mirror_fetches_again_a_body_a_crash_cut_short() {
         .mirror(&mirror)
         .unwrap()
         .size;
-    let mut bodies = Vec::new();
-    let mut folders = vec![mirror.join("entente/bodies")];
-    while let Some(f) = folders.pop() {
-        for entry in std::fs::read_dir(&f).unwrap() {
-            let path = entry.unwrap().path();
-            if path.is_dir() {
-                folders.push(path);
-            } else if !path.file_name().unwrap().to_string_lossy().starts_with('.') {
-                bodies.push(path);
-            }
-        }
-    }
+    let bodies = common::files_under(&mirror.join("entente/bodies"));
     assert!(!bodies.is_empty());
     let whole: Vec<Vec<u8>> = bodies.iter().map(|b| std::fs::read(b).unwrap()).collect();
     for cut in [whole[0].len() / 2, 0] {

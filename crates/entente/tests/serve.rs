@@ -396,18 +396,10 @@ fn a_device_encrypts_submits_and_checks_its_receipts() {
         out.status.success() && stderr.contains("closed: 5 ballots"),
         "{stderr}"
     );
-    let mut bodies = Vec::new();
-    let mut folders = vec![d.join("booth-state/log-witnessed/entente/bodies")];
-    while let Some(f) = folders.pop() {
-        for entry in std::fs::read_dir(&f).unwrap() {
-            let path = entry.unwrap().path();
-            if path.is_dir() {
-                folders.push(path);
-            } else {
-                bodies.push(serde_json::from_slice::<Value>(&std::fs::read(&path).unwrap()));
-            }
-        }
-    }
+    let bodies: Vec<_> = common::files_under(&d.join("booth-state/log-witnessed/entente/bodies"))
+        .iter()
+        .map(|path| serde_json::from_slice::<Value>(&std::fs::read(path).unwrap()))
+        .collect();
     assert!(
         bodies.iter().any(|b| b
             .as_ref()

@@ -259,19 +259,8 @@ fn a_board_that_serves_what_its_log_does_not_hold_is_refused_naming_it() {
 
 /// The largest body beside the log's tiles: a ballot's.
 fn largest_body(log: &Path) -> PathBuf {
-    let mut all = Vec::new();
-    let mut stack = vec![log.join("entente/bodies")];
-    while let Some(d) = stack.pop() {
-        for e in std::fs::read_dir(&d).unwrap() {
-            let p = e.unwrap().path();
-            if p.is_dir() {
-                stack.push(p);
-            } else {
-                all.push(p);
-            }
-        }
-    }
-    all.into_iter()
+    common::files_under(&log.join("entente/bodies"))
+        .into_iter()
         .filter(|p| std::fs::read_to_string(p).is_ok_and(|t| t.contains("\"ballot_id\"")))
         .max_by_key(|p| std::fs::metadata(p).unwrap().len())
         .unwrap()

@@ -242,6 +242,23 @@ pub fn copy_dir(from: &Path, to: &Path) {
     }
 }
 
+/// Every file under `dir`, at any depth (a mirror's or an export's bodies).
+pub fn files_under(dir: &Path) -> Vec<std::path::PathBuf> {
+    let mut files = Vec::new();
+    let mut folders = vec![dir.to_owned()];
+    while let Some(f) = folders.pop() {
+        for e in std::fs::read_dir(&f).unwrap() {
+            let path = e.unwrap().path();
+            if path.is_dir() {
+                folders.push(path);
+            } else {
+                files.push(path);
+            }
+        }
+    }
+    files
+}
+
 /// A base64 hash of a proof as JSON.
 pub fn hash(v: &serde_json::Value) -> [u8; 32] {
     B64.decode(v.as_str().unwrap()).unwrap().try_into().unwrap()
