@@ -39,8 +39,8 @@ use serde::Deserialize;
 use crate::client::{Client, cosigners};
 use crate::error::{Context, Result, ensure, refused};
 use crate::files::materialize;
+use crate::protocol::LogView;
 use crate::protocol::kind;
-use crate::protocol::{LogView, LoggedEnvelope, join_bodies};
 
 /// Fetches of ballot bodies at once: enough to hide a distant board's round trips behind the
 /// checks of the chunk before (see `entente_verify`'s shard), few enough that hundreds of
@@ -154,12 +154,15 @@ impl BoardRecord {
             bar.inc(width);
             for entry in bundle {
                 root.push(leaf_hash(&entry));
-                if unread.is_none()
-                    && let Err(e) =
-                        Self::read_entry(&client, &mut view, &cp.origin, entry, &counters)
-                {
-                    unread = Some(e);
+                if unread.is_some() {
+                    continue;
                 }
+                // A ballot by its headers, any other write joined with its body.
+                unread = view
+                    .extend_with_ballot_headers(&cp.origin, vec![entry], |digest| {
+                        fetch_body(&client, digest, &counters)
+                    })
+                    .err();
             }
         }
         bar.finish_and_clear();
@@ -225,26 +228,6 @@ impl BoardRecord {
         };
         record.list(&view)?;
         Ok(record)
-    }
-
-    /// Reads one entry into `view`: a ballot by its headers, any other write joined with its
-    /// body as every reader of the log joins it.
-    fn read_entry(
-        client: &Client,
-        view: &mut LogView,
-        origin: &str,
-        entry: Vec<u8>,
-        counters: &Counters,
-    ) -> Result<()> {
-        if let Ok(logged) = serde_json::from_slice::<LoggedEnvelope>(&entry)
-            && logged.kind == kind::BALLOT
-        {
-            return view.defer_ballot(origin, logged);
-        }
-        let joined = join_bodies(view.len(), vec![entry], |digest| {
-            fetch_body(client, digest, counters)
-        })?;
-        view.extend(origin, &joined)
     }
 
     /// Every device's files: its chain's ids where the chain lists as many ballots as the log
