@@ -124,6 +124,30 @@ const MULTI_BITS: usize = 4;
 /// Window width of the shared-chain exponentiation.
 const CHAIN_BITS: usize = 4;
 
+/// `acc * x`, or `x` where nothing was multiplied yet.
+fn times<K: Kernel>(k: K, acc: Option<K::W>, x: &K::W) -> K::W {
+    match acc {
+        None => x.clone(),
+        Some(a) => k.mul(&a, x),
+    }
+}
+
+/// `(prod_{d>=1} buckets[d], prod_{d>=1} buckets[d]^d)` as running products from the top bucket
+/// down: each bucket enters the running product once and is then counted in the total d times,
+/// about two products per bucket (None where every bucket is empty).
+fn bucket_powers<K: Kernel>(k: K, buckets: &[Option<K::W>]) -> (Option<K::W>, Option<K::W>) {
+    let (mut running, mut total) = (None, None);
+    for bucket in buckets.iter().skip(1).rev() {
+        if let Some(b) = bucket {
+            running = Some(times(k, running, b));
+        }
+        if let Some(r) = &running {
+            total = Some(times(k, total, r));
+        }
+    }
+    (running, total)
+}
+
 /// The odd windows of a right-to-left sliding-window recoding of `e` (256 bits): pairs
 /// `(i, d)`, d odd and below 2^CHAIN_BITS, with `e = sum d * 2^i` and no two windows
 /// overlapping. About 256 / (CHAIN_BITS + 1) of them, against 64 digits of fixed windows.
@@ -147,21 +171,9 @@ fn odd_windows(e: &[u64; 4]) -> Vec<(usize, usize)> {
 /// `prod_j buckets[j]^(2j+1)`, the odd digits' buckets combined: with `R_j = prod_{i>=j}
 /// buckets[i]` it is `R_0 * (prod_{j>=1} R_j)^2`, about two products per bucket and a square.
 fn combine_odd<K: Kernel>(k: K, buckets: &[Option<K::W>]) -> K::W {
-    let times = |acc: Option<K::W>, x: &K::W| match acc {
-        None => x.clone(),
-        Some(a) => k.mul(&a, x),
-    };
-    let (mut running, mut total) = (None, None);
-    for bucket in buckets.iter().skip(1).rev() {
-        if let Some(b) = bucket {
-            running = Some(times(running, b));
-        }
-        if let Some(r) = &running {
-            total = Some(times(total, r));
-        }
-    }
+    let (mut running, total) = bucket_powers(k, buckets);
     if let Some(b0) = buckets.first().and_then(Option::as_ref) {
-        running = Some(times(running, b0));
+        running = Some(times(k, running, b0));
     }
     match (running, total) {
         (None, _) => k.one(),
@@ -196,10 +208,7 @@ pub(crate) fn pow_many_vartime<K: Kernel>(
             {
                 *at += 1;
                 let slot = &mut b[d >> 1];
-                *slot = Some(match slot.take() {
-                    None => x.clone(),
-                    Some(acc) => k.mul(&acc, &x),
-                });
+                *slot = Some(times(k, slot.take(), &x));
             }
         }
         x = k.sqr(&x);
@@ -266,30 +275,10 @@ pub(crate) fn multi_pow_u128<K: Kernel>(k: K, elements: &[K::W], exps: &[u128]) 
         for (x, e) in elements.iter().zip(exps) {
             let d = ((e >> (w * bits)) & mask) as usize;
             if d != 0 {
-                buckets[d] = Some(match buckets[d].take() {
-                    None => x.clone(),
-                    Some(b) => k.mul(&b, x),
-                });
+                buckets[d] = Some(times(k, buckets[d].take(), x));
             }
         }
-        // sum_d d * bucket_d as running products from the top bucket down.
-        let mut running: Option<K::W> = None;
-        let mut total: Option<K::W> = None;
-        for b in buckets.into_iter().skip(1).rev() {
-            if let Some(b) = b {
-                running = Some(match running {
-                    None => b,
-                    Some(r) => k.mul(&r, &b),
-                });
-            }
-            if let Some(r) = &running {
-                total = Some(match total {
-                    None => r.clone(),
-                    Some(t) => k.mul(&t, r),
-                });
-            }
-        }
-        if let Some(t) = total {
+        if let (_, Some(t)) = bucket_powers(k, &buckets) {
             acc = Some(match acc {
                 None => t,
                 Some(a) => k.mul(&a, &t),
